@@ -1,0 +1,231 @@
+"""Image I/O and the pixel-level operations of the evaluation protocol.
+
+This module is the only place where PIL, numpy and uint8 meet the rest of ``srcore``:
+everything inside the package is a float32 ``(B, C, H, W)`` tensor in ``[0, 1]``.
+The colour conversions follow MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb`` (ITU-R BT.601,
+"studio" range, luma in 16-235), which is what the published SR tables were scored on.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = [
+    "ImageReadError",
+    "load_image",
+    "load_image_uint8",
+    "save_png",
+    "to_tensor",
+    "to_uint8",
+    "quantize",
+    "modcrop",
+    "shave",
+    "rgb_to_ycbcr",
+    "ycbcr_to_rgb",
+    "rgb_to_y",
+    "is_greyscale",
+]
+
+# MATLAB rgb2ycbcr for R, G, B in [0, 1]: ycbcr = offset + M @ rgb (values on the 0-255 scale).
+_YCBCR_MATRIX = np.array(
+    [
+        [65.481, 128.553, 24.966],
+        [-37.797, -74.203, 112.0],
+        [112.0, -93.786, -18.214],
+    ]
+)
+_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
+
+
+class ImageReadError(ValueError):
+    """An image file that is missing, empty, truncated, corrupt or not an image."""
+
+
+def load_image_uint8(path: str | os.PathLike, *, keep_grey: bool = False) -> np.ndarray:
+    """Read an image file into a uint8 ``(H, W, 3)`` array (or ``(H, W)`` grey).
+
+    Handles PNG/BMP/JPEG/TIFF, 16-bit (scaled to 8 bit with rounding), palette, LA/RGBA
+    (alpha dropped with a warning) and EXIF orientation. With ``keep_grey=True`` a
+    single-channel image stays ``(H, W)`` so that it can be scored on its own grey
+    levels, as the MATLAB scripts do for Set14's ``bridge``.
+
+    Raises:
+        ImageReadError: naming the file, for a missing, empty or unreadable file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"image file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ImageReadError(f"image file is empty: {path}")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            return _pil_to_uint8(img, path, keep_grey)
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        raise ImageReadError(f"cannot read image {path}: {err}") from err
+
+
+def _pil_to_uint8(img: Image.Image, path: Path, keep_grey: bool) -> np.ndarray:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        peak = 65535.0 if arr.max() > 255 or mode.startswith("I;16") else 255.0
+        grey = np.clip(np.round(arr / peak * 255.0), 0, 255).astype(np.uint8)
+        return grey if keep_grey else np.repeat(grey[..., None], 3, axis=2)
+    if mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        grey = np.clip(np.round(arr * 255.0), 0, 255).astype(np.uint8)
+        return grey if keep_grey else np.repeat(grey[..., None], 3, axis=2)
+    if mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+        mode = img.mode
+    if mode in ("RGBA", "LA", "PA"):
+        warnings.warn(f"{path.name}: alpha channel dropped", stacklevel=3)
+        img = img.convert("L" if mode == "LA" else "RGB")
+        mode = img.mode
+    if mode in ("L", "1"):
+        grey = np.asarray(img.convert("L"), dtype=np.uint8)
+        return grey.copy() if keep_grey else np.repeat(grey[..., None], 3, axis=2)
+    if mode == "RGB":
+        return np.asarray(img, dtype=np.uint8).copy()
+    if mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+    raise ImageReadError(f"unsupported image mode {mode!r} in {path}")
+
+
+def to_tensor(arr: np.ndarray) -> torch.Tensor:
+    """uint8 ``(H, W)`` or ``(H, W, C)`` array -> float32 ``(1, C, H, W)`` in [0, 1]."""
+    if arr.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 array, got {arr.dtype}")
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    return (
+        torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1))).float()[None]
+        / 255.0
+    )
+
+
+def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Tensor:
+    """Read an image into a float32 ``(1, C, H, W)`` tensor in [0, 1] (C = 3, or 1 if grey kept).
+
+    Example:
+        >>> x = load_image("Set5/HR/baby.png")  # doctest: +SKIP
+        >>> x.shape
+        torch.Size([1, 3, 512, 512])
+    """
+    return to_tensor(load_image_uint8(path, keep_grey=keep_grey))
+
+
+def quantize(x: torch.Tensor) -> torch.Tensor:
+    """Round to the 8-bit grid and clip, staying in float: ``round(255 x) / 255``.
+
+    The published tables score 8-bit images (MATLAB ``im2uint8``), so every image that is
+    scored or fed to the next stage of the protocol passes through here.
+    """
+    return torch.round(x.clamp(0, 1) * 255.0) / 255.0
+
+
+def to_uint8(x: torch.Tensor) -> np.ndarray:
+    """``(1, C, H, W)`` or ``(C, H, W)`` tensor in [0, 1] -> uint8 ``(H, W, C)`` (or ``(H, W)``)."""
+    if x.ndim == 4:
+        if x.shape[0] != 1:
+            raise ValueError(f"to_uint8 takes one image, got a batch of {x.shape[0]}")
+        x = x[0]
+    arr = (
+        torch.round(x.detach().float().clamp(0, 1) * 255.0)
+        .to(torch.uint8)
+        .cpu()
+        .numpy()
+    )
+    arr = arr.transpose(1, 2, 0)
+    return arr[..., 0] if arr.shape[2] == 1 else arr
+
+
+def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
+    """Write an image as PNG atomically (temporary file in the same folder, then rename).
+
+    A crash mid-write never leaves a truncated PNG that a later run would read as data.
+    """
+    path = Path(path)
+    arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            Image.fromarray(arr).save(fh, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def modcrop(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """Crop the bottom/right so that H and W are multiples of ``scale`` (MATLAB ``modcrop``)."""
+    if scale < 1 or int(scale) != scale:
+        raise ValueError(f"modcrop needs a positive integer scale, got {scale}")
+    h, w = x.shape[-2:]
+    return x[..., : h - h % int(scale), : w - w % int(scale)]
+
+
+def shave(x: torch.Tensor, border: int) -> torch.Tensor:
+    """Remove ``border`` pixels on every side (the literature's ``shave_bd`` / ``crop_border``)."""
+    if border < 0:
+        raise ValueError(f"border must be >= 0, got {border}")
+    if border == 0:
+        return x
+    h, w = x.shape[-2:]
+    if h <= 2 * border or w <= 2 * border:
+        raise ValueError(f"image {h}x{w} is too small to shave {border} px per side")
+    return x[..., border:-border, border:-border]
+
+
+def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
+    """MATLAB ``rgb2ycbcr`` for double input: ``(B, 3, H, W)`` RGB in [0,1] -> YCbCr in [0,1].
+
+    Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255 (BT.601 studio range), similarly Cb, Cr.
+    No rounding: call :func:`quantize` on the result for MATLAB's uint8 behaviour.
+    """
+    _check_rgb(x)
+    m = torch.as_tensor(_YCBCR_MATRIX, dtype=x.dtype, device=x.device)
+    off = torch.as_tensor(_YCBCR_OFFSET, dtype=x.dtype, device=x.device)
+    return (torch.einsum("ij,bjhw->bihw", m, x) + off[None, :, None, None]) / 255.0
+
+
+def ycbcr_to_rgb(x: torch.Tensor) -> torch.Tensor:
+    """MATLAB ``ycbcr2rgb``: the exact inverse of :func:`rgb_to_ycbcr` (no clipping)."""
+    _check_rgb(x)
+    minv = torch.as_tensor(np.linalg.inv(_YCBCR_MATRIX), dtype=x.dtype, device=x.device)
+    off = torch.as_tensor(_YCBCR_OFFSET, dtype=x.dtype, device=x.device)
+    return torch.einsum("ij,bjhw->bihw", minv, x * 255.0 - off[None, :, None, None])
+
+
+def rgb_to_y(x: torch.Tensor) -> torch.Tensor:
+    """Luma of MATLAB ``rgb2ycbcr``: ``(B, 3, H, W)`` -> ``(B, 1, H, W)`` in [16/255, 235/255]."""
+    _check_rgb(x)
+    w = torch.as_tensor(_YCBCR_MATRIX[0], dtype=x.dtype, device=x.device)
+    return (torch.einsum("j,bjhw->bhw", w, x)[:, None] + 16.0) / 255.0
+
+
+def is_greyscale(x: torch.Tensor) -> bool:
+    """True for a 1-channel image or a 3-channel one whose channels are identical."""
+    if x.shape[-3] == 1:
+        return True
+    return bool(torch.equal(x[..., 0, :, :], x[..., 1, :, :])) and bool(
+        torch.equal(x[..., 1, :, :], x[..., 2, :, :])
+    )
+
+
+def _check_rgb(x: torch.Tensor) -> None:
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(
+            f"expected a (B, 3, H, W) RGB tensor, got shape {tuple(x.shape)}"
+        )
