@@ -1,0 +1,35 @@
+# Entry points for the book and its tests. `make book` and `make test` are all a reader
+# needs; both create the virtual environment in .venv/ on first use.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install book test lint clean
+
+install: $(STAMP)
+
+# pyproject.toml pins torch==2.14.1 and torchvision==0.29.1 exactly, so this one pip
+# command resolves them together with everything else (TOOLCHAIN.md: never let pip pick
+# torch on its own). The stamp makes a second `make install` a no-op until
+# pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -e ".[test]"
+	touch $@
+
+# Warnings are errors, but every page is still built so all of them are reported.
+# --all re-executes every notebook: Sphinx cannot see that a page depends on
+# book/results/*.json, so an incremental build could show stale numbers.
+book: install
+	$(VENV)/bin/jupyter-book build . --path-output . --all -W --keep-going
+	@echo "Book: _build/html/index.html"
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""SR methods: one small module per method, each following its paper."""

@@ -1,0 +1,63 @@
+"""Profiles and devices: how much compute a run may spend, and where.
+
+Every experiment has three profiles:
+
+- ``smoke``: seconds; what the tests run. Numbers are meaningless, the plumbing is not.
+- ``quick``: what 2 CPU cores finish in minutes; the default for committed results until
+  GPU runs exist.
+- ``paper``: the report's own protocol, meant for a GPU.
+
+A method's config is a frozen dataclass holding the paper's defaults; its ``PROFILES``
+dict holds *overrides only*, applied with :func:`dataclasses.replace`, so a misspelt key
+is an error rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import torch
+
+__all__ = ["PROFILE_NAMES", "resolve_profile", "resolve_device", "config_dict"]
+
+PROFILE_NAMES = ("smoke", "quick", "paper")
+
+C = TypeVar("C")
+
+
+def resolve_profile(
+    config: C, profiles: Mapping[str, Mapping[str, Any]], profile: str, **overrides: Any
+) -> C:
+    """The paper-default ``config`` with the profile's overrides, then ``overrides``.
+
+    Example:
+        >>> @dataclasses.dataclass(frozen=True)
+        ... class Cfg:
+        ...     steps: int = 3000
+        >>> resolve_profile(Cfg(), {"smoke": {"steps": 5}}, "smoke").steps
+        5
+    """
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILE_NAMES}")
+    if not dataclasses.is_dataclass(config):
+        raise TypeError("config must be a dataclass instance")
+    return dataclasses.replace(config, **{**profiles.get(profile, {}), **overrides})
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when present, else CPU; anything else is passed to torch."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    """A dataclass config as a plain dict (what the results cache hashes)."""
+    return dataclasses.asdict(config)

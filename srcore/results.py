@@ -1,0 +1,306 @@
+"""The results cache: every number in the book is a record made by ``load_or_run``.
+
+A run is keyed by its method and the hash of its full config (dataset, scale, profile,
+seed and every hyper-parameter). One small JSON file per key under ``book/results/``
+holds per-image metrics, timings, an optional thinned history and the provenance (commit,
+dirty flag, date, hardware, device, library versions). Images are never stored.
+
+Why this shape:
+- the book build must not train: with mode ``"read"`` a missing record is an error that
+  names it, instead of an hour of silent computation;
+- an interrupted run resumes: per-image results are appended to a ``.partial.json``
+  file after each image (atomically), and a restart skips the images already done;
+- re-running a notebook with the same config loads the same record, so the numbers in
+  the book are the numbers in git.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = [
+    "RunRecord",
+    "MissingResultError",
+    "config_hash",
+    "run_key",
+    "results_root",
+    "results_mode",
+    "provenance",
+    "load_or_run",
+    "load_records",
+    "atomic_write_json",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_VERSION = 1
+
+
+class MissingResultError(FileNotFoundError):
+    """A record the book needs is not in the results folder (and computing is disabled)."""
+
+
+@dataclass
+class RunRecord:
+    """One cached run: config, per-image rows and how they were made."""
+
+    key: str
+    method: str
+    config: dict[str, Any]
+    per_image: list[dict[str, Any]]
+    timings: dict[str, float] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def mean(self, metric: str) -> float:
+        """Mean of one per-image metric (e.g. ``"psnr"``) over the images."""
+        values = [row[metric] for row in self.per_image if row.get(metric) is not None]
+        if not values:
+            raise KeyError(f"no values of {metric!r} in run {self.key}")
+        return float(np.mean(values))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "key": self.key,
+            "method": self.method,
+            "config": self.config,
+            "per_image": self.per_image,
+            "timings": self.timings,
+            "history": self.history,
+            "provenance": self.provenance,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
+        return cls(
+            key=data["key"],
+            method=data["method"],
+            config=dict(data["config"]),
+            per_image=list(data["per_image"]),
+            timings=dict(data.get("timings", {})),
+            history=dict(data.get("history", {})),
+            provenance=dict(data.get("provenance", {})),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+def _canonical(config: Mapping[str, Any]) -> str:
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """First 12 hex digits of the sha256 of the canonical JSON of ``config``."""
+    return hashlib.sha256(_canonical(config).encode()).hexdigest()[:12]
+
+
+def run_key(method: str, config: Mapping[str, Any]) -> str:
+    """``<method>-<hash>``: the file stem of a run's record."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in method)
+    return f"{safe}-{config_hash(config)}"
+
+
+def results_root(root: str | os.PathLike | None = None) -> Path:
+    """Argument, else ``$SRCORE_RESULTS``, else ``book/results`` in the repository."""
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("SRCORE_RESULTS")
+    return Path(env) if env else REPO_ROOT / "book" / "results"
+
+
+def results_mode(mode: str | None = None) -> str:
+    """``"auto"`` (load, else compute), ``"read"`` (never compute) or ``"force"``.
+
+    Defaults to ``$SRCORE_RESULTS_MODE`` or ``"auto"``; ``make book`` sets ``read``.
+    """
+    mode = mode or os.environ.get("SRCORE_RESULTS_MODE", "auto")
+    if mode not in ("auto", "read", "force"):
+        raise ValueError(f"results mode must be auto, read or force; got {mode!r}")
+    return mode
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Write JSON through a temp file + rename, so a crash never leaves half a record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=False, default=_json_default)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, torch.Tensor):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Where and with what a number was made: commit, date, hardware, versions."""
+    device = torch.device(device)
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    info: dict[str, Any] = {
+        "commit": _git("rev-parse", "--short=10", "HEAD"),
+        "dirty": bool(status) if status is not None else None,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "device": str(device),
+        "hardware": f"{_cpu_name()}, {os.cpu_count()} cores",
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(terse=True),
+    }
+    if device.type == "cuda" and torch.cuda.is_available():
+        info["hardware"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _record_path(root: Path, method: str, key: str) -> Path:
+    return root / method / f"{key}.json"
+
+
+def load_or_run(
+    method: str,
+    config: Mapping[str, Any],
+    items: Iterable[str] | Callable[[], Iterable[str]],
+    compute: Callable[[str], Mapping[str, Any]],
+    *,
+    root: str | os.PathLike | None = None,
+    mode: str | None = None,
+    device: str | torch.device = "cpu",
+    finalize: Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
+    progress: bool = True,
+) -> RunRecord:
+    """Load the record of ``(method, config)`` or compute it item by item, resumably.
+
+    Args:
+        method: method name (the record's folder).
+        config: the full, JSON-serialisable config; its hash is the key.
+        items: item names (usually image names) in order, or a callable returning
+            them (called only when something must be computed, so that reading a
+            cached record never needs the dataset).
+        compute: ``name -> row`` (metrics, seconds, ...); called once per missing item.
+        root: results folder (see :func:`results_root`).
+        mode: ``auto`` / ``read`` / ``force`` (see :func:`results_mode`).
+        device: the device the numbers are made on, for the provenance.
+        finalize: optional ``rows -> {"history": ..., "extra": ...}`` run after the
+            last item (e.g. training curves), stored with the record.
+
+    Returns:
+        The :class:`RunRecord`; its ``per_image`` rows keep the order of ``items``.
+    """
+    mode = results_mode(mode)
+    base = results_root(root)
+    config = json.loads(_canonical(config))
+    key = run_key(method, config)
+    path = _record_path(base, method, key)
+    if mode != "force" and path.exists():
+        return RunRecord.from_json(json.loads(path.read_text()))
+    if mode == "read":
+        raise MissingResultError(
+            f"no cached result {path.relative_to(base) if path.is_relative_to(base) else path}"
+            f" for method {method!r} with config {_canonical(config)}; run the notebook "
+            f"with SRCORE_RESULTS_MODE=auto (or `make results`) to compute it"
+        )
+    partial_path = path.with_suffix(".partial.json")
+    rows: dict[str, dict[str, Any]] = {}
+    if mode == "auto" and partial_path.exists():
+        try:
+            partial = json.loads(partial_path.read_text())
+            if partial.get("key") == key:
+                rows = {r["image"]: r for r in partial["per_image"]}
+        except (json.JSONDecodeError, KeyError):
+            rows = {}  # a damaged partial file only costs recomputation
+    names = list(items() if callable(items) else items)
+    started = time.perf_counter()
+    todo = [n for n in names if n not in rows]
+    iterator: Iterable[str] = todo
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(todo, desc=f"{method}", leave=False)
+    for name in iterator:
+        t0 = time.perf_counter()
+        row = {"image": name, **dict(compute(name))}
+        row.setdefault("seconds", time.perf_counter() - t0)
+        rows[name] = row
+        atomic_write_json(partial_path, {"key": key, "per_image": list(rows.values())})
+    ordered = [rows[n] for n in names]
+    record = RunRecord(
+        key=key,
+        method=method,
+        config=config,
+        per_image=ordered,
+        timings={
+            "wall_seconds_this_session": time.perf_counter() - started,
+            "seconds_per_item": float(np.mean([r["seconds"] for r in ordered]))
+            if ordered
+            else 0.0,
+            "resumed_items": len(names) - len(todo),
+        },
+        provenance=provenance(device),
+    )
+    if finalize is not None:
+        extra = dict(finalize(ordered))
+        record.history = dict(extra.pop("history", {}))
+        record.extra = extra
+    atomic_write_json(path, record.to_json())
+    partial_path.unlink(missing_ok=True)
+    return record
+
+
+def load_records(
+    method: str | None = None, root: str | os.PathLike | None = None
+) -> list[RunRecord]:
+    """All complete records under the results folder (optionally of one method)."""
+    base = results_root(root)
+    pattern = f"{method}/*.json" if method else "*/*.json"
+    return [
+        RunRecord.from_json(json.loads(p.read_text()))
+        for p in sorted(base.glob(pattern))
+        if not p.name.endswith(".partial.json")
+    ]

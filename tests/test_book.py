@@ -1,0 +1,271 @@
+"""The book builds, its links and images resolve, and its pages render in a browser.
+
+The book is built once per session, with the same flags as `make book`, into a
+temporary folder (so `make book`'s own `_build/` is left alone). The static checks parse
+the HTML with the standard library. The browser checks serve the HTML on 127.0.0.1 and
+load each page into an iframe of a small same-origin wrapper page, whose script writes
+a JSON summary (image sizes, table rows, typeset math) into its own DOM; headless
+Chromium's `--dump-dom` hands that summary back. No network is used: Chromium resolves
+no host other than 127.0.0.1, so a page that needs the internet fails here.
+"""
+
+import functools
+import html as htmllib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTOCOL = "notebooks/00_protocol"
+SCREENSHOT = ROOT / "_build" / "screenshots" / "00_protocol.png"
+CHECK_PAGE = "_check.html"
+
+# Loads ?page=... into an iframe, waits for its images and MathJax, then writes what
+# it found into <pre id="result">.
+CHECK_HTML = """<!doctype html>
+<html><head><meta charset="utf-8"><title>book check</title></head>
+<body>
+<pre id="result">pending</pre>
+<iframe id="page" width="1280" height="1600"></iframe>
+<script>
+const frame = document.getElementById("page");
+const out = document.getElementById("result");
+frame.addEventListener("load", async () => {
+  try {
+    const win = frame.contentWindow;
+    const doc = frame.contentDocument;
+    const images = Array.from(doc.images);
+    images.forEach((img) => { img.loading = "eager"; });
+    await Promise.all(images.map((img) => img.decode().catch(() => null)));
+    if (win.MathJax && win.MathJax.startup) { await win.MathJax.startup.promise; }
+    out.textContent = JSON.stringify({
+      path: win.location.pathname,
+      title: doc.title,
+      images: images.map((img) => ({src: img.getAttribute("src"),
+                                    width: img.naturalWidth})),
+      tables: Array.from(doc.querySelectorAll("table")).map((t) => t.rows.length),
+      math: doc.querySelectorAll(".math").length,
+      typeset: doc.querySelectorAll("mjx-container").length,
+    });
+  } catch (err) {
+    out.textContent = JSON.stringify({error: String(err)});
+  }
+});
+frame.src = new URLSearchParams(location.search).get("page");
+</script>
+</body></html>
+"""
+
+
+def toc_pages() -> list[str]:
+    """Every document in _toc.yml (root, parts, chapters, sections), in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key, []))
+
+    walk([toc])
+    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
+
+
+def jupyter_book() -> str:
+    beside = Path(sys.executable).with_name("jupyter-book")
+    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
+    assert found, "jupyter-book is not installed in this environment"
+    return found
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    cmd = [jupyter_book(), "build", str(ROOT), "--path-output", str(out)]
+    proc = subprocess.run(
+        [*cmd, "-W", "--keep-going"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = proc.stdout[-6000:] + proc.stderr[-6000:]
+    assert proc.returncode == 0, f"jupyter-book build failed:\n{log}"
+    return out / "_build" / "html"
+
+
+class Links(HTMLParser):
+    """Collects the URLs a page refers to, and counts its tables."""
+
+    ATTRS = {"a": "href", "link": "href", "img": "src", "script": "src"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.tables = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tables += tag == "table"
+        value = dict(attrs).get(self.ATTRS.get(tag, ""))
+        if value:
+            self.refs.append((tag, value))
+
+
+def parse(page: Path) -> Links:
+    links = Links()
+    links.feed(page.read_text(encoding="utf-8"))
+    return links
+
+
+def built_pages(html: Path) -> list[Path]:
+    """The book's own pages: not the theme's templates under _static or _sources."""
+    return [
+        p
+        for p in sorted(html.rglob("*.html"))
+        if p.relative_to(html).parts[0] not in ("_static", "_sources")
+    ]
+
+
+def test_build_has_index_and_every_chapter(html: Path) -> None:
+    assert (html / "index.html").is_file()
+    missing = [p for p in toc_pages() if not (html / f"{p}.html").is_file()]
+    assert missing == []
+
+
+def test_local_links_and_images_resolve(html: Path) -> None:
+    broken = []
+    for page in built_pages(html):
+        for tag, ref in parse(page).refs:
+            url = urlsplit(ref)
+            if url.scheme or url.netloc or not url.path:
+                continue  # external, mailto:, data: or an anchor on the same page
+            base = html if url.path.startswith("/") else page.parent
+            target = base / unquote(url.path).lstrip("/")
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{page.relative_to(html)}: <{tag}> {ref}")
+    assert broken == []
+
+
+def test_pages_load_nothing_from_the_network(html: Path) -> None:
+    """Scripts, styles and images are all local, MathJax included."""
+    external = [
+        f"{page.relative_to(html)}: <{tag}> {ref}"
+        for page in built_pages(html)
+        for tag, ref in parse(page).refs
+        if tag != "a" and urlsplit(ref).netloc
+    ]
+    assert external == []
+    assert (html / "_static" / "tex-svg.js").is_file()
+
+
+def test_protocol_chapter_has_a_table(html: Path) -> None:
+    assert parse(html / f"{PROTOCOL}.html").tables > 0
+
+
+# --- in the browser ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail("chromium not found in CI: .ci/run should have installed it")
+    pytest.skip(
+        "chromium not found: install Debian's chromium to run the browser check"
+    )
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(html: Path) -> Iterator[str]:
+    """Serves the built book on 127.0.0.1 for the duration of the module."""
+    (html / CHECK_PAGE).write_text(CHECK_HTML, encoding="utf-8")
+    handler = functools.partial(QuietHandler, directory=str(html))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def run_chromium(
+    chromium: str, profile: Path, *args: str
+) -> subprocess.CompletedProcess:
+    cmd = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=5000",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_page_renders_in_chromium(
+    page: str, chromium: str, server: str, tmp_path: Path
+) -> None:
+    url = f"{server}/{CHECK_PAGE}?page=/{quote(page)}.html"
+    proc = run_chromium(chromium, tmp_path / "profile", "--dump-dom", url)
+    found = re.search(r'<pre id="result">(.*?)</pre>', proc.stdout, re.S)
+    log = proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert found, f"no result in the DOM dump:\n{log}"
+    summary = json.loads(htmllib.unescape(found.group(1)))
+
+    assert "error" not in summary, summary
+    assert summary["path"] == f"/{page}.html"
+    assert summary["title"] and not summary["title"].startswith("Error response")
+    assert [i for i in summary["images"] if i["width"] == 0] == [], "broken images"
+    assert all(rows > 0 for rows in summary["tables"]), summary["tables"]
+    if summary["math"]:
+        assert summary["typeset"] > 0, "the page has math but MathJax did not run"
+    if page == PROTOCOL:
+        assert summary["tables"], "the protocol chapter shows no table"
+
+
+def test_protocol_screenshot(chromium: str, server: str, tmp_path: Path) -> None:
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SCREENSHOT.unlink(missing_ok=True)
+    run_chromium(
+        chromium,
+        tmp_path / "profile",
+        "--hide-scrollbars",
+        "--window-size=1280,1600",
+        f"--screenshot={SCREENSHOT}",
+        f"{server}/{PROTOCOL}.html",
+    )
+    assert SCREENSHOT.is_file()
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert SCREENSHOT.stat().st_size > 10_000
