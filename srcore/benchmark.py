@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -114,3 +115,102 @@ def benchmark_table(records: Sequence[RunRecord]) -> pd.DataFrame:
         for r in records
     ]
     return pd.DataFrame(rows)
+
+
+def matlab_imresize_check(
+    scale: int,
+    *,
+    data_root: str | os.PathLike | None = None,
+    results: str | os.PathLike | None = None,
+    mode: str | None = None,
+) -> RunRecord:
+    """Hold :func:`srcore.resize.imresize` against MATLAB's own double-precision output.
+
+    ``Set5/MATLAB_float_ref/X<s>/*.mat`` (made by MATLAB, see the data README) hold
+    ``im_l_ycbcr = imresize(rgb2ycbcr(im_gt / 255), 1/s, 'bicubic')`` and the Y of
+    ``imresize(im_l_ycbcr, s)`` x 255; each row reports the largest absolute difference
+    of ours from them (on the 0-255 scale).
+    """
+    import numpy as np
+    from scipy.io import loadmat
+
+    from srcore.imageops import rgb_to_ycbcr
+    from srcore.resize import imresize
+
+    split = f"MATLAB_float_ref_X{int(scale)}"
+
+    def paths() -> dict[str, Path]:
+        return {p.stem: p for p in data.image_paths("Set5", split, root=data_root)}
+
+    def compute(name: str) -> dict[str, Any]:
+        mat = loadmat(paths()[name])
+        gt = torch.from_numpy(mat["im_gt"].astype(np.float64) / 255.0).permute(2, 0, 1)
+        ycbcr = rgb_to_ycbcr(gt[None])
+        lr_ref = torch.from_numpy(mat["im_l_ycbcr"]).permute(2, 0, 1)[None]
+        down = imresize(ycbcr, 1 / scale)
+        up_y = imresize(lr_ref, scale)[0, 0] * 255.0
+        return {
+            "max_abs_down": float((down - lr_ref).abs().max() * 255.0),
+            "max_abs_up_y": float((up_y - torch.from_numpy(mat["im_b_y"])).abs().max()),
+            "height": int(gt.shape[-2]),
+            "width": int(gt.shape[-1]),
+        }
+
+    config = {"check": "matlab-imresize", "dataset": "Set5", "scale": int(scale)}
+    return load_or_run(
+        "imresize-vs-matlab",
+        config,
+        lambda: sorted(paths()),
+        compute,
+        root=results,
+        mode=mode,
+        progress=False,
+    )
+
+
+def selfexsr_agreement(
+    records: Sequence[RunRecord],
+    *,
+    data_root: str | os.PathLike | None = None,
+    results: str | os.PathLike | None = None,
+    mode: str | None = None,
+) -> RunRecord:
+    """Per-image agreement of bicubic records with SelfExSR's own per-image table.
+
+    SelfExSR (Huang et al. 2015) published MATLAB-computed per-image bicubic PSNR/SSIM
+    for Set5, Set14 and BSD100 (``SELFEXSR_PER_IMAGE_METRICS.csv`` in the data root).
+    One row per (dataset, scale): mean and largest absolute per-image difference.
+    """
+    by_key = {f"{r.config['dataset']}_x{r.config['scale']}": r for r in records}
+
+    def compute(item: str) -> dict[str, Any]:
+        ref = pd.read_csv(data.data_root(data_root) / "SELFEXSR_PER_IMAGE_METRICS.csv")
+        rec = by_key[item]
+        ds, scale = rec.config["dataset"], rec.config["scale"]
+        ref = ref[
+            (ref.method == "Bicubic") & (ref.dataset == ds) & (ref.scale == scale)
+        ]
+        ours = pd.DataFrame(rec.per_image)[["image", "psnr", "ssim"]]
+        both = ours.merge(ref, on="image", suffixes=("", "_ref"))
+        diff = both.psnr - both.psnr_ref
+        return {
+            "dataset": ds,
+            "scale": int(scale),
+            "n_images": len(both),
+            "psnr": float(both.psnr.mean()),
+            "psnr_selfexsr": float(both.psnr_ref.mean()),
+            "mean_diff_db": float(diff.mean()),
+            "max_abs_diff_db": float(diff.abs().max()),
+            "ssim_mean_diff": float((both.ssim - both.ssim_ref).mean()),
+        }
+
+    config = {"check": "selfexsr-bicubic", "records": sorted(r.key for r in records)}
+    return load_or_run(
+        "bicubic-vs-selfexsr",
+        config,
+        sorted(by_key),
+        compute,
+        root=results,
+        mode=mode,
+        progress=False,
+    )

@@ -1,0 +1,134 @@
+"""Figures and display tables for the book. No computation happens here.
+
+Every figure function returns a matplotlib ``Figure``; notebooks call them from
+``hide-input`` cells. :func:`provenance_caption` turns records into the line that
+says how the numbers above it were made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from srcore.degrade import kernel_to_image
+from srcore.results import RunRecord
+
+__all__ = [
+    "provenance_caption",
+    "style_table",
+    "plot_crops",
+    "plot_kernel_gallery",
+    "plot_deltas",
+]
+
+
+def provenance_caption(records: Sequence[RunRecord]) -> str:
+    """'profile quick · Intel ..., 2 cores (cpu) · commit abc (2026-11-22)' for records."""
+    parts = set()
+    for r in records:
+        p = r.provenance
+        dirty = "+dirty" if p.get("dirty") else ""
+        parts.add(
+            f"profile **{r.config.get('profile', '?')}** · {p.get('hardware', '?')} "
+            f"({p.get('device', '?')}) · commit `{p.get('commit', '?')}{dirty}` · "
+            f"{str(p.get('date', '?'))[:10]} · torch {p.get('torch', '?')}"
+        )
+    return "Made with: " + "; ".join(sorted(parts)) if parts else "No records."
+
+
+def style_table(df: pd.DataFrame, digits: Mapping[str, int] | None = None):
+    """A pandas Styler with fixed decimals (psnr 2, ssim 4 by default), no index."""
+    digits = {"psnr": 2, "ssim": 4, **(digits or {})}
+    fmt = {}
+    for col in df.columns:
+        for key, d in digits.items():
+            if key in col and pd.api.types.is_float_dtype(df[col]):
+                fmt[col] = f"{{:.{d}f}}"
+        if col.startswith("d_") and pd.api.types.is_float_dtype(df[col]):
+            fmt[col] = "{:+.3f}" if "psnr" in col else "{:+.4f}"
+    return df.style.format(fmt, na_rep="–").hide(axis="index")
+
+
+def _to_hwc(x: torch.Tensor) -> np.ndarray:
+    arr = x.detach().cpu().float().clamp(0, 1)[0].permute(1, 2, 0).numpy()
+    return arr[..., 0] if arr.shape[2] == 1 else arr
+
+
+def plot_crops(
+    images: Mapping[str, torch.Tensor],
+    box: tuple[int, int, int, int],
+    *,
+    full: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Side-by-side crops ``box = (top, left, height, width)`` of same-size images.
+
+    With ``full`` naming one image, it is shown whole first with the box drawn on it.
+    Values are shown without interpolation so pixels stay pixels.
+    """
+    top, left, h, w = box
+    names = list(images)
+    n = len(names) + (1 if full else 0)
+    fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 3.2), squeeze=False)
+    axes = axes[0]
+    k = 0
+    if full:
+        img = _to_hwc(images[full])
+        axes[0].imshow(img, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        axes[0].add_patch(Rectangle((left, top), w, h, fill=False, ec="red", lw=1.5))
+        axes[0].set_title(full)
+        k = 1
+    for ax, name in zip(axes[k:], names, strict=True):
+        crop = _to_hwc(images[name][..., top : top + h, left : left + w])
+        ax.imshow(crop, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(name)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_kernel_gallery(
+    kernels: Sequence[torch.Tensor | np.ndarray],
+    titles: Sequence[str],
+    *,
+    cols: int = 6,
+) -> Figure:
+    """A grid of blur kernels, each scaled to its own peak."""
+    rows = int(np.ceil(len(kernels) / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(1.8 * cols, 1.9 * rows), squeeze=False
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, kernel, title in zip(axes.flat, kernels, titles, strict=False):
+        ax.imshow(kernel_to_image(kernel), cmap="magma", interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_deltas(table: pd.DataFrame, *, tolerance: float | None = None) -> Figure:
+    """Bar chart of ``d_psnr`` (ours - published) per dataset and scale."""
+    fig, ax = plt.subplots(figsize=(6.5, 2.8))
+    labels = [
+        f"{d} ×{s}" for d, s in zip(table["dataset"], table["scale"], strict=True)
+    ]
+    ax.bar(labels, table["d_psnr"], color="tab:blue")
+    if tolerance is not None:
+        for y in (-tolerance, tolerance):
+            ax.axhline(y, color="gray", ls="--", lw=1)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("ours − published (dB)")
+    ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    return fig
