@@ -120,3 +120,19 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
     table["d_psnr"] = table["psnr"] - table["psnr_pub"]
     table["d_ssim"] = table["ssim"] - table["ssim_pub"]
     return table
+
+
+def verdict(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> str:
+    """One sentence: how many compared rows lie within the bounds, naming any that don't."""
+    rows = table.dropna(subset=["psnr_pub"])
+    ok = (rows["d_psnr"].abs() <= psnr_tol) & (rows["d_ssim"].abs() <= ssim_tol)
+    text = (
+        f"{int(ok.sum())} of {len(rows)} published rows are reproduced within "
+        f"±{psnr_tol} dB and ±{ssim_tol} SSIM"
+    )
+    bad = rows[~ok]
+    if len(bad):
+        text += "; outside: " + ", ".join(
+            f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale)
+        )
+    return text + "."

@@ -50,9 +50,11 @@ def style_table(df: pd.DataFrame, digits: Mapping[str, int] | None = None):
         for key, d in digits.items():
             if key in col and pd.api.types.is_float_dtype(df[col]):
                 fmt[col] = f"{{:.{d}f}}"
-        if col.startswith("d_") and pd.api.types.is_float_dtype(df[col]):
-            fmt[col] = "{:+.3f}" if "psnr" in col else "{:+.4f}"
-    return df.style.format(fmt, na_rep="–").hide(axis="index")
+        is_diff = col.startswith("d_") or "diff" in col
+        if is_diff and pd.api.types.is_float_dtype(df[col]):
+            fmt[col] = "{:+.3f}" if ("psnr" in col or "db" in col) else "{:+.4f}"
+    padded = [{"selector": "th, td", "props": [("padding", "0.2em 0.8em")]}]
+    return df.style.format(fmt, na_rep="–").hide(axis="index").set_table_styles(padded)
 
 
 def _to_hwc(x: torch.Tensor) -> np.ndarray:

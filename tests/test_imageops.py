@@ -39,7 +39,7 @@ def as_hwc(x: torch.Tensor) -> np.ndarray:
     return x[0].permute(1, 2, 0).double().numpy()
 
 
-# --------------------------------------------------------------------------- loading
+# ------------------------------------------------------------------------------ loading
 
 
 @pytest.mark.parametrize("ext", ["png", "bmp", "tiff"])
@@ -84,7 +84,7 @@ def test_load_16bit_png_scaled_to_8bit(tmp_path):
 
 
 def test_load_dark_16bit_png_is_not_mistaken_for_8bit(tmp_path):
-    # Every value <= 255 but the file is 16-bit: 255 / 65535 * 255 = 0.99 -> 1, 128 -> 0.
+    # Every value <= 255 but the file is 16-bit: 255/65535*255 = 0.99 -> 1, 128 -> 0.
     raw = np.array([[0, 128, 255]], dtype=np.uint16)
     path = tmp_path / "dark16.png"
     Image.fromarray(raw).save(path)
@@ -150,7 +150,7 @@ def test_exif_orientation_6_is_applied(tmp_path, ext):
         assert np.array_equal(load_image_uint8(path), np.rot90(src, k=-1))
 
 
-# --------------------------------------------------------------------------- read errors
+# -------------------------------------------------------------------------- read errors
 
 
 def _assert_read_error(path):
@@ -198,7 +198,7 @@ def test_text_file_renamed_png_error_names_file(tmp_path):
     _assert_read_error(path)
 
 
-# --------------------------------------------------------------------------- saving
+# ------------------------------------------------------------------------------- saving
 
 
 def test_save_png_round_trip_is_lossless(tmp_path):
@@ -251,7 +251,7 @@ def test_save_png_interrupt_cleans_up(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-# --------------------------------------------------------------------------- conversions
+# -------------------------------------------------------------------------- conversions
 
 
 def test_to_tensor_and_to_uint8():
@@ -271,7 +271,7 @@ def test_to_tensor_and_to_uint8():
         to_uint8(torch.zeros(2, 3, 4, 4))
 
 
-# --------------------------------------------------------------------------- crops
+# -------------------------------------------------------------------------------- crops
 
 
 def test_modcrop_sizes():
@@ -314,7 +314,7 @@ def test_quantize_on_grid_and_clipped():
     assert quantize(torch.zeros(2, dtype=torch.float32)).dtype == torch.float32
 
 
-# --------------------------------------------------------------------------- YCbCr
+# -------------------------------------------------------------------------------- YCbCr
 
 
 def _pixel(r: float, g: float, b: float) -> torch.Tensor:
@@ -337,7 +337,9 @@ def test_rgb_to_ycbcr_known_values(rgb, ycbcr_255):
 
 
 def test_rgb_to_ycbcr_matches_skimage_and_inverts():
-    x = torch.rand(2, 3, 9, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(
+        2, 3, 9, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
     ycc = rgb_to_ycbcr(x)
     for i in range(2):
         # skimage uses the same BT.601 studio matrix; float input in [0, 1] gives
@@ -348,7 +350,9 @@ def test_rgb_to_ycbcr_matches_skimage_and_inverts():
     assert torch.allclose(rgb_to_y(x), ycc[:, :1], atol=1e-14, rtol=0)
     assert rgb_to_y(x).shape == (2, 1, 9, 7)
     # Y range
-    assert float(rgb_to_y(x).min()) >= 16 / 255 and float(rgb_to_y(x).max()) <= 235 / 255
+    assert (
+        float(rgb_to_y(x).min()) >= 16 / 255 and float(rgb_to_y(x).max()) <= 235 / 255
+    )
 
 
 def test_colour_conversions_keep_dtype():

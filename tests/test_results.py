@@ -1,0 +1,132 @@
+"""The results cache: keys, atomic records, read-only mode, resume after interruption."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from srcore import results
+from srcore.results import MissingResultError, load_or_run, run_key
+
+
+def _counting(rows: dict[str, float]):
+    calls: list[str] = []
+
+    def compute(name: str) -> dict[str, float]:
+        calls.append(name)
+        return {"psnr": rows[name]}
+
+    return compute, calls
+
+
+def test_key_depends_on_every_config_value_but_not_order():
+    a = run_key("bicubic", {"scale": 2, "dataset": "Set5"})
+    assert a == run_key("bicubic", {"dataset": "Set5", "scale": 2})
+    assert a != run_key("bicubic", {"dataset": "Set5", "scale": 3})
+    assert a != run_key("srcnn", {"dataset": "Set5", "scale": 2})
+    assert a.startswith("bicubic-") and len(a.split("-")[1]) == 12
+
+
+def test_second_call_loads_instead_of_recomputing(tmp_path):
+    compute, calls = _counting({"a": 30.0, "b": 32.0})
+    first = load_or_run("m", {"x": 1}, ["a", "b"], compute, root=tmp_path)
+    second = load_or_run("m", {"x": 1}, ["a", "b"], compute, root=tmp_path)
+    assert calls == ["a", "b"]
+    assert second.mean("psnr") == pytest.approx(31.0) == first.mean("psnr")
+    stored = json.loads((tmp_path / "m" / f"{first.key}.json").read_text())
+    for field in ("commit", "dirty", "date", "hardware", "device", "torch", "python"):
+        assert field in stored["provenance"]
+    assert stored["config"] == {"x": 1}
+
+
+def test_force_recomputes_and_a_changed_config_is_a_new_record(tmp_path):
+    compute, calls = _counting({"a": 1.0})
+    load_or_run("m", {"x": 1}, ["a"], compute, root=tmp_path)
+    load_or_run("m", {"x": 1}, ["a"], compute, root=tmp_path, mode="force")
+    load_or_run("m", {"x": 2}, ["a"], compute, root=tmp_path)
+    assert calls == ["a", "a", "a"]
+    assert len(list((tmp_path / "m").glob("*.json"))) == 2
+
+
+def test_read_mode_never_computes_and_names_the_missing_record(tmp_path):
+    compute, calls = _counting({"a": 1.0})
+    with pytest.raises(MissingResultError, match="method 'm'"):
+        load_or_run("m", {"x": 1}, ["a"], compute, root=tmp_path, mode="read")
+    assert calls == []
+
+
+def test_read_mode_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCORE_RESULTS_MODE", "read")
+    with pytest.raises(MissingResultError):
+        load_or_run("m", {}, ["a"], lambda n: {}, root=tmp_path)
+    monkeypatch.setenv("SRCORE_RESULTS_MODE", "bogus")
+    with pytest.raises(ValueError, match="auto, read or force"):
+        results.results_mode()
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path):
+    done: list[str] = []
+
+    def flaky(name: str) -> dict[str, float]:
+        if name == "c" and "c" not in done:
+            done.append("c")
+            raise KeyboardInterrupt  # the user pressed Ctrl-C on the third image
+        done.append(name)
+        return {"psnr": float(ord(name))}
+
+    with pytest.raises(KeyboardInterrupt):
+        load_or_run("m", {"x": 1}, ["a", "b", "c", "d"], flaky, root=tmp_path)
+    partial = list((tmp_path / "m").glob("*.partial.json"))
+    assert len(partial) == 1
+    assert [r["image"] for r in json.loads(partial[0].read_text())["per_image"]] == [
+        "a",
+        "b",
+    ]
+    record = load_or_run("m", {"x": 1}, ["a", "b", "c", "d"], flaky, root=tmp_path)
+    assert done == ["a", "b", "c", "c", "d"]  # a and b were not recomputed
+    assert [r["image"] for r in record.per_image] == ["a", "b", "c", "d"]
+    assert record.timings["resumed_items"] == 2
+    assert not list((tmp_path / "m").glob("*.partial.json"))
+
+
+def test_a_damaged_partial_file_only_costs_recomputation(tmp_path):
+    key = run_key("m", {"x": 1})
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / f"{key}.partial.json").write_text('{"key": "')
+    compute, calls = _counting({"a": 1.0})
+    load_or_run("m", {"x": 1}, ["a"], compute, root=tmp_path)
+    assert calls == ["a"]
+
+
+def test_items_callable_is_not_called_when_the_record_exists(tmp_path):
+    load_or_run("m", {}, ["a"], lambda n: {"v": 1}, root=tmp_path)
+
+    def no_dataset() -> list[str]:
+        raise AssertionError("reading a cached record must not need the dataset")
+
+    record = load_or_run("m", {}, no_dataset, lambda n: {"v": 1}, root=tmp_path)
+    assert record.per_image[0]["v"] == 1
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path):
+    path = tmp_path / "r.json"
+    results.atomic_write_json(path, {"ok": 1})
+    with pytest.raises(TypeError):
+        results.atomic_write_json(path, {"bad": object()})
+    assert json.loads(path.read_text()) == {"ok": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_finalize_stores_history_and_extra(tmp_path):
+    record = load_or_run(
+        "m",
+        {},
+        ["a"],
+        lambda n: {"v": 1},
+        root=tmp_path,
+        finalize=lambda rows: {"history": {"loss": [3.0, 2.0]}, "params": 10},
+    )
+    again = results.load_records("m", tmp_path)[0]
+    assert again.history == {"loss": [3.0, 2.0]} == record.history
+    assert again.extra == {"params": 10}
