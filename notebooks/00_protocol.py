@@ -94,6 +94,7 @@ display(
         {"max_abs_down": "{:.1e}", "max_abs_up_y": "{:.1e}"}
     )
 )
+display(Markdown(plots.provenance_caption(checks)))
 
 # %% [markdown]
 # ## The bicubic baseline beside the published one
@@ -137,6 +138,7 @@ display(
         pd.DataFrame(agreement.per_image).drop(columns=["image", "seconds"])
     )
 )
+display(Markdown(plots.provenance_caption([agreement])))
 
 # %% [markdown]
 # SelfExSR's LR images were made by MATLAB `imresize` on `uint8` images, which rounds

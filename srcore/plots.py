@@ -34,8 +34,10 @@ def provenance_caption(records: Sequence[RunRecord]) -> str:
     for r in records:
         p = r.provenance
         dirty = "+dirty" if p.get("dirty") else ""
+        profile = r.config.get("profile")
         parts.add(
-            f"profile **{r.config.get('profile', '?')}** · {p.get('hardware', '?')} "
+            (f"profile **{profile}** · " if profile else "")
+            + f"{p.get('hardware', '?')} "
             f"({p.get('device', '?')}) · commit `{p.get('commit', '?')}{dirty}` · "
             f"{str(p.get('date', '?'))[:10]} · torch {p.get('torch', '?')}"
         )

@@ -1,0 +1,61 @@
+"""Published numbers as data, the comparison with ours, and the figure helpers."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import torch
+
+from srcore import literature, plots
+from srcore.results import RunRecord
+
+
+def test_published_bicubic_block_is_complete_and_sourced():
+    table = literature.published_table("Bicubic")
+    assert len(table) == 12  # 4 sets x 3 scales
+    row = table[(table.dataset == "Set5") & (table.scale == 2)].iloc[0]
+    assert (row.psnr, row.ssim) == (33.66, 0.9299)
+    assert table["source"].str.contains("Kim").all()
+    assert set(literature.published_table()["tag"]) <= {"V", "P"}
+
+
+def test_comparison_and_verdict():
+    ours = pd.DataFrame(
+        [
+            {"dataset": "Set5", "scale": 2, "psnr": 33.65, "ssim": 0.9296},
+            {"dataset": "Set14", "scale": 4, "psnr": 25.90, "ssim": 0.7027},
+        ]
+    )
+    table = literature.compare_with_published(ours)
+    assert table["d_psnr"].round(3).tolist() == [-0.01, -0.1]
+    text = literature.verdict(table, 0.02, 0.003)
+    assert text.startswith("1 of 2") and "Set14 ×4" in text
+
+
+def test_provenance_caption_names_profile_hardware_commit():
+    record = RunRecord(
+        key="k",
+        method="bicubic",
+        config={"profile": "quick"},
+        per_image=[],
+        provenance={"hardware": "CPU X", "device": "cpu", "commit": "abc", "date": "2026"},
+    )
+    caption = plots.provenance_caption([record])
+    for part in ("quick", "CPU X", "abc", "2026"):
+        assert part in caption
+
+
+def test_figures_draw_the_requested_panels():
+    imgs = {"a": torch.rand(1, 3, 32, 32), "b": torch.rand(1, 1, 32, 32)}
+    fig = plots.plot_crops(imgs, (4, 4, 8, 8), full="a")
+    assert len(fig.axes) == 3
+    assert fig.axes[1].images[0].get_array().shape[:2] == (8, 8)
+    gallery = plots.plot_kernel_gallery([torch.ones(3, 3)] * 5, list("abcde"), cols=4)
+    assert sum(bool(ax.images) for ax in gallery.axes) == 5
+    deltas = plots.plot_deltas(
+        pd.DataFrame({"dataset": ["Set5"], "scale": [2], "d_psnr": [-0.01]}), tolerance=0.02
+    )
+    assert len(deltas.axes[0].patches) == 1
