@@ -153,9 +153,18 @@ def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     """Write an image as PNG atomically (temporary file in the same folder, then rename).
 
     A crash mid-write never leaves a truncated PNG that a later run would read as data.
+    ``x`` is a float tensor in [0, 1] or a uint8 array; any other array dtype raises
+    ``TypeError`` (a cast would silently turn floats in [0, 1] to 0/1, wrap ints > 255).
     """
     path = Path(path)
-    arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.uint8)
+    if isinstance(x, torch.Tensor):
+        arr = to_uint8(x)
+    else:
+        arr = np.asarray(x)
+        if arr.dtype != np.uint8:
+            raise TypeError(
+                f"save_png takes a tensor in [0, 1] or a uint8 array, got {arr.dtype}"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

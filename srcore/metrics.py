@@ -64,6 +64,11 @@ def _prepare(sr: torch.Tensor, hr: torch.Tensor, shave: int, y_channel: bool):
         # A one-channel reference is scored on grey levels even if sr came out as RGB.
         if hr.shape[1] == 1 and sr.shape[1] == 3:
             sr = sr.mean(dim=1, keepdim=True)
+        elif hr.shape[1] != sr.shape[1]:
+            raise ValueError(
+                f"a {sr.shape[1]}-channel output cannot be scored against a "
+                f"{hr.shape[1]}-channel reference"
+            )
         a, b = scoring_channel(sr), scoring_channel(hr)
     else:
         if sr.shape[1] != hr.shape[1]:

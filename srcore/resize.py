@@ -16,6 +16,7 @@ up to float64 rounding. Reference: MATLAB R2017a ``imresize.m`` (``contributions
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -115,7 +116,7 @@ def _output_lengths(
         if out_h < 1 or out_w < 1:
             raise ValueError(f"output size must be positive, got {size}")
         return (out_h, out_w), (out_h / in_hw[0], out_w / in_hw[1])
-    sh, sw = (scale, scale) if isinstance(scale, int | float) else scale
+    sh, sw = (scale, scale) if isinstance(scale, numbers.Real) else scale
     if sh <= 0 or sw <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     # MATLAB: output size = ceil(input size * scale), computed with the scale as given.

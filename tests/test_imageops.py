@@ -214,6 +214,14 @@ def test_save_png_round_trip_is_lossless(tmp_path):
     assert np.array_equal(load_image_uint8(tmp_path / "g2.png", keep_grey=True), grey)
 
 
+@pytest.mark.parametrize("bad", [np.full((4, 4, 3), 0.8), np.full((4, 4), 300)])
+def test_save_png_rejects_non_uint8_arrays(tmp_path, bad):
+    # A silent cast would write 0.8 as black and 300 as 44 (wrap-around).
+    with pytest.raises(TypeError, match="uint8"):
+        save_png(bad, tmp_path / "x.png")
+    assert list(tmp_path.iterdir()) == []
+
+
 def _failing_save(self, fp, *args, **kwargs):
     fp.write(b"\x89PNG\r\n\x1a\n partial data")
     raise OSError("disk full (simulated)")
