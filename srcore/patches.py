@@ -1,0 +1,305 @@
+"""Training pairs cut from HR images: random patches, degraded on the fly.
+
+Every supervised SR method here trains on ``(LR patch, HR patch)`` pairs made the same
+way: an HR crop of side ``patch_size`` is cut at a position on the scale grid, turned by
+one of the 8 dihedral transforms, and degraded into its LR partner (MATLAB bicubic and
+8-bit rounding by default, as :func:`srcore.benchmark.make_lr`). SRCNN and VDSR take the
+bicubic upscale of that LR at HR size (``upsample_input=True``).
+
+Why on the fly rather than a pre-cut patch file (SRCNN's ``train.h5``): the pairs of a
+batch are a pure function of ``(seed, step)``, so a run resumed from a checkpoint sees
+exactly the batches an uninterrupted run would have seen, whatever the batch order or
+the number of workers. Cropping before degrading keeps the LR of an aligned crop equal
+to the LR the degradation would give the crop alone; the degradation sees no pixels
+from outside the patch.
+
+Reference: Dong et al., "Image Super-Resolution Using Deep Convolutional Networks"
+(SRCNN, TPAMI 2016), section 4.1 (sub-images, Y channel); Lim et al., "Enhanced Deep
+Residual Networks" (EDSR, CVPRW 2017), section 4.2 (random flips and 90° rotations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+
+from srcore.degrade import degrade
+from srcore.imageops import modcrop, quantize, rgb_to_y
+from srcore.resize import imresize
+
+__all__ = ["PatchSampler", "validation_pairs", "dihedral", "step_seed"]
+
+Degradation = Callable[[torch.Tensor], torch.Tensor]
+CHANNELS = ("rgb", "y")
+_CUBIC_HALF_WIDTH = 2.0  # Keys cubic support is [-2, 2] input pixels when enlarging
+
+
+def step_seed(seed: int, step: int) -> int:
+    """A 63-bit seed for ``(seed, step)``: SHA-256, so neighbouring steps share nothing.
+
+    ``seed + step`` would make run ``seed=1`` replay run ``seed=0`` one step later.
+
+    Example:
+        >>> step_seed(0, 1) == step_seed(0, 1) != step_seed(1, 0)
+        True
+    """
+    digest = hashlib.sha256(f"srcore-patches:{int(seed)}:{int(step)}".encode())
+    return int.from_bytes(digest.digest()[:8], "little") >> 1
+
+
+def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
+    """One of the 8 symmetries of the square: rotate ``k % 4`` quarter turns, then
+    mirror left-right when ``k >= 4``.
+
+    Args:
+        x: ``(..., H, W)``.
+        k: transform index in ``0..7`` (0 is the identity).
+
+    Example:
+        >>> x = torch.arange(4.0).reshape(1, 1, 2, 2)
+        >>> len({tuple(dihedral(x, k).flatten().tolist()) for k in range(8)})
+        8
+    """
+    if not 0 <= k < 8:
+        raise ValueError(f"dihedral transform index must be in 0..7, got {k}")
+    y = torch.rot90(x, k % 4, dims=(-2, -1)) if k % 4 else x
+    return y.flip(-1) if k >= 4 else y
+
+
+def _to_channels(img: torch.Tensor, channels: str) -> torch.Tensor:
+    """``(1, C, H, W)`` RGB or grey -> the training channels, float32.
+
+    ``"rgb"``: grey images are replicated to 3 channels. ``"y"``: MATLAB ``rgb2ycbcr``
+    luma rounded to 8 bits, as SRCNN's ``generate_train.m`` computes it on uint8 input;
+    a 1-channel image stays on its own grey levels (MATLAB's
+    ``if size(im, 3) > 1, im = rgb2ycbcr(im)``), the rule :mod:`srcore.metrics`
+    scores by.
+    """
+    img = img.to(torch.float32)
+    if channels == "rgb":
+        return img.expand(-1, 3, -1, -1).contiguous() if img.shape[1] == 1 else img
+    return img if img.shape[1] == 1 else quantize(rgb_to_y(img))
+
+
+def _check_images(images: Sequence[torch.Tensor], what: str) -> None:
+    if len(images) == 0:
+        raise ValueError(f"{what}: no images given")
+    for i, img in enumerate(images):
+        if not isinstance(img, torch.Tensor) or img.ndim != 4 or img.shape[0] != 1:
+            shape = tuple(img.shape) if isinstance(img, torch.Tensor) else type(img)
+            raise ValueError(f"{what}: image {i} must be (1, C, H, W), got {shape}")
+        if img.shape[1] not in (1, 3) or not torch.is_floating_point(img):
+            raise ValueError(
+                f"{what}: image {i} must be a float RGB or grey image in [0, 1], got "
+                f"{img.shape[1]} channels of {img.dtype}"
+            )
+
+
+def _check_channels(channels: str) -> None:
+    if channels not in CHANNELS:
+        raise ValueError(f"channels must be one of {CHANNELS}, got {channels!r}")
+
+
+def _make_input(
+    hr: torch.Tensor, scale: int, degradation: Degradation | None, upsample: bool
+) -> torch.Tensor:
+    """The network input for HR ``(B, C, H, W)``: degraded, optionally upscaled back."""
+    lr_img = degrade(hr, scale) if degradation is None else degradation(hr)
+    want = (hr.shape[-2] // scale, hr.shape[-1] // scale)
+    if tuple(lr_img.shape[-2:]) != want or lr_img.shape[:2] != hr.shape[:2]:
+        raise ValueError(
+            f"the degradation turned HR {tuple(hr.shape)} into {tuple(lr_img.shape)}; "
+            f"expected {(*hr.shape[:2], *want)} (HR size / scale {scale})"
+        )
+    if upsample:
+        # SRCNN/VDSR input: MATLAB imresize(lr, s) stored as uint8.
+        lr_img = quantize(imresize(lr_img, size=tuple(hr.shape[-2:])))
+    return lr_img
+
+
+class PatchSampler:
+    """Random aligned ``(LR, HR)`` patch pairs, a pure function of ``(seed, step)``.
+
+    One sample: pick an image with probability proportional to its number of aligned
+    patch positions (so every aligned patch of the set is equally likely, like cutting
+    all sub-images as SRCNN does), optionally rescale it by ``f ~ U(rescale)``, cut a
+    ``patch_size`` square at a multiple of ``scale``, apply a random dihedral transform,
+    then degrade the batch into LR.
+
+    Args:
+        hr_images: ``(1, C, H, W)`` float images in [0, 1], RGB or grey, any sizes of
+            at least ``patch_size``.
+        scale: integer SR factor.
+        patch_size: HR side of a patch, a multiple of ``scale``.
+        degradation: HR batch ``(B, C, P, P)`` -> LR ``(B, C, P/s, P/s)``; default
+            :func:`srcore.degrade.degrade` (MATLAB bicubic, 8-bit). It runs under a
+            forked global torch RNG seeded from ``(seed, step)``, so a random
+            degradation drawing from torch's global generator is reproducible too.
+        channels: ``"rgb"`` or ``"y"`` (MATLAB luma rounded to 8 bits; grey images
+            keep their grey levels).
+        augment: random rotations by 90° and flips (the 8 dihedral transforms).
+        rescale: ``(lo, hi)`` range of a random HR rescale factor (MATLAB bicubic,
+            8-bit), or None. ``f`` is raised where needed so the rescaled image still
+            holds a patch. Only a window around the patch is resized, with a margin
+            wider than the kernel, so large images cost no more than small ones.
+        upsample_input: return the LR upscaled to HR size (bicubic, 8-bit).
+        seed: base seed of every batch.
+
+    Example:
+        >>> sampler = PatchSampler([torch.rand(1, 3, 40, 50)], scale=2, patch_size=16)
+        >>> lr_img, hr = sampler.batch(step=0, batch_size=4)
+        >>> tuple(lr_img.shape), tuple(hr.shape)
+        ((4, 3, 8, 8), (4, 3, 16, 16))
+    """
+
+    def __init__(
+        self,
+        hr_images: Sequence[torch.Tensor],
+        scale: int,
+        patch_size: int,
+        *,
+        degradation: Degradation | None = None,
+        channels: str = "rgb",
+        augment: bool = True,
+        rescale: tuple[float, float] | None = None,
+        upsample_input: bool = False,
+        seed: int = 0,
+    ) -> None:
+        if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+            raise ValueError(f"scale must be a positive integer, got {scale!r}")
+        if patch_size < scale or patch_size % scale:
+            raise ValueError(
+                f"patch_size must be a positive multiple of scale {scale}, "
+                f"got {patch_size}"
+            )
+        _check_channels(channels)
+        _check_images(hr_images, "PatchSampler")
+        if rescale is not None:
+            lo, hi = (float(v) for v in rescale)
+            if not (0 < lo <= hi and math.isfinite(hi)):
+                raise ValueError(
+                    f"rescale must be (lo, hi) with 0 < lo <= hi, got {rescale}"
+                )
+            rescale = (lo, hi)
+        for i, img in enumerate(hr_images):
+            h, w = img.shape[-2:]
+            if h < patch_size or w < patch_size:
+                raise ValueError(
+                    f"image {i} is {h}x{w}, smaller than patch_size {patch_size}; "
+                    "drop it or use a smaller patch"
+                )
+        self.scale = scale
+        self.patch_size = patch_size
+        self.degradation = degradation
+        self.channels = channels
+        self.augment = augment
+        self.rescale = rescale
+        self.upsample_input = upsample_input
+        self.seed = int(seed)
+        # (C, H, W) views in the training channels, on the CPU: crops are cheap there
+        # and the batch moves to the device once, in the training loop.
+        self.images = [
+            _to_channels(img.detach().cpu(), channels)[0] for img in hr_images
+        ]
+        positions = [
+            ((h - patch_size) // scale + 1) * ((w - patch_size) // scale + 1)
+            for h, w in (img.shape[-2:] for img in self.images)
+        ]
+        self._weights = torch.tensor(positions, dtype=torch.float64)
+
+    def _aligned(self, g: torch.Generator, length: int) -> int:
+        """A random multiple of ``scale`` in ``[0, length - patch_size]``."""
+        n = (length - self.patch_size) // self.scale + 1
+        return int(torch.randint(n, (), generator=g)) * self.scale
+
+    def _rescaled_crop(self, img: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        """A ``patch_size`` square of ``img`` rescaled by a random factor."""
+        p = self.patch_size
+        lo, hi = self.rescale
+        u = torch.rand(3, generator=g, dtype=torch.float64).tolist()
+        # At least the factor that keeps a whole patch inside the rescaled image.
+        f = max(lo + (hi - lo) * u[0], p / min(img.shape[-2:]))
+        margin = math.ceil(_CUBIC_HALF_WIDTH / min(f, 1.0)) + 1
+        corner = []
+        window = []
+        for length, r in zip(img.shape[-2:], u[1:], strict=True):
+            n = min(length, math.ceil(p / f) + 2 * margin)
+            corner.append(int(r * (length - n + 1)))
+            window.append(n)
+        (y, x), (nh, nw) = corner, window
+        out = quantize(imresize(img[None, :, y : y + nh, x : x + nw], f))[0]
+        starts = []
+        for n, length, out_len in zip(
+            window, img.shape[-2:], out.shape[-2:], strict=True
+        ):
+            if n < length:
+                # A window inside the image: the centre is clear of its mirrored edges.
+                starts.append((out_len - p) // 2)
+            else:
+                starts.append(int(torch.randint(out_len - p + 1, (), generator=g)))
+        oy, ox = starts
+        return out[:, oy : oy + p, ox : ox + p]
+
+    def _sample(self, g: torch.Generator) -> torch.Tensor:
+        index = int(torch.multinomial(self._weights, 1, generator=g))
+        img = self.images[index]
+        p = self.patch_size
+        if self.rescale is not None:
+            crop = self._rescaled_crop(img, g)
+        else:
+            y = self._aligned(g, img.shape[-2])
+            x = self._aligned(g, img.shape[-1])
+            crop = img[:, y : y + p, x : x + p]
+        if self.augment:
+            crop = dihedral(crop, int(torch.randint(8, (), generator=g)))
+        return crop
+
+    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training pair of ``step``: ``(lr (B, C, h, w), hr (B, C, P, P))``.
+
+        ``h = w = P / scale``, or ``P`` with ``upsample_input``. The same ``(seed,
+        step)`` always gives the same tensors; the global RNG is left untouched.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        s = step_seed(self.seed, step)
+        g = torch.Generator().manual_seed(s)
+        hr = torch.stack([self._sample(g) for _ in range(batch_size)]).contiguous()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(s ^ 0x5DEECE66D)
+            lr_img = _make_input(hr, self.scale, self.degradation, self.upsample_input)
+        return lr_img, hr
+
+
+def validation_pairs(
+    hr_images: Sequence[torch.Tensor],
+    scale: int,
+    channels: str = "rgb",
+    upsample_input: bool = False,
+    *,
+    degradation: Degradation | None = None,
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Whole-image ``(lr, hr)`` pairs made exactly as the training patches are.
+
+    Each HR is converted to ``channels`` and cropped to a multiple of ``scale``
+    (``modcrop``); its LR is ``degradation(hr)`` (default MATLAB bicubic, 8-bit),
+    upscaled back to HR size with ``upsample_input``.
+
+    Returns:
+        ``[(lr (1, C, h, w), hr (1, C, H, W)), ...]`` in the order given.
+
+    Example:
+        >>> [(lr, hr)] = validation_pairs([torch.rand(1, 3, 33, 35)], 2, "y")
+        >>> tuple(lr.shape), tuple(hr.shape)
+        ((1, 1, 16, 17), (1, 1, 32, 34))
+    """
+    _check_channels(channels)
+    _check_images(hr_images, "validation_pairs")
+    pairs = []
+    for img in hr_images:
+        hr = modcrop(_to_channels(img, channels), scale)
+        pairs.append((_make_input(hr, scale, degradation, upsample_input), hr))
+    return pairs

@@ -1,0 +1,586 @@
+"""The one supervised training loop, with checkpoints that resume exactly.
+
+``train(model, loss_fn, sampler, config)`` runs ``config.steps`` updates on the batches
+``sampler.batch(step, batch_size)`` and returns a :class:`TrainHistory`. Every method
+trained by regression (SRCNN, VDSR, LapSRN, SRResNet) goes through it; loops that need
+more (the SRGAN generator/discriminator pair) reuse its pieces: :func:`make_optimizer`,
+:func:`make_scheduler`, :func:`clip_gradients`, :func:`check_finite`,
+:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`rng_state`,
+:func:`restore_rng_state` and :func:`seed_everything`.
+
+Why it is built this way:
+
+- **Exact resume.** Batches are a pure function of ``(seed, step)``
+  (:class:`srcore.patches.PatchSampler`), and a checkpoint holds the model, optimizer,
+  scheduler, AMP scaler, RNG states and the not-yet-logged losses. On the CPU a run
+  stopped and resumed ends with the same weights, bit for bit, as one that never
+  stopped (the tests check it). On CUDA, cuDNN's algorithm choice may still differ.
+- **Safe checkpoints.** Written to a temporary file and renamed, so a crash never
+  leaves half a file, and only tensors and plain containers are stored, so they load
+  with ``torch.load(..., weights_only=True)`` (no pickled code runs on load).
+- **Divergence is an error, not a silent NaN curve.** Losses are checked for NaN/inf
+  at every log, validation and checkpoint (one device sync per log, not per step);
+  :class:`TrainingDiverged` names the step and the last good checkpoint, which is
+  never overwritten by the diverged state.
+- **GPU speed where it is free.** On CUDA, bf16 autocast (fp16 with a ``GradScaler``
+  where bf16 is missing) and channels-last memory; both are no-ops on the CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import random
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from srcore.profiles import resolve_device
+
+__all__ = [
+    "CHECKPOINT_NAME",
+    "TrainConfig",
+    "TrainHistory",
+    "TrainingDiverged",
+    "BatchSource",
+    "train",
+    "make_optimizer",
+    "make_scheduler",
+    "clip_gradients",
+    "check_finite",
+    "save_checkpoint",
+    "load_checkpoint",
+    "rng_state",
+    "restore_rng_state",
+    "seed_everything",
+    "count_parameters",
+    "psnr_validator",
+]
+
+CHECKPOINT_NAME = "checkpoint.pt"
+# Settings that change what is logged or saved, not the weights: a run may resume
+# with other values (or on another device, where only rounding differs).
+_RESUME_IGNORES = ("val_every", "ckpt_every", "log_every", "device")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is left in place."""
+
+    def __init__(self, step: int, loss: float, checkpoint: Path | None) -> None:
+        self.step, self.loss, self.checkpoint = step, loss, checkpoint
+        where = (
+            f"the last good checkpoint is {checkpoint}"
+            if checkpoint is not None
+            else "no checkpoint was saved before it"
+        )
+        super().__init__(
+            f"training diverged at step {step}: loss = {loss}; {where}. Lower the "
+            "learning rate or clip gradients (grad_clip)."
+        )
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to optimise: optimizer, schedule, clipping, precision, logging cadence.
+
+    A method's config builds one of these with its paper's values; the defaults are
+    only a neutral starting point (Adam at 1e-4, as SRResNet).
+    """
+
+    steps: int = 1000  # parameter updates (iterations), not epochs
+    batch_size: int = 16
+    lr: float = 1e-4
+    optimizer: str = "adam"  # "adam" | "sgd"
+    momentum: float = 0.9  # sgd only
+    weight_decay: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)  # adam only
+    schedule: str = "none"  # "none" | "step" (x gamma every step_size) | "cosine"
+    step_size: int | None = None  # updates between decays of the step schedule
+    gamma: float = 0.1
+    grad_clip: float | None = None  # None: no clipping
+    # "norm": total L2 norm <= grad_clip; "value": each value in ±grad_clip;
+    # "adjustable": each value in ±grad_clip / current lr (VDSR, Kim et al. 2016 §3.3)
+    grad_clip_mode: str = "norm"
+    amp: bool = True  # CUDA only: bf16 autocast, or fp16 + GradScaler
+    channels_last: bool = True  # CUDA only
+    val_every: int = 0  # updates between validations (0: never; also at the end)
+    ckpt_every: int = 0  # updates between checkpoints (0: only at the end)
+    log_every: int = 10  # updates averaged into one history point
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.steps < 0 or self.batch_size < 1 or self.log_every < 1:
+            problems.append("steps >= 0, batch_size >= 1 and log_every >= 1")
+        if not self.lr > 0:
+            problems.append(f"lr > 0 (got {self.lr})")
+        if self.optimizer not in ("adam", "sgd"):
+            problems.append(f"optimizer 'adam' or 'sgd' (got {self.optimizer!r})")
+        if self.schedule not in ("none", "step", "cosine"):
+            problems.append(
+                f"schedule 'none', 'step' or 'cosine' (got {self.schedule!r})"
+            )
+        if self.schedule == "step" and not (self.step_size and self.step_size > 0):
+            problems.append("a positive step_size for schedule='step'")
+        if self.grad_clip_mode not in ("norm", "value", "adjustable"):
+            problems.append(
+                f"grad_clip_mode norm/value/adjustable ({self.grad_clip_mode!r})"
+            )
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            problems.append(f"grad_clip > 0 or None (got {self.grad_clip})")
+        if self.val_every < 0 or self.ckpt_every < 0:
+            problems.append("val_every >= 0 and ckpt_every >= 0")
+        if problems:
+            raise ValueError("TrainConfig needs " + "; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types only (``betas`` as a list): what a checkpoint stores."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+@dataclass
+class TrainHistory:
+    """What a run did: the loss curve, validation PSNR, timing and where it ran.
+
+    ``step[i]`` is the number of updates done when ``loss[i]`` (the mean loss of the
+    updates since the previous point) was logged; likewise ``val_step``/``val_psnr``.
+    ``seconds_per_step`` leaves out validation and checkpoint writing;
+    ``total_seconds`` is the wall time of all sessions, resumed ones included.
+    """
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    val_step: list[int] = field(default_factory=list)
+    val_psnr: list[float] = field(default_factory=list)
+    seconds_per_step: float = 0.0
+    total_seconds: float = 0.0
+    device: str = "cpu"
+    steps_done: int = 0
+    resumed_from: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (lists of numbers, str, None) for the results cache."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainHistory:
+        """Inverse of :meth:`to_dict`; an unknown key is an error, not ignored."""
+        data = dict(data)
+        for key in ("step", "val_step"):
+            data[key] = [int(v) for v in data.get(key, [])]
+        for key in ("loss", "val_psnr"):
+            data[key] = [float(v) for v in data.get(key, [])]
+        return cls(**data)
+
+
+class BatchSource(Protocol):
+    """Anything with ``batch(step, batch_size) -> (input, target)``, pure in step."""
+
+    def batch(
+        self, step: int, batch_size: int
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+# ------------------------------------------------------------------ small pieces
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and torch's (CPU and CUDA) global generators."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    """The global RNG states as tensors and plain numbers (for ``weights_only``)."""
+    py_version, py_state, py_gauss = random.getstate()
+    _, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": list(torch.cuda.get_rng_state_all()) if cuda else [],
+        "python": torch.tensor(py_state, dtype=torch.int64),
+        "python_version": int(py_version),
+        "python_gauss": py_gauss,
+        "numpy": torch.from_numpy(np_keys.astype(np.int64)),
+        "numpy_pos": int(np_pos),
+        "numpy_has_gauss": int(np_has_gauss),
+        "numpy_gauss": float(np_gauss),
+    }
+
+
+def restore_rng_state(state: dict[str, Any]) -> None:
+    """Set the global generators back to a :func:`rng_state` snapshot."""
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        n = min(len(state["cuda"]), torch.cuda.device_count())
+        torch.cuda.set_rng_state_all(state["cuda"][:n])
+    py = tuple(int(v) for v in state["python"].tolist())
+    random.setstate((state["python_version"], py, state["python_gauss"]))
+    np.random.set_state(
+        (
+            "MT19937",
+            state["numpy"].numpy().astype(np.uint32),
+            state["numpy_pos"],
+            state["numpy_has_gauss"],
+            state["numpy_gauss"],
+        )
+    )
+
+
+def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
+    """``torch.save(state)`` atomically: a temporary file in the same folder, renamed.
+
+    Store tensors, numbers, strings and lists/dicts of them only, so that
+    :func:`load_checkpoint` can load with ``weights_only=True``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(state, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Load a checkpoint onto the CPU with ``weights_only=True`` (no code executed)."""
+    return torch.load(Path(path), map_location="cpu", weights_only=True)
+
+
+def make_optimizer(
+    params: Iterable[torch.Tensor] | Iterable[dict[str, Any]], config: TrainConfig
+) -> torch.optim.Optimizer:
+    """Adam (``lr``, ``betas``, ``weight_decay``) or SGD (``lr``, ``momentum``, ...)."""
+    if config.optimizer == "adam":
+        return torch.optim.Adam(
+            params,
+            lr=config.lr,
+            betas=tuple(config.betas),
+            weight_decay=config.weight_decay,
+        )
+    return torch.optim.SGD(
+        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """The learning-rate schedule, stepped once per update (not per epoch).
+
+    ``"step"``: ``lr_t = lr gamma^floor(t / step_size)`` (VDSR: x0.1 every 20 epochs);
+    ``"cosine"``: ``lr_t = lr (1 + cos(pi t / steps)) / 2``, reaching 0 at the end;
+    ``"none"``: None (constant).
+    """
+    if config.schedule == "step":
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=config.step_size, gamma=config.gamma
+        )
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(
+            optimizer, T_max=max(config.steps, 1)
+        )
+    return None
+
+
+def clip_gradients(
+    params: Iterable[torch.Tensor], config: TrainConfig, lr: float
+) -> None:
+    """Clip gradients in place as ``config.grad_clip_mode`` says (nothing if None).
+
+    ``"adjustable"`` is VDSR's rule: each gradient value is clipped to
+    ``[-θ/γ, θ/γ]`` with ``θ = grad_clip`` and ``γ`` the current learning rate, so an
+    update never moves a weight by more than ``θ`` however large ``γ`` is
+    (Kim, Lee, Lee, "Accurate Image Super-Resolution Using Very Deep Convolutional
+    Networks", CVPR 2016, section 3.3).
+    """
+    if config.grad_clip is None:
+        return
+    params = [p for p in params if p.grad is not None]
+    if config.grad_clip_mode == "norm":
+        torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+    elif config.grad_clip_mode == "value":
+        torch.nn.utils.clip_grad_value_(params, config.grad_clip)
+    else:
+        torch.nn.utils.clip_grad_value_(params, config.grad_clip / lr)
+
+
+def check_finite(
+    loss: torch.Tensor | float, step: int, ckpt_path: str | os.PathLike | None
+) -> None:
+    """Raise :class:`TrainingDiverged` if ``loss`` is NaN or infinite.
+
+    ``ckpt_path`` is the last good checkpoint (None if there is none), named in the
+    message so the run can be restarted from it with other settings.
+    """
+    value = float(loss)
+    if not math.isfinite(value):
+        raise TrainingDiverged(
+            step, value, None if ckpt_path is None else Path(ckpt_path)
+        )
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of parameters (shared ones once), trainable or not, as papers count."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def psnr_validator(
+    pairs: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    *,
+    shave: int,
+    tile: int | None = None,
+) -> Callable[[nn.Module], float]:
+    """A ``val_fn`` for :func:`train`: mean PSNR (dB) of the model over ``pairs``.
+
+    Scored by :func:`srcore.metrics.psnr` (8-bit, luma for RGB, grey levels for one
+    channel) after shaving ``shave`` pixels (the SR scale, also for upsampled-input
+    models). The model's scale is read from the pair sizes.
+
+    Example:
+        >>> from srcore.patches import validation_pairs
+        >>> pairs = validation_pairs([torch.rand(1, 3, 24, 24)], 2, "rgb", True)
+        >>> val_fn = psnr_validator(pairs, shave=2)
+        >>> val_fn(nn.Identity()) > 10
+        True
+    """
+    from srcore.inference import predict
+    from srcore.metrics import psnr
+
+    def val_fn(model: nn.Module) -> float:
+        scores = []
+        for lr_img, hr in pairs:
+            scale = hr.shape[-2] // lr_img.shape[-2]
+            sr = predict(model, lr_img, scale=scale, tile=tile)
+            scores.append(float(psnr(sr, hr, shave=shave).mean()))
+        return float(np.mean(scores))
+
+    return val_fn
+
+
+# ---------------------------------------------------------------------- the loop
+
+
+def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
+    if not (config.amp and device.type == "cuda"):
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _resume_key(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in _RESUME_IGNORES}
+
+
+def _find_checkpoint(path: Path | None, config: TrainConfig) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` if it was written under the same config, else None."""
+    if path is None or not path.is_file():
+        return None
+    state = load_checkpoint(path)
+    if _resume_key(state.get("config", {})) != _resume_key(config.to_dict()):
+        warnings.warn(
+            f"{path} was written under another training config; starting afresh "
+            "(it will be overwritten at the first checkpoint)",
+            stacklevel=3,
+        )
+        return None
+    return state
+
+
+def train(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    sampler: BatchSource,
+    config: TrainConfig,
+    *,
+    val_fn: Callable[[nn.Module], float] | None = None,
+    ckpt_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> TrainHistory:
+    """Minimise ``loss_fn(model(input), target)`` over ``config.steps`` updates.
+
+    Update ``t`` (0-based) uses ``sampler.batch(t, config.batch_size)``. The model is
+    moved to the config's device (and channels-last on CUDA) in place and left in the
+    train/eval mode it came in.
+
+    Args:
+        model: the network; its weights are trained in place.
+        loss_fn: ``(output, target) -> scalar``, e.g. ``torch.nn.functional.l1_loss``.
+        sampler: a :class:`BatchSource`, e.g. :class:`srcore.patches.PatchSampler`.
+        config: a :class:`TrainConfig`.
+        val_fn: ``model -> PSNR`` (e.g. :func:`psnr_validator`), called in eval mode
+            without gradients every ``val_every`` updates and at the end.
+        ckpt_dir: folder of the run's checkpoint (one file, :data:`CHECKPOINT_NAME`,
+            replaced every ``ckpt_every`` updates and at the end). If it holds a
+            checkpoint written under the same config (log/val/ckpt cadence and device
+            aside), training resumes from it; a finished one returns at once. Key it
+            by the whole run (model, data, loss), e.g. the results run key: those are
+            not recorded in the checkpoint.
+        progress: show a tqdm bar with the running loss.
+
+    Returns:
+        The :class:`TrainHistory` (of all sessions, when resumed).
+
+    Raises:
+        TrainingDiverged: a loss was NaN or inf; the last good checkpoint is kept.
+
+    Example:
+        >>> from srcore.patches import PatchSampler
+        >>> hr = [torch.rand(1, 3, 32, 32)]
+        >>> sampler = PatchSampler(hr, 2, 16, upsample_input=True)
+        >>> net = nn.Conv2d(3, 3, 3, padding=1)
+        >>> cfg = TrainConfig(steps=4, batch_size=2, lr=1e-3, log_every=2)
+        >>> train(net, nn.functional.mse_loss, sampler, cfg, progress=False).step
+        [2, 4]
+    """
+    from tqdm.auto import tqdm
+
+    t_begin = time.perf_counter()
+    device = resolve_device(config.device)
+    channels_last = config.channels_last and device.type == "cuda"
+    fmt = torch.channels_last if channels_last else torch.preserve_format
+    model.to(device=device, memory_format=fmt)
+    optimizer = make_optimizer(model.parameters(), config)
+    scheduler = make_scheduler(optimizer, config)
+    amp_dtype = _amp_dtype(config, device)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    ckpt_path = None if ckpt_dir is None else Path(ckpt_dir) / CHECKPOINT_NAME
+
+    history = TrainHistory(device=str(device))
+    pending: list[float] = []  # losses since the last history point
+    saved: Path | None = None  # the last checkpoint this run may fall back to
+    state = _find_checkpoint(ckpt_path, config)
+    if state is None:
+        seed_everything(config.seed)
+    else:
+        try:
+            model.load_state_dict(state["model"])
+        except RuntimeError as err:
+            raise RuntimeError(
+                f"{ckpt_path} holds weights of another model; delete it or use "
+                "another ckpt_dir"
+            ) from err
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        if scaler.is_enabled() and state["scaler"]:
+            scaler.load_state_dict(state["scaler"])
+        restore_rng_state(state["rng"])
+        history = TrainHistory.from_dict(state["history"])
+        history.resumed_from = int(state["step"])
+        history.device = str(device)
+        pending = [float(v) for v in state["pending"]]
+        saved = ckpt_path
+    start = history.steps_done
+    prior_train_seconds = history.seconds_per_step * start
+    prior_total_seconds = history.total_seconds
+    train_seconds = 0.0
+
+    def checkpoint(done: int) -> None:
+        nonlocal saved
+        history.steps_done = done
+        history.seconds_per_step = (prior_train_seconds + train_seconds) / max(done, 1)
+        history.total_seconds = prior_total_seconds + time.perf_counter() - t_begin
+        if ckpt_path is None:
+            return
+        save_checkpoint(
+            ckpt_path,
+            step=done,
+            model=model.state_dict(),
+            optimizer=optimizer.state_dict(),
+            scheduler=None if scheduler is None else scheduler.state_dict(),
+            scaler=scaler.state_dict() if scaler.is_enabled() else None,
+            history=history.to_dict(),
+            pending=list(pending),
+            config=config.to_dict(),
+            rng=rng_state(),
+        )
+        saved = ckpt_path
+
+    was_training = model.training
+    model.train()
+    window: list[torch.Tensor] = []  # unsynced per-step losses on the device
+    bar = tqdm(
+        total=config.steps,
+        initial=start,
+        disable=not progress,
+        desc="train",
+        leave=False,
+    )
+    t0 = time.perf_counter()
+    try:
+        for step in range(start, config.steps):
+            inputs, target = sampler.batch(step, config.batch_size)
+            inputs = inputs.to(device, non_blocking=True)
+            target = target.to(device, non_blocking=True)
+            if channels_last:
+                inputs = inputs.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(
+                device.type, dtype=amp_dtype, enabled=amp_dtype is not None
+            ):
+                loss = loss_fn(model(inputs).float(), target)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            if config.grad_clip is not None:
+                scaler.unscale_(optimizer)
+                clip_gradients(
+                    model.parameters(), config, optimizer.param_groups[0]["lr"]
+                )
+            scaler.step(optimizer)
+            scaler.update()
+            if scheduler is not None:
+                scheduler.step()
+            window.append(loss.detach())
+            bar.update(1)
+
+            done = step + 1
+            last = done == config.steps
+            log_now = done % config.log_every == 0 or last
+            val_now = val_fn is not None and config.val_every > 0
+            val_now = val_now and (done % config.val_every == 0 or last)
+            ckpt_now = ckpt_path is not None and (
+                last or (config.ckpt_every > 0 and done % config.ckpt_every == 0)
+            )
+            if not (log_now or val_now or ckpt_now):
+                continue
+            values = torch.stack(window).float().cpu().tolist()  # the one sync
+            window.clear()
+            for i, v in enumerate(values):
+                check_finite(v, done - len(values) + i + 1, saved)
+            pending.extend(values)
+            if log_now:
+                history.step.append(done)
+                history.loss.append(float(np.mean(pending)))
+                pending.clear()
+                bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
+            train_seconds += time.perf_counter() - t0
+            if val_now:
+                model.eval()
+                with torch.no_grad():
+                    history.val_psnr.append(float(val_fn(model)))
+                history.val_step.append(done)
+                model.train()
+            if ckpt_now:
+                checkpoint(done)
+            t0 = time.perf_counter()
+    finally:
+        bar.close()
+        model.train(was_training)
+    if history.steps_done < config.steps or ckpt_path is None:
+        checkpoint(max(config.steps, start))
+    return history

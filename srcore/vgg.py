@@ -1,0 +1,160 @@
+"""VGG19 feature extractor for perceptual (content) losses.
+
+SRGAN's content loss ``l_VGG/i,j`` (Ledig et al. 2017, eq. 5) compares feature maps
+``φ_i,j``: the output of the ``j``-th convolution, *after* its ReLU, before the
+``i``-th max-pooling of the 19-layer VGG of Simonyan & Zisserman (2015). Layers are
+named here the same way: ``"relu5_4"`` is SRGAN's ``φ5,4`` ("VGG54"), ``"relu2_2"``
+its ``φ2,2`` ("VGG22"); ``"conv3_1"`` is the pre-activation output and ``"pool2"`` the
+second pooling.
+
+The network is torchvision's VGG19 ``features`` stack, with the same module indices so
+that torchvision's ImageNet checkpoint (``VGG19_Weights.IMAGENET1K_V1``) loads into it,
+cut right after the requested layer. The classifier head is never built (it holds 120 M
+of VGG19's 144 M parameters and a perceptual loss does not use it).
+
+Weights are downloaded once by ``torch.hub`` into ``<torch.hub.get_dir()>/checkpoints``
+and loaded with ``weights_only=True``. Offline, put ``vgg19-dcbb9e9d.pth`` there by
+hand; :func:`vgg_weights_available` tells whether it is present without downloading.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from urllib.parse import urlparse
+
+import torch
+from torch import nn
+
+__all__ = [
+    "VGG19_LAYERS",
+    "WeightsUnavailable",
+    "vgg19_features",
+    "vgg_weights_available",
+    "vgg_checkpoint_path",
+]
+
+#: Convolutions per block in VGG19 (configuration "E" of Simonyan & Zisserman 2015).
+_BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
+_WEIGHTS_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+
+
+def _layer_names() -> tuple[str, ...]:
+    names = []
+    for block, (_, convs) in enumerate(_BLOCKS, start=1):
+        for j in range(1, convs + 1):
+            names += [f"conv{block}_{j}", f"relu{block}_{j}"]
+        names.append(f"pool{block}")
+    return tuple(names)
+
+
+#: Names of the 37 modules of torchvision's ``vgg19().features``, in order.
+VGG19_LAYERS: tuple[str, ...] = _layer_names()
+
+
+class WeightsUnavailable(RuntimeError):
+    """The pretrained VGG19 weights could not be downloaded or read."""
+
+
+def vgg_checkpoint_path() -> str:
+    """Where ``torch.hub`` keeps (or would keep) the VGG19 ImageNet checkpoint."""
+    filename = os.path.basename(urlparse(_WEIGHTS_URL).path)
+    return os.path.join(torch.hub.get_dir(), "checkpoints", filename)
+
+
+def vgg_weights_available() -> bool:
+    """True when the VGG19 checkpoint file is in the hub cache (nothing is downloaded).
+
+    Example:
+        >>> isinstance(vgg_weights_available(), bool)
+        True
+    """
+    return os.path.isfile(vgg_checkpoint_path())
+
+
+def _build(n_layers: int) -> nn.Sequential:
+    """The first ``n_layers`` modules of VGG19's ``features``, torchvision's indices."""
+    layers: list[nn.Module] = []
+    in_ch = 3
+    for out_ch, convs in _BLOCKS:
+        for _ in range(convs):
+            layers += [nn.Conv2d(in_ch, out_ch, 3, padding=1), nn.ReLU(inplace=True)]
+            in_ch = out_ch
+        layers.append(nn.MaxPool2d(2, 2))
+    return nn.Sequential(*layers[:n_layers])
+
+
+def _init_random(net: nn.Sequential) -> None:
+    # torchvision's VGG initialisation, so the random network matches vgg19(weights=None).
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.zeros_(m.bias)
+
+
+def _load_imagenet_state() -> dict[str, torch.Tensor]:
+    try:
+        return torch.hub.load_state_dict_from_url(
+            _WEIGHTS_URL, progress=False, check_hash=True, weights_only=True
+        )
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        # URLError/HTTPError/socket errors are OSErrors; a bad hash or a truncated
+        # file raises RuntimeError/EOFError/UnpicklingError.
+        raise WeightsUnavailable(
+            f"VGG19 ImageNet weights could not be loaded ({type(err).__name__}: "
+            f"{err}); put vgg19-dcbb9e9d.pth in {os.path.dirname(vgg_checkpoint_path())}"
+            f" (download it from {_WEIGHTS_URL} on a connected machine)"
+        ) from err
+
+
+def vgg19_features(
+    layer: str = "relu5_4",
+    *,
+    pretrained: bool = True,
+    device: str | torch.device = "cpu",
+) -> nn.Module:
+    """VGG19 ``features`` truncated after ``layer``, in eval mode, parameters frozen.
+
+    The module maps ``(B, 3, H, W)`` ImageNet-normalised RGB (``(x - mean) / std`` with
+    torchvision's mean/std, see :class:`srcore.losses.PerceptualLoss`) to the feature
+    map of ``layer``: ``(B, C_l, H / 2^p, W / 2^p)`` with ``p`` the number of poolings
+    before it (``relu5_4``: 512 channels, ``p = 4``).
+
+    Args:
+        layer: one of :data:`VGG19_LAYERS` (``"relu5_4"`` is SRGAN's φ5,4).
+        pretrained: load torchvision's ``VGG19_Weights.IMAGENET1K_V1``. With ``False``
+            the network is randomly initialised (torchvision's init, seeded by
+            ``torch.manual_seed``). **Random features are not a perceptual loss**: that
+            mode exists only to test the plumbing (shapes, gradients, devices) offline.
+        device: where the module lives.
+
+    Returns:
+        ``nn.Sequential`` in eval mode with ``requires_grad=False`` on every parameter.
+
+    Raises:
+        WeightsUnavailable: ``pretrained=True`` and the checkpoint can neither be found
+            in the hub cache nor downloaded (e.g. offline), or is corrupt.
+
+    Example:
+        >>> net = vgg19_features("relu2_2", pretrained=False)
+        >>> tuple(net(torch.rand(1, 3, 32, 32)).shape)
+        (1, 128, 16, 16)
+
+    Reference:
+        Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
+        Recognition", ICLR 2015 (configuration E); Ledig et al., "Photo-Realistic Single
+        Image Super-Resolution Using a Generative Adversarial Network", CVPR 2017, §2.2.
+    """
+    if layer not in VGG19_LAYERS:
+        raise ValueError(f"unknown VGG19 layer {layer!r}; choose one of {VGG19_LAYERS}")
+    net = _build(VGG19_LAYERS.index(layer) + 1)
+    if pretrained:
+        state = _load_imagenet_state()
+        prefix = "features."
+        wanted = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        own = net.state_dict()
+        net.load_state_dict({k: wanted[k] for k in own}, strict=True)
+    else:
+        _init_random(net)
+    net.requires_grad_(False)
+    return net.eval().to(device)
