@@ -30,9 +30,9 @@
 #    antialiasing.
 # 3. **SR output**: rounded to 8 bits.
 # 4. **Score**: on the luma of MATLAB's `rgb2ycbcr` (BT.601, studio range,
-#    $Y = 16 + 65.481R + 128.553G + 24.966B$), itself rounded to 8 bits as MATLAB does
-#    for `uint8` images; a *one-channel* image (Set14's `bridge`) on its own grey levels.
-#    $s$ pixels are shaved from every border.
+#    $Y = 16 + 65.481R + 128.553G + 24.966B$), itself rounded to 8 bits as MATLAB
+#    does for `uint8` images; a *one-channel* image (Set14's `bridge`) on its own grey
+#    levels. $s$ pixels are shaved from every border.
 # 5. **PSNR** $= 10\log_{10}(255^2/\mathrm{MSE})$; **SSIM** as in Wang et al. (2004):
 #    11×11 Gaussian window, $\sigma=1.5$, $K_1=0.01$, $K_2=0.03$, $L=255$, mean over the
 #    valid part of the map.
@@ -127,9 +127,10 @@ fig = plots.plot_deltas(comparison, tolerance=0.02)
 plt.show()
 
 # %% [markdown]
-# The residual is small and one-signed (0 to −0.02 dB). A sharper check is per image: SelfExSR
-# (Huang et al. 2015) published MATLAB-computed bicubic PSNR for every image of these
-# sets, and our per-image numbers agree with theirs to a few hundredths of a dB:
+# The residual is small and one-signed (0 to −0.02 dB). A sharper check is per image:
+# SelfExSR (Huang et al. 2015) published MATLAB-computed bicubic PSNR for every image
+# of these sets, and our per-image numbers agree with theirs to a few hundredths of a
+# dB:
 
 # %%
 agreement = selfexsr_agreement(records, data_root=data_root, results=results)

@@ -35,8 +35,9 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             skipped.append(dataset)
             print(
                 f"skipped {dataset}: {len(report.missing)} missing and "
-                f"{len(report.corrupt)} corrupt HR files under {report.root}; get it with "
-                f"`python -m srcore data fetch {dataset}` or set SRCORE_DATA",
+                f"{len(report.corrupt)} corrupt HR files under {report.root}; "
+                f"get it with `python -m srcore data fetch {dataset}` or set "
+                "SRCORE_DATA",
                 file=sys.stderr,
             )
             continue

@@ -33,7 +33,8 @@ __all__ = [
     "is_greyscale",
 ]
 
-# MATLAB rgb2ycbcr for R, G, B in [0, 1]: ycbcr = offset + M @ rgb (values on the 0-255 scale).
+# MATLAB rgb2ycbcr for R, G, B in [0, 1]: ycbcr = offset + M @ rgb (values on the
+# 0-255 scale).
 _YCBCR_MATRIX = np.array(
     [
         [65.481, 128.553, 24.966],
@@ -114,7 +115,8 @@ def to_tensor(arr: np.ndarray) -> torch.Tensor:
 
 
 def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Tensor:
-    """Read an image into a float32 ``(1, C, H, W)`` tensor in [0, 1] (C = 3, or 1 if grey kept).
+    """Read an image into a float32 ``(1, C, H, W)`` tensor in [0, 1] (C = 3, or 1 if
+    grey kept).
 
     Example:
         >>> x = load_image("Set5/HR/baby.png")  # doctest: +SKIP
@@ -127,14 +129,15 @@ def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Ten
 def quantize(x: torch.Tensor) -> torch.Tensor:
     """Round to the 8-bit grid and clip, staying in float: ``round(255 x) / 255``.
 
-    The published tables score 8-bit images (MATLAB ``im2uint8``), so every image that is
-    scored or fed to the next stage of the protocol passes through here.
+    The published tables score 8-bit images (MATLAB ``im2uint8``), so every image that
+    is scored or fed to the next stage of the protocol passes through here.
     """
     return torch.round(x.clamp(0, 1) * 255.0) / 255.0
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """``(1, C, H, W)`` or ``(C, H, W)`` tensor in [0, 1] -> uint8 ``(H, W, C)`` (or ``(H, W)``)."""
+    """``(1, C, H, W)`` or ``(C, H, W)`` tensor in [0, 1] -> uint8 ``(H, W, C)``
+    (or ``(H, W)``)."""
     if x.ndim == 4:
         if x.shape[0] != 1:
             raise ValueError(f"to_uint8 takes one image, got a batch of {x.shape[0]}")
@@ -150,7 +153,8 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 
 
 def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
-    """Write an image as PNG atomically (temporary file in the same folder, then rename).
+    """Write an image as PNG atomically (temporary file in the same folder, then
+    rename).
 
     A crash mid-write never leaves a truncated PNG that a later run would read as data.
     ``x`` is a float tensor in [0, 1] or a uint8 array; any other array dtype raises
@@ -178,7 +182,8 @@ def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
 
 
 def modcrop(x: torch.Tensor, scale: int) -> torch.Tensor:
-    """Crop the bottom/right so that H and W are multiples of ``scale`` (MATLAB ``modcrop``)."""
+    """Crop the bottom/right so that H and W are multiples of ``scale``
+    (MATLAB ``modcrop``)."""
     if scale < 1 or int(scale) != scale:
         raise ValueError(f"modcrop needs a positive integer scale, got {scale}")
     h, w = x.shape[-2:]
@@ -186,7 +191,8 @@ def modcrop(x: torch.Tensor, scale: int) -> torch.Tensor:
 
 
 def shave(x: torch.Tensor, border: int) -> torch.Tensor:
-    """Remove ``border`` pixels on every side (the literature's ``shave_bd`` / ``crop_border``)."""
+    """Remove ``border`` pixels on every side (the literature's ``shave_bd`` /
+    ``crop_border``)."""
     if border < 0:
         raise ValueError(f"border must be >= 0, got {border}")
     if border == 0:
@@ -198,10 +204,12 @@ def shave(x: torch.Tensor, border: int) -> torch.Tensor:
 
 
 def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
-    """MATLAB ``rgb2ycbcr`` for double input: ``(B, 3, H, W)`` RGB in [0,1] -> YCbCr in [0,1].
+    """MATLAB ``rgb2ycbcr`` for double input: ``(B, 3, H, W)`` RGB in [0,1] -> YCbCr
+    in [0,1].
 
-    Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255 (BT.601 studio range), similarly Cb, Cr.
-    No rounding: call :func:`quantize` on the result for MATLAB's uint8 behaviour.
+    Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255 (BT.601 studio range), similarly
+    Cb, Cr. No rounding: call :func:`quantize` on the result for MATLAB's uint8
+    behaviour.
     """
     _check_rgb(x)
     m = torch.as_tensor(_YCBCR_MATRIX, dtype=x.dtype, device=x.device)
@@ -218,7 +226,8 @@ def ycbcr_to_rgb(x: torch.Tensor) -> torch.Tensor:
 
 
 def rgb_to_y(x: torch.Tensor) -> torch.Tensor:
-    """Luma of MATLAB ``rgb2ycbcr``: ``(B, 3, H, W)`` -> ``(B, 1, H, W)`` in [16/255, 235/255]."""
+    """Luma of MATLAB ``rgb2ycbcr``: ``(B, 3, H, W)`` -> ``(B, 1, H, W)`` in
+    [16/255, 235/255]."""
     _check_rgb(x)
     w = torch.as_tensor(_YCBCR_MATRIX[0], dtype=x.dtype, device=x.device)
     return (torch.einsum("j,bjhw->bhw", w, x)[:, None] + 16.0) / 255.0

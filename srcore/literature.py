@@ -104,7 +104,8 @@ KIM2016_TABLE2: tuple[Published, ...] = tuple(
 
 
 def published_table(method: str | None = None) -> pd.DataFrame:
-    """The published rows as a DataFrame (optionally one method), with source and tag."""
+    """The published rows as a DataFrame (optionally one method), with source and
+    tag."""
     rows = [r.__dict__ for r in KIM2016_TABLE2 if method is None or r.method == method]
     return pd.DataFrame(rows)
 
@@ -123,7 +124,8 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
 
 
 def verdict(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> str:
-    """One sentence: how many compared rows lie within the bounds, naming any that don't."""
+    """One sentence: how many compared rows lie within the bounds, naming any that
+    don't."""
     rows = table.dropna(subset=["psnr_pub"])
     ok = (rows["d_psnr"].abs() <= psnr_tol) & (rows["d_ssim"].abs() <= ssim_tol)
     text = (
@@ -133,6 +135,6 @@ def verdict(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> str:
     bad = rows[~ok]
     if len(bad):
         text += "; outside: " + ", ".join(
-            f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale)
+            f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale, strict=True)
         )
     return text + "."

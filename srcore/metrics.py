@@ -84,8 +84,10 @@ def psnr(
 
     Args:
         sr, hr: ``(B, C, H, W)`` in [0, 1]; C = 3 (RGB) or 1 (grey).
-        shave: pixels removed on each side before scoring (the literature uses ``scale``).
-        y_channel: score MATLAB's 8-bit luma (default) or all channels of the 8-bit images.
+        shave: pixels removed on each side before scoring (the literature uses
+            ``scale``).
+        y_channel: score MATLAB's 8-bit luma (default) or all channels of the 8-bit
+            images.
 
     Returns:
         float64 tensor ``(B,)``; ``inf`` where the images are identical.
@@ -110,10 +112,12 @@ def _gaussian_1d(size: int, sigma: float) -> torch.Tensor:
 def _ssim_map(
     a: torch.Tensor, b: torch.Tensor, window: int, sigma: float
 ) -> torch.Tensor:
-    """SSIM map of two ``(B, C, H, W)`` float64 images on the 0-255 scale ("valid" region).
+    """SSIM map of two ``(B, C, H, W)`` float64 images on the 0-255 scale ("valid"
+    region).
 
     The Gaussian window is separable, so the five local statistics are filtered with
-    two 1-D passes in one grouped convolution each (an 11x speed-up over 2-D in float64).
+    two 1-D passes in one grouped convolution each (an 11x speed-up over 2-D in
+    float64).
     """
     c1, c2 = (0.01 * 255.0) ** 2, (0.03 * 255.0) ** 2
     n, channels = a.shape[:2]
@@ -140,7 +144,8 @@ def ssim(
 ) -> torch.Tensor:
     """Structural similarity (Wang et al. 2004), one value per image.
 
-    ``SSIM = (2 mu_x mu_y + C1)(2 s_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2))``
+    ``SSIM = (2 mu_x mu_y + C1)(2 s_xy + C2)
+    / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2))``
     with Gaussian-weighted local statistics (11x11, sigma 1.5), C1 = (0.01 L)^2,
     C2 = (0.03 L)^2, L = 255, averaged over the valid map (Wang's ``ssim_index.m``; not
     MATLAB's built-in ``ssim``, which pads). With ``y_channel=False`` the per-channel
@@ -210,9 +215,10 @@ def lpips_model(
             model = lpips.LPIPS(net=net, verbose=False)
         except Exception as err:  # urllib / hub errors vary by platform
             raise LPIPSUnavailable(
-                f"LPIPS needs the pretrained {net} backbone weights, which could not be "
-                f"loaded ({type(err).__name__}: {err}). Put the torchvision checkpoint in "
-                f"{torch.hub.get_dir()}/checkpoints or run once with network access."
+                f"LPIPS needs the pretrained {net} backbone weights, which could not "
+                f"be loaded ({type(err).__name__}: {err}). Put the torchvision "
+                f"checkpoint in {torch.hub.get_dir()}/checkpoints or run once with "
+                f"network access."
             ) from err
         _LPIPS_CACHE[key] = model.eval().to(device)
     return _LPIPS_CACHE[key]
@@ -222,7 +228,8 @@ def lpips_model(
 def lpips_distance(
     sr: torch.Tensor, hr: torch.Tensor, *, net: str = "alex", shave: int = 0
 ) -> torch.Tensor:
-    """LPIPS distance per image (lower is closer) on RGB in [0,1]; grey is replicated."""
+    """LPIPS distance per image (lower is closer) on RGB in [0,1]; grey is
+    replicated."""
     model = lpips_model(net, sr.device)
     a, b = shave_border(sr, shave), shave_border(hr, shave)
     if a.shape[1] == 1:
@@ -231,5 +238,6 @@ def lpips_distance(
 
 
 def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
-    """``10 log10(peak^2 / mse)``: for traces computed on the fly during optimisation."""
+    """``10 log10(peak^2 / mse)``: for traces computed on the fly during
+    optimisation."""
     return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)

@@ -29,7 +29,8 @@ __all__ = [
 
 
 def provenance_caption(records: Sequence[RunRecord]) -> str:
-    """'profile quick · Intel ..., 2 cores (cpu) · commit abc (2026-11-22)' for records."""
+    """'profile quick · Intel ..., 2 cores (cpu) · commit abc (2026-11-22)' for
+    records."""
     parts = set()
     for r in records:
         p = r.provenance

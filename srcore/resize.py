@@ -69,13 +69,15 @@ def resize_matrix(
     kernel: str = "cubic",
     antialias: bool = True,
 ) -> np.ndarray:
-    """The ``(out_length, in_length)`` float64 matrix that resizes one axis as MATLAB does.
+    """The ``(out_length, in_length)`` float64 matrix that resizes one axis as MATLAB
+    does.
 
-    Row ``i`` holds the weights of output pixel ``i``: ``u = i/scale + 0.5 (1 - 1/scale)``
-    (1-based), kernel taps at ``floor(u - width/2) + (0..P-1)``, weights normalised to
-    sum 1, out-of-range taps mirrored symmetrically (``[1..n, n..1]``). When shrinking
-    with ``antialias`` the kernel is stretched: ``h(x) = scale * k(scale * x)`` and the
-    width divided by ``scale``.
+    Row ``i`` holds the weights of output pixel ``i``:
+    ``u = i/scale + 0.5 (1 - 1/scale)`` (1-based), kernel taps at
+    ``floor(u - width/2) + (0..P-1)``, weights normalised to sum 1, out-of-range taps
+    mirrored symmetrically (``[1..n, n..1]``). When shrinking with ``antialias`` the
+    kernel is stretched: ``h(x) = scale * k(scale * x)`` and the width divided by
+    ``scale``.
     """
     if kernel not in KERNELS:
         raise ValueError(f"unknown kernel {kernel!r}; choose one of {sorted(KERNELS)}")
@@ -135,9 +137,11 @@ def imresize(
 
     Args:
         x: ``(B, C, H, W)`` (or ``(C, H, W)``/``(H, W)``) float tensor, any device.
-        scale: factor (``0.5`` halves, ``2`` doubles; non-integer allowed), or a pair (h, w).
+        scale: factor (``0.5`` halves, ``2`` doubles; non-integer allowed), or a pair
+            (h, w).
         size: output ``(H, W)`` instead of a scale.
-        kernel: ``"cubic"`` (default, a = -0.5), ``"bilinear"``, ``"lanczos2"``, ``"lanczos3"``.
+        kernel: ``"cubic"`` (default, a = -0.5), ``"bilinear"``, ``"lanczos2"``,
+            ``"lanczos3"``.
         antialias: widen the kernel when shrinking (MATLAB's default).
 
     Returns:
@@ -187,10 +191,11 @@ def imresize_np(
     kernel: str = "cubic",
     antialias: bool = True,
 ) -> np.ndarray:
-    """Numpy convenience wrapper: ``(H, W)`` or ``(H, W, C)`` array -> resized float64 array.
+    """Numpy convenience wrapper: ``(H, W)`` or ``(H, W, C)`` array -> resized float64
+    array.
 
-    A uint8 input is read as ``[0, 255]`` values and the result is rounded back to uint8,
-    like MATLAB on uint8 (but rounding once at the end, not after each axis).
+    A uint8 input is read as ``[0, 255]`` values and the result is rounded back to
+    uint8, like MATLAB on uint8 (but rounding once at the end, not after each axis).
     """
     arr = np.asarray(img)
     is_uint8 = arr.dtype == np.uint8

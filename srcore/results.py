@@ -2,8 +2,9 @@
 
 A run is keyed by its method and the hash of its full config (dataset, scale, profile,
 seed and every hyper-parameter). One small JSON file per key under ``book/results/``
-holds per-image metrics, timings, an optional thinned history and the provenance (commit,
-dirty flag, date, hardware, device, library versions). Images are never stored.
+holds per-image metrics, timings, an optional thinned history and the provenance
+(commit, dirty flag, date, hardware, device, library versions). Images are never
+stored.
 
 Why this shape:
 - the book build must not train: with mode ``"read"`` a missing record is an error that
@@ -50,7 +51,8 @@ SCHEMA_VERSION = 1
 
 
 class MissingResultError(FileNotFoundError):
-    """A record the book needs is not in the results folder (and computing is disabled)."""
+    """A record the book needs is not in the results folder (and computing is
+    disabled)."""
 
 
 @dataclass
@@ -135,7 +137,8 @@ def results_mode(mode: str | None = None) -> str:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON through a temp file + rename, so a crash never leaves half a record."""
+    """Write JSON through a temp file + rename, so a crash never leaves half a
+    record."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -242,9 +245,11 @@ def load_or_run(
         return RunRecord.from_json(json.loads(path.read_text()))
     if mode == "read":
         raise MissingResultError(
-            f"no cached result {path.relative_to(base) if path.is_relative_to(base) else path}"
-            f" for method {method!r} with config {_canonical(config)}; run the notebook "
-            f"with SRCORE_RESULTS_MODE=auto (or `make results`) to compute it"
+            "no cached result "
+            f"{path.relative_to(base) if path.is_relative_to(base) else path}"
+            f" for method {method!r} with config {_canonical(config)}; "
+            "run the notebook with SRCORE_RESULTS_MODE=auto (or `make results`) "
+            "to compute it"
         )
     partial_path = path.with_suffix(".partial.json")
     rows: dict[str, dict[str, Any]] = {}

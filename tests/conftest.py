@@ -13,7 +13,8 @@ SHARED_DATA = REPO.parent / "shared" / "datasets"
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """``../shared/datasets``; in CI it exists, and a test needing it must not skip there."""
+    """``../shared/datasets``; in CI it exists, and a test needing it must not skip
+    there."""
     if not SHARED_DATA.is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"CI run without the datasets folder {SHARED_DATA}")

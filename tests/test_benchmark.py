@@ -24,7 +24,9 @@ def test_bicubic_reproduces_kim_2016(dataset, data_dir, tmp_path):
     table = literature.compare_with_published(benchmark.benchmark_table(records))
     assert len(table) == 3 and table["psnr_pub"].notna().all()
     for row in table.itertuples():
-        assert abs(row.d_psnr) <= PSNR_TOL, f"{dataset} x{row.scale}: {row.d_psnr:+.3f} dB"
+        assert abs(row.d_psnr) <= PSNR_TOL, (
+            f"{dataset} x{row.scale}: {row.d_psnr:+.3f} dB"
+        )
         assert abs(row.d_ssim) <= SSIM_TOL, f"{dataset} x{row.scale}: {row.d_ssim:+.4f}"
 
 

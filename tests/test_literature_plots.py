@@ -41,7 +41,12 @@ def test_provenance_caption_names_profile_hardware_commit():
         method="bicubic",
         config={"profile": "quick"},
         per_image=[],
-        provenance={"hardware": "CPU X", "device": "cpu", "commit": "abc", "date": "2026"},
+        provenance={
+            "hardware": "CPU X",
+            "device": "cpu",
+            "commit": "abc",
+            "date": "2026",
+        },
     )
     caption = plots.provenance_caption([record])
     for part in ("quick", "CPU X", "abc", "2026"):
@@ -56,6 +61,7 @@ def test_figures_draw_the_requested_panels():
     gallery = plots.plot_kernel_gallery([torch.ones(3, 3)] * 5, list("abcde"), cols=4)
     assert sum(bool(ax.images) for ax in gallery.axes) == 5
     deltas = plots.plot_deltas(
-        pd.DataFrame({"dataset": ["Set5"], "scale": [2], "d_psnr": [-0.01]}), tolerance=0.02
+        pd.DataFrame({"dataset": ["Set5"], "scale": [2], "d_psnr": [-0.01]}),
+        tolerance=0.02,
     )
     assert len(deltas.axes[0].patches) == 1

@@ -43,7 +43,9 @@ def test_notebook_is_thin(py):
     assert len(params) == 1 and "profile" in params[0].source
     assert "colab" in code[0].source.lower(), "first code cell must be the Colab set-up"
     for cell in code:
-        assert not re.search(r"^\s*(def|class|global)\s", cell.source, re.M), cell.source
+        assert not re.search(r"^\s*(def|class|global)\s", cell.source, re.M), (
+            cell.source
+        )
     code_lines = sum(len(c.source.splitlines()) for c in code)
     all_lines = sum(len(c.source.splitlines()) for c in nb.cells)
     assert code_lines < 0.6 * all_lines, "notebook code outweighs its prose"

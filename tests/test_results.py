@@ -1,4 +1,5 @@
-"""The results cache: keys, atomic records, read-only mode, resume after interruption."""
+"""The results cache: keys, atomic records, read-only mode, resume after
+interruption."""
 
 from __future__ import annotations
 
