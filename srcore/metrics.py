@@ -11,6 +11,7 @@ scale`` pixels are removed on every side; PSNR uses a 255 peak and SSIM is Wang 
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 
 import torch
@@ -193,6 +194,7 @@ class LPIPSUnavailable(RuntimeError):
 
 
 _LPIPS_CACHE: dict[tuple[str, str], torch.nn.Module] = {}
+_LPIPS_FAILED: dict[str, str] = {}
 
 
 def lpips_model(
@@ -206,20 +208,25 @@ def lpips_model(
     would not be LPIPS.
     """
     key = (net, str(device))
+    if net in _LPIPS_FAILED:  # one failed download per process is enough
+        raise LPIPSUnavailable(_LPIPS_FAILED[net])
     if key not in _LPIPS_CACHE:
         try:
             import lpips  # noqa: PLC0415 - heavy import, only when LPIPS is asked for
         except ImportError as err:  # pragma: no cover - lpips is a dependency
             raise LPIPSUnavailable("the `lpips` package is not installed") from err
         try:
-            model = lpips.LPIPS(net=net, verbose=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # torchvision deprecations
+                model = lpips.LPIPS(net=net, verbose=False)
         except Exception as err:  # urllib / hub errors vary by platform
-            raise LPIPSUnavailable(
+            _LPIPS_FAILED[net] = (
                 f"LPIPS needs the pretrained {net} backbone weights, which could not "
                 f"be loaded ({type(err).__name__}: {err}). Put the torchvision "
                 f"checkpoint in {torch.hub.get_dir()}/checkpoints or run once with "
                 f"network access."
-            ) from err
+            )
+            raise LPIPSUnavailable(_LPIPS_FAILED[net]) from err
         _LPIPS_CACHE[key] = model.eval().to(device)
     return _LPIPS_CACHE[key]
 

@@ -411,6 +411,7 @@ def train(
     val_fn: Callable[[nn.Module], float] | None = None,
     ckpt_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    param_groups: Callable[[nn.Module], list[dict[str, Any]]] | None = None,
 ) -> TrainHistory:
     """Minimise ``loss_fn(model(input), target)`` over ``config.steps`` updates.
 
@@ -432,6 +433,8 @@ def train(
             by the whole run (model, data, loss), e.g. the results run key: those are
             not recorded in the checkpoint.
         progress: show a tqdm bar with the running loss.
+        param_groups: ``model -> optimizer groups`` for per-layer learning rates
+            (SRCNN's 1e-4 / 1e-5); a group's ``lr`` overrides ``config.lr``.
 
     Returns:
         The :class:`TrainHistory` (of all sessions, when resumed).
@@ -455,7 +458,8 @@ def train(
     channels_last = config.channels_last and device.type == "cuda"
     fmt = torch.channels_last if channels_last else torch.preserve_format
     model.to(device=device, memory_format=fmt)
-    optimizer = make_optimizer(model.parameters(), config)
+    params = model.parameters() if param_groups is None else param_groups(model)
+    optimizer = make_optimizer(params, config)
     scheduler = make_scheduler(optimizer, config)
     amp_dtype = _amp_dtype(config, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)

@@ -395,6 +395,7 @@ def test_lpips_model_raises_clear_error_when_weights_unavailable(monkeypatch):
         raise urllib.error.URLError("offline")
 
     monkeypatch.setattr(M, "_LPIPS_CACHE", {})
+    monkeypatch.setattr(M, "_LPIPS_FAILED", {})
     monkeypatch.setattr(lpips, "LPIPS", offline)
     with pytest.raises(M.LPIPSUnavailable, match="weights") as info:
         M.lpips_model("alex")
@@ -420,6 +421,7 @@ def test_lpips_distance_plumbing_with_random_backbone(monkeypatch):
         return original(net=net, pretrained=True, pnet_rand=True, verbose=False)
 
     monkeypatch.setattr(M, "_LPIPS_CACHE", {})
+    monkeypatch.setattr(M, "_LPIPS_FAILED", {})
     monkeypatch.setattr(lpips, "LPIPS", random_backbone)
     g = torch.Generator().manual_seed(0)
     a = torch.rand(2, 3, 40, 40, generator=g)

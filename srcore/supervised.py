@@ -1,0 +1,428 @@
+"""Supervised runs: train a network on patches, score it on the benchmarks, cache both.
+
+One run = one model config (method, profile, scale, seed): it trains on patches of the
+training sets (T91 + BSD200 here, the "291 images" of VDSR; DIV2K train is not on this
+machine), validates PSNR on Set5 while training, and then scores every evaluation image
+with the protocol of :mod:`srcore.benchmark`. Everything goes through
+:func:`srcore.results.load_or_run` with the items ``["train", "Set5/baby", ...]``, so:
+
+- the record holds training time per step, the loss / validation curves, inference
+  seconds per image, PSNR/SSIM, a sharpness measure and LPIPS where its weights exist;
+- an interrupted run resumes (training from its checkpoint, evaluation per image);
+- weights and checkpoints live in the cache folder (``$SRCORE_CACHE``, default
+  ``~/.cache/srcore``), never in git; small crops of the outputs are written next to
+  the record for the book's figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from srcore import data, losses
+from srcore.benchmark import make_lr
+from srcore.imageops import quantize, rgb_to_ycbcr, save_png, ycbcr_to_rgb
+from srcore.inference import predict
+from srcore.methods import srcnn, srresnet, vdsr
+from srcore.metrics import (
+    LPIPSUnavailable,
+    high_frequency_energy,
+    lpips_distance,
+    psnr,
+    ssim,
+)
+from srcore.patches import PatchSampler, validation_pairs
+from srcore.profiles import config_dict, resolve_device, resolve_profile
+from srcore.resize import imresize
+from srcore.results import RunRecord, load_or_run, results_root
+from srcore.train import (
+    TrainConfig,
+    TrainHistory,
+    count_parameters,
+    psnr_validator,
+    train,
+)
+
+__all__ = [
+    "ModelSpec",
+    "SPECS",
+    "EVAL_SETS",
+    "cache_dir",
+    "model_config",
+    "super_resolve",
+    "run",
+    "load_weights",
+]
+
+#: Evaluation sets per profile: (dataset, image limit). The report evaluated 10
+#: DIV2K images; ``quick`` keeps that count.
+EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "smoke": (("Set5", 1),),
+    "quick": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", 10)),
+    "paper": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", None)),
+}
+#: Training sets actually used when a paper's own set is not in the registry.
+FALLBACK_TRAIN_SETS = ("T91", "BSD200")
+CROP_BOX = 64  # HR side of the crops saved for the book's figures
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build, feed and train one supervised method."""
+
+    name: str
+    default: Any  # the paper-default config dataclass
+    profiles: dict[str, dict[str, Any]]
+    build: Callable[[Any, int], nn.Module]  # (config, scale) -> network
+    upsampled_input: bool  # fed the bicubic upscale (SRCNN, VDSR) or the LR itself
+    luma_only: bool  # trained and run on the Y channel
+
+
+def _build_srcnn(cfg: srcnn.SRCNNConfig, scale: int) -> nn.Module:
+    return srcnn.SRCNN(
+        cfg.channels, cfg.f1, cfg.f2, cfg.f3, cfg.n1, cfg.n2, init_std=cfg.init_std
+    )
+
+
+def _build_vdsr(cfg: vdsr.VDSRConfig, scale: int) -> nn.Module:
+    return vdsr.VDSR(cfg.channels, cfg.depth, cfg.features)
+
+
+def _build_srresnet(cfg: srresnet.SRResNetConfig, scale: int) -> nn.Module:
+    return srresnet.SRResNet(cfg.channels, cfg.features, cfg.blocks, scale)
+
+
+SPECS: dict[str, ModelSpec] = {
+    "srcnn": ModelSpec(
+        "srcnn", srcnn.SRCNNConfig(), srcnn.PROFILES, _build_srcnn, True, True
+    ),
+    "vdsr": ModelSpec(
+        "vdsr", vdsr.VDSRConfig(), vdsr.PROFILES, _build_vdsr, True, True
+    ),
+    "srresnet": ModelSpec(
+        "srresnet",
+        srresnet.SRResNetConfig(),
+        srresnet.PROFILES,
+        _build_srresnet,
+        False,
+        False,
+    ),
+}
+
+
+def cache_dir() -> Path:
+    """Where weights and checkpoints go: ``$SRCORE_CACHE`` or ``~/.cache/srcore``."""
+    env = os.environ.get("SRCORE_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "srcore"
+
+
+def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
+    """The method's config for a profile and scale, with the training sets resolved.
+
+    Training sets that are not in :data:`srcore.data.DATASETS` (SRResNet's ImageNet
+    subset) are replaced by T91 + BSD200, and the substitution is visible in the config.
+    """
+    spec = SPECS[name]
+    cfg = resolve_profile(spec.default, spec.profiles, profile, **overrides)
+    if hasattr(cfg, "scale"):
+        cfg = replace(cfg, scale=scale)
+    if any(s not in data.DATASETS for s in cfg.train_sets):
+        cfg = replace(cfg, train_sets=FALLBACK_TRAIN_SETS)
+    return cfg
+
+
+def _train_config(cfg: Any, device: str) -> TrainConfig:
+    """The engine's :class:`TrainConfig` from a method config's training fields."""
+    milestones = getattr(cfg, "lr_milestones", ())
+    lr_step = getattr(cfg, "lr_step", None)
+    step_size = milestones[0] if milestones else lr_step
+    theta = getattr(cfg, "clip_theta", 0.0)
+    return TrainConfig(
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        optimizer=cfg.optimizer,
+        momentum=getattr(cfg, "momentum", 0.9),
+        weight_decay=getattr(cfg, "weight_decay", 0.0),
+        betas=(getattr(cfg, "beta1", 0.9), 0.999),
+        schedule="step" if step_size else "none",
+        step_size=step_size or None,
+        gamma=getattr(cfg, "lr_decay", 0.1),
+        grad_clip=theta or None,
+        grad_clip_mode="adjustable",
+        val_every=max(cfg.steps // 10, 1),
+        ckpt_every=max(cfg.steps // 10, 1),
+        log_every=max(min(cfg.steps // 100, 50), 1),
+        seed=cfg.seed,
+        device=device,
+    )
+
+
+def _loss(cfg: Any) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """MSE (all these papers' loss), leaving out SRCNN's padded border if asked."""
+    border = getattr(cfg, "border", 0)
+    if not border:
+        return losses.mse
+
+    def cropped_mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        b = border
+        return losses.mse(out[..., b:-b, b:-b], target[..., b:-b, b:-b])
+
+    return cropped_mse
+
+
+def _train_images(cfg: Any, scale: int, data_root: Any, limit: int | None) -> list:
+    images = []
+    for name in cfg.train_sets:
+        for _, hr in data.iter_images(name, scale, root=data_root, limit=limit):
+            if min(hr.shape[-2:]) >= cfg.crop:
+                images.append(hr)
+    return images
+
+
+def _scales(cfg: Any, scale: int) -> tuple[int, ...]:
+    return tuple(getattr(cfg, "scales", (scale,)))
+
+
+class _MultiScaleSampler:
+    """VDSR's multi-scale training: batch ``t`` comes from scale ``scales[t % n]``."""
+
+    def __init__(self, samplers: Sequence[PatchSampler]) -> None:
+        self.samplers = list(samplers)
+
+    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.samplers[step % len(self.samplers)].batch(step, batch_size)
+
+
+def fit(
+    name: str,
+    cfg: Any,
+    scale: int,
+    *,
+    data_root: Any = None,
+    ckpt_dir: Path | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    smoke: bool = False,
+) -> tuple[nn.Module, TrainHistory]:
+    """Train method ``name`` with config ``cfg``; returns the network and its history."""
+    spec = SPECS[name]
+    limit = 4 if smoke else None
+    images = _train_images(cfg, scale, data_root, limit)
+    channels = "y" if spec.luma_only else "rgb"
+    samplers = [
+        PatchSampler(
+            images,
+            s,
+            cfg.crop - cfg.crop % s,
+            channels=channels,
+            augment=getattr(cfg, "augment", True),
+            upsample_input=spec.upsampled_input,
+            seed=cfg.seed,
+        )
+        for s in _scales(cfg, scale)
+    ]
+    val_hr = [hr for _, hr in data.iter_images("Set5", scale, root=data_root)]
+    pairs = validation_pairs(
+        val_hr[:1] if smoke else val_hr, scale, channels, spec.upsampled_input
+    )
+    model = spec.build(cfg, scale)
+    groups = None
+    if name == "srcnn":
+
+        def groups(m: nn.Module) -> list[dict]:
+            return srcnn.param_groups(m, cfg.lr, cfg.lr_last)
+
+    history = train(
+        model,
+        _loss(cfg),
+        samplers[0] if len(samplers) == 1 else _MultiScaleSampler(samplers),
+        _train_config(cfg, device),
+        val_fn=psnr_validator(pairs, shave=scale),
+        ckpt_dir=ckpt_dir,
+        progress=progress,
+        param_groups=groups,
+    )
+    return model, history
+
+
+def super_resolve(
+    model: nn.Module, spec: ModelSpec, lr_img: torch.Tensor, scale: int
+) -> torch.Tensor:
+    """The model's 8-bit output for one LR image, in the image's own channels.
+
+    Luma models (SRCNN, VDSR) follow their papers' test scripts: the network
+    restores Y of the bicubic upscale and the chroma stays bicubic. A grey image is
+    its own luma. RGB models get a grey image replicated to 3 channels and return the
+    mean of their output channels.
+    """
+    device = next(model.parameters()).device
+    lr_img = lr_img.to(device)
+    big = lr_img.shape[-1] * lr_img.shape[-2] * scale * scale > 1024 * 1024
+    if spec.upsampled_input:
+        up = quantize(imresize(lr_img, scale))
+        if up.shape[1] == 1:
+            return quantize(predict(model, up, scale=1, tile=256 if big else None))
+        ycbcr = rgb_to_ycbcr(up)
+        y = predict(model, quantize(ycbcr[:, :1]), scale=1, tile=256 if big else None)
+        return quantize(ycbcr_to_rgb(torch.cat([y, ycbcr[:, 1:]], dim=1)))
+    grey = lr_img.shape[1] == 1
+    x = lr_img.expand(-1, 3, -1, -1) if grey else lr_img
+    out = quantize(predict(model, x, scale=scale, tile=96 if big else None))
+    return out.mean(dim=1, keepdim=True) if grey else out
+
+
+def _lpips_or_none(sr: torch.Tensor, hr: torch.Tensor, shave: int) -> float | None:
+    try:
+        return float(lpips_distance(sr, hr, shave=shave))
+    except LPIPSUnavailable:
+        return None
+
+
+def _crop(x: torch.Tensor) -> torch.Tensor:
+    h, w = x.shape[-2:]
+    top, left = (h - CROP_BOX) // 2, (w - CROP_BOX) // 2
+    return x[..., top : top + CROP_BOX, left : left + CROP_BOX]
+
+
+def load_weights(record: RunRecord, name: str) -> nn.Module:
+    """The trained network of a record, from the cache (trained by :func:`run`)."""
+    path = cache_dir() / "weights" / name / f"{record.key}.pt"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"weights of {record.key} are not in the cache ({path}); re-run "
+            f"`srcore.supervised.run` with results mode 'force' to train them again"
+        )
+    spec = SPECS[name]
+    cfg = type(spec.default)(**_tuples(record.config["model"]))
+    model = spec.build(cfg, record.config["scale"])
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
+
+
+def _tuples(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
+def run(
+    name: str,
+    scale: int,
+    *,
+    profile: str = "quick",
+    data_root: Any = None,
+    results: Any = None,
+    mode: str | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    **overrides: Any,
+) -> RunRecord:
+    """Train (or load) method ``name`` at ``scale`` and score it on the eval sets."""
+    spec = SPECS[name]
+    cfg = model_config(name, profile, scale, **overrides)
+    eval_sets = EVAL_SETS[profile]
+    config = {
+        "method": name,
+        "model": config_dict(cfg),
+        "scale": int(scale),
+        "profile": profile,
+        "eval_sets": [list(e) for e in eval_sets],
+        "protocol": "matlab-bicubic LR, 8-bit, Y (grey as is), shave=scale",
+    }
+    dev = resolve_device(device)
+    key_box: dict[str, Any] = {}
+    state: dict[str, Any] = {}
+
+    def items() -> list[str]:
+        names = ["train"]
+        for ds, limit in eval_sets:
+            paths = data.image_paths(ds, "HR", root=data_root)[:limit]
+            names += [f"{ds}/{p.stem}" for p in paths]
+        return names
+
+    def paths() -> tuple[Path, Path, Path]:
+        from srcore.results import run_key
+
+        key = key_box.setdefault("key", run_key(name, json.loads(json.dumps(config))))
+        base = cache_dir() / "weights" / name
+        return base / f"{key}.pt", base / f"{key}.history.json", base / key
+
+    def model() -> nn.Module:
+        if "model" not in state:
+            weights, _, _ = paths()
+            net = spec.build(cfg, scale)
+            net.load_state_dict(torch.load(weights, weights_only=True))
+            state["model"] = net.to(dev).eval()
+        return state["model"]
+
+    def compute(item: str) -> dict[str, Any]:
+        weights, hist_path, ckpt = paths()
+        if item == "train":
+            net, history = fit(
+                name,
+                cfg,
+                scale,
+                data_root=data_root,
+                ckpt_dir=ckpt,
+                device=str(dev),
+                progress=progress,
+                smoke=profile == "smoke",
+            )
+            weights.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(net.state_dict(), weights)
+            hist_path.write_text(json.dumps(history.to_dict()))
+            state["model"] = net.to(dev).eval()
+            return {
+                "seconds": history.total_seconds,
+                "seconds_per_step": history.seconds_per_step,
+                "steps": history.steps_done,
+                "params": count_parameters(net),
+                "device": history.device,
+            }
+        ds, image = item.split("/", 1)
+        hr = data.load_hr(ds, image, scale, root=data_root)
+        lr_img = make_lr(hr, scale)
+        net = model()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            sr = super_resolve(net, spec, lr_img, scale).cpu()
+        seconds = time.perf_counter() - t0
+        if image == data.image_paths(ds, "HR", root=data_root)[0].stem:
+            crop_dir = results_root(results) / name / f"{paths()[0].stem}-crops"
+            save_png(_crop(sr), crop_dir / f"{ds}_{image}.png")
+        return {
+            "psnr": float(psnr(sr, hr, shave=scale)),
+            "ssim": float(ssim(sr, hr, shave=scale)),
+            "hf_energy": float(high_frequency_energy(sr)),
+            "hf_energy_hr": float(high_frequency_energy(hr)),
+            "lpips": _lpips_or_none(sr, hr, scale),
+            "seconds": seconds,
+            "dataset": ds,
+        }
+
+    def finalize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        _, hist_path, _ = paths()
+        history = json.loads(hist_path.read_text()) if hist_path.exists() else {}
+        return {
+            "history": history,
+            "params": count_parameters(spec.build(cfg, scale)),
+        }
+
+    return load_or_run(
+        name,
+        config,
+        items,
+        compute,
+        root=results,
+        mode=mode,
+        device=dev,
+        finalize=finalize,
+        progress=progress,
+    )
