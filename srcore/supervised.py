@@ -96,7 +96,8 @@ def _build_vdsr(cfg: vdsr.VDSRConfig, scale: int) -> nn.Module:
     return vdsr.VDSR(cfg.channels, cfg.depth, cfg.features)
 
 
-def _build_srresnet(cfg: srresnet.SRResNetConfig, scale: int) -> nn.Module:
+def _build_srresnet(cfg: Any, scale: int) -> nn.Module:
+    """SRResNet, also the SRGAN generator (same fields in both configs)."""
     return srresnet.SRResNet(cfg.channels, cfg.features, cfg.blocks, scale)
 
 
@@ -111,6 +112,14 @@ SPECS: dict[str, ModelSpec] = {
         "srresnet",
         srresnet.SRResNetConfig(),
         srresnet.PROFILES,
+        _build_srresnet,
+        False,
+        False,
+    ),
+    "srgan": ModelSpec(
+        "srgan",
+        srresnet.SRGANConfig(),
+        srresnet.SRGAN_PROFILES,
         _build_srresnet,
         False,
         False,
@@ -136,6 +145,16 @@ def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
         cfg = replace(cfg, scale=scale)
     if any(s not in data.DATASETS for s in cfg.train_sets):
         cfg = replace(cfg, train_sets=FALLBACK_TRAIN_SETS)
+    if name == "srgan":
+        from srcore.gan import content_loss_name
+
+        # VGG54 where the ImageNet weights exist, else the paper's SRGAN-MSE; the
+        # generator starts from the SRResNet of the same profile.
+        cfg = replace(
+            cfg,
+            content_loss=content_loss_name(cfg.content_loss),
+            init_from=f"srresnet:{profile}",
+        )
     return cfg
 
 
@@ -212,8 +231,14 @@ def fit(
     device: str = "auto",
     progress: bool = True,
     smoke: bool = False,
+    results: Any = None,
+    mode: str | None = None,
 ) -> tuple[nn.Module, TrainHistory]:
-    """Train method ``name`` with config ``cfg``; returns the network and its history."""
+    """Train method ``name`` with ``cfg``; returns the network and its history.
+
+    ``results`` / ``mode`` are only used by SRGAN, to find (or make) the record of
+    the SRResNet it starts from.
+    """
     spec = SPECS[name]
     limit = 4 if smoke else None
     images = _train_images(cfg, scale, data_root, limit)
@@ -235,6 +260,21 @@ def fit(
         val_hr[:1] if smoke else val_hr, scale, channels, spec.upsampled_input
     )
     model = spec.build(cfg, scale)
+    if name == "srgan":
+        base = run(
+            "srresnet",
+            scale,
+            profile=cfg.init_from.split(":", 1)[1],
+            data_root=data_root,
+            results=results,
+            mode=mode,
+            device=device,
+            progress=progress,
+        )
+        model.load_state_dict(load_weights(base, "srresnet").state_dict())
+        return _fit_srgan(
+            cfg, scale, model, samplers[0], pairs, ckpt_dir, device, progress
+        )
     groups = None
     if name == "srcnn":
 
@@ -252,6 +292,47 @@ def fit(
         param_groups=groups,
     )
     return model, history
+
+
+def _fit_srgan(
+    cfg: srresnet.SRGANConfig,
+    scale: int,
+    generator: nn.Module,
+    sampler: PatchSampler,
+    pairs: list,
+    ckpt_dir: Path | None,
+    device: str,
+    progress: bool,
+) -> tuple[nn.Module, TrainHistory]:
+    """SRGAN's adversarial phase, from an already initialised generator."""
+    from srcore.gan import train_srgan
+
+    discriminator = srresnet.Discriminator(cfg.channels, cfg.d_features, cfg.d_pool)
+    hist = train_srgan(
+        generator,
+        discriminator,
+        sampler,
+        steps=cfg.steps,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        lr_final=cfg.lr_final,
+        lr_switch=cfg.lr_switch,
+        beta1=cfg.beta1,
+        adv_weight=cfg.adv_weight,
+        content=cfg.content_loss,
+        seed=cfg.seed,
+        device=resolve_device(device),
+        ckpt_dir=ckpt_dir,
+        val_fn=psnr_validator(pairs, shave=scale),
+        val_every=max(cfg.steps // 10, 1),
+        ckpt_every=max(cfg.steps // 10, 1),
+        log_every=max(min(cfg.steps // 100, 50), 1),
+        progress=progress,
+    )
+    extra = {k: hist.pop(k) for k in ("content", "adv", "d_loss", "d_real", "d_fake")}
+    history = TrainHistory.from_dict(hist)
+    history.gan = extra  # type: ignore[attr-defined]  # kept for the record
+    return generator, history
 
 
 def super_resolve(
@@ -374,10 +455,14 @@ def run(
                 device=str(dev),
                 progress=progress,
                 smoke=profile == "smoke",
+                results=results,
+                mode=None if mode == "force" else mode,
             )
             weights.parent.mkdir(parents=True, exist_ok=True)
             torch.save(net.state_dict(), weights)
-            hist_path.write_text(json.dumps(history.to_dict()))
+            hist_path.write_text(
+                json.dumps({**history.to_dict(), **getattr(history, "gan", {})})
+            )
             state["model"] = net.to(dev).eval()
             return {
                 "seconds": history.total_seconds,
