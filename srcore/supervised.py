@@ -31,7 +31,7 @@ from srcore import data, losses
 from srcore.benchmark import make_lr
 from srcore.imageops import quantize, rgb_to_ycbcr, save_png, ycbcr_to_rgb
 from srcore.inference import predict
-from srcore.methods import srcnn, srresnet, vdsr
+from srcore.methods import bicubic, srcnn, srresnet, vdsr
 from srcore.metrics import (
     LPIPSUnavailable,
     high_frequency_energy,
@@ -482,14 +482,19 @@ def run(
         if image == data.image_paths(ds, "HR", root=data_root)[0].stem:
             crop_dir = results_root(results) / name / f"{paths()[0].stem}-crops"
             save_png(_crop(sr), crop_dir / f"{ds}_{image}.png")
+        bic = bicubic.upscale(lr_img, scale)
         return {
             "psnr": float(psnr(sr, hr, shave=scale)),
             "ssim": float(ssim(sr, hr, shave=scale)),
             "hf_energy": float(high_frequency_energy(sr)),
-            "hf_energy_hr": float(high_frequency_energy(hr)),
             "lpips": _lpips_or_none(sr, hr, scale),
             "seconds": seconds,
             "dataset": ds,
+            # the same image's bicubic and HR figures, for paired comparisons
+            "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
+            "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
+            "hf_energy_bicubic": float(high_frequency_energy(bic)),
+            "hf_energy_hr": float(high_frequency_energy(hr)),
         }
 
     def finalize(rows: list[dict[str, Any]]) -> dict[str, Any]:
