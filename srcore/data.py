@@ -479,6 +479,16 @@ def _no_manifest_message(info: DatasetInfo, root: Path) -> str:
     )
 
 
+def _manual_files(info: DatasetInfo, base: Path) -> list[Path]:
+    """Images placed by hand for a dataset with no manifest (General-100), warned."""
+    folder = _manual_folder(info, base)
+    files = _local_images(folder)
+    if not files:
+        raise DatasetError(_no_manifest_message(info, base), name=info.name)
+    _warn_unverified(info, len(files), folder)
+    return files
+
+
 def _warn_unverified(info: DatasetInfo, n: int, folder: Path) -> None:
     warnings.warn(
         f"{info.name} has no checksum manifest: using {n} images from {folder} "
@@ -600,12 +610,7 @@ def image_paths(
     info = dataset_info(name)
     base = data_root(root)
     if not info.files_known:
-        folder = _manual_folder(info, base)
-        files = _local_images(folder)
-        if not files:
-            raise DatasetError(_no_manifest_message(info, base), name=info.name)
-        _warn_unverified(info, len(files), folder)
-        return files
+        return _manual_files(info, base)
     resolved = _resolve_split(info, split, scale)
     require(info.name, base, [resolved])
     paths = [base / e.relpath for e in manifest(info.name, [resolved])]
@@ -804,11 +809,7 @@ def fetch(
     info = dataset_info(name)
     base = data_root(root)
     if not info.files_known:
-        folder = _manual_folder(info, base)
-        files = _local_images(folder)
-        if not files:
-            raise DatasetError(_no_manifest_message(info, base), name=info.name)
-        _warn_unverified(info, len(files), folder)
+        _manual_files(info, base)
         return base / info.name
     mirror = (mirror or os.environ.get("SRCORE_DATA_MIRROR") or GITHUB).rstrip("/")
     cache = (

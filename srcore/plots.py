@@ -137,3 +137,53 @@ def plot_deltas(table: pd.DataFrame, *, tolerance: float | None = None) -> Figur
     ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
     return fig
+
+
+def plot_training_curves(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+) -> Figure:
+    """Training loss (log scale) and validation PSNR against updates, one line each."""
+    fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for name, h in histories.items():
+        if h.get("step"):
+            ax_loss.plot(h["step"], h["loss"], label=name)
+        if h.get("val_step"):
+            ax_val.plot(h["val_step"], h["val_psnr"], marker="o", ms=3, label=name)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("update")
+    ax_loss.set_ylabel("training loss")
+    ax_val.set_xlabel("update")
+    ax_val.set_ylabel("Set5 PSNR (dB)")
+    for ax in (ax_loss, ax_val):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_psnr_vs_sharpness(table: pd.DataFrame) -> Figure:
+    """PSNR against high-frequency energy, one panel per dataset, one point per method.
+
+    Bicubic is a black cross and the HR images' own energy a dotted line: a sharper
+    output moves right, towards HR, usually at some cost in PSNR.
+    """
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(3.2 * len(datasets), 3.2), squeeze=False
+    )
+    for ax, ds in zip(axes[0], datasets, strict=True):
+        group = table[table["dataset"] == ds]
+        for row in group.itertuples():
+            ax.scatter(row.hf_energy, row.psnr, s=40, label=row.method)
+        ref = group.iloc[0]
+        ax.scatter(
+            ref.hf_energy_bicubic, ref.psnr_bicubic, marker="x", c="k", label="bicubic"
+        )
+        ax.axvline(ref.hf_energy_hr, color="gray", lw=0.8, ls=":")
+        ax.set_title(ds)
+        ax.set_xlabel("high-frequency energy")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("PSNR (dB)")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

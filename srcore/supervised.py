@@ -516,3 +516,79 @@ def run(
         finalize=finalize,
         progress=progress,
     )
+
+
+def label(record: RunRecord) -> str:
+    """Display name: ``SRCNN``, ``SRResNet``, ``SRGAN-MSE`` or ``SRGAN-VGG54``."""
+    name = record.config["method"]
+    if name == "srgan":
+        return f"SRGAN-{record.config['model']['content_loss'].upper()}"
+    return {"srcnn": "SRCNN", "vdsr": "VDSR", "srresnet": "SRResNet"}[name]
+
+
+def summary(records: Sequence[RunRecord]) -> Any:
+    """Mean scores per method, dataset and scale, beside bicubic on the same images.
+
+    Columns: method, dataset, scale, n_images, psnr, ssim, psnr_bicubic,
+    ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic, hf_energy_hr, lpips
+    (NaN where LPIPS could not run), infer_s (seconds per image).
+    """
+    import pandas as pd
+
+    rows = []
+    for rec in records:
+        frame = pd.DataFrame([r for r in rec.per_image if r["image"] != "train"])
+        for ds, group in frame.groupby("dataset", sort=False):
+            rows.append(
+                {
+                    "method": label(rec),
+                    "dataset": ds,
+                    "scale": rec.config["scale"],
+                    "n_images": len(group),
+                    "psnr": group.psnr.mean(),
+                    "ssim": group.ssim.mean(),
+                    "psnr_bicubic": group.psnr_bicubic.mean(),
+                    "ssim_bicubic": group.ssim_bicubic.mean(),
+                    "gain_db": (group.psnr - group.psnr_bicubic).mean(),
+                    "hf_energy": group.hf_energy.mean(),
+                    "hf_energy_bicubic": group.hf_energy_bicubic.mean(),
+                    "hf_energy_hr": group.hf_energy_hr.mean(),
+                    "lpips": pd.to_numeric(group.lpips, errors="coerce").mean(),
+                    "infer_s": group.seconds.mean(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def efficiency(records: Sequence[RunRecord]) -> Any:
+    """Training cost and size per run: parameters, s/step, training minutes, device."""
+    import pandas as pd
+
+    rows = []
+    for rec in records:
+        trained = next(r for r in rec.per_image if r["image"] == "train")
+        evals = [r["seconds"] for r in rec.per_image if r["image"] != "train"]
+        rows.append(
+            {
+                "method": label(rec),
+                "scale": rec.config["scale"],
+                "params": trained["params"],
+                "steps": trained["steps"],
+                "s_per_step": trained["seconds_per_step"],
+                "train_min": trained["seconds"] / 60.0,
+                "infer_s_per_image": sum(evals) / max(len(evals), 1),
+                "device": rec.provenance.get("hardware", "?"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def crop_center(x: torch.Tensor) -> torch.Tensor:
+    """The central ``CROP_BOX`` square: the region saved for each model's output."""
+    return _crop(x)
+
+
+def crop_path(record: RunRecord, dataset: str, image: str, results: Any = None) -> Path:
+    """Where :func:`run` saved the output crop of the first image of ``dataset``."""
+    base = results_root(results) / record.config["method"] / f"{record.key}-crops"
+    return base / f"{dataset}_{image}.png"
