@@ -1,9 +1,10 @@
 """Training losses: pixel (L1, MSE, Charbonnier), DoG pyramid, VGG perceptual, GAN.
 
-Every function takes ``x`` (the prediction) and ``y`` (the target) as ``(B, C, H, W)``
-float tensors on the same device and returns a scalar: the mean over all elements, so
+The image losses take ``x`` (the prediction) and ``y`` (the target) as ``(B, C, H, W)``
+float tensors on the same device and return a scalar: the mean over all elements, so
 a loss does not change with batch or patch size (papers that *sum* over pixels differ
-from ours by a constant factor, which only rescales the learning rate).
+from ours by a constant factor, which only rescales the learning rate). The GAN
+losses take discriminator logits.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-3) -> torch.Te
 # ------------------------------------------------------------------- DoG pyramid
 
 
-def _gaussian_1d(sigma: float, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+def _gaussian_1d(
+    sigma: float, dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
     # Radius ceil(3 sigma) keeps 99.7 % of the mass; the 1-D kernel is the marginal of
     # the normalised 2-D one, so the separable blur equals blurring with it.
     size = 2 * math.ceil(3 * sigma) + 1
@@ -101,7 +104,7 @@ def _gaussian_1d(sigma: float, dtype: torch.dtype, device: torch.device) -> torc
 
 
 def _blur(x: torch.Tensor, k1: torch.Tensor) -> torch.Tensor:
-    """Separable Gaussian blur of every channel; edges replicated, output size = input."""
+    """Separable Gaussian blur of each channel; edges replicated, size unchanged."""
     c, r = x.shape[1], k1.numel() // 2
     kh = k1.view(1, 1, -1, 1).expand(c, 1, -1, 1)
     kw = k1.view(1, 1, 1, -1).expand(c, 1, 1, -1)
@@ -112,7 +115,7 @@ def _blur(x: torch.Tensor, k1: torch.Tensor) -> torch.Tensor:
 def dog_pyramid(
     x: torch.Tensor, levels: int = 6, sigma: float = 3.0
 ) -> list[torch.Tensor]:
-    """Difference-of-Gaussians pyramid ``[DoG_0, ..., DoG_{k-1}, K^k x]`` (no decimation).
+    """Difference-of-Gaussians pyramid ``[DoG_0, ..., DoG_{k-1}, K^k x]``, full size.
 
     ``K`` is a Gaussian blur of standard deviation ``sigma`` pixels, ``K^i`` its
     ``i``-fold composition (``K^0`` = identity), ``DoG_i = K^i x - K^{i+1} x``. The
@@ -154,8 +157,9 @@ def dog_pyramid_loss(
     sigma: float = 3.0,
     weight: float = 10.0,
 ) -> torch.Tensor:
-    """DoG pyramid loss of report 000 (Goyal, "Online Super-Resolution using Deep
-    Internal Learning", §2.3, eq. after (1)):
+    """Difference-of-Gaussians pyramid loss: weighted MSE per frequency band.
+
+    Report 000 (Goyal, "Online Super-Resolution using Deep Internal Learning", §2.3):
 
     ``L = W * sum_{i=0}^{k-1} MSE(DoG_i x, DoG_i y) + MSE(K^k x, K^k y)``
 
@@ -170,7 +174,9 @@ def dog_pyramid_loss(
       missing and the loss would only see ``K x``. We start the pyramid at the image
       (``K^0`` = identity), so the ``k`` bands plus the low-pass sum to the image, as
       the text's "equally weighs the reconstruction of each frequency band" requires
-      and as the author's public code does (bands start at ``img - blur(img)``).
+      and as the author's public code does (bands start at ``img - blur(img)``;
+      github.com/mohit1997/OZSSR, ``laploss.py``, whose published versions use L1
+      and a 5x5 kernel: we follow the report's MSE and sigma = 3).
     * *Where W goes.* The typeset formula puts the low-pass term inside the
       ``W``-weighted sum; the text says W "scale[s] up the gradient ... for errors in
       higher frequency bands" because "DoG have smaller magnitude than the blurred
@@ -206,7 +212,7 @@ def dog_pyramid_loss(
 
 
 class PerceptualLoss(nn.Module):
-    """VGG19 feature loss: ``mean (s φ_l(n(x)) - s φ_l(n(y)))^2`` (SRGAN's ``l_VGG/i,j``).
+    """VGG19 feature loss ``mean (s φ_l(n(x)) - s φ_l(n(y)))^2``, SRGAN's ``l_VGG/i,j``.
 
     ``φ_l`` is :func:`srcore.vgg.vgg19_features` cut at ``layer``, ``n`` the ImageNet
     normalisation ``(x - mean) / std`` that torchvision's weights expect (inputs in

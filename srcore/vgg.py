@@ -85,7 +85,7 @@ def _build(n_layers: int) -> nn.Sequential:
 
 
 def _init_random(net: nn.Sequential) -> None:
-    # torchvision's VGG initialisation, so the random network matches vgg19(weights=None).
+    # torchvision's VGG init, so the random network matches vgg19(weights=None).
     for m in net.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -100,10 +100,11 @@ def _load_imagenet_state() -> dict[str, torch.Tensor]:
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
         # URLError/HTTPError/socket errors are OSErrors; a bad hash or a truncated
         # file raises RuntimeError/EOFError/UnpicklingError.
+        folder = os.path.dirname(vgg_checkpoint_path())
         raise WeightsUnavailable(
             f"VGG19 ImageNet weights could not be loaded ({type(err).__name__}: "
-            f"{err}); put vgg19-dcbb9e9d.pth in {os.path.dirname(vgg_checkpoint_path())}"
-            f" (download it from {_WEIGHTS_URL} on a connected machine)"
+            f"{err}); put vgg19-dcbb9e9d.pth in {folder} (download it from "
+            f"{_WEIGHTS_URL} on a connected machine)"
         ) from err
 
 
