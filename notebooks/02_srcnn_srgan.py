@@ -61,18 +61,16 @@ results = None
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from srcore import data, plots, supervised
-from srcore.benchmark import evaluate, make_lr
-from srcore.imageops import load_image
-from srcore.methods import bicubic
-from srcore.metrics import LPIPSUnavailable, lpips_model
+from srcore import plots, report002, supervised
+from srcore.benchmark import evaluate
+from srcore.metrics import lpips_status
 
 _ = torch.manual_seed(seed)
-common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
+common_eval = dict(profile=profile, data_root=data_root, results=results)
+common = dict(**common_eval, seed=seed)
 
 # %% [markdown]
 # ## Training the three networks
@@ -101,30 +99,17 @@ display(Markdown(plots.provenance_caption(runs)))
 cols = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic", "gain_db"]
 cols += ["ssim", "ssim_bicubic", "lpips"]
 display(plots.style_table(table[cols]))
-try:
-    lpips_model()
-    lpips_note = "LPIPS: AlexNet backbone loaded."
-except LPIPSUnavailable:
-    lpips_note = "LPIPS: not run: needs the AlexNet ImageNet weights (offline build)."
-display(Markdown(lpips_note))
+display(Markdown(lpips_status()))
 
 # %% [markdown]
 # ## The report's numbers beside ours
 #
 # The report's SRCNN gained 1.34 dB over bicubic on its 10 DIV2K images. Our DIV2K
-# rows, at each scale:
+# rows, at each scale, and the time MATLAB-exact bicubic takes on a DIV2K image:
 
 # %%
-div2k = table[table.dataset == "DIV2K"][
-    ["method", "scale", "n_images", "psnr_bicubic", "psnr", "gain_db"]
-]
-report = pd.DataFrame(
-    [{"method": "report: SRCNN", "scale": None, "n_images": 10}]
-).assign(psnr_bicubic=31.0666, psnr=32.4067, gain_db=32.4067 - 31.0666)
-display(plots.style_table(pd.concat([report, div2k], ignore_index=True)))
-bicubic_div2k = evaluate(
-    "bicubic", "DIV2K", 2, profile=profile, data_root=data_root, results=results
-)
+display(plots.style_table(report002.report_vs_ours(table)))
+bicubic_div2k = evaluate("bicubic", "DIV2K", 2, **common_eval)
 
 # %% [markdown]
 # ## Training curves
@@ -157,24 +142,9 @@ display(plots.style_table(supervised.efficiency(runs), {"s_per": 3, "_min": 1}))
 # for the HR images themselves.
 
 # %%
-gan = table[table.scale == gan_scale]
-gan = gan[gan.method.str.startswith(("SRResNet", "SRGAN"))]
-display(
-    plots.style_table(
-        gan[["method", "dataset", "psnr", "hf_energy", "hf_energy_bicubic"]].assign(
-            hf_energy_hr=gan.hf_energy_hr
-        ),
-        {"hf_": 4},
-    )
-)
-pivot = gan.pivot(index="dataset", columns="method", values="hf_energy")
-sharper = int((pivot.filter(like="SRGAN").iloc[:, 0] > pivot["SRResNet"]).sum())
-display(
-    Markdown(
-        f"**SRGAN's outputs carry more high-frequency energy than SRResNet's on "
-        f"{sharper} of {len(pivot)} datasets.**"
-    )
-)
+rows, sharper, total = report002.sharpness(table, gan_scale)
+display(plots.style_table(rows, {"hf_": 4}))
+display(Markdown(f"**SRGAN is sharper than SRResNet on {sharper} of {total} sets.**"))
 
 # %% tags=["hide-input"]
 fig = plots.plot_psnr_vs_sharpness(table[table.scale == gan_scale])
@@ -186,20 +156,7 @@ plt.show()
 # The centre of the first image of each evaluated set, ×4: bicubic, the networks, HR.
 
 # %%
-crops = {}
-for ds, _ in srgan_run.config["eval_sets"][:3]:
-    image = data.image_paths(ds, "HR", root=data_root)[0].stem
-    hr = data.load_hr(ds, image, gan_scale, root=data_root)
-    views = {"bicubic": bicubic.upscale(make_lr(hr, gan_scale), gan_scale)}
-    for r in runs:
-        if r.config["scale"] == gan_scale:
-            path = supervised.crop_path(r, ds, image, results)
-            views[supervised.label(r)] = load_image(path, keep_grey=hr.shape[1] == 1)
-    views["HR"] = hr
-    crops[f"{ds} / {image}"] = {
-        k: v if v.shape[-1] == supervised.CROP_BOX else supervised.crop_center(v)
-        for k, v in views.items()
-    }
+crops = report002.crop_views(runs, gan_scale, data_root=data_root, results=results)
 
 # %% tags=["hide-input"]
 for title, views in crops.items():
@@ -213,24 +170,5 @@ for title, views in crops.items():
 # The summary below is computed from the records above.
 
 # %%
-x3 = table[(table.method == "SRCNN") & (table.scale == 3) & (table.dataset == "Set5")]
-srgan_psnr = gan[gan.method.str.startswith("SRGAN")].psnr.mean()
-closest = (
-    div2k.loc[(div2k.gain_db - 1.34).abs().idxmin(), "scale"] if len(div2k) else None
-)
-bicubic_s = bicubic_div2k.per_image[0]["seconds"]
-lines = [
-    f"* SRCNN ×3 on Set5 gains {x3.gain_db.iloc[0]:+.2f} dB over bicubic "
-    f"({x3.psnr.iloc[0]:.2f} vs {x3.psnr_bicubic.iloc[0]:.2f} dB; "
-    f"Kim et al. 2016 list 32.75 vs 30.39 dB for the fully trained SRCNN).",
-    f"* On DIV2K, SRCNN's gain over bicubic at ×2/×3/×4 is "
-    f"{', '.join(f'{g:+.2f}' for g in div2k[div2k.method == 'SRCNN'].gain_db)} dB; "
-    f"the report's +1.34 dB is closest to our ×{closest}.",
-    f"* SRGAN trains end to end and is sharper than SRResNet on {sharper} of "
-    f"{len(pivot)} sets, at a mean PSNR of {srgan_psnr:.2f} dB against SRResNet's "
-    f"{gan[gan.method == 'SRResNet'].psnr.mean():.2f} dB.",
-    f"* The report's bicubic timing (2 min 17 s per image) reflects its "
-    f"implementation, not the method: MATLAB-exact bicubic ×2 of a 2040-pixel DIV2K "
-    f"image takes {bicubic_s:.2f} s here.",
-]
-display(Markdown("\n".join(lines)))
+seconds = bicubic_div2k.per_image[0]["seconds"]
+display(Markdown(report002.conclusions(table, gan_scale, seconds)))

@@ -138,3 +138,17 @@ def verdict(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> str:
             f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale, strict=True)
         )
     return text + "."
+
+
+#: Report 002 ("Explore Super-Resolution Deep Learning Methods", §3.4): mean PSNR
+#: over 10 DIV2K test images (scale, channel and image list not stated), and its
+#: efficiency figures. SRGAN has no numbers: its training did not finish.
+REPORT_002 = {
+    "srcnn_psnr": 32.4067,
+    "bicubic_psnr": 31.0666,
+    "n_images": 10,
+    "srcnn_train": "about 1 min per epoch on a GPU",
+    "srcnn_infer_s": 0.1,
+    "bicubic_s_per_image": 137.0,  # "about 2 minutes 17 seconds"
+    "source": "shared/reports/002-bicubic-srcnn-srgan-div2k.txt, section 3.4",
+}

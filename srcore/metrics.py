@@ -30,6 +30,7 @@ __all__ = [
     "LPIPSUnavailable",
     "lpips_model",
     "lpips_distance",
+    "lpips_status",
 ]
 
 
@@ -229,6 +230,15 @@ def lpips_model(
             raise LPIPSUnavailable(_LPIPS_FAILED[net]) from err
         _LPIPS_CACHE[key] = model.eval().to(device)
     return _LPIPS_CACHE[key]
+
+
+def lpips_status(net: str = "alex") -> str:
+    """One line for a chapter: whether LPIPS ran, or why not (never random features)."""
+    try:
+        lpips_model(net)
+    except LPIPSUnavailable:
+        return f"LPIPS: not run: needs the {net} ImageNet weights (offline build)."
+    return f"LPIPS: computed with the pretrained {net} backbone."
 
 
 @torch.no_grad()
