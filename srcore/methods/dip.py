@@ -1,0 +1,397 @@
+"""Deep Image Prior for super-resolution: fit a random network to one LR image.
+
+``x* = f_θ*(z)``, ``θ* = argmin_θ E(d(f_θ(z)), x0)``: a randomly initialised
+hourglass ``f_θ`` (:class:`SkipNet`) maps a fixed noise tensor ``z`` to an HR image;
+its downsampled output ``d(f_θ(z))`` is fitted to the LR image ``x0`` with Adam for a
+fixed number of steps, and the output at the end is the SR image. Nothing is
+trained beforehand: the structure of the network is the prior (Ulyanov, Vedaldi,
+Lempitsky, CVPR 2018, eq. (2) and §4 "super-resolution"; IJCV 2020).
+
+Settings are those of the authors' ``super-resolution.ipynb``: 2000 steps at x4
+(4000 at x8), Adam at 0.01, regularising noise ``z + 0.03 n`` (0.05 at x8) redrawn
+every step, a 5-scale skip net with 128 channels and input depth 32, a Lanczos2
+downsampler. Report 003 swaps the MSE data term for Charbonnier (ε = 1e-3).
+
+Where this differs from the authors' code (each choice is documented where made):
+the downsampler is MATLAB-style :func:`downsample` (identical Lanczos2 weights,
+different border); BatchNorm never keeps running statistics (the notebook never calls
+``eval()``, so it always normalises with the current statistics anyway); the returned
+image is ``f(z)``, where the notebook's last cell evaluates ``net(net_input)`` on the
+last step's perturbed input; the PSNR trace also scores ``f(z)``, not the perturbed
+output the notebook logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from srcore.losses import charbonnier, mse
+from srcore.metrics import psnr
+from srcore.profiles import resolve_device
+from srcore.resize import imresize
+
+__all__ = [
+    "SkipNet",
+    "DIPConfig",
+    "DIPResult",
+    "PROFILES",
+    "PAPER_BY_SCALE",
+    "downsample",
+    "optimize",
+]
+
+
+def _bn(c: int) -> nn.BatchNorm2d:
+    # No running statistics: DIP's nets stay in train mode, so the statistics of the
+    # current input are always used; this also keeps the net a pure function (vmap).
+    return nn.BatchNorm2d(c, track_running_stats=False)
+
+
+def _block(cin: int, cout: int, k: int, stride: int = 1) -> nn.Sequential:
+    """Reflection pad, conv, BN, LeakyReLU(0.2) (DIP ``models/common.py: conv``)."""
+    pad = [nn.ReflectionPad2d((k - 1) // 2)] if k > 1 else []
+    return nn.Sequential(
+        *pad, nn.Conv2d(cin, cout, k, stride), _bn(cout), nn.LeakyReLU(0.2)
+    )
+
+
+class SkipNet(nn.Module):
+    """DIP's "skip" hourglass (encoder-decoder with skip connections), ``z -> x``.
+
+    Level ``i`` (of ``levels``): down = 3x3 conv stride 2 + 3x3 conv (``channels``
+    each); skip = 1x1 conv to ``skip`` channels taken before the downsampling; up =
+    bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv. Every conv is
+    reflection-padded and followed by BN + LeakyReLU(0.2); a 1x1 conv and a sigmoid
+    make the output. Default init (PyTorch's), as in the authors' code.
+
+    Args:
+        in_channels: depth of the noise input (32 for SR).
+        out_channels: image channels.
+        channels: feature maps of every down and up conv (128 for SR).
+        levels: number of scales (5 for SR).
+        skip: channels of each skip connection (4 for SR; 0 removes them).
+
+    Input ``(B, in_channels, H, W)``, output ``(B, out_channels, H, W)`` in (0, 1).
+    ``H`` and ``W`` must be multiples of ``2**levels`` and at least ``2**(levels+1)``
+    (a ValueError otherwise): the authors crop their images to multiples of 32
+    (``enforse_div32='CROP'``), so crop HR first, e.g. with ``srcore.imageops.modcrop``.
+
+    Example:
+        >>> net = SkipNet(8, 3, channels=8, levels=2)
+        >>> tuple(net(torch.rand(1, 8, 16, 16)).shape)
+        (1, 3, 16, 16)
+
+    Reference: Ulyanov et al., "Deep Image Prior", supplementary Fig. 21 and
+    ``models/skip.py`` (``skip_n33d=128, skip_n33u=128, skip_n11=4, num_scales=5,
+    upsample_mode='bilinear'``, ``pad='reflection'``, ``downsample_mode='stride'``).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 32,
+        out_channels: int = 3,
+        *,
+        channels: int = 128,
+        levels: int = 5,
+        skip: int = 4,
+    ) -> None:
+        super().__init__()
+        if levels < 1 or channels < 1 or skip < 0:
+            raise ValueError(f"bad SkipNet shape: {channels=}, {levels=}, {skip=}")
+        self.levels, self.skip = levels, skip
+        depths = [in_channels] + [channels] * (levels - 1)
+        self.skips = nn.ModuleList(_block(d, skip, 1) for d in depths if skip)
+        self.down = nn.ModuleList(
+            nn.Sequential(_block(d, channels, 3, 2), _block(channels, channels, 3))
+            for d in depths
+        )
+        self.up = nn.ModuleList(
+            nn.Sequential(
+                _bn(skip + channels),
+                _block(skip + channels, channels, 3),
+                _block(channels, channels, 1),
+            )
+            for _ in depths
+        )
+        self.head = nn.Conv2d(channels, out_channels, 1)
+
+    def check_size(self, h: int, w: int) -> None:
+        """Raise a ValueError unless ``h x w`` passes through every level."""
+        m = 2**self.levels
+        if h % m or w % m or min(h, w) < 2 * m:
+            raise ValueError(
+                f"SkipNet with {self.levels} levels needs H and W multiples of {m} "
+                f"and >= {2 * m}, got {h}x{w}; crop the HR image first (DIP crops "
+                "to multiples of 32)"
+            )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        self.check_size(z.shape[-2], z.shape[-1])
+        x, feats = z, []
+        for i, down in enumerate(self.down):
+            feats.append(self.skips[i](x) if self.skip else None)
+            x = down(x)
+        for i in reversed(range(self.levels)):
+            x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+            if self.skip:
+                x = torch.cat([feats[i], x], dim=1)
+            x = self.up[i](x)
+        # The last layer runs in float32 even under bf16 autocast: a bf16 sigmoid
+        # resolves ~1/512 near 0.5, coarser than the 8-bit grid the data term fits.
+        with torch.autocast(z.device.type, enabled=False):
+            return torch.sigmoid(self.head(x.float()))
+
+
+def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
+    """The data term's ``d``: MATLAB-style antialiased Lanczos2 shrinking by ``scale``.
+
+    ``imresize(x, 1/scale, kernel="lanczos2")`` (given as an output size, so that
+    ``ceil`` cannot add a row), differentiable, any device; ``(B, C, H, W) -> (B, C,
+    H/scale, W/scale)``.
+
+    DIP's own ``Downsampler(kernel_type='lanczos2', phase=0.5, preserve_size=True)``
+    is a stride-``s`` convolution with a ``4s x 4s`` kernel ``lanczos2(d / s)``
+    sampled at half-pixel offsets ``d`` and normalised to sum 1, after replication
+    padding by ``1.5 s``. MATLAB's antialiased Lanczos2 at ``1/s`` has the same
+    support (``4s`` taps), the same stretched kernel and the same pixel-centre
+    alignment (LR pixel ``j`` sits at HR coordinate ``(j + 1/2) s - 1/2``), so the
+    two agree to rounding in the interior; they differ only in the two LR pixels
+    nearest each border, where DIP replicates the edge and MATLAB mirrors it.
+
+    Example:
+        >>> tuple(downsample(torch.rand(2, 3, 32, 32), 4).shape)
+        (2, 3, 8, 8)
+    """
+    h, w = x.shape[-2:]
+    if h % scale or w % scale:
+        raise ValueError(f"size {h}x{w} is not a multiple of scale {scale}")
+    return imresize(x, size=(h // scale, w // scale), kernel="lanczos2")
+
+
+@dataclass(frozen=True)
+class DIPConfig:
+    """DIP super-resolution settings; defaults are the authors' x4 ones.
+
+    ``steps`` and ``reg_noise_std`` depend on the scale: x8 uses
+    ``PAPER_BY_SCALE[8]`` (pass it as overrides to ``resolve_profile``).
+    """
+
+    steps: int = 2000  # super-resolution.ipynb: num_iter 2000 (x4), 4000 (x8)
+    lr: float = 0.01  # super-resolution.ipynb: LR = 0.01
+    optimizer: str = "adam"  # super-resolution.ipynb: OPTIMIZER = 'adam'
+    input_depth: int = 32  # super-resolution.ipynb: input_depth = 32
+    input_noise_var: float = 0.1  # get_noise(..., noise_type='u', var=1./10): U[0,1)/10
+    reg_noise_std: float = 0.03  # super-resolution.ipynb: 0.03 (x4), 0.05 (x8)
+    loss: str = "mse"  # paper eq. (2) with ||.||^2; report 003: "charbonnier"
+    charbonnier_eps: float = 1e-3  # report 003 follows LapSRN: sqrt(d^2 + 1e-6)
+    channels: int = 128  # get_net(..., skip_n33d=128, skip_n33u=128)
+    levels: int = 5  # get_net(..., num_scales=5)
+    skip: int = 4  # get_net(..., skip_n11=4)
+    amp: bool = True  # ours: bf16 autocast on CUDA only (the CPU path is fp32)
+    seed: int = 0  # ours: image i of a call uses seed + i
+
+
+#: The authors' per-scale settings (super-resolution.ipynb).
+PAPER_BY_SCALE: dict[int, dict] = {
+    4: {"steps": 2000, "reg_noise_std": 0.03},
+    8: {"steps": 4000, "reg_noise_std": 0.05},
+}
+
+#: Overrides per profile. ``quick`` keeps the paper's network and x4 noise and cuts
+#: the steps to 600 (30 % of x4's 2000; DIP's PSNR curve rises fastest early, report
+#: 003 Fig. 3). One 128x128 HR crop costs ~0.45 s per step on 2 idle CPU cores
+#: (scaled from ~1.8 s at 256x256), i.e. ~5 min per image and ~25 min for Set5's five
+#: x4 centre crops; on a loaded machine (load 6) benchmarks/dip.py measured 2.9 s per
+#: step, ~30 min per image. Several images at once do not save time on a CPU.
+PROFILES: dict[str, dict] = {
+    "smoke": {"steps": 5, "channels": 8, "levels": 2, "input_depth": 8},
+    "quick": {"steps": 600},
+    "paper": {},
+}
+
+
+@dataclass
+class DIPResult:
+    """What :func:`optimize` returns; ``trace_psnr[i][k]`` is image ``i`` after
+    ``trace_steps[k]`` steps (empty without ``hr``)."""
+
+    sr: torch.Tensor  # (N, C, H, W) in [0, 1], on the CPU
+    trace_steps: list[int]
+    trace_psnr: list[list[float]]
+    loss: list[float]  # data term per step, mean over the N images
+    seconds: float  # wall clock of the whole call
+    seconds_per_step: float  # optimisation steps only (no tracing), all N images
+
+
+_LOSSES = {"mse": mse, "charbonnier": charbonnier}
+
+
+def _data_term(config: DIPConfig):
+    if config.loss not in _LOSSES:
+        raise ValueError(f"unknown loss {config.loss!r}; choose one of {list(_LOSSES)}")
+    fn = _LOSSES[config.loss]
+    if config.loss == "charbonnier":
+        return lambda x, y: fn(x, y, eps=config.charbonnier_eps)
+    return fn
+
+
+def _init(config: DIPConfig, channels: int, size: tuple[int, int], seed: int):
+    """Image ``seed``'s network, fixed input ``z`` and noise seed, all from ``seed``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = SkipNet(
+            config.input_depth,
+            channels,
+            channels=config.channels,
+            levels=config.levels,
+            skip=config.skip,
+        )
+    g = torch.Generator().manual_seed(seed)
+    z = torch.rand((config.input_depth, *size), generator=g) * config.input_noise_var
+    return net, z, int(torch.randint(2**62, (1,), generator=g))
+
+
+def optimize(
+    lr_imgs: torch.Tensor,
+    scale: int,
+    config: DIPConfig = DIPConfig(),  # noqa: B008 (frozen, hence safe)
+    *,
+    hr: torch.Tensor | None = None,
+    trace_every: int = 50,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+) -> DIPResult:
+    """Super-resolve ``N`` LR images by DIP, each with its own network, all at once.
+
+    Per image ``i``: ``θ_i`` and ``z_i ~ U[0, 1)^{D x H x W} * var`` drawn from seed
+    ``config.seed + i``; each step minimises ``loss(downsample(f_θi(z_i + σ n)),
+    x0_i)`` with fresh ``n ~ N(0, 1)``; the result is ``f_θi(z_i)`` after
+    ``config.steps`` steps. The stopping rule is the fixed step count: ``hr`` only
+    feeds the PSNR trace for figures (the loop never sees it; ``hr=None`` returns the
+    same ``sr``).
+
+    Batching: the N networks' parameters are stacked (``torch.func.
+    stack_module_state``) and one ``vmap``-ed ``functional_call`` runs them, which
+    PyTorch lowers to grouped convolutions (groups = N); BN statistics stay per
+    image. The loss is the *sum* of the per-image losses, so image i's gradient is
+    exactly its own, and Adam being elementwise, one Adam over the stacks is N
+    independent Adams. N at once therefore equals N runs of one image (seeds
+    ``seed + i``) up to float rounding. The gain is on a GPU (one launch per layer
+    instead of N); on 2 CPU cores N = 4 cost 3.8 s per image-step against 2.9 s for
+    N = 1 (128x128 HR, loaded machine), so pass one or two images at a time there.
+    On CUDA, bf16 autocast (``config.amp``, last layer in fp32) and cuDNN
+    autotuning are on; channels_last is not used, since vmap folds the images into
+    the channel axis of a grouped convolution (the CUDA path is untimed so far).
+
+    Args:
+        lr_imgs: ``(N, C, h, w)`` in [0, 1].
+        scale: integer factor; ``h*scale x w*scale`` must suit :class:`SkipNet`.
+        config: a :class:`DIPConfig` (see ``PROFILES``, ``PAPER_BY_SCALE``).
+        hr: optional ``(N, C, h*scale, w*scale)`` ground truth for the trace: Y-channel
+            PSNR of the 8-bit output, ``shave=scale``, after every ``trace_every``
+            steps and the last one.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``...
+        progress: show a tqdm bar.
+
+    Returns:
+        A :class:`DIPResult`. Raises ``FloatingPointError`` naming the step and images
+        if the loss stops being finite.
+
+    Example:
+        >>> cfg = DIPConfig(steps=2, channels=8, levels=2, input_depth=8)
+        >>> res = optimize(torch.rand(1, 3, 8, 8), 2, cfg, device="cpu", progress=False)
+        >>> tuple(res.sr.shape), len(res.loss)
+        ((1, 3, 16, 16), 2)
+    """
+    if lr_imgs.ndim != 4 or not torch.is_floating_point(lr_imgs):
+        raise ValueError(
+            f"lr_imgs must be a float (N, C, h, w) tensor, got {lr_imgs.shape}"
+        )
+    if config.optimizer != "adam":
+        raise ValueError(f"only Adam is implemented, got {config.optimizer!r}")
+    if trace_every < 1:
+        raise ValueError(f"trace_every must be >= 1, got {trace_every}")
+    t_start = time.perf_counter()
+    dev = resolve_device(device)
+    n, c, h, w = lr_imgs.shape
+    size = (h * scale, w * scale)
+    if hr is not None and tuple(hr.shape) != (n, c, *size):
+        raise ValueError(f"hr must be {(n, c, *size)}, got {tuple(hr.shape)}")
+    loss_fn = _data_term(config)
+    nets, zs, noise_seeds = zip(
+        *(_init(config, c, size, config.seed + i) for i in range(n)), strict=True
+    )
+    nets[0].check_size(*size)
+    params, buffers = torch.func.stack_module_state(list(nets))
+    params = {k: v.to(dev).detach().requires_grad_() for k, v in params.items()}
+    base = copy.deepcopy(nets[0]).to("meta")
+
+    def forward(p: dict, z: torch.Tensor) -> torch.Tensor:  # one image, (D, H, W)
+        return torch.func.functional_call(base, (p, buffers), (z[None],))[0]
+
+    run_all = torch.vmap(forward)
+    z = torch.stack(zs).to(dev)  # (N, D, H, W)
+    target = lr_imgs.to(dev, torch.float32)
+    gens = [torch.Generator(dev).manual_seed(s) for s in noise_seeds]
+    opt = torch.optim.Adam(params.values(), lr=config.lr)
+    cuda = dev.type == "cuda"
+    amp = torch.autocast(dev.type, torch.bfloat16, enabled=cuda and config.amp)
+    flags = torch.backends.cudnn.flags(enabled=True, benchmark=True) if cuda else None
+
+    def clean() -> torch.Tensor:  # f(z) without perturbation: the SR estimate
+        with torch.no_grad(), amp:
+            return run_all(params, z).float().clamp(0, 1)
+
+    trace_steps: list[int] = []
+    trace: list[list[float]] = [[] for _ in range(n)]
+    losses: list[float] = []
+    step_time = 0.0
+    with flags or contextlib.nullcontext():
+        for step in tqdm(range(1, config.steps + 1), disable=not progress, desc="DIP"):
+            t0 = time.perf_counter()
+            zin = z
+            if config.reg_noise_std > 0:
+                noise = torch.stack(
+                    [torch.randn(z.shape[1:], generator=g, device=dev) for g in gens]
+                )
+                zin = z + config.reg_noise_std * noise
+            with amp:
+                out = run_all(params, zin).float()
+            low = downsample(out, scale)
+            per_image = torch.stack(
+                [loss_fn(low[i : i + 1], target[i : i + 1]) for i in range(n)]
+            )
+            values = per_image.detach().cpu()
+            if not torch.isfinite(values).all():
+                bad = torch.nonzero(~torch.isfinite(values)).flatten().tolist()
+                raise FloatingPointError(
+                    f"DIP: non-finite loss at step {step} of {config.steps} "
+                    f"(images {bad}); try amp=False or a lower lr"
+                )
+            opt.zero_grad(set_to_none=True)
+            per_image.sum().backward()
+            opt.step()
+            losses.append(float(values.mean()))
+            step_time += time.perf_counter() - t0
+            if hr is not None and (step % trace_every == 0 or step == config.steps):
+                scores = psnr(clean().cpu(), hr.cpu(), shave=scale)
+                trace_steps.append(step)
+                for i in range(n):
+                    trace[i].append(float(scores[i]))
+        sr = clean().cpu()
+    return DIPResult(
+        sr=sr,
+        trace_steps=trace_steps,
+        trace_psnr=trace,
+        loss=losses,
+        seconds=time.perf_counter() - t_start,
+        seconds_per_step=step_time / max(config.steps, 1),
+    )
