@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -124,3 +126,37 @@ def test_srcnn_beats_bicubic_on_a_real_image(data_dir, tmp_path):
         sr = supervised.super_resolve(model, supervised.SPECS["srcnn"], lr_img, 3)
     gain = float(psnr(sr, hr, shave=3) - psnr(bicubic.upscale(lr_img, 3), hr, shave=3))
     assert gain > 0.3, f"SRCNN gains only {gain:+.2f} dB over bicubic"
+
+
+def _committed(method: str, scale: int):
+    from srcore import results
+
+    found = [
+        r
+        for r in results.load_records(method)
+        if r.config["profile"] == "quick" and r.config["scale"] == scale
+    ]
+    assert len(found) == 1, f"committed quick {method} x{scale} record missing"
+    return found[0]
+
+
+def test_committed_quick_srcnn_beats_bicubic_by_1db_on_set5_x3():
+    record = _committed("srcnn", 3)
+    set5 = [r for r in record.per_image if r.get("dataset") == "Set5"]
+    assert len(set5) == 5
+    gain = sum(r["psnr"] - r["psnr_bicubic"] for r in set5) / 5
+    assert gain >= 1.0, f"quick SRCNN x3 gains only {gain:.2f} dB on Set5"
+
+
+def test_rerun_reproduces_committed_srcnn_x3(data_dir):
+    """Retrain the committed quick SRCNN x3 from scratch: Set5 within 0.05 dB."""
+    record = _committed("srcnn", 3)
+    cfg = supervised.model_config("srcnn", "quick", 3)
+    assert json.loads(json.dumps(supervised.config_dict(cfg))) == record.config["model"]
+    model, _ = supervised.fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
+    spec = supervised.SPECS["srcnn"]
+    for row in (r for r in record.per_image if r.get("dataset") == "Set5"):
+        hr = data.load_hr("Set5", row["image"].split("/")[1], 3, root=data_dir)
+        with torch.no_grad():
+            sr = supervised.super_resolve(model, spec, make_lr(hr, 3), 3)
+        assert float(psnr(sr, hr, shave=3)) == pytest.approx(row["psnr"], abs=0.05)
