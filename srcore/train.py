@@ -537,7 +537,10 @@ def train(
             with torch.autocast(
                 device.type, dtype=amp_dtype, enabled=amp_dtype is not None
             ):
-                loss = loss_fn(model(inputs).float(), target)
+                out = model(inputs)
+                # a pyramid network (LapSRN) returns one output per level while training
+                out = [o.float() for o in out] if isinstance(out, list) else out.float()
+                loss = loss_fn(out, target)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if config.grad_clip is not None:
