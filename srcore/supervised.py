@@ -31,7 +31,7 @@ from srcore import data, losses
 from srcore.benchmark import make_lr
 from srcore.imageops import quantize, rgb_to_ycbcr, save_png, ycbcr_to_rgb
 from srcore.inference import predict
-from srcore.methods import bicubic, srcnn, srresnet, vdsr
+from srcore.methods import bicubic, lapsrn, srcnn, srresnet, vdsr
 from srcore.metrics import (
     LPIPSUnavailable,
     high_frequency_energy,
@@ -84,6 +84,7 @@ class ModelSpec:
     build: Callable[[Any, int], nn.Module]  # (config, scale) -> network
     upsampled_input: bool  # fed the bicubic upscale (SRCNN, VDSR) or the LR itself
     luma_only: bool  # trained and run on the Y channel
+    loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
 
 
 def _build_srcnn(cfg: srcnn.SRCNNConfig, scale: int) -> nn.Module:
@@ -94,6 +95,10 @@ def _build_srcnn(cfg: srcnn.SRCNNConfig, scale: int) -> nn.Module:
 
 def _build_vdsr(cfg: vdsr.VDSRConfig, scale: int) -> nn.Module:
     return vdsr.VDSR(cfg.channels, cfg.depth, cfg.features)
+
+
+def _build_lapsrn(cfg: lapsrn.LapSRNConfig, scale: int) -> nn.Module:
+    return replace(cfg, scale=scale).build()
 
 
 def _build_srresnet(cfg: Any, scale: int) -> nn.Module:
@@ -115,6 +120,15 @@ SPECS: dict[str, ModelSpec] = {
         _build_srresnet,
         False,
         False,
+    ),
+    "lapsrn": ModelSpec(
+        "lapsrn",
+        lapsrn.LapSRNConfig(),
+        lapsrn.PROFILES,
+        _build_lapsrn,
+        False,
+        True,
+        loss=lambda cfg: cfg.loss,  # Charbonnier at every pyramid level
     ),
     "srgan": ModelSpec(
         "srgan",
@@ -250,6 +264,7 @@ def fit(
             cfg.crop - cfg.crop % s,
             channels=channels,
             augment=getattr(cfg, "augment", True),
+            rescale=getattr(cfg, "rescale", None),
             upsample_input=spec.upsampled_input,
             seed=cfg.seed,
         )
@@ -283,7 +298,7 @@ def fit(
 
     history = train(
         model,
-        _loss(cfg),
+        spec.loss(cfg) if spec.loss else _loss(cfg),
         samplers[0] if len(samplers) == 1 else _MultiScaleSampler(samplers),
         _train_config(cfg, device),
         val_fn=psnr_validator(pairs, shave=scale),
@@ -340,20 +355,25 @@ def super_resolve(
 ) -> torch.Tensor:
     """The model's 8-bit output for one LR image, in the image's own channels.
 
-    Luma models (SRCNN, VDSR) follow their papers' test scripts: the network
-    restores Y of the bicubic upscale and the chroma stays bicubic. A grey image is
+    Luma models follow their papers' test scripts: the network restores Y (from the
+    bicubic upscale's Y for SRCNN/VDSR, from the LR's Y for LapSRN) and the chroma
+    stays bicubic. A grey image is
     its own luma. RGB models get a grey image replicated to 3 channels and return the
     mean of their output channels.
     """
     device = next(model.parameters()).device
     lr_img = lr_img.to(device)
     big = lr_img.shape[-1] * lr_img.shape[-2] * scale * scale > 1024 * 1024
-    if spec.upsampled_input:
-        up = quantize(imresize(lr_img, scale))
-        if up.shape[1] == 1:
-            return quantize(predict(model, up, scale=1, tile=256 if big else None))
+    if spec.luma_only:
+        grey = lr_img.shape[1] == 1
+        up = quantize(imresize(lr_img, scale))  # the input of SRCNN/VDSR, the chroma
+        x, s = (up, 1) if spec.upsampled_input else (lr_img, scale)
+        if not grey:
+            x = quantize(rgb_to_ycbcr(x)[:, :1])
+        y = predict(model, x, scale=s, tile=(256 // s) if big else None)
+        if grey:
+            return quantize(y)
         ycbcr = rgb_to_ycbcr(up)
-        y = predict(model, quantize(ycbcr[:, :1]), scale=1, tile=256 if big else None)
         return quantize(ycbcr_to_rgb(torch.cat([y, ycbcr[:, 1:]], dim=1)))
     grey = lr_img.shape[1] == 1
     x = lr_img.expand(-1, 3, -1, -1) if grey else lr_img
@@ -523,7 +543,8 @@ def label(record: RunRecord) -> str:
     name = record.config["method"]
     if name == "srgan":
         return f"SRGAN-{record.config['model']['content_loss'].upper()}"
-    return {"srcnn": "SRCNN", "vdsr": "VDSR", "srresnet": "SRResNet"}[name]
+    names = {"srcnn": "SRCNN", "vdsr": "VDSR", "srresnet": "SRResNet"}
+    return names.get(name, "LapSRN")
 
 
 def summary(records: Sequence[RunRecord]) -> Any:
