@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import platform
 
 import torch
 
 from srcore.methods.dip import PROFILES, DIPConfig, optimize
-from srcore.profiles import resolve_device, resolve_profile
+from srcore.profiles import describe_device, resolve_device, resolve_profile
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,12 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     paper = resolve_profile(DIPConfig(), PROFILES, "paper")
     if dataclasses.replace(quick, steps=paper.steps) != paper:
         print("note: quick and paper differ beyond steps; timing quick's network")
-    name = (
-        torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else f"{platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads"
-    )
+    name = describe_device(device)
     print(
         f"torch {torch.__version__}; {device} ({name}); x{args.scale}; amp "
         f"{device.type == 'cuda' and not args.no_amp}"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from torch import nn
 from srcore.methods.srcnn import SRCNN
 from srcore.methods.srresnet import Discriminator, SRResNet
 from srcore.methods.vdsr import VDSR
+from srcore.profiles import describe_device, resolve_device
 
 
 def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
@@ -187,16 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.size % 4:
         parser.error("--size must be a multiple of 4 (SRResNet x4)")
-    if args.device == "auto":
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        device = torch.device(args.device)
-    where = (
-        torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else f"{platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads"
-    )
+    device = resolve_device(args.device)
+    where = describe_device(device)
     print(
         f"torch {torch.__version__} on {device} ({where}); size {args.size}, "
         f"median of {args.repeats} after {args.warmup} warm-up"

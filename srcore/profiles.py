@@ -61,3 +61,13 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 def config_dict(config: Any) -> dict[str, Any]:
     """A dataclass config as a plain dict (what the results cache hashes)."""
     return dataclasses.asdict(config)
+
+
+def describe_device(device: torch.device) -> str:
+    """'NVIDIA H100 ...' on CUDA, else 'x86_64, 2 threads': what benchmarks print."""
+    import platform
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {torch.get_num_threads()} threads"
