@@ -10,6 +10,8 @@ scale`` pixels are removed on every side; PSNR uses a 255 peak and SSIM is Wang 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import warnings
 from functools import lru_cache
@@ -217,7 +219,9 @@ def lpips_model(
         except ImportError as err:  # pragma: no cover - lpips is a dependency
             raise LPIPSUnavailable("the `lpips` package is not installed") from err
         try:
-            with warnings.catch_warnings():
+            # torch.hub announces its download attempt on stderr; keep that out of
+            # the book's pages (the error below says what happened).
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore", UserWarning)  # torchvision deprecations
                 model = lpips.LPIPS(net=net, verbose=False)
         except Exception as err:  # urllib / hub errors vary by platform

@@ -53,7 +53,7 @@ def style_table(df: pd.DataFrame, digits: Mapping[str, int] | None = None):
         for key, d in digits.items():
             if key in col and pd.api.types.is_float_dtype(df[col]):
                 fmt[col] = f"{{:.{d}f}}"
-        is_diff = col.startswith("d_") or "diff" in col
+        is_diff = col.startswith("d_") or "diff" in col or col.startswith("gain")
         if is_diff and pd.api.types.is_float_dtype(df[col]):
             fmt[col] = "{:+.3f}" if ("psnr" in col or "db" in col) else "{:+.4f}"
     padded = [{"selector": "th, td", "props": [("padding", "0.2em 0.8em")]}]
