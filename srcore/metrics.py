@@ -219,9 +219,10 @@ def lpips_model(
         except ImportError as err:  # pragma: no cover - lpips is a dependency
             raise LPIPSUnavailable("the `lpips` package is not installed") from err
         try:
-            # torch.hub announces its download attempt on stderr; keep that out of
+            # torch.hub announces its download attempt on stdout; keep that out of
             # the book's pages (the error below says what happened).
-            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            quiet = contextlib.redirect_stdout(io.StringIO())
+            with warnings.catch_warnings(), quiet:
                 warnings.simplefilter("ignore", UserWarning)  # torchvision deprecations
                 model = lpips.LPIPS(net=net, verbose=False)
         except Exception as err:  # urllib / hub errors vary by platform
