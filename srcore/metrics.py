@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
 import warnings
 from functools import lru_cache
 
@@ -257,9 +256,3 @@ def lpips_distance(
     if a.shape[1] == 1:
         a, b = a.expand(-1, 3, -1, -1), b.expand(-1, 3, -1, -1)
     return model(a.float() * 2 - 1, b.float() * 2 - 1).flatten().double()
-
-
-def psnr_from_mse(mse: float, peak: float = 1.0) -> float:
-    """``10 log10(peak^2 / mse)``: for traces computed on the fly during
-    optimisation."""
-    return math.inf if mse == 0 else 10.0 * math.log10(peak**2 / mse)

@@ -42,7 +42,7 @@ from srcore.metrics import (
 from srcore.patches import PatchSampler, validation_pairs
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.resize import imresize
-from srcore.results import RunRecord, load_or_run, results_root
+from srcore.results import RunRecord, load_or_run, results_root, run_key
 from srcore.train import (
     TrainConfig,
     TrainHistory,
@@ -388,7 +388,8 @@ def _lpips_or_none(sr: torch.Tensor, hr: torch.Tensor, shave: int) -> float | No
         return None
 
 
-def _crop(x: torch.Tensor) -> torch.Tensor:
+def crop_center(x: torch.Tensor) -> torch.Tensor:
+    """The central ``CROP_BOX`` square: the region saved for each model's output."""
     h, w = x.shape[-2:]
     top, left = (h - CROP_BOX) // 2, (w - CROP_BOX) // 2
     return x[..., top : top + CROP_BOX, left : left + CROP_BOX]
@@ -438,7 +439,13 @@ def run(
         "protocol": "matlab-bicubic LR, 8-bit, Y (grey as is), shave=scale",
     }
     dev = resolve_device(device)
-    key_box: dict[str, Any] = {}
+    key = run_key(name, config)  # the record's key, as load_or_run computes it
+    base = cache_dir() / "weights" / name
+    weights, hist_path, ckpt = (
+        base / f"{key}.pt",
+        base / f"{key}.history.json",
+        base / key,
+    )
     state: dict[str, Any] = {}
 
     def items() -> list[str]:
@@ -448,23 +455,14 @@ def run(
             names += [f"{ds}/{p.stem}" for p in paths]
         return names
 
-    def paths() -> tuple[Path, Path, Path]:
-        from srcore.results import run_key
-
-        key = key_box.setdefault("key", run_key(name, json.loads(json.dumps(config))))
-        base = cache_dir() / "weights" / name
-        return base / f"{key}.pt", base / f"{key}.history.json", base / key
-
     def model() -> nn.Module:
         if "model" not in state:
-            weights, _, _ = paths()
             net = spec.build(cfg, scale)
             net.load_state_dict(torch.load(weights, weights_only=True))
             state["model"] = net.to(dev).eval()
         return state["model"]
 
     def compute(item: str) -> dict[str, Any]:
-        weights, hist_path, ckpt = paths()
         if item == "train":
             net, history = fit(
                 name,
@@ -500,8 +498,8 @@ def run(
             sr = super_resolve(net, spec, lr_img, scale).cpu()
         seconds = time.perf_counter() - t0
         if image == data.image_paths(ds, "HR", root=data_root)[0].stem:
-            crop_dir = results_root(results) / name / f"{paths()[0].stem}-crops"
-            save_png(_crop(sr), crop_dir / f"{ds}_{image}.png")
+            crop_dir = results_root(results) / name / f"{key}-crops"
+            save_png(crop_center(sr), crop_dir / f"{ds}_{image}.png")
         bic = bicubic.upscale(lr_img, scale)
         return {
             "psnr": float(psnr(sr, hr, shave=scale)),
@@ -518,7 +516,6 @@ def run(
         }
 
     def finalize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        _, hist_path, _ = paths()
         history = json.loads(hist_path.read_text()) if hist_path.exists() else {}
         return {
             "history": history,
@@ -602,11 +599,6 @@ def efficiency(records: Sequence[RunRecord]) -> Any:
             }
         )
     return pd.DataFrame(rows)
-
-
-def crop_center(x: torch.Tensor) -> torch.Tensor:
-    """The central ``CROP_BOX`` square: the region saved for each model's output."""
-    return _crop(x)
 
 
 def crop_path(record: RunRecord, dataset: str, image: str, results: Any = None) -> Path:
