@@ -50,6 +50,9 @@ __all__ = [
     "add_speckle_noise",
     "jpeg",
     "degrade",
+    "stable_seed",
+    "random_kernel_degradation",
+    "degrade_random_kernel",
 ]
 
 Seed = int | torch.Generator | np.random.Generator | None
@@ -756,3 +759,46 @@ def degrade(
     if jpeg_quality is not None:
         lr = jpeg(lr, jpeg_quality)
     return quantize(lr) if quantize_output else lr
+
+
+# ------------------------------------------------------------ random-kernel data
+
+
+def stable_seed(*parts: object) -> int:
+    """A seed from names (``"BSD100", "3096", 4``), the same on every machine and run.
+
+    Python's ``hash`` of a string changes between processes; CRC-32 of the joined
+    text does not, so an image's test kernel is fixed by its name and the scale.
+    """
+    import zlib
+
+    return zlib.crc32("/".join(str(p) for p in parts).encode())
+
+
+def degrade_random_kernel(hr: torch.Tensor, scale: int, seed: Seed) -> torch.Tensor:
+    """``LR = Q((HR ⋆ k)↓s)`` with ``k = random_kernel(scale=scale, seed=seed)``.
+
+    The random-kernel test images of report 004 (and ZSSR's non-ideal case) when a
+    dataset does not ship its own LR: one DIV2KRK-style kernel per image, drawn from
+    a seed such as :func:`stable_seed` of the image's name.
+    """
+    return degrade(hr, scale, kernel=random_kernel(scale=scale, seed=seed))
+
+
+def random_kernel_degradation(scale: int):
+    """A patch-sampler degradation: each HR patch gets its own DIV2KRK-style kernel.
+
+    Returns ``f(hr (B, C, P, P)) -> lr (B, C, P/s, P/s)``, 8-bit. The B kernels are
+    drawn from torch's global generator, which :class:`srcore.patches.PatchSampler`
+    forks and seeds from ``(seed, step)``: a training batch is still a pure function
+    of its step. The patch borders are padded symmetrically by the blur, as a whole
+    image's are.
+    """
+    s = _integer_scale(scale)
+
+    def apply(hr: torch.Tensor) -> torch.Tensor:
+        seeds = torch.randint(2**62, (hr.shape[0],)).tolist()
+        kernels = torch.stack([random_kernel(scale=s, seed=int(k)) for k in seeds])
+        return degrade(hr, s, kernel=kernels)
+
+    return apply

@@ -29,6 +29,11 @@ from torch import nn
 
 from srcore import data, losses
 from srcore.benchmark import make_lr
+from srcore.degrade import (
+    degrade_random_kernel,
+    random_kernel_degradation,
+    stable_seed,
+)
 from srcore.imageops import quantize, rgb_to_ycbcr, save_png, ycbcr_to_rgb
 from srcore.inference import predict
 from srcore.methods import bicubic, lapsrn, srcnn, srresnet, vdsr
@@ -39,7 +44,7 @@ from srcore.metrics import (
     psnr,
     ssim,
 )
-from srcore.patches import PatchSampler, validation_pairs
+from srcore.patches import PatchSampler, dihedral, validation_pairs
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.resize import imresize
 from srcore.results import RunRecord, load_or_run, results_root, run_key
@@ -69,6 +74,22 @@ EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
     "quick": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", 10)),
     "paper": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", None)),
 }
+#: Test sets of the random-kernel runs (report 004): DIV2KRK's own LR images (x2 and
+#: x4 only; the 13 stored here) and BSD100 degraded by one seeded DIV2KRK-style
+#: kernel per image (:func:`test_pair`), which also covers x8.
+RANDOM_KERNEL_EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "smoke": (("Set5", 1),),
+    "quick": (("DIV2KRK", None), ("BSD100", None)),
+    "paper": (("DIV2KRK", None), ("BSD100", None)),
+}
+#: How LR images are made: MATLAB bicubic, or blur by a random kernel + subsampling.
+DEGRADATIONS = ("bicubic", "random_kernel")
+#: Deliberate training faults, to test explanations of report 004's failed x2 model:
+#: ``misaligned_pairs`` gives each HR target its own random rotation/flip,
+#: independent of its LR input (an augmentation applied to one side only);
+#: ``random_image_branch`` starts LapSRN's image-upsampling filters from random
+#: weights instead of bilinear interpolation.
+FAULTS = ("misaligned_pairs", "random_image_branch")
 #: Training sets actually used when a paper's own set is not in the registry.
 FALLBACK_TRAIN_SETS = ("T91", "BSD200")
 CROP_BOX = 64  # HR side of the crops saved for the book's figures
@@ -235,6 +256,103 @@ class _MultiScaleSampler:
         return self.samplers[step % len(self.samplers)].batch(step, batch_size)
 
 
+class _MisalignedPairs:
+    """The ``misaligned_pairs`` fault: each HR target gets a dihedral transform of
+    its own (seeded by the step), so it no longer matches its LR input."""
+
+    def __init__(self, sampler: PatchSampler, seed: int) -> None:
+        self.sampler, self.seed = sampler, seed
+
+    def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        lr_img, hr = self.sampler.batch(step, batch_size)
+        g = torch.Generator().manual_seed(stable_seed("misaligned", self.seed, step))
+        ks = torch.randint(8, (hr.shape[0],), generator=g).tolist()
+        return lr_img, torch.stack(
+            [dihedral(h, k) for h, k in zip(hr, ks, strict=True)]
+        )
+
+
+def _random_image_branch(model: nn.Module, seed: int) -> None:
+    """The ``random_image_branch`` fault: LapSRN's image upsamplers get He-normal
+    random weights (as a sub-pixel conv gets by default in Keras-like code)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for level in model.levels:
+            for m in level.image_up.modules():
+                if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                    fan_in = m.weight[0].numel()
+                    w = torch.randn(m.weight.shape, generator=g)
+                    m.weight.copy_(w * (2.0 / fan_in) ** 0.5)
+
+
+def test_pair(
+    dataset: str,
+    image: str,
+    scale: int,
+    degradation: str = "bicubic",
+    data_root: Any = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One test image's ``(lr, hr)``, both ``(1, C, h, w)`` / ``(1, C, sh, sw)``.
+
+    ``bicubic``: the protocol's MATLAB-bicubic LR. ``random_kernel``: DIV2KRK's own
+    LR file for ``dataset="DIV2KRK"`` (``image="im_<i>"``, HR = DIV2K ``0800+i``),
+    otherwise the HR blurred by a DIV2KRK-style kernel seeded by the image's name and
+    the scale (:func:`srcore.degrade.degrade_random_kernel`), subsampled and
+    quantised to 8 bits.
+    """
+    if degradation not in DEGRADATIONS:
+        raise ValueError(f"degradation must be one of {DEGRADATIONS}")
+    if dataset == "DIV2KRK":
+        index = int(image.split("_", 1)[1])
+        lr_img, _ = data.load_div2krk(index, scale, root=data_root)
+        hr = data.load_hr("DIV2K", f"{800 + index:04d}", scale, root=data_root)
+        want = (hr.shape[-2] // scale, hr.shape[-1] // scale)
+        if tuple(lr_img.shape[-2:]) != want:
+            raise ValueError(
+                f"DIV2KRK {image} x{scale}: LR {tuple(lr_img.shape[-2:])} does not "
+                f"match HR {tuple(hr.shape[-2:])} / {scale}"
+            )
+        return lr_img, hr
+    hr = data.load_hr(dataset, image, scale, root=data_root)
+    if degradation == "bicubic":
+        return make_lr(hr, scale), hr
+    return degrade_random_kernel(hr, scale, stable_seed(dataset, image, scale)), hr
+
+
+def _test_items(
+    eval_sets: Sequence[tuple[str, int | None]], scale: int, data_root: Any
+) -> list[str]:
+    names = []
+    for ds, limit in eval_sets:
+        if ds == "DIV2KRK":
+            if scale in (2, 4):  # DIV2KRK has no x8
+                names += [f"DIV2KRK/im_{i}" for i in data.div2krk_indices()][:limit]
+            continue
+        paths = data.image_paths(ds, "HR", root=data_root)[:limit]
+        names += [f"{ds}/{p.stem}" for p in paths]
+    return names
+
+
+def _validation(
+    scale: int, channels: str, upsampled: bool, degradation: str, data_root: Any, n: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Set5 validation pairs; random-kernel ones use each image's seeded kernel."""
+    val = list(data.iter_images("Set5", scale, root=data_root))[:n]
+    if degradation == "bicubic":
+        return validation_pairs([hr for _, hr in val], scale, channels, upsampled)
+    pairs = []
+    for name, hr in val:
+        seed = stable_seed("Set5", name, scale)
+        pairs += validation_pairs(
+            [hr],
+            scale,
+            channels,
+            upsampled,
+            degradation=lambda x, seed=seed: degrade_random_kernel(x, scale, seed),
+        )
+    return pairs
+
+
 def fit(
     name: str,
     cfg: Any,
@@ -247,12 +365,17 @@ def fit(
     smoke: bool = False,
     results: Any = None,
     mode: str | None = None,
+    degradation: str = "bicubic",
+    fault: str | None = None,
 ) -> tuple[nn.Module, TrainHistory]:
     """Train method ``name`` with ``cfg``; returns the network and its history.
 
     ``results`` / ``mode`` are only used by SRGAN, to find (or make) the record of
-    the SRResNet it starts from.
+    the SRResNet it starts from. ``degradation`` makes the LR patches (see
+    :data:`DEGRADATIONS`); ``fault`` injects one of :data:`FAULTS`.
     """
+    if fault is not None and fault not in FAULTS:
+        raise ValueError(f"fault must be None or one of {FAULTS}, got {fault!r}")
     spec = SPECS[name]
     limit = 4 if smoke else None
     images = _train_images(cfg, scale, data_root, limit)
@@ -267,14 +390,23 @@ def fit(
             rescale=getattr(cfg, "rescale", None),
             upsample_input=spec.upsampled_input,
             seed=cfg.seed,
+            degradation=(
+                None if degradation == "bicubic" else random_kernel_degradation(s)
+            ),
         )
         for s in _scales(cfg, scale)
     ]
-    val_hr = [hr for _, hr in data.iter_images("Set5", scale, root=data_root)]
-    pairs = validation_pairs(
-        val_hr[:1] if smoke else val_hr, scale, channels, spec.upsampled_input
+    pairs = _validation(
+        scale,
+        channels,
+        spec.upsampled_input,
+        degradation,
+        data_root,
+        1 if smoke else 5,
     )
     model = spec.build(cfg, scale)
+    if fault == "random_image_branch":
+        _random_image_branch(model, cfg.seed)
     if name == "srgan":
         base = run(
             "srresnet",
@@ -296,10 +428,13 @@ def fit(
         def groups(m: nn.Module) -> list[dict]:
             return srcnn.param_groups(m, cfg.lr, cfg.lr_last)
 
+    source = samplers[0] if len(samplers) == 1 else _MultiScaleSampler(samplers)
+    if fault == "misaligned_pairs":
+        source = _MisalignedPairs(source, cfg.seed)
     history = train(
         model,
         spec.loss(cfg) if spec.loss else _loss(cfg),
-        samplers[0] if len(samplers) == 1 else _MultiScaleSampler(samplers),
+        source,
         _train_config(cfg, device),
         val_fn=psnr_validator(pairs, shave=scale),
         ckpt_dir=ckpt_dir,
@@ -424,12 +559,22 @@ def run(
     mode: str | None = None,
     device: str = "auto",
     progress: bool = True,
+    degradation: str = "bicubic",
+    fault: str | None = None,
     **overrides: Any,
 ) -> RunRecord:
-    """Train (or load) method ``name`` at ``scale`` and score it on the eval sets."""
+    """Train (or load) method ``name`` at ``scale`` and score it on the eval sets.
+
+    ``degradation="random_kernel"`` trains on patches blurred by a fresh
+    DIV2KRK-style kernel each and tests on :data:`RANDOM_KERNEL_EVAL_SETS`
+    (report 004); ``fault`` injects one of :data:`FAULTS` into training.
+    """
     spec = SPECS[name]
+    if degradation not in DEGRADATIONS:
+        raise ValueError(f"degradation must be one of {DEGRADATIONS}")
     cfg = model_config(name, profile, scale, **overrides)
-    eval_sets = EVAL_SETS[profile]
+    bicubic_lr = degradation == "bicubic"
+    eval_sets = (EVAL_SETS if bicubic_lr else RANDOM_KERNEL_EVAL_SETS)[profile]
     config = {
         "method": name,
         "model": config_dict(cfg),
@@ -438,6 +583,15 @@ def run(
         "eval_sets": [list(e) for e in eval_sets],
         "protocol": "matlab-bicubic LR, 8-bit, Y (grey as is), shave=scale",
     }
+    # Keys of bicubic runs stay as they were before these options existed.
+    if not bicubic_lr:
+        config["degradation"] = degradation
+        config["protocol"] = (
+            "random-kernel LR (DIV2KRK files; else seeded DIV2KRK-style kernel per "
+            "image), 8-bit, Y (grey as is), shave=scale"
+        )
+    if fault is not None:
+        config["fault"] = fault
     dev = resolve_device(device)
     key = run_key(name, config)  # the record's key, as load_or_run computes it
     base = cache_dir() / "weights" / name
@@ -449,11 +603,9 @@ def run(
     state: dict[str, Any] = {}
 
     def items() -> list[str]:
-        names = ["train"]
-        for ds, limit in eval_sets:
-            paths = data.image_paths(ds, "HR", root=data_root)[:limit]
-            names += [f"{ds}/{p.stem}" for p in paths]
-        return names
+        if "items" not in state:
+            state["items"] = ["train", *_test_items(eval_sets, scale, data_root)]
+        return state["items"]
 
     def model() -> nn.Module:
         if "model" not in state:
@@ -475,6 +627,8 @@ def run(
                 smoke=profile == "smoke",
                 results=results,
                 mode=None if mode == "force" else mode,
+                degradation=degradation,
+                fault=fault,
             )
             weights.parent.mkdir(parents=True, exist_ok=True)
             torch.save(net.state_dict(), weights)
@@ -490,14 +644,13 @@ def run(
                 "device": history.device,
             }
         ds, image = item.split("/", 1)
-        hr = data.load_hr(ds, image, scale, root=data_root)
-        lr_img = make_lr(hr, scale)
+        lr_img, hr = test_pair(ds, image, scale, degradation, data_root)
         net = model()
         t0 = time.perf_counter()
         with torch.no_grad():
             sr = super_resolve(net, spec, lr_img, scale).cpu()
         seconds = time.perf_counter() - t0
-        if image == data.image_paths(ds, "HR", root=data_root)[0].stem:
+        if item == next(i for i in items() if i.startswith(f"{ds}/")):
             crop_dir = results_root(results) / name / f"{key}-crops"
             save_png(crop_center(sr), crop_dir / f"{ds}_{image}.png")
         bic = bicubic.upscale(lr_img, scale)
