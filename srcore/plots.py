@@ -25,6 +25,9 @@ __all__ = [
     "plot_crops",
     "plot_kernel_gallery",
     "plot_deltas",
+    "plot_training_curves",
+    "plot_psnr_vs_sharpness",
+    "plot_psnr_traces",
 ]
 
 
@@ -185,5 +188,36 @@ def plot_psnr_vs_sharpness(table: pd.DataFrame) -> Figure:
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("PSNR (dB)")
     axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
+    """PSNR against optimisation step: the mean over runs as a line, mean ± std as a
+    band and the min-max range as a thin outline, one colour per ``group`` value;
+    the runs' mean bicubic PSNR as a dashed line.
+
+    ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g.
+    :func:`srcore.report003.dip_curves`).
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for (name, c), color in zip(
+        curves.groupby(group, sort=False), plt.cm.tab10.colors, strict=False
+    ):
+        ax.plot(c["step"], c["mean"], color=color, label=f"{name} (mean)")
+        ax.fill_between(
+            c["step"],
+            c["mean"] - c["std"],
+            c["mean"] + c["std"],
+            color=color,
+            alpha=0.2,
+        )
+        for edge in ("min", "max"):
+            ax.plot(c["step"], c[edge], color=color, lw=0.6, ls=":")
+    ax.axhline(curves["bicubic"].iloc[0], color="black", ls="--", lw=1, label="bicubic")
+    ax.set_xlabel("step")
+    ax.set_ylabel("PSNR (dB, Y)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
