@@ -67,7 +67,7 @@ results = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from srcore import plots, report003, supervised
+from srcore import plots, report003
 
 common = dict(data_root=data_root, results=results)
 
@@ -125,7 +125,7 @@ display(plots.style_table(report003.report_table()))
 # DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
 
 # %% tags=["hide-input"]
-for title, views in report003.crop_views(dip_runs, lapsrn[0], **common).items():
+for title, views in report003.crop_views(dip_runs, lapsrn_crops[0], **common).items():
     fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=title)
     plt.show()
 
