@@ -404,7 +404,12 @@ def fit(
         data_root,
         1 if smoke else 5,
     )
-    model = spec.build(cfg, scale)
+    # The initial weights follow the config's seed, so a run re-made in isolation
+    # starts where the recorded one did (records made before this drew them from
+    # the caller's RNG stream).
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        model = spec.build(cfg, scale)
     if fault == "random_image_branch":
         _random_image_branch(model, cfg.seed)
     if name == "srgan":
