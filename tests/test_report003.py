@@ -1,0 +1,123 @@
+"""Report 003's runs: DIP records (same images and seeds per loss), tables, curves."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from srcore import report003
+from srcore.literature import REPORT_003
+from srcore.plots import plot_psnr_traces
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCORE_CACHE", str(tmp_path / "cache"))
+
+
+def test_crop_pair_is_centred_and_divisible(data_dir):
+    lr_img, hr = report003.crop_pair("BSD100", "101085", 64, data_dir)
+    assert tuple(hr.shape[-2:]) == (64, 64) and tuple(lr_img.shape[-2:]) == (16, 16)
+    _, whole = report003.crop_pair("BSD100", "101085", None, data_dir)
+    assert all(n % 32 == 0 for n in whole.shape[-2:])
+    with pytest.raises(ValueError, match="smaller than crop"):
+        report003.crop_pair("BSD100", "101085", 4096, data_dir)
+
+
+def test_dip_records_share_images_and_seeds_and_make_curves(data_dir, tmp_path):
+    res = tmp_path / "results"
+    runs = [
+        report003.dip_run(
+            loss, profile="smoke", data_root=data_dir, results=res, progress=False
+        )
+        for loss in ("mse", "charbonnier")
+    ]
+    images = [[r["image"] for r in rec.per_image] for rec in runs]
+    assert images[0] == images[1] and images[0]
+    for rec in runs:
+        row = rec.per_image[0]
+        assert row["trace_steps"][-1] == rec.config["model"]["steps"]
+        assert len(row["trace_psnr"]) == len(row["trace_steps"])
+        assert row["psnr"] == pytest.approx(row["trace_psnr"][-1], abs=1e-6)
+        assert report003.crop_file(
+            "dip", rec.key, images[0][0].split("@")[0], res
+        ).exists()
+    # Same seed, same bicubic: only the loss differs between the two records.
+    assert runs[0].per_image[0]["psnr_bicubic"] == runs[1].per_image[0]["psnr_bicubic"]
+    assert runs[0].per_image[0]["psnr"] != runs[1].per_image[0]["psnr"]
+    curves = report003.dip_curves(runs)
+    assert set(curves["loss"]) == {"mse", "charbonnier"}
+    assert (curves["min"] <= curves["mean"]).all() and (
+        curves["mean"] <= curves["max"]
+    ).all()
+    gains = report003.final_gains(runs)
+    assert list(gains["loss"]) == ["mse", "charbonnier"]
+    assert plot_psnr_traces(curves).axes
+    again = report003.dip_run(
+        "mse", profile="smoke", data_root=data_dir, results=res, mode="read"
+    )
+    assert again.per_image == runs[0].per_image
+
+
+def test_report_table_has_the_reports_numbers():
+    table = report003.report_table()
+    assert len(table) == len(REPORT_003["table"]) == 6
+    best = table.loc[table.psnr.idxmax()]
+    assert best.method == "DIP with Charbonnier" and best.psnr == 26.28
+    assert table.loc[0, "gain_db"] == 0.0
+
+
+def test_committed_quick_lapsrn_beats_bicubic_on_set5_and_bsd100_x4():
+    from srcore import results
+
+    runs = [
+        r
+        for r in results.load_records("lapsrn")
+        if r.config["profile"] == "quick"
+        and r.config["scale"] == 4
+        and "degradation" not in r.config
+    ]
+    weights = sorted(tuple(r.config["model"]["level_weights"]) for r in runs)
+    assert weights == sorted(report003.WEIGHTINGS)
+    table = report003.full_table(runs)
+    for ds in ("Set5", "BSD100"):
+        rows = table[table.dataset == ds]
+        assert len(rows) == 3 and (rows.gain_db > 0.5).all(), rows
+
+
+def test_committed_dip_beats_bicubic_for_both_losses():
+    from srcore import results
+
+    runs = [r for r in results.load_records("dip") if r.config["profile"] == "quick"]
+    assert sorted(r.config["model"]["loss"] for r in runs) == ["charbonnier", "mse"]
+    images = {tuple(x["image"] for x in r.per_image) for r in runs}
+    assert len(images) == 1, "the two losses were not run on the same images/seeds"
+    for rec in runs:
+        frame = pd.DataFrame(rec.per_image)
+        assert len(frame) == 10
+        gain = (frame.psnr - frame.psnr_bicubic).mean()
+        assert gain > 0, f"DIP {rec.config['model']['loss']} gains {gain:+.3f} dB"
+
+
+def test_rerun_reproduces_a_committed_dip_image(data_dir):
+    """One committed DIP image re-optimised from scratch: same PSNR within 0.05 dB."""
+    from dataclasses import replace
+
+    from srcore import results
+    from srcore.methods import dip
+    from srcore.metrics import psnr
+
+    rec = next(
+        r
+        for r in results.load_records("dip")
+        if r.config["profile"] == "quick" and r.config["model"]["loss"] == "mse"
+    )
+    row = rec.per_image[1]
+    name, seed = row["image"].rsplit("@", 1)
+    ds, image = name.split("/")
+    lr_img, hr = report003.crop_pair(ds, image, rec.config["eval"]["crop"], data_dir)
+    cfg = dip.DIPConfig(**{k: v for k, v in rec.config["model"].items()})
+    out = dip.optimize(
+        lr_img, 4, replace(cfg, seed=cfg.seed + int(seed)), device="cpu", progress=False
+    )
+    assert float(psnr(out.sr, hr, shave=4)) == pytest.approx(row["psnr"], abs=0.05)

@@ -1,0 +1,136 @@
+"""Report 004's random-kernel runs: test pairs, training faults, committed results."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from srcore import report004, supervised
+from srcore.benchmark import make_lr
+from srcore.degrade import random_kernel_degradation
+from srcore.methods import bicubic
+from srcore.methods.lapsrn import bilinear_subpixel_weight
+from srcore.metrics import psnr
+from srcore.patches import PatchSampler
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCORE_CACHE", str(tmp_path / "cache"))
+
+
+def test_random_kernel_test_pairs(data_dir):
+    lr_img, hr = supervised.test_pair("DIV2KRK", "im_14", 4, "random_kernel", data_dir)
+    assert tuple(lr_img.shape[-2:]) == (hr.shape[-2] // 4, hr.shape[-1] // 4)
+    a, hr2 = supervised.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
+    b, _ = supervised.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
+    assert torch.equal(a, b), "a test image's kernel must be fixed by its name"
+    assert not torch.equal(a, make_lr(hr2, 2))
+    other, _ = supervised.test_pair("BSD100", "101087", 2, "random_kernel", data_dir)
+    assert a.shape != other.shape or not torch.equal(a, other)
+    with pytest.raises(ValueError, match="degradation"):
+        supervised.test_pair("BSD100", "101085", 2, "gaussian", data_dir)
+
+
+def test_random_kernel_patches_are_a_function_of_the_step():
+    hr = [torch.rand(1, 1, 80, 80, generator=torch.Generator().manual_seed(3))]
+    sampler = PatchSampler(
+        hr, 2, 32, channels="y", degradation=random_kernel_degradation(2), seed=1
+    )
+    (a, h1), (b, h2) = sampler.batch(5, 4), sampler.batch(5, 4)
+    assert torch.equal(a, b) and torch.equal(h1, h2)
+    c, _ = sampler.batch(6, 4)
+    assert not torch.equal(a, c)
+
+
+def test_misaligned_fault_moves_targets_only():
+    hr = [torch.rand(1, 1, 64, 64, generator=torch.Generator().manual_seed(0))]
+    sampler = PatchSampler(hr, 2, 32, channels="y", seed=0)
+    faulty = supervised._MisalignedPairs(sampler, seed=0)
+    lr_ok, hr_ok = sampler.batch(3, 8)
+    lr_bad, hr_bad = faulty.batch(3, 8)
+    assert torch.equal(lr_ok, lr_bad)
+    assert not torch.equal(hr_ok, hr_bad)
+
+
+def test_random_image_branch_fault_replaces_the_bilinear_filter():
+    from srcore.methods.lapsrn import LapSRN
+
+    net = LapSRN(1, 2, depth=1, upsample="subpixel")
+    conv = net.levels[0].image_up[0]
+    assert torch.allclose(conv.weight, bilinear_subpixel_weight(1))
+    supervised._random_image_branch(net, seed=0)
+    assert not torch.allclose(conv.weight, bilinear_subpixel_weight(1))
+
+
+def test_bicubic_run_keys_did_not_change():
+    """Adding the random-kernel options must not orphan the committed records."""
+    record = supervised.run("srcnn", 3, profile="quick", mode="read")
+    assert "degradation" not in record.config and "fault" not in record.config
+
+
+def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
+    """A short x2 training on random-kernel patches beats bicubic interpolation of
+    a random-kernel LR image (the blur it has learnt to undo)."""
+    cfg = supervised.model_config(
+        "lapsrn",
+        "quick",
+        2,
+        steps=150,
+        depth=2,
+        preact_residual=True,
+        upsample="subpixel",
+        train_sets=("T91",),
+        lr_step=120,
+    )
+    model, history = supervised.fit(
+        "lapsrn",
+        cfg,
+        2,
+        data_root=data_dir,
+        progress=False,
+        degradation="random_kernel",
+    )
+    assert history.loss[-1] < history.loss[0]
+    lr_img, hr = supervised.test_pair("Set5", "butterfly", 2, "random_kernel", data_dir)
+    with torch.no_grad():
+        sr = supervised.super_resolve(model, supervised.SPECS["lapsrn"], lr_img, 2)
+    gain = float(psnr(sr, hr, shave=2) - psnr(bicubic.upscale(lr_img, 2), hr, shave=2))
+    assert gain > 0.3, f"LapSRN gains only {gain:+.2f} dB over bicubic"
+
+
+def _committed_rk():
+    from srcore import results
+
+    return [
+        r
+        for r in results.load_records("lapsrn")
+        if r.config.get("degradation") == "random_kernel"
+        and r.config["profile"] == "quick"
+        and "fault" not in r.config
+    ]
+
+
+def test_committed_random_kernel_x2_and_x4_beat_bicubic():
+    records = {
+        (r.config["scale"], r.config["model"]["upsample"]): r for r in _committed_rk()
+    }
+    for key in [(s, u) for s in (2, 4) for u in report004.UPSAMPLERS]:
+        assert key in records, f"committed random-kernel LapSRN {key} missing"
+    table = report004.table(records)
+    low = table[table.scale.isin([2, 4])]
+    assert set(low.dataset) == {"DIV2KRK", "BSD100"}
+    assert (low.gain_db > 0).all(), low
+
+
+def test_perceptual_row_says_not_run_without_weights(monkeypatch):
+    monkeypatch.setattr(report004, "vgg_weights_available", lambda: False)
+    rows = report004.loss_rows()
+    assert rows.status.str.contains("not run: needs VGG weights").any()
+
+
+def test_example_kernels_cover_three_scales():
+    kernels, titles = report004.example_kernels(2)
+    assert len(kernels) == len(titles) == 6
+    assert all(abs(float(k.sum()) - 1) < 1e-9 for k in kernels)
+    assert kernels[-1].shape[-1] > kernels[0].shape[-1]
