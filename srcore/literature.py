@@ -187,3 +187,81 @@ REPORT_004 = {
     "scales": (2, 4),
     "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
 }
+
+
+#: The ZSSR paper's ideal-case table as quoted by report 001 (Fig. 5; = Shocher et al.
+#: 2018, Table 1): (dataset, scale) -> {method: (PSNR, SSIM)}; SRCNN/VDSR/SelfExSR are
+#: Kim et al. 2016's block, EDSR+ from Lim et al. 2017.
+REPORT_001_IDEAL = {
+    ("Set5", 2): {
+        "SRCNN": (36.66, 0.9542),
+        "VDSR": (37.53, 0.9587),
+        "EDSR+": (38.20, 0.9606),
+        "SelfExSR": (36.49, 0.9537),
+        "ZSSR": (37.37, 0.9570),
+    },
+    ("Set5", 3): {
+        "SRCNN": (32.75, 0.9090),
+        "VDSR": (33.66, 0.9213),
+        "EDSR+": (34.76, 0.9290),
+        "SelfExSR": (32.58, 0.9093),
+        "ZSSR": (33.42, 0.9188),
+    },
+    ("Set5", 4): {
+        "SRCNN": (30.48, 0.8628),
+        "VDSR": (31.35, 0.8838),
+        "EDSR+": (32.62, 0.8984),
+        "SelfExSR": (30.31, 0.8619),
+        "ZSSR": (31.13, 0.8796),
+    },
+    ("Set14", 2): {
+        "SRCNN": (32.42, 0.9063),
+        "VDSR": (33.03, 0.9124),
+        "EDSR+": (34.02, 0.9204),
+        "SelfExSR": (32.22, 0.9034),
+        "ZSSR": (33.00, 0.9108),
+    },
+    ("Set14", 3): {
+        "SRCNN": (29.28, 0.8209),
+        "VDSR": (29.77, 0.8314),
+        "EDSR+": (30.66, 0.8481),
+        "SelfExSR": (29.16, 0.8196),
+        "ZSSR": (29.80, 0.8304),
+    },
+    ("Set14", 4): {
+        "SRCNN": (27.49, 0.7503),
+        "VDSR": (28.01, 0.7674),
+        "EDSR+": (28.94, 0.7901),
+        "SelfExSR": (27.40, 0.7518),
+        "ZSSR": (28.01, 0.7651),
+    },
+    ("BSD100", 2): {
+        "SRCNN": (31.36, 0.8879),
+        "VDSR": (31.90, 0.8960),
+        "EDSR+": (32.37, 0.9018),
+        "SelfExSR": (31.18, 0.8855),
+        "ZSSR": (31.65, 0.8920),
+    },
+    ("BSD100", 3): {
+        "SRCNN": (28.41, 0.7863),
+        "VDSR": (28.82, 0.7976),
+        "EDSR+": (29.32, 0.8104),
+        "SelfExSR": (28.29, 0.7840),
+        "ZSSR": (28.67, 0.7945),
+    },
+    ("BSD100", 4): {
+        "SRCNN": (26.90, 0.7101),
+        "VDSR": (27.29, 0.7251),
+        "EDSR+": (27.79, 0.7437),
+        "SelfExSR": (26.84, 0.7106),
+        "ZSSR": (27.12, 0.7211),
+    },
+}
+#: Report 001's non-ideal table (BSD100 x2, random kernels; the ZSSR paper's Table 2).
+REPORT_001_NONIDEAL = {
+    "VDSR": (27.7212, 0.7635),
+    "EDSR+": (27.7826, 0.7660),
+    "Blind-SR": (28.420, 0.7834),
+    "ZSSR, estimated kernel": (28.8118, 0.8306),
+    "ZSSR, true kernel": (29.6814, 0.8414),
+}

@@ -1,0 +1,331 @@
+"""Cached ZSSR and Online-SR runs on the benchmark sets, for reports 000 and 001.
+
+:func:`zssr_run` scores one ZSSR variant on a dataset (ideal bicubic LR or
+random-kernel LR, with the true kernel given to ZSSR or not); :func:`osr_run` runs a
+stream of images with or without weight transfer. Both go through
+:func:`srcore.results.load_or_run`: one row per image, resumable, each row with the
+PSNR trace against iterations (from the HR, for figures only: ZSSR's stopping rule
+never sees it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+
+from srcore import data, supervised
+from srcore.degrade import random_kernel, stable_seed
+from srcore.imageops import save_png
+from srcore.methods import bicubic
+from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
+from srcore.metrics import psnr, ssim
+from srcore.profiles import config_dict, resolve_device, resolve_profile
+from srcore.results import RunRecord, load_or_run, results_root, run_key
+
+__all__ = [
+    "VARIANTS",
+    "zssr_config",
+    "zssr_run",
+    "osr_run",
+    "label",
+    "summary",
+    "traces",
+    "iterations_to_match",
+]
+
+#: Named variants: overrides on top of the profile (see ``zssr.PRESETS``).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "zssr": {},
+    "zssr_mse": {"loss": "mse"},
+    "zssr_dog": {"loss": "dog"},
+    "zssr_star": PRESETS["zssr_star"],
+    "pixelshuffle": PRESETS["pixelshuffle"],
+}
+TRACE_EVERY = 50
+
+
+def zssr_config(
+    variant: str, profile: str, *, true_kernel: bool = False, **overrides: Any
+) -> ZSSRConfig:
+    """The :class:`ZSSRConfig` of a variant and profile (+ the reference's
+    given-kernel settings when ZSSR is told the true kernel)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
+    extra = {**VARIANTS[variant], **(PRESETS["given_kernel"] if true_kernel else {})}
+    return resolve_profile(ZSSRConfig(), PROFILES, profile, **{**extra, **overrides})
+
+
+def _kernel(dataset: str, image: str, scale: int) -> torch.Tensor:
+    """The kernel :func:`srcore.supervised.test_pair` blurred this image with."""
+    if dataset == "DIV2KRK":
+        index = int(image.split("_", 1)[1])
+        return torch.from_numpy(data.div2krk_kernel(index, scale))
+    return random_kernel(scale=scale, seed=stable_seed(dataset, image, scale))
+
+
+def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int):
+    bic = bicubic.upscale(lr_img, scale)
+    return {
+        "psnr": float(psnr(sr, hr, shave=scale)),
+        "ssim": float(ssim(sr, hr, shave=scale)),
+        "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
+        "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
+        "iterations": res.iterations,
+        "final_lr": res.final_lr,
+        "lr_changes": res.lr_changes,
+        "trace_iters": res.trace_iters,
+        "trace_psnr": res.trace_psnr,
+        "seconds": res.seconds,
+        "seconds_per_iter": res.seconds_per_iter,
+    }
+
+
+def _items(dataset: str, limit: int | None, data_root: Any) -> list[str]:
+    if dataset == "DIV2KRK":
+        return [f"DIV2KRK/im_{i}" for i in data.div2krk_indices()][:limit]
+    paths = data.image_paths(dataset, "HR", root=data_root)[:limit]
+    return [f"{dataset}/{p.stem}" for p in paths]
+
+
+def zssr_run(
+    dataset: str,
+    scale: int,
+    *,
+    variant: str = "zssr",
+    profile: str = "quick",
+    degradation: str = "bicubic",
+    true_kernel: bool = False,
+    limit: int | None = None,
+    data_root: Any = None,
+    results: Any = None,
+    mode: str | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    **overrides: Any,
+) -> RunRecord:
+    """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
+
+    ``degradation`` makes the LR (:func:`srcore.supervised.test_pair`: MATLAB
+    bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
+    ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
+    assumes bicubic. Each row: PSNR/SSIM (Y, shave = scale) of ZSSR and of bicubic
+    interpolation of the same LR, iterations, lr drops, seconds, the PSNR trace.
+    """
+    if true_kernel and degradation == "bicubic":
+        raise ValueError("true_kernel needs a kernel degradation ('random_kernel')")
+    cfg = zssr_config(variant, profile, true_kernel=true_kernel, **overrides)
+    config = {
+        "method": "zssr",
+        "variant": variant,
+        "model": config_dict(cfg),
+        "scale": int(scale),
+        "profile": profile,
+        "dataset": dataset,
+        "limit": limit,
+        "degradation": degradation,
+        "true_kernel": true_kernel,
+        "protocol": "Y (grey as is), 8-bit, shave=scale",
+    }
+    dev = resolve_device(device)
+    key = run_key("zssr", config)
+    state: dict[str, Any] = {}
+
+    def items() -> list[str]:
+        if "items" not in state:
+            state["items"] = _items(dataset, limit, data_root)
+        return state["items"]
+
+    def compute(item: str) -> dict[str, Any]:
+        ds, image = item.split("/", 1)
+        lr_img, hr = supervised.test_pair(ds, image, scale, degradation, data_root)
+        kernel = _kernel(ds, image, scale) if true_kernel else None
+        index = items().index(item)
+        res = zssr(
+            lr_img,
+            scale,
+            dataclasses.replace(cfg, seed=cfg.seed + index),
+            kernel=kernel,
+            hr=hr,
+            device=dev,
+            progress=progress,
+            trace_every=TRACE_EVERY,
+        )
+        sr = res.sr
+        if index == 0:
+            crop = supervised.crop_center(sr)
+            save_png(crop, results_root(results) / "zssr" / f"{key}-crops" / "0.png")
+        return {**_row(res, sr, hr, lr_img, scale), "dataset": ds}
+
+    return load_or_run(
+        "zssr",
+        config,
+        items,
+        compute,
+        root=results,
+        mode=mode,
+        device=dev,
+        progress=progress,
+    )
+
+
+def osr_run(
+    dataset: str,
+    scale: int,
+    *,
+    transfer: bool,
+    limit: int,
+    profile: str = "quick",
+    data_root: Any = None,
+    results: Any = None,
+    mode: str | None = None,
+    device: str = "auto",
+    progress: bool = True,
+    **overrides: Any,
+) -> RunRecord:
+    """ZSSR over a stream of ``limit`` images, from scratch or with weight transfer.
+
+    ``transfer=True`` is report 000's Online SR: image k's network starts from
+    image k-1's final weights (image 0 from a random init); ``False`` is plain
+    ZSSR on each image. Image k uses seed ``config.seed + k`` in both, so the two
+    records differ only in the initial weights. Resuming a stream half way reloads
+    the previous image's weights from the cache folder.
+    """
+    cfg = zssr_config("zssr", profile, **overrides)
+    config = {
+        "method": "osr",
+        "transfer": transfer,
+        "model": config_dict(cfg),
+        "scale": int(scale),
+        "profile": profile,
+        "dataset": dataset,
+        "limit": limit,
+        "protocol": "matlab-bicubic LR, Y (grey as is), 8-bit, shave=scale",
+    }
+    dev = resolve_device(device)
+    key = run_key("osr", config)
+    weights = supervised.cache_dir() / "weights" / "osr" / key
+    names = _items(dataset, limit, data_root) if mode != "read" else []
+
+    def compute(item: str) -> dict[str, Any]:
+        k = names.index(item)
+        start = None
+        if transfer and k > 0:
+            start = torch.load(weights / f"{k - 1}.pt", weights_only=True)
+        ds, image = item.split("/", 1)
+        lr_img, hr = supervised.test_pair(ds, image, scale, "bicubic", data_root)
+        res = zssr(
+            lr_img,
+            scale,
+            dataclasses.replace(cfg, seed=cfg.seed + k),
+            hr=hr,
+            init_state=start,
+            device=dev,
+            progress=progress,
+            trace_every=TRACE_EVERY,
+        )
+        weights.mkdir(parents=True, exist_ok=True)
+        torch.save(res.state, weights / f"{k}.pt")
+        return {**_row(res, res.sr, hr, lr_img, scale), "dataset": ds, "position": k}
+
+    return load_or_run(
+        "osr",
+        config,
+        names,
+        compute,
+        root=results,
+        mode=mode,
+        device=dev,
+        progress=progress,
+    )
+
+
+def label(record: RunRecord) -> str:
+    """Display name of a ZSSR/OSR record ('ZSSR, true kernel', 'ZSSR*', ...)."""
+    c = record.config
+    if c["method"] == "osr":
+        return "OSR (weight transfer)" if c["transfer"] else "ZSSR from scratch"
+    label = {
+        "zssr": "ZSSR",
+        "zssr_mse": "ZSSR, MSE",
+        "zssr_dog": "ZSSR, DoG",
+        "zssr_star": "ZSSR*",
+        "pixelshuffle": "ZSSR, pixel shuffle",
+    }[c["variant"]]
+    if c["degradation"] != "bicubic":
+        label += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
+    return label
+
+
+def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """Mean scores per record: method, dataset, scale, n, PSNR/SSIM beside bicubic
+    on the same LR images, mean gain, iterations and seconds per image."""
+    rows = []
+    for rec in records:
+        f = pd.DataFrame(rec.per_image)
+        rows.append(
+            {
+                "method": label(rec),
+                "dataset": rec.config["dataset"],
+                "scale": rec.config["scale"],
+                "n_images": len(f),
+                "psnr": f.psnr.mean(),
+                "psnr_bicubic": f.psnr_bicubic.mean(),
+                "gain_db": (f.psnr - f.psnr_bicubic).mean(),
+                "ssim": f.ssim.mean(),
+                "ssim_bicubic": f.ssim_bicubic.mean(),
+                "iterations": f.iterations.mean(),
+                "s_per_image": f.seconds.mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def traces(record: RunRecord) -> pd.DataFrame:
+    """Long table: image, position, iteration, PSNR of the plain network output."""
+    rows = []
+    for k, r in enumerate(record.per_image):
+        for it, value in zip(r["trace_iters"], r["trace_psnr"], strict=True):
+            rows.append(
+                {
+                    "image": r["image"],
+                    "position": k,
+                    "iteration": it,
+                    "psnr": value,
+                    "method": label(record),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def iterations_to_match(scratch: RunRecord, online: RunRecord) -> pd.DataFrame:
+    """Per stream position: the plain-output PSNR from-scratch ZSSR ends with, and
+    the iterations each run needs to reach it (None: never within its budget)."""
+    rows = []
+    for k, (a, b) in enumerate(zip(scratch.per_image, online.per_image, strict=True)):
+        target = a["trace_psnr"][-1]
+        rows.append(
+            {
+                "position": k,
+                "image": a["image"],
+                "target_psnr": target,
+                "iters_scratch": _first_at_least(a, target),
+                "iters_online": _first_at_least(b, target),
+                "psnr_start_online": b["trace_psnr"][0],
+                "psnr_start_scratch": a["trace_psnr"][0],
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["saved"] = frame.iters_scratch.astype(float) - frame.iters_online.astype(
+        float
+    )
+    return frame
+
+
+def _first_at_least(row: dict, target: float) -> int | None:
+    """The first traced iteration count whose PSNR reaches ``target``."""
+    pairs = zip(row["trace_iters"], row["trace_psnr"], strict=True)
+    return next((it for it, value in pairs if value >= target), None)
