@@ -1,0 +1,201 @@
+"""ZSSR/OSR records for reports 000/001: smoke runs, stream transfer, tables, and the
+committed quick results' acceptance checks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from srcore import report000, report001, zssr_runs
+from srcore.results import RunRecord, load_records
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCORE_CACHE", str(tmp_path / "cache"))
+
+
+def test_zssr_run_smoke_scores_each_image_and_reloads(data_dir, tmp_path):
+    res = tmp_path / "results"
+    rec = zssr_runs.zssr_run(
+        "Set5",
+        2,
+        profile="smoke",
+        limit=2,
+        data_root=data_dir,
+        results=res,
+        progress=False,
+    )
+    assert [r["image"] for r in rec.per_image] == ["Set5/baby", "Set5/bird"]
+    row = rec.per_image[0]
+    assert row["trace_iters"][0] == 0 and row["iterations"] > 0
+    assert row["psnr"] > 0 and row["psnr_bicubic"] > 0
+    again = zssr_runs.zssr_run(
+        "Set5",
+        2,
+        profile="smoke",
+        limit=2,
+        data_root=data_dir,
+        results=res,
+        mode="read",
+    )
+    assert again.per_image == rec.per_image
+    assert report001.ideal_table([rec]).loc[0, "ZSSR (published)"] == 37.37
+
+
+def test_true_kernel_needs_a_kernel_degradation(data_dir):
+    with pytest.raises(ValueError, match="true_kernel"):
+        zssr_runs.zssr_run(
+            "Set5",
+            2,
+            profile="smoke",
+            true_kernel=True,
+            data_root=data_dir,
+            mode="force",
+        )
+
+
+def test_random_kernel_runs_label_their_kernel(data_dir, tmp_path):
+    res = tmp_path / "results"
+    recs = [
+        zssr_runs.zssr_run(
+            "BSD100",
+            2,
+            profile="smoke",
+            limit=1,
+            data_root=data_dir,
+            results=res,
+            progress=False,
+            degradation="random_kernel",
+            true_kernel=t,
+        )
+        for t in (True, False)
+    ]
+    labels = list(zssr_runs.summary(recs).method)
+    assert labels == ["ZSSR, true kernel", "ZSSR, assumes bicubic"]
+    assert recs[0].per_image[0]["psnr_bicubic"] == recs[1].per_image[0]["psnr_bicubic"]
+
+
+def test_osr_transfers_weights_and_resumes_from_the_cache(
+    data_dir, tmp_path, monkeypatch
+):
+    res = tmp_path / "results"
+    seen = []
+    real = zssr_runs.zssr
+
+    def spy(*args, init_state=None, **kwargs):
+        seen.append(init_state is not None)
+        return real(*args, init_state=init_state, **kwargs)
+
+    monkeypatch.setattr(zssr_runs, "zssr", spy)
+    kw = dict(profile="smoke", limit=3, data_root=data_dir, results=res, progress=False)
+    online = zssr_runs.osr_run("Set5", 2, transfer=True, **kw)
+    assert seen == [False, True, True]
+    seen.clear()
+    scratch = zssr_runs.osr_run("Set5", 2, transfer=False, **kw)
+    assert seen == [False, False, False]
+    # Image 0 is the same run in both (same seed, random init).
+    assert online.per_image[0]["psnr"] == pytest.approx(scratch.per_image[0]["psnr"])
+    speed = zssr_runs.iterations_to_match(scratch, online)
+    assert list(speed.position) == [0, 1, 2]
+    assert (speed.iters_scratch.notna()).all()
+    assert report000.plot_stream(scratch, online).axes
+
+
+def _fake(trace: list[float], transfer: bool) -> RunRecord:
+    row = {"image": "X/a", "trace_iters": [0, 50, 100], "trace_psnr": trace}
+    return RunRecord("k", "osr", {"method": "osr", "transfer": transfer}, [row])
+
+
+def test_iterations_to_match_counts_the_first_traced_hit():
+    speed = zssr_runs.iterations_to_match(
+        _fake([30.0, 31.0, 32.0], False), _fake([31.5, 32.1, 32.3], True)
+    )
+    assert speed.loc[0, "iters_scratch"] == 100 and speed.loc[0, "iters_online"] == 50
+    assert speed.loc[0, "saved"] == 50
+
+
+# ----------------------------------------------------------- committed quick results
+
+
+def _quick(method: str, **match) -> list[RunRecord]:
+    return [
+        r
+        for r in load_records(method)
+        if r.config.get("profile") == "quick"
+        and all(r.config.get(k) == v for k, v in match.items())
+    ]
+
+
+def test_committed_quick_zssr_gains_2_5db_on_set5_x2():
+    (rec,) = _quick(
+        "zssr", dataset="Set5", scale=2, variant="zssr", degradation="bicubic"
+    )
+    frame = pd.DataFrame(rec.per_image)
+    assert len(frame) == 5
+    gain = (frame.psnr - frame.psnr_bicubic).mean()
+    assert gain >= 2.5, f"quick ZSSR gains only {gain:.2f} dB on Set5 x2"
+
+
+def test_committed_true_kernel_beats_assumed_bicubic():
+    true_k = _quick(
+        "zssr",
+        dataset="BSD100",
+        degradation="random_kernel",
+        true_kernel=True,
+        variant="zssr",
+    )
+    assumed = _quick(
+        "zssr",
+        dataset="BSD100",
+        degradation="random_kernel",
+        true_kernel=False,
+        variant="zssr",
+    )
+    assert len(true_k) == len(assumed) == 1
+    a, b = pd.DataFrame(true_k[0].per_image), pd.DataFrame(assumed[0].per_image)
+    assert list(a.image) == list(b.image)
+    assert a.psnr.mean() > b.psnr.mean()
+
+
+def test_committed_osr_needs_fewer_iterations_than_scratch():
+    (scratch,) = _quick("osr", transfer=False)
+    (online,) = _quick("osr", transfer=True)
+    speed = zssr_runs.iterations_to_match(scratch, online)
+    later = speed[speed.position > 0]
+    big = 10**9
+    faster = (later.iters_online.fillna(big) < later.iters_scratch.fillna(big)).sum()
+    assert faster > len(later) / 2, speed
+
+
+def test_rerun_reproduces_a_committed_zssr_image(data_dir):
+    """Set5 bird x2 from the committed quick record, re-run: within 0.05 dB."""
+    import dataclasses
+
+    from srcore import supervised
+    from srcore.methods.zssr import ZSSRConfig, zssr
+
+    (rec,) = _quick(
+        "zssr", dataset="Set5", scale=2, variant="zssr", degradation="bicubic"
+    )
+    k, row = next(
+        (i, r) for i, r in enumerate(rec.per_image) if r["image"] == "Set5/bird"
+    )
+    cfg = ZSSRConfig(
+        **{
+            key: tuple(v) if isinstance(v, list) else v
+            for key, v in rec.config["model"].items()
+        }
+    )
+    lr_img, hr = supervised.test_pair("Set5", "bird", 2, "bicubic", data_dir)
+    torch.manual_seed(0)
+    out = zssr(
+        lr_img,
+        2,
+        dataclasses.replace(cfg, seed=cfg.seed + k),
+        hr=hr,
+        device="cpu",
+        progress=False,
+    )
+    assert out.psnr == pytest.approx(row["psnr"], abs=0.05)
