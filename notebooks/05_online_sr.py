@@ -58,8 +58,8 @@
 
 # %% tags=["parameters"]
 profile = "quick"
-table1_images = 2
-stream_images = 5
+table1_images = 1
+stream_images = 4
 stream_set = "BSD100"  # General-100 where it can be downloaded (see below)
 seed = 0
 data_root = None

@@ -171,7 +171,7 @@ PROFILES: dict[str, dict] = {
         "back_projection_iters": (2,),
     },
     "quick": {
-        "max_iters": 800,
+        "max_iters": 500,
         "min_iters": 128,
         "lr_check_every": 30,
         "lr_slope_range": 128,
