@@ -56,7 +56,7 @@
 profile = "quick"
 ideal_sets = ["Set5"]
 ideal_scales = [2]
-nonideal_images = 3
+nonideal_images = 2
 nonideal_scale = 2
 seed = 0
 data_root = None
