@@ -54,7 +54,7 @@ __all__ = [
 
 SCALE = 4  # the report works at x4 only
 #: Report 003's LapSRN loss weights (w1 on the x2 level, w2 on the x4 level).
-WEIGHTINGS: tuple[tuple[float, float], ...] = ((1, 1), (2, 1), (1, 2))
+WEIGHTINGS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.0), (1.0, 2.0))
 #: DIP's test images per profile: the first ``images`` of ``dataset``, each cut to a
 #: centred ``crop`` square (None: the whole image cropped to a multiple of 32, as the
 #: DIP code does), optimised once per seed.
