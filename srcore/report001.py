@@ -79,16 +79,22 @@ def plot_traces(record: RunRecord) -> Figure:
     return fig
 
 
-def variants_status() -> pd.DataFrame:
-    """Report 001's variants that this build runs or cannot run, and why."""
+def variants_status(run: Sequence[str] = ()) -> pd.DataFrame:
+    """Report 001's variants: run here (``run`` lists the variant names run), or
+    why not."""
     hybrid = (
         "runs where the ImageNet VGG19 weights exist"
         if vgg_weights_available()
         else "not run: needs VGG weights"
     )
+    shuffle = (
+        "run (above)"
+        if "pixelshuffle" in run
+        else "not run in this build (CPU time); `nonideal_variants=['pixelshuffle']`"
+    )
     return pd.DataFrame(
         [
-            {"variant": "pixel shuffle inside the net (x2)", "status": "run (above)"},
+            {"variant": "pixel shuffle inside the net (x2)", "status": shuffle},
             {
                 "variant": "VDSR backbone pre-trained on BSD200",
                 "status": "not run in this build: `zssr(..., backbone=...)` supports "
@@ -122,7 +128,9 @@ def crop_views(
 
 
 def conclusions(
-    ideal: Sequence[RunRecord], nonideal: Sequence[RunRecord], pixelshuffle: RunRecord
+    ideal: Sequence[RunRecord],
+    nonideal: Sequence[RunRecord],
+    variants: Sequence[RunRecord] = (),
 ) -> str:
     """The chapter's closing bullets, computed from the records."""
     lines = []
@@ -136,7 +144,7 @@ def conclusions(
         if pub:
             text += f" (published ZSSR {pub[0]:.2f} dB after up to 3000 iterations)"
         lines.append(text + ".")
-    table = zssr_runs.summary([*nonideal, pixelshuffle]).set_index("method")
+    table = zssr_runs.summary([*nonideal, *variants]).set_index("method")
     true_k = table.loc[table.index.str.contains("true kernel")].iloc[0]
     assumed = table.loc[table.index.str.contains("assumes bicubic")]
     lines.append(
