@@ -46,9 +46,8 @@
 # images; the `paper` profile runs all three sets at ×2/×3/×4 (on a GPU). The VDSR
 # backbone needs a VDSR pre-trained on BSD200 first, and the hybrid loss needs the
 # ImageNet VGG19 weights, which this build cannot download; both are listed as not run.
-# The pixel-shuffle variant is implemented and tested (`variant="pixelshuffle"`), but
-# its runs did not fit in this build's CPU time: pass
-# `-y "nonideal_variants: [pixelshuffle]"` to papermill to add its row.
+# The pixel-shuffle variant runs on the same random-kernel images, assuming bicubic as
+# the report's did.
 
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
@@ -61,7 +60,7 @@ ideal_sets = ["Set5"]
 ideal_scales = [2]
 nonideal_images = 2
 nonideal_scale = 2
-nonideal_variants = []  # e.g. ["pixelshuffle"]: report 001's variant, same images
+nonideal_variants = ["pixelshuffle"]  # report 001's variant, same images
 seed = 0
 data_root = None
 results = None
