@@ -80,8 +80,10 @@ def runs(
     }
 
 
-def fault_runs(profile: str = "quick", **common: Any) -> dict[str, RunRecord]:
-    """The x2 sub-pixel run again, once per deliberate fault."""
+def fault_runs(
+    profile: str = "quick", faults: Sequence[str] = supervised.FAULTS, **common: Any
+) -> dict[str, RunRecord]:
+    """The x2 sub-pixel run again, once per deliberate fault in ``faults``."""
     return {
         fault: supervised.run(
             "lapsrn",
@@ -92,7 +94,7 @@ def fault_runs(profile: str = "quick", **common: Any) -> dict[str, RunRecord]:
             **overrides(2, "subpixel", profile),
             **common,
         )
-        for fault in supervised.FAULTS
+        for fault in faults
     }
 
 
