@@ -58,6 +58,11 @@ def not_run() -> pd.DataFrame:
     vgg = "needs VGG weights" if not vgg_weights_available() else "paper profile"
     rows = [
         (
+            "ZSSR* (Table 1 and 2)",
+            "not run in quick here: 3-4x ZSSR's cost per iteration "
+            "(`table1_variants=[..., 'zssr_star']`)",
+        ),
+        (
             "ZSSR+, ZSSR/ext+, ZSSR/online+, ZSSR/ext/ftune+, ZSSR/ext/online+",
             f"not run: {vgg}",
         ),
