@@ -144,9 +144,8 @@ def test_rerun_reproduces_committed_random_kernel_x2(data_dir):
         for r in _committed_rk()
         if r.config["scale"] == 2 and r.config["model"]["upsample"] == "subpixel"
     )
-    cfg = supervised.model_config(
-        "lapsrn", "quick", 2, **supervised._tuples(record.config["model"])
-    )
+    model = {k: v for k, v in record.config["model"].items() if k != "scale"}
+    cfg = supervised.model_config("lapsrn", "quick", 2, **supervised._tuples(model))
     model, _ = supervised.fit(
         "lapsrn",
         cfg,
