@@ -147,8 +147,11 @@ def dip_run(
     }
     dev = resolve_device(device)
 
+    names: list[str] = []  # the test images, listed (and verified) once per run
+
     def items() -> list[str]:
-        return [f"{i}@{s}" for i in _items(profile, data_root) for s in spec["seeds"]]
+        names[:] = names or _items(profile, data_root)
+        return [f"{i}@{s}" for i in names for s in spec["seeds"]]
 
     def compute(item: str) -> dict[str, Any]:
         name, seed = item.rsplit("@", 1)
@@ -163,10 +166,7 @@ def dip_run(
             device=dev,
             progress=progress,
         )
-        if (
-            int(seed) == spec["seeds"][0]
-            and name in _items(profile, data_root)[:N_SAVED]
-        ):
+        if int(seed) == spec["seeds"][0] and name in names[:N_SAVED]:
             save_png(res.sr, crop_file("dip", run_key("dip", config), name, results))
         return {
             **_scores(res.sr, hr, lr_img),
@@ -217,6 +217,11 @@ def lapsrn_on_crops(
     config = {"method": "lapsrn-crops", "lapsrn": run.key, "eval": spec}
     dev = resolve_device(device)
     state: dict[str, Any] = {}
+    names: list[str] = []  # the test images, listed (and verified) once per run
+
+    def items() -> list[str]:
+        names[:] = names or _items(profile, data_root)
+        return names
 
     def compute(item: str) -> dict[str, Any]:
         if "net" not in state:
@@ -227,7 +232,7 @@ def lapsrn_on_crops(
             sr = supervised.super_resolve(
                 state["net"], supervised.SPECS["lapsrn"], lr_img, SCALE
             ).cpu()
-        if item in _items(profile, data_root)[:N_SAVED]:
+        if item in names[:N_SAVED]:
             save_png(
                 sr,
                 crop_file(
@@ -239,7 +244,7 @@ def lapsrn_on_crops(
     return load_or_run(
         "lapsrn-crops",
         config,
-        lambda: _items(profile, data_root),
+        items,
         compute,
         root=results,
         mode=mode,

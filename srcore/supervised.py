@@ -30,7 +30,9 @@ from torch import nn
 from srcore import data, losses
 from srcore.benchmark import make_lr
 from srcore.degrade import (
+    degrade,
     degrade_random_kernel,
+    random_kernel,
     random_kernel_degradation,
     stable_seed,
 )
@@ -317,7 +319,18 @@ def test_pair(
     hr = data.load_hr(dataset, image, scale, root=data_root)
     if degradation == "bicubic":
         return make_lr(hr, scale), hr
-    return degrade_random_kernel(hr, scale, stable_seed(dataset, image, scale)), hr
+    return degrade(hr, scale, kernel=test_kernel(dataset, image, scale, data_root)), hr
+
+
+def test_kernel(
+    dataset: str, image: str, scale: int, data_root: Any = None
+) -> torch.Tensor:
+    """The blur kernel of a random-kernel test image (see :func:`test_pair`):
+    DIV2KRK's stored kernel, else the DIV2KRK-style kernel seeded by the name."""
+    if dataset == "DIV2KRK":
+        index = int(image.split("_", 1)[1])
+        return torch.from_numpy(data.div2krk_kernel(index, scale, root=data_root))
+    return random_kernel(scale=scale, seed=stable_seed(dataset, image, scale))
 
 
 def _test_items(

@@ -18,7 +18,6 @@ import pandas as pd
 import torch
 
 from srcore import data, supervised
-from srcore.degrade import random_kernel, stable_seed
 from srcore.imageops import save_png
 from srcore.methods import bicubic
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
@@ -57,14 +56,6 @@ def zssr_config(
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     extra = {**VARIANTS[variant], **(PRESETS["given_kernel"] if true_kernel else {})}
     return resolve_profile(ZSSRConfig(), PROFILES, profile, **{**extra, **overrides})
-
-
-def _kernel(dataset: str, image: str, scale: int) -> torch.Tensor:
-    """The kernel :func:`srcore.supervised.test_pair` blurred this image with."""
-    if dataset == "DIV2KRK":
-        index = int(image.split("_", 1)[1])
-        return torch.from_numpy(data.div2krk_kernel(index, scale))
-    return random_kernel(scale=scale, seed=stable_seed(dataset, image, scale))
 
 
 def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int):
@@ -142,7 +133,9 @@ def zssr_run(
     def compute(item: str) -> dict[str, Any]:
         ds, image = item.split("/", 1)
         lr_img, hr = supervised.test_pair(ds, image, scale, degradation, data_root)
-        kernel = _kernel(ds, image, scale) if true_kernel else None
+        kernel = (
+            supervised.test_kernel(ds, image, scale, data_root) if true_kernel else None
+        )
         index = items().index(item)
         res = zssr(
             lr_img,
