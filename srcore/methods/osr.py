@@ -32,15 +32,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from srcore.methods.zssr import (
-    Scale,
-    ZSSRConfig,
-    ZSSRResult,
-    _direct_forward,
-    _run,
-    zssr,
-)
+from srcore.methods.zssr import Scale, ZSSRConfig, ZSSRResult, zssr
 from srcore.methods.zssr_batch import zssr_many
+from srcore.methods.zssr_stack import _direct_forward
+from srcore.methods.zssr_train import _run
 
 __all__ = ["MODES", "online_sr", "pretrain_external", "iterations_to_reach"]
 

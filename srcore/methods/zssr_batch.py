@@ -37,13 +37,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from srcore.methods.zssr import (
-    Scale,
-    ZSSRConfig,
-    ZSSRResult,
-    _Batch,
-    _run,
-)
+from srcore.methods.zssr import Scale, ZSSRConfig, ZSSRResult
+from srcore.methods.zssr_stack import _Batch
+from srcore.methods.zssr_train import _run
 
 __all__ = ["zssr_many"]
 

@@ -1,0 +1,124 @@
+"""ZSSR's image-specific network, :class:`ZSSRNet` (``ZSSR.py build_network``).
+
+``depth`` 3x3 convolutions without biases, ReLU between, weights ``N(0, 0.1 / (9
+c_in))``, output = interpolated son + residual (Shocher, Cohen, Irani, CVPR 2018,
+§4; github.com/assafshocher/ZSSR), with report 000's ZSSR* options (tanh residual,
+dropout in layers 1-2) and report 001 §8.1's pixel-shuffle variant. Its own module
+so that the training loop builds it without importing :mod:`srcore.methods.zssr`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from srcore.methods.zssr_config import UPSAMPLERS
+from srcore.resize import imresize
+
+__all__ = ["ZSSRNet"]
+
+
+class ZSSRNet(nn.Module):
+    """ZSSR's image-specific network: ``depth`` 3x3 convolutions, ReLU between, and a
+    residual over the bicubic interpolation.
+
+    ``upsample="bicubic"`` (the paper): the input ``x`` is the son interpolated to the
+    father's size, ``(B, C, H, W)``, and ``out = x + r(x)``. ``"pixelshuffle"``
+    (report 001 §8.1): the input is the son itself ``(B, C, h, w)``, the last conv
+    makes ``C s^2`` maps and ``PixelShuffle(s)`` the HR residual, added to ``base``
+    (the son's bicubic interpolation, computed with ``imresize`` when not given) and
+    cropped to its size. ``tanh_residual`` puts ``tanh`` on ``r`` (report 000 ZSSR*).
+
+    ``valid`` ``(B, 1, H', W')`` zeroes the feature maps outside each crop after
+    every hidden layer, so zero-padded crops of different sizes batched together see
+    the same zero border as alone (exact). ``drop`` gives the dropout masks (already
+    divided by ``1 - p``) of layers 1 and 2; without it, ``F.dropout`` runs in
+    training mode when ``dropout > 0``.
+
+    Init (``ZSSR.py build_network``): weights ``N(0, init_variance / (9 c_in))``,
+    biases (``bias=True`` only; the reference has none) zero.
+
+    Example:
+        >>> net = ZSSRNet(3, depth=3, width=8)
+        >>> tuple(net(torch.rand(1, 3, 20, 20)).shape)
+        (1, 3, 20, 20)
+        >>> ps = ZSSRNet(3, depth=3, width=8, upsample="pixelshuffle", scale=2)
+        >>> tuple(ps(torch.rand(1, 3, 10, 10)).shape)
+        (1, 3, 20, 20)
+    """
+
+    def __init__(
+        self,
+        channels: int = 3,
+        *,
+        depth: int = 8,
+        width: int = 64,
+        upsample: str = "bicubic",
+        scale: int = 2,
+        tanh_residual: bool = False,
+        dropout: float = 0.0,
+        bias: bool = False,
+        init_variance: float = 0.1,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        if upsample not in UPSAMPLERS:
+            raise ValueError(f"upsample must be one of {UPSAMPLERS}, got {upsample!r}")
+        if depth < 2:
+            raise ValueError(f"depth must be >= 2, got {depth}")
+        if upsample == "pixelshuffle" and (int(scale) != scale or scale < 2):
+            raise ValueError(f"pixel shuffle needs an integer scale >= 2, got {scale}")
+        self.upsample, self.scale = upsample, int(scale)
+        self.tanh_residual, self.dropout = tanh_residual, float(dropout)
+        self.init_variance = init_variance
+        out = channels * self.scale**2 if upsample == "pixelshuffle" else channels
+        sizes = [channels] + [width] * (depth - 1) + [out]
+        with torch.random.fork_rng(devices=[]):  # nn.Conv2d's own init is replaced
+            self.convs = nn.ModuleList(
+                nn.Conv2d(a, b, 3, padding=1, bias=bias)
+                for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+            )
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Weights ~ ``N(0, init_variance / (k^2 c_in))``, biases 0 (ZSSR.py)."""
+        with torch.no_grad():
+            for conv in self.convs:
+                fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+                std = math.sqrt(self.init_variance / fan_in)
+                conv.weight.normal_(0.0, std, generator=generator)
+                if conv.bias is not None:
+                    conv.bias.zero_()
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        base: torch.Tensor | None = None,
+        *,
+        valid: torch.Tensor | None = None,
+        drop: Sequence[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        shuffle = self.upsample == "pixelshuffle"
+        if not shuffle and base is not None:
+            raise ValueError("base is only used with upsample='pixelshuffle'")
+        if shuffle and base is None:
+            base = imresize(x, self.scale)
+        h = x
+        for i, conv in enumerate(self.convs[:-1]):
+            h = F.relu(conv(h))
+            if drop is not None and i < len(drop):
+                h = h * drop[i]
+            elif drop is None and i < 2 and self.dropout > 0:
+                h = F.dropout(h, self.dropout, self.training)
+            if valid is not None:
+                h = h * valid
+        r = self.convs[-1](h)
+        if shuffle:
+            r = F.pixel_shuffle(r, self.scale)[..., : base.shape[-2], : base.shape[-1]]
+        if self.tanh_residual:
+            r = torch.tanh(r)
+        return (base if shuffle else x) + r

@@ -1,0 +1,107 @@
+"""ZSSR at test time: back-projection and the geometric self-ensemble.
+
+``ZSSR.py final_test`` and ``utils.py back_projection`` of the authors' code
+(github.com/assafshocher/ZSSR; Shocher, Cohen, Irani, CVPR 2018, §4): the network is
+applied to the 8 dihedral transforms of the LR image, each output is back-projected
+onto it (Irani & Peleg 1991), and the median of the outputs is back-projected again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from srcore.degrade import downscale_with_kernel
+from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
+from srcore.patches import dihedral
+
+__all__ = ["back_projection", "self_ensemble"]
+
+
+def back_projection(
+    sr: torch.Tensor,
+    lr_img: torch.Tensor,
+    scale: Scale,
+    *,
+    kernel: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One iterative back-projection step: ``sr + U(lr - D(sr))``, clipped to [0, 1].
+
+    ``D`` downscales to the LR size (bicubic, or the kernel's blur-and-subsample),
+    ``U`` is bicubic upscaling to the SR size (Irani & Peleg 1991; utils.py
+    ``back_projection``). Shapes: ``sr (B, C, H, W)``, ``lr_img (B, C, h, w)``.
+
+    Example:
+        >>> lr = torch.rand(1, 1, 8, 8)
+        >>> tuple(back_projection(torch.rand(1, 1, 16, 16), lr, 2).shape)
+        (1, 1, 16, 16)
+    """
+    s = _pair(scale)
+    if kernel is None:
+        down = _resize_to(sr, (1 / s[0], 1 / s[1]), lr_img.shape[-2:])
+    else:
+        down = downscale_with_kernel(sr, kernel, int(s[0]))
+    return (sr + _resize_to(lr_img - down, s, sr.shape[-2:])).clamp(0, 1)
+
+
+def _undo_dihedral(y: torch.Tensor, k: int) -> torch.Tensor:
+    if k >= 4:
+        y = y.flip(-1)
+    return torch.rot90(y, -(k % 4), dims=(-2, -1)) if k % 4 else y
+
+
+def _median(outputs: list[torch.Tensor]) -> torch.Tensor:
+    """Element-wise median, the mean of the two middle values for an even count
+    (``np.median``; ``torch.median`` would return the lower one)."""
+    stacked = torch.stack(outputs).sort(dim=0).values
+    n = len(outputs)
+    return (stacked[(n - 1) // 2] + stacked[n // 2]) / 2
+
+
+def self_ensemble(
+    upscale: Callable[[torch.Tensor, tuple[int, int]], torch.Tensor],
+    lr_img: torch.Tensor,
+    scale: Scale,
+    *,
+    size: tuple[int, int] | None = None,
+    flips: bool = True,
+    bp_iters: int = 0,
+    kernel: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Geometric self-ensemble with back-projection (ZSSR.py ``final_test``).
+
+    For each dihedral transform ``T_k`` (8; ``k`` = 0, 2, 4, 6 when the two axes'
+    scales differ; only the identity when ``flips`` is False):
+    ``y_k = BP^n(T_k^-1 upscale(T_k lr))``; the result is ``BP^n(median_k y_k)``
+    with ``n = bp_iters`` steps of :func:`back_projection`.
+
+    Args:
+        upscale: ``(x (1, C, h', w'), size) -> (1, C, *size)``; ``size`` is the output
+            size for the transformed input (height and width swapped on odd ``k``).
+        lr_img: ``(1, C, h, w)``.
+        scale: the factor (or a (vertical, horizontal) pair).
+        size: output size, default ``ceil((h, w) * scale)``.
+
+    Example:
+        >>> from srcore.resize import imresize
+        >>> lr = torch.rand(1, 1, 8, 8)
+        >>> bic = lambda x, size: imresize(x, size=size)
+        >>> out = self_ensemble(bic, lr, 2)
+        >>> bool(torch.allclose(out, imresize(lr, 2), atol=1e-6))
+        True
+    """
+    s = _pair(scale)
+    size = tuple(size) if size is not None else _out_size(lr_img.shape[-2:], s)
+    ks = range(0, 8, 1 if s[0] == s[1] else 2) if flips else range(1)
+    outputs = []
+    for k in ks:
+        out = upscale(dihedral(lr_img, k), size if k % 2 == 0 else size[::-1])
+        out = _undo_dihedral(out, k)
+        for _ in range(bp_iters):
+            out = back_projection(out, lr_img, s, kernel=kernel)
+        outputs.append(out)
+    sr = _median(outputs)
+    for _ in range(bp_iters):
+        sr = back_projection(sr, lr_img, s, kernel=kernel)
+    return sr
