@@ -91,8 +91,7 @@ def crop_pair(
 
 def _items(profile: str, data_root: Any) -> list[str]:
     spec = DIP_EVAL[profile]
-    paths = data.image_paths(spec["dataset"], "HR", root=data_root)[: spec["images"]]
-    return [f"{spec['dataset']}/{p.stem}" for p in paths]
+    return supervised.test_items([(spec["dataset"], spec["images"])], SCALE, data_root)
 
 
 def _scores(sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor) -> dict:

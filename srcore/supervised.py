@@ -333,9 +333,13 @@ def test_kernel(
     return random_kernel(scale=scale, seed=stable_seed(dataset, image, scale))
 
 
-def _test_items(
-    eval_sets: Sequence[tuple[str, int | None]], scale: int, data_root: Any
+def test_items(
+    eval_sets: Sequence[tuple[str, int | None]], scale: int, data_root: Any = None
 ) -> list[str]:
+    """Test-image names ``"<dataset>/<stem>"`` of ``(dataset, limit)`` pairs, in
+    sorted order, each set cut to its first ``limit`` images; DIV2KRK (x2/x4 only)
+    lists the images this build's copy holds. The one place a run's items come
+    from, so every method scores the same images."""
     names = []
     for ds, limit in eval_sets:
         if ds == "DIV2KRK":
@@ -623,7 +627,7 @@ def run(
 
     def items() -> list[str]:
         if "items" not in state:
-            state["items"] = ["train", *_test_items(eval_sets, scale, data_root)]
+            state["items"] = ["train", *test_items(eval_sets, scale, data_root)]
         return state["items"]
 
     def model() -> nn.Module:

@@ -20,6 +20,7 @@ import torch
 from srcore import data, supervised
 from srcore.imageops import save_png
 from srcore.methods import bicubic
+from srcore.methods.osr import pretrain_external
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
@@ -29,6 +30,8 @@ __all__ = [
     "VARIANTS",
     "zssr_config",
     "zssr_run",
+    "EXTERNAL",
+    "external_weights",
     "osr_run",
     "label",
     "summary",
@@ -73,13 +76,6 @@ def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int
         "seconds": res.seconds,
         "seconds_per_iter": res.seconds_per_iter,
     }
-
-
-def _items(dataset: str, limit: int | None, data_root: Any) -> list[str]:
-    if dataset == "DIV2KRK":
-        return [f"DIV2KRK/im_{i}" for i in data.div2krk_indices()][:limit]
-    paths = data.image_paths(dataset, "HR", root=data_root)[:limit]
-    return [f"{dataset}/{p.stem}" for p in paths]
 
 
 def zssr_run(
@@ -127,7 +123,7 @@ def zssr_run(
 
     def items() -> list[str]:
         if "items" not in state:
-            state["items"] = _items(dataset, limit, data_root)
+            state["items"] = supervised.test_items([(dataset, limit)], scale, data_root)
         return state["items"]
 
     def compute(item: str) -> dict[str, Any]:
@@ -165,12 +161,62 @@ def zssr_run(
     )
 
 
+#: External pretraining (report 000 §3.4: OSR over the first 30 T91 images):
+#: images and training steps per image, per profile (``None``: the profile's own
+#: per-image budget).
+EXTERNAL: dict[str, dict[str, Any]] = {
+    "smoke": {"images": 2, "steps": 4},
+    "quick": {"images": 8, "steps": 100},
+    "paper": {"images": 30, "steps": None},
+}
+
+
+def external_weights(
+    dataset: str,
+    scale: int,
+    cfg: ZSSRConfig,
+    profile: str,
+    *,
+    data_root: Any = None,
+    device: str | torch.device = "cpu",
+    progress: bool = True,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Report 000's external weights: ZSSR trained online over the first images of
+    ``dataset`` (:func:`srcore.methods.osr.pretrain_external`), cached by their
+    settings under ``$SRCORE_CACHE/weights/osr-ext``. Returns the state and the
+    settings (which go into the stream's run key)."""
+    settings = _external_settings(dataset, cfg, profile)
+    path = (
+        supervised.cache_dir()
+        / "weights"
+        / "osr-ext"
+        / f"{run_key('osr-ext', {**settings, 'model': config_dict(cfg)})}.pt"
+    )
+    if path.exists():
+        return torch.load(path, weights_only=True), settings
+    images = data.iter_images(dataset, scale, root=data_root, limit=settings["images"])
+    state = pretrain_external(
+        [hr for _, hr in images],
+        scale,
+        cfg,
+        settings["steps"],
+        device=device,
+        progress=progress,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, path)
+    return state, settings
+
+
 def osr_run(
     dataset: str,
     scale: int,
     *,
     transfer: bool,
     limit: int,
+    external: str | None = None,
+    adapt: bool = True,
+    variant: str = "zssr",
     profile: str = "quick",
     data_root: Any = None,
     results: Any = None,
@@ -179,16 +225,31 @@ def osr_run(
     progress: bool = True,
     **overrides: Any,
 ) -> RunRecord:
-    """ZSSR over a stream of ``limit`` images, from scratch or with weight transfer.
+    """ZSSR over a stream of ``limit`` images, from scratch or with weight transfer,
+    optionally starting from external weights (report 000's Table 2 modes).
 
-    ``transfer=True`` is report 000's Online SR: image k's network starts from
-    image k-1's final weights (image 0 from a random init); ``False`` is plain
-    ZSSR on each image. Image k uses seed ``config.seed + k`` in both, so the two
-    records differ only in the initial weights. Resuming a stream half way reloads
-    the previous image's weights from the cache folder.
+    ========  ========  =====  ==========================  =======================
+    external  transfer  adapt  image k's network starts    report 000's name
+    ========  ========  =====  ==========================  =======================
+    None      False     True   random init                 ZSSR
+    None      True      True   image k-1's final weights   ZSSR/online
+    "T91"     False     False  the external weights, no    ZSSR/ext
+                               training
+    "T91"     False     True   the external weights        ZSSR/ext/ftune
+    "T91"     True      True   image k-1's (k=0: external) ZSSR/ext/online
+    ========  ========  =====  ==========================  =======================
+
+    The external weights come from :func:`external_weights`. Image k uses seed
+    ``config.seed + k`` in every mode, so the records differ only in the initial
+    weights. Resuming a stream half way reloads the previous image's weights from
+    the cache folder.
     """
-    cfg = zssr_config("zssr", profile, **overrides)
-    config = {
+    if not adapt and (external is None or transfer):
+        raise ValueError(
+            "adapt=False (no training) needs external weights, no transfer"
+        )
+    cfg = zssr_config(variant, profile, **overrides)
+    config: dict[str, Any] = {
         "method": "osr",
         "transfer": transfer,
         "model": config_dict(cfg),
@@ -198,14 +259,31 @@ def osr_run(
         "limit": limit,
         "protocol": "matlab-bicubic LR, Y (grey as is), 8-bit, shave=scale",
     }
+    # Only non-default settings enter the key (older records keep theirs).
+    if variant != "zssr":
+        config["variant"] = variant
     dev = resolve_device(device)
+    start_state: dict[str, torch.Tensor] | None = None
+    if external is not None and mode != "read":
+        start_state, config["external"] = external_weights(
+            external, scale, cfg, profile, data_root=data_root, device=dev
+        )
+    elif external is not None:
+        config["external"] = _external_settings(external, cfg, profile)
+    if external is not None:
+        config["adapt"] = adapt
     key = run_key("osr", config)
     weights = supervised.cache_dir() / "weights" / "osr" / key
-    names = _items(dataset, limit, data_root) if mode != "read" else []
+    names = (
+        supervised.test_items([(dataset, limit)], scale, data_root)
+        if mode != "read"
+        else []
+    )
+    run_cfg = cfg if adapt else dataclasses.replace(cfg, max_iters=0)
 
     def compute(item: str) -> dict[str, Any]:
         k = names.index(item)
-        start = None
+        start = start_state
         if transfer and k > 0:
             start = torch.load(weights / f"{k - 1}.pt", weights_only=True)
         ds, image = item.split("/", 1)
@@ -213,7 +291,7 @@ def osr_run(
         res = zssr(
             lr_img,
             scale,
-            dataclasses.replace(cfg, seed=cfg.seed + k),
+            dataclasses.replace(run_cfg, seed=cfg.seed + k),
             hr=hr,
             init_state=start,
             device=dev,
@@ -236,11 +314,23 @@ def osr_run(
     )
 
 
+def _external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str, Any]:
+    spec = EXTERNAL[profile]
+    steps = spec["steps"] if spec["steps"] is not None else cfg.max_iters
+    return {"dataset": dataset, "images": spec["images"], "steps": steps}
+
+
 def label(record: RunRecord) -> str:
     """Display name of a ZSSR/OSR record ('ZSSR, true kernel', 'ZSSR*', ...)."""
     c = record.config
     if c["method"] == "osr":
-        return "OSR (weight transfer)" if c["transfer"] else "ZSSR from scratch"
+        star = "*" if c.get("variant") == "zssr_star" else ""
+        if "external" not in c:
+            if c["transfer"]:
+                return f"OSR{star} (weight transfer)"
+            return f"ZSSR{star} from scratch"
+        mode = "/online" if c["transfer"] else "/ftune" if c["adapt"] else ""
+        return f"ZSSR/ext{mode}{star}"
     label = {
         "zssr": "ZSSR",
         "zssr_mse": "ZSSR, MSE",

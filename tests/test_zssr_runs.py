@@ -103,9 +103,69 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert report000.plot_stream(scratch, online).axes
 
 
+def test_external_modes_start_from_cached_pretrained_weights(
+    data_dir, tmp_path, monkeypatch
+):
+    from srcore.methods import osr
+
+    res = tmp_path / "results"
+    starts, pretrained = [], []
+    real_zssr, real_pretrain = zssr_runs.zssr, osr.pretrain_external
+
+    def spy(*args, init_state=None, **kwargs):
+        starts.append(None if init_state is None else init_state["convs.0.weight"])
+        return real_zssr(*args, init_state=init_state, **kwargs)
+
+    def count(*args, **kwargs):
+        pretrained.append(1)
+        return real_pretrain(*args, **kwargs)
+
+    monkeypatch.setattr(zssr_runs, "zssr", spy)
+    monkeypatch.setattr(zssr_runs, "pretrain_external", count)
+    kw = dict(profile="smoke", data_root=data_dir, results=res, progress=False)
+    runs = report000.external_runs("Set5", 2, "T91", **kw)
+    assert len(pretrained) == 1, "the T91 weights are trained once, then cached"
+    ext_w = starts[0]
+    assert all(w is not None for w in starts)
+    # ext and ext/ftune start every image from the external weights, ext/online
+    # only its first image.
+    assert torch.equal(starts[1], ext_w) and torch.equal(starts[3], ext_w)
+    assert torch.equal(starts[4], ext_w) and not torch.equal(starts[5], ext_w)
+    labels = [zssr_runs.label(r) for r in runs]
+    assert labels == ["ZSSR/ext", "ZSSR/ext/ftune", "ZSSR/ext/online"]
+    assert [r["iterations"] for r in runs[0].per_image] == [0, 0]
+    assert all(r["iterations"] > 0 for r in runs[1].per_image)
+    table = report000.beside_report(runs, "table2")
+    assert list(table.report_method) == [
+        "ZSSR/ext*",
+        "ZSSR/ext/ftune*",
+        "ZSSR/ext/online*",
+    ]
+    assert table.report_psnr.notna().all()
+    # Re-reading needs no pretraining and finds the same record.
+    again = zssr_runs.osr_run(
+        "Set5", 2, transfer=True, limit=2, external="T91", mode="read", **kw
+    )
+    assert again.key == runs[2].key and len(pretrained) == 1
+    with pytest.raises(ValueError, match="adapt=False"):
+        zssr_runs.osr_run(
+            "Set5", 2, transfer=True, limit=2, adapt=False, external="T91", **kw
+        )
+
+
+def test_not_run_lists_only_rows_without_a_record():
+    rows = report000.not_run([_fake([30.0], False), _fake([31.0], True)])
+    methods = set(rows["report's method"])
+    assert "ZSSR" not in methods and "ZSSR/online*" not in methods
+    assert "ZSSR/ext*" in methods and "ZSSR*" in methods
+    plus = rows[rows["report's method"].str.endswith("+")]
+    assert len(plus) == 5 and plus.status.str.contains("VGG").all()
+
+
 def _fake(trace: list[float], transfer: bool) -> RunRecord:
     row = {"image": "X/a", "trace_iters": [0, 50, 100], "trace_psnr": trace}
-    return RunRecord("k", "osr", {"method": "osr", "transfer": transfer}, [row])
+    config = {"method": "osr", "transfer": transfer, "dataset": "X", "scale": 2}
+    return RunRecord("k", "osr", config, [row])
 
 
 def test_iterations_to_match_counts_the_first_traced_hit():
@@ -160,8 +220,8 @@ def test_committed_true_kernel_beats_assumed_bicubic():
 
 
 def test_committed_osr_needs_fewer_iterations_than_scratch():
-    (scratch,) = _quick("osr", transfer=False)
-    (online,) = _quick("osr", transfer=True)
+    (scratch,) = _quick("osr", transfer=False, external=None)
+    (online,) = _quick("osr", transfer=True, external=None)
     speed = zssr_runs.iterations_to_match(scratch, online)
     later = speed[speed.position > 0]
     big = 10**9
