@@ -111,6 +111,12 @@ class ModelSpec:
     loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
 
 
+def _on_luma(spec: ModelSpec, channels: int) -> bool:
+    """Whether a model works on Y: its paper's choice (``luma_only``) unless it is
+    configured for 3 channels (VDSR as ZSSR's RGB backbone, report 001)."""
+    return spec.luma_only and channels == 1
+
+
 def _build_srcnn(cfg: srcnn.SRCNNConfig, scale: int) -> nn.Module:
     return srcnn.SRCNN(
         cfg.channels, cfg.f1, cfg.f2, cfg.f3, cfg.n1, cfg.n2, init_std=cfg.init_std
@@ -397,7 +403,7 @@ def fit(
     spec = SPECS[name]
     limit = 4 if smoke else None
     images = _train_images(cfg, scale, data_root, limit)
-    channels = "y" if spec.luma_only else "rgb"
+    channels = "y" if _on_luma(spec, getattr(cfg, "channels", 1)) else "rgb"
     samplers = [
         PatchSampler(
             images,
@@ -522,7 +528,8 @@ def super_resolve(
     device = next(model.parameters()).device
     lr_img = lr_img.to(device)
     big = lr_img.shape[-1] * lr_img.shape[-2] * scale * scale > 1024 * 1024
-    if spec.luma_only:
+    first_conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    if _on_luma(spec, first_conv.in_channels):
         grey = lr_img.shape[1] == 1
         up = quantize(imresize(lr_img, scale))  # the input of SRCNN/VDSR, the chroma
         x, s = (up, 1) if spec.upsampled_input else (lr_img, scale)
@@ -535,7 +542,10 @@ def super_resolve(
         return quantize(ycbcr_to_rgb(torch.cat([y, ycbcr[:, 1:]], dim=1)))
     grey = lr_img.shape[1] == 1
     x = lr_img.expand(-1, 3, -1, -1) if grey else lr_img
-    out = quantize(predict(model, x, scale=scale, tile=96 if big else None))
+    s = scale
+    if spec.upsampled_input:  # an RGB VDSR/SRCNN takes the bicubic upscale
+        x, s = quantize(imresize(x, scale)), 1
+    out = quantize(predict(model, x, scale=s, tile=96 if big else None))
     return out.mean(dim=1, keepdim=True) if grey else out
 
 

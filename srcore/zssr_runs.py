@@ -11,16 +11,19 @@ never sees it).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import torch
+from torch import nn
 
 from srcore import data, supervised
 from srcore.imageops import save_png
 from srcore.methods import bicubic
 from srcore.methods.osr import pretrain_external
+from srcore.methods.vdsr import VDSR
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
@@ -28,6 +31,8 @@ from srcore.results import RunRecord, load_or_run, results_root, run_key
 
 __all__ = [
     "VARIANTS",
+    "VDSR_BACKBONE",
+    "vdsr_backbone",
     "zssr_config",
     "zssr_run",
     "EXTERNAL",
@@ -78,6 +83,28 @@ def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int
     }
 
 
+#: Report 001 §8.2's backbone: VDSR trained on BSD200 (BSDS300's training split,
+#: apart from the BSD100 test images), here on RGB so that it can stand in for
+#: ZSSR's RGB network, at the run's one scale.
+VDSR_BACKBONE: dict[str, Any] = {"channels": 3, "train_sets": ("BSD200",)}
+
+
+def vdsr_backbone(
+    record: RunRecord, **run_kw: Any
+) -> tuple[Callable[[], nn.Module], dict[str, torch.Tensor]]:
+    """A VDSR factory and the pre-trained weights of ``record`` (a
+    ``supervised.run("vdsr", ...)`` record), retraining them when the record was
+    made elsewhere and the weights are not in this machine's cache."""
+    try:
+        net = supervised.load_weights(record, "vdsr")
+    except FileNotFoundError:
+        scale = record.config["scale"]
+        supervised.run("vdsr", scale, mode="force", **VDSR_BACKBONE, **run_kw)
+        net = supervised.load_weights(record, "vdsr")
+    m = record.config["model"]
+    return partial(VDSR, m["channels"], m["depth"], m["features"]), net.state_dict()
+
+
 def zssr_run(
     dataset: str,
     scale: int,
@@ -92,6 +119,7 @@ def zssr_run(
     mode: str | None = None,
     device: str = "auto",
     progress: bool = True,
+    backbone: str | None = None,
     **overrides: Any,
 ) -> RunRecord:
     """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
@@ -99,7 +127,9 @@ def zssr_run(
     ``degradation`` makes the LR (:func:`srcore.supervised.test_pair`: MATLAB
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
     ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
-    assumes bicubic. Each row: PSNR/SSIM (Y, shave = scale) of ZSSR and of bicubic
+    assumes bicubic. ``backbone="vdsr"`` replaces ZSSR's network by a VDSR
+    pre-trained on BSD200 (:func:`vdsr_backbone`, report 001 §8.2) and fine-tunes
+    it internally. Each row: PSNR/SSIM (Y, shave = scale) of ZSSR and of bicubic
     interpolation of the same LR, iterations, lr drops, seconds, the PSNR trace.
     """
     if true_kernel and degradation == "bicubic":
@@ -118,8 +148,18 @@ def zssr_run(
         "protocol": "Y (grey as is), 8-bit, shave=scale",
     }
     dev = resolve_device(device)
-    key = run_key("zssr", config)
     state: dict[str, Any] = {}
+    if backbone is not None:
+        if backbone != "vdsr":
+            raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
+        pre = dict(profile=profile, data_root=data_root, results=results, device=dev)
+        pre_mode = "read" if mode == "read" else None  # never retrain it by force
+        record = supervised.run("vdsr", scale, mode=pre_mode, **VDSR_BACKBONE, **pre)
+        # Only a non-default backbone enters the key (older records keep theirs).
+        config["backbone"] = {"name": "vdsr", "record": record.key}
+        if mode != "read":
+            state["backbone"] = vdsr_backbone(record, **pre)
+    key = run_key("zssr", config)
 
     def items() -> list[str]:
         if "items" not in state:
@@ -133,12 +173,15 @@ def zssr_run(
             supervised.test_kernel(ds, image, scale, data_root) if true_kernel else None
         )
         index = items().index(item)
+        factory, init = state.get("backbone", (None, None))
         res = zssr(
             lr_img,
             scale,
             dataclasses.replace(cfg, seed=cfg.seed + index),
             kernel=kernel,
             hr=hr,
+            backbone=factory,
+            init_state=init,
             device=dev,
             progress=progress,
             trace_every=TRACE_EVERY,
@@ -338,6 +381,8 @@ def label(record: RunRecord) -> str:
         "zssr_star": "ZSSR*",
         "pixelshuffle": "ZSSR, pixel shuffle",
     }[c["variant"]]
+    if "backbone" in c:
+        label += ", pre-trained VDSR backbone"
     if c["degradation"] != "bicubic":
         label += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
     return label

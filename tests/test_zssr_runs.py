@@ -153,6 +153,30 @@ def test_external_modes_start_from_cached_pretrained_weights(
         )
 
 
+def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_path):
+    from srcore import supervised
+    from srcore.methods.vdsr import VDSR
+
+    kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
+    rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
+    assert zssr_runs.label(rec) == "ZSSR, pre-trained VDSR backbone"
+    pre = supervised.run("vdsr", 2, mode="read", **zssr_runs.VDSR_BACKBONE, **kw)
+    assert rec.config["backbone"] == {"name": "vdsr", "record": pre.key}
+    assert pre.config["model"]["channels"] == 3
+    factory, state = zssr_runs.vdsr_backbone(pre, profile="smoke", data_root=data_dir)
+    net = factory()
+    assert isinstance(net, VDSR) and net.channels == 3
+    net.load_state_dict(state)
+    # With no internal training the output is the pre-trained VDSR's own (before
+    # ZSSR's self-ensemble and back-projection), so it differs from bicubic.
+    row = rec.per_image[0]
+    assert row["iterations"] == 0 and row["psnr"] != row["psnr_bicubic"]
+    plain = zssr_runs.zssr_run("Set5", 2, max_iters=0, limit=1, **kw)
+    assert plain.key != rec.key
+    with pytest.raises(ValueError, match="backbone"):
+        zssr_runs.zssr_run("Set5", 2, backbone="edsr", limit=1, **kw)
+
+
 def test_not_run_lists_only_rows_without_a_record():
     rows = report000.not_run([_fake([30.0], False), _fake([31.0], True)])
     methods = set(rows["report's method"])
