@@ -382,7 +382,11 @@ def label(record: RunRecord) -> str:
         "pixelshuffle": "ZSSR, pixel shuffle",
     }[c["variant"]]
     if "backbone" in c:
-        label += ", pre-trained VDSR backbone"
+        label = (
+            "VDSR pre-trained on BSD200, no internal training"
+            if c["model"]["max_iters"] == 0
+            else label + ", pre-trained VDSR backbone"
+        )
     if c["degradation"] != "bicubic":
         label += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
     return label

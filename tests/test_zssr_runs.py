@@ -159,7 +159,7 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
 
     kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
     rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
-    assert zssr_runs.label(rec) == "ZSSR, pre-trained VDSR backbone"
+    assert zssr_runs.label(rec) == "VDSR pre-trained on BSD200, no internal training"
     pre = supervised.run("vdsr", 2, mode="read", **zssr_runs.VDSR_BACKBONE, **kw)
     assert rec.config["backbone"] == {"name": "vdsr", "record": pre.key}
     assert pre.config["model"]["channels"] == 3
@@ -283,3 +283,48 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir):
         progress=False,
     )
     assert out.psnr == pytest.approx(row["psnr"], abs=0.05)
+
+
+def _zssr_record(psnr: float, scale: int = 2, **config) -> RunRecord:
+    row = {
+        "image": "BSD100/a",
+        "psnr": psnr,
+        "psnr_bicubic": 25.0,
+        "ssim": 0.7,
+        "ssim_bicubic": 0.6,
+        "iterations": 500,
+        "seconds": 1.0,
+    }
+    base = {
+        "method": "zssr",
+        "variant": "zssr",
+        "dataset": "BSD100",
+        "scale": scale,
+        "degradation": "random_kernel",
+        "true_kernel": False,
+        "model": {"max_iters": 500},
+    }
+    return RunRecord("k", "zssr", {**base, **config}, [row])
+
+
+def test_variants_are_set_beside_plain_zssr_at_their_own_scale():
+    records = [
+        _zssr_record(28.0, true_kernel=True),
+        _zssr_record(26.0),
+        _zssr_record(26.5, variant="pixelshuffle"),
+        _zssr_record(22.0, scale=4),
+        _zssr_record(23.0, scale=4, variant="pixelshuffle"),
+        _zssr_record(25.5, backbone={"name": "vdsr", "record": "r"}),
+    ]
+    table = report001.variants_beside_report(records).set_index(["variant", "scale"])
+    shuffle = "ZSSR, pixel shuffle, assumes bicubic"
+    assert table.loc[(shuffle, 2), "difference (ours)"] == pytest.approx(0.5)
+    assert table.loc[(shuffle, 4), "difference (ours)"] == pytest.approx(1.0)
+    assert table.loc[(shuffle, 4), "difference (report)"] == pytest.approx(0.8355)
+    vdsr = "ZSSR, pre-trained VDSR backbone, assumes bicubic"
+    assert table.loc[(vdsr, 2), "difference (ours)"] == pytest.approx(-0.5)
+    assert len(table) == 3  # plain and true-kernel ZSSR are the baselines, not rows
+    status = report001.variants_status(records).set_index("variant").status
+    assert status.str.startswith("run").sum() == 2
+    text = report001.conclusions([], records[:2] + records[3:4], records[2:3])
+    assert "+2.00 dB" in text and "+0.50 dB against plain ZSSR" in text
