@@ -139,9 +139,10 @@ def _integer_scale(scale: float) -> int:
 
 
 def _symmetric_index(n: int, pad: int, device: torch.device) -> torch.Tensor:
-    """Indices of ``[-pad, n + pad)`` mirrored half-sample style: ``c b a | a b c``."""
-    i = torch.arange(-pad, n + pad, device=device)
-    i = torch.where(i < 0, -i - 1, i)
+    """Indices of ``[-pad, n + pad)`` mirrored half-sample style: ``c b a | a b c``,
+    mirrored again as often as needed when ``pad >= n`` (the extension is periodic
+    with period ``2n``, as scipy.ndimage's ``'reflect'``)."""
+    i = torch.arange(-pad, n + pad, device=device).remainder(2 * n)
     return torch.where(i >= n, 2 * n - 1 - i, i)
 
 
@@ -149,7 +150,7 @@ def _symmetric_pad(x: torch.Tensor, ph: int, pw: int) -> torch.Tensor:
     """Pad H by ``ph`` and W by ``pw`` on both sides, mirroring the edge pixel too.
 
     This is MATLAB's ``'symmetric'`` and scipy.ndimage's ``'reflect'`` mode (torch's
-    ``'reflect'`` leaves the edge pixel out); it needs ``ph < H`` and ``pw < W``.
+    ``'reflect'`` leaves the edge pixel out), for any pad size.
     """
     h, w = x.shape[-2:]
     x = x.index_select(-2, _symmetric_index(h, ph, x.device))
@@ -169,11 +170,8 @@ def _correlate(
     """
     b, c, h, w = x.shape
     kh, kw = kernel.shape[-2:]
-    if h < kh or w < kw:
-        raise ValueError(
-            f"image ({h}x{w}) is smaller than the kernel ({kh}x{kw}); "
-            "use a larger image or a smaller kernel"
-        )
+    # An image smaller than the kernel (ZSSR's smallest fathers at x4) is blurred
+    # over its repeated mirror images, as scipy.ndimage.correlate would.
     k = kernel.to(device=x.device, dtype=x.dtype)
     xp = _symmetric_pad(x, kh // 2, kw // 2)
     # Starting the strided windows at the offset is the same as blurring everything and
@@ -483,7 +481,8 @@ def blur(x: torch.Tensor, kernel: torch.Tensor | np.ndarray) -> torch.Tensor:
     renormalised).
 
     Args:
-        x: ``(B, C, H, W)`` float tensor, any device; ``H >= kh``, ``W >= kw``.
+        x: ``(B, C, H, W)`` float tensor, any device, any size (an image smaller
+            than the kernel is mirrored repeatedly).
         kernel: ``(kh, kw)``, or ``(B, kh, kw)`` one per image; odd sides, sum > 0.
 
     Returns:

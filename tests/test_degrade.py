@@ -418,8 +418,14 @@ def test_bad_scales_images_and_offsets_are_rejected() -> None:
     for bad in (2.5, 0, -2, True):
         with pytest.raises(ValueError, match="positive integer"):
             D.downscale_with_kernel(x, k, bad)
-    with pytest.raises(ValueError, match="smaller than the kernel"):
-        D.downscale_with_kernel(torch.rand(1, 3, 8, 40), k, 2)
+    # An image smaller than the kernel is blurred over its repeated mirror images:
+    # a constant stays constant, and it matches scipy's 'reflect' correlation.
+    small = D.downscale_with_kernel(torch.full((1, 3, 8, 40), 0.3), k, 2)
+    assert small.shape == (1, 3, 4, 20)
+    assert torch.allclose(small, torch.full_like(small, 0.3), atol=1e-6)
+    tiny = torch.rand(1, 1, 3, 4, dtype=torch.float64)
+    ref = ndimage.correlate(tiny[0, 0].numpy(), k.double().numpy(), mode="reflect")
+    assert np.allclose(D.blur(tiny, k.double())[0, 0].numpy(), ref)
     with pytest.raises(ValueError, match="offset"):
         D.downscale_with_kernel(x, k, 2, offset=2)
     nan = x.clone()
