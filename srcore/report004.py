@@ -265,8 +265,21 @@ def conclusions(
         first = ", ".join(
             f"{r.fault} {r.val_psnr_first:.2f} dB" for r in div.itertuples()
         )
+        falling = [
+            r.fault for r in div.itertuples() if r.val_psnr_last < r.val_psnr_first
+        ]
         verdict = (
-            "Below bicubic: " + ", ".join(below) + ", a sufficient explanation."
+            "Below bicubic: "
+            + ", ".join(below)
+            + (
+                f"; {', '.join(falling)} also gets worse as it trains (Set5 validation "
+                "PSNR falls from its first to its last check), the report's symptom. "
+                if falling
+                else ". "
+            )
+            + "That fault is the most likely reason for the report's failure; its "
+            "size here differs from the report's -12.64 dB (other data, budget and "
+            "network)."
             if below
             else "No fault tried here lands below bicubic after the full run; "
             "they only slow the start (Set5 validation PSNR after the first tenth "

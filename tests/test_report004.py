@@ -115,12 +115,36 @@ def test_committed_random_kernel_x2_and_x4_beat_bicubic():
     records = {
         (r.config["scale"], r.config["model"]["upsample"]): r for r in _committed_rk()
     }
-    for key in [(s, u) for s in (2, 4) for u in report004.UPSAMPLERS]:
+    for key in [(s, u) for s in (2, 4, 8) for u in report004.UPSAMPLERS]:
         assert key in records, f"committed random-kernel LapSRN {key} missing"
     table = report004.table(records)
     low = table[table.scale.isin([2, 4])]
     assert set(low.dataset) == {"DIV2KRK", "BSD100"}
     assert (low.gain_db > 0).all(), low
+    x8 = table[table.scale == 8]
+    assert set(x8.dataset) == {"BSD100"} and (x8.gain_db > 0).all(), x8
+
+
+def test_committed_misaligned_pairs_fall_below_bicubic_and_worsen():
+    """The fault the chapter names as the likely cause of report 004's failure:
+    below bicubic on both test sets, validation PSNR lower at the end."""
+    from srcore import results
+
+    (good,) = [
+        r
+        for r in _committed_rk()
+        if r.config["scale"] == 2 and r.config["model"]["upsample"] == "subpixel"
+    ]
+    (bad,) = [
+        r
+        for r in results.load_records("lapsrn")
+        if r.config.get("fault") == "misaligned_pairs"
+        and r.config["profile"] == "quick"
+    ]
+    analysis = report004.failure_analysis(good, {"misaligned_pairs": bad})
+    faulty = analysis[analysis.fault == "misaligned_pairs"]
+    assert len(faulty) == 2 and (faulty.gain_db < 0).all(), faulty
+    assert bad.history["val_psnr"][-1] < bad.history["val_psnr"][0]
 
 
 def test_perceptual_row_says_not_run_without_weights(monkeypatch):
