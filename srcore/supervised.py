@@ -594,6 +594,7 @@ def run(
     progress: bool = True,
     degradation: str = "bicubic",
     fault: str | None = None,
+    eval_sets: Sequence[tuple[str, int | None]] | None = None,
     **overrides: Any,
 ) -> RunRecord:
     """Train (or load) method ``name`` at ``scale`` and score it on the eval sets.
@@ -601,13 +602,16 @@ def run(
     ``degradation="random_kernel"`` trains on patches blurred by a fresh
     DIV2KRK-style kernel each and tests on :data:`RANDOM_KERNEL_EVAL_SETS`
     (report 004); ``fault`` injects one of :data:`FAULTS` into training.
+    ``eval_sets`` ((set, first n or None) pairs) replaces the profile's test sets,
+    e.g. for a network trained only to initialise another method.
     """
     spec = SPECS[name]
     if degradation not in DEGRADATIONS:
         raise ValueError(f"degradation must be one of {DEGRADATIONS}")
     cfg = model_config(name, profile, scale, **overrides)
     bicubic_lr = degradation == "bicubic"
-    eval_sets = (EVAL_SETS if bicubic_lr else RANDOM_KERNEL_EVAL_SETS)[profile]
+    if eval_sets is None:
+        eval_sets = (EVAL_SETS if bicubic_lr else RANDOM_KERNEL_EVAL_SETS)[profile]
     config = {
         "method": name,
         "model": config_dict(cfg),

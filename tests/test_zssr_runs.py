@@ -160,9 +160,12 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
     kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
     rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
     assert zssr_runs.label(rec) == "VDSR pre-trained on BSD200, no internal training"
-    pre = supervised.run("vdsr", 2, mode="read", **zssr_runs.VDSR_BACKBONE, **kw)
+    pre = supervised.run(
+        "vdsr", 2, mode="read", scales=(2,), **zssr_runs.VDSR_BACKBONE, **kw
+    )
     assert rec.config["backbone"] == {"name": "vdsr", "record": pre.key}
     assert pre.config["model"]["channels"] == 3
+    assert pre.config["model"]["scales"] == [2]
     factory, state = zssr_runs.vdsr_backbone(pre, profile="smoke", data_root=data_dir)
     net = factory()
     assert isinstance(net, VDSR) and net.channels == 3
