@@ -141,6 +141,21 @@ speed = zssr_runs.iterations_to_match(stream[False], stream[True])
 display(plots.style_table(speed, {"psnr": 2}))
 
 # %% [markdown]
+# ## Visual crops
+#
+# Centre crops of the first Table 1 image, and of the last stream image (where weight
+# transfer has had the most images to learn from), beside bicubic and HR.
+
+# %% tags=["hide-input"]
+for records, item in (
+    (table1, table1[0].per_image[0]["image"]),
+    (table2, table2[0].per_image[-1]["image"]),
+):
+    views = report000.crop_views(records, item, data_root, results)
+    fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=item)
+    plt.show()
+
+# %% [markdown]
 # ## What reproduced
 #
 # Computed from the records above.

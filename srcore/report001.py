@@ -18,7 +18,7 @@ from srcore import supervised, zssr_runs
 from srcore.imageops import load_image
 from srcore.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
 from srcore.methods import bicubic
-from srcore.results import RunRecord, results_root
+from srcore.results import RunRecord, crop_file
 from srcore.vgg import vgg_weights_available
 
 __all__ = [
@@ -184,7 +184,7 @@ def crop_views(
         lr_img, hr = supervised.test_pair(
             ds, image, c["scale"], c["degradation"], data_root
         )
-        path = results_root(results) / "zssr" / f"{rec.key}-crops" / "0.png"
+        path = crop_file("zssr", rec.key, item, results)
         views = {
             "bicubic": supervised.crop_center(bicubic.upscale(lr_img, c["scale"])),
             zssr_runs.label(rec): load_image(path, keep_grey=hr.shape[1] == 1),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,7 +32,7 @@ from srcore.literature import REPORT_003
 from srcore.methods import bicubic, dip
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
-from srcore.results import RunRecord, load_or_run, results_root, run_key
+from srcore.results import RunRecord, crop_file, load_or_run, run_key
 
 __all__ = [
     "DIP_EVAL",
@@ -105,12 +104,6 @@ def _scores(sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor) -> dict:
 
 
 N_SAVED = 3  # outputs saved as PNG per record (first images), for the figures
-
-
-def crop_file(method: str, key: str, item: str, results: Any = None) -> Path:
-    """Where a record saves the output of ``item`` ("BSD100/3096", first seed)."""
-    name = item.replace("/", "_") + ".png"
-    return results_root(results) / method / f"{key}-crops" / name
 
 
 def dip_run(

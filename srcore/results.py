@@ -39,6 +39,7 @@ __all__ = [
     "config_hash",
     "run_key",
     "results_root",
+    "crop_file",
     "results_mode",
     "provenance",
     "load_or_run",
@@ -123,6 +124,14 @@ def results_root(root: str | os.PathLike | None = None) -> Path:
         return Path(root)
     env = os.environ.get("SRCORE_RESULTS")
     return Path(env) if env else REPO_ROOT / "book" / "results"
+
+
+def crop_file(method: str, key: str, item: str, root: Any = None) -> Path:
+    """Where a record saves its output (or a crop of it) for ``item``
+    (``"BSD100/3096"`` -> ``<method>/<key>-crops/BSD100_3096.png``): one naming for
+    every method, so the figures find any record's images the same way."""
+    name = item.replace("/", "_") + ".png"
+    return results_root(root) / method / f"{key}-crops" / name
 
 
 def results_mode(mode: str | None = None) -> str:

@@ -49,7 +49,7 @@ from srcore.metrics import (
 from srcore.patches import PatchSampler, dihedral, validation_pairs
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.resize import imresize
-from srcore.results import RunRecord, load_or_run, results_root, run_key
+from srcore.results import RunRecord, crop_file, load_or_run, run_key
 from srcore.train import (
     TrainConfig,
     TrainHistory,
@@ -688,8 +688,7 @@ def run(
             sr = super_resolve(net, spec, lr_img, scale).cpu()
         seconds = time.perf_counter() - t0
         if item == next(i for i in items() if i.startswith(f"{ds}/")):
-            crop_dir = results_root(results) / name / f"{key}-crops"
-            save_png(crop_center(sr), crop_dir / f"{ds}_{image}.png")
+            save_png(crop_center(sr), crop_file(name, key, item, results))
         bic = bicubic.upscale(lr_img, scale)
         return {
             "psnr": float(psnr(sr, hr, shave=scale)),
@@ -793,5 +792,4 @@ def efficiency(records: Sequence[RunRecord]) -> Any:
 
 def crop_path(record: RunRecord, dataset: str, image: str, results: Any = None) -> Path:
     """Where :func:`run` saved the output crop of the first image of ``dataset``."""
-    base = results_root(results) / record.config["method"] / f"{record.key}-crops"
-    return base / f"{dataset}_{image}.png"
+    return crop_file(record.config["method"], record.key, f"{dataset}/{image}", results)

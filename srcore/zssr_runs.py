@@ -27,7 +27,7 @@ from srcore.methods.vdsr import VDSR
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
-from srcore.results import RunRecord, load_or_run, results_root, run_key
+from srcore.results import RunRecord, crop_file, load_or_run, run_key
 
 __all__ = [
     "VARIANTS",
@@ -198,7 +198,7 @@ def zssr_run(
         sr = res.sr
         if index == 0:
             crop = supervised.crop_center(sr)
-            save_png(crop, results_root(results) / "zssr" / f"{key}-crops" / "0.png")
+            save_png(crop, crop_file("zssr", key, item, results))
         return {**_row(res, sr, hr, lr_img, scale), "dataset": ds}
 
     return load_or_run(
@@ -352,6 +352,7 @@ def osr_run(
         )
         weights.mkdir(parents=True, exist_ok=True)
         torch.save(res.state, weights / f"{k}.pt")
+        save_png(supervised.crop_center(res.sr), crop_file("osr", key, item, results))
         return {**_row(res, res.sr, hr, lr_img, scale), "dataset": ds, "position": k}
 
     return load_or_run(

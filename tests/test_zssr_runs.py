@@ -101,6 +101,15 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert list(speed.position) == [0, 1, 2]
     assert (speed.iters_scratch.notna()).all()
     assert report000.plot_stream(scratch, online).axes
+    last = online.per_image[-1]["image"]
+    views = report000.crop_views([scratch, online], last, data_dir, res)
+    assert list(views) == [
+        "bicubic",
+        "ZSSR from scratch",
+        "OSR (weight transfer)",
+        "HR",
+    ]
+    assert len({tuple(v.shape) for v in views.values()}) == 1
 
 
 def test_external_modes_start_from_cached_pretrained_weights(
