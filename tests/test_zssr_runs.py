@@ -265,18 +265,26 @@ def test_committed_osr_needs_fewer_iterations_than_scratch():
     assert faster > len(later) / 2, speed
 
 
-def test_rerun_reproduces_a_committed_zssr_image(data_dir):
-    """Set5 bird x2 from the committed quick record, re-run: within 0.05 dB."""
+@pytest.mark.parametrize(
+    ("dataset", "image", "variant"),
+    [("Set5", "bird", "zssr"), ("T91", "t1", "zssr_mse")],
+    ids=["chapter-001-set5-bird", "chapter-000-table1-mse"],
+)
+def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, variant):
+    """One image of a committed quick record (report 001's Set5 x2, report 000's
+    Table 1), re-run from scratch: within 0.05 dB."""
     import dataclasses
 
     from srcore import supervised
     from srcore.methods.zssr import ZSSRConfig, zssr
 
     (rec,) = _quick(
-        "zssr", dataset="Set5", scale=2, variant="zssr", degradation="bicubic"
+        "zssr", dataset=dataset, scale=2, variant=variant, degradation="bicubic"
     )
     k, row = next(
-        (i, r) for i, r in enumerate(rec.per_image) if r["image"] == "Set5/bird"
+        (i, r)
+        for i, r in enumerate(rec.per_image)
+        if r["image"] == f"{dataset}/{image}"
     )
     cfg = ZSSRConfig(
         **{
@@ -284,7 +292,7 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir):
             for key, v in rec.config["model"].items()
         }
     )
-    lr_img, hr = supervised.test_pair("Set5", "bird", 2, "bicubic", data_dir)
+    lr_img, hr = supervised.test_pair(dataset, image, 2, "bicubic", data_dir)
     torch.manual_seed(0)
     out = zssr(
         lr_img,
