@@ -40,11 +40,12 @@
 # scores use the protocol of the first chapter (Y, 8-bit, shave = scale).
 #
 # **Deviations, and why.** `quick` keeps the network and every rule but compresses the
-# schedule (`srcore.methods.zssr.PROFILES["quick"]`: at most 500-800 iterations instead
+# schedule (`srcore.methods.zssr.PROFILES["quick"]`: at most 500 iterations instead
 # of 3000, the learning-rate rule checked on a shorter window): a full ZSSR run takes
 # ~15 minutes per Set5 image on two CPU cores. It scores Set5 at ×2 and ×4 and two
-# BSD100 images per non-ideal experiment; the `paper` profile runs all three sets at
-# ×2/×3/×4 (on a GPU). The variants run on the same random-kernel images, assuming
+# BSD100 images per non-ideal experiment; `profile="paper"` with
+# `ideal_sets=["Set5", "Set14", "BSD100"]` and `ideal_scales=[2, 3, 4]` runs the whole
+# published table (a GPU job). The variants run on the same random-kernel images, assuming
 # bicubic as the report's did. The VDSR backbone is a VDSR (20 layers, RGB so that it
 # can replace ZSSR's RGB network) trained by `srcore.supervised` on BSD200 at the
 # same scale with the `quick` VDSR recipe (1000 Adam steps), then fine-tuned by ZSSR's

@@ -193,7 +193,9 @@ def conclusions(
     t1 = zssr_runs.summary(table1).set_index("method")
     lines = [
         "* Table 1 ("
-        + f"{int(t1.n_images.iloc[0])} T91 images): "
+        + f"{int(t1.n_images.iloc[0])} T91 image"
+        + ("s" if int(t1.n_images.iloc[0]) > 1 else "")
+        + "): "
         + ", ".join(f"{m} {r.psnr:.2f} dB" for m, r in t1.iterrows())
         + " (the report: MSE 33.92, DoG 34.22, ZSSR* 34.33 dB)."
     ]
