@@ -78,6 +78,7 @@ def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
         pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {})
         rows.append(
             {
+                "method": r.method,
                 "dataset": r.dataset,
                 "scale": r.scale,
                 "n_images": r.n_images,
@@ -204,8 +205,8 @@ def conclusions(
     for r in zssr_runs.summary(ideal).itertuples():
         pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {}).get("ZSSR")
         text = (
-            f"* Ideal case, {r.dataset} ×{r.scale} ({r.n_images} images): ZSSR "
-            f"{r.psnr:.2f} dB vs bicubic {r.psnr_bicubic:.2f} dB, a gain of "
+            f"* Ideal case, {r.dataset} ×{r.scale} ({r.n_images} images): "
+            f"{r.method} {r.psnr:.2f} dB vs bicubic {r.psnr_bicubic:.2f} dB, a gain of "
             f"{r.gain_db:+.2f} dB in {r.iterations:.0f} iterations on average"
         )
         if pub:

@@ -391,6 +391,9 @@ def label(record: RunRecord) -> str:
         "zssr_star": "ZSSR*",
         "pixelshuffle": "ZSSR, pixel shuffle",
     }[c["variant"]]
+    stages = c["model"].get("scale_factors") or []
+    if len(stages) > 1:
+        label += ", gradual " + "→".join(f"×{_stage(f)}" for f in stages)
     if "backbone" in c:
         label = (
             "VDSR pre-trained on BSD200, no internal training"
@@ -400,6 +403,12 @@ def label(record: RunRecord) -> str:
     if c["degradation"] != "bicubic":
         label += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
     return label
+
+
+def _stage(factor: Any) -> str:
+    """``2.0`` -> ``"2"``, ``[1.5, 2.0]`` -> ``"1.5x2"`` (vertical x horizontal)."""
+    parts = factor if isinstance(factor, list | tuple) else [factor]
+    return "x".join(f"{float(p):g}" for p in parts)
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
