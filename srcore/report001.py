@@ -18,11 +18,13 @@ from srcore import supervised, zssr_runs
 from srcore.imageops import load_image
 from srcore.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
 from srcore.methods import bicubic
+from srcore.methods.zssr import PRESETS
 from srcore.results import RunRecord, crop_file
 from srcore.vgg import vgg_weights_available
 
 __all__ = [
     "REPORT_VARIANTS",
+    "ideal_runs",
     "nonideal_runs",
     "ideal_table",
     "nonideal_reference",
@@ -43,6 +45,28 @@ REPORT_VARIANTS: dict[str, dict[int, tuple[float, float]]] = {
     },
     "ZSSR, pre-trained VDSR backbone, assumes bicubic": {2: (28.2492, 27.6091)},
 }
+
+
+#: The reference's gradual configs per final scale (``zssr.PRESETS``).
+GRADUAL: dict[int, str] = {2: "gradual_x2", 4: "gradual_x4"}
+
+
+def ideal_runs(
+    sets: Sequence[str],
+    scales: Sequence[int],
+    gradual_scales: Sequence[int] = (),
+    **common: Any,
+) -> list[RunRecord]:
+    """ZSSR on MATLAB-bicubic LR for each (set, scale); at ``gradual_scales`` also
+    with the reference's gradual scale increments (the ZSSR paper's choice for
+    large factors), on the same images."""
+    runs = []
+    for ds in sets:
+        for s in scales:
+            runs.append(zssr_runs.zssr_run(ds, s, **common))
+            if s in gradual_scales:
+                runs.append(zssr_runs.zssr_run(ds, s, **PRESETS[GRADUAL[s]], **common))
+    return runs
 
 
 def nonideal_runs(
