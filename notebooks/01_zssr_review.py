@@ -46,8 +46,9 @@
 # also with the reference's gradual ×2 → ×4 increments, which the paper used for large
 # factors) and two BSD100 images per non-ideal experiment; `profile="paper"` with
 # `ideal_sets=["Set5", "Set14", "BSD100"]` and `ideal_scales=[2, 3, 4]` runs the whole
-# published table (a GPU job). The variants run on the same random-kernel images, assuming
-# bicubic as the report's did. The VDSR backbone is a VDSR (20 layers, RGB so that it
+# published table (a GPU job). The variants run on the same random-kernel images,
+# assuming bicubic as the report's did. The VDSR backbone is a VDSR (20 layers, RGB so
+# that it
 # can replace ZSSR's RGB network) trained by `srcore.supervised` on BSD200 at the
 # same scale with the `quick` VDSR recipe (1000 Adam steps), then fine-tuned by ZSSR's
 # own training; we also score it before any internal training. The hybrid loss needs
