@@ -235,24 +235,24 @@ def test_committed_quick_zssr_gains_2_5db_on_set5_x2():
 
 
 def test_committed_true_kernel_beats_assumed_bicubic():
-    true_k = _quick(
-        "zssr",
-        dataset="BSD100",
-        degradation="random_kernel",
-        true_kernel=True,
-        variant="zssr",
-    )
-    assumed = _quick(
-        "zssr",
-        dataset="BSD100",
-        degradation="random_kernel",
-        true_kernel=False,
-        variant="zssr",
-    )
-    assert len(true_k) == len(assumed) == 1
-    a, b = pd.DataFrame(true_k[0].per_image), pd.DataFrame(assumed[0].per_image)
-    assert list(a.image) == list(b.image)
-    assert a.psnr.mean() > b.psnr.mean()
+    """At every committed scale, on the same random-kernel images."""
+    common = dict(dataset="BSD100", degradation="random_kernel", variant="zssr")
+    plain = [r for r in _quick("zssr", **common) if "backbone" not in r.config]
+    scales = {r.config["scale"] for r in plain}
+    assert 2 in scales
+    for scale in scales:
+        true_k = [
+            r for r in plain if r.config["scale"] == scale and r.config["true_kernel"]
+        ]
+        assumed = [
+            r
+            for r in plain
+            if r.config["scale"] == scale and not r.config["true_kernel"]
+        ]
+        assert len(true_k) == len(assumed) == 1, scale
+        a, b = pd.DataFrame(true_k[0].per_image), pd.DataFrame(assumed[0].per_image)
+        assert list(a.image) == list(b.image)
+        assert a.psnr.mean() > b.psnr.mean(), scale
 
 
 def test_committed_osr_needs_fewer_iterations_than_scratch():
