@@ -153,7 +153,7 @@ for records, item in (
     (table1, table1[0].per_image[0]["image"]),
     (table2, table2[0].per_image[-1]["image"]),
 ):
-    views = report000.crop_views(records, item, data_root, results)
+    views = zssr_runs.crop_views(records, item, data_root, results)
     fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=item)
     plt.show()
 

@@ -11,13 +11,10 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import torch
 from matplotlib.figure import Figure
 
-from srcore import supervised, zssr_runs
-from srcore.imageops import load_image
-from srcore.methods import bicubic
-from srcore.results import RunRecord, crop_file
+from srcore import zssr_runs
+from srcore.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
 __all__ = [
@@ -28,7 +25,6 @@ __all__ = [
     "beside_report",
     "not_run",
     "plot_stream",
-    "crop_views",
     "conclusions",
 ]
 
@@ -165,22 +161,6 @@ def plot_stream(scratch: RunRecord, online: RunRecord) -> Figure:
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-def crop_views(
-    records: Sequence[RunRecord], item: str, data_root: Any = None, results: Any = None
-) -> dict[str, torch.Tensor]:
-    """Centre crops of ``item`` (``"BSD100/102061"``): bicubic, each record's
-    saved output (ZSSR runs save their first image, stream runs every image), HR."""
-    ds, image = item.split("/", 1)
-    scale = records[0].config["scale"]
-    lr_img, hr = supervised.test_pair(ds, image, scale, "bicubic", data_root)
-    grey = hr.shape[1] == 1
-    views = {"bicubic": supervised.crop_center(bicubic.upscale(lr_img, scale))}
-    for rec in records:
-        path = crop_file(rec.method, rec.key, item, results)
-        views[zssr_runs.label(rec)] = load_image(path, keep_grey=grey)
-    return {**views, "HR": supervised.crop_center(hr)}
 
 
 def conclusions(

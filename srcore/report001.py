@@ -14,12 +14,10 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from srcore import supervised, zssr_runs
-from srcore.imageops import load_image
+from srcore import zssr_runs
 from srcore.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
-from srcore.methods import bicubic
 from srcore.methods.zssr import PRESETS
-from srcore.results import RunRecord, crop_file
+from srcore.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
 __all__ = [
@@ -177,11 +175,11 @@ def variants_beside_report(records: Sequence[RunRecord]) -> pd.DataFrame:
     table = zssr_runs.summary(records)
     rows = []
     for r in table.itertuples():
+        if r.method == "ZSSR, assumes bicubic" or "true kernel" in r.method:
+            continue
         base = table[
             (table.method == "ZSSR, assumes bicubic") & (table.scale == r.scale)
         ]
-        if r.method == "ZSSR, assumes bicubic" or "true kernel" in r.method:
-            continue
         ref = REPORT_VARIANTS.get(r.method, {}).get(r.scale)
         rows.append(
             {
@@ -203,19 +201,9 @@ def crop_views(
     """For each record: centre crops of bicubic, ZSSR and HR on its first image."""
     out = {}
     for rec in records:
-        c = rec.config
         item = rec.per_image[0]["image"]
-        ds, image = item.split("/", 1)
-        lr_img, hr = supervised.test_pair(
-            ds, image, c["scale"], c["degradation"], data_root
-        )
-        path = crop_file("zssr", rec.key, item, results)
-        views = {
-            "bicubic": supervised.crop_center(bicubic.upscale(lr_img, c["scale"])),
-            zssr_runs.label(rec): load_image(path, keep_grey=hr.shape[1] == 1),
-            "HR": supervised.crop_center(hr),
-        }
-        out[f"{item} ×{c['scale']} ({zssr_runs.label(rec)})"] = views
+        views = zssr_runs.crop_views([rec], item, data_root, results)
+        out[f"{item} ×{rec.config['scale']} ({zssr_runs.label(rec)})"] = views
     return out
 
 

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from srcore import data, supervised
-from srcore.imageops import save_png
+from srcore.imageops import load_image, save_png
 from srcore.methods import bicubic
 from srcore.methods.osr import pretrain_external
 from srcore.methods.vdsr import VDSR
@@ -38,6 +38,7 @@ __all__ = [
     "EXTERNAL",
     "external_weights",
     "osr_run",
+    "crop_views",
     "label",
     "summary",
     "traces",
@@ -156,19 +157,25 @@ def zssr_run(
     }
     dev = resolve_device(device)
     state: dict[str, Any] = {}
+    pre = dict(profile=profile, data_root=data_root, results=results, device=dev)
     if backbone is not None:
         if backbone != "vdsr":
             raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
-        pre = dict(profile=profile, data_root=data_root, results=results, device=dev)
         pre_mode = "read" if mode == "read" else None  # never retrain it by force
-        record = supervised.run(
+        state["vdsr_record"] = supervised.run(
             "vdsr", scale, mode=pre_mode, scales=(scale,), **VDSR_BACKBONE, **pre
         )
         # Only a non-default backbone enters the key (older records keep theirs).
-        config["backbone"] = {"name": "vdsr", "record": record.key}
-        if mode != "read":
-            state["backbone"] = vdsr_backbone(record, **pre)
+        config["backbone"] = {"name": "vdsr", "record": state["vdsr_record"].key}
     key = run_key("zssr", config)
+
+    def backbone_and_init() -> tuple[Callable[[], nn.Module] | None, Any]:
+        # Loaded when an image is computed: a complete record needs no weights.
+        if "vdsr_record" not in state:
+            return None, None
+        if "backbone" not in state:
+            state["backbone"] = vdsr_backbone(state["vdsr_record"], **pre)
+        return state["backbone"]
 
     def items() -> list[str]:
         if "items" not in state:
@@ -182,7 +189,7 @@ def zssr_run(
             supervised.test_kernel(ds, image, scale, data_root) if true_kernel else None
         )
         index = items().index(item)
-        factory, init = state.get("backbone", (None, None))
+        factory, init = backbone_and_init()
         res = zssr(
             lr_img,
             scale,
@@ -232,11 +239,11 @@ def external_weights(
     data_root: Any = None,
     device: str | torch.device = "cpu",
     progress: bool = True,
-) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+) -> dict[str, torch.Tensor]:
     """Report 000's external weights: ZSSR trained online over the first images of
     ``dataset`` (:func:`srcore.methods.osr.pretrain_external`), cached by their
-    settings under ``$SRCORE_CACHE/weights/osr-ext``. Returns the state and the
-    settings (which go into the stream's run key)."""
+    settings (:func:`_external_settings`, also part of the stream's run key) under
+    ``$SRCORE_CACHE/weights/osr-ext``."""
     settings = _external_settings(dataset, cfg, profile)
     path = (
         supervised.cache_dir()
@@ -245,7 +252,7 @@ def external_weights(
         / f"{run_key('osr-ext', {**settings, 'model': config_dict(cfg)})}.pt"
     )
     if path.exists():
-        return torch.load(path, weights_only=True), settings
+        return torch.load(path, weights_only=True)
     images = data.iter_images(dataset, scale, root=data_root, limit=settings["images"])
     state = pretrain_external(
         [hr for _, hr in images],
@@ -257,7 +264,7 @@ def external_weights(
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
-    return state, settings
+    return state
 
 
 def osr_run(
@@ -314,16 +321,10 @@ def osr_run(
     # Only non-default settings enter the key (older records keep theirs).
     if variant != "zssr":
         config["variant"] = variant
-    dev = resolve_device(device)
-    start_state: dict[str, torch.Tensor] | None = None
-    if external is not None and mode != "read":
-        start_state, config["external"] = external_weights(
-            external, scale, cfg, profile, data_root=data_root, device=dev
-        )
-    elif external is not None:
-        config["external"] = _external_settings(external, cfg, profile)
     if external is not None:
+        config["external"] = _external_settings(external, cfg, profile)
         config["adapt"] = adapt
+    dev = resolve_device(device)
     key = run_key("osr", config)
     weights = supervised.cache_dir() / "weights" / "osr" / key
     names = (
@@ -332,12 +333,24 @@ def osr_run(
         else []
     )
     run_cfg = cfg if adapt else dataclasses.replace(cfg, max_iters=0)
+    pretrained: list[dict[str, torch.Tensor]] = []  # loaded (or trained) on first use
+
+    def start_weights(k: int) -> dict[str, torch.Tensor] | None:
+        if transfer and k > 0:
+            return torch.load(weights / f"{k - 1}.pt", weights_only=True)
+        if external is None:
+            return None
+        if not pretrained:
+            pretrained.append(
+                external_weights(
+                    external, scale, cfg, profile, data_root=data_root, device=dev
+                )
+            )
+        return pretrained[0]
 
     def compute(item: str) -> dict[str, Any]:
         k = names.index(item)
-        start = start_state
-        if transfer and k > 0:
-            start = torch.load(weights / f"{k - 1}.pt", weights_only=True)
+        start = start_weights(k)
         ds, image = item.split("/", 1)
         lr_img, hr = supervised.test_pair(ds, image, scale, "bicubic", data_root)
         res = zssr(
@@ -371,6 +384,24 @@ def _external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str,
     spec = EXTERNAL[profile]
     steps = spec["steps"] if spec["steps"] is not None else cfg.max_iters
     return {"dataset": dataset, "images": spec["images"], "steps": steps}
+
+
+def crop_views(
+    records: Sequence[RunRecord], item: str, data_root: Any = None, results: Any = None
+) -> dict[str, torch.Tensor]:
+    """Centre crops of ``item`` (``"BSD100/102061"``): bicubic interpolation of its
+    LR (made as the records made it), each record's saved output (ZSSR runs save
+    their first image, stream runs every image), and HR."""
+    ds, image = item.split("/", 1)
+    c = records[0].config
+    degradation = c.get("degradation", "bicubic")  # stream runs: bicubic LR
+    lr_img, hr = supervised.test_pair(ds, image, c["scale"], degradation, data_root)
+    grey = hr.shape[1] == 1
+    views = {"bicubic": supervised.crop_center(bicubic.upscale(lr_img, c["scale"]))}
+    for rec in records:
+        path = crop_file(rec.method, rec.key, item, results)
+        views[label(rec)] = load_image(path, keep_grey=grey)
+    return {**views, "HR": supervised.crop_center(hr)}
 
 
 def label(record: RunRecord) -> str:

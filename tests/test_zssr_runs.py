@@ -102,7 +102,7 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert (speed.iters_scratch.notna()).all()
     assert report000.plot_stream(scratch, online).axes
     last = online.per_image[-1]["image"]
-    views = report000.crop_views([scratch, online], last, data_dir, res)
+    views = zssr_runs.crop_views([scratch, online], last, data_dir, res)
     assert list(views) == [
         "bicubic",
         "ZSSR from scratch",
