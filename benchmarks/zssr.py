@@ -7,7 +7,8 @@ Usage::
 
 Test images: the first N of Set5, Set14 and BSD100 (in that order, as RGB), each an
 ``--size`` px centre crop of the HR image (:func:`srcore.data.iter_images`), its LR
-made by :func:`srcore.benchmark.make_lr` (MATLAB bicubic, 8-bit). For each device and
+made by :func:`srcore.runs.benchmark.make_lr` (MATLAB bicubic, 8-bit). For each device
+and
 each N in ``--images`` it runs the ``--profile`` network for ``--iters`` training
 iterations per image (the lr policy off, so every image runs exactly ``--iters``;
 with ``--lr-policy`` the policy is on and ``--iters`` is ``max_iters``), then the
@@ -43,12 +44,12 @@ import statistics
 import torch
 
 from srcore import data
-from srcore.benchmark import make_lr
 from srcore.methods.bicubic import upscale
 from srcore.methods.zssr import PROFILES, ZSSRConfig, zssr
 from srcore.methods.zssr_batch import zssr_many
 from srcore.metrics import psnr
 from srcore.profiles import describe_device, resolve_device, resolve_profile
+from srcore.runs.benchmark import make_lr
 
 DATASETS = ("Set5", "Set14", "BSD100")
 

@@ -62,15 +62,16 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from srcore import data, degrade, literature, plots
-from srcore.benchmark import (
+from srcore import data, degrade, plots
+from srcore.chapters import literature
+from srcore.methods import bicubic
+from srcore.runs.benchmark import (
     benchmark_table,
     evaluate,
     make_lr,
     matlab_imresize_check,
     selfexsr_agreement,
 )
-from srcore.methods import bicubic
 
 _ = torch.manual_seed(seed)
 

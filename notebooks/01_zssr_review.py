@@ -49,7 +49,7 @@
 # published table (a GPU job). The variants run on the same random-kernel images,
 # assuming bicubic as the report's did. The VDSR backbone is a VDSR (20 layers, RGB so
 # that it
-# can replace ZSSR's RGB network) trained by `srcore.supervised` on BSD200 at the
+# can replace ZSSR's RGB network) trained by `srcore.runs.supervised` on BSD200 at the
 # same scale with the `quick` VDSR recipe (1000 Adam steps), then fine-tuned by ZSSR's
 # own training; we also score it before any internal training. The hybrid loss needs
 # the ImageNet VGG19 weights, which this build cannot download: not run.
@@ -77,7 +77,9 @@ results = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from srcore import plots, report001, zssr_runs
+from srcore import plots
+from srcore.chapters import report001
+from srcore.runs import zssr_runs
 
 common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
 

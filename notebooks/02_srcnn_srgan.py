@@ -64,9 +64,11 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
-from srcore import plots, report002, supervised
-from srcore.benchmark import evaluate
+from srcore import plots
+from srcore.chapters import report002
 from srcore.metrics import lpips_status
+from srcore.runs import supervised
+from srcore.runs.benchmark import evaluate
 
 _ = torch.manual_seed(seed)
 common_eval = dict(profile=profile, data_root=data_root, results=results)

@@ -67,7 +67,8 @@ results = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from srcore import plots, report003
+from srcore import plots
+from srcore.chapters import report003
 
 common = dict(data_root=data_root, results=results)
 

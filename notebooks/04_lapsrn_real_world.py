@@ -66,7 +66,8 @@ results = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from srcore import plots, report004
+from srcore import plots
+from srcore.chapters import report004
 
 common = dict(data_root=data_root, results=results, seed=seed)
 
@@ -125,7 +126,8 @@ display(plots.style_table(report004.loss_rows()))
 # * **random image branch**: the image-upsampling sub-pixel filter starts from random
 #   weights instead of bilinear interpolation (what a Keras `Conv2D` gets by default).
 #
-# Both are implemented in `srcore.supervised.FAULTS`; each run below is the correct ×2
+# Both are implemented in `srcore.runs.supervised.FAULTS`; each run below is the
+# correct ×2
 # sub-pixel run with one fault and nothing else changed.
 
 # %%

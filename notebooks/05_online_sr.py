@@ -80,7 +80,9 @@ results = None
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from srcore import plots, report000, zssr_runs
+from srcore import plots
+from srcore.chapters import report000
+from srcore.runs import zssr_runs
 
 common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
 

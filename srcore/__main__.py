@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
-    from srcore.benchmark import METHODS, benchmark_table, evaluate
+    from srcore.runs.benchmark import METHODS, benchmark_table, evaluate
 
     unknown = [m for m in args.methods if m not in METHODS]
     if unknown:

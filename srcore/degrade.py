@@ -788,7 +788,8 @@ def random_kernel_degradation(scale: int):
     """A patch-sampler degradation: each HR patch gets its own DIV2KRK-style kernel.
 
     Returns ``f(hr (B, C, P, P)) -> lr (B, C, P/s, P/s)``, 8-bit. The B kernels are
-    drawn from torch's global generator, which :class:`srcore.patches.PatchSampler`
+    drawn from torch's global generator, which
+    :class:`srcore.training.patches.PatchSampler`
     forks and seeds from ``(seed, step)``: a training batch is still a pure function
     of its step. The patch borders are padded symmetrically by the blur, as a whole
     image's are.

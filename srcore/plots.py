@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from srcore.degrade import kernel_to_image
-from srcore.results import RunRecord
+from srcore.runs.results import RunRecord
 
 __all__ = [
     "provenance_caption",
@@ -198,7 +198,7 @@ def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
     the runs' mean bicubic PSNR as a dashed line.
 
     ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g.
-    :func:`srcore.report003.dip_curves`).
+    :func:`srcore.chapters.report003.dip_curves`).
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     for (name, c), color in zip(

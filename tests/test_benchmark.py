@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from srcore import benchmark, literature, results
 from srcore.__main__ import main
+from srcore.chapters import literature
+from srcore.runs import benchmark, results
 
 # Kim et al. (2016) Table 2, bicubic column; the acceptance bound of the protocol.
 PSNR_TOL, SSIM_TOL = 0.02, 0.003

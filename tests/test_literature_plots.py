@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import pandas as pd
 import torch
 
-from srcore import literature, plots
-from srcore.results import RunRecord
+from srcore import plots
+from srcore.chapters import literature
+from srcore.runs.results import RunRecord
 
 
 def test_published_bicubic_block_is_complete_and_sourced():

@@ -9,8 +9,8 @@ import torch
 from srcore.degrade import degrade
 from srcore.imageops import load_image, quantize, rgb_to_y
 from srcore.metrics import psnr
-from srcore.patches import PatchSampler, dihedral, step_seed, validation_pairs
 from srcore.resize import imresize
+from srcore.training.patches import PatchSampler, dihedral, step_seed, validation_pairs
 
 
 def _images() -> list[torch.Tensor]:

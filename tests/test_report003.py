@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from srcore import report003
-from srcore.literature import REPORT_003
+from srcore.chapters import report003
+from srcore.chapters.literature import REPORT_003
 from srcore.plots import plot_psnr_traces
 
 
@@ -68,7 +68,7 @@ def test_report_table_has_the_reports_numbers():
 
 
 def test_committed_quick_lapsrn_beats_bicubic_on_set5_and_bsd100_x4():
-    from srcore import results
+    from srcore.runs import results
 
     runs = [
         r
@@ -86,7 +86,7 @@ def test_committed_quick_lapsrn_beats_bicubic_on_set5_and_bsd100_x4():
 
 
 def test_committed_dip_beats_bicubic_for_both_losses():
-    from srcore import results
+    from srcore.runs import results
 
     runs = [r for r in results.load_records("dip") if r.config["profile"] == "quick"]
     assert sorted(r.config["model"]["loss"] for r in runs) == ["charbonnier", "mse"]
@@ -103,9 +103,9 @@ def test_rerun_reproduces_a_committed_dip_image(data_dir):
     """One committed DIP image re-optimised from scratch: same PSNR within 0.05 dB."""
     from dataclasses import replace
 
-    from srcore import results
     from srcore.methods import dip
     from srcore.metrics import psnr
+    from srcore.runs import results
 
     rec = next(
         r

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from srcore import report004, supervised
-from srcore.benchmark import make_lr
+from srcore.chapters import report004
 from srcore.degrade import random_kernel_degradation
 from srcore.methods import bicubic
 from srcore.methods.lapsrn import bilinear_subpixel_weight
 from srcore.metrics import psnr
-from srcore.patches import PatchSampler
+from srcore.runs import supervised
+from srcore.runs.benchmark import make_lr
+from srcore.training.patches import PatchSampler
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +101,7 @@ def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
 
 
 def _committed_rk():
-    from srcore import results
+    from srcore.runs import results
 
     return [
         r
@@ -128,7 +129,7 @@ def test_committed_random_kernel_x2_and_x4_beat_bicubic():
 def test_committed_misaligned_pairs_fall_below_bicubic_and_worsen():
     """The fault the chapter names as the likely cause of report 004's failure:
     below bicubic on both test sets, validation PSNR lower at the end."""
-    from srcore import results
+    from srcore.runs import results
 
     (good,) = [
         r

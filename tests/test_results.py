@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from srcore import results
-from srcore.results import MissingResultError, load_or_run, run_key
+from srcore.runs import results
+from srcore.runs.results import MissingResultError, load_or_run, run_key
 
 
 def _counting(rows: dict[str, float]):

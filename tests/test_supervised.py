@@ -7,14 +7,15 @@ import json
 import pytest
 import torch
 
-from srcore import data, supervised
-from srcore.benchmark import make_lr
-from srcore.gan import content_loss_name, train_srgan
+from srcore import data
 from srcore.imageops import rgb_to_ycbcr
 from srcore.methods import bicubic
 from srcore.methods.srresnet import Discriminator, SRResNet
 from srcore.metrics import psnr
-from srcore.patches import PatchSampler
+from srcore.runs import supervised
+from srcore.runs.benchmark import make_lr
+from srcore.training.gan import content_loss_name, train_srgan
+from srcore.training.patches import PatchSampler
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +51,9 @@ def test_srgan_smoke_starts_from_srresnet_and_labels_its_content_loss(
 
 
 def test_vgg54_falls_back_to_mse_only_without_weights(monkeypatch):
-    monkeypatch.setattr("srcore.gan.vgg_weights_available", lambda: False)
+    monkeypatch.setattr("srcore.training.gan.vgg_weights_available", lambda: False)
     assert content_loss_name("vgg54") == "mse"
-    monkeypatch.setattr("srcore.gan.vgg_weights_available", lambda: True)
+    monkeypatch.setattr("srcore.training.gan.vgg_weights_available", lambda: True)
     assert content_loss_name("vgg54") == "vgg54"
 
 
@@ -129,7 +130,7 @@ def test_srcnn_beats_bicubic_on_a_real_image(data_dir, tmp_path):
 
 
 def _committed(method: str, scale: int):
-    from srcore import results
+    from srcore.runs import results
 
     found = [
         r

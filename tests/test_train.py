@@ -11,9 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from srcore.imageops import quantize
-from srcore.patches import PatchSampler, validation_pairs
 from srcore.resize import imresize
-from srcore.train import (
+from srcore.training.loop import (
     CHECKPOINT_NAME,
     TrainConfig,
     TrainHistory,
@@ -28,6 +27,7 @@ from srcore.train import (
     save_checkpoint,
     train,
 )
+from srcore.training.patches import PatchSampler, validation_pairs
 
 
 def _smooth_images(n: int = 3, seed: int = 0) -> list[torch.Tensor]:

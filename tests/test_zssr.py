@@ -39,9 +39,9 @@ from srcore.methods.zssr import (
 )
 from srcore.methods.zssr_batch import zssr_many
 from srcore.metrics import psnr
-from srcore.patches import dihedral
 from srcore.profiles import PROFILE_NAMES, resolve_profile
 from srcore.resize import imresize
+from srcore.training.patches import dihedral
 
 SMOKE = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
 #: The real-image test's budget. The paper's 8 x 64 network starts slowly: its init
@@ -581,9 +581,9 @@ def test_profiles_and_presets_resolve():
 
 
 def test_zssr_beats_bicubic_on_a_set5_crop(data_dir):
-    from srcore.benchmark import make_lr
     from srcore.data import load_hr
     from srcore.methods.bicubic import upscale
+    from srcore.runs.benchmark import make_lr
 
     hr = load_hr("Set5", "baby", 2, root=data_dir)
     c = hr.shape[-1] // 2

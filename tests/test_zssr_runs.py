@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from srcore import report000, report001, zssr_runs
-from srcore.results import RunRecord, load_records
+from srcore.chapters import report000, report001
+from srcore.runs import zssr_runs
+from srcore.runs.results import RunRecord, load_records
 
 
 @pytest.fixture(autouse=True)
@@ -163,8 +164,8 @@ def test_external_modes_start_from_cached_pretrained_weights(
 
 
 def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_path):
-    from srcore import supervised
     from srcore.methods.vdsr import VDSR
+    from srcore.runs import supervised
 
     kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
     rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
@@ -275,8 +276,8 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, varia
     Table 1), re-run from scratch: within 0.05 dB."""
     import dataclasses
 
-    from srcore import supervised
     from srcore.methods.zssr import ZSSRConfig, zssr
+    from srcore.runs import supervised
 
     (rec,) = _quick(
         "zssr", dataset=dataset, scale=2, variant=variant, degradation="bicubic"

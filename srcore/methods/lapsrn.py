@@ -13,7 +13,8 @@ keeps sizes. Scale ``2^L`` has ``L`` levels (x2: 1, x4: 2, x8: 3).
 Outputs: in *training mode* ``forward`` returns the list ``[I_1, ..., I_L]`` (x2, x4,
 ..., coarsest first) for :func:`pyramid_loss`; in *eval mode* it returns only the
 finest ``I_L``, so :func:`srcore.inference.predict` and
-:func:`srcore.train.psnr_validator` see an ordinary ``(B, C, h, w) -> (B, C, sh, sw)``
+:func:`srcore.training.loop.psnr_validator` see an ordinary ``(B, C, h, w) -> (B, C,
+sh, sw)``
 network. :meth:`LapSRN.forward_levels` always returns the list.
 
 Variants (``upsample``, ``preact_residual``) follow report 004, which swaps the
@@ -420,7 +421,7 @@ class LapSRNConfig:
 
     def loss(self, outputs: Sequence[torch.Tensor], hr: torch.Tensor) -> torch.Tensor:
         """:func:`pyramid_loss` with this config's weights, ε and reduction; a
-        ``loss_fn`` for :func:`srcore.train.train`."""
+        ``loss_fn`` for :func:`srcore.training.loop.train`."""
         return pyramid_loss(
             outputs,
             hr,

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from srcore.degrade import add_gaussian_noise, downscale_with_kernel
 from srcore.methods.zssr_config import FATHER_SAMPLING, ZSSRConfig
 from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
-from srcore.patches import dihedral
+from srcore.training.patches import dihedral
 
 __all__ = ["sample_father_scale", "sample_father", "father_to_son"]
 

@@ -14,7 +14,7 @@ import torch
 
 from srcore.degrade import downscale_with_kernel
 from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
-from srcore.patches import dihedral
+from srcore.training.patches import dihedral
 
 __all__ = ["back_projection", "self_ensemble"]
 

@@ -3,13 +3,14 @@
 The report trained a sub-pixel LapSRN (10 pre-activated layers per level, Y channel)
 on DIV2KRK-like data at x2 and x4; its x4 model beat interpolation and its x2 model
 failed (12.96 dB against 25.60 dB). Here every run goes through
-:func:`srcore.supervised.run` with ``degradation="random_kernel"``: training patches
+:func:`srcore.runs.supervised.run` with ``degradation="random_kernel"``: training
+patches
 each blurred by a fresh DIV2KRK-style kernel, tests on DIV2KRK's own LR files (x2, x4)
 and on BSD100 with one seeded kernel per image (x2, x4, x8).
 
 The report's hypothesis for the failure (a single-level "post-upsampling" model is
 unsuitable) is tested by the x2 runs themselves; two other explanations are tested
-by injecting them on purpose (:data:`srcore.supervised.FAULTS`).
+by injecting them on purpose (:data:`srcore.runs.supervised.FAULTS`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from typing import Any
 import pandas as pd
 import torch
 
-from srcore import supervised
+from srcore.chapters.literature import REPORT_004
 from srcore.degrade import random_kernel
 from srcore.imageops import load_image
-from srcore.literature import REPORT_004
 from srcore.methods import bicubic
-from srcore.results import RunRecord
+from srcore.runs import supervised
+from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
 __all__ = [

@@ -3,8 +3,9 @@
 One run = one model config (method, profile, scale, seed): it trains on patches of the
 training sets (T91 + BSD200 here, the "291 images" of VDSR; DIV2K train is not on this
 machine), validates PSNR on Set5 while training, and then scores every evaluation image
-with the protocol of :mod:`srcore.benchmark`. Everything goes through
-:func:`srcore.results.load_or_run` with the items ``["train", "Set5/baby", ...]``, so:
+with the protocol of :mod:`srcore.runs.benchmark`. Everything goes through
+:func:`srcore.runs.results.load_or_run` with the items ``["train", "Set5/baby", ...]``,
+so:
 
 - the record holds training time per step, the loss / validation curves, inference
   seconds per image, PSNR/SSIM, a sharpness measure and LPIPS where its weights exist;
@@ -28,7 +29,6 @@ import torch
 from torch import nn
 
 from srcore import data, losses
-from srcore.benchmark import make_lr
 from srcore.degrade import (
     degrade,
     degrade_random_kernel,
@@ -46,17 +46,18 @@ from srcore.metrics import (
     psnr,
     ssim,
 )
-from srcore.patches import PatchSampler, dihedral, validation_pairs
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.resize import imresize
-from srcore.results import RunRecord, crop_file, load_or_run, run_key
-from srcore.train import (
+from srcore.runs.benchmark import make_lr
+from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.training.loop import (
     TrainConfig,
     TrainHistory,
     count_parameters,
     psnr_validator,
     train,
 )
+from srcore.training.patches import PatchSampler, dihedral, validation_pairs
 
 __all__ = [
     "ModelSpec",
@@ -190,7 +191,7 @@ def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
     if any(s not in data.DATASETS for s in cfg.train_sets):
         cfg = replace(cfg, train_sets=FALLBACK_TRAIN_SETS)
     if name == "srgan":
-        from srcore.gan import content_loss_name
+        from srcore.training.gan import content_loss_name
 
         # VGG54 where the ImageNet weights exist, else the paper's SRGAN-MSE; the
         # generator starts from the SRResNet of the same profile.
@@ -484,7 +485,7 @@ def _fit_srgan(
     progress: bool,
 ) -> tuple[nn.Module, TrainHistory]:
     """SRGAN's adversarial phase, from an already initialised generator."""
-    from srcore.gan import train_srgan
+    from srcore.training.gan import train_srgan
 
     discriminator = srresnet.Discriminator(cfg.channels, cfg.d_features, cfg.d_pool)
     hist = train_srgan(
@@ -569,7 +570,8 @@ def load_weights(record: RunRecord, name: str) -> nn.Module:
     if not path.exists():
         raise FileNotFoundError(
             f"weights of {record.key} are not in the cache ({path}); re-run "
-            f"`srcore.supervised.run` with results mode 'force' to train them again"
+            "`srcore.runs.supervised.run` with results mode 'force' to train them "
+            "again"
         )
     spec = SPECS[name]
     cfg = type(spec.default)(**_tuples(record.config["model"]))

@@ -114,7 +114,8 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
     """Our mean PSNR/SSIM beside the published ones, with the differences.
 
     ``ours`` has columns dataset, scale, psnr, ssim (e.g. from
-    :func:`srcore.benchmark.benchmark_table`). Rows without a published value keep NaN.
+    :func:`srcore.runs.benchmark.benchmark_table`). Rows without a published value keep
+    NaN.
     """
     pub = published_table(method)[["dataset", "scale", "psnr", "ssim", "tag"]]
     table = ours.merge(pub, on=["dataset", "scale"], how="left", suffixes=("", "_pub"))

@@ -11,7 +11,8 @@ more (the SRGAN generator/discriminator pair) reuse its pieces: :func:`make_opti
 Why it is built this way:
 
 - **Exact resume.** Batches are a pure function of ``(seed, step)``
-  (:class:`srcore.patches.PatchSampler`), and a checkpoint holds the model, optimizer,
+  (:class:`srcore.training.patches.PatchSampler`), and a checkpoint holds the model,
+  optimizer,
   scheduler, AMP scaler, RNG states and the not-yet-logged losses. On the CPU a run
   stopped and resumed ends with the same weights, bit for bit, as one that never
   stopped (the tests check it). On CUDA, cuDNN's algorithm choice may still differ.
@@ -354,7 +355,7 @@ def psnr_validator(
     models). The model's scale is read from the pair sizes.
 
     Example:
-        >>> from srcore.patches import validation_pairs
+        >>> from srcore.training.patches import validation_pairs
         >>> pairs = validation_pairs([torch.rand(1, 3, 24, 24)], 2, "rgb", True)
         >>> val_fn = psnr_validator(pairs, shave=2)
         >>> val_fn(nn.Identity()) > 10
@@ -421,8 +422,10 @@ def train(
 
     Args:
         model: the network; its weights are trained in place.
-        loss_fn: ``(output, target) -> scalar``, e.g. ``torch.nn.functional.l1_loss``.
-        sampler: a :class:`BatchSource`, e.g. :class:`srcore.patches.PatchSampler`.
+        loss_fn: ``(output, target) -> scalar``, e.g.
+        ``torch.nn.functional.l1_loss``.
+        sampler: a :class:`BatchSource`, e.g.
+        :class:`srcore.training.patches.PatchSampler`.
         config: a :class:`TrainConfig`.
         val_fn: ``model -> PSNR`` (e.g. :func:`psnr_validator`), called in eval mode
             without gradients every ``val_every`` updates and at the end.
@@ -443,7 +446,7 @@ def train(
         TrainingDiverged: a loss was NaN or inf; the last good checkpoint is kept.
 
     Example:
-        >>> from srcore.patches import PatchSampler
+        >>> from srcore.training.patches import PatchSampler
         >>> hr = [torch.rand(1, 3, 32, 32)]
         >>> sampler = PatchSampler(hr, 2, 16, upsample_input=True)
         >>> net = nn.Conv2d(3, 3, 3, padding=1)

@@ -3,7 +3,7 @@
 :func:`zssr_run` scores one ZSSR variant on a dataset (ideal bicubic LR or
 random-kernel LR, with the true kernel given to ZSSR or not); :func:`osr_run` runs a
 stream of images with or without weight transfer. Both go through
-:func:`srcore.results.load_or_run`: one row per image, resumable, each row with the
+:func:`srcore.runs.results.load_or_run`: one row per image, resumable, each row with the
 PSNR trace against iterations (from the HR, for figures only: ZSSR's stopping rule
 never sees it).
 """
@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from srcore import data, supervised
+from srcore import data
 from srcore.imageops import load_image, save_png
 from srcore.methods import bicubic
 from srcore.methods.osr import pretrain_external
@@ -27,7 +27,8 @@ from srcore.methods.vdsr import VDSR
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
-from srcore.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.runs import supervised
+from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
 
 __all__ = [
     "VARIANTS",
@@ -132,7 +133,7 @@ def zssr_run(
 ) -> RunRecord:
     """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
 
-    ``degradation`` makes the LR (:func:`srcore.supervised.test_pair`: MATLAB
+    ``degradation`` makes the LR (:func:`srcore.runs.supervised.test_pair`: MATLAB
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
     ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
     assumes bicubic. ``backbone="vdsr"`` replaces ZSSR's network by a VDSR

@@ -1,6 +1,6 @@
 """Report 000's chapter: ZSSR's loss variants, ZSSR* and Online SR along a stream.
 
-Names the chapter's runs (cached :mod:`srcore.zssr_runs` records) and reshapes
+Names the chapter's runs (cached :mod:`srcore.runs.zssr_runs` records) and reshapes
 them into its tables, figure and closing sentences; nothing here trains directly.
 """
 
@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from srcore import zssr_runs
-from srcore.results import RunRecord
+from srcore.runs import zssr_runs
+from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
 __all__ = [

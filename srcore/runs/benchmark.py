@@ -3,7 +3,8 @@
 The protocol (see :mod:`srcore.metrics`): HR modcropped to the scale, LR made by
 MATLAB-bicubic downscaling and rounded to 8 bits, the method's output rounded to 8 bits,
 PSNR/SSIM on the 8-bit luma (grey levels for grey images) with ``shave = scale``.
-Results go through :func:`srcore.results.load_or_run`, so a repeated call loads them.
+Results go through :func:`srcore.runs.results.load_or_run`, so a repeated call loads
+them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from srcore import data
 from srcore.degrade import degrade
 from srcore.methods import bicubic
 from srcore.metrics import psnr, ssim
-from srcore.results import RunRecord, load_or_run
+from srcore.runs.results import RunRecord, load_or_run
 
 __all__ = ["METHODS", "PROFILES", "make_lr", "evaluate", "benchmark_table"]
 

@@ -47,7 +47,7 @@ __all__ = [
     "atomic_write_json",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_VERSION = 1
 
 

@@ -1,7 +1,8 @@
 """Report 002's chapter: the tables and sentences built from the supervised records.
 
 Kept out of the notebook so that it stays a thin sequence of calls (see STYLE.md);
-nothing here trains or scores: it reshapes :func:`srcore.supervised.summary` tables.
+nothing here trains or scores: it reshapes :func:`srcore.runs.supervised.summary`
+tables.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any
 import pandas as pd
 import torch
 
-from srcore import data, supervised
-from srcore.benchmark import make_lr
+from srcore import data
+from srcore.chapters.literature import REPORT_002
 from srcore.imageops import load_image
-from srcore.literature import REPORT_002
 from srcore.methods import bicubic
-from srcore.results import RunRecord
+from srcore.runs import supervised
+from srcore.runs.benchmark import make_lr
+from srcore.runs.results import RunRecord
 
 __all__ = ["report_vs_ours", "sharpness", "crop_views", "conclusions"]
 

@@ -7,7 +7,8 @@ content loss is VGG54 (φ5,4 features, :class:`srcore.losses.PerceptualLoss`) fo
 SRGAN-VGG54 or the pixel MSE for the paper's own SRGAN-MSE variant, which is what runs
 where the VGG weights cannot be had. The generator starts from a trained SRResNet.
 
-It reuses the supervised engine's pieces (:mod:`srcore.train`): batches that are a pure
+It reuses the supervised engine's pieces (:mod:`srcore.training.loop`): batches that
+are a pure
 function of ``(seed, step)``, atomic ``weights_only`` checkpoints that resume exactly,
 and a NaN/inf guard that names the step and keeps the last good checkpoint.
 """
@@ -25,7 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore import losses
-from srcore.train import (
+from srcore.training.loop import (
     CHECKPOINT_NAME,
     BatchSource,
     check_finite,

@@ -1,6 +1,6 @@
 """Report 001's chapter: ZSSR in the ideal and non-ideal cases, and its variants.
 
-Names the chapter's runs (cached :mod:`srcore.zssr_runs` records) and reshapes
+Names the chapter's runs (cached :mod:`srcore.runs.zssr_runs` records) and reshapes
 them into its tables, figure and closing sentences; nothing here trains directly.
 """
 
@@ -14,10 +14,10 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from srcore import zssr_runs
-from srcore.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
+from srcore.chapters.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
 from srcore.methods.zssr import PRESETS
-from srcore.results import RunRecord
+from srcore.runs import zssr_runs
+from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
 __all__ = [

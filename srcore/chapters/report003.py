@@ -4,7 +4,7 @@ The report compared bicubic, LapSRN with pyramid-loss weights ``(w1, w2)`` in
 ``{(1, 1), (2, 1), (1, 2)}`` and Deep Image Prior (DIP) with the MSE and the
 Charbonnier data term on 10 BSD100 test images at x4. Here:
 
-* LapSRN: :func:`srcore.supervised.run` trains one network per weighting and scores
+* LapSRN: :func:`srcore.runs.supervised.run` trains one network per weighting and scores
   it on the full benchmark sets; :func:`lapsrn_on_crops` also scores it on DIP's crops.
 * DIP: :func:`dip_run` optimises one network per (image, seed) for each loss, on the
   same images and seeds for both losses, and keeps each run's PSNR-vs-step trace.
@@ -12,7 +12,7 @@ Charbonnier data term on 10 BSD100 test images at x4. Here:
   a 64x64 output on two CPU cores and ~1.8 s at 256x256.
 
 Nothing in the notebook optimises: it calls these functions, which go through
-:func:`srcore.results.load_or_run` (cached, resumable records).
+:func:`srcore.runs.results.load_or_run` (cached, resumable records).
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from srcore import data, supervised
-from srcore.benchmark import make_lr
+from srcore import data
+from srcore.chapters.literature import REPORT_003
 from srcore.imageops import load_image, save_png
-from srcore.literature import REPORT_003
 from srcore.methods import bicubic, dip
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
-from srcore.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.runs import supervised
+from srcore.runs.benchmark import make_lr
+from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
 
 __all__ = [
     "DIP_EVAL",

@@ -1,0 +1,99 @@
+"""Snapshot and compare every table the book shows, from the committed records.
+
+``python scripts/book_tables.py snapshot OUT.json`` executes each chapter notebook in
+read mode (``SRCORE_RESULTS_MODE=read``: nothing is trained) and stores every HTML
+table of its outputs as rows of cells. ``python scripts/book_tables.py compare A B``
+says, per notebook, whether the tables of two snapshots hold the same values; it
+exits 1 on a difference. Used to show that a refactoring step kept the book's numbers
+(issue 10): take a snapshot before, one after, compare.
+
+Notebooks are matched by their order in ``_toc.yml`` after a rename, so pass
+``--rename OLD=NEW`` pairs when a chapter's file name changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tables(nb: nbformat.NotebookNode) -> list[list[list[str]]]:
+    out = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html")
+            if not html or "<table" not in html:
+                continue
+            for frame in pd.read_html(io.StringIO(html)):
+                rows = [[str(c) for c in frame.columns]]
+                rows += [[str(v) for v in row] for row in frame.astype(str).values]
+                out.append(rows)
+    return out
+
+
+def snapshot(target: Path) -> None:
+    os.environ["SRCORE_RESULTS_MODE"] = "read"
+    tables = {}
+    for ipynb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / ipynb.name
+            papermill.execute_notebook(
+                str(ipynb), str(out), kernel_name="python3",
+                cwd=str(ipynb.parent), progress_bar=False,
+            )
+            tables[ipynb.stem] = _tables(nbformat.read(out, as_version=4))
+        print(f"{ipynb.stem}: {len(tables[ipynb.stem])} tables", file=sys.stderr)
+    target.write_text(json.dumps(tables, indent=0))
+
+
+def _numbers(table: list[list[str]]) -> list[str]:
+    # Values only: labels of rows may be reworded, numbers may not change.
+    return [t for row in table for cell in row for t in re.findall(r"-?\d+\.?\d*",
+    cell)]
+
+
+def compare(a: Path, b: Path, rename: dict[str, str]) -> int:
+    before, after = json.loads(a.read_text()), json.loads(b.read_text())
+    status = 0
+    for name, tables in before.items():
+        new = rename.get(name, name)
+        if new not in after:
+            print(f"{name}: missing in {b}")
+            status = 1
+            continue
+        same = [_numbers(t) for t in tables] == [_numbers(t) for t in after[new]]
+        print(f"{name} -> {new}: {len(tables)} tables, {'same' if same else 'DIFFER'}")
+        status |= not same
+    return status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    snap = sub.add_parser("snapshot")
+    snap.add_argument("out", type=Path)
+    comp = sub.add_parser("compare")
+    comp.add_argument("a", type=Path)
+    comp.add_argument("b", type=Path)
+    comp.add_argument("--rename", nargs="*", default=[])
+    args = parser.parse_args()
+    if args.cmd == "snapshot":
+        snapshot(args.out)
+        return 0
+    return compare(args.a, args.b, dict(r.split("=", 1) for r in args.rename))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

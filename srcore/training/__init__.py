@@ -1,0 +1,1 @@
+"""Training loops: the supervised loop, the GAN loop and the patch samplers."""
