@@ -18,7 +18,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +31,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from srcore.files import atomic_write
 from srcore.imageops import load_image, load_image_uint8, modcrop, to_tensor
 
 __all__ = [
@@ -717,22 +717,7 @@ def load_div2krk(
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    atomic_write(path, lambda fh: fh.write(data))
 
 
 def _archive_prefix(zf: zipfile.ZipFile) -> str:

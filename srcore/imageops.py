@@ -9,13 +9,14 @@ The colour conversions follow MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb`` (ITU-R BT.6
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from srcore.files import atomic_write
 
 __all__ = [
     "ImageReadError",
@@ -169,16 +170,7 @@ def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
             raise TypeError(
                 f"save_png takes a tensor in [0, 1] or a uint8 array, got {arr.dtype}"
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(arr).save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda fh: Image.fromarray(arr).save(fh, format="PNG"))
 
 
 def modcrop(x: torch.Tensor, scale: int) -> torch.Tensor:

@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from srcore.files import atomic_write
 
 __all__ = [
     "RunRecord",
@@ -148,16 +149,8 @@ def results_mode(mode: str | None = None) -> str:
 def atomic_write_json(path: Path, data: Any) -> None:
     """Write JSON through a temp file + rename, so a crash never leaves half a
     record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=False, default=_json_default)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n"
+    atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
 def _json_default(obj: Any) -> Any:

@@ -34,7 +34,6 @@ import json
 import math
 import os
 import random
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from srcore.files import atomic_write
 from srcore.profiles import resolve_device
 
 __all__ = [
@@ -246,17 +246,7 @@ def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
     Store tensors, numbers, strings and lists/dicts of them only, so that
     :func:`load_checkpoint` can load with ``weights_only=True``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(state, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda fh: torch.save(state, fh))
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
