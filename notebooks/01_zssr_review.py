@@ -78,8 +78,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from srcore import plots
-from srcore.chapters import report001
-from srcore.runs import zssr_runs
+from srcore.chapters import report001, zssr_tables
 
 common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
 
@@ -120,7 +119,7 @@ for scale in nonideal_scales:
     )
     nonideal += base
     variants += extra
-display(plots.style_table(zssr_runs.summary([*nonideal, *variants])))
+display(plots.style_table(zssr_tables.summary([*nonideal, *variants])))
 
 # %% [markdown]
 # Each variant against plain ZSSR (assuming bicubic) on the same images, beside the

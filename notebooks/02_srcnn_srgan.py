@@ -65,7 +65,7 @@ import torch
 from IPython.display import Markdown, display
 
 from srcore import plots
-from srcore.chapters import report002
+from srcore.chapters import report002, supervised_tables
 from srcore.metrics import lpips_status
 from srcore.runs import supervised
 from srcore.runs.benchmark import evaluate
@@ -86,7 +86,7 @@ srcnn_runs = [supervised.run("srcnn", s, **common) for s in srcnn_scales]
 srresnet_run = supervised.run("srresnet", gan_scale, **common)
 srgan_run = supervised.run("srgan", gan_scale, **common)
 runs = [*srcnn_runs, srresnet_run, srgan_run]
-table = supervised.summary(runs)
+table = supervised_tables.summary(runs)
 display(Markdown(plots.provenance_caption(runs)))
 
 # %% [markdown]
@@ -120,7 +120,7 @@ bicubic_div2k = evaluate("bicubic", "DIV2K", 2, **common_eval)
 
 # %% tags=["hide-input"]
 fig = plots.plot_training_curves(
-    {f"{supervised.label(r)} ×{r.config['scale']}": r.history for r in runs}
+    {f"{supervised_tables.label(r)} ×{r.config['scale']}": r.history for r in runs}
 )
 plt.show()
 
@@ -133,7 +133,7 @@ plt.show()
 # for every model on any device.
 
 # %%
-display(plots.style_table(supervised.efficiency(runs), {"s_per": 3, "_min": 1}))
+display(plots.style_table(supervised_tables.efficiency(runs), {"s_per": 3, "_min": 1}))
 
 # %% [markdown]
 # ## Sharper, not closer: SRGAN against SRResNet

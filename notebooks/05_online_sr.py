@@ -81,7 +81,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from srcore import plots
-from srcore.chapters import report000
+from srcore.chapters import report000, zssr_tables
 from srcore.runs import zssr_runs
 
 common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
@@ -141,7 +141,7 @@ plt.show()
 # every 50 iterations; empty: not reached within the budget):
 
 # %%
-speed = zssr_runs.iterations_to_match(stream[False], stream[True])
+speed = zssr_tables.iterations_to_match(stream[False], stream[True])
 display(plots.style_table(speed, {"psnr": 2}))
 
 # %% [markdown]
@@ -155,7 +155,7 @@ for records, item in (
     (table1, table1[0].per_image[0]["image"]),
     (table2, table2[0].per_image[-1]["image"]),
 ):
-    views = zssr_runs.crop_views(records, item, data_root, results)
+    views = zssr_tables.crop_views(records, item, data_root, results)
     fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=item)
     plt.show()
 

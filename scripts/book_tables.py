@@ -14,19 +14,44 @@ Notebooks are matched by their order in ``_toc.yml`` after a rename, so pass
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
 import sys
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import papermill
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class _TableParser(HTMLParser):
+    """Cells of every ``<table>`` in an HTML string: tables -> rows -> cell text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self.tables:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
 
 
 def _tables(nb: nbformat.NotebookNode) -> list[list[list[str]]]:
@@ -36,10 +61,9 @@ def _tables(nb: nbformat.NotebookNode) -> list[list[list[str]]]:
             html = output.get("data", {}).get("text/html")
             if not html or "<table" not in html:
                 continue
-            for frame in pd.read_html(io.StringIO(html)):
-                rows = [[str(c) for c in frame.columns]]
-                rows += [[str(v) for v in row] for row in frame.astype(str).values]
-                out.append(rows)
+            parser = _TableParser()
+            parser.feed(html)
+            out.extend(parser.tables)
     return out
 
 
@@ -50,8 +74,11 @@ def snapshot(target: Path) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / ipynb.name
             papermill.execute_notebook(
-                str(ipynb), str(out), kernel_name="python3",
-                cwd=str(ipynb.parent), progress_bar=False,
+                str(ipynb),
+                str(out),
+                kernel_name="python3",
+                cwd=str(ipynb.parent),
+                progress_bar=False,
             )
             tables[ipynb.stem] = _tables(nbformat.read(out, as_version=4))
         print(f"{ipynb.stem}: {len(tables[ipynb.stem])} tables", file=sys.stderr)
@@ -60,8 +87,9 @@ def snapshot(target: Path) -> None:
 
 def _numbers(table: list[list[str]]) -> list[str]:
     # Values only: labels of rows may be reworded, numbers may not change.
-    return [t for row in table for cell in row for t in re.findall(r"-?\d+\.?\d*",
-    cell)]
+    return [
+        t for row in table for cell in row for t in re.findall(r"-?\d+\.?\d*", cell)
+    ]
 
 
 def compare(a: Path, b: Path, rename: dict[str, str]) -> int:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from srcore import data
+from srcore.chapters import supervised_tables
 from srcore.imageops import rgb_to_ycbcr
 from srcore.methods import bicubic
 from srcore.methods.srresnet import Discriminator, SRResNet
@@ -32,10 +33,10 @@ def test_smoke_run_trains_scores_and_reloads(data_dir, tmp_path):
     assert evals and all(r["psnr"] > 0 and "psnr_bicubic" in r for r in evals)
     assert record.history["step"] and record.history["val_psnr"]
     image = evals[0]["image"].split("/", 1)[1]
-    assert supervised.crop_path(record, "Set5", image, res).exists()
+    assert supervised_tables.crop_path(record, "Set5", image, res).exists()
     again = supervised.run("srcnn", 3, profile="smoke", results=res, mode="read")
     assert again.per_image == record.per_image
-    table = supervised.summary([record])
+    table = supervised_tables.summary([record])
     assert table.loc[0, "method"] == "SRCNN" and table.loc[0, "n_images"] == 1
 
 
@@ -45,7 +46,7 @@ def test_srgan_smoke_starts_from_srresnet_and_labels_its_content_loss(
     res = tmp_path / "results"
     record = supervised.run("srgan", 4, profile="smoke", results=res, progress=False)
     assert record.config["model"]["content_loss"] == content_loss_name("vgg54")
-    assert supervised.label(record).startswith("SRGAN-")
+    assert supervised_tables.label(record).startswith("SRGAN-")
     assert list((res / "srresnet").glob("*.json")), "SRResNet record not made first"
     assert {"d_loss", "adv", "content"} <= set(record.history)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from srcore.chapters import report000, report001
+from srcore.chapters import report000, report001, zssr_tables
 from srcore.runs import zssr_runs
 from srcore.runs.results import RunRecord, load_records
 
@@ -73,7 +73,7 @@ def test_random_kernel_runs_label_their_kernel(data_dir, tmp_path):
         )
         for t in (True, False)
     ]
-    labels = list(zssr_runs.summary(recs).method)
+    labels = list(zssr_tables.summary(recs).method)
     assert labels == ["ZSSR, true kernel", "ZSSR, assumes bicubic"]
     assert recs[0].per_image[0]["psnr_bicubic"] == recs[1].per_image[0]["psnr_bicubic"]
 
@@ -98,12 +98,12 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert seen == [False, False, False]
     # Image 0 is the same run in both (same seed, random init).
     assert online.per_image[0]["psnr"] == pytest.approx(scratch.per_image[0]["psnr"])
-    speed = zssr_runs.iterations_to_match(scratch, online)
+    speed = zssr_tables.iterations_to_match(scratch, online)
     assert list(speed.position) == [0, 1, 2]
     assert (speed.iters_scratch.notna()).all()
     assert report000.plot_stream(scratch, online).axes
     last = online.per_image[-1]["image"]
-    views = zssr_runs.crop_views([scratch, online], last, data_dir, res)
+    views = zssr_tables.crop_views([scratch, online], last, data_dir, res)
     assert list(views) == [
         "bicubic",
         "ZSSR from scratch",
@@ -141,7 +141,7 @@ def test_external_modes_start_from_cached_pretrained_weights(
     # only its first image.
     assert torch.equal(starts[1], ext_w) and torch.equal(starts[3], ext_w)
     assert torch.equal(starts[4], ext_w) and not torch.equal(starts[5], ext_w)
-    labels = [zssr_runs.label(r) for r in runs]
+    labels = [zssr_tables.label(r) for r in runs]
     assert labels == ["ZSSR/ext", "ZSSR/ext/ftune", "ZSSR/ext/online"]
     assert [r["iterations"] for r in runs[0].per_image] == [0, 0]
     assert all(r["iterations"] > 0 for r in runs[1].per_image)
@@ -169,7 +169,7 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
 
     kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
     rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
-    assert zssr_runs.label(rec) == "VDSR pre-trained on BSD200, no internal training"
+    assert zssr_tables.label(rec) == "VDSR pre-trained on BSD200, no internal training"
     pre = supervised.run(
         "vdsr", 2, mode="read", scales=(2,), **zssr_runs.VDSR_BACKBONE, **kw
     )
@@ -206,7 +206,7 @@ def _fake(trace: list[float], transfer: bool) -> RunRecord:
 
 
 def test_iterations_to_match_counts_the_first_traced_hit():
-    speed = zssr_runs.iterations_to_match(
+    speed = zssr_tables.iterations_to_match(
         _fake([30.0, 31.0, 32.0], False), _fake([31.5, 32.1, 32.3], True)
     )
     assert speed.loc[0, "iters_scratch"] == 100 and speed.loc[0, "iters_online"] == 50
@@ -259,7 +259,7 @@ def test_committed_true_kernel_beats_assumed_bicubic():
 def test_committed_osr_needs_fewer_iterations_than_scratch():
     (scratch,) = _quick("osr", transfer=False, external=None)
     (online,) = _quick("osr", transfer=True, external=None)
-    speed = zssr_runs.iterations_to_match(scratch, online)
+    speed = zssr_tables.iterations_to_match(scratch, online)
     later = speed[speed.position > 0]
     big = 10**9
     faster = (later.iters_online.fillna(big) < later.iters_scratch.fillna(big)).sum()

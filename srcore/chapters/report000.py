@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from srcore.chapters import zssr_tables
 from srcore.runs import zssr_runs
 from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
@@ -102,7 +103,7 @@ def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:
     """Our mean PSNR/SSIM per record beside the report's row of the same method
     (:data:`REPORT_ROW`; the report's images differ: compare the differences
     between rows, not the levels)."""
-    ours = zssr_runs.summary(records)
+    ours = zssr_tables.summary(records)
     report = REPORT[table]
     ours["report_method"] = [REPORT_ROW.get(m, m) for m in ours.method]
     ours["report_psnr"] = [report.get(m, (None, None))[0] for m in ours.report_method]
@@ -114,7 +115,7 @@ def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:
 
 def not_run(shown: Sequence[RunRecord]) -> pd.DataFrame:
     """The report's Table 1 and 2 rows that none of ``shown`` stands for, and why."""
-    labels = [zssr_runs.label(r) for r in shown]
+    labels = [zssr_tables.label(r) for r in shown]
     covered = {REPORT_ROW.get(m, m) for m in labels}
     vgg = "not run: needs VGG weights" if not vgg_weights_available() else "not run"
     rows = []
@@ -170,7 +171,7 @@ def conclusions(
     external: Sequence[RunRecord] = (),
 ) -> str:
     """The chapter's closing bullets, computed from the records."""
-    t1 = zssr_runs.summary(table1).set_index("method")
+    t1 = zssr_tables.summary(table1).set_index("method")
     lines = [
         "* Table 1 ("
         + f"{int(t1.n_images.iloc[0])} T91 image"
@@ -186,7 +187,7 @@ def conclusions(
             "same number of iterations (the report: 3-4× on a GPU; a batch of 8 costs "
             "about 8× on a CPU, which has no idle parallelism to absorb it)."
         )
-    s = zssr_runs.summary([stream[False], stream[True]]).set_index("method")
+    s = zssr_tables.summary([stream[False], stream[True]]).set_index("method")
     later = speed[speed.position > 0]
     faster = int(
         (later.iters_online.fillna(10**9) < later.iters_scratch.fillna(10**9)).sum()
@@ -203,7 +204,7 @@ def conclusions(
         f"{later.psnr_start_scratch.mean():.2f} dB for a fresh one."
     )
     if external:
-        e = zssr_runs.summary(external).set_index("method")
+        e = zssr_tables.summary(external).set_index("method")
         scratch = s.psnr.iloc[0]
         ext = e.loc[[m for m in e.index if m.startswith("ZSSR/ext")]]
         lines.append(

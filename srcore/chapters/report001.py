@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
+from srcore.chapters import zssr_tables
 from srcore.chapters.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
 from srcore.methods.zssr import PRESETS
 from srcore.runs import zssr_runs
@@ -94,7 +95,7 @@ def nonideal_runs(
 def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
     """Our ZSSR and bicubic per (set, scale) beside the published SRCNN, VDSR,
     EDSR+, SelfExSR and ZSSR PSNRs (over all of the set's images)."""
-    ours = zssr_runs.summary(records)
+    ours = zssr_tables.summary(records)
     rows = []
     for r in ours.itertuples():
         pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {})
@@ -142,7 +143,7 @@ def plot_traces(record: RunRecord) -> Figure:
 
 def variants_status(shown: Sequence[RunRecord] = ()) -> pd.DataFrame:
     """Report 001's variants: run here (a record among ``shown``), or why not."""
-    labels = " ".join(zssr_runs.label(r) for r in shown)
+    labels = " ".join(zssr_tables.label(r) for r in shown)
     hybrid = (
         "runs where the ImageNet VGG19 weights exist"
         if vgg_weights_available()
@@ -172,7 +173,7 @@ def variants_status(shown: Sequence[RunRecord] = ()) -> pd.DataFrame:
 def variants_beside_report(records: Sequence[RunRecord]) -> pd.DataFrame:
     """Each variant's mean PSNR next to plain ZSSR (assuming bicubic) on the same
     images and scale, and the report's same difference (:data:`REPORT_VARIANTS`)."""
-    table = zssr_runs.summary(records)
+    table = zssr_tables.summary(records)
     rows = []
     for r in table.itertuples():
         if r.method == "ZSSR, assumes bicubic" or "true kernel" in r.method:
@@ -202,8 +203,8 @@ def crop_views(
     out = {}
     for rec in records:
         item = rec.per_image[0]["image"]
-        views = zssr_runs.crop_views([rec], item, data_root, results)
-        out[f"{item} ×{rec.config['scale']} ({zssr_runs.label(rec)})"] = views
+        views = zssr_tables.crop_views([rec], item, data_root, results)
+        out[f"{item} ×{rec.config['scale']} ({zssr_tables.label(rec)})"] = views
     return out
 
 
@@ -214,7 +215,7 @@ def conclusions(
 ) -> str:
     """The chapter's closing bullets, computed from the records."""
     lines = []
-    for r in zssr_runs.summary(ideal).itertuples():
+    for r in zssr_tables.summary(ideal).itertuples():
         pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {}).get("ZSSR")
         text = (
             f"* Ideal case, {r.dataset} ×{r.scale} ({r.n_images} images): "
@@ -224,7 +225,7 @@ def conclusions(
         if pub:
             text += f" (published ZSSR {pub[0]:.2f} dB after up to 3000 iterations)"
         lines.append(text + ".")
-    table = zssr_runs.summary(nonideal)
+    table = zssr_tables.summary(nonideal)
     for scale, t in table.groupby("scale"):
         t = t.set_index("method")
         if not {"ZSSR, true kernel", "ZSSR, assumes bicubic"} <= set(t.index):

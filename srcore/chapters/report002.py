@@ -1,7 +1,7 @@
 """Report 002's chapter: the tables and sentences built from the supervised records.
 
 Kept out of the notebook so that it stays a thin sequence of calls (see STYLE.md);
-nothing here trains or scores: it reshapes :func:`srcore.runs.supervised.summary`
+nothing here trains or scores: it reshapes :func:`srcore.runs.supervised_tables.summary`
 tables.
 """
 
@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from srcore import data
+from srcore.chapters import supervised_tables
 from srcore.chapters.literature import REPORT_002
 from srcore.imageops import load_image
 from srcore.methods import bicubic
@@ -68,8 +69,10 @@ def crop_views(
         hr = data.load_hr(ds, image, scale, root=data_root)
         views = {"bicubic": bicubic.upscale(make_lr(hr, scale), scale)}
         for r in at_scale:
-            path = supervised.crop_path(r, ds, image, results)
-            views[supervised.label(r)] = load_image(path, keep_grey=hr.shape[1] == 1)
+            path = supervised_tables.crop_path(r, ds, image, results)
+            views[supervised_tables.label(r)] = load_image(
+                path, keep_grey=hr.shape[1] == 1
+            )
         views["HR"] = hr
         out[f"{ds} / {image}"] = {
             k: v if v.shape[-1] == supervised.CROP_BOX else supervised.crop_center(v)

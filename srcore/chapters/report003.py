@@ -26,6 +26,7 @@ import pandas as pd
 import torch
 
 from srcore import data
+from srcore.chapters import supervised_tables
 from srcore.chapters.literature import REPORT_003
 from srcore.imageops import load_image, save_png
 from srcore.methods import bicubic, dip
@@ -302,7 +303,7 @@ def full_table(lapsrn_records: Sequence[RunRecord]) -> pd.DataFrame:
     """LapSRN per weighting on whole benchmark images (Set5, BSD100, ...) x4."""
     parts = []
     for rec in lapsrn_records:
-        part = supervised.summary([rec])
+        part = supervised_tables.summary([rec])
         part["method"] = _weights(rec)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)

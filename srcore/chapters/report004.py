@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from srcore.chapters import supervised_tables
 from srcore.chapters.literature import REPORT_004
 from srcore.degrade import random_kernel
 from srcore.imageops import load_image
@@ -104,7 +105,7 @@ def table(records: Mapping[tuple[int, str], RunRecord]) -> pd.DataFrame:
     interpolation of the same random-kernel LR images."""
     parts = []
     for (_, up), rec in records.items():
-        part = supervised.summary([rec])
+        part = supervised_tables.summary([rec])
         part["method"] = LABELS[up]
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
@@ -193,7 +194,7 @@ def crop_views(
         lr_img, hr = supervised.test_pair(ds, image, scale, "random_kernel", data_root)
         views = {"bicubic": bicubic.upscale(lr_img, scale)}
         for up, rec in at_scale.items():
-            path = supervised.crop_path(rec, ds, image, results)
+            path = supervised_tables.crop_path(rec, ds, image, results)
             views[LABELS[up]] = load_image(path, keep_grey=hr.shape[1] == 1)
         views["HR"] = hr
         out[f"{ds} / {image} ×{scale}"] = {
@@ -208,7 +209,7 @@ def failure_analysis(good: RunRecord, faults: Mapping[str, RunRecord]) -> pd.Dat
     the validation PSNR of each after its first and last check."""
     rows = []
     for name, rec in {"none (correct pairs, bilinear init)": good, **faults}.items():
-        summ = supervised.summary([rec])
+        summ = supervised_tables.summary([rec])
         hist = rec.history
         for r in summ.itertuples():
             rows.append(
