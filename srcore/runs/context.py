@@ -1,0 +1,65 @@
+"""Where and how a run computes: one small object instead of six keywords.
+
+Every run function (:func:`srcore.runs.supervised.run`,
+:func:`srcore.runs.zssr_runs.zssr_run`, ...) takes a :class:`RunContext` for the
+settings that say *where* and *how* it computes (profile, data folder, results folder,
+results mode, device, progress bars). What it computes (method, scale, seed, loss...)
+are the run's own arguments, and only those enter the record's key with the profile.
+
+Example:
+    >>> ctx = RunContext(profile="smoke", progress=False)
+    >>> ctx.replace(mode="read").mode
+    'read'
+    >>> ctx.profile
+    'smoke'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from srcore.profiles import PROFILE_NAMES
+
+__all__ = ["RunContext", "MODES"]
+
+MODES = ("auto", "read", "force")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The run settings that do not change what is computed.
+
+    Attributes:
+        profile: ``"smoke"`` | ``"quick"`` | ``"paper"`` (how much compute).
+        data_root: dataset folder; ``None``: ``$SRCORE_DATA`` or ``../shared/datasets``.
+        results: records folder; ``None``: ``book/results`` for quick/paper runs and a
+            temporary folder for smoke runs (:func:`srcore.runs.results.results_root`).
+        mode: ``"auto"`` (load, compute what is missing), ``"read"`` (never compute),
+            ``"force"`` (recompute); ``None``: ``$SRCORE_RESULTS_MODE`` or auto.
+        device: ``"auto"`` | ``"cpu"`` | ``"cuda"``.
+        progress: show tqdm bars on long loops.
+    """
+
+    profile: str = "quick"
+    data_root: str | os.PathLike | None = None
+    results: str | os.PathLike | None = None
+    mode: str | None = None
+    device: str = "auto"
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILE_NAMES:
+            raise ValueError(
+                f"unknown profile {self.profile!r}; choose one of {PROFILE_NAMES}"
+            )
+        if self.mode is not None and self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES} or None, got {self.mode!r}")
+        if self.results is not None:
+            object.__setattr__(self, "results", Path(self.results))
+
+    def replace(self, **changes: object) -> RunContext:
+        """A copy with some settings changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
