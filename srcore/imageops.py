@@ -120,9 +120,13 @@ def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Ten
     grey kept).
 
     Example:
-        >>> x = load_image("Set5/HR/baby.png")  # doctest: +SKIP
-        >>> x.shape
-        torch.Size([1, 3, 512, 512])
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "grey.png"
+        >>> _ = save_png(torch.full((1, 1, 4, 6), 0.5), path)
+        >>> load_image(path).shape  # grey is read as RGB unless keep_grey
+        torch.Size([1, 3, 4, 6])
+        >>> load_image(path, keep_grey=True).shape
+        torch.Size([1, 1, 4, 6])
     """
     return to_tensor(load_image_uint8(path, keep_grey=keep_grey))
 

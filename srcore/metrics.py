@@ -96,7 +96,7 @@ def psnr(
         float64 tensor ``(B,)``; ``inf`` where the images are identical.
 
     Example:
-        >>> hr = torch.full((1, 1, 8, 8), 0.5)
+        >>> hr = torch.full((1, 1, 8, 8), 100 / 255)
         >>> round(float(psnr(hr + 1 / 255, hr)), 2)  # an error of one grey level
         48.13
     """

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -119,12 +120,36 @@ def run_key(method: str, config: Mapping[str, Any]) -> str:
     return f"{safe}-{config_hash(config)}"
 
 
-def results_root(root: str | os.PathLike | None = None) -> Path:
-    """Argument, else ``$SRCORE_RESULTS``, else ``book/results`` in the repository."""
+COMMITTED_RESULTS = REPO_ROOT / "book" / "results"
+
+
+def smoke_results_root() -> Path:
+    """Where smoke records go when no folder is given: a per-user temporary folder.
+
+    Smoke numbers mean nothing, so they never land in the committed
+    ``book/results`` (which only receives quick and paper records).
+    """
+    return Path(tempfile.gettempdir()) / f"srcore-smoke-results-{os.getuid()}"
+
+
+def results_root(
+    root: str | os.PathLike | None = None, profile: str | None = None
+) -> Path:
+    """The records folder: ``root``, else ``$SRCORE_RESULTS``, else
+    :func:`smoke_results_root` for ``profile="smoke"``, else ``book/results``.
+
+    Example:
+        >>> results_root(profile="smoke") == smoke_results_root()
+        True
+        >>> results_root("elsewhere", profile="smoke").name
+        'elsewhere'
+    """
     if root is not None:
         return Path(root)
     env = os.environ.get("SRCORE_RESULTS")
-    return Path(env) if env else REPO_ROOT / "book" / "results"
+    if env:
+        return Path(env)
+    return smoke_results_root() if profile == "smoke" else COMMITTED_RESULTS
 
 
 def crop_file(method: str, key: str, item: str, root: Any = None) -> Path:
@@ -229,7 +254,8 @@ def load_or_run(
             them (called only when something must be computed, so that reading a
             cached record never needs the dataset).
         compute: ``name -> row`` (metrics, seconds, ...); called once per missing item.
-        root: results folder (see :func:`results_root`).
+        root: results folder (see :func:`results_root`; smoke records default to a
+            temporary folder, never ``book/results``).
         mode: ``auto`` / ``read`` / ``force`` (see :func:`results_mode`).
         device: the device the numbers are made on, for the provenance.
         finalize: optional ``rows -> {"history": ..., "extra": ...}`` run after the
@@ -239,8 +265,8 @@ def load_or_run(
         The :class:`RunRecord`; its ``per_image`` rows keep the order of ``items``.
     """
     mode = results_mode(mode)
-    base = results_root(root)
     config = json.loads(_canonical(config))
+    base = results_root(root, config.get("profile"))
     key = run_key(method, config)
     path = _record_path(base, method, key)
     if mode != "force" and path.exists():
