@@ -15,6 +15,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 from PIL import Image
 
 from srcore import data
+from srcore.data import checksums
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 DENOISING = (
@@ -110,7 +112,7 @@ def test_source_hashes_equal_except_t91_and_repacked() -> None:
 def test_build_manifest_reproduces_packaged_csv(shared: Path, tmp_path: Path) -> None:
     out = tmp_path / "datasets.csv"
     n = data.build_manifest(shared / "MANIFEST.csv", out)
-    packaged = Path(data.__file__).parent / "manifests" / "datasets.csv"
+    packaged = resources.files("srcore").joinpath("manifests/datasets.csv")
     assert n == 1231
     assert out.read_bytes() == packaged.read_bytes()
 
@@ -296,7 +298,7 @@ def test_fetch_t91_converts_bmp_to_pixel_equal_png(
     shared: Path, tmp_path: Path, serve, monkeypatch
 ) -> None:
     url, folder = serve
-    original = data._load_manifest()
+    original = checksums.load_manifest()
     keep = {"T91/HR/t1.png", "T91/HR/t2.png"}
     sources, rows = {}, []
     for r in original:
@@ -309,7 +311,7 @@ def test_fetch_t91_converts_bmp_to_pixel_equal_png(
             # Our BMP is not byte-identical to the original: pin its own hash.
             digest = hashlib.sha256(buf.getvalue()).hexdigest()
             rows.append(replace(r, source_sha256=digest))
-    monkeypatch.setattr(data, "_load_manifest", lambda: tuple(rows))
+    monkeypatch.setattr(checksums, "load_manifest", lambda: tuple(rows))
     _github_zip(folder, DCSCN, sources)
     root = tmp_path / "data"
     data.fetch("T91", root, mirror=url, progress=False, cache_dir=tmp_path / "c")

@@ -43,6 +43,9 @@ upsampling filter is bilinear and has no bias. So a fresh network is, to within 
 tiny residual, bilinear x2 per level. Not reproduced: the code's 0.1 learning-rate
 multiplier on biases, and its 3x3 (not 4x4) feature transposed conv; the paper's text
 says 4x4 for all transposed convs, which we follow.
+
+The bilinear filters live in :mod:`srcore.methods.lapsrn_bilinear` and the pyramid
+loss in :mod:`srcore.methods.lapsrn_loss`; both are importable from here.
 """
 
 from __future__ import annotations
@@ -54,8 +57,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from srcore.losses import charbonnier
-from srcore.resize import imresize
+from srcore.methods.lapsrn_bilinear import (
+    bilinear_deconv_weight,
+    bilinear_subpixel_weight,
+)
+from srcore.methods.lapsrn_loss import pyramid_loss, pyramid_targets
 
 __all__ = [
     "LapSRN",
@@ -68,74 +74,6 @@ __all__ = [
 ]
 
 UPSAMPLERS = ("deconv", "subpixel")
-
-
-def _bilinear_1d(factor: int) -> torch.Tensor:
-    """FCN's 1-D bilinear kernel of size ``2 factor - factor % 2``."""
-    size = 2 * factor - factor % 2
-    center = factor - 1 if size % 2 else factor - 0.5
-    return 1 - (torch.arange(size, dtype=torch.float64) - center).abs() / factor
-
-
-def bilinear_deconv_weight(channels: int, factor: int = 2) -> torch.Tensor:
-    """Transposed-conv weight doing channel-wise bilinear upsampling by ``factor``.
-
-    ``w[c, c] = k k^T`` (zero off the diagonal), ``k_t = 1 - |t - c0| / factor`` over
-    ``t = 0 .. K-1``, ``K = 2 factor - factor % 2``, ``c0`` the kernel centre; for x2,
-    ``k = (1/4, 3/4, 3/4, 1/4)``. Used as ``ConvTranspose2d(C, C, K, stride=factor,
-    padding=(K - factor) // 2)``, it equals ``F.interpolate(..., mode="bilinear",
-    align_corners=False)`` away from the border (zero padding darkens the outermost
-    output pixels, as in the original network).
-
-    Args:
-        channels: ``C``; each channel is upsampled on its own.
-        factor: integer upsampling factor (2 in LapSRN).
-
-    Returns:
-        float32 ``(C, C, K, K)``, ``ConvTranspose2d``'s ``(in, out, kH, kW)`` layout.
-
-    Example:
-        >>> bilinear_deconv_weight(1)[0, 0, 0]
-        tensor([0.0625, 0.1875, 0.1875, 0.0625])
-
-    Reference:
-        Long, Shelhamer, Darrell, "Fully Convolutional Networks", CVPR 2015 (the
-        ``upsample_filt`` kernel); Lai et al. 2017 §4.1 / ``bilinear_u.m``.
-    """
-    if channels < 1 or factor < 1:
-        raise ValueError(f"channels and factor must be >= 1, got {channels}, {factor}")
-    k = _bilinear_1d(factor)
-    w = torch.zeros(channels, channels, k.numel(), k.numel(), dtype=torch.float64)
-    w[range(channels), range(channels)] = torch.outer(k, k)
-    return w.float()
-
-
-def bilinear_subpixel_weight(channels: int) -> torch.Tensor:
-    """``Conv2d(C, 4C, 3, padding=1)`` weight that, followed by ``PixelShuffle(2)``,
-    is the same bilinear x2 as :func:`bilinear_deconv_weight` (borders included).
-
-    Output pixel ``2i + a`` sits at input coordinate ``i - 1/4`` (``a = 0``) or ``i +
-    1/4`` (``a = 1``), so its taps over ``(i - 1, i, i + 1)`` are ``(1/4, 3/4, 0)`` or
-    ``(0, 3/4, 1/4)``; the 2-D filter of phase ``(a, b)`` is their outer product, and
-    ``PixelShuffle`` reads phase ``(a, b)`` of channel ``c`` from channel ``4c + 2a +
-    b``.
-
-    Returns:
-        float32 ``(4C, C, 3, 3)``.
-
-    Example:
-        >>> bilinear_subpixel_weight(1)[0, 0]
-        tensor([[0.0625, 0.1875, 0.0000],
-                [0.1875, 0.5625, 0.0000],
-                [0.0000, 0.0000, 0.0000]])
-    """
-    taps = torch.tensor([[0.25, 0.75, 0.0], [0.0, 0.75, 0.25]], dtype=torch.float64)
-    w = torch.zeros(4 * channels, channels, 3, 3, dtype=torch.float64)
-    for c in range(channels):
-        for a in range(2):
-            for b in range(2):
-                w[4 * c + 2 * a + b, c] = torch.outer(taps[a], taps[b])
-    return w.float()
 
 
 def _conv(cin: int, cout: int, bias: bool = True) -> nn.Conv2d:
@@ -280,92 +218,6 @@ class LapSRN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
         outputs = self.forward_levels(x)
         return outputs if self.training else outputs[-1]
-
-
-def pyramid_targets(hr: torch.Tensor, levels: int) -> list[torch.Tensor]:
-    """The HR pyramid ``[hr / 2^(L-1), ..., hr / 2, hr]``: MATLAB bicubic
-    (antialiased, not rounded), each level resized from ``hr`` itself.
-
-    This is the authors' ``getBatch_LapSRN.m`` (``imresize(HR, 1 / 2^(i-1))`` on
-    single-precision images). ``hr``'s sides must be multiples of ``2^(L-1)``.
-
-    Example:
-        >>> [tuple(t.shape[-2:]) for t in pyramid_targets(torch.rand(1, 1, 8, 12), 3)]
-        [(2, 3), (4, 6), (8, 12)]
-    """
-    h, w = hr.shape[-2:]
-    f = 2 ** (levels - 1)
-    if levels < 1 or h % f or w % f:
-        raise ValueError(f"HR size {(h, w)} is not divisible by 2^(levels-1) = {f}")
-    return [
-        imresize(hr, size=(h // 2**j, w // 2**j)) if j else hr
-        for j in range(levels - 1, -1, -1)
-    ]
-
-
-def pyramid_loss(
-    outputs: Sequence[torch.Tensor],
-    hr: torch.Tensor,
-    *,
-    weights: Sequence[float] | None = None,
-    eps: float = 1e-3,
-    reduction: str = "mean",
-) -> torch.Tensor:
-    """LapSRN's multi-level Charbonnier loss: ``sum_k w_k rho(I_k - y_k)``.
-
-    ``y_k`` is the HR image bicubic-downscaled to level ``k``'s size
-    (:func:`pyramid_targets`), ``rho`` the Charbonnier penalty
-    (:func:`srcore.losses.charbonnier`, ``sqrt(d^2 + eps^2)``).
-
-    Weights: ``weights[k]`` multiplies the loss of ``outputs[k]``, coarsest first, so
-    report 003's ``(w1, w2)`` for x4 is ``weights=(w_x2, w_x4)``: ``(2, 1)`` doubles
-    the x2 loss. Default all ones. The total is the plain weighted *sum* over levels
-    (not divided by ``sum w``), as in the paper's eq. (1) and report 003's eq. (2).
-
-    Reduction within a level: ``"mean"`` (default, srcore's convention) averages over
-    batch and pixels, so each level counts equally whatever its size; ``"sum"`` sums
-    them, the paper's eq. (1) and the authors' ``vllab_nn_L1_loss.m``, where a level
-    counts in proportion to its pixels (x4 four times x2). ``"mean"`` with weights
-    ``(1, 4, 16, ...)`` has the same gradient direction as ``"sum"``.
-
-    Args:
-        outputs: ``L`` tensors ``(B, C, H / 2^(L-1-k), W / 2^(L-1-k))``, coarsest
-            first (``LapSRN`` in training mode, or ``forward_levels``); a single
-            tensor is one level.
-        hr: ``(B, C, H, W)`` target of the finest level, in [0, 1].
-        weights: ``L`` non-negative floats, or None for all ones.
-        eps: Charbonnier ε (1e-3, Lai et al. §3.3).
-        reduction: ``"mean"`` or ``"sum"`` over the elements of one level.
-
-    Returns:
-        Scalar tensor.
-
-    Example:
-        >>> hr = torch.rand(2, 1, 8, 8)
-        >>> outs = pyramid_targets(hr, 2)
-        >>> round(float(pyramid_loss(outs, hr, weights=(2.0, 1.0))), 6)  # 3 eps
-        0.003
-
-    Reference:
-        Lai et al., CVPR 2017, §3.3, eq. (1).
-    """
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-    if isinstance(outputs, torch.Tensor):
-        outputs = [outputs]
-    n = len(outputs)
-    weights = [1.0] * n if weights is None else [float(w) for w in weights]
-    if len(weights) != n:
-        raise ValueError(f"{n} outputs but {len(weights)} weights")
-    if tuple(outputs[-1].shape) != tuple(hr.shape):
-        raise ValueError(
-            f"finest output {tuple(outputs[-1].shape)} vs HR {tuple(hr.shape)}"
-        )
-    total = hr.new_zeros(())
-    for out, target, w in zip(outputs, pyramid_targets(hr, n), weights, strict=True):
-        loss = charbonnier(out, target, eps)
-        total = total + w * (loss * out.numel() if reduction == "sum" else loss)
-    return total
 
 
 @dataclass(frozen=True)

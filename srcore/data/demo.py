@@ -1,0 +1,81 @@
+"""Demo images: scikit-image's bundled photos, a fallback when no dataset is there.
+
+Notebooks and demos run on a machine with no dataset by falling back to these
+(:func:`load_demo_or_dataset`), with a warning; a partial or corrupt dataset still
+raises, because scoring it would give silently wrong numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import torch
+
+from srcore.data.read import iter_images
+from srcore.data.registry import dataset_info
+from srcore.data.verification import verify
+from srcore.imageops import modcrop, to_tensor
+
+__all__ = ["DEMO_NAMES", "demo_images", "load_demo_or_dataset"]
+
+DEMO_NAMES = ("astronaut", "chelsea", "coffee", "rocket", "camera")
+
+
+def demo_images(
+    limit: int | None = None, keep_grey: bool = False
+) -> list[tuple[str, torch.Tensor]]:
+    """scikit-image's bundled photos as ``(name, (1, C, H, W))`` float tensors.
+
+    They ship inside the scikit-image wheel, so demos and notebooks still run on a
+    machine with no dataset. ``camera`` is greyscale: 3 equal channels unless
+    ``keep_grey``.
+
+    Example:
+        >>> [(n, tuple(x.shape)) for n, x in demo_images(limit=1)]
+        [('astronaut', (1, 3, 512, 512))]
+    """
+    from skimage import data as skdata
+
+    out = []
+    for name in DEMO_NAMES[:limit]:
+        arr = np.asarray(getattr(skdata, name)(), dtype=np.uint8)
+        if arr.ndim == 2 and not keep_grey:
+            arr = np.repeat(arr[..., None], 3, axis=2)
+        out.append((name, to_tensor(arr[..., :3] if arr.ndim == 3 else arr)))
+    return out
+
+
+def load_demo_or_dataset(
+    name: str,
+    scale: int,
+    root: str | os.PathLike | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, torch.Tensor]]:
+    """The dataset's HR images (modcropped), or the demo images if it is absent.
+
+    Falls back only when no file of the dataset is there at all, with a warning
+    naming the substitute; a partial or corrupt dataset raises instead, because
+    scoring it would give silently wrong numbers.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with warnings.catch_warnings(record=True):
+        ...         images = load_demo_or_dataset("Set5", 3, root=tmp, limit=2)
+        >>> [(n, tuple(x.shape)) for n, x in images]
+        [('astronaut', (1, 3, 510, 510)), ('chelsea', (1, 3, 300, 450))]
+    """
+    info = dataset_info(name)
+    report = verify(info.name, root, ["HR"])
+    if report.ok:
+        return list(iter_images(info.name, scale, root=root, limit=limit))
+    if report.n_ok or report.corrupt:
+        raise report.error()
+    warnings.warn(
+        f"dataset {info.name} not found under {report.root}; falling back to the "
+        f"scikit-image demo images ({', '.join(DEMO_NAMES[:limit])})",
+        stacklevel=2,
+    )
+    return [(n, modcrop(x, scale)) for n, x in demo_images(limit)]

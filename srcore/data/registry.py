@@ -1,0 +1,229 @@
+"""The dataset registry: what each dataset is, its splits, and where the data lives.
+
+:data:`DATASETS` names every dataset the study uses (role, description, splits, how
+it is obtained); :func:`dataset_info` looks one up, :func:`resolve_split` turns
+``"HR"`` or ``"LR_bicubic"`` + scale into a split folder, and :func:`data_root` finds
+the folder that holds them. :class:`DatasetError` is the one error for a missing,
+incomplete or corrupt dataset.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "DATASETS",
+    "DatasetError",
+    "DatasetInfo",
+    "data_root",
+    "dataset_info",
+    "problem_message",
+    "resolve_split",
+]
+
+
+class DatasetError(RuntimeError):
+    """A dataset that is missing, incomplete or corrupt; lists every bad file.
+
+    One exception for all problems, so a user fixes everything in one go rather
+    than discovering files one at a time.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str = "",
+        missing: Sequence[str] = (),
+        corrupt: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.missing = list(missing)
+        self.corrupt = list(corrupt)
+
+
+def problem_message(
+    title: str, missing: Sequence[str], corrupt: Sequence[str], hint: str
+) -> str:
+    """The text of a :class:`DatasetError`: a title, then every bad file, then a hint.
+
+    Example:
+        >>> print(problem_message("Set5 is incomplete", ["Set5/HR/baby.png"], [], ""))
+        Set5 is incomplete
+        missing:
+          Set5/HR/baby.png
+    """
+    lines = [title]
+    if missing:
+        lines += ["missing:", *(f"  {m}" for m in missing)]
+    if corrupt:
+        lines += ["corrupt (sha256 mismatch):", *(f"  {c}" for c in corrupt)]
+    if hint:
+        lines.append(hint)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a dataset is, what it is used for and how it is obtained.
+
+    ``source`` is ``"github-archive"`` when :func:`fetch` can rebuild it from the
+    manifest, or ``"manual"`` when the files must be placed by hand (``url`` says
+    where to get them and ``files_known`` is False: there is no checksum list).
+    """
+
+    name: str
+    role: str
+    description: str
+    splits: tuple[str, ...]
+    hr_split: str | None
+    source: str = "github-archive"
+    url: str | None = None
+    files_known: bool = True
+
+
+_X234 = ("LR_bicubic_X2", "LR_bicubic_X3", "LR_bicubic_X4")
+_MATLAB_REF = ("MATLAB_float_ref_X2", "MATLAB_float_ref_X3", "MATLAB_float_ref_X4")
+DATASETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            "Set5",
+            "test",
+            "Bevilacqua et al. 2012: 5 RGB test images; SelfExSR bicubic LR x2-x4, "
+            "MATLAB float reference of the VDSR pipeline, SelfExSR metric tables.",
+            ("HR", *_X234, *_MATLAB_REF, "SR_reference_metrics"),
+            "HR",
+        ),
+        DatasetInfo(
+            "Set14",
+            "test",
+            "Zeyde et al. 2010: 14 test images at full original size (bridge is "
+            "greyscale); SelfExSR bicubic LR x2-x4 and metric tables.",
+            ("HR", *_X234, "SR_reference_metrics"),
+            "HR",
+        ),
+        DatasetInfo(
+            "BSD100",
+            "test",
+            "BSDS300 test set (Martin et al. 2001) as cropped by SelfExSR "
+            "(480x321 / 321x480); bicubic LR x2-x4, one ZSSR random-kernel example.",
+            ("HR", *_X234, "LR_random_kernel_X2_example", "SR_reference_metrics"),
+            "HR",
+        ),
+        DatasetInfo(
+            "Urban100",
+            "test",
+            "Huang et al. 2015 (SelfExSR): 100 urban scenes; HR and bicubic LR x4. "
+            "Not shipped with the study data; fetch it from SelfExSR.",
+            ("HR", "LR_bicubic_X4", "SR_reference_metrics"),
+            "HR",
+        ),
+        DatasetInfo(
+            "T91",
+            "train",
+            "Yang et al. 2010: 91 training images; the source BMPs are checked "
+            "against their original sha256 and stored as pixel-equal PNGs.",
+            ("HR",),
+            "HR",
+        ),
+        DatasetInfo(
+            "General-100",
+            "train",
+            "Dong et al. 2016 (FSRCNN): 100 training images. No checksum list is "
+            "known: download by hand and place the images under General-100/HR.",
+            ("HR",),
+            "HR",
+            source="manual",
+            url="https://mmlab.ie.cuhk.edu.hk/projects/FSRCNN.html",
+            files_known=False,
+        ),
+        DatasetInfo(
+            "BSD200",
+            "train",
+            "BSDS300 training set: 200 images at full 481x321 / 321x481 "
+            "(with T91 the classic '291 images').",
+            ("HR",),
+            "HR",
+        ),
+        DatasetInfo(
+            "DIV2K",
+            "test",
+            "Agustsson & Timofte 2017: 13 of the 100 validation HR images "
+            "(0814 ... 0894), full size, taken from DIV2KRK's gt.",
+            ("valid_HR",),
+            "valid_HR",
+        ),
+        DatasetInfo(
+            "DIV2KRK",
+            "test",
+            "Bell-Kligler et al. 2019 (KernelGAN): random-kernel LR x2/x4 of the 13 "
+            "DIV2K images above (im_i = DIV2K 0800+i) and all 100 kernels "
+            "(.mat, variable 'Kernel').",
+            ("lr_x2", "lr_x4", "gt_k_x2", "gt_k_x4"),
+            None,
+        ),
+    )
+}
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """Registry entry for ``name`` (case-insensitive), or a ValueError listing all.
+
+    Example:
+        >>> dataset_info("set5").name, dataset_info("Set5").hr_split
+        ('Set5', 'HR')
+    """
+    if name in DATASETS:
+        return DATASETS[name]
+    for key, info in DATASETS.items():
+        if key.lower() == name.lower():
+            return info
+    raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+
+
+def resolve_split(info: DatasetInfo, split: str, scale: int | None) -> str:
+    """The split's folder name: ``HR`` -> the dataset's HR split, ``LR_bicubic``,
+    ``lr`` or ``gt_k`` + ``scale`` -> that scale's split; anything else as given.
+
+    Example:
+        >>> resolve_split(DATASETS["Set5"], "LR_bicubic", 2)
+        'LR_bicubic_X2'
+        >>> resolve_split(DATASETS["DIV2K"], "HR", None)
+        'valid_HR'
+    """
+    if split == "HR":
+        if info.hr_split is None:
+            raise ValueError(
+                f"{info.name} has no HR split (DIV2KRK's HR images are DIV2K's)"
+            )
+        return info.hr_split
+    if scale is not None and split in ("LR_bicubic", "lr", "gt_k"):
+        sep = "_X" if split == "LR_bicubic" else "_x"
+        return f"{split}{sep}{int(scale)}"
+    return split
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Folder that holds the datasets (``<root>/<dataset>/...``).
+
+    Order: the argument, then ``$SRCORE_DATA``, then ``../shared/datasets`` next to
+    the repository checkout (the study's layout, also used by CI), then the user
+    cache (``pooch.os_cache("srcore")``) where :func:`fetch` puts downloads.
+    """
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get("SRCORE_DATA")
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parents[2]  # srcore/data/registry.py
+    shared = repo.parent / "shared" / "datasets"
+    if (repo / "pyproject.toml").is_file() and shared.is_dir():
+        return shared
+    import pooch
+
+    return Path(pooch.os_cache("srcore"))
