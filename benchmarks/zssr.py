@@ -7,7 +7,7 @@ Usage::
 
 Test images: the first N of Set5, Set14 and BSD100 (in that order, as RGB), each an
 ``--size`` px centre crop of the HR image (:func:`srcore.data.iter_images`), its LR
-made by :func:`srcore.runs.benchmark.make_lr` (MATLAB bicubic, 8-bit). For each device
+made by :func:`srcore.protocol.make_lr` (MATLAB bicubic, 8-bit). For each device
 and
 each N in ``--images`` it runs the ``--profile`` network for ``--iters`` training
 iterations per image (the lr policy off, so every image runs exactly ``--iters``;
@@ -15,7 +15,7 @@ with ``--lr-policy`` the policy is on and ``--iters`` is ``max_iters``), then th
 test-time self-ensemble and back-projection, along two paths:
 
 * ``zssr``: :func:`srcore.methods.zssr.zssr` called N times, one image each;
-* ``many``: one :func:`srcore.methods.zssr_batch.zssr_many` call on all N (N > 1).
+* ``many``: one :func:`srcore.methods.zssr.zssr_many` call on all N (N > 1).
 
 and prints one row per (device, N, path):
 
@@ -45,11 +45,10 @@ import torch
 
 from srcore import data
 from srcore.methods.bicubic import upscale
-from srcore.methods.zssr import PROFILES, ZSSRConfig, zssr
-from srcore.methods.zssr_batch import zssr_many
+from srcore.methods.zssr import PROFILES, ZSSRConfig, zssr, zssr_many
 from srcore.metrics import psnr
 from srcore.profiles import describe_device, resolve_device, resolve_profile
-from srcore.runs.benchmark import make_lr
+from srcore.protocol import make_lr
 
 DATASETS = ("Set5", "Set14", "BSD100")
 

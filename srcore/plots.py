@@ -197,8 +197,8 @@ def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
     band and the min-max range as a thin outline, one colour per ``group`` value;
     the runs' mean bicubic PSNR as a dashed line.
 
-    ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g.
-    :func:`srcore.chapters.report003.dip_curves`).
+    ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g. the
+    DIP curves of a chapter: one row per loss and traced step).
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     for (name, c), color in zip(

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from srcore.__main__ import main
-from srcore.chapters import literature
+from srcore.chapters import published
 from srcore.runs import benchmark, results
 
 # Kim et al. (2016) Table 2, bicubic column; the acceptance bound of the protocol.
@@ -22,7 +22,7 @@ def test_bicubic_reproduces_kim_2016(dataset, data_dir, tmp_path):
         )
         for s in (2, 3, 4)
     ]
-    table = literature.compare_with_published(benchmark.benchmark_table(records))
+    table = published.compare_with_published(benchmark.benchmark_table(records))
     assert len(table) == 3 and table["psnr_pub"].notna().all()
     for row in table.itertuples():
         assert abs(row.d_psnr) <= PSNR_TOL, (

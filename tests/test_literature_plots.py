@@ -10,17 +10,17 @@ import pandas as pd
 import torch
 
 from srcore import plots
-from srcore.chapters import literature
+from srcore.chapters import published
 from srcore.runs.results import RunRecord
 
 
 def test_published_bicubic_block_is_complete_and_sourced():
-    table = literature.published_table("Bicubic")
+    table = published.published_table("Bicubic")
     assert len(table) == 12  # 4 sets x 3 scales
     row = table[(table.dataset == "Set5") & (table.scale == 2)].iloc[0]
     assert (row.psnr, row.ssim) == (33.66, 0.9299)
     assert table["source"].str.contains("Kim").all()
-    assert set(literature.published_table()["tag"]) <= {"V", "P"}
+    assert set(published.published_table()["tag"]) <= {"V", "P"}
 
 
 def test_comparison_and_verdict():
@@ -30,10 +30,11 @@ def test_comparison_and_verdict():
             {"dataset": "Set14", "scale": 4, "psnr": 25.90, "ssim": 0.7027},
         ]
     )
-    table = literature.compare_with_published(ours)
+    table = published.compare_with_published(ours)
     assert table["d_psnr"].round(3).tolist() == [-0.01, -0.1]
-    text = literature.verdict(table, 0.02, 0.003)
-    assert text.startswith("1 of 2") and "Set14 ×4" in text
+    found = published.agreement(table, 0.02, 0.003)
+    assert (found["n_within"], found["n_rows"]) == (1, 2)
+    assert found["outside"] == "Set14 ×4" and not found["all_within"]
 
 
 def test_provenance_caption_names_profile_hardware_commit():

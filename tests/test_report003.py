@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from srcore.chapters import report003
-from srcore.chapters.literature import REPORT_003
+from srcore.chapters.published import REPORT_003
 from srcore.plots import plot_psnr_traces
 
 
@@ -121,3 +121,33 @@ def test_rerun_reproduces_a_committed_dip_image(data_dir):
         lr_img, 4, replace(cfg, seed=cfg.seed + int(seed)), device="cpu", progress=False
     )
     assert float(psnr(out.sr, hr, shave=4)) == pytest.approx(row["psnr"], abs=0.05)
+
+
+def test_dip_eval_profiles_keep_their_settings():
+    """The records hash these settings: a changed value would orphan them."""
+    assert report003.DIP_EVAL == {
+        "smoke": {"dataset": "BSD100", "images": 1, "crop": 64, "seeds": [0]},
+        "quick": {"dataset": "BSD100", "images": 10, "crop": 64, "seeds": [0]},
+        "paper": {"dataset": "BSD100", "images": 100, "crop": None, "seeds": [0, 1]},
+    }
+
+
+def test_committed_crops_table_uses_the_shared_labels_and_means(monkeypatch):
+    monkeypatch.setenv("SRCORE_RESULTS_MODE", "read")
+    lapsrn = report003.lapsrn_runs("quick", seed=0)
+    dips = [report003.dip_run(loss, seed=0) for loss in ("mse", "charbonnier")]
+    crops = [report003.lapsrn_on_crops(r) for r in lapsrn]
+    table = report003.crops_table(dips, crops, lapsrn)
+    assert list(table.method) == [
+        "Bicubic",
+        "LapSRN w1=1, w2=1",
+        "LapSRN w1=2, w2=1",
+        "LapSRN w1=1, w2=2",
+        "DIP with MSE",
+        "DIP with Charbonnier",
+    ]
+    assert list(table.columns) == ["method", "n", "psnr", "ssim", "gain_db"]
+    mse = pd.DataFrame(dips[0].per_image)
+    row = table.set_index("method").loc["DIP with MSE"]
+    assert row.gain_db == pytest.approx((mse.psnr - mse.psnr_bicubic).mean())
+    assert row.n == len(mse)

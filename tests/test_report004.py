@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
+from srcore import protocol
 from srcore.chapters import report004
 from srcore.degrade import random_kernel_degradation
 from srcore.methods import bicubic
 from srcore.methods.lapsrn import bilinear_subpixel_weight
 from srcore.metrics import psnr
+from srcore.protocol import make_lr
 from srcore.runs import supervised
-from srcore.runs.benchmark import make_lr
+from srcore.training import supervised as training
+from srcore.training.models import SPECS, config_from_json, model_config
 from srcore.training.patches import PatchSampler
 
 
@@ -21,16 +24,16 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def test_random_kernel_test_pairs(data_dir):
-    lr_img, hr = supervised.test_pair("DIV2KRK", "im_14", 4, "random_kernel", data_dir)
+    lr_img, hr = protocol.test_pair("DIV2KRK", "im_14", 4, "random_kernel", data_dir)
     assert tuple(lr_img.shape[-2:]) == (hr.shape[-2] // 4, hr.shape[-1] // 4)
-    a, hr2 = supervised.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
-    b, _ = supervised.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
+    a, hr2 = protocol.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
+    b, _ = protocol.test_pair("BSD100", "101085", 2, "random_kernel", data_dir)
     assert torch.equal(a, b), "a test image's kernel must be fixed by its name"
     assert not torch.equal(a, make_lr(hr2, 2))
-    other, _ = supervised.test_pair("BSD100", "101087", 2, "random_kernel", data_dir)
+    other, _ = protocol.test_pair("BSD100", "101087", 2, "random_kernel", data_dir)
     assert a.shape != other.shape or not torch.equal(a, other)
     with pytest.raises(ValueError, match="degradation"):
-        supervised.test_pair("BSD100", "101085", 2, "gaussian", data_dir)
+        protocol.test_pair("BSD100", "101085", 2, "gaussian", data_dir)
 
 
 def test_random_kernel_patches_are_a_function_of_the_step():
@@ -47,7 +50,7 @@ def test_random_kernel_patches_are_a_function_of_the_step():
 def test_misaligned_fault_moves_targets_only():
     hr = [torch.rand(1, 1, 64, 64, generator=torch.Generator().manual_seed(0))]
     sampler = PatchSampler(hr, 2, 32, channels="y", seed=0)
-    faulty = supervised._MisalignedPairs(sampler, seed=0)
+    faulty = training.MisalignedPairs(sampler, seed=0)
     lr_ok, hr_ok = sampler.batch(3, 8)
     lr_bad, hr_bad = faulty.batch(3, 8)
     assert torch.equal(lr_ok, lr_bad)
@@ -60,7 +63,7 @@ def test_random_image_branch_fault_replaces_the_bilinear_filter():
     net = LapSRN(1, 2, depth=1, upsample="subpixel")
     conv = net.levels[0].image_up[0]
     assert torch.allclose(conv.weight, bilinear_subpixel_weight(1))
-    supervised._random_image_branch(net, seed=0)
+    training.random_image_branch(net, seed=0)
     assert not torch.allclose(conv.weight, bilinear_subpixel_weight(1))
 
 
@@ -73,7 +76,7 @@ def test_bicubic_run_keys_did_not_change():
 def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
     """A short x2 training on random-kernel patches beats bicubic interpolation of
     a random-kernel LR image (the blur it has learnt to undo)."""
-    cfg = supervised.model_config(
+    cfg = model_config(
         "lapsrn",
         "quick",
         2,
@@ -84,7 +87,7 @@ def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
         train_sets=("T91",),
         lr_step=120,
     )
-    model, history = supervised.fit(
+    model, history = training.fit(
         "lapsrn",
         cfg,
         2,
@@ -93,9 +96,9 @@ def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
         degradation="random_kernel",
     )
     assert history.loss[-1] < history.loss[0]
-    lr_img, hr = supervised.test_pair("Set5", "butterfly", 2, "random_kernel", data_dir)
+    lr_img, hr = protocol.test_pair("Set5", "butterfly", 2, "random_kernel", data_dir)
     with torch.no_grad():
-        sr = supervised.super_resolve(model, supervised.SPECS["lapsrn"], lr_img, 2)
+        sr = training.super_resolve(model, SPECS["lapsrn"], lr_img, 2)
     gain = float(psnr(sr, hr, shave=2) - psnr(bicubic.upscale(lr_img, 2), hr, shave=2))
     assert gain > 0.3, f"LapSRN gains only {gain:+.2f} dB over bicubic"
 
@@ -170,8 +173,8 @@ def test_rerun_reproduces_committed_random_kernel_x2(data_dir):
         if r.config["scale"] == 2 and r.config["model"]["upsample"] == "subpixel"
     )
     model = {k: v for k, v in record.config["model"].items() if k != "scale"}
-    cfg = supervised.model_config("lapsrn", "quick", 2, **supervised._tuples(model))
-    model, _ = supervised.fit(
+    cfg = model_config("lapsrn", "quick", 2, **vars(config_from_json("lapsrn", model)))
+    model, _ = training.fit(
         "lapsrn",
         cfg,
         2,
@@ -183,9 +186,22 @@ def test_rerun_reproduces_committed_random_kernel_x2(data_dir):
     new = []
     for row in rows:
         image = row["image"].split("/", 1)[1]
-        lr_img, hr = supervised.test_pair("BSD100", image, 2, "random_kernel", data_dir)
+        lr_img, hr = protocol.test_pair("BSD100", image, 2, "random_kernel", data_dir)
         with torch.no_grad():
-            sr = supervised.super_resolve(model, supervised.SPECS["lapsrn"], lr_img, 2)
+            sr = training.super_resolve(model, SPECS["lapsrn"], lr_img, 2)
         new.append(float(psnr(sr, hr, shave=2)))
     old = [r["psnr"] for r in rows]
     assert sum(new) / len(new) == pytest.approx(sum(old) / len(old), abs=0.05)
+
+
+def test_overrides_keep_the_chapters_patch_settings():
+    """The records hash these settings: a changed value would orphan them."""
+    base = {"upsample": "deconv", "preact_residual": True}
+    assert report004.overrides(2, "deconv", "quick") == base | {"crop": 64}
+    assert report004.overrides(4, "deconv", "smoke") == base | {"crop": 64}
+    assert report004.overrides(8, "deconv", "quick") == base | {
+        "crop": 96,
+        "batch_size": 8,
+    }
+    assert report004.overrides(8, "deconv", "smoke")["batch_size"] == 2
+    assert report004.overrides(4, "deconv", "paper") == base

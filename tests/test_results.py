@@ -131,3 +131,40 @@ def test_finalize_stores_history_and_extra(tmp_path):
     again = results.load_records("m", tmp_path)[0]
     assert again.history == {"loss": [3.0, 2.0]} == record.history
     assert again.extra == {"params": 10}
+
+
+def test_smoke_records_never_land_in_the_committed_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SRCORE_RESULTS", raising=False)
+    monkeypatch.setattr(results.tempfile, "gettempdir", lambda: str(tmp_path))
+    rec = load_or_run("m", {"profile": "smoke"}, ["a"], lambda n: {"psnr": 1.0})
+    assert (results.smoke_results_root() / "m" / f"{rec.key}.json").is_file()
+    assert not (results.COMMITTED_RESULTS / "m").exists()
+    assert results.results_root(profile="quick") == results.COMMITTED_RESULTS
+
+
+def test_records_are_readable_like_any_user_file(tmp_path):
+    import os
+    import stat
+
+    rec = load_or_run("m", {"x": 1}, ["a"], lambda n: {"psnr": 1.0}, root=tmp_path)
+    mode = stat.S_IMODE((tmp_path / "m" / f"{rec.key}.json").stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+COMMITTED = sorted(
+    p
+    for p in results.COMMITTED_RESULTS.glob("*/*.json")
+    if not p.name.endswith(".partial.json")
+)
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_committed_record_is_keyed_by_its_own_config(path):
+    """Each committed record's file name is the hash of the config stored in it, the
+    config states its profile (never smoke) and holds no free-text protocol."""
+    record = json.loads(path.read_text())
+    assert record["key"] == path.stem == run_key(record["method"], record["config"])
+    assert record["config"].get("profile") in ("quick", "paper")
+    assert not isinstance(record["config"].get("protocol"), str)

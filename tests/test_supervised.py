@@ -8,15 +8,19 @@ import pytest
 import torch
 
 from srcore import data
-from srcore.chapters import supervised_tables
+from srcore.chapters import supervised_tables, tables
 from srcore.imageops import rgb_to_ycbcr
 from srcore.methods import bicubic
 from srcore.methods.srresnet import Discriminator, SRResNet
 from srcore.metrics import psnr
+from srcore.profiles import config_dict
+from srcore.protocol import make_lr
 from srcore.runs import supervised
-from srcore.runs.benchmark import make_lr
+from srcore.runs.results import crop_file
 from srcore.training.gan import content_loss_name, train_srgan
+from srcore.training.models import SPECS, model_config
 from srcore.training.patches import PatchSampler
+from srcore.training.supervised import fit, super_resolve
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +37,7 @@ def test_smoke_run_trains_scores_and_reloads(data_dir, tmp_path):
     assert evals and all(r["psnr"] > 0 and "psnr_bicubic" in r for r in evals)
     assert record.history["step"] and record.history["val_psnr"]
     image = evals[0]["image"].split("/", 1)[1]
-    assert supervised_tables.crop_path(record, "Set5", image, res).exists()
+    assert crop_file(record.method, record.key, f"Set5/{image}", res).exists()
     again = supervised.run("srcnn", 3, profile="smoke", results=res, mode="read")
     assert again.per_image == record.per_image
     table = supervised_tables.summary([record])
@@ -46,7 +50,7 @@ def test_srgan_smoke_starts_from_srresnet_and_labels_its_content_loss(
     res = tmp_path / "results"
     record = supervised.run("srgan", 4, profile="smoke", results=res, progress=False)
     assert record.config["model"]["content_loss"] == content_loss_name("vgg54")
-    assert supervised_tables.label(record).startswith("SRGAN-")
+    assert tables.label(record).startswith("SRGAN-")
     assert list((res / "srresnet").glob("*.json")), "SRResNet record not made first"
     assert {"d_loss", "adv", "content"} <= set(record.history)
 
@@ -98,20 +102,20 @@ def test_luma_model_keeps_bicubic_chroma_and_grey_stays_grey():
     net = torch.nn.Conv2d(1, 1, 1)
     torch.nn.init.ones_(net.weight)
     torch.nn.init.zeros_(net.bias)  # identity on Y
-    spec = supervised.SPECS["srcnn"]
+    spec = SPECS["srcnn"]
     lr_img = torch.rand(1, 3, 10, 12)
-    out = supervised.super_resolve(net, spec, lr_img, 2)
+    out = super_resolve(net, spec, lr_img, 2)
     ref = bicubic.upscale(lr_img, 2)
     assert out.shape == (1, 3, 20, 24)
     diff = (rgb_to_ycbcr(out) - rgb_to_ycbcr(ref)).abs().max()
     assert diff < 2 / 255  # identity network: bicubic back, up to 8-bit rounding
-    grey = supervised.super_resolve(net, spec, lr_img[:, :1], 2)
+    grey = super_resolve(net, spec, lr_img[:, :1], 2)
     assert grey.shape == (1, 1, 20, 24)
 
 
 def test_srcnn_beats_bicubic_on_a_real_image(data_dir, tmp_path):
     """A few hundred Adam updates on T91 already beat bicubic on Set5 butterfly ×3."""
-    cfg = supervised.model_config(
+    cfg = model_config(
         "srcnn",
         "quick",
         3,
@@ -120,12 +124,12 @@ def test_srcnn_beats_bicubic_on_a_real_image(data_dir, tmp_path):
         train_sets=("T91",),
         lr_milestones=(),
     )
-    model, history = supervised.fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
+    model, history = fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
     assert history.loss[-1] < history.loss[0]
     hr = data.load_hr("Set5", "butterfly", 3, root=data_dir)
     lr_img = make_lr(hr, 3)
     with torch.no_grad():
-        sr = supervised.super_resolve(model, supervised.SPECS["srcnn"], lr_img, 3)
+        sr = super_resolve(model, SPECS["srcnn"], lr_img, 3)
     gain = float(psnr(sr, hr, shave=3) - psnr(bicubic.upscale(lr_img, 3), hr, shave=3))
     assert gain > 0.3, f"SRCNN gains only {gain:+.2f} dB over bicubic"
 
@@ -159,16 +163,16 @@ def test_rerun_reproduces_committed_srcnn_x3(data_dir):
     still agree within 0.05 dB; single images move by up to ~0.12 dB.
     """
     record = _committed("srcnn", 3)
-    cfg = supervised.model_config("srcnn", "quick", 3)
-    assert json.loads(json.dumps(supervised.config_dict(cfg))) == record.config["model"]
+    cfg = model_config("srcnn", "quick", 3)
+    assert json.loads(json.dumps(config_dict(cfg))) == record.config["model"]
     torch.manual_seed(0)
-    model, _ = supervised.fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
-    spec = supervised.SPECS["srcnn"]
+    model, _ = fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
+    spec = SPECS["srcnn"]
     new, old = [], []
     for row in (r for r in record.per_image if r.get("dataset") == "Set5"):
         hr = data.load_hr("Set5", row["image"].split("/")[1], 3, root=data_dir)
         with torch.no_grad():
-            sr = supervised.super_resolve(model, spec, make_lr(hr, 3), 3)
+            sr = super_resolve(model, spec, make_lr(hr, 3), 3)
         new.append(float(psnr(sr, hr, shave=3)))
         old.append(row["psnr"])
     assert max(abs(a - b) for a, b in zip(new, old, strict=True)) < 0.3

@@ -12,20 +12,24 @@ from torch import nn
 
 from srcore.imageops import quantize
 from srcore.resize import imresize
-from srcore.training.loop import (
+from srcore.training.checkpoint import (
     CHECKPOINT_NAME,
-    TrainConfig,
+    load_checkpoint,
+    save_checkpoint,
+)
+from srcore.training.loop import (
     TrainHistory,
     TrainingDiverged,
     check_finite,
-    clip_gradients,
     count_parameters,
-    load_checkpoint,
+    psnr_validator,
+    train,
+)
+from srcore.training.optim import (
+    TrainConfig,
+    clip_gradients,
     make_optimizer,
     make_scheduler,
-    psnr_validator,
-    save_checkpoint,
-    train,
 )
 from srcore.training.patches import PatchSampler, validation_pairs
 

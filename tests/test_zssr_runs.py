@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from srcore.chapters import report000, report001, zssr_tables
+from srcore.chapters import report000, report001, tables, zssr_tables
 from srcore.runs import zssr_runs
 from srcore.runs.results import RunRecord, load_records
 
@@ -103,7 +103,9 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert (speed.iters_scratch.notna()).all()
     assert report000.plot_stream(scratch, online).axes
     last = online.per_image[-1]["image"]
-    views = zssr_tables.crop_views([scratch, online], last, data_dir, res)
+    views = tables.crop_views(
+        [scratch, online], last, data_root=data_dir, results=res
+    )
     assert list(views) == [
         "bicubic",
         "ZSSR from scratch",
@@ -141,7 +143,7 @@ def test_external_modes_start_from_cached_pretrained_weights(
     # only its first image.
     assert torch.equal(starts[1], ext_w) and torch.equal(starts[3], ext_w)
     assert torch.equal(starts[4], ext_w) and not torch.equal(starts[5], ext_w)
-    labels = [zssr_tables.label(r) for r in runs]
+    labels = [tables.label(r) for r in runs]
     assert labels == ["ZSSR/ext", "ZSSR/ext/ftune", "ZSSR/ext/online"]
     assert [r["iterations"] for r in runs[0].per_image] == [0, 0]
     assert all(r["iterations"] > 0 for r in runs[1].per_image)
@@ -169,7 +171,7 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
 
     kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
     rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
-    assert zssr_tables.label(rec) == "VDSR pre-trained on BSD200, no internal training"
+    assert tables.label(rec) == "VDSR pre-trained on BSD200, no internal training"
     pre = supervised.run(
         "vdsr", 2, mode="read", scales=(2,), **zssr_runs.VDSR_BACKBONE, **kw
     )
@@ -277,7 +279,7 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, varia
     import dataclasses
 
     from srcore.methods.zssr import ZSSRConfig, zssr
-    from srcore.runs import supervised
+    from srcore.protocol import test_pair
 
     (rec,) = _quick(
         "zssr", dataset=dataset, scale=2, variant=variant, degradation="bicubic"
@@ -293,7 +295,7 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, varia
             for key, v in rec.config["model"].items()
         }
     )
-    lr_img, hr = supervised.test_pair(dataset, image, 2, "bicubic", data_dir)
+    lr_img, hr = test_pair(dataset, image, 2, "bicubic", data_dir)
     torch.manual_seed(0)
     out = zssr(
         lr_img,
@@ -347,5 +349,6 @@ def test_variants_are_set_beside_plain_zssr_at_their_own_scale():
     assert len(table) == 3  # plain and true-kernel ZSSR are the baselines, not rows
     status = report001.variants_status(records).set_index("variant").status
     assert status.str.startswith("run").sum() == 2
-    text = report001.conclusions([], records[:2] + records[3:4], records[2:3])
-    assert "+2.00 dB" in text and "+0.50 dB against plain ZSSR" in text
+    found = report001.findings([], records[:2] + records[3:4], records[2:3])
+    assert found["nonideal_x2_gain"] == pytest.approx(2.0)
+    assert found["variant_shuffle_x2_diff"] == pytest.approx(0.5)

@@ -14,6 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from srcore.chapters import zssr_tables
+from srcore.chapters.published import REPORT_000
+from srcore.chapters.tables import label
 from srcore.runs import zssr_runs
 from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
@@ -26,30 +28,12 @@ __all__ = [
     "beside_report",
     "not_run",
     "plot_stream",
-    "conclusions",
+    "findings",
 ]
 
-#: Report 000's numbers (x2, bicubic LR): Table 1 on T91, Table 2 on the first 30
-#: General-100 images; (PSNR, SSIM).
+#: Report 000's Tables 1 and 2 (:data:`srcore.chapters.published.REPORT_000`).
 REPORT: dict[str, dict[str, tuple[float, float]]] = {
-    "table1": {
-        "ZSSR, MSE": (33.921, 0.943),
-        "ZSSR, DoG": (34.222, 0.945),
-        "ZSSR*": (34.327, 0.946),
-    },
-    "table2": {
-        "ZSSR": (34.927, 0.953),
-        "ZSSR*": (35.092, 0.955),
-        "ZSSR+": (34.381, 0.949),
-        "ZSSR/ext*": (34.129, 0.947),
-        "ZSSR/online*": (35.776, 0.959),
-        "ZSSR/ext/ftune*": (35.588, 0.958),
-        "ZSSR/ext/online*": (35.772, 0.959),
-        "ZSSR/ext+": (33.92, 0.945),
-        "ZSSR/online+": (35.348, 0.956),
-        "ZSSR/ext/ftune+": (35.139, 0.955),
-        "ZSSR/ext/online+": (35.322, 0.955),
-    },
+    t: REPORT_000[t] for t in ("table1", "table2")
 }
 
 
@@ -115,7 +99,7 @@ def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:
 
 def not_run(shown: Sequence[RunRecord]) -> pd.DataFrame:
     """The report's Table 1 and 2 rows that none of ``shown`` stands for, and why."""
-    labels = [zssr_tables.label(r) for r in shown]
+    labels = [label(r) for r in shown]
     covered = {REPORT_ROW.get(m, m) for m in labels}
     vgg = "not run: needs VGG weights" if not vgg_weights_available() else "not run"
     rows = []
@@ -164,56 +148,64 @@ def plot_stream(scratch: RunRecord, online: RunRecord) -> Figure:
     return fig
 
 
-def conclusions(
+def findings(
     table1: Sequence[RunRecord],
     stream: Mapping[bool, RunRecord],
     speed: pd.DataFrame,
     external: Sequence[RunRecord] = (),
-) -> str:
-    """The chapter's closing bullets, computed from the records."""
+) -> dict[str, Any]:
+    """The chapter's measured numbers, for the notebook's closing prose (glue keys).
+
+    ``t1_n_images``; ``t1_psnr_mse``/``_dog``/``_star`` (ZSSR with MSE, DoG, ZSSR*,
+    where run) and the report's ``report_t1_*``; ``t1_order``: ``"the same"`` when
+    MSE < DoG < ZSSR* in PSNR as in the report, else ``"not the same"``;
+    ``star_time_ratio`` (ZSSR* over ZSSR-MSE seconds per image); the stream's
+    ``stream_n_images``, ``stream_psnr_scratch``/``_transfer``/``_bicubic``,
+    ``transfer_vs_scratch`` (``"above"``/``"not above"``), ``transfer_faster``
+    of ``later_images`` (images after the first where weight transfer reaches
+    from-scratch ZSSR's final PSNR in fewer iterations), ``start_psnr_online`` /
+    ``_scratch`` (mean first traced PSNR there); with ``external``:
+    ``ext_psnr_<mode>``, ``ext_gain_<mode>`` (vs from scratch) and the report's
+    ``report_ext_gain_<mode>`` (vs its ZSSR) for each mode of :data:`EXTERNAL_MODES`
+    (``ext``, ``ftune``, ``online``).
+    """
+    out: dict[str, Any] = {}
     t1 = zssr_tables.summary(table1).set_index("method")
-    lines = [
-        "* Table 1 ("
-        + f"{int(t1.n_images.iloc[0])} T91 image"
-        + ("s" if int(t1.n_images.iloc[0]) > 1 else "")
-        + "): "
-        + ", ".join(f"{m} {r.psnr:.2f} dB" for m, r in t1.iterrows())
-        + " (the report: MSE 33.92, DoG 34.22, ZSSR* 34.33 dB)."
-    ]
-    if {"ZSSR*", "ZSSR, MSE"} <= set(t1.index):
+    out["t1_n_images"] = int(t1.n_images.iloc[0])
+    names = {"mse": "ZSSR, MSE", "dog": "ZSSR, DoG", "star": "ZSSR*"}
+    for key, method in names.items():
+        out[f"report_t1_{key}"] = REPORT["table1"][method][0]
+        if method in t1.index:
+            out[f"t1_psnr_{key}"] = float(t1.psnr[method])
+    if set(names.values()) <= set(t1.index):
+        ordered = list(t1.psnr[list(names.values())])
+        out["t1_order"] = "the same" if ordered == sorted(ordered) else "not the same"
         ratio = t1.s_per_image["ZSSR*"] / t1.s_per_image["ZSSR, MSE"]
-        lines.append(
-            f"* ZSSR* took {ratio:.1f}× the time per image of ZSSR with MSE for the "
-            "same number of iterations (the report: 3-4× on a GPU; a batch of 8 costs "
-            "about 8× on a CPU, which has no idle parallelism to absorb it)."
-        )
-    s = zssr_tables.summary([stream[False], stream[True]]).set_index("method")
+        out["star_time_ratio"] = float(ratio)
+    s = zssr_tables.summary([stream[False], stream[True]])
+    out["stream_n_images"] = int(s.n_images.iloc[0])
+    out["stream_psnr_scratch"] = float(s.psnr.iloc[0])
+    out["stream_psnr_transfer"] = float(s.psnr.iloc[1])
+    out["stream_psnr_bicubic"] = float(s.psnr_bicubic.iloc[0])
+    better = s.psnr.iloc[1] > s.psnr.iloc[0]
+    out["transfer_vs_scratch"] = "above" if better else "not above"
     later = speed[speed.position > 0]
-    faster = int(
-        (later.iters_online.fillna(10**9) < later.iters_scratch.fillna(10**9)).sum()
-    )
-    lines.append(
-        f"* Stream of {int(s.n_images.iloc[0])} images: from scratch "
-        f"{s.psnr.iloc[0]:.2f} dB, with weight transfer {s.psnr.iloc[1]:.2f} dB "
-        f"(bicubic {s.psnr_bicubic.iloc[0]:.2f} dB)."
-    )
-    lines.append(
-        f"* After the first image, weight transfer reaches from-scratch ZSSR's final "
-        f"PSNR in fewer iterations on {faster} of {len(later)} images; its network "
-        f"starts at {later.psnr_start_online.mean():.2f} dB on average, against "
-        f"{later.psnr_start_scratch.mean():.2f} dB for a fresh one."
-    )
-    if external:
-        e = zssr_tables.summary(external).set_index("method")
-        scratch = s.psnr.iloc[0]
-        ext = e.loc[[m for m in e.index if m.startswith("ZSSR/ext")]]
-        lines.append(
-            "* From T91-pretrained weights: "
-            + ", ".join(
-                f"{m} {r.psnr:.2f} dB ({r.psnr - scratch:+.2f} vs from scratch)"
-                for m, r in ext.iterrows()
-            )
-            + " (the report: ext* -0.80, ext/ftune* +0.66, ext/online* +0.85 dB vs "
-            "ZSSR)."
+    never = 10**9  # a run that never reaches the target within its budget
+    faster = later.iters_online.fillna(never) < later.iters_scratch.fillna(never)
+    out["transfer_faster"] = int(faster.sum())
+    out["later_images"] = len(later)
+    out["start_psnr_online"] = float(later.psnr_start_online.mean())
+    out["start_psnr_scratch"] = float(later.psnr_start_scratch.mean())
+    base = REPORT["table2"]["ZSSR"][0]
+    for rec in external:
+        mode = next(
+            m
+            for m, (t, a) in EXTERNAL_MODES.items()
+            if (t, a) == (rec.config["transfer"], rec.config["adapt"])
         )
-    return "\n".join(lines)
+        key = mode.split("/")[-1]  # ext, ftune, online
+        psnr = float(zssr_tables.summary([rec]).psnr.iloc[0])
+        out[f"ext_psnr_{key}"] = psnr
+        out[f"ext_gain_{key}"] = psnr - out["stream_psnr_scratch"]
+        out[f"report_ext_gain_{key}"] = REPORT["table2"][f"ZSSR/{mode}*"][0] - base
+    return out

@@ -14,8 +14,12 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from srcore.chapters import zssr_tables
-from srcore.chapters.literature import REPORT_001_IDEAL, REPORT_001_NONIDEAL
+from srcore.chapters import tables, zssr_tables
+from srcore.chapters.published import (
+    REPORT_001,
+    REPORT_001_IDEAL,
+    REPORT_001_NONIDEAL,
+)
 from srcore.methods.zssr import PRESETS
 from srcore.runs import zssr_runs
 from srcore.runs.results import RunRecord
@@ -31,19 +35,13 @@ __all__ = [
     "variants_status",
     "variants_beside_report",
     "crop_views",
-    "conclusions",
+    "findings",
 ]
 
 
 #: Report 001 §8's variant experiments on BSD100 with unknown kernels: (ZSSR,
 #: variant) mean PSNR as the report printed them, by scale.
-REPORT_VARIANTS: dict[str, dict[int, tuple[float, float]]] = {
-    "ZSSR, pixel shuffle, assumes bicubic": {
-        2: (28.2554, 28.2550),
-        4: (24.23, 25.0655),
-    },
-    "ZSSR, pre-trained VDSR backbone, assumes bicubic": {2: (28.2492, 27.6091)},
-}
+REPORT_VARIANTS: dict[str, dict[int, tuple[float, float]]] = REPORT_001["variants"]
 
 
 #: The reference's gradual configs per final scale (``zssr.PRESETS``).
@@ -143,7 +141,7 @@ def plot_traces(record: RunRecord) -> Figure:
 
 def variants_status(shown: Sequence[RunRecord] = ()) -> pd.DataFrame:
     """Report 001's variants: run here (a record among ``shown``), or why not."""
-    labels = " ".join(zssr_tables.label(r) for r in shown)
+    labels = " ".join(tables.label(r) for r in shown)
     hybrid = (
         "runs where the ImageNet VGG19 weights exist"
         if vgg_weights_available()
@@ -203,49 +201,68 @@ def crop_views(
     out = {}
     for rec in records:
         item = rec.per_image[0]["image"]
-        views = zssr_tables.crop_views([rec], item, data_root, results)
-        out[f"{item} ×{rec.config['scale']} ({zssr_tables.label(rec)})"] = views
+        views = tables.crop_views([rec], item, data_root=data_root, results=results)
+        out[f"{item} ×{rec.config['scale']} ({tables.label(rec)})"] = views
     return out
 
 
-def conclusions(
+#: Glue-key names of report 001's variants (their :func:`tables.label`).
+VARIANT_KEYS = {
+    "ZSSR, pixel shuffle, assumes bicubic": "shuffle",
+    "VDSR pre-trained on BSD200, no internal training, assumes bicubic": "vdsr_only",
+    "ZSSR, pre-trained VDSR backbone, assumes bicubic": "vdsr_backbone",
+}
+
+
+def findings(
     ideal: Sequence[RunRecord],
     nonideal: Sequence[RunRecord],
     variants: Sequence[RunRecord] = (),
-) -> str:
-    """The chapter's closing bullets, computed from the records."""
-    lines = []
+) -> dict[str, Any]:
+    """The chapter's measured numbers, for the notebook's closing prose (glue keys).
+
+    Per ideal run ``ideal_<set>_x<scale>[g]_<what>`` (``g``: gradual increments;
+    what: ``n``, ``psnr``, ``bicubic``, ``gain``, ``iters``, and ``published``,
+    the paper's ZSSR, where it has one); per non-ideal scale
+    ``nonideal_x<scale>_<what>`` (``n``, ``true`` and ``assumed``: ZSSR with the true
+    kernel and assuming bicubic, ``bicubic``, ``gain``: true minus assumed); the
+    paper's ``paper_true_vs_estimated`` and ``paper_true_vs_edsr`` (x2); per variant
+    ``variant_<name>_x<scale>_<what>`` (:data:`VARIANT_KEYS`; ``psnr``, ``diff``
+    against plain ZSSR on the same images, ``report_diff`` where the report has one).
+    """
+    out: dict[str, Any] = {}
     for r in zssr_tables.summary(ideal).itertuples():
-        pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {}).get("ZSSR")
-        text = (
-            f"* Ideal case, {r.dataset} ×{r.scale} ({r.n_images} images): "
-            f"{r.method} {r.psnr:.2f} dB vs bicubic {r.psnr_bicubic:.2f} dB, a gain of "
-            f"{r.gain_db:+.2f} dB in {r.iterations:.0f} iterations on average"
+        key = f"ideal_{r.dataset.lower()}_x{r.scale}" + (
+            "g" if "gradual" in r.method else ""
         )
+        out[f"{key}_n"] = int(r.n_images)
+        out[f"{key}_psnr"] = float(r.psnr)
+        out[f"{key}_bicubic"] = float(r.psnr_bicubic)
+        out[f"{key}_gain"] = float(r.gain_db)
+        out[f"{key}_iters"] = float(r.iterations)
+        pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {}).get("ZSSR")
         if pub:
-            text += f" (published ZSSR {pub[0]:.2f} dB after up to 3000 iterations)"
-        lines.append(text + ".")
-    table = zssr_tables.summary(nonideal)
-    for scale, t in table.groupby("scale"):
+            out[f"{key}_published"] = pub[0]
+    for scale, t in zssr_tables.summary(nonideal).groupby("scale"):
         t = t.set_index("method")
         if not {"ZSSR, true kernel", "ZSSR, assumes bicubic"} <= set(t.index):
             continue
-        true_k = t.loc["ZSSR, true kernel"]
-        assumed = t.loc["ZSSR, assumes bicubic"]
-        lines.append(
-            f"* Non-ideal case ({true_k.n_images} BSD100 images ×{scale}): ZSSR with "
-            f"the true kernel {true_k.psnr:.2f} dB, assuming bicubic "
-            f"{assumed.psnr:.2f} dB, bicubic interpolation "
-            f"{true_k.psnr_bicubic:.2f} dB: knowing the kernel gains "
-            f"{true_k.psnr - assumed.psnr:+.2f} dB (the paper, ×2: +0.87 dB over an "
-            "estimated kernel, +1.9 dB over EDSR+)."
-        )
+        true_k, assumed = t.loc["ZSSR, true kernel"], t.loc["ZSSR, assumes bicubic"]
+        key = f"nonideal_x{scale}"
+        out[f"{key}_n"] = int(true_k.n_images)
+        out[f"{key}_true"] = float(true_k.psnr)
+        out[f"{key}_assumed"] = float(assumed.psnr)
+        out[f"{key}_bicubic"] = float(true_k.psnr_bicubic)
+        out[f"{key}_gain"] = float(true_k.psnr - assumed.psnr)
+    paper = {m: p for m, (p, _) in REPORT_001_NONIDEAL.items()}
+    out["paper_true_vs_estimated"] = (
+        paper["ZSSR, true kernel"] - paper["ZSSR, estimated kernel"]
+    )
+    out["paper_true_vs_edsr"] = paper["ZSSR, true kernel"] - paper["EDSR+"]
     for _, r in variants_beside_report([*nonideal, *variants]).iterrows():
-        ref = r["difference (report)"]
-        report = "not in the report" if pd.isna(ref) else f"the report: {ref:+.2f} dB"
-        lines.append(
-            f"* {r['variant']} ×{r['scale']}: {r['variant (ours)']:.2f} dB, "
-            f"{r['difference (ours)']:+.2f} dB against plain ZSSR on the same images "
-            f"({report})."
-        )
-    return "\n".join(lines)
+        key = f"variant_{VARIANT_KEYS.get(r['variant'], r['variant'])}_x{r['scale']}"
+        out[f"{key}_psnr"] = float(r["variant (ours)"])
+        out[f"{key}_diff"] = float(r["difference (ours)"])
+        if not pd.isna(r["difference (report)"]):
+            out[f"{key}_report_diff"] = float(r["difference (report)"])
+    return out

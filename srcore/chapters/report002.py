@@ -1,8 +1,8 @@
-"""Report 002's chapter: the tables and sentences built from the supervised records.
+"""Report 002's chapter: the tables and numbers built from the supervised records.
 
 Kept out of the notebook so that it stays a thin sequence of calls (see STYLE.md);
-nothing here trains or scores: it reshapes :func:`srcore.runs.supervised_tables.summary`
-tables.
+nothing here trains or scores: it reshapes
+:func:`srcore.chapters.supervised_tables.summary` tables.
 """
 
 from __future__ import annotations
@@ -14,15 +14,11 @@ import pandas as pd
 import torch
 
 from srcore import data
-from srcore.chapters import supervised_tables
-from srcore.chapters.literature import REPORT_002
-from srcore.imageops import load_image
-from srcore.methods import bicubic
-from srcore.runs import supervised
-from srcore.runs.benchmark import make_lr
+from srcore.chapters import tables
+from srcore.chapters.published import REPORT_002, published_table
 from srcore.runs.results import RunRecord
 
-__all__ = ["report_vs_ours", "sharpness", "crop_views", "conclusions"]
+__all__ = ["report_vs_ours", "sharpness", "crop_views", "findings"]
 
 
 def report_vs_ours(table: pd.DataFrame) -> pd.DataFrame:
@@ -62,60 +58,55 @@ def crop_views(
     runs: Sequence[RunRecord], scale: int, *, data_root: Any = None, results: Any = None
 ) -> dict[str, dict[str, torch.Tensor]]:
     """Per evaluated set (up to 3): bicubic, each network at ``scale``, HR crops."""
-    out: dict[str, dict[str, torch.Tensor]] = {}
     at_scale = [r for r in runs if r.config["scale"] == scale]
+    out = {}
     for ds, _ in at_scale[0].config["eval_sets"][:3]:
         image = data.image_paths(ds, "HR", root=data_root)[0].stem
-        hr = data.load_hr(ds, image, scale, root=data_root)
-        views = {"bicubic": bicubic.upscale(make_lr(hr, scale), scale)}
-        for r in at_scale:
-            path = supervised_tables.crop_path(r, ds, image, results)
-            views[supervised_tables.label(r)] = load_image(
-                path, keep_grey=hr.shape[1] == 1
-            )
-        views["HR"] = hr
-        out[f"{ds} / {image}"] = {
-            k: v if v.shape[-1] == supervised.CROP_BOX else supervised.crop_center(v)
-            for k, v in views.items()
-        }
+        out[f"{ds} / {image}"] = tables.crop_views(
+            at_scale, f"{ds}/{image}", data_root=data_root, results=results
+        )
     return out
 
 
-def conclusions(table: pd.DataFrame, gan_scale: int, bicubic_seconds: float) -> str:
-    """The chapter's closing bullet list, computed from the summary table."""
-    x3 = table[
-        (table.method == "SRCNN") & (table.scale == 3) & (table.dataset == "Set5")
-    ]
-    div2k = table[(table.dataset == "DIV2K") & (table.method == "SRCNN")]
-    target = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
-    lines = []
+def findings(
+    table: pd.DataFrame, gan_scale: int, bicubic_seconds: float
+) -> dict[str, Any]:
+    """The chapter's measured numbers, for the notebook's closing prose (glue keys).
+
+    ``srcnn_x3_set5_gain``/``_psnr``/``_bicubic`` and Kim et al.'s
+    ``kim_srcnn_x3_set5``/``kim_bicubic_x3_set5``; ``srcnn_div2k_x<s>_gain`` per
+    SRCNN scale, the report's ``report_gain`` and ``closest_scale`` (ours nearest to
+    it); ``gan_label``, ``gan_sharper`` of ``gan_sets`` (sets where its
+    high-frequency energy exceeds SRResNet's), ``gan_psnr`` and ``srresnet_psnr``
+    (means over the sets); ``report_bicubic_s`` and ``bicubic_div2k_s`` (seconds of
+    one MATLAB-exact bicubic x2 of a DIV2K image here).
+    """
+    out: dict[str, Any] = {}
+    srcnn = table[table.method == "SRCNN"]
+    x3 = srcnn[(srcnn.scale == 3) & (srcnn.dataset == "Set5")]
     if len(x3):
-        lines.append(
-            f"* SRCNN ×3 on Set5 gains {x3.gain_db.iloc[0]:+.2f} dB over bicubic "
-            f"({x3.psnr.iloc[0]:.2f} vs {x3.psnr_bicubic.iloc[0]:.2f} dB; Kim et al. "
-            "2016 list 32.75 vs 30.39 dB for the fully trained SRCNN)."
-        )
+        out["srcnn_x3_set5_gain"] = float(x3.gain_db.iloc[0])
+        out["srcnn_x3_set5_psnr"] = float(x3.psnr.iloc[0])
+        out["srcnn_x3_set5_bicubic"] = float(x3.psnr_bicubic.iloc[0])
+    kim = published_table().query("dataset == 'Set5' and scale == 3")
+    kim = kim.set_index("method").psnr
+    out["kim_srcnn_x3_set5"] = float(kim["SRCNN"])
+    out["kim_bicubic_x3_set5"] = float(kim["Bicubic"])
+    target = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
+    out["report_gain"] = target
+    div2k = srcnn[srcnn.dataset == "DIV2K"]
+    for s, g in zip(div2k.scale, div2k.gain_db, strict=True):
+        out[f"srcnn_div2k_x{s}_gain"] = float(g)
     if len(div2k):
         closest = div2k.loc[(div2k.gain_db - target).abs().idxmin(), "scale"]
-        gains = ", ".join(
-            f"×{s} {g:+.2f}" for s, g in zip(div2k.scale, div2k.gain_db, strict=True)
-        )
-        lines.append(
-            f"* On DIV2K, SRCNN's gain over bicubic is {gains} dB; the report's "
-            f"{target:+.2f} dB is closest to our ×{closest}."
-        )
+        out["closest_scale"] = int(closest)
     rows, sharper, total = sharpness(table, gan_scale)
     gan = rows[rows.method.str.startswith("SRGAN")]
-    base = rows[rows.method == "SRResNet"]
-    lines.append(
-        f"* {gan.method.iloc[0]} trains end to end and its outputs carry more "
-        f"high-frequency energy than SRResNet's on {sharper} of {total} sets, at a "
-        f"mean PSNR of {gan.psnr.mean():.2f} dB against SRResNet's "
-        f"{base.psnr.mean():.2f} dB."
-    )
-    lines.append(
-        f"* The report's bicubic timing ({REPORT_002['bicubic_s_per_image']:.0f} s per "
-        "image) reflects its implementation, not the method: MATLAB-exact bicubic ×2 "
-        f"of a DIV2K image takes {bicubic_seconds:.2f} s here."
-    )
-    return "\n".join(lines)
+    out["gan_label"] = str(gan.method.iloc[0])
+    out["gan_sharper"] = sharper
+    out["gan_sets"] = total
+    out["gan_psnr"] = float(gan.psnr.mean())
+    out["srresnet_psnr"] = float(rows[rows.method == "SRResNet"].psnr.mean())
+    out["report_bicubic_s"] = REPORT_002["bicubic_s_per_image"]
+    out["bicubic_div2k_s"] = float(bicubic_seconds)
+    return out

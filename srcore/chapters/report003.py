@@ -8,33 +8,36 @@ Charbonnier data term on 10 BSD100 test images at x4. Here:
   it on the full benchmark sets; :func:`lapsrn_on_crops` also scores it on DIP's crops.
 * DIP: :func:`dip_run` optimises one network per (image, seed) for each loss, on the
   same images and seeds for both losses, and keeps each run's PSNR-vs-step trace.
-  ``quick`` uses fixed centre crops (:data:`DIP_EVAL`): DIP costs ~0.1 s per step for
-  a 64x64 output on two CPU cores and ~1.8 s at 256x256.
+  ``quick`` uses fixed centre crops (:data:`DIP_EVAL`): a DIP step's cost grows with
+  the output size, and each record keeps its measured seconds per step.
 
 Nothing in the notebook optimises: it calls these functions, which go through
-:func:`srcore.runs.results.load_or_run` (cached, resumable records).
+:func:`srcore.runs.results.load_or_run` (cached, resumable records), and glues the
+numbers of :func:`findings` into its prose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from srcore import data
-from srcore.chapters import supervised_tables
-from srcore.chapters.literature import REPORT_003
-from srcore.imageops import load_image, save_png
+from srcore import protocol
+from srcore.chapters import supervised_tables, tables
+from srcore.chapters.published import REPORT_003
+from srcore.imageops import save_png
 from srcore.methods import bicubic, dip
 from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
-from srcore.runs.benchmark import make_lr
 from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.training.models import SPECS
+from srcore.training.supervised import super_resolve
 
 __all__ = [
     "DIP_EVAL",
@@ -48,28 +51,44 @@ __all__ = [
     "report_table",
     "dip_curves",
     "final_gains",
-    "label",
     "crop_views",
-    "conclusions",
+    "findings",
 ]
 
 SCALE = 4  # the report works at x4 only
 #: Report 003's LapSRN loss weights (w1 on the x2 level, w2 on the x4 level).
 WEIGHTINGS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.0), (1.0, 2.0))
 #: DIP's test images per profile: the first ``images`` of ``dataset``, each cut to a
-#: centred ``crop`` square (None: the whole image cropped to a multiple of 32, as the
-#: DIP code does), optimised once per seed.
+#: centred ``crop`` square, optimised once per seed. Part of each DIP and
+#: LapSRN-on-crops record's key: a changed value is a new run.
 DIP_EVAL: dict[str, dict[str, Any]] = {
-    "smoke": {"dataset": "BSD100", "images": 1, "crop": 64, "seeds": [0]},
-    "quick": {"dataset": "BSD100", "images": 10, "crop": 64, "seeds": [0]},
-    "paper": {"dataset": "BSD100", "images": 100, "crop": None, "seeds": [0, 1]},
+    "smoke": {
+        "dataset": "BSD100",  # the report's test set
+        "images": 1,  # one image: checks the pipeline only
+        "crop": 64,  # HR side of the centred crop (LR 16x16)
+        "seeds": [0],  # one optimisation per image
+    },
+    "quick": {
+        "dataset": "BSD100",  # the report's test set
+        "images": 10,  # the report's count (it does not say which 10)
+        "crop": 64,  # 64x64 crops: whole images take far longer on two CPU cores
+        "seeds": [0],  # one optimisation per image
+    },
+    "paper": {
+        "dataset": "BSD100",  # the report's test set
+        "images": 100,  # the whole set
+        "crop": None,  # the whole image, cropped to a multiple of 32 (the DIP code)
+        "seeds": [0, 1],  # two optimisations per image, for the seed spread
+    },
 }
-TRACE_EVERY = 25
-
-
-def _centre(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
-    top, left = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
-    return x[..., top : top + h, left : left + w]
+TRACE_EVERY = 25  # steps between two points of a DIP record's PSNR trace
+#: Rule of the chapter's prose: weightings whose mean PSNRs span at most this many dB
+#: are "within" the margin (a hundredth-of-a-dB level is below the 8-bit noise of a
+#: 10-image mean), otherwise "beyond".
+MARGIN_DB = 0.05
+#: Rule for a paired difference between two methods on the same images: it counts
+#: ("above"/"below") beyond this many standard errors of the per-image differences.
+N_SE = 2.0
 
 
 def crop_pair(
@@ -81,18 +100,15 @@ def crop_pair(
     size five times). The LR is made from the crop, so every method sees the same
     ``(lr, hr)``.
     """
-    hr = data.load_hr(dataset, image, SCALE, root=data_root)
-    h, w = hr.shape[-2:]
-    ch, cw = (crop, crop) if crop else (h - h % 32, w - w % 32)
-    if ch > h or cw > w:
-        raise ValueError(f"{dataset}/{image} is {h}x{w}, smaller than crop {crop}")
-    hr = _centre(hr, ch, cw)
-    return make_lr(hr, SCALE), hr
+    return protocol.crop_pair(dataset, image, SCALE, crop, data_root, multiple=32)
 
 
-def _items(profile: str, data_root: Any) -> list[str]:
+def _test_images(profile: str, data_root: Any) -> Callable[[], list[str]]:
+    """The test images of ``DIP_EVAL[profile]``, listed (and verified) at the first
+    call only: a run's ``items`` and ``compute`` share one listing."""
     spec = DIP_EVAL[profile]
-    return supervised.test_items([(spec["dataset"], spec["images"])], SCALE, data_root)
+    sets = [(spec["dataset"], spec["images"])]
+    return cache(lambda: protocol.test_items(sets, SCALE, data_root))
 
 
 def _scores(sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor) -> dict:
@@ -140,12 +156,10 @@ def dip_run(
         "protocol": "matlab-bicubic LR of the crop, 8-bit, Y, shave=scale",
     }
     dev = resolve_device(device)
-
-    names: list[str] = []  # the test images, listed (and verified) once per run
+    names = _test_images(profile, data_root)
 
     def items() -> list[str]:
-        names[:] = names or _items(profile, data_root)
-        return [f"{i}@{s}" for i in names for s in spec["seeds"]]
+        return [f"{i}@{s}" for i in names() for s in spec["seeds"]]
 
     def compute(item: str) -> dict[str, Any]:
         name, seed = item.rsplit("@", 1)
@@ -160,7 +174,7 @@ def dip_run(
             device=dev,
             progress=progress,
         )
-        if int(seed) == spec["seeds"][0] and name in names[:N_SAVED]:
+        if int(seed) == spec["seeds"][0] and name in names()[:N_SAVED]:
             save_png(res.sr, crop_file("dip", run_key("dip", config), name, results))
         return {
             **_scores(res.sr, hr, lr_img),
@@ -211,11 +225,7 @@ def lapsrn_on_crops(
     config = {"method": "lapsrn-crops", "lapsrn": run.key, "eval": spec}
     dev = resolve_device(device)
     state: dict[str, Any] = {}
-    names: list[str] = []  # the test images, listed (and verified) once per run
-
-    def items() -> list[str]:
-        names[:] = names or _items(profile, data_root)
-        return names
+    names = _test_images(profile, data_root)
 
     def compute(item: str) -> dict[str, Any]:
         if "net" not in state:
@@ -223,10 +233,8 @@ def lapsrn_on_crops(
         ds, image = item.split("/", 1)
         lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
         with torch.no_grad():
-            sr = supervised.super_resolve(
-                state["net"], supervised.SPECS["lapsrn"], lr_img, SCALE
-            ).cpu()
-        if item in names[:N_SAVED]:
+            sr = super_resolve(state["net"], SPECS["lapsrn"], lr_img, SCALE).cpu()
+        if item in names()[:N_SAVED]:
             save_png(
                 sr,
                 crop_file(
@@ -238,35 +246,13 @@ def lapsrn_on_crops(
     return load_or_run(
         "lapsrn-crops",
         config,
-        items,
+        names,
         compute,
         root=results,
         mode=mode,
         device=dev,
         progress=progress,
     )
-
-
-def label(record: RunRecord) -> str:
-    """'LapSRN w1=2, w2=1' for a LapSRN run record."""
-    return _weights(record)
-
-
-def _weights(record: RunRecord) -> str:
-    """'LapSRN w1=2, w2=1' for a LapSRN run record."""
-    w = record.config["model"]["level_weights"] or (1, 1)
-    return f"LapSRN w1={w[0]:g}, w2={w[1]:g}"
-
-
-def _mean_row(method: str, rows: Sequence[dict]) -> dict[str, Any]:
-    frame = pd.DataFrame(rows)
-    return {
-        "method": method,
-        "n": len(frame),
-        "psnr": frame.psnr.mean(),
-        "ssim": frame.ssim.mean(),
-        "gain_db": (frame.psnr - frame.psnr_bicubic).mean(),
-    }
 
 
 def crops_table(
@@ -290,12 +276,21 @@ def crops_table(
             "gain_db": 0.0,
         }
     ]
-    for crop_rec, run in zip(lapsrn_crop_records, lapsrn_records, strict=True):
-        rows.append(_mean_row(_weights(run), crop_rec.per_image))
-    for rec in dip_records:
-        loss = rec.config["model"]["loss"]
-        label = "DIP with " + ("MSE" if loss == "mse" else "Charbonnier")
-        rows.append(_mean_row(label, rec.per_image))
+    named = [
+        *zip(map(tables.label, lapsrn_records), lapsrn_crop_records, strict=True),
+        *((tables.label(rec), rec) for rec in dip_records),
+    ]
+    for method, rec in named:
+        m = tables.mean_scores(rec.per_image)
+        rows.append(
+            {
+                "method": method,
+                "n": m["n_images"],
+                "psnr": m["psnr"],
+                "ssim": m["ssim"],
+                "gain_db": m["gain_db"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -304,7 +299,7 @@ def full_table(lapsrn_records: Sequence[RunRecord]) -> pd.DataFrame:
     parts = []
     for rec in lapsrn_records:
         part = supervised_tables.summary([rec])
-        part["method"] = _weights(rec)
+        part["method"] = tables.label(rec)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
     return table[["method", "dataset", "n_images", "psnr", "psnr_bicubic", "gain_db"]]
@@ -377,61 +372,146 @@ def crop_views(
     data_root: Any = None,
     results: Any = None,
 ) -> dict[str, dict[str, torch.Tensor]]:
-    """Per saved test crop: bicubic, LapSRN, DIP per loss and HR, all the same size."""
-    out = {}
-    spec = dip_records[0].config["eval"]
+    """Per saved test crop (the first :data:`N_SAVED` images): bicubic, LapSRN, DIP
+    per loss and HR (:func:`srcore.chapters.tables.crop_views` on DIP's crop pair)."""
+    crop = dip_records[0].config["eval"]["crop"]
     names = [r["image"].split("@")[0] for r in dip_records[0].per_image]
+    records = [lapsrn_crops, *dip_records]
+    out = {}
     for item in list(dict.fromkeys(names))[:N_SAVED]:
-        ds, image = item.split("/", 1)
-        lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
-        views = {"bicubic": bicubic.upscale(lr_img, SCALE)}
-        views["LapSRN"] = load_image(
-            crop_file("lapsrn-crops", lapsrn_crops.key, item, results)
+        pair = crop_pair(*item.split("/", 1), crop, data_root)
+        out[item] = tables.crop_views(
+            records, item, pair, data_root=data_root, results=results
         )
-        for rec in dip_records:
-            loss = rec.config["model"]["loss"]
-            views[f"DIP {loss}"] = load_image(crop_file("dip", rec.key, item, results))
-        views["HR"] = hr
-        out[item] = views
     return out
 
 
-def conclusions(
-    ours: pd.DataFrame,
+def _per_image_psnr(record: RunRecord) -> pd.Series:
+    """PSNR per test image (the mean over seeds where a record has several)."""
+    frame = pd.DataFrame(record.per_image)
+    return frame.psnr.groupby(frame.image.str.split("@").str[0]).mean()
+
+
+def _paired(a: RunRecord, b: RunRecord) -> tuple[float, float, str]:
+    """Mean per-image PSNR of ``a`` minus ``b`` on their shared images, its standard
+    error, and its word by the :data:`N_SE` rule (:func:`tables.versus`)."""
+    d = (_per_image_psnr(a) - _per_image_psnr(b)).dropna()
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
+    return float(d.mean()), se, tables.versus(float(d.mean()), N_SE * se)
+
+
+def _wobble(record: RunRecord) -> float:
+    """Mean absolute PSNR change between successive trace points over the second half
+    of each run, averaged over runs: how much a DIP curve still jitters."""
+    traces = np.array([r["trace_psnr"] for r in record.per_image])  # (runs, T)
+    tail = traces[:, traces.shape[1] // 2 :]
+    return float(np.abs(np.diff(tail, axis=1)).mean())
+
+
+def findings(
     dip_records: Sequence[RunRecord],
+    lapsrn_crop_records: Sequence[RunRecord],
     lapsrn_records: Sequence[RunRecord],
-) -> str:
-    """The chapter's closing bullets, computed from the tables and records."""
-    gains = final_gains(dip_records).set_index("loss")
+) -> dict[str, Any]:
+    """The chapter's measured numbers and checked labels (the notebook's glue keys).
+
+    LapSRN on whole images, per test set ``<set>`` (lower case):
+    ``lapsrn_<set>_lo``/``_hi`` (lowest/highest mean PSNR of the three weightings),
+    ``_spread`` (hi - lo), ``_bicubic``, ``_min_gain`` (the smallest gain over
+    bicubic); ``lapsrn_max_spread`` over the sets and ``lapsrn_weighting``:
+    ``"within"`` if it is at most ``margin_db`` (:data:`MARGIN_DB`), else
+    ``"beyond"``, with ``weighting_agrees`` (``"as the report found"`` /
+    ``"unlike the report's conclusion"``); the report's own ``report_lapsrn_spread``;
+    on DIP's crops ``crops_lapsrn_spread`` and ``crops_weighting``.
+
+    DIP per loss ``<loss>`` (``mse``, ``charbonnier``): ``dip_<loss>_psnr``,
+    ``_bicubic``, ``_gain``, ``_above`` of ``_runs`` (runs above bicubic),
+    ``_first_step`` (first traced step where the mean curve passes bicubic),
+    ``_wobble`` (:func:`_wobble`) and ``_s_per_step``; ``dip_s_per_step`` (both
+    losses), ``dip_steps``, ``trace_every``. Charbonnier against MSE on the same
+    images and seeds: ``charb_minus_mse`` and ``_se``, ``charb_vs_mse`` (by the
+    :data:`N_SE` rule, ``n_se``), the report's ``report_charb_minus_mse``,
+    ``first_step_order`` (``"earlier than"``, ``"at the same step as"``,
+    ``"later than"``) and ``wobble_order`` (``"smaller than"``/``"not smaller
+    than"``). On DIP's crops: ``best_method``, ``best_psnr``, the report's
+    ``report_best``, and DIP with Charbonnier against the best LapSRN:
+    ``charb_minus_lapsrn``, ``_se``, ``charb_vs_lapsrn``.
+    """
+    out: dict[str, Any] = {"margin_db": MARGIN_DB, "n_se": N_SE}
     full = full_table(lapsrn_records)
-    lines = []
-    for ds in ("Set5", "BSD100"):
-        rows = full[full.dataset == ds]
-        if len(rows):
-            spread = rows.psnr.max() - rows.psnr.min()
-            lines.append(
-                f"* LapSRN ×4 on {ds}: {rows.psnr.min():.2f}-{rows.psnr.max():.2f} dB "
-                f"over the three weightings (spread {spread:.2f} dB), bicubic "
-                f"{rows.psnr_bicubic.iloc[0]:.2f} dB: every weighting beats bicubic by "
-                f"at least {rows.gain_db.min():.2f} dB, and the weighting hardly "
-                "matters, as the report found."
-            )
-    for loss, row in gains.iterrows():
-        lines.append(
-            f"* DIP with {loss}: {row.psnr:.2f} dB after its last step against "
-            f"bicubic {row.psnr_bicubic:.2f} dB on the same crops (mean gain "
-            f"{row.gain_db:+.2f} dB; {int(row.runs_above_bicubic)} of {int(row.runs)} "
-            "runs above bicubic); its mean curve first passes bicubic at step "
-            f"{row.first_step_above_bicubic}."
-        )
-    if {"mse", "charbonnier"} <= set(gains.index):
-        diff = gains.loc["charbonnier", "psnr"] - gains.loc["mse", "psnr"]
-        lines.append(
-            f"* Charbonnier minus MSE for DIP: {diff:+.2f} dB (the report: +0.83 dB)."
-        )
-    best = ours.loc[ours.psnr.idxmax()]
-    lines.append(
-        f"* Best on DIP's crops: {best.method} ({best.psnr:.2f} dB). The report "
-        "ranked DIP with Charbonnier first."
+    for ds, rows in full.groupby("dataset", sort=False):
+        key = f"lapsrn_{str(ds).lower()}"
+        out[f"{key}_lo"] = float(rows.psnr.min())
+        out[f"{key}_hi"] = float(rows.psnr.max())
+        out[f"{key}_spread"] = out[f"{key}_hi"] - out[f"{key}_lo"]
+        out[f"{key}_bicubic"] = float(rows.psnr_bicubic.iloc[0])
+        out[f"{key}_min_gain"] = float(rows.gain_db.min())
+    spread = float(full.groupby("dataset").psnr.agg(lambda p: p.max() - p.min()).max())
+    out["lapsrn_max_spread"] = spread
+    out["lapsrn_weighting"] = "within" if spread <= MARGIN_DB else "beyond"
+    out["weighting_agrees"] = (
+        "as the report found"
+        if spread <= MARGIN_DB
+        else "unlike the report's conclusion"
     )
-    return "\n".join(lines)
+    report = report_table().set_index("method").psnr
+    lapsrn_rows = report[report.index.str.startswith("LapSRN")]
+    out["report_lapsrn_spread"] = float(lapsrn_rows.max() - lapsrn_rows.min())
+
+    ours = crops_table(dip_records, lapsrn_crop_records, lapsrn_records)
+    lap = ours[ours.method.str.startswith("LapSRN")]
+    out["crops_lapsrn_spread"] = float(lap.psnr.max() - lap.psnr.min())
+    out["crops_weighting"] = (
+        "within" if out["crops_lapsrn_spread"] <= MARGIN_DB else "beyond"
+    )
+    best = ours.loc[ours.psnr.idxmax()]
+    out["best_method"] = str(best.method)
+    out["best_psnr"] = float(best.psnr)
+    out["report_best"] = str(report.idxmax())
+
+    gains = final_gains(dip_records).set_index("loss")
+    for loss, r in gains.iterrows():
+        key = f"dip_{loss}"
+        out[f"{key}_psnr"] = float(r.psnr)
+        out[f"{key}_bicubic"] = float(r.psnr_bicubic)
+        out[f"{key}_gain"] = float(r.gain_db)
+        out[f"{key}_above"] = int(r.runs_above_bicubic)
+        out[f"{key}_runs"] = int(r.runs)
+        step = r.first_step_above_bicubic
+        out[f"{key}_first_step"] = None if pd.isna(step) else int(step)
+        out[f"{key}_s_per_step"] = float(r.s_per_step)
+    out["dip_s_per_step"] = float(
+        np.mean(
+            [row["seconds_per_step"] for rec in dip_records for row in rec.per_image]
+        )
+    )
+    out["dip_steps"] = int(dip_records[0].config["model"]["steps"])
+    out["trace_every"] = TRACE_EVERY
+    by_loss = {rec.config["model"]["loss"]: rec for rec in dip_records}
+    for rec in by_loss.values():
+        out[f"dip_{rec.config['model']['loss']}_wobble"] = _wobble(rec)
+    if {"mse", "charbonnier"} <= set(by_loss):
+        charb, mse = by_loss["charbonnier"], by_loss["mse"]
+        diff, se, word = _paired(charb, mse)
+        out |= {"charb_minus_mse": diff, "charb_minus_mse_se": se}
+        out["charb_vs_mse"] = word
+        out["report_charb_minus_mse"] = float(
+            report["DIP with Charbonnier"] - report["DIP with MSE"]
+        )
+        steps = [out["dip_charbonnier_first_step"], out["dip_mse_first_step"]]
+        never = 10**9  # a mean curve that never passes bicubic
+        c_step, m_step = (never if s is None else s for s in steps)
+        out["first_step_order"] = (
+            "earlier than"
+            if c_step < m_step
+            else "at the same step as"
+            if c_step == m_step
+            else "later than"
+        )
+        smaller = out["dip_charbonnier_wobble"] < out["dip_mse_wobble"]
+        out["wobble_order"] = "smaller than" if smaller else "not smaller than"
+        best_lap = max(lapsrn_crop_records, key=lambda r: _per_image_psnr(r).mean())
+        diff, se, word = _paired(charb, best_lap)
+        out |= {"charb_minus_lapsrn": diff, "charb_minus_lapsrn_se": se}
+        out["charb_vs_lapsrn"] = word
+    return out

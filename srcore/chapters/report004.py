@@ -10,7 +10,9 @@ and on BSD100 with one seeded kernel per image (x2, x4, x8).
 
 The report's hypothesis for the failure (a single-level "post-upsampling" model is
 unsuitable) is tested by the x2 runs themselves; two other explanations are tested
-by injecting them on purpose (:data:`srcore.runs.supervised.FAULTS`).
+by injecting them on purpose (:data:`srcore.training.supervised.FAULTS`).
+:func:`findings` returns the numbers and checked labels the notebook glues into its
+prose.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from typing import Any
 import pandas as pd
 import torch
 
-from srcore.chapters import supervised_tables
-from srcore.chapters.literature import REPORT_004
+from srcore.chapters import supervised_tables, tables
+from srcore.chapters.published import REPORT_004
 from srcore.degrade import random_kernel
-from srcore.imageops import load_image
-from srcore.methods import bicubic
 from srcore.runs import supervised
 from srcore.runs.results import RunRecord
+from srcore.training.supervised import FAULTS
 from srcore.vgg import vgg_weights_available
 
 __all__ = [
@@ -41,23 +42,47 @@ __all__ = [
     "example_kernels",
     "crop_views",
     "failure_analysis",
-    "conclusions",
+    "findings",
 ]
 
+#: Per-profile patch settings of the chapter's runs, by scale: overrides of LapSRN's
+#: own profile (:data:`srcore.methods.lapsrn.PROFILES`); a profile not listed keeps
+#: the LapSRN profile's patches. Part of each record's key.
+RUNS: dict[str, dict[int, dict[str, Any]]] = {
+    "smoke": {
+        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
+        4: {"crop": 64},  # 16x16 LR patches
+        8: {"crop": 96, "batch_size": 2},  # 12x12 LR; tiny batch: pipeline check
+    },
+    "quick": {
+        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
+        4: {"crop": 64},  # 16x16 LR patches
+        8: {"crop": 96, "batch_size": 8},  # 12x12 LR; batch 8 keeps x4's step cost
+    },
+    "paper": {},  # the LapSRN paper profile's patches at every scale
+}
 UPSAMPLERS = ("deconv", "subpixel")
 LABELS = {"deconv": "LapSRN, transposed conv", "subpixel": "LapSRN, sub-pixel"}
+#: Rule of the chapter's prose: the two upsamplers agree ("within") when their mean
+#: PSNRs differ by at most this many dB on every (scale, test set), else "beyond".
+MARGIN_DB = 0.05
+#: The faults of :data:`srcore.training.supervised.FAULTS` as the prose names them.
+FAULT_NAMES = {
+    "misaligned_pairs": "misaligned pairs",
+    "random_image_branch": "a random image branch",
+}
 
 
 def overrides(scale: int, upsample: str, profile: str) -> dict[str, Any]:
     """Model settings of one run: report 004's pre-activated levels with a local
-    skip, the given upsampler and, in ``quick``/``smoke``, patches big enough for the
-    kernel (x8: 96x96 HR, 12x12 LR, batch 8 to keep the step cost near x4's)."""
+    skip, the given upsampler and the profile's patches (:data:`RUNS`).
+
+    Example:
+        >>> overrides(8, "subpixel", "quick")
+        {'upsample': 'subpixel', 'preact_residual': True, 'crop': 96, 'batch_size': 8}
+    """
     extra: dict[str, Any] = {"upsample": upsample, "preact_residual": True}
-    if profile in ("quick", "smoke"):
-        extra["crop"] = {2: 64, 4: 64, 8: 96}[scale]
-        if scale == 8:
-            extra["batch_size"] = 8 if profile == "quick" else 2
-    return extra
+    return extra | RUNS.get(profile, {}).get(scale, {})
 
 
 def runs(
@@ -83,7 +108,7 @@ def runs(
 
 
 def fault_runs(
-    profile: str = "quick", faults: Sequence[str] = supervised.FAULTS, **common: Any
+    profile: str = "quick", faults: Sequence[str] = FAULTS, **common: Any
 ) -> dict[str, RunRecord]:
     """The x2 sub-pixel run again, once per deliberate fault in ``faults``."""
     return {
@@ -189,19 +214,14 @@ def crop_views(
         if row["image"] != "train":
             ds, image = row["image"].split("/", 1)
             firsts.setdefault(ds, image)
-    out = {}
-    for ds, image in firsts.items():
-        lr_img, hr = supervised.test_pair(ds, image, scale, "random_kernel", data_root)
-        views = {"bicubic": bicubic.upscale(lr_img, scale)}
-        for up, rec in at_scale.items():
-            path = supervised_tables.crop_path(rec, ds, image, results)
-            views[LABELS[up]] = load_image(path, keep_grey=hr.shape[1] == 1)
-        views["HR"] = hr
-        out[f"{ds} / {image} ×{scale}"] = {
-            k: v if v.shape[-1] == supervised.CROP_BOX else supervised.crop_center(v)
-            for k, v in views.items()
-        }
-    return out
+    recs = list(at_scale.values())
+    names = [LABELS[up] for up in at_scale]
+    return {
+        f"{ds} / {image} ×{scale}": tables.crop_views(
+            recs, f"{ds}/{image}", labels=names, data_root=data_root, results=results
+        )
+        for ds, image in firsts.items()
+    }
 
 
 def failure_analysis(good: RunRecord, faults: Mapping[str, RunRecord]) -> pd.DataFrame:
@@ -230,68 +250,97 @@ def failure_analysis(good: RunRecord, faults: Mapping[str, RunRecord]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def conclusions(
+def findings(
     ours: pd.DataFrame,
     records: Mapping[tuple[int, str], RunRecord],
     faults: Mapping[str, RunRecord],
-) -> str:
-    """The chapter's closing bullets, computed from the tables and records."""
-    lines = []
-    for s in sorted(ours.scale.unique()):
-        rows = ours[ours.scale == s]
-        beats = int((rows.gain_db > 0).sum())
-        text = ", ".join(
-            f"{r.method.split(', ')[1]} on {r.dataset} {r.gain_db:+.2f} dB"
-            for r in rows.itertuples()
-        )
-        lines.append(
-            f"* ×{s}: {beats} of {len(rows)} (model, test set) pairs beat bicubic "
-            f"interpolation ({text})."
-        )
-    for ds in ours.dataset.unique():
-        pivot = ours[ours.dataset == ds].pivot(
-            index="scale", columns="method", values="psnr"
-        )
-        if set(LABELS.values()) <= set(pivot.columns):
-            diff = pivot[LABELS["subpixel"]] - pivot[LABELS["deconv"]]
-            lines.append(
-                f"* Sub-pixel minus transposed convolution on {ds}: "
-                + ", ".join(f"×{s} {d:+.2f} dB" for s, d in diff.items())
-                + "."
-            )
-    analysis = failure_analysis(records[(2, "subpixel")], faults)
-    div = analysis[analysis.dataset == "DIV2KRK"]
-    if len(div):
-        parts = [f"{r.fault}: {r.psnr:.2f} dB" for r in div.itertuples()]
-        below = [r.fault for r in div.itertuples() if r.gain_db < 0]
-        first = ", ".join(
-            f"{r.fault} {r.val_psnr_first:.2f} dB" for r in div.itertuples()
-        )
-        falling = [
-            r.fault for r in div.itertuples() if r.val_psnr_last < r.val_psnr_first
-        ]
-        verdict = (
-            "Below bicubic: "
-            + ", ".join(below)
-            + (
-                f"; {', '.join(falling)} also gets worse as it trains (Set5 validation "
-                "PSNR falls from its first to its last check), the report's symptom. "
-                if falling
-                else ". "
-            )
-            + "That fault is the most likely reason for the report's failure; its "
-            "size here differs from the report's -12.64 dB (other data, budget and "
-            "network)."
-            if below
-            else "No fault tried here lands below bicubic after the full run; "
-            "they only slow the start (Set5 validation PSNR after the first tenth "
-            f"of training: {first}), so a model stopped that early, or a fault not "
-            "tried here, stays the candidate for the report's 12.96 dB."
-        )
-        lines.append(
-            "* Report 004's ×2 failure, on DIV2KRK ×2 (bicubic "
-            f"{div.psnr_bicubic.iloc[0]:.2f} dB): " + "; ".join(parts) + ". "
-            "A single level is not the cause: our correct single-level model beats "
-            "bicubic. " + verdict
-        )
-    return "\n".join(lines)
+) -> dict[str, Any]:
+    """The chapter's measured numbers and checked labels (the notebook's glue keys).
+
+    ``ours`` is :func:`table` of ``records``. Per scale ``x<s>_beats`` of
+    ``x<s>_pairs`` ((model, test set) pairs above bicubic), ``x<s>_min_gain``; per
+    scale and test set ``x<s>_<set>_<upsampler>_gain``, ``x<s>_<set>_bicubic`` and
+    ``x<s>_<set>_sub_minus_deconv``; ``n_<set>`` (test images); the largest
+    ``max_upsampler_diff`` and ``upsamplers``: ``"within"`` if it is at most
+    ``margin_db`` (:data:`MARGIN_DB`), else ``"beyond"``; the report's
+    ``report_x<s>_gain`` and ``report_x2_model``/``report_x2_interp``.
+
+    With the x2 sub-pixel run and ``faults`` (DIV2KRK x2): ``fault_bicubic``;
+    ``fault_none_psnr``/``_gain`` (the correct run) and ``single_level`` (its word
+    against bicubic, :func:`tables.versus`) with ``single_level_verdict``; per fault
+    ``fault_<name>_psnr``, ``_gain``, ``_vs_bicubic``, ``_val_first``/``_val_last``
+    (Set5 validation PSNR at the first and last check) and ``_trend`` (``"falls"`` /
+    ``"does not fall"``); ``n_faults``, ``n_faults_below`` and ``cause``:
+    ``"consistent with <the faults below bicubic>"``, or ``"not reproduced by the
+    faults tried here"``.
+    """
+    out: dict[str, Any] = {"margin_db": MARGIN_DB}
+    short = {v: k for k, v in LABELS.items()}
+    for s, rows in ours.groupby("scale"):
+        out[f"x{s}_beats"] = int((rows.gain_db > 0).sum())
+        out[f"x{s}_pairs"] = len(rows)
+        out[f"x{s}_min_gain"] = float(rows.gain_db.min())
+        for r in rows.itertuples():
+            key = f"x{s}_{r.dataset.lower()}"
+            out[f"{key}_{short[r.method]}_gain"] = float(r.gain_db)
+            out[f"{key}_bicubic"] = float(r.psnr_bicubic)
+            out[f"n_{r.dataset.lower()}"] = int(r.n_images)
+    diffs = []
+    for (s, ds), rows in ours.groupby(["scale", "dataset"]):
+        psnr = rows.set_index("method").psnr
+        if set(LABELS.values()) <= set(psnr.index):
+            d = float(psnr[LABELS["subpixel"]] - psnr[LABELS["deconv"]])
+            out[f"x{s}_{str(ds).lower()}_sub_minus_deconv"] = d
+            diffs.append(abs(d))
+    if diffs:
+        out["max_upsampler_diff"] = max(diffs)
+        out["upsamplers"] = "within" if max(diffs) <= MARGIN_DB else "beyond"
+    for k, s in enumerate(REPORT_004["scales"]):
+        interp, model = REPORT_004["table"][0][1 + k], REPORT_004["table"][1][1 + k]
+        out[f"report_x{s}_gain"] = model - interp
+    out["report_x2_interp"] = REPORT_004["table"][0][1]
+    out["report_x2_model"] = REPORT_004["table"][1][1]
+    if (2, "subpixel") in records:
+        out |= _fault_findings(records[(2, "subpixel")], faults)
+    return out
+
+
+def _fault_findings(good: RunRecord, faults: Mapping[str, RunRecord]) -> dict:
+    """The failure analysis's keys of :func:`findings` (DIV2KRK x2)."""
+    analysis = failure_analysis(good, faults)
+    div = analysis[analysis.dataset == "DIV2KRK"].set_index("fault")
+    if not len(div):
+        return {}
+    none, *names = div.index  # the correct run first (:func:`failure_analysis`)
+    out: dict[str, Any] = {
+        "fault_bicubic": float(div.psnr_bicubic.iloc[0]),
+        "fault_none_psnr": float(div.psnr[none]),
+        "fault_none_gain": float(div.gain_db[none]),
+        "single_level": tables.versus(float(div.gain_db[none]), 0.0),
+    }
+    out["single_level_verdict"] = (
+        "so a single level does not by itself explain the report's failure"
+        if out["single_level"] == "above"
+        else "so a single level may explain it"
+    )
+    below = []
+    for name in names:
+        r = div.loc[name]
+        key = f"fault_{name}"
+        out[f"{key}_psnr"] = float(r.psnr)
+        out[f"{key}_gain"] = float(r.gain_db)
+        out[f"{key}_vs_bicubic"] = tables.versus(float(r.gain_db), 0.0)
+        out[f"{key}_val_first"] = float(r.val_psnr_first)
+        out[f"{key}_val_last"] = float(r.val_psnr_last)
+        falls = r.val_psnr_last < r.val_psnr_first
+        out[f"{key}_trend"] = "falls" if falls else "does not fall"
+        if r.gain_db < 0:
+            below.append(FAULT_NAMES.get(name, name))
+    out["n_faults"] = len(names)
+    out["n_faults_below"] = len(below)
+    out["cause"] = (
+        "consistent with " + " and ".join(below)
+        if below
+        else "not reproduced by the faults tried here"
+    )
+    return out

@@ -1,34 +1,39 @@
-"""Tables of supervised records: labels, mean scores beside bicubic, training cost."""
+"""Tables of supervised records: mean scores beside bicubic, training cost.
+
+Example:
+    >>> from srcore.runs.results import RunRecord
+    >>> rows = [{"image": "train", "params": 10, "steps": 2, "seconds": 60.0,
+    ...          "seconds_per_step": 30.0},
+    ...         {"image": "Set5/baby", "dataset": "Set5", "psnr": 30.0, "ssim": 0.9,
+    ...          "psnr_bicubic": 29.0, "ssim_bicubic": 0.8, "hf_energy": 0.1,
+    ...          "hf_energy_bicubic": 0.05, "hf_energy_hr": 0.2, "lpips": None,
+    ...          "seconds": 0.5}]
+    >>> rec = RunRecord(key="k", method="srcnn", config={"method": "srcnn",
+    ...                 "scale": 2}, per_image=rows)
+    >>> table = summary([rec])
+    >>> table.method[0], float(table.gain_db[0]), float(efficiency([rec]).train_min[0])
+    ('SRCNN', 1.0, 1.0)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
-from srcore.runs.results import RunRecord, crop_file
+import pandas as pd
 
-__all__ = ["label", "summary", "efficiency", "crop_path"]
+from srcore.chapters.tables import label, mean_scores
+from srcore.runs.results import RunRecord
 
-
-def label(record: RunRecord) -> str:
-    """Display name: ``SRCNN``, ``SRResNet``, ``SRGAN-MSE`` or ``SRGAN-VGG54``."""
-    name = record.config["method"]
-    if name == "srgan":
-        return f"SRGAN-{record.config['model']['content_loss'].upper()}"
-    names = {"srcnn": "SRCNN", "vdsr": "VDSR", "srresnet": "SRResNet"}
-    return names.get(name, "LapSRN")
+__all__ = ["summary", "efficiency"]
 
 
-def summary(records: Sequence[RunRecord]) -> Any:
+def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
     """Mean scores per method, dataset and scale, beside bicubic on the same images.
 
-    Columns: method, dataset, scale, n_images, psnr, ssim, psnr_bicubic,
-    ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic, hf_energy_hr, lpips
-    (NaN where LPIPS could not run), infer_s (seconds per image).
+    Columns: method (:func:`srcore.chapters.tables.label`), dataset, scale, n_images,
+    psnr, ssim, psnr_bicubic, ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic,
+    hf_energy_hr, lpips (NaN where LPIPS could not run), infer_s (seconds per image).
     """
-    import pandas as pd
-
     rows = []
     for rec in records:
         frame = pd.DataFrame([r for r in rec.per_image if r["image"] != "train"])
@@ -38,12 +43,7 @@ def summary(records: Sequence[RunRecord]) -> Any:
                     "method": label(rec),
                     "dataset": ds,
                     "scale": rec.config["scale"],
-                    "n_images": len(group),
-                    "psnr": group.psnr.mean(),
-                    "ssim": group.ssim.mean(),
-                    "psnr_bicubic": group.psnr_bicubic.mean(),
-                    "ssim_bicubic": group.ssim_bicubic.mean(),
-                    "gain_db": (group.psnr - group.psnr_bicubic).mean(),
+                    **mean_scores(group),
                     "hf_energy": group.hf_energy.mean(),
                     "hf_energy_bicubic": group.hf_energy_bicubic.mean(),
                     "hf_energy_hr": group.hf_energy_hr.mean(),
@@ -54,10 +54,8 @@ def summary(records: Sequence[RunRecord]) -> Any:
     return pd.DataFrame(rows)
 
 
-def efficiency(records: Sequence[RunRecord]) -> Any:
+def efficiency(records: Sequence[RunRecord]) -> pd.DataFrame:
     """Training cost and size per run: parameters, s/step, training minutes, device."""
-    import pandas as pd
-
     rows = []
     for rec in records:
         trained = next(r for r in rec.per_image if r["image"] == "train")
@@ -75,8 +73,3 @@ def efficiency(records: Sequence[RunRecord]) -> Any:
             }
         )
     return pd.DataFrame(rows)
-
-
-def crop_path(record: RunRecord, dataset: str, image: str, results: Any = None) -> Path:
-    """Where :func:`run` saved the output crop of the first image of ``dataset``."""
-    return crop_file(record.config["method"], record.key, f"{dataset}/{image}", results)

@@ -1,75 +1,32 @@
-"""Tables and views of ZSSR/OSR records: labels, summaries, traces, crop views."""
+"""Tables of ZSSR/OSR records: mean scores, PSNR traces, iterations to a target.
+
+Example:
+    >>> from srcore.runs.results import RunRecord
+    >>> row = {"image": "Set5/baby", "psnr": 31.0, "ssim": 0.9, "psnr_bicubic": 30.0,
+    ...        "ssim_bicubic": 0.8, "iterations": 100, "seconds": 2.0,
+    ...        "trace_iters": [0, 50, 100], "trace_psnr": [29.0, 30.5, 31.0]}
+    >>> rec = RunRecord(key="k", method="osr", config={"method": "osr",
+    ...     "dataset": "Set5", "scale": 2, "transfer": False}, per_image=[row])
+    >>> summary([rec]).method[0], float(summary([rec]).gain_db[0])
+    ('ZSSR from scratch', 1.0)
+    >>> iterations_to_match(rec, rec).iters_online.tolist()
+    [100]
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
-import torch
 
-from srcore.imageops import load_image
-from srcore.methods import bicubic
-from srcore.runs import supervised
-from srcore.runs.results import RunRecord, crop_file
+from srcore.chapters.tables import label, mean_scores
+from srcore.runs.results import RunRecord
 
-__all__ = ["crop_views", "label", "summary", "traces", "iterations_to_match"]
+__all__ = ["summary", "traces", "iterations_to_match"]
 
-
-def crop_views(
-    records: Sequence[RunRecord], item: str, data_root: Any = None, results: Any = None
-) -> dict[str, torch.Tensor]:
-    """Centre crops of ``item`` (``"BSD100/102061"``): bicubic interpolation of its
-    LR (made as the records made it), each record's saved output (ZSSR runs save
-    their first image, stream runs every image), and HR."""
-    ds, image = item.split("/", 1)
-    c = records[0].config
-    degradation = c.get("degradation", "bicubic")  # stream runs: bicubic LR
-    lr_img, hr = supervised.test_pair(ds, image, c["scale"], degradation, data_root)
-    grey = hr.shape[1] == 1
-    views = {"bicubic": supervised.crop_center(bicubic.upscale(lr_img, c["scale"]))}
-    for rec in records:
-        path = crop_file(rec.method, rec.key, item, results)
-        views[label(rec)] = load_image(path, keep_grey=grey)
-    return {**views, "HR": supervised.crop_center(hr)}
-
-
-def label(record: RunRecord) -> str:
-    """Display name of a ZSSR/OSR record ('ZSSR, true kernel', 'ZSSR*', ...)."""
-    c = record.config
-    if c["method"] == "osr":
-        star = "*" if c.get("variant") == "zssr_star" else ""
-        if "external" not in c:
-            if c["transfer"]:
-                return f"OSR{star} (weight transfer)"
-            return f"ZSSR{star} from scratch"
-        mode = "/online" if c["transfer"] else "/ftune" if c["adapt"] else ""
-        return f"ZSSR/ext{mode}{star}"
-    label = {
-        "zssr": "ZSSR",
-        "zssr_mse": "ZSSR, MSE",
-        "zssr_dog": "ZSSR, DoG",
-        "zssr_star": "ZSSR*",
-        "pixelshuffle": "ZSSR, pixel shuffle",
-    }[c["variant"]]
-    stages = c["model"].get("scale_factors") or []
-    if len(stages) > 1:
-        label += ", gradual " + "→".join(f"×{_stage(f)}" for f in stages)
-    if "backbone" in c:
-        label = (
-            "VDSR pre-trained on BSD200, no internal training"
-            if c["model"]["max_iters"] == 0
-            else label + ", pre-trained VDSR backbone"
-        )
-    if c["degradation"] != "bicubic":
-        label += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
-    return label
-
-
-def _stage(factor: Any) -> str:
-    """``2.0`` -> ``"2"``, ``[1.5, 2.0]`` -> ``"1.5x2"`` (vertical x horizontal)."""
-    parts = factor if isinstance(factor, list | tuple) else [factor]
-    return "x".join(f"{float(p):g}" for p in parts)
+#: The column order of :func:`summary` (the tables the chapters show).
+COLUMNS = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic"]
+COLUMNS += ["gain_db", "ssim", "ssim_bicubic", "iterations", "s_per_image"]
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
@@ -83,17 +40,12 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "method": label(rec),
                 "dataset": rec.config["dataset"],
                 "scale": rec.config["scale"],
-                "n_images": len(f),
-                "psnr": f.psnr.mean(),
-                "psnr_bicubic": f.psnr_bicubic.mean(),
-                "gain_db": (f.psnr - f.psnr_bicubic).mean(),
-                "ssim": f.ssim.mean(),
-                "ssim_bicubic": f.ssim_bicubic.mean(),
+                **mean_scores(f),
                 "iterations": f.iterations.mean(),
                 "s_per_image": f.seconds.mean(),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def traces(record: RunRecord) -> pd.DataFrame:

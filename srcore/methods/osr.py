@@ -32,10 +32,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from srcore.methods.zssr import Scale, ZSSRConfig, ZSSRResult, zssr
-from srcore.methods.zssr_batch import zssr_many
-from srcore.methods.zssr_stack import _direct_forward
-from srcore.methods.zssr_train import _run
+from srcore.methods.zssr import (
+    Scale,
+    ZSSRConfig,
+    ZSSRResult,
+    train_zssr,
+    zssr,
+    zssr_many,
+)
 
 __all__ = ["MODES", "online_sr", "pretrain_external", "iterations_to_reach"]
 
@@ -188,11 +192,10 @@ def pretrain_external(
     for k, img in enumerate(
         tqdm(list(hr_images), disable=not progress, desc="pretrain")
     ):
-        (res,) = _run(
-            [img],
+        res = train_zssr(
+            img,
             scale,
             dataclasses.replace(config, seed=config.seed + k),
-            batch_forward=_direct_forward,
             init_state=state,
             device=device,
             progress=False,

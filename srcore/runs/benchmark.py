@@ -1,8 +1,9 @@
 """Benchmark evaluation: a method on a dataset at a scale, scored by the protocol.
 
-The protocol (see :mod:`srcore.metrics`): HR modcropped to the scale, LR made by
-MATLAB-bicubic downscaling and rounded to 8 bits, the method's output rounded to 8 bits,
-PSNR/SSIM on the 8-bit luma (grey levels for grey images) with ``shave = scale``.
+The protocol (:mod:`srcore.protocol`, :mod:`srcore.metrics`): HR modcropped to the
+scale, LR made by MATLAB-bicubic downscaling and rounded to 8 bits
+(:func:`srcore.protocol.make_lr`), the method's output rounded to 8 bits, PSNR/SSIM on
+the 8-bit luma (grey levels for grey images) with ``shave = scale``.
 Results go through :func:`srcore.runs.results.load_or_run`, so a repeated call loads
 them.
 """
@@ -19,12 +20,19 @@ import pandas as pd
 import torch
 
 from srcore import data
-from srcore.degrade import degrade
 from srcore.methods import bicubic
 from srcore.metrics import psnr, ssim
+from srcore.protocol import make_lr
 from srcore.runs.results import RunRecord, load_or_run
 
-__all__ = ["METHODS", "PROFILES", "make_lr", "evaluate", "benchmark_table"]
+__all__ = [
+    "METHODS",
+    "PROFILES",
+    "evaluate",
+    "benchmark_table",
+    "matlab_imresize_check",
+    "selfexsr_agreement",
+]
 
 Upscaler = Callable[[torch.Tensor, int], torch.Tensor]
 
@@ -37,11 +45,6 @@ PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"limit": None},
     "paper": {"limit": None},
 }
-
-
-def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
-    """The benchmark LR image: MATLAB ``imresize(hr, 1/scale)`` rounded to 8 bits."""
-    return degrade(hr, scale)
 
 
 def evaluate(

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from srcore import data
+from srcore import data, protocol
 from srcore.imageops import save_png
 from srcore.methods import bicubic
 from srcore.methods.osr import pretrain_external
@@ -127,7 +127,7 @@ def zssr_run(
 ) -> RunRecord:
     """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
 
-    ``degradation`` makes the LR (:func:`srcore.runs.supervised.test_pair`: MATLAB
+    ``degradation`` makes the LR (:func:`srcore.protocol.test_pair`: MATLAB
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
     ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
     assumes bicubic. ``backbone="vdsr"`` replaces ZSSR's network by a VDSR
@@ -174,14 +174,14 @@ def zssr_run(
 
     def items() -> list[str]:
         if "items" not in state:
-            state["items"] = supervised.test_items([(dataset, limit)], scale, data_root)
+            state["items"] = protocol.test_items([(dataset, limit)], scale, data_root)
         return state["items"]
 
     def compute(item: str) -> dict[str, Any]:
         ds, image = item.split("/", 1)
-        lr_img, hr = supervised.test_pair(ds, image, scale, degradation, data_root)
+        lr_img, hr = protocol.test_pair(ds, image, scale, degradation, data_root)
         kernel = (
-            supervised.test_kernel(ds, image, scale, data_root) if true_kernel else None
+            protocol.test_kernel(ds, image, scale, data_root) if true_kernel else None
         )
         index = items().index(item)
         factory, init = backbone_and_init()
@@ -199,7 +199,7 @@ def zssr_run(
         )
         sr = res.sr
         if index == 0:
-            crop = supervised.crop_center(sr)
+            crop = protocol.crop_center(sr)
             save_png(crop, crop_file("zssr", key, item, results))
         return {**_row(res, sr, hr, lr_img, scale), "dataset": ds}
 
@@ -323,7 +323,7 @@ def osr_run(
     key = run_key("osr", config)
     weights = supervised.cache_dir() / "weights" / "osr" / key
     names = (
-        supervised.test_items([(dataset, limit)], scale, data_root)
+        protocol.test_items([(dataset, limit)], scale, data_root)
         if mode != "read"
         else []
     )
@@ -347,7 +347,7 @@ def osr_run(
         k = names.index(item)
         start = start_weights(k)
         ds, image = item.split("/", 1)
-        lr_img, hr = supervised.test_pair(ds, image, scale, "bicubic", data_root)
+        lr_img, hr = protocol.test_pair(ds, image, scale, "bicubic", data_root)
         res = zssr(
             lr_img,
             scale,
@@ -360,7 +360,7 @@ def osr_run(
         )
         weights.mkdir(parents=True, exist_ok=True)
         torch.save(res.state, weights / f"{k}.pt")
-        save_png(supervised.crop_center(res.sr), crop_file("osr", key, item, results))
+        save_png(protocol.crop_center(res.sr), crop_file("osr", key, item, results))
         return {**_row(res, res.sr, hr, lr_img, scale), "dataset": ds, "position": k}
 
     return load_or_run(

@@ -7,10 +7,10 @@ content loss is VGG54 (φ5,4 features, :class:`srcore.losses.PerceptualLoss`) fo
 SRGAN-VGG54 or the pixel MSE for the paper's own SRGAN-MSE variant, which is what runs
 where the VGG weights cannot be had. The generator starts from a trained SRResNet.
 
-It reuses the supervised engine's pieces (:mod:`srcore.training.loop`): batches that
-are a pure
-function of ``(seed, step)``, atomic ``weights_only`` checkpoints that resume exactly,
-and a NaN/inf guard that names the step and keeps the last good checkpoint.
+It reuses the supervised engine's pieces: batches that are a pure function of
+``(seed, step)``, atomic ``weights_only`` checkpoints that resume exactly
+(:mod:`srcore.training.checkpoint`), and a NaN/inf guard that names the step and keeps
+the last good checkpoint (:func:`srcore.training.loop.check_finite`).
 """
 
 from __future__ import annotations
@@ -26,16 +26,15 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore import losses
-from srcore.training.loop import (
+from srcore.training.checkpoint import (
     CHECKPOINT_NAME,
-    BatchSource,
-    check_finite,
     load_checkpoint,
     restore_rng_state,
     rng_state,
     save_checkpoint,
     seed_everything,
 )
+from srcore.training.loop import BatchSource, check_finite
 from srcore.vgg import vgg_weights_available
 
 __all__ = ["content_loss_name", "train_srgan"]

@@ -3,22 +3,17 @@
 ``train(model, loss_fn, sampler, config)`` runs ``config.steps`` updates on the batches
 ``sampler.batch(step, batch_size)`` and returns a :class:`TrainHistory`. Every method
 trained by regression (SRCNN, VDSR, LapSRN, SRResNet) goes through it; loops that need
-more (the SRGAN generator/discriminator pair) reuse its pieces: :func:`make_optimizer`,
-:func:`make_scheduler`, :func:`clip_gradients`, :func:`check_finite`,
-:func:`save_checkpoint`, :func:`load_checkpoint`, :func:`rng_state`,
-:func:`restore_rng_state` and :func:`seed_everything`.
+more (the SRGAN generator/discriminator pair) reuse its pieces: ``optim``,
+``checkpoint`` (both in :mod:`srcore.training`) and :func:`check_finite`.
 
 Why it is built this way:
 
 - **Exact resume.** Batches are a pure function of ``(seed, step)``
-  (:class:`srcore.training.patches.PatchSampler`), and a checkpoint holds the model,
-  optimizer,
+  (:class:`srcore.training.patches.PatchSampler`), and a checkpoint (atomic,
+  ``weights_only``: :mod:`srcore.training.checkpoint`) holds the model, optimizer,
   scheduler, AMP scaler, RNG states and the not-yet-logged losses. On the CPU a run
   stopped and resumed ends with the same weights, bit for bit, as one that never
-  stopped (the tests check it). On CUDA, cuDNN's algorithm choice may still differ.
-- **Safe checkpoints.** Written to a temporary file and renamed, so a crash never
-  leaves half a file, and only tensors and plain containers are stored, so they load
-  with ``torch.load(..., weights_only=True)`` (no pickled code runs on load).
+  stopped (the tests check it); on CUDA, cuDNN's algorithm choice may still differ.
 - **Divergence is an error, not a silent NaN curve.** Losses are checked for NaN/inf
   at every log, validation and checkpoint (one device sync per log, not per step);
   :class:`TrainingDiverged` names the step and the last good checkpoint, which is
@@ -30,13 +25,11 @@ Why it is built this way:
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
-import random
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,30 +38,32 @@ import numpy as np
 import torch
 from torch import nn
 
-from srcore.files import atomic_write
 from srcore.profiles import resolve_device
+from srcore.training.checkpoint import (
+    CHECKPOINT_NAME,
+    load_checkpoint,
+    restore_rng_state,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+)
+from srcore.training.optim import (
+    TrainConfig,
+    clip_gradients,
+    make_optimizer,
+    make_scheduler,
+)
 
 __all__ = [
-    "CHECKPOINT_NAME",
-    "TrainConfig",
     "TrainHistory",
     "TrainingDiverged",
     "BatchSource",
     "train",
-    "make_optimizer",
-    "make_scheduler",
-    "clip_gradients",
     "check_finite",
-    "save_checkpoint",
-    "load_checkpoint",
-    "rng_state",
-    "restore_rng_state",
-    "seed_everything",
     "count_parameters",
     "psnr_validator",
 ]
 
-CHECKPOINT_NAME = "checkpoint.pt"
 # Settings that change what is logged or saved, not the weights: a run may resume
 # with other values (or on another device, where only rounding differs).
 _RESUME_IGNORES = ("val_every", "ckpt_every", "log_every", "device")
@@ -88,66 +83,6 @@ class TrainingDiverged(RuntimeError):
             f"training diverged at step {step}: loss = {loss}; {where}. Lower the "
             "learning rate or clip gradients (grad_clip)."
         )
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to optimise: optimizer, schedule, clipping, precision, logging cadence.
-
-    A method's config builds one of these with its paper's values; the defaults are
-    only a neutral starting point (Adam at 1e-4, as SRResNet).
-    """
-
-    steps: int = 1000  # parameter updates (iterations), not epochs
-    batch_size: int = 16
-    lr: float = 1e-4
-    optimizer: str = "adam"  # "adam" | "sgd"
-    momentum: float = 0.9  # sgd only
-    weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.999)  # adam only
-    schedule: str = "none"  # "none" | "step" (x gamma every step_size) | "cosine"
-    step_size: int | None = None  # updates between decays of the step schedule
-    gamma: float = 0.1
-    grad_clip: float | None = None  # None: no clipping
-    # "norm": total L2 norm <= grad_clip; "value": each value in ±grad_clip;
-    # "adjustable": each value in ±grad_clip / current lr (VDSR, Kim et al. 2016 §3.3)
-    grad_clip_mode: str = "norm"
-    amp: bool = True  # CUDA only: bf16 autocast, or fp16 + GradScaler
-    channels_last: bool = True  # CUDA only
-    val_every: int = 0  # updates between validations (0: never; also at the end)
-    ckpt_every: int = 0  # updates between checkpoints (0: only at the end)
-    log_every: int = 10  # updates averaged into one history point
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        problems = []
-        if self.steps < 0 or self.batch_size < 1 or self.log_every < 1:
-            problems.append("steps >= 0, batch_size >= 1 and log_every >= 1")
-        if not self.lr > 0:
-            problems.append(f"lr > 0 (got {self.lr})")
-        if self.optimizer not in ("adam", "sgd"):
-            problems.append(f"optimizer 'adam' or 'sgd' (got {self.optimizer!r})")
-        if self.schedule not in ("none", "step", "cosine"):
-            problems.append(
-                f"schedule 'none', 'step' or 'cosine' (got {self.schedule!r})"
-            )
-        if self.schedule == "step" and not (self.step_size and self.step_size > 0):
-            problems.append("a positive step_size for schedule='step'")
-        if self.grad_clip_mode not in ("norm", "value", "adjustable"):
-            problems.append(
-                f"grad_clip_mode norm/value/adjustable ({self.grad_clip_mode!r})"
-            )
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            problems.append(f"grad_clip > 0 or None (got {self.grad_clip})")
-        if self.val_every < 0 or self.ckpt_every < 0:
-            problems.append("val_every >= 0 and ckpt_every >= 0")
-        if problems:
-            raise ValueError("TrainConfig needs " + "; ".join(problems))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types only (``betas`` as a list): what a checkpoint stores."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
 @dataclass
@@ -191,125 +126,6 @@ class BatchSource(Protocol):
     def batch(
         self, step: int, batch_size: int
     ) -> tuple[torch.Tensor, torch.Tensor]: ...
-
-
-# ------------------------------------------------------------------ small pieces
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and torch's (CPU and CUDA) global generators."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def rng_state() -> dict[str, Any]:
-    """The global RNG states as tensors and plain numbers (for ``weights_only``)."""
-    py_version, py_state, py_gauss = random.getstate()
-    _, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
-    cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
-    return {
-        "torch": torch.get_rng_state(),
-        "cuda": list(torch.cuda.get_rng_state_all()) if cuda else [],
-        "python": torch.tensor(py_state, dtype=torch.int64),
-        "python_version": int(py_version),
-        "python_gauss": py_gauss,
-        "numpy": torch.from_numpy(np_keys.astype(np.int64)),
-        "numpy_pos": int(np_pos),
-        "numpy_has_gauss": int(np_has_gauss),
-        "numpy_gauss": float(np_gauss),
-    }
-
-
-def restore_rng_state(state: dict[str, Any]) -> None:
-    """Set the global generators back to a :func:`rng_state` snapshot."""
-    torch.set_rng_state(state["torch"])
-    if state["cuda"] and torch.cuda.is_available():
-        n = min(len(state["cuda"]), torch.cuda.device_count())
-        torch.cuda.set_rng_state_all(state["cuda"][:n])
-    py = tuple(int(v) for v in state["python"].tolist())
-    random.setstate((state["python_version"], py, state["python_gauss"]))
-    np.random.set_state(
-        (
-            "MT19937",
-            state["numpy"].numpy().astype(np.uint32),
-            state["numpy_pos"],
-            state["numpy_has_gauss"],
-            state["numpy_gauss"],
-        )
-    )
-
-
-def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
-    """``torch.save(state)`` atomically: a temporary file in the same folder, renamed.
-
-    Store tensors, numbers, strings and lists/dicts of them only, so that
-    :func:`load_checkpoint` can load with ``weights_only=True``.
-    """
-    return atomic_write(path, lambda fh: torch.save(state, fh))
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint onto the CPU with ``weights_only=True`` (no code executed)."""
-    return torch.load(Path(path), map_location="cpu", weights_only=True)
-
-
-def make_optimizer(
-    params: Iterable[torch.Tensor] | Iterable[dict[str, Any]], config: TrainConfig
-) -> torch.optim.Optimizer:
-    """Adam (``lr``, ``betas``, ``weight_decay``) or SGD (``lr``, ``momentum``, ...)."""
-    if config.optimizer == "adam":
-        return torch.optim.Adam(
-            params,
-            lr=config.lr,
-            betas=tuple(config.betas),
-            weight_decay=config.weight_decay,
-        )
-    return torch.optim.SGD(
-        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-    )
-
-
-def make_scheduler(
-    optimizer: torch.optim.Optimizer, config: TrainConfig
-) -> torch.optim.lr_scheduler.LRScheduler | None:
-    """The learning-rate schedule, stepped once per update (not per epoch).
-
-    ``"step"``: ``lr_t = lr gamma^floor(t / step_size)`` (VDSR: x0.1 every 20 epochs);
-    ``"cosine"``: ``lr_t = lr (1 + cos(pi t / steps)) / 2``, reaching 0 at the end;
-    ``"none"``: None (constant).
-    """
-    if config.schedule == "step":
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=config.step_size, gamma=config.gamma
-        )
-    if config.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimizer, T_max=max(config.steps, 1)
-        )
-    return None
-
-
-def clip_gradients(
-    params: Iterable[torch.Tensor], config: TrainConfig, lr: float
-) -> None:
-    """Clip gradients in place as ``config.grad_clip_mode`` says (nothing if None).
-
-    ``"adjustable"`` is VDSR's rule: each gradient value is clipped to
-    ``[-θ/γ, θ/γ]`` with ``θ = grad_clip`` and ``γ`` the current learning rate, so an
-    update never moves a weight by more than ``θ`` however large ``γ`` is
-    (Kim, Lee, Lee, "Accurate Image Super-Resolution Using Very Deep Convolutional
-    Networks", CVPR 2016, section 3.3).
-    """
-    if config.grad_clip is None:
-        return
-    params = [p for p in params if p.grad is not None]
-    if config.grad_clip_mode == "norm":
-        torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
-    elif config.grad_clip_mode == "value":
-        torch.nn.utils.clip_grad_value_(params, config.grad_clip)
-    else:
-        torch.nn.utils.clip_grad_value_(params, config.grad_clip / lr)
 
 
 def check_finite(
@@ -363,9 +179,6 @@ def psnr_validator(
         return float(np.mean(scores))
 
     return val_fn
-
-
-# ---------------------------------------------------------------------- the loop
 
 
 def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:

@@ -3,7 +3,7 @@
 Every supervised SR method here trains on ``(LR patch, HR patch)`` pairs made the same
 way: an HR crop of side ``patch_size`` is cut at a position on the scale grid, turned by
 one of the 8 dihedral transforms, and degraded into its LR partner (MATLAB bicubic and
-8-bit rounding by default, as :func:`srcore.runs.benchmark.make_lr`). SRCNN and VDSR
+8-bit rounding by default, as :func:`srcore.protocol.make_lr`). SRCNN and VDSR
 take the
 bicubic upscale of that LR at HR size (``upsample_input=True``).
 

@@ -65,6 +65,7 @@ results = None
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import report004
@@ -93,7 +94,9 @@ display(plots.style_table(ours))
 # The two upsamplers are one function class: each output phase of a 4×4, stride-2
 # transposed convolution reads a 2×2 input neighbourhood, which a 3×3 sub-pixel filter
 # covers, and both image branches start as the same bilinear ×2. Trained alike, they
-# should land within hundredths of a dB of each other, and they do.
+# should land within hundredths of a dB of each other: here their mean PSNRs differ
+# by at most {glue:text}`max_upsampler_diff:.3f` dB over every scale and test set,
+# {glue:text}`upsamplers` a {glue:text}`margin_db:.2f` dB margin.
 #
 # Training loss and validation PSNR (Set5 with one seeded random kernel per image):
 
@@ -106,8 +109,9 @@ plt.show()
 # %% [markdown]
 # ## Beside the report
 #
-# The report's DIV2KRK split and ours differ (its 15 test images vs our 5, its
-# scoring on [0, 1] pixels without a stated border), so compare gains, not levels.
+# The report's DIV2KRK split and ours differ (its 15 test images vs our
+# {glue:text}`n_div2krk`, its scoring on [0, 1] pixels without a stated border), so
+# compare gains, not levels.
 
 # %%
 display(plots.style_table(report004.report_beside(ours), {"interp": 2, "LapSRN": 2}))
@@ -116,9 +120,10 @@ display(plots.style_table(report004.loss_rows()))
 # %% [markdown]
 # ## Why did the report's ×2 model fail?
 #
-# Our ×2 sub-pixel model has a single level, like the report's, and it beats bicubic
-# (table above): one level is not the problem. Two other explanations, each injected
-# on purpose into the same ×2 sub-pixel run:
+# Our ×2 sub-pixel model has a single level, like the report's, and on DIV2KRK ×2 it
+# ends {glue:text}`single_level` bicubic ({glue:text}`fault_none_psnr:.2f` against
+# {glue:text}`fault_bicubic:.2f` dB, table above), {glue:text}`single_level_verdict`.
+# Two other explanations, each injected on purpose into the same ×2 sub-pixel run:
 #
 # * **misaligned pairs**: the HR target gets its own random rotation/flip, independent
 #   of its LR input (the report rotates and flips its LR patches and then "extracts the
@@ -126,7 +131,7 @@ display(plots.style_table(report004.loss_rows()))
 # * **random image branch**: the image-upsampling sub-pixel filter starts from random
 #   weights instead of bilinear interpolation (what a Keras `Conv2D` gets by default).
 #
-# Both are implemented in `srcore.runs.supervised.FAULTS`; each run below is the
+# Both are implemented in `srcore.training.supervised.FAULTS`; each run below is the
 # correct ×2
 # sub-pixel run with one fault and nothing else changed.
 
@@ -160,7 +165,59 @@ for s in scales:
 # %% [markdown]
 # ## What reproduced
 #
-# Computed from the records above.
+# The numbers below are computed from the records above.
 
 # %%
-display(Markdown(report004.conclusions(ours, runs, fault_records)))
+findings = report004.findings(ours, runs, fault_records)
+for key, value in findings.items():
+    glue(key, value, display=False)
+
+# %% [markdown]
+# * **Against bicubic interpolation** of the same random-kernel LR images: at ×2
+#   {glue:text}`x2_beats` of {glue:text}`x2_pairs` (model, test set) pairs are above
+#   it (sub-pixel / transposed: {glue:text}`x2_div2krk_subpixel_gain:+.2f` /
+#   {glue:text}`x2_div2krk_deconv_gain:+.2f` dB on DIV2KRK,
+#   {glue:text}`x2_bsd100_subpixel_gain:+.2f` /
+#   {glue:text}`x2_bsd100_deconv_gain:+.2f` dB on BSD100), at ×4
+#   {glue:text}`x4_beats` of {glue:text}`x4_pairs`
+#   ({glue:text}`x4_div2krk_subpixel_gain:+.2f` /
+#   {glue:text}`x4_div2krk_deconv_gain:+.2f` dB on DIV2KRK,
+#   {glue:text}`x4_bsd100_subpixel_gain:+.2f` /
+#   {glue:text}`x4_bsd100_deconv_gain:+.2f` dB on BSD100), at ×8
+#   {glue:text}`x8_beats` of {glue:text}`x8_pairs`
+#   ({glue:text}`x8_bsd100_subpixel_gain:+.2f` /
+#   {glue:text}`x8_bsd100_deconv_gain:+.2f` dB on BSD100).
+# * **Sub-pixel minus transposed convolution**: ×2
+#   {glue:text}`x2_div2krk_sub_minus_deconv:+.3f` dB on DIV2KRK and
+#   {glue:text}`x2_bsd100_sub_minus_deconv:+.3f` dB on BSD100, ×4
+#   {glue:text}`x4_div2krk_sub_minus_deconv:+.3f` and
+#   {glue:text}`x4_bsd100_sub_minus_deconv:+.3f` dB, ×8
+#   {glue:text}`x8_bsd100_sub_minus_deconv:+.3f` dB on BSD100; the largest in size,
+#   {glue:text}`max_upsampler_diff:.3f` dB, is {glue:text}`upsamplers` the
+#   {glue:text}`margin_db:.2f` dB margin.
+# * **Beside the report**: its sub-pixel model gained
+#   {glue:text}`report_x2_gain:+.2f` dB at ×2 and {glue:text}`report_x4_gain:+.2f` dB
+#   at ×4 over interpolation on its DIV2KRK split; ours gains
+#   {glue:text}`x2_div2krk_subpixel_gain:+.2f` and
+#   {glue:text}`x4_div2krk_subpixel_gain:+.2f` dB on {glue:text}`n_div2krk` DIV2KRK
+#   images.
+# * **The report's ×2 failure**, on DIV2KRK ×2 (bicubic
+#   {glue:text}`fault_bicubic:.2f` dB): the correct run reaches
+#   {glue:text}`fault_none_psnr:.2f` dB. With misaligned pairs the same run ends at
+#   {glue:text}`fault_misaligned_pairs_psnr:.2f` dB
+#   ({glue:text}`fault_misaligned_pairs_gain:+.2f` dB,
+#   {glue:text}`fault_misaligned_pairs_vs_bicubic` bicubic; Set5 validation PSNR
+#   {glue:text}`fault_misaligned_pairs_val_first:.2f` dB at the first check and
+#   {glue:text}`fault_misaligned_pairs_val_last:.2f` dB at the last: it
+#   {glue:text}`fault_misaligned_pairs_trend`); with a random image branch at
+#   {glue:text}`fault_random_image_branch_psnr:.2f` dB
+#   ({glue:text}`fault_random_image_branch_gain:+.2f` dB,
+#   {glue:text}`fault_random_image_branch_vs_bicubic` bicubic; validation PSNR
+#   {glue:text}`fault_random_image_branch_val_first:.2f` and
+#   {glue:text}`fault_random_image_branch_val_last:.2f` dB: it
+#   {glue:text}`fault_random_image_branch_trend`). {glue:text}`n_faults_below` of the
+#   {glue:text}`n_faults` faults tried end below bicubic, so the report's failure is
+#   {glue:text}`cause`; that is not a proof of its cause: our drop
+#   ({glue:text}`fault_misaligned_pairs_gain:+.2f` dB) is far from the report's
+#   ({glue:text}`report_x2_gain:+.2f` dB; other data, budget and network), and a
+#   fault not tried here could do the same.

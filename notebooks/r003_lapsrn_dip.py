@@ -46,10 +46,11 @@
 #   `paper` profile) trains depth 10 with SGD for far longer. The report itself trained
 #   only 50 epochs of 30 iterations (1500 updates).
 # * DIP `quick`: the first 10 BSD100 images, each cut to a **64×64 centre crop** (LR
-#   16×16), 600 steps instead of 2000, one seed. DIP costs about 0.1 s per step for a
-#   64×64 output on two CPU cores (about 1.8 s at 256×256), so full images for both
-#   losses would take days here. The `paper` profile runs all 100 whole images
-#   (cropped to multiples of 32, as the DIP code does), 2000 steps, two seeds.
+#   16×16), 600 steps instead of 2000, one seed. On these crops a DIP step took
+#   {glue:text}`dip_s_per_step:.2f` s on average on two CPU cores (the records' own
+#   timings), and a step's cost grows with the output size, so whole images for both
+#   losses are left to the `paper` profile: all 100 whole images (cropped to
+#   multiples of 32, as the DIP code does), 2000 steps, two seeds.
 # * To compare on the same inputs, the LapSRN networks are also scored on DIP's crops.
 
 # %%
@@ -66,9 +67,10 @@ results = None
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import report003
+from srcore.chapters import report003, tables
 
 common = dict(data_root=data_root, results=results)
 
@@ -88,7 +90,7 @@ display(plots.style_table(report003.full_table(lapsrn)))
 # each weighting; the report's Figure 4 showed the same flat agreement.
 
 # %% tags=["hide-input"]
-fig = plots.plot_training_curves({report003.label(r): r.history for r in lapsrn})
+fig = plots.plot_training_curves({tables.label(r): r.history for r in lapsrn})
 plt.show()
 
 # %% [markdown]
@@ -133,7 +135,58 @@ for title, views in report003.crop_views(dip_runs, lapsrn_crops[0], **common).it
 # %% [markdown]
 # ## What reproduced
 #
-# Computed from the records above.
+# The numbers below are computed from the records above. Two rules decide the
+# wording: the three weightings "change nothing measurable" when their mean PSNRs on
+# a test set span at most {glue:text}`margin_db:.2f` dB; a paired difference between
+# two methods on the same images counts ("above", "below") beyond
+# {glue:text}`n_se:.0f` standard errors of its per-image differences, otherwise the
+# two are "level".
 
 # %%
-display(Markdown(report003.conclusions(ours, dip_runs, lapsrn)))
+findings = report003.findings(dip_runs, lapsrn_crops, lapsrn)
+for key, value in findings.items():
+    glue(key, value, display=False)
+
+# %% [markdown]
+# * **LapSRN's weighting**, ×4 on whole images: the three weightings span
+#   {glue:text}`lapsrn_set5_lo:.2f`-{glue:text}`lapsrn_set5_hi:.2f` dB on Set5
+#   (bicubic {glue:text}`lapsrn_set5_bicubic:.2f` dB),
+#   {glue:text}`lapsrn_set14_lo:.2f`-{glue:text}`lapsrn_set14_hi:.2f` dB on Set14
+#   (bicubic {glue:text}`lapsrn_set14_bicubic:.2f` dB),
+#   {glue:text}`lapsrn_bsd100_lo:.2f`-{glue:text}`lapsrn_bsd100_hi:.2f` dB on BSD100
+#   (bicubic {glue:text}`lapsrn_bsd100_bicubic:.2f` dB) and
+#   {glue:text}`lapsrn_div2k_lo:.2f`-{glue:text}`lapsrn_div2k_hi:.2f` dB on DIV2K
+#   (bicubic {glue:text}`lapsrn_div2k_bicubic:.2f` dB); the smallest gain of any
+#   weighting over bicubic is {glue:text}`lapsrn_set5_min_gain:+.2f`,
+#   {glue:text}`lapsrn_set14_min_gain:+.2f`, {glue:text}`lapsrn_bsd100_min_gain:+.2f`
+#   and {glue:text}`lapsrn_div2k_min_gain:+.2f` dB. The largest spread,
+#   {glue:text}`lapsrn_max_spread:.3f` dB, is {glue:text}`lapsrn_weighting` the
+#   margin, {glue:text}`weighting_agrees` (its own three rows span
+#   {glue:text}`report_lapsrn_spread:.2f` dB on its 10 images). On DIP's crops the
+#   spread is {glue:text}`crops_lapsrn_spread:.3f` dB, {glue:text}`crops_weighting`
+#   the margin.
+# * **DIP, MSE against Charbonnier** ({glue:text}`dip_mse_runs` runs per loss,
+#   {glue:text}`dip_steps` steps, the same crops and seeds): MSE ends at
+#   {glue:text}`dip_mse_psnr:.2f` dB and Charbonnier at
+#   {glue:text}`dip_charbonnier_psnr:.2f` dB, bicubic
+#   {glue:text}`dip_mse_bicubic:.2f` dB (mean gains {glue:text}`dip_mse_gain:+.2f`
+#   and {glue:text}`dip_charbonnier_gain:+.2f` dB; {glue:text}`dip_mse_above` and
+#   {glue:text}`dip_charbonnier_above` of {glue:text}`dip_mse_runs` runs above
+#   bicubic). Charbonnier minus MSE: {glue:text}`charb_minus_mse:+.2f` ±
+#   {glue:text}`charb_minus_mse_se:.2f` dB (standard error over the paired runs), so
+#   Charbonnier ends {glue:text}`charb_vs_mse` MSE; the report measured
+#   {glue:text}`report_charb_minus_mse:+.2f` dB.
+# * **Faster, with less variance?** The mean curve first passes bicubic at step
+#   {glue:text}`dip_charbonnier_first_step` with Charbonnier and at step
+#   {glue:text}`dip_mse_first_step` with MSE (traced every
+#   {glue:text}`trace_every` steps): Charbonnier passes it
+#   {glue:text}`first_step_order` MSE. Over the second half of the runs a curve still
+#   moves by {glue:text}`dip_charbonnier_wobble:.3f` dB per traced point on average
+#   with Charbonnier and by {glue:text}`dip_mse_wobble:.3f` dB with MSE: Charbonnier's
+#   jitter is {glue:text}`wobble_order` MSE's.
+# * **Best on DIP's crops**: {glue:text}`best_method`
+#   ({glue:text}`best_psnr:.2f` dB); the report ranked
+#   {glue:text}`report_best` first. DIP with Charbonnier minus the best LapSRN, per
+#   image: {glue:text}`charb_minus_lapsrn:+.2f` ±
+#   {glue:text}`charb_minus_lapsrn_se:.2f` dB, so DIP with Charbonnier ends
+#   {glue:text}`charb_vs_lapsrn` the best LapSRN.

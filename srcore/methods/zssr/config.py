@@ -3,10 +3,10 @@
 The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR; Shocher,
 Cohen, Irani, CVPR 2018), each field citing its source; ``PROFILES`` (smoke, quick,
 paper) and ``PRESETS`` (the reference's other ready-made configs and the reports'
-variants) hold overrides only. The settings sit below the network, the training loop
-and :func:`srcore.methods.zssr.zssr` (which re-exports them), so all of those import
-them one way. A run record's key is a hash of the config: its fields, defaults and
-order are part of the stored results.
+variants) hold overrides only; :func:`check_config` refuses inconsistent settings.
+Every other module of :mod:`srcore.methods.zssr` imports this one. A run record's key
+is a hash of the config: its fields, defaults and order are part of the stored
+results.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "LOSSES",
     "UPSAMPLERS",
     "FATHER_SAMPLING",
+    "check_config",
 ]
 
 LOSSES = ("l1", "mse", "dog")
@@ -167,7 +168,16 @@ PRESETS: dict[str, dict] = {
 }
 
 
-def _check_config(c: ZSSRConfig) -> None:
+def check_config(c: ZSSRConfig) -> None:
+    """Raise ``ValueError`` naming the first inconsistent setting of ``c``.
+
+    Example:
+        >>> check_config(ZSSRConfig())
+        >>> check_config(ZSSRConfig(loss="l2"))
+        Traceback (most recent call last):
+        ...
+        ValueError: ZSSRConfig: loss must be one of ('l1', 'mse', 'dog'), got 'l2'
+    """
     checks = [
         (c.loss in LOSSES, f"loss must be one of {LOSSES}, got {c.loss!r}"),
         (c.upsample in UPSAMPLERS, f"upsample must be one of {UPSAMPLERS}"),

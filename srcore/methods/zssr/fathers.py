@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from srcore.degrade import add_gaussian_noise, downscale_with_kernel
-from srcore.methods.zssr_config import FATHER_SAMPLING, ZSSRConfig
-from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
+from srcore.methods.zssr.config import FATHER_SAMPLING, ZSSRConfig
+from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.training.patches import dihedral
 
 __all__ = ["sample_father_scale", "sample_father", "father_to_son"]
@@ -182,10 +182,10 @@ def father_to_son(
         >>> tuple(father_to_son(torch.rand(1, 3, 33, 32), 2).shape)
         (1, 3, 17, 16)
     """
-    s = _pair(scale)
+    s = scale_pair(scale)
     if kernel is None:  # = imresize(father, 1 / s), with device-cached matrices
         inv = (1 / s[0], 1 / s[1])
-        son = _resize_to(father, inv, _out_size(father.shape[-2:], inv))
+        son = resize_to(father, inv, out_size(father.shape[-2:], inv))
     else:
         son = downscale_with_kernel(father, kernel, int(s[0]))
     if noise_std > 0:

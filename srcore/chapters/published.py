@@ -1,18 +1,39 @@
-"""Published numbers, as data, each with its source.
+"""Every published and report number the book prints, as data, each with its source.
 
 Values are PSNR (dB) / SSIM on the Y channel with ``shave = scale`` unless a table says
 otherwise. Tags follow ``shared/LITERATURE.md``: ``V`` verified against the cited
 file, ``P`` paper value cross-checked against a third-party copy. Unverified (``U``)
 values are deliberately not in this module: the book prints nothing it cannot source.
+The reports' own numbers follow the literature (``REPORT_000`` ... ``REPORT_004``),
+each table with the section of the report file it was copied from.
+
+Example:
+    >>> row = published_table("Bicubic").query("dataset == 'Set5' and scale == 2")
+    >>> float(row.psnr.iloc[0]), REPORT_003["source"].split(",")[0]
+    (33.66, 'shared/reports/003-lapsrn-vs-deep-image-prior-charbonnier.txt')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["Published", "KIM2016_TABLE2", "published_table"]
+__all__ = [
+    "Published",
+    "KIM2016_TABLE2",
+    "published_table",
+    "compare_with_published",
+    "agreement",
+    "REPORT_000",
+    "REPORT_001",
+    "REPORT_001_IDEAL",
+    "REPORT_001_NONIDEAL",
+    "REPORT_002",
+    "REPORT_003",
+    "REPORT_004",
+]
 
 
 @dataclass(frozen=True)
@@ -105,8 +126,13 @@ KIM2016_TABLE2: tuple[Published, ...] = tuple(
 
 def published_table(method: str | None = None) -> pd.DataFrame:
     """The published rows as a DataFrame (optionally one method), with source and
-    tag."""
-    rows = [r.__dict__ for r in KIM2016_TABLE2 if method is None or r.method == method]
+    tag.
+
+    Example:
+        >>> len(published_table("VDSR")), sorted(set(published_table().tag))
+        (12, ['P', 'V'])
+    """
+    rows = [asdict(r) for r in KIM2016_TABLE2 if method is None or r.method == method]
     return pd.DataFrame(rows)
 
 
@@ -116,6 +142,12 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
     ``ours`` has columns dataset, scale, psnr, ssim (e.g. from
     :func:`srcore.runs.benchmark.benchmark_table`). Rows without a published value keep
     NaN.
+
+    Example:
+        >>> ours = pd.DataFrame([{"dataset": "Set5", "scale": 2, "psnr": 33.65,
+        ...                       "ssim": 0.93}])
+        >>> round(float(compare_with_published(ours).d_psnr.iloc[0]), 2)
+        -0.01
     """
     pub = published_table(method)[["dataset", "scale", "psnr", "ssim", "tag"]]
     table = ours.merge(pub, on=["dataset", "scale"], how="left", suffixes=("", "_pub"))
@@ -124,71 +156,75 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
     return table
 
 
-def verdict(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> str:
-    """One sentence: how many compared rows lie within the bounds, naming any that
-    don't."""
+def agreement(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> dict[str, Any]:
+    """How many compared rows of :func:`compare_with_published` lie within the bounds.
+
+    Returns ``n_within``, ``n_rows``, ``all_within`` (bool), ``outside`` (the
+    ``"Set14 ×4"`` names of the rows outside, comma-separated; ``"none"`` if all are
+    within), ``max_abs_d_psnr``, ``max_abs_d_ssim`` and the two tolerances.
+
+    Example:
+        >>> t = pd.DataFrame({"dataset": ["Set5", "Set14"], "scale": [2, 4],
+        ...     "psnr_pub": [1.0, 1.0], "d_psnr": [-0.01, -0.1], "d_ssim": [0.0, 0.0]})
+        >>> a = agreement(t, 0.02, 0.003)
+        >>> a["n_within"], a["n_rows"], a["outside"]
+        (1, 2, 'Set14 ×4')
+    """
     rows = table.dropna(subset=["psnr_pub"])
     ok = (rows["d_psnr"].abs() <= psnr_tol) & (rows["d_ssim"].abs() <= ssim_tol)
-    text = (
-        f"{int(ok.sum())} of {len(rows)} published rows are reproduced within "
-        f"±{psnr_tol} dB and ±{ssim_tol} SSIM"
-    )
     bad = rows[~ok]
-    if len(bad):
-        text += "; outside: " + ", ".join(
-            f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale, strict=True)
-        )
-    return text + "."
+    names = [f"{d} ×{s}" for d, s in zip(bad.dataset, bad.scale, strict=True)]
+    return {
+        "n_within": int(ok.sum()),
+        "n_rows": len(rows),
+        "all_within": bool(ok.all()),
+        "outside": ", ".join(names) or "none",
+        "max_abs_d_psnr": float(rows["d_psnr"].abs().max()),
+        "max_abs_d_ssim": float(rows["d_ssim"].abs().max()),
+        "psnr_tol": psnr_tol,
+        "ssim_tol": ssim_tol,
+    }
 
 
-#: Report 002 ("Explore Super-Resolution Deep Learning Methods", §3.4): mean PSNR
-#: over 10 DIV2K test images (scale, channel and image list not stated), and its
-#: efficiency figures. SRGAN has no numbers: its training did not finish.
-REPORT_002 = {
-    "srcnn_psnr": 32.4067,
-    "bicubic_psnr": 31.0666,
-    "n_images": 10,
-    "srcnn_train": "about 1 min per epoch on a GPU",
-    "srcnn_infer_s": 0.1,
-    "bicubic_s_per_image": 137.0,  # "about 2 minutes 17 seconds"
-    "source": "shared/reports/002-bicubic-srcnn-srgan-div2k.txt, section 3.4",
+#: Report 000 ("Online super-resolution with deep internal learning"), x2, bicubic
+#: LR, (PSNR, SSIM): Table 1 on T91, Table 2 on the first 30 General-100 images.
+REPORT_000: dict[str, Any] = {
+    "table1": {
+        "ZSSR, MSE": (33.921, 0.943),
+        "ZSSR, DoG": (34.222, 0.945),
+        "ZSSR*": (34.327, 0.946),
+    },
+    "table2": {
+        "ZSSR": (34.927, 0.953),
+        "ZSSR*": (35.092, 0.955),
+        "ZSSR+": (34.381, 0.949),
+        "ZSSR/ext*": (34.129, 0.947),
+        "ZSSR/online*": (35.776, 0.959),
+        "ZSSR/ext/ftune*": (35.588, 0.958),
+        "ZSSR/ext/online*": (35.772, 0.959),
+        "ZSSR/ext+": (33.92, 0.945),
+        "ZSSR/online+": (35.348, 0.956),
+        "ZSSR/ext/ftune+": (35.139, 0.955),
+        "ZSSR/ext/online+": (35.322, 0.955),
+    },
+    "star_slowdown": "3-4 times",  # ZSSR* against ZSSR per iteration, on its GPU
+    "source": "shared/reports/000-online-sr-deep-internal-learning.txt, §4, Tables 1 "
+    "and 2 (the ZSSR* slowdown: §3.4 and §4)",
 }
 
-
-#: Report 003 ("Robust Loss with Deep Image Prior"), Table 1: mean PSNR/SSIM over 10
-#: BSD100 test images at x4 (which 10, the channel and the border are not stated).
-#: The LapSRN rows' SSIM below bicubic's suggests the methods were not all scored the
-#: same way. Figure 3: DIP PSNR vs iteration (2000 iterations); Figure 4: LapSRN test
-#: PSNR per epoch of 30 iterations (50 epochs).
-REPORT_003 = {
-    "table": [
-        ("Bicubic", 25.09, 0.8055),
-        ("LapSRN w1=1, w2=1", 26.10, 0.7649),
-        ("DIP with MSE", 25.45, 0.8036),
-        ("LapSRN w1=2, w2=1", 26.03, 0.7600),
-        ("LapSRN w1=1, w2=2", 25.99, 0.7605),
-        ("DIP with Charbonnier", 26.28, 0.8340),
-    ],
-    "n_images": 10,
-    "dip_steps": 2000,
-    "lapsrn_epochs": 50,
-    "lapsrn_iterations_per_epoch": 30,
-    "source": "shared/reports/003-lapsrn-vs-deep-image-prior-charbonnier.txt, §4, "
-    "Table 1",
+#: Report 001's variant experiments (§8) on BSD100 with unknown kernels: (ZSSR,
+#: variant) mean PSNR as the report printed them, by scale.
+REPORT_001: dict[str, Any] = {
+    "variants": {
+        "ZSSR, pixel shuffle, assumes bicubic": {
+            2: (28.2554, 28.2550),
+            4: (24.23, 25.0655),
+        },
+        "ZSSR, pre-trained VDSR backbone, assumes bicubic": {2: (28.2492, 27.6091)},
+    },
+    "source": "shared/reports/001-zssr-review-pixelshuffle-vdsr-perceptual.txt, "
+    "§8.1 and §8.2",
 }
-
-#: Report 004 ("Real world image super resolution with LapSRN"), Table 1: mean PSNR
-#: (Y, pixels in [0, 1], no border stated) on its DIV2KRK test split (15 images,
-#: 1500 patches at x2, 500 at x4), sub-pixel LapSRN with 10 pre-activated layers.
-REPORT_004 = {
-    "table": [
-        ("Interpolation", 25.601, 20.816),
-        ("LapSRN, sub-pixel (report)", 12.957, 21.777),
-    ],
-    "scales": (2, 4),
-    "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
-}
-
 
 #: The ZSSR paper's ideal-case table as quoted by report 001 (Fig. 5; = Shocher et al.
 #: 2018, Table 1): (dataset, scale) -> {method: (PSNR, SSIM)}; SRCNN/VDSR/SelfExSR are
@@ -265,4 +301,51 @@ REPORT_001_NONIDEAL = {
     "Blind-SR": (28.420, 0.7834),
     "ZSSR, estimated kernel": (28.8118, 0.8306),
     "ZSSR, true kernel": (29.6814, 0.8414),
+}
+
+#: Report 002 ("Explore Super-Resolution Deep Learning Methods", §3.4): mean PSNR
+#: over 10 DIV2K test images (scale, channel and image list not stated), and its
+#: efficiency figures. SRGAN has no numbers: its training did not finish.
+REPORT_002 = {
+    "srcnn_psnr": 32.4067,
+    "bicubic_psnr": 31.0666,
+    "n_images": 10,
+    "srcnn_train": "about 1 min per epoch on a GPU",
+    "srcnn_infer_s": 0.1,
+    "bicubic_s_per_image": 137.0,  # "about 2 minutes 17 seconds"
+    "source": "shared/reports/002-bicubic-srcnn-srgan-div2k.txt, section 3.4",
+}
+
+#: Report 003 ("Robust Loss with Deep Image Prior"), Table 1: mean PSNR/SSIM over 10
+#: BSD100 test images at x4 (which 10, the channel and the border are not stated).
+#: The LapSRN rows' SSIM below bicubic's suggests the methods were not all scored the
+#: same way. Figure 3: DIP PSNR vs iteration (2000 iterations); Figure 4: LapSRN test
+#: PSNR per epoch of 30 iterations (50 epochs).
+REPORT_003 = {
+    "table": [
+        ("Bicubic", 25.09, 0.8055),
+        ("LapSRN w1=1, w2=1", 26.10, 0.7649),
+        ("DIP with MSE", 25.45, 0.8036),
+        ("LapSRN w1=2, w2=1", 26.03, 0.7600),
+        ("LapSRN w1=1, w2=2", 25.99, 0.7605),
+        ("DIP with Charbonnier", 26.28, 0.8340),
+    ],
+    "n_images": 10,
+    "dip_steps": 2000,
+    "lapsrn_epochs": 50,
+    "lapsrn_iterations_per_epoch": 30,
+    "source": "shared/reports/003-lapsrn-vs-deep-image-prior-charbonnier.txt, §4, "
+    "Table 1",
+}
+
+#: Report 004 ("Real world image super resolution with LapSRN"), Table 1: mean PSNR
+#: (Y, pixels in [0, 1], no border stated) on its DIV2KRK test split (15 images,
+#: 1500 patches at x2, 500 at x4), sub-pixel LapSRN with 10 pre-activated layers.
+REPORT_004 = {
+    "table": [
+        ("Interpolation", 25.601, 20.816),
+        ("LapSRN, sub-pixel (report)", 12.957, 21.777),
+    ],
+    "scales": (2, 4),
+    "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
 }

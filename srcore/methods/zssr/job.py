@@ -1,12 +1,14 @@
-"""One image's ZSSR: its state during training (:class:`_Job`) and its result.
+"""One image's ZSSR: its state during training (:class:`ZSSRJob`) and its result.
 
 A job holds everything about one image except its network: the random generator
-(seed ``config.seed + i``), the father sources (the LR image, then each gradual
-stage's output), the reconstruction tests and the learning-rate policy (``ZSSR.py
-quick_test``, ``learning_rate_policy``, github.com/assafshocher/ZSSR), the stage's
-test-time output (``final_test``) and the histories that become a
-:class:`ZSSRResult`. The loop (:mod:`srcore.methods.zssr_train`) owns the networks,
-so :func:`srcore.methods.zssr.zssr` and ``zssr_many`` share the jobs.
+(seed ``config.seed`` alone, ``config.seed + i`` among N), the father sources (the
+LR image, then each gradual stage's output), the reconstruction tests and the
+learning-rate policy (``ZSSR.py quick_test``, ``learning_rate_policy``,
+github.com/assafshocher/ZSSR), the stage's test-time output (``final_test``) and
+the histories that become a :class:`ZSSRResult`. The loops own the networks: the
+plain one-image loop (:mod:`~srcore.methods.zssr.single`) and the N-image one
+(:mod:`~srcore.methods.zssr.batch`) share the jobs, hence the same data, tests and
+policy.
 """
 
 from __future__ import annotations
@@ -20,14 +22,19 @@ import numpy as np
 import torch
 
 from srcore.losses import dog_pyramid_loss, l1, mse
-from srcore.methods.zssr_config import ZSSRConfig
-from srcore.methods.zssr_fathers import father_to_son, sample_father
-from srcore.methods.zssr_policy import lr_check_due, lr_should_drop
-from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
-from srcore.methods.zssr_test_time import self_ensemble
+from srcore.methods.zssr.config import ZSSRConfig, check_config
+from srcore.methods.zssr.crops import Pair
+from srcore.methods.zssr.fathers import father_to_son, sample_father
+from srcore.methods.zssr.policy import lr_check_due, lr_should_drop
+from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
+from srcore.methods.zssr.test_time import self_ensemble
 from srcore.metrics import psnr
 
-__all__ = ["ZSSRResult"]
+__all__ = ["ZSSRResult", "ZSSRJob", "PIXEL_LOSSES", "pixel_loss", "Forward"]
+
+#: A trained network at test time: ``(x, interp) -> output``, ``x`` the network's
+#: input image and ``interp`` its bicubic interpolation to the output size.
+Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -51,25 +58,23 @@ class ZSSRResult:
     state: dict[str, torch.Tensor]  # final network weights, CPU
 
 
-# ------------------------------------------------------------------- one image
-
-
-@dataclass
-class _Pair:
-    father: torch.Tensor  # (1, C, H, W)
-    son: torch.Tensor  # (1, C, h, w)
-    interp: torch.Tensor  # (1, C, H, W): the son interpolated to the father's size
-
-
-_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
+#: ``config.loss`` -> the loss function (:mod:`srcore.losses`).
+PIXEL_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
     "l1": l1,
     "mse": mse,
     "dog": dog_pyramid_loss,
 }
 
 
-def _pixel_loss(c: ZSSRConfig) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    fn = _LOSSES[c.loss]  # looked up per call, so tests can swap an entry
+def pixel_loss(c: ZSSRConfig) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``(output, father) -> loss`` of ``c.loss`` (the DoG loss with its settings).
+
+    Example:
+        >>> x = torch.zeros(1, 1, 4, 4)
+        >>> float(pixel_loss(ZSSRConfig())(x, x + 0.5))
+        0.5
+    """
+    fn = PIXEL_LOSSES[c.loss]
     if c.loss == "dog":
         return lambda x, y: fn(x, y, c.dog_levels, c.dog_sigma, c.dog_weight)
     return fn
@@ -90,12 +95,24 @@ def _check_kernel(kernel, stages: list[tuple[float, float]]) -> torch.Tensor | N
     return k.to(torch.float64)
 
 
-class _Job:
+class ZSSRJob:
     """One image's ZSSR state: RNG, father sources, lr policy, histories, results.
 
-    The training loops (:func:`~srcore.methods.zssr_train._train`) own the
-    network(s); everything else about an image lives here, so
-    :func:`~srcore.methods.zssr.zssr` and ``zssr_many`` share it.
+    The training loops own the network(s); everything else about an image lives
+    here. Per stage a loop calls :meth:`start_stage`, then per iteration
+    :meth:`sample_pairs` (and :meth:`drop_masks`), trains on them, and calls
+    :meth:`after_step` until :attr:`stopped`; then :meth:`finish_stage`, and at the
+    end :meth:`result`. ``fwd`` arguments are the network at test time
+    (:data:`Forward`).
+
+    Example:
+        >>> cfg = ZSSRConfig(max_iters=2)
+        >>> job = ZSSRJob(torch.rand(1, 3, 16, 16), 2, cfg, kernel=None, hr=None,
+        ...               seed=0, device=torch.device("cpu"), trace_every=50)
+        >>> job.start_stage(0)
+        >>> pairs = job.sample_pairs()
+        >>> len(pairs), tuple(pairs[0].son.shape[:2]), job.out_size
+        (1, (1, 3), (32, 32))
     """
 
     def __init__(
@@ -110,6 +127,9 @@ class _Job:
         device: torch.device,
         trace_every: int,
     ) -> None:
+        check_config(config)
+        if trace_every < 1:
+            raise ValueError(f"trace_every must be >= 1, got {trace_every}")
         if not isinstance(lr_img, torch.Tensor) or lr_img.ndim != 4:
             shape = tuple(lr_img.shape) if isinstance(lr_img, torch.Tensor) else None
             raise ValueError(f"lr_img must be a (1, C, h, w) tensor, got shape {shape}")
@@ -120,8 +140,8 @@ class _Job:
             )
         self.c, self.device, self.trace_every = config, device, trace_every
         self.input = lr_img.detach().to("cpu", torch.float32).clamp(0, 1)
-        self.stages = [_pair(s) for s in (config.scale_factors or (scale,))]
-        if self.stages[-1] != _pair(scale):
+        self.stages = [scale_pair(s) for s in (config.scale_factors or (scale,))]
+        if self.stages[-1] != scale_pair(scale):
             raise ValueError(
                 f"the last of scale_factors {config.scale_factors} must be the scale "
                 f"{scale}"
@@ -135,8 +155,8 @@ class _Job:
         self.kernel = _check_kernel(kernel, self.stages)
         h, w = self.input.shape[-2:]
         self._check_size(h, w)
-        self.out_size = _out_size((h, w), scale)
-        self.shave = max(1, round(max(_pair(scale))))
+        self.out_size = out_size((h, w), scale)
+        self.shave = max(1, round(max(scale_pair(scale))))
         if hr is not None and tuple(hr.shape) != (1, lr_img.shape[1], *self.out_size):
             raise ValueError(
                 f"hr must be {(1, lr_img.shape[1], *self.out_size)}, got "
@@ -161,6 +181,8 @@ class _Job:
         self.trace_seconds = 0.0
         self.sr: torch.Tensor | None = None
         self.psnr: float | None = None
+        if config.upsample == "pixelshuffle" and len(self.stages) > 1:
+            raise ValueError("upsample='pixelshuffle' supports one scale stage only")
 
     def _check_size(self, h: int, w: int) -> None:
         biggest = max(max(s) for s in self.stages)
@@ -181,7 +203,7 @@ class _Job:
         sf = self.stages[k]
         self.stage, self.final_stage = k, k == len(self.stages) - 1
         self.sf = (sf[0] / self.base_sf[0], sf[1] / self.base_sf[1])
-        self.stage_size = _out_size(self.input.shape[-2:], sf)
+        self.stage_size = out_size(self.input.shape[-2:], sf)
         scales = [1.0] + [min(s) for s in self.stages]
         self.max_scale = scales[len(self.sources) - 1]
         self.lr, self.last_change, self.stopped = self.c.lr, 0, False
@@ -192,7 +214,7 @@ class _Job:
     def tracing(self) -> bool:
         return self.hr is not None and self.final_stage
 
-    def finish_stage(self, fwd, output: str) -> None:
+    def finish_stage(self, fwd: Forward, output: str) -> None:
         """Trace, then the stage's SR: ``output`` "ensemble" (self-ensemble and
         back-projection), "plain" (the network alone) or "none" (last stage only:
         no SR, for pretraining)."""
@@ -218,7 +240,7 @@ class _Job:
         sf = self.stages[self.stage]
         self.sources.append(sr.float())
         self.source_scales.append(min(sf))
-        changes = [_pair(s) for s in self.c.base_change_sfs]
+        changes = [scale_pair(s) for s in self.c.base_change_sfs]
         if self.base_ind < len(changes) and all(
             abs(a - b) < 1e-3 for a, b in zip(sf, changes[self.base_ind], strict=True)
         ):
@@ -237,7 +259,7 @@ class _Job:
             seed=self.gen,
         )
 
-    def sample_pairs(self) -> list[_Pair]:
+    def sample_pairs(self) -> list[Pair]:
         pairs = []
         for _ in range(self.c.batch_size):
             father = sample_father(
@@ -248,13 +270,11 @@ class _Job:
                 max_scale=self.max_scale,
             )
             son = self.son(father)
-            pairs.append(
-                _Pair(father, son, _resize_to(son, self.sf, father.shape[-2:]))
-            )
+            pairs.append(Pair(father, son, resize_to(son, self.sf, father.shape[-2:])))
         return pairs
 
     def drop_masks(
-        self, pairs: list[_Pair], at_lr: bool
+        self, pairs: list[Pair], at_lr: bool
     ) -> list[list[torch.Tensor]] | None:
         """Dropout masks of layers 1-2 for each crop at its own size, from the
         image's device generator (so a crop gets the same mask alone or batched)."""
@@ -273,27 +293,31 @@ class _Job:
             )
         return masks
 
-    def crop_loss(self, out: torch.Tensor, father: torch.Tensor, sizes) -> torch.Tensor:
+    def crop_loss(
+        self, out: torch.Tensor, father: torch.Tensor, sizes: Sequence[tuple[int, int]]
+    ) -> torch.Tensor:
         """Mean over the crops of the pixel loss on each crop's own region."""
-        fn = _pixel_loss(self.c)
+        fn = pixel_loss(self.c)
         terms = [
             fn(out[b : b + 1, :, :h, :w], father[b : b + 1, :, :h, :w])
             for b, (h, w) in enumerate(sizes)
         ]
         return torch.stack(terms).mean()
 
-    def content_pair(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def contentscale_pair(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Report 001's content-loss input: the whole LR image downscaled and
         interpolated back (son, interp) and the LR image itself, on the device."""
         son = self.son(self.base_img)
-        return son, _resize_to(son, self.sf, self.base_img.shape[-2:]), self.base_img
+        return son, resize_to(son, self.sf, self.base_img.shape[-2:]), self.base_img
 
     # -- tests
-    def net_sr(self, fwd, x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    def net_sr(
+        self, fwd: Forward, x: torch.Tensor, size: Sequence[int]
+    ) -> torch.Tensor:
         """The network's SR of ``x`` (device) at ``size``, clipped to [0, 1]."""
-        return fwd(x, _resize_to(x, self.sf, size)).float().clamp(0, 1)
+        return fwd(x, resize_to(x, self.sf, size)).float().clamp(0, 1)
 
-    def rec_test(self, it: int, fwd) -> None:
+    def rec_test(self, it: int, fwd: Forward) -> None:
         """ZSSR.py ``quick_test`` item 2: reconstruct the LR image from its son."""
         son = self.son(self.base_img)
         out = self.net_sr(fwd, son, self.base_img.shape[-2:])
@@ -303,14 +327,14 @@ class _Job:
         self.rec_iters.append(self.iters)
         self.rec_mse.append(err)
 
-    def trace(self, fwd) -> None:
+    def trace(self, fwd: Forward) -> None:
         t0 = time.perf_counter()
         sr = self.net_sr(fwd, self.base_img, self.stage_size)
         self.trace_iters.append(self.iters)
         self.trace_psnr.append(float(psnr(sr.cpu(), self.hr, shave=self.shave)[0]))
         self.trace_seconds += time.perf_counter() - t0
 
-    def after_step(self, it: int, loss: float, fwd) -> None:
+    def after_step(self, it: int, loss: float, fwd: Forward) -> None:
         """Book-keeping after training iteration ``it`` (0-based, this stage), in the
         reference's order: test every ``test_every``, lr policy, stop below min_lr."""
         c = self.c
@@ -333,7 +357,9 @@ class _Job:
         if self.lr < c.min_lr:
             self.stopped = True
 
-    def result(self, state: dict[str, torch.Tensor], seconds: float, per_iter: float):
+    def result(
+        self, state: dict[str, torch.Tensor], seconds: float, per_iter: float
+    ) -> ZSSRResult:
         return ZSSRResult(
             sr=self.sr,
             iterations=self.iters,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import torch
 
 from srcore.degrade import downscale_with_kernel
-from srcore.methods.zssr_scale import Scale, _out_size, _pair, _resize_to
+from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.training.patches import dihedral
 
 __all__ = ["back_projection", "self_ensemble"]
@@ -37,12 +37,12 @@ def back_projection(
         >>> tuple(back_projection(torch.rand(1, 1, 16, 16), lr, 2).shape)
         (1, 1, 16, 16)
     """
-    s = _pair(scale)
+    s = scale_pair(scale)
     if kernel is None:
-        down = _resize_to(sr, (1 / s[0], 1 / s[1]), lr_img.shape[-2:])
+        down = resize_to(sr, (1 / s[0], 1 / s[1]), lr_img.shape[-2:])
     else:
         down = downscale_with_kernel(sr, kernel, int(s[0]))
-    return (sr + _resize_to(lr_img - down, s, sr.shape[-2:])).clamp(0, 1)
+    return (sr + resize_to(lr_img - down, s, sr.shape[-2:])).clamp(0, 1)
 
 
 def _undo_dihedral(y: torch.Tensor, k: int) -> torch.Tensor:
@@ -91,8 +91,8 @@ def self_ensemble(
         >>> bool(torch.allclose(out, imresize(lr, 2), atol=1e-6))
         True
     """
-    s = _pair(scale)
-    size = tuple(size) if size is not None else _out_size(lr_img.shape[-2:], s)
+    s = scale_pair(scale)
+    size = tuple(size) if size is not None else out_size(lr_img.shape[-2:], s)
     ks = range(0, 8, 1 if s[0] == s[1] else 2) if flips else range(1)
     outputs = []
     for k in ks:

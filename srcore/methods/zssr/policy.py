@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from srcore.methods.zssr_config import ZSSRConfig
+from srcore.methods.zssr.config import ZSSRConfig
 
 __all__ = ["fit_slope", "lr_should_drop", "lr_check_due"]
 

@@ -3,23 +3,24 @@
 ``depth`` 3x3 convolutions without biases, ReLU between, weights ``N(0, 0.1 / (9
 c_in))``, output = interpolated son + residual (Shocher, Cohen, Irani, CVPR 2018,
 §4; github.com/assafshocher/ZSSR), with report 000's ZSSR* options (tanh residual,
-dropout in layers 1-2) and report 001 §8.1's pixel-shuffle variant. Its own module
-so that the training loop builds it without importing :mod:`srcore.methods.zssr`.
+dropout in layers 1-2) and report 001 §8.1's pixel-shuffle variant, and
+:func:`build_net`, one image's network (this one or an external backbone) with its
+random init drawn from the image's generator.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from srcore.methods.zssr_config import UPSAMPLERS
+from srcore.methods.zssr.config import UPSAMPLERS, ZSSRConfig
 from srcore.resize import imresize
 
-__all__ = ["ZSSRNet"]
+__all__ = ["ZSSRNet", "build_net"]
 
 
 class ZSSRNet(nn.Module):
@@ -122,3 +123,53 @@ class ZSSRNet(nn.Module):
         if self.tanh_residual:
             r = torch.tanh(r)
         return (base if shuffle else x) + r
+
+
+def build_net(
+    config: ZSSRConfig,
+    channels: int,
+    scale: float,
+    generator: torch.Generator,
+    *,
+    backbone: Callable[[], nn.Module] | None = None,
+    init_state: dict[str, torch.Tensor] | None = None,
+) -> nn.Module:
+    """One image's network on the CPU: :class:`ZSSRNet` per ``config``, or
+    ``backbone()``; then ``init_state`` when given.
+
+    The random init comes from the image's ``generator`` (for a backbone, a seed
+    drawn from it seeds torch's global generator inside a fork), before any father
+    is drawn, so an image gets the same start alone or among N. ``scale`` (the last
+    stage's) sizes the pixel shuffle.
+
+    Example:
+        >>> net = build_net(ZSSRConfig(depth=3, width=8), 3, 2, torch.Generator())
+        >>> len(net.convs), net.convs[0].out_channels
+        (3, 8)
+    """
+    c = config
+    if backbone is not None:
+        if c.upsample != "bicubic" or c.dropout > 0:
+            raise ValueError(
+                "a backbone takes the interpolated son: use upsample='bicubic', "
+                "dropout=0"
+            )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(torch.randint(2**62, (), generator=generator)))
+            net = backbone()
+    else:
+        net = ZSSRNet(
+            channels,
+            depth=c.depth,
+            width=c.width,
+            upsample=c.upsample,
+            scale=int(scale) if c.upsample == "pixelshuffle" else 2,
+            tanh_residual=c.tanh_residual,
+            dropout=c.dropout,
+            bias=c.bias,
+            init_variance=c.init_variance,
+            generator=generator,
+        )
+    if init_state is not None:
+        net.load_state_dict(init_state)
+    return net

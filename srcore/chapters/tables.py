@@ -1,0 +1,195 @@
+"""What every chapter's tables share: one label per record, one mean row, one crop view.
+
+* :func:`label`: the display name of any record (supervised, LapSRN variants, DIP,
+  ZSSR/OSR, bicubic), so one method has one name in every table and figure;
+* :func:`mean_scores`: the mean PSNR/SSIM of a set of per-image rows beside bicubic on
+  the same images, and the mean per-image gain;
+* :func:`crop_views`: the panels of a crop figure: bicubic of the LR as the records
+  made it, each record's saved output (:func:`srcore.runs.results.crop_file`), HR.
+
+Example:
+    >>> from srcore.runs.results import RunRecord
+    >>> rec = RunRecord(key="k", method="dip", config={"model": {"loss": "mse"}},
+    ...                 per_image=[{"psnr": 26.0, "psnr_bicubic": 25.0, "ssim": 0.8,
+    ...                             "ssim_bicubic": 0.7}])
+    >>> label(rec), mean_scores(rec.per_image)["gain_db"]
+    ('DIP with MSE', 1.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import torch
+
+from srcore.imageops import load_image
+from srcore.methods import bicubic
+from srcore.protocol import crop_center, test_pair
+from srcore.runs.results import RunRecord, crop_file
+
+__all__ = ["label", "mean_scores", "crop_views", "versus"]
+
+#: Display names of the methods whose records need no further detail.
+NAMES = {
+    "bicubic": "Bicubic",
+    "srcnn": "SRCNN",
+    "vdsr": "VDSR",
+    "srresnet": "SRResNet",
+    "lapsrn-crops": "LapSRN",
+}
+#: LapSRN's upsampling layers, as the chapters name them.
+UPSAMPLERS = {"deconv": "transposed conv", "subpixel": "sub-pixel"}
+#: ZSSR's named variants (:data:`srcore.methods.zssr.VARIANTS`).
+ZSSR_VARIANTS = {
+    "zssr": "ZSSR",
+    "zssr_mse": "ZSSR, MSE",
+    "zssr_dog": "ZSSR, DoG",
+    "zssr_star": "ZSSR*",
+    "pixelshuffle": "ZSSR, pixel shuffle",
+}
+
+
+def label(record: RunRecord) -> str:
+    """Display name of any record.
+
+    ``SRCNN``, ``SRGAN-MSE``; LapSRN by what its chapter varies: ``LapSRN w1=2,
+    w2=1`` (explicit level weights), ``LapSRN, sub-pixel`` (report 004's pre-activated
+    levels, by upsampler); ``DIP with Charbonnier``; ZSSR/OSR by variant, stream mode,
+    scale stages, backbone and kernel (``ZSSR, true kernel``, ``OSR (weight
+    transfer)``, ``ZSSR/ext/online*``). Any other method keeps its record name.
+
+    Example:
+        >>> from srcore.runs.results import RunRecord
+        >>> rec = RunRecord(key="k", method="lapsrn", config={"method": "lapsrn",
+        ...     "model": {"level_weights": [2.0, 1.0]}}, per_image=[])
+        >>> label(rec)
+        'LapSRN w1=2, w2=1'
+    """
+    c = record.config
+    method = c.get("method", record.method)
+    if method == "srgan":
+        return f"SRGAN-{c['model']['content_loss'].upper()}"
+    if method == "lapsrn":
+        return _lapsrn(c["model"])
+    if method == "dip":
+        return "DIP with " + ("MSE" if c["model"]["loss"] == "mse" else "Charbonnier")
+    if method == "osr":
+        return _osr(c)
+    if method == "zssr":
+        return _zssr(c)
+    return NAMES.get(method, method)
+
+
+def _lapsrn(model: Mapping[str, Any]) -> str:
+    if model.get("level_weights"):
+        w = model["level_weights"]
+        return f"LapSRN w1={w[0]:g}, w2={w[1]:g}"
+    if model.get("preact_residual"):
+        return f"LapSRN, {UPSAMPLERS[model['upsample']]}"
+    return "LapSRN"
+
+
+def _osr(c: Mapping[str, Any]) -> str:
+    star = "*" if c.get("variant") == "zssr_star" else ""
+    if "external" not in c:
+        if c["transfer"]:
+            return f"OSR{star} (weight transfer)"
+        return f"ZSSR{star} from scratch"
+    mode = "/online" if c["transfer"] else "/ftune" if c["adapt"] else ""
+    return f"ZSSR/ext{mode}{star}"
+
+
+def _zssr(c: Mapping[str, Any]) -> str:
+    name = ZSSR_VARIANTS[c["variant"]]
+    stages = c["model"].get("scale_factors") or []
+    if len(stages) > 1:
+        name += ", gradual " + "→".join(f"×{_stage(f)}" for f in stages)
+    if "backbone" in c:
+        name = (
+            "VDSR pre-trained on BSD200, no internal training"
+            if c["model"]["max_iters"] == 0
+            else name + ", pre-trained VDSR backbone"
+        )
+    if c["degradation"] != "bicubic":
+        name += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
+    return name
+
+
+def _stage(factor: Any) -> str:
+    """``2.0`` -> ``"2"``, ``[1.5, 2.0]`` -> ``"1.5x2"`` (vertical x horizontal)."""
+    parts = factor if isinstance(factor, list | tuple) else [factor]
+    return "x".join(f"{float(p):g}" for p in parts)
+
+
+def mean_scores(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> dict[str, Any]:
+    """Mean scores of per-image rows (keys psnr, ssim, psnr_bicubic, ssim_bicubic).
+
+    Returns ``n_images`` (the number of rows), the four means and ``gain_db``, the
+    mean per-image PSNR gain over bicubic on the same LR images.
+
+    Example:
+        >>> m = mean_scores([{"psnr": 30.0, "psnr_bicubic": 28.0, "ssim": 0.9,
+        ...                   "ssim_bicubic": 0.8}] * 2)
+        >>> m["n_images"], m["gain_db"]
+        (2, 2.0)
+    """
+    f = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    return {
+        "n_images": len(f),
+        "psnr": float(f.psnr.mean()),
+        "ssim": float(f.ssim.mean()),
+        "psnr_bicubic": float(f.psnr_bicubic.mean()),
+        "ssim_bicubic": float(f.ssim_bicubic.mean()),
+        "gain_db": float((f.psnr - f.psnr_bicubic).mean()),
+    }
+
+
+def crop_views(
+    records: Sequence[RunRecord],
+    item: str,
+    pair: tuple[torch.Tensor, torch.Tensor] | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    data_root: Any = None,
+    results: Any = None,
+) -> dict[str, torch.Tensor]:
+    """The panels of one crop figure of ``item`` (``"BSD100/102061"``), all the
+    central ``CROP_BOX`` square (:func:`srcore.protocol.crop_center`).
+
+    ``bicubic``: bicubic interpolation of the LR; then each record's saved output
+    under ``labels`` (default :func:`label`); ``HR``. ``pair``: the ``(lr, hr)`` the
+    records were scored on; by default the protocol's test pair at the first record's
+    scale and degradation (:func:`srcore.protocol.test_pair`).
+    """
+    ds, image = item.split("/", 1)
+    if pair is None:
+        c = records[0].config
+        degradation = c.get("degradation", "bicubic")
+        pair = test_pair(ds, image, c["scale"], degradation, data_root)
+    lr_img, hr = pair
+    scale = hr.shape[-1] // lr_img.shape[-1]
+    grey = hr.shape[1] == 1
+    names = labels or [label(r) for r in records]
+    views = {"bicubic": bicubic.upscale(lr_img, scale)}
+    for rec, name in zip(records, names, strict=True):
+        path = crop_file(rec.method, rec.key, item, results)
+        views[name] = load_image(path, keep_grey=grey)
+    views["HR"] = hr
+    return {k: crop_center(v) for k, v in views.items()}
+
+
+def versus(diff: float, bound: float) -> str:
+    """The word for a difference ``diff`` judged against ``bound`` (same unit, >= 0).
+
+    ``"above"`` if ``diff > bound``, ``"below"`` if ``diff < -bound``, otherwise
+    ``"level with"``: the checked label a chapter's prose puts between two methods.
+
+    Example:
+        >>> versus(0.3, 0.1), versus(-0.3, 0.1), versus(0.05, 0.1)
+        ('above', 'below', 'level with')
+    """
+    if diff > bound:
+        return "above"
+    return "below" if diff < -bound else "level with"

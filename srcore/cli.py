@@ -1,0 +1,355 @@
+"""Command line: ``srcore upscale|train|benchmark|data`` (or ``python -m srcore``).
+
+``upscale`` super-resolves your own images (files or a folder) with any method and
+writes 8-bit PNGs, optionally scored against HR images by the protocol; ``train``
+trains a supervised network for it; ``benchmark`` prints mean PSNR/SSIM (Y channel,
+shave = scale) per dataset and scale and can write them as JSON records; ``data
+list|verify|fetch`` shows, checks and downloads the datasets of the registry.
+
+Exit status: 0 when done; 2 for bad input (a missing, empty or unreadable file, an
+image too small, a scale or method that cannot be done, missing weights, an
+unwritable output), told in one line on stderr, with no output file left for the
+image that failed; 1 when a dataset is missing or nothing was evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, NoReturn
+
+import torch
+
+from srcore import data
+from srcore.imageops import ImageReadError, load_image, save_png
+from srcore.upscaling import SUPERVISED, InputError
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from srcore.runs.benchmark import METHODS, benchmark_table, evaluate
+
+    unknown = [m for m in args.methods if m not in METHODS]
+    if unknown:
+        print(
+            f"error: unknown method(s) {unknown}; known: {sorted(METHODS)}",
+            file=sys.stderr,
+        )
+        return 2
+    records, skipped = [], []
+    for dataset in args.datasets:
+        report = data.verify(dataset, args.data_root, ["HR"])
+        if not report.ok:
+            skipped.append(dataset)
+            print(
+                f"skipped {dataset}: {len(report.missing)} missing and "
+                f"{len(report.corrupt)} corrupt HR files under {report.root}; "
+                f"get it with `python -m srcore data fetch {dataset}` or set "
+                "SRCORE_DATA",
+                file=sys.stderr,
+            )
+            continue
+        for scale in args.scales:
+            for method in args.methods:
+                records.append(
+                    evaluate(
+                        method,
+                        dataset,
+                        scale,
+                        profile=args.profile,
+                        data_root=args.data_root,
+                        results=args.results,
+                        mode=args.mode,
+                    )
+                )
+    if not records:
+        print("error: nothing was evaluated", file=sys.stderr)
+        return 1
+    table = benchmark_table(records)
+    cols = ["method", "dataset", "scale", "psnr", "ssim", "n_images"]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.json:
+        rows = table[cols].to_dict(orient="records")
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        table = data.available(args.data_root)
+        print(f"data root: {data.data_root(args.data_root)}")
+        print(table.to_string(index=False))
+        return 0
+    names = args.names or [n for n, i in data.DATASETS.items() if i.files_known]
+    if args.action == "fetch":
+        for name in names:
+            path = data.fetch(name, args.data_root)
+            print(f"{name}: ready in {path}")
+        return 0
+    status = 0
+    for name in names:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = data.verify(name, args.data_root)
+        state = "ok" if report.ok else "INCOMPLETE"
+        print(
+            f"{name:12s} {state:10s} ok={report.n_ok} missing={len(report.missing)} "
+            f"corrupt={len(report.corrupt)}"
+        )
+        for rel in report.corrupt[:20]:
+            print(f"    corrupt: {rel}")
+        if not report.ok and args.names:
+            status = 1
+    return status
+
+
+def _progress() -> bool:
+    return sys.stderr.isatty()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from srcore.trained import train
+
+    path = train(
+        args.method,
+        args.scale,
+        args.profile,
+        device=args.device,
+        data_root=args.data_root,
+        progress=_progress(),
+    )
+    print(f"saved {args.method} x{args.scale:g} ({args.profile}) weights: {path}")
+    print(
+        f"use them: srcore upscale IMAGE --scale {args.scale:g} --method "
+        f"{args.method} --profile {args.profile} -o OUT.png"
+    )
+    return 0
+
+
+def _read(path: Path) -> torch.Tensor:
+    """``load_image`` keeping grey; its warnings (alpha dropped) as one line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        img = load_image(path, keep_grey=True)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return img
+
+
+def _parse_tile(tile: str) -> int | None:
+    if tile == "auto":
+        return None
+    try:
+        return int(tile)
+    except ValueError:
+        raise InputError(f"--tile must be 'auto' or an integer, got {tile!r}") from None
+
+
+def _cmd_upscale(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from srcore import imagefiles as files
+    from srcore import upscaling as up
+    from srcore.trained import load_network
+
+    try:
+        scale = up.check_scale(up.check_method(args.method), args.scale)
+        if args.kernel and args.method != "zssr":
+            raise InputError("--kernel is only used by --method zssr")
+        if args.weights and args.method not in SUPERVISED:
+            raise InputError(f"--weights is only for {', '.join(SUPERVISED)}")
+        tile = _parse_tile(args.tile)
+        up.check_device(args.device)
+    except InputError as err:
+        more = ", ..." if len(args.inputs) > 1 else ""
+        raise InputError(f"{args.inputs[0]}{more}: {err}") from None
+    inputs, folder = files.input_files(args.inputs)
+    outputs = files.output_files(
+        inputs, Path(args.output), folder=folder, raw=args.output
+    )
+    kernel = up.load_kernel(args.kernel) if args.kernel else None
+    images = []
+    for path in inputs:
+        img = _read(path)
+        try:
+            up.check_size(args.method, img, scale, kernel)
+        except InputError as err:
+            raise InputError(f"{path}: {err}") from None
+        images.append(img)
+    hrs = [
+        None if h is None else files.reference(_read(h), img.shape[-2:], scale, h)
+        for h, img in zip(files.hr_files(args.hr, inputs), images, strict=True)
+    ]
+    network = None
+    if args.method in SUPERVISED:
+        network = load_network(
+            args.method,
+            scale,
+            args.profile,
+            args.weights,
+            device=args.device,
+            tile=tile,
+        )
+    jobs = list(zip(inputs, outputs, images, hrs, strict=True))
+    quiet = not _progress() or len(jobs) == 1
+    for src, dst, img, hr in tqdm(jobs, desc="images", disable=quiet):
+        t0 = time.perf_counter()
+        sr = up.upscale(
+            img,
+            scale,
+            args.method,
+            profile=args.profile,
+            kernel=kernel,
+            network=network,
+            device=args.device,
+            progress=_progress(),
+        )
+        seconds = time.perf_counter() - t0
+        try:
+            save_png(sr, dst)
+        except OSError as err:
+            raise InputError(f"{dst}: cannot write ({err.strerror or err})") from None
+        row: dict[str, Any] = {
+            "input": str(src),
+            "output": str(dst),
+            "method": args.method,
+            "scale": scale,
+            "seconds": round(seconds, 3),
+        }
+        if hr is not None:
+            row.update(up.score(sr, hr, scale, img))
+        print(json.dumps(row) if args.json else _line(row), flush=True)
+    return 0
+
+
+def _line(row: dict[str, Any]) -> str:
+    text = f"{row['input']} -> {row['output']}  ({row['seconds']:.1f} s)"
+    if "psnr" in row:
+        text += (
+            f"  PSNR {row['psnr']:.2f} dB  SSIM {row['ssim']:.4f}  "
+            f"(bicubic {row['psnr_bicubic']:.2f} dB, {row['ssim_bicubic']:.4f})"
+        )
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become one-line :class:`InputError` s (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _add_upscale(sub: Any) -> None:
+    p = sub.add_parser("upscale", help="super-resolve your own images to 8-bit PNG")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="a .png file (one input) or a folder (made if missing)",
+    )
+    p.add_argument("--scale", type=float, required=True, help="upscaling factor")
+    p.add_argument(
+        "--method",
+        required=True,
+        help="bicubic, srcnn, vdsr, srresnet, "
+        "srgan, lapsrn (trained: see `srcore train`), zssr or dip",
+    )
+    p.add_argument(
+        "--profile",
+        default="quick",
+        choices=["smoke", "quick", "paper"],
+        help="zssr/dip compute, or which trained weights (default: quick)",
+    )
+    p.add_argument("--kernel", metavar="FILE", help="blur kernel .npy/.mat (zssr)")
+    p.add_argument("--weights", metavar="FILE", help="trained weights (.pt state dict)")
+    p.add_argument(
+        "--tile",
+        default="auto",
+        help="'auto' or the tile side in network-input pixels (>= 64)",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--hr",
+        action="append",
+        metavar="HR",
+        help="HR image per input (repeat) or a folder of same-named images",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON line per image")
+    p.set_defaults(func=_cmd_upscale)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``srcore`` argument parser (its usage errors raise :class:`InputError`)."""
+    parser = _Parser(
+        prog="srcore",
+        description="Single-image super-resolution: upscale your own images, train "
+        "networks for it, benchmark methods, list and fetch datasets.",
+        epilog="Exit status: 0 done, 2 bad input (one line on stderr), 1 missing "
+        "dataset or nothing evaluated.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_upscale(sub)
+
+    train = sub.add_parser("train", help="train a supervised network for `upscale`")
+    train.add_argument("method", help=", ".join(SUPERVISED))
+    train.add_argument("--scale", type=float, required=True)
+    train.add_argument(
+        "--profile", default="quick", choices=["smoke", "quick", "paper"]
+    )
+    train.add_argument("--device", default="auto")
+    train.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
+    train.set_defaults(func=_cmd_train)
+
+    bench = sub.add_parser("benchmark", help="PSNR/SSIM of methods on benchmark sets")
+    bench.add_argument("--methods", nargs="+", default=["bicubic"])
+    bench.add_argument("--datasets", nargs="+", default=["Set5", "Set14", "BSD100"])
+    bench.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
+    bench.add_argument(
+        "--profile", default="quick", choices=["smoke", "quick", "paper"]
+    )
+    bench.add_argument("--json", help="write the table as a list of JSON records")
+    bench.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
+    bench.add_argument("--results", help="results cache folder (default: book/results)")
+    bench.add_argument("--mode", choices=["auto", "read", "force"], default=None)
+    bench.set_defaults(func=_cmd_benchmark)
+
+    dat = sub.add_parser("data", help="list, verify or fetch datasets")
+    dat.add_argument("action", choices=["list", "verify", "fetch"])
+    dat.add_argument("names", nargs="*", help="datasets (default: all)")
+    dat.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
+    dat.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (see the module docstring).
+
+    Example:
+        >>> main(["upscale", "missing.png", "--scale", "2", "--method", "bicubic",
+        ...       "-o", "out.png"])
+        2
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except (InputError, ImageReadError) as err:
+        print(f"error: {' '.join(str(err).splitlines())}", file=sys.stderr)
+        return 2
+    except data.DatasetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

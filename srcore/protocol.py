@@ -1,0 +1,224 @@
+"""The evaluation protocol: the one source of test pairs for every method's runs.
+
+A test pair is ``(lr, hr)`` for one image of a benchmark set. The HR image is the
+dataset's image modcropped to the scale (:func:`srcore.data.load_hr`); the LR image is
+made from it in one of the :data:`DEGRADATIONS`:
+
+* ``"bicubic"``: MATLAB's ``imresize(hr, 1/scale)`` rounded to 8 bits
+  (:func:`make_lr`), the classic benchmarks' LR;
+* ``"random_kernel"``: DIV2KRK's own LR files, or the HR blurred by a DIV2KRK-style
+  kernel seeded by the image's name and subsampled (:func:`test_pair`).
+
+Which images a run scores is set here too (:data:`EVAL_SETS`,
+:data:`RANDOM_KERNEL_EVAL_SETS`, :func:`test_items`), and so is the centre crop of
+each output kept for the book's figures (:func:`crop_center`). Supervised,
+internal-learning and training-free methods all take their pairs from this module,
+so they score the same pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from srcore import data
+from srcore.degrade import degrade, random_kernel, stable_seed
+
+__all__ = [
+    "EVAL_SETS",
+    "RANDOM_KERNEL_EVAL_SETS",
+    "DEGRADATIONS",
+    "CROP_BOX",
+    "make_lr",
+    "test_pair",
+    "test_kernel",
+    "test_items",
+    "centre_crop",
+    "crop_center",
+    "crop_pair",
+]
+
+#: Evaluation sets per profile: (dataset, image limit or None for all). ``quick``
+#: scores 10 DIV2K validation images, the count of the study's SRCNN comparison.
+EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "smoke": (("Set5", 1),),
+    "quick": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", 10)),
+    "paper": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", None)),
+}
+#: Test sets of the random-kernel runs: DIV2KRK's own LR images (x2 and x4 only; 13
+#: are stored here, full 2K images: ``quick`` scores the first 5) and BSD100 degraded
+#: by one seeded DIV2KRK-style kernel per image (:func:`test_pair`), which also covers
+#: x8 (``quick``: the first 20).
+RANDOM_KERNEL_EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "smoke": (("Set5", 1),),
+    "quick": (("DIV2KRK", 5), ("BSD100", 20)),
+    "paper": (("DIV2KRK", None), ("BSD100", None)),
+}
+#: How LR images are made: MATLAB bicubic, or blur by a random kernel + subsampling.
+DEGRADATIONS = ("bicubic", "random_kernel")
+CROP_BOX = 64  # HR side of the crops saved for the book's figures
+
+
+def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
+    """The benchmark LR image: MATLAB ``imresize(hr, 1/scale)`` rounded to 8 bits.
+
+    Args:
+        hr: ``(B, C, H, W)`` in [0, 1], ``H`` and ``W`` multiples of ``scale``.
+        scale: the integer SR factor.
+
+    Returns:
+        ``(B, C, H / scale, W / scale)`` on the 8-bit grid.
+
+    Example:
+        >>> make_lr(torch.rand(1, 3, 12, 8), 4).shape
+        torch.Size([1, 3, 3, 2])
+    """
+    return degrade(hr, scale)
+
+
+def _div2krk_index(image: str) -> int:
+    return int(image.split("_", 1)[1])
+
+
+def test_pair(
+    dataset: str,
+    image: str,
+    scale: int,
+    degradation: str = "bicubic",
+    data_root: Any = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One test image's ``(lr, hr)``, ``(1, C, h, w)`` and ``(1, C, scale h, scale w)``.
+
+    ``bicubic``: :func:`make_lr` of the HR. ``random_kernel``: DIV2KRK's own LR file
+    for ``dataset="DIV2KRK"`` (``image="im_<i>"``, HR = DIV2K ``0800+i``); for other
+    sets the HR blurred by :func:`test_kernel` and subsampled
+    (:func:`srcore.degrade.degrade`), quantised to 8 bits.
+
+    Example:
+        >>> test_pair("Set5", "baby", 2, "gaussian")
+        Traceback (most recent call last):
+        ...
+        ValueError: degradation must be one of ('bicubic', 'random_kernel')
+    """
+    if degradation not in DEGRADATIONS:
+        raise ValueError(f"degradation must be one of {DEGRADATIONS}")
+    if dataset == "DIV2KRK":
+        index = _div2krk_index(image)
+        lr_img, _ = data.load_div2krk(index, scale, root=data_root)
+        hr = data.load_hr("DIV2K", f"{800 + index:04d}", scale, root=data_root)
+        want = (hr.shape[-2] // scale, hr.shape[-1] // scale)
+        if tuple(lr_img.shape[-2:]) != want:
+            raise ValueError(
+                f"DIV2KRK {image} x{scale}: LR {tuple(lr_img.shape[-2:])} does not "
+                f"match HR {tuple(hr.shape[-2:])} / {scale}"
+            )
+        return lr_img, hr
+    hr = data.load_hr(dataset, image, scale, root=data_root)
+    if degradation == "bicubic":
+        return make_lr(hr, scale), hr
+    return degrade(hr, scale, kernel=test_kernel(dataset, image, scale, data_root)), hr
+
+
+def test_kernel(
+    dataset: str, image: str, scale: int, data_root: Any = None
+) -> torch.Tensor:
+    """The blur kernel of a random-kernel test image (see :func:`test_pair`).
+
+    DIV2KRK's stored kernel for ``dataset="DIV2KRK"``, else the DIV2KRK-style kernel
+    (:func:`srcore.degrade.random_kernel`) seeded by ``(dataset, image, scale)``.
+
+    Example:
+        >>> k = test_kernel("BSD100", "101085", 2)
+        >>> torch.equal(k, test_kernel("BSD100", "101085", 2)), float(k.sum())
+        (True, 1.0)
+    """
+    if dataset == "DIV2KRK":
+        index = _div2krk_index(image)
+        return torch.from_numpy(data.div2krk_kernel(index, scale, root=data_root))
+    return random_kernel(scale=scale, seed=stable_seed(dataset, image, scale))
+
+
+def test_items(
+    eval_sets: Sequence[tuple[str, int | None]], scale: int, data_root: Any = None
+) -> list[str]:
+    """Test-image names ``"<dataset>/<stem>"`` of ``(dataset, limit)`` pairs.
+
+    Each set is listed in sorted order and cut to its first ``limit`` images;
+    DIV2KRK (x2/x4 only) lists the images this build's copy holds. The one place a
+    run's items come from, so every method scores the same images.
+
+    Example:
+        >>> test_items([("DIV2KRK", 2)], 8)  # DIV2KRK has no x8
+        []
+    """
+    names = []
+    for ds, limit in eval_sets:
+        if ds == "DIV2KRK":
+            if scale in (2, 4):  # DIV2KRK has no x8
+                names += [f"DIV2KRK/im_{i}" for i in data.div2krk_indices()][:limit]
+            continue
+        paths = data.image_paths(ds, "HR", root=data_root)[:limit]
+        names += [f"{ds}/{p.stem}" for p in paths]
+    return names
+
+
+def centre_crop(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """The centred ``h x w`` window of ``(..., H, W)``; odd margins leave the extra
+    pixel at the bottom/right.
+
+    Example:
+        >>> centre_crop(torch.arange(25.0).view(1, 1, 5, 5), 2, 2).flatten().tolist()
+        [6.0, 7.0, 11.0, 12.0]
+    """
+    top, left = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
+    return x[..., top : top + h, left : left + w]
+
+
+def crop_center(x: torch.Tensor) -> torch.Tensor:
+    """The central ``CROP_BOX`` square: the region saved for each model's output.
+
+    Example:
+        >>> crop_center(torch.zeros(1, 3, 100, 80)).shape
+        torch.Size([1, 3, 64, 64])
+    """
+    return centre_crop(x, CROP_BOX, CROP_BOX)
+
+
+def crop_pair(
+    dataset: str,
+    image: str,
+    scale: int,
+    crop: int | None,
+    data_root: Any = None,
+    *,
+    multiple: int = 1,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(lr, hr)`` of a centred HR crop and its :func:`make_lr`.
+
+    ``crop`` is the HR side of the square; ``None`` keeps the largest centred window
+    whose sides are multiples of ``multiple`` (e.g. 32 for a network that halves the
+    size five times). The LR is made from the crop, so every method scored on crops
+    sees the same ``(lr, hr)``.
+
+    Example:
+        >>> crop_pair("Set5", "baby", 4, 66)
+        Traceback (most recent call last):
+        ...
+        ValueError: crop 66 is not a multiple of scale 4
+    """
+    if crop is not None and crop % scale:
+        raise ValueError(f"crop {crop} is not a multiple of scale {scale}")
+    hr = data.load_hr(dataset, image, scale, root=data_root)
+    h, w = hr.shape[-2:]
+    ch, cw = (crop, crop) if crop else (h - h % multiple, w - w % multiple)
+    if ch > h or cw > w:
+        raise ValueError(f"{dataset}/{image} is {h}x{w}, smaller than crop {crop}")
+    hr = centre_crop(hr, ch, cw)
+    return make_lr(hr, scale), hr
+
+
+# Named after the test set, not tests: pytest must not collect them where imported.
+for _fn in (test_pair, test_kernel, test_items):
+    _fn.__test__ = False  # type: ignore[attr-defined]

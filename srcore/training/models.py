@@ -1,0 +1,155 @@
+"""The supervised methods as the runs see them: how each is built, fed and configured.
+
+One :class:`ModelSpec` per method (:data:`SPECS`) says how to build its network from
+its config, whether it takes the bicubic upscale (SRCNN, VDSR) or the LR image, and
+whether it works on the luma channel. :func:`model_config` resolves a method's config
+for a profile and scale, with the substitutions this build needs (training sets, the
+SRGAN content loss) written into the config, so a record says what actually ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from torch import nn
+
+from srcore import data
+from srcore.methods import lapsrn, srcnn, srresnet, vdsr
+from srcore.profiles import resolve_profile
+
+__all__ = [
+    "FALLBACK_TRAIN_SETS",
+    "ModelSpec",
+    "SPECS",
+    "on_luma",
+    "model_config",
+    "config_from_json",
+]
+
+#: Training sets actually used when a paper's own set is not in the registry.
+FALLBACK_TRAIN_SETS = ("T91", "BSD200")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build, feed and train one supervised method."""
+
+    name: str
+    default: Any  # the paper-default config dataclass
+    profiles: dict[str, dict[str, Any]]
+    build: Callable[[Any, int], nn.Module]  # (config, scale) -> network
+    upsampled_input: bool  # fed the bicubic upscale (SRCNN, VDSR) or the LR itself
+    luma_only: bool  # trained and run on the Y channel
+    loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
+
+
+def on_luma(spec: ModelSpec, channels: int) -> bool:
+    """Whether a model works on Y: its paper's choice (``luma_only``) unless it is
+    configured for 3 channels (VDSR as ZSSR's RGB backbone).
+
+    Example:
+        >>> on_luma(SPECS["vdsr"], 1), on_luma(SPECS["vdsr"], 3)
+        (True, False)
+    """
+    return spec.luma_only and channels == 1
+
+
+def _build_srcnn(cfg: srcnn.SRCNNConfig, scale: int) -> nn.Module:
+    return srcnn.SRCNN(
+        cfg.channels, cfg.f1, cfg.f2, cfg.f3, cfg.n1, cfg.n2, init_std=cfg.init_std
+    )
+
+
+def _build_vdsr(cfg: vdsr.VDSRConfig, scale: int) -> nn.Module:
+    return vdsr.VDSR(cfg.channels, cfg.depth, cfg.features)
+
+
+def _build_lapsrn(cfg: lapsrn.LapSRNConfig, scale: int) -> nn.Module:
+    return replace(cfg, scale=scale).build()
+
+
+def _build_srresnet(cfg: Any, scale: int) -> nn.Module:
+    """SRResNet, also the SRGAN generator (same fields in both configs)."""
+    return srresnet.SRResNet(cfg.channels, cfg.features, cfg.blocks, scale)
+
+
+SPECS: dict[str, ModelSpec] = {
+    "srcnn": ModelSpec(
+        "srcnn", srcnn.SRCNNConfig(), srcnn.PROFILES, _build_srcnn, True, True
+    ),
+    "vdsr": ModelSpec(
+        "vdsr", vdsr.VDSRConfig(), vdsr.PROFILES, _build_vdsr, True, True
+    ),
+    "srresnet": ModelSpec(
+        "srresnet",
+        srresnet.SRResNetConfig(),
+        srresnet.PROFILES,
+        _build_srresnet,
+        False,
+        False,
+    ),
+    "lapsrn": ModelSpec(
+        "lapsrn",
+        lapsrn.LapSRNConfig(),
+        lapsrn.PROFILES,
+        _build_lapsrn,
+        False,
+        True,
+        loss=lambda cfg: cfg.loss,  # Charbonnier at every pyramid level
+    ),
+    "srgan": ModelSpec(
+        "srgan",
+        srresnet.SRGANConfig(),
+        srresnet.SRGAN_PROFILES,
+        _build_srresnet,
+        False,
+        False,
+    ),
+}
+
+
+def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
+    """The method's config for a profile and scale, with the training sets resolved.
+
+    Training sets that are not in :data:`srcore.data.DATASETS` (SRResNet's ImageNet
+    subset) are replaced by :data:`FALLBACK_TRAIN_SETS`, and the substitution is
+    visible in the config. SRGAN's content loss falls back to MSE where the VGG
+    weights are missing, and its ``init_from`` names the SRResNet it starts from.
+
+    Example:
+        >>> model_config("srresnet", "smoke", 4).train_sets
+        ('T91', 'BSD200')
+    """
+    spec = SPECS[name]
+    cfg = resolve_profile(spec.default, spec.profiles, profile, **overrides)
+    if hasattr(cfg, "scale"):
+        cfg = replace(cfg, scale=scale)
+    if any(s not in data.DATASETS for s in cfg.train_sets):
+        cfg = replace(cfg, train_sets=FALLBACK_TRAIN_SETS)
+    if name == "srgan":
+        from srcore.training.gan import content_loss_name
+
+        # VGG54 where the ImageNet weights exist, else the paper's SRGAN-MSE; the
+        # generator starts from the SRResNet of the same profile.
+        cfg = replace(
+            cfg,
+            content_loss=content_loss_name(cfg.content_loss),
+            init_from=f"srresnet:{profile}",
+        )
+    return cfg
+
+
+def config_from_json(name: str, fields: dict[str, Any]) -> Any:
+    """Method ``name``'s config from its JSON form (a record's ``config["model"]``):
+    JSON lists become the tuples the dataclass holds.
+
+    Example:
+        >>> cfg = model_config("lapsrn", "smoke", 2)
+        >>> import json
+        >>> config_from_json("lapsrn", json.loads(json.dumps(vars(cfg)))) == cfg
+        True
+    """
+    tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+    return type(SPECS[name].default)(**tuples)

@@ -1,0 +1,258 @@
+"""Super-resolve a user's own image with any method of the package, in one call.
+
+:func:`upscale` is what ``srcore upscale`` runs on each image: MATLAB bicubic, a
+network trained beforehand (SRCNN, VDSR, SRResNet, SRGAN, LapSRN) or a method that
+learns on the image itself (ZSSR, Deep Image Prior). The output is always on the 8-bit
+grid, ``ceil(scale x)`` the input's size, as the evaluation protocol scores it.
+
+The supervised networks come from :func:`srcore.trained.load_network` (weights that
+``srcore train`` saved, or a file of the user's).
+
+Every problem the user can fix (a method or scale a method cannot do, missing weights,
+a malformed kernel) raises :class:`InputError` with a one-line message.
+
+Example:
+    >>> tuple(upscale(torch.rand(1, 3, 8, 8), 2, "bicubic").shape)
+    (1, 3, 16, 16)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from srcore.imageops import quantize
+from srcore.methods import bicubic
+from srcore.metrics import psnr, ssim
+from srcore.profiles import resolve_device
+
+__all__ = [
+    "InputError",
+    "METHODS",
+    "SUPERVISED",
+    "INTERNAL",
+    "check_method",
+    "check_scale",
+    "check_size",
+    "check_device",
+    "load_kernel",
+    "upscale",
+    "score",
+]
+
+#: Networks trained on external images first (``srcore train``).
+SUPERVISED = ("srcnn", "vdsr", "srresnet", "srgan", "lapsrn")
+#: Methods that learn on the input image itself.
+INTERNAL = ("zssr", "dip")
+METHODS = ("bicubic", *SUPERVISED, *INTERNAL)
+#: Smallest LR side a learning method is given: below it the networks' receptive
+#: fields exceed the image and there is nothing to learn from (ours).
+MIN_LR_SIDE = 8
+
+
+class InputError(ValueError):
+    """A problem with what the user asked for; the message is one line for them."""
+
+
+def check_method(method: str) -> str:
+    """``method`` if it is one of :data:`METHODS`, else an :class:`InputError`."""
+    if method not in METHODS:
+        raise InputError(
+            f"unknown method {method!r}; choose one of {', '.join(METHODS)}"
+        )
+    return method
+
+
+def check_scale(method: str, scale: float) -> int | float:
+    """The scale as ``int`` when integral; bicubic and ZSSR also take a float.
+
+    Trained networks and DIP need an integer >= 2 (LapSRN a power of two, SRResNet
+    and SRGAN 3 or a power of two); bicubic any scale > 0; ZSSR any scale > 1.
+
+    Example:
+        >>> check_scale("srcnn", 2.0), check_scale("bicubic", 1.5)
+        (2, 1.5)
+    """
+    check_method(method)
+    if not math.isfinite(scale) or scale <= 0:
+        raise InputError(f"scale must be a number > 0, got {scale:g}")
+    integral = float(scale).is_integer()
+    if method == "bicubic":
+        return int(scale) if integral else float(scale)
+    if method == "zssr" and scale > 1:
+        return int(scale) if integral else float(scale)
+    if not integral or scale < 2:
+        raise InputError(f"{method} needs an integer scale >= 2, got {scale:g}")
+    scale = int(scale)
+    if method in SUPERVISED:
+        from srcore.runs.supervised import SPECS, model_config
+
+        try:
+            SPECS[method].build(model_config(method, "smoke", scale), scale)
+        except ValueError as err:
+            raise InputError(f"{method} cannot upscale by {scale}: {err}") from None
+    return scale
+
+
+def check_size(
+    method: str, lr_img: torch.Tensor, scale: float, kernel: Any = None
+) -> None:
+    """An :class:`InputError` if the image is too small for ``method``.
+
+    Learning methods need :data:`MIN_LR_SIDE` pixels per side; ZSSR needs its
+    smallest fathers (``min_scale`` 0.5 of the image) to hold ``2 ceil(scale)`` pixels
+    and the kernel (the rule :func:`srcore.methods.zssr.zssr` checks itself).
+    """
+    h, w = lr_img.shape[-2:]
+    need = 1 if method == "bicubic" else MIN_LR_SIDE
+    if method == "zssr":
+        k = 0 if kernel is None else int(np.shape(kernel)[0])
+        need = max(need, math.ceil(max(2 * math.ceil(scale), k) / 0.5))
+    if min(h, w) < need:
+        raise InputError(
+            f"image is {h}x{w}, too small for {method} at x{scale:g} "
+            f"(needs at least {need} px per side)"
+        )
+
+
+def check_device(device: str) -> torch.device:
+    """:func:`srcore.profiles.resolve_device`, with a bad or absent device an
+    :class:`InputError`."""
+    try:
+        return resolve_device(device)
+    except (RuntimeError, ValueError) as err:
+        raise InputError(f"device {device!r}: {err}") from None
+
+
+def load_kernel(path: str | os.PathLike) -> np.ndarray:
+    """A blur kernel from ``.npy`` or ``.mat`` (key ``Kernel`` as in DIV2KRK, else
+    the only 2-D array): square, odd side, finite, positive sum; float64."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: kernel file not found")
+    try:
+        if path.suffix.lower() == ".mat":
+            from scipy.io import loadmat
+
+            arrays = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+            arr = arrays.get("Kernel", arrays.get("kernel"))
+            if arr is None and len(arrays) == 1:
+                (arr,) = arrays.values()
+        else:
+            arr = np.load(path, allow_pickle=False)
+    except Exception as err:  # scipy/numpy raise many types on a bad file
+        raise InputError(f"{path}: cannot read a kernel ({err})") from None
+    if arr is None:
+        raise InputError(f"{path}: no 'Kernel' array in the .mat file")
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] % 2 == 0:
+        raise InputError(f"{path}: kernel must be square with odd sides, {arr.shape}")
+    if not np.isfinite(arr).all() or arr.sum() <= 0:
+        raise InputError(f"{path}: kernel must be finite with a positive sum")
+    return arr
+
+
+def _zssr(lr_img, scale, profile, kernel, device, progress) -> torch.Tensor:
+    from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, zssr
+    from srcore.profiles import resolve_profile
+
+    extra = {} if kernel is None else PRESETS["given_kernel"]  # as zssr_runs does
+    cfg = resolve_profile(ZSSRConfig(), PROFILES, profile, **extra)
+    res = zssr(lr_img, scale, cfg, kernel=kernel, device=device, progress=progress)
+    return quantize(res.sr)
+
+
+def _dip(lr_img, scale, profile, device, progress) -> torch.Tensor:
+    """DIP on the image padded (edge replicated, bottom/right) so that its HR size
+    suits the skip net (multiples of ``2**levels``, >= 2 ** (levels + 1)); the output
+    is cropped back. The authors crop their HR images instead, which would lose
+    pixels of a user's image."""
+    from srcore.methods.dip import PAPER_BY_SCALE, PROFILES, DIPConfig, optimize
+    from srcore.profiles import resolve_profile
+
+    extra = PAPER_BY_SCALE.get(scale, {}) if profile == "paper" else {}
+    cfg = resolve_profile(DIPConfig(), PROFILES, profile, **extra)
+    m = 2**cfg.levels
+    step = m // math.gcd(m, scale)  # LR multiple whose HR size is a multiple of m
+    h, w = lr_img.shape[-2:]
+    low = math.ceil(2 * m / scale)
+
+    def side(n: int) -> int:
+        return math.ceil(max(n, low) / step) * step
+
+    padded = F.pad(lr_img, (0, side(w) - w, 0, side(h) - h), mode="replicate")
+    res = optimize(padded, scale, cfg, device=device, progress=progress)
+    return quantize(res.sr[..., : h * scale, : w * scale])
+
+
+def upscale(
+    lr_img: torch.Tensor,
+    scale: float,
+    method: str = "bicubic",
+    *,
+    profile: str = "quick",
+    kernel: np.ndarray | None = None,
+    network: Any = None,
+    device: str = "auto",
+    progress: bool = False,
+) -> torch.Tensor:
+    """Super-resolve one image by ``method``; ``(1, C, h, w)`` in [0, 1], C = 1 or 3.
+
+    Args:
+        scale: see :func:`check_scale` for what each method takes.
+        method: one of :data:`METHODS`.
+        profile: ZSSR's/DIP's compute profile; which trained weights to load.
+        kernel: ZSSR only: the degradation's blur kernel (kernel-aware ZSSR with the
+            reference's given-kernel settings).
+        network: for a trained method, :func:`srcore.trained.load_network`'s.
+        device, progress: where to compute; tqdm bars for ZSSR/DIP iterations.
+
+    Returns:
+        ``(1, C, ceil(h scale), ceil(w scale))`` on the 8-bit grid, on the CPU.
+    """
+    scale = check_scale(method, scale)
+    if kernel is not None and method != "zssr":
+        raise InputError(f"a kernel is only used by zssr, not by {method}")
+    check_size(method, lr_img, scale, kernel)
+    if method == "bicubic":
+        return bicubic.upscale(lr_img, scale)
+    if method == "zssr":
+        return _zssr(lr_img, scale, profile, kernel, device, progress)
+    if method == "dip":
+        return _dip(lr_img, scale, profile, device, progress)
+    from srcore.runs.supervised import super_resolve
+
+    if network is None or network.method != method or network.scale != scale:
+        raise InputError(
+            f"{method} x{scale:g} needs network=srcore.trained.load_network(...)"
+        )
+    with torch.no_grad():
+        return super_resolve(network.model, network.spec, lr_img, scale).cpu()
+
+
+def score(
+    sr: torch.Tensor, hr: torch.Tensor, scale: float, lr_img: torch.Tensor
+) -> dict[str, float]:
+    """PSNR/SSIM of ``sr`` and of bicubic against ``hr`` by the protocol.
+
+    Y channel (grey as is), ``shave = scale`` (``ceil`` of a non-integer scale);
+    ``hr`` must already be cropped to ``sr``'s size (the protocol's modcrop).
+    """
+    shave = math.ceil(scale)
+    if sr.shape[1] == 1 and hr.shape[1] == 3:
+        sr = sr.expand(-1, 3, -1, -1)
+    bic = bicubic.upscale(lr_img, scale)
+    if bic.shape[1] == 1 and hr.shape[1] == 3:
+        bic = bic.expand(-1, 3, -1, -1)
+    return {
+        "psnr": float(psnr(sr, hr, shave=shave)[0]),
+        "ssim": float(ssim(sr, hr, shave=shave)[0]),
+        "psnr_bicubic": float(psnr(bic, hr, shave=shave)[0]),
+        "ssim_bicubic": float(ssim(bic, hr, shave=shave)[0]),
+    }

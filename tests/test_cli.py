@@ -1,0 +1,356 @@
+"""`srcore upscale | train` on a user's images, their errors, and the public API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import srcore
+from srcore.cli import main
+from srcore.imageops import (
+    load_image,
+    load_image_uint8,
+    quantize,
+    to_tensor,
+    to_uint8,
+)
+from srcore.methods import bicubic
+from srcore.resize import imresize
+from srcore.upscaling import SUPERVISED
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def bird(data_dir: Path) -> Path:
+    return data_dir / "Set5" / "LR_bicubic" / "X2" / "bird.png"
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private weights cache: no test sees another's (or the user's) weights."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SRCORE_CACHE", str(folder))
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture, *argv: object) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def json_rows(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def random_rgb(h: int = 20, w: int = 24, seed: int = 0) -> np.ndarray:
+    return (np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ upscale works
+
+
+def test_bicubic_equals_the_protocol_pixel_for_pixel(bird, tmp_path, capsys):
+    out = tmp_path / "out.png"
+    code, stdout, err = run(
+        capsys, "upscale", bird, "--scale", 2, "--method", "bicubic", "-o", out
+    )
+    assert (code, err) == (0, "")
+    assert str(out) in stdout
+    lr_img = load_image(bird)
+    expected = to_uint8(bicubic.upscale(lr_img, 2))
+    np.testing.assert_array_equal(load_image_uint8(out), expected)
+    # ... which is MATLAB imresize rounded to 8 bits
+    np.testing.assert_array_equal(expected, to_uint8(quantize(imresize(lr_img, 2))))
+
+
+def test_a_folder_of_five_gives_five_with_json_and_scores(data_dir, tmp_path, capsys):
+    lr_dir = data_dir / "Set5" / "LR_bicubic" / "X2"
+    hr_dir = data_dir / "Set5" / "HR"
+    out = tmp_path / "sr"
+    code, stdout, _ = run(
+        capsys, "upscale", lr_dir, "--scale", 2, "--method", "bicubic", "-o", out,
+        "--hr", hr_dir, "--json",
+    )  # fmt: skip
+    assert code == 0
+    rows = json_rows(stdout)
+    names = ["baby", "bird", "butterfly", "head", "woman"]
+    assert [Path(r["output"]).name for r in rows] == [f"{n}.png" for n in names]
+    assert sorted(p.name for p in out.iterdir()) == [f"{n}.png" for n in names]
+    for row in rows:
+        assert {"input", "output", "seconds", "psnr", "ssim"} <= set(row)
+        assert row["psnr"] == row["psnr_bicubic"] and 0 < row["ssim"] <= 1
+        lr_hw = load_image(row["input"]).shape[-2:]
+        assert load_image(row["output"]).shape[-2:] == (2 * lr_hw[0], 2 * lr_hw[1])
+    # Set5 x2 bicubic: 33.66 dB mean (Kim et al. 2016), from the stored LR files
+    assert np.mean([r["psnr"] for r in rows]) == pytest.approx(33.66, abs=0.05)
+
+
+@pytest.mark.slow
+def test_zssr_quick_beats_bicubic_on_bird(bird, data_dir, tmp_path, capsys):
+    hr = data_dir / "Set5" / "HR" / "bird.png"
+    code, stdout, _ = run(
+        capsys, "upscale", bird, "--scale", 2, "--method", "zssr", "--profile",
+        "quick", "--device", "cpu", "--hr", hr, "--json", "-o", tmp_path / "z.png",
+    )  # fmt: skip
+    assert code == 0
+    (row,) = json_rows(stdout)
+    assert row["psnr"] > row["psnr_bicubic"] + 0.5, row
+
+
+def make_image(kind: str, path: Path) -> np.ndarray:
+    """Write a test image of ``kind``; returns the 8-bit pixels srcore should read."""
+    rgb = random_rgb()
+    if kind == "grey":
+        Image.fromarray(rgb[..., 0]).save(path)
+        return rgb[..., 0]
+    if kind == "16-bit":
+        grey16 = rgb[..., 0].astype(np.uint16) * 257  # 8-bit levels, exactly
+        Image.fromarray(grey16).save(path)
+        return rgb[..., 0]
+    if kind == "rgba":
+        Image.fromarray(rgb).convert("RGBA").save(path)
+        return rgb
+    pal = Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE)
+    pal.save(path)
+    return np.asarray(pal.convert("RGB"))
+
+
+@pytest.mark.parametrize("kind", ["grey", "16-bit", "rgba", "palette"])
+def test_image_kinds(kind, tmp_path, capsys):
+    src, out = tmp_path / f"{kind}.png", tmp_path / "out.png"
+    pixels = make_image(kind, src)
+    code, _, err = run(
+        capsys, "upscale", src, "--scale", 2, "--method", "bicubic", "-o", out
+    )
+    assert code == 0
+    assert ("alpha channel dropped" in err) == (kind == "rgba")
+    expected = to_uint8(bicubic.upscale(to_tensor(pixels), 2))
+    got = np.asarray(Image.open(out))
+    assert got.shape == expected.shape  # grey stays grey
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_bicubic_takes_a_float_scale(tmp_path, capsys):
+    src, out = tmp_path / "a.jpg", tmp_path / "a.png"
+    Image.fromarray(random_rgb()).save(src, quality=90)
+    code, _, _ = run(capsys, "upscale", src, "--scale", 1.5, "--method", "bicubic",
+                     "-o", out)  # fmt: skip
+    assert code == 0 and Image.open(out).size == (36, 30)
+
+
+def test_dip_smoke_any_size_and_scale(tmp_path, capsys):
+    # 20x24 at x3 is 60x72, no multiple of the skip net's 4: padded, then cropped
+    src, out = tmp_path / "a.png", tmp_path / "a_x3.png"
+    Image.fromarray(random_rgb()[..., 0]).save(src)
+    code, stdout, _ = run(
+        capsys, "upscale", src, "--scale", 3, "--method", "dip", "--profile",
+        "smoke", "--device", "cpu", "--json", "-o", out,
+    )  # fmt: skip
+    assert code == 0 and json_rows(stdout)[0]["output"] == str(out)
+    assert Image.open(out).size == (72, 60) and Image.open(out).mode == "L"
+
+
+def test_zssr_with_a_kernel(tmp_path, capsys):
+    src, out, kfile = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "k.npy"
+    Image.fromarray(random_rgb(32, 32)).save(src)
+    kernel = np.zeros((5, 5))
+    kernel[1:4, 1:4] = 1 / 9
+    np.save(kfile, kernel)
+    code, _, _ = run(
+        capsys, "upscale", src, "--scale", 2, "--method", "zssr", "--profile",
+        "smoke", "--kernel", kfile, "--device", "cpu", "-o", out,
+    )  # fmt: skip
+    assert code == 0 and Image.open(out).size == (64, 64)
+
+
+# ------------------------------------------------------------ trained networks
+
+
+def test_supervised_without_weights_names_the_train_command(bird, tmp_path, capsys):
+    out = tmp_path / "o.png"
+    code, _, err = run(
+        capsys, "upscale", bird, "--scale", 2, "--method", "srcnn", "-o", out
+    )
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "`srcore train srcnn --scale 2 --profile quick`" in err
+    assert not out.exists()
+
+
+def test_train_then_upscale(bird, data_dir, tmp_path, cache, capsys):
+    code, stdout, _ = run(
+        capsys, "train", "srcnn", "--scale", 2, "--profile", "smoke",
+        "--device", "cpu", "--data-root", data_dir,
+    )  # fmt: skip
+    weights = cache / "cli" / "srcnn-x2-smoke.pt"
+    assert code == 0 and str(weights) in stdout
+    meta = json.loads(weights.with_suffix(".json").read_text())
+    assert (meta["method"], meta["scale"], meta["profile"]) == ("srcnn", 2, "smoke")
+    assert meta["config"]["steps"] == 5
+    outs = [tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"]
+    for out, extra in zip(
+        outs, [[], ["--weights", weights], ["--tile", 64]], strict=True
+    ):
+        code, _, err = run(
+            capsys, "upscale", bird, "--scale", 2, "--method", "srcnn", "--profile",
+            "smoke", "--device", "cpu", "-o", out, *extra,
+        )  # fmt: skip
+        assert code == 0, err
+    first = load_image_uint8(outs[0])
+    assert first.shape == (288, 288, 3)
+    for out in outs[1:]:  # the same weights; tiles see the whole context they need
+        np.testing.assert_array_equal(load_image_uint8(out), first)
+    # weights of another method are refused, naming the file
+    code, _, err = run(
+        capsys, "upscale", bird, "--scale", 2, "--method", "vdsr", "--weights",
+        weights, "-o", tmp_path / "v.png",
+    )  # fmt: skip
+    assert code == 2 and str(weights) in err and not (tmp_path / "v.png").exists()
+
+
+def test_cli_knows_every_supervised_method():
+    from srcore.runs.supervised import SPECS
+
+    assert set(SUPERVISED) == set(SPECS)
+
+
+# ------------------------------------------------------------------- bad input
+
+
+def bad_cases(tmp: Path, bird: Path) -> dict[str, tuple[list, str]]:
+    """name -> (arguments after `upscale`, the file the message must name)."""
+    (tmp / "text.png").write_text("not an image\n")
+    (tmp / "empty.png").write_bytes(b"")
+    (tmp / "cut.png").write_bytes(bird.read_bytes()[:2000])
+    Image.fromarray(random_rgb(6, 6)).save(tmp / "tiny.png")
+    (tmp / "afile").write_text("a file, not a folder")
+    out = ["-o", tmp / "out" / "x.png"]
+    bic = ["--method", "bicubic", "--scale", 2, *out]
+    return {
+        "missing file": ([tmp / "nope.png", *bic], "nope.png"),
+        "not an image": ([tmp / "text.png", *bic], "text.png"),
+        "empty file": ([tmp / "empty.png", *bic], "empty.png"),
+        "truncated file": ([tmp / "cut.png", *bic], "cut.png"),
+        "too small": (
+            [tmp / "tiny.png", "--method", "zssr", "--scale", 2, *out],
+            "tiny.png",
+        ),
+        "scale 0": ([bird, "--method", "bicubic", "--scale", 0, *out], "bird.png"),
+        "negative scale": (
+            [bird, "--method", "srcnn", "--scale", -2, *out],
+            "bird.png",
+        ),
+        "non-integer scale": (
+            [bird, "--method", "srcnn", "--scale", 2.5, *out],
+            "bird.png",
+        ),
+        "scale the network cannot do": (
+            [bird, "--method", "lapsrn", "--scale", 3, *out],
+            "bird.png",
+        ),
+        "unknown method": ([bird, "--method", "edsr", "--scale", 2, *out], "bird.png"),
+        "unwritable output": (
+            [bird, "--method", "bicubic", "--scale", 2, "-o", tmp / "afile" / "x.png"],
+            "afile",
+        ),
+        "HR of another size": (
+            [bird, *bic, "--hr", tmp / "tiny.png"],
+            "tiny.png",
+        ),
+    }
+
+
+CASES = [
+    "missing file",
+    "not an image",
+    "empty file",
+    "truncated file",
+    "too small",
+    "scale 0",
+    "negative scale",
+    "non-integer scale",
+    "scale the network cannot do",
+    "unknown method",
+    "unwritable output",
+    "HR of another size",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_exits_2_in_one_line(case, bird, tmp_path, capsys):
+    args, named = bad_cases(tmp_path, bird)[case]
+    before = set(tmp_path.rglob("*"))
+    code, stdout, err = run(capsys, "upscale", *args)
+    assert code == 2
+    assert 1 <= len(err.strip().splitlines()) <= 3, err
+    assert "Traceback" not in err and named in err, err
+    assert stdout == ""
+    assert set(tmp_path.rglob("*")) == before  # no output, no temporary file
+
+
+def test_bad_input_through_python_m_srcore(tmp_path):
+    missing = tmp_path / "nope.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "srcore", "upscale", str(missing), "--scale", "2",
+         "--method", "bicubic", "-o", str(tmp_path / "o.png")],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {missing}: no such file or folder"
+    ]
+
+
+def test_python_m_srcore_upscale_json(bird, tmp_path):
+    out = tmp_path / "o.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "srcore", "upscale", str(bird), "--scale", "2",
+         "--method", "bicubic", "--json", "-o", str(out)],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json_rows(proc.stdout)
+    assert row["output"] == str(out) and row["seconds"] >= 0 and out.is_file()
+
+
+# ------------------------------------------------------------------ public API
+
+
+def test_every_public_name_resolves():
+    assert srcore.__all__ == sorted(set(srcore.__all__))
+    for name in srcore.__all__:
+        assert getattr(srcore, name) is not None, name
+        assert name in dir(srcore)
+    assert srcore.load_image is load_image
+    assert srcore.ZSSRConfig().depth == 8
+    with pytest.raises(AttributeError):
+        srcore.no_such_name  # noqa: B018
+
+
+def test_import_srcore_is_light_and_imageops_has_no_cycle():
+    code = (
+        "import sys, srcore; assert 'torch' not in sys.modules, 'torch'; "
+        "import srcore.imageops"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", "import srcore.imageops"],
+        check=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def test_upscale_function_matches_the_cli_rules():
+    lr_img = torch.rand(1, 1, 12, 10)
+    assert srcore.upscale(lr_img, 2).shape == (1, 1, 24, 20)
+    with pytest.raises(ValueError, match="integer scale"):
+        srcore.upscale(lr_img, 1.5, "dip")
