@@ -73,8 +73,10 @@ from srcore.runs.benchmark import (
     matlab_imresize_check,
     selfexsr_agreement,
 )
+from srcore.runs.context import RunContext
 
 _ = torch.manual_seed(seed)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## `imresize` against MATLAB's own output
@@ -85,9 +87,7 @@ _ = torch.manual_seed(seed)
 # rounding (largest absolute difference on the 0–255 scale):
 
 # %%
-checks = [
-    matlab_imresize_check(s, data_root=data_root, results=results) for s in scales
-]
+checks = [matlab_imresize_check(s, ctx) for s in scales]
 check_table = pd.DataFrame(
     [{"scale": r.config["scale"], **row} for r in checks for row in r.per_image]
 )[["scale", "image", "height", "width", "max_abs_down", "max_abs_up_y"]]
@@ -106,11 +106,7 @@ display(Markdown(plots.provenance_caption(checks)))
 # study is ±0.02 dB and ±0.003 SSIM.
 
 # %%
-records = [
-    evaluate("bicubic", d, s, profile=profile, data_root=data_root, results=results)
-    for d in datasets
-    for s in scales
-]
+records = [evaluate("bicubic", d, s, ctx) for d in datasets for s in scales]
 ours = benchmark_table(records)
 comparison = published.compare_with_published(ours, "Bicubic")
 display(
@@ -143,7 +139,7 @@ plt.show()
 # dB:
 
 # %%
-agreement = selfexsr_agreement(records, data_root=data_root, results=results)
+agreement = selfexsr_agreement(records, ctx)
 display(
     plots.style_table(
         pd.DataFrame(agreement.per_image).drop(columns=["image", "seconds"])

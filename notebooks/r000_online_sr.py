@@ -84,15 +84,16 @@ from myst_nb import glue
 from srcore import plots
 from srcore.chapters import report000, tables, zssr_tables
 from srcore.runs import zssr_runs
+from srcore.runs.context import RunContext
 
-common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## Table 1: MSE vs DoG loss, and ZSSR\*
 
 # %%
 table1 = [
-    zssr_runs.zssr_run("T91", 2, variant=v, limit=table1_images, **common)
+    zssr_runs.zssr_run("T91", 2, ctx, variant=v, limit=table1_images, seed=seed)
     for v in table1_variants
 ]
 display(Markdown(plots.provenance_caption(table1)))
@@ -106,15 +107,16 @@ stream = {
     transfer: zssr_runs.osr_run(
         stream_set,
         2,
+        ctx,
         transfer=transfer,
         limit=stream_images,
         variant=stream_variant,
-        **common,
+        seed=seed,
     )
     for transfer in (False, True)
 }
 ext = report000.external_runs(
-    stream_set, stream_images, external, variant=stream_variant, **common
+    stream_set, stream_images, external, ctx=ctx, seed=seed, variant=stream_variant
 )
 table2 = [*stream.values(), *ext]
 display(Markdown(plots.provenance_caption(table2)))

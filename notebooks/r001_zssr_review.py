@@ -79,14 +79,17 @@ from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import report001, zssr_tables
+from srcore.runs.context import RunContext
 
-common = dict(profile=profile, data_root=data_root, results=results, seed=seed)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## The ideal case: MATLAB-bicubic LR
 
 # %%
-ideal = report001.ideal_runs(ideal_sets, ideal_scales, ideal_gradual, **common)
+ideal = report001.ideal_runs(
+    ideal_sets, ideal_scales, ideal_gradual, ctx=ctx, seed=seed
+)
 display(Markdown(plots.provenance_caption(ideal)))
 display(plots.style_table(report001.ideal_table(ideal)))
 
@@ -115,7 +118,8 @@ for scale in nonideal_scales:
         nonideal_images,
         nonideal_variants,
         vdsr_backbone=vdsr_backbone and scale == 2,
-        **common,
+        ctx=ctx,
+        seed=seed,
     )
     nonideal += base
     variants += extra

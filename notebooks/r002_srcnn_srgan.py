@@ -71,10 +71,10 @@ from srcore.metrics import lpips_status
 from srcore.protocol import CROP_BOX
 from srcore.runs import supervised
 from srcore.runs.benchmark import evaluate
+from srcore.runs.context import RunContext
 
 _ = torch.manual_seed(seed)
-common_eval = dict(profile=profile, data_root=data_root, results=results)
-common = dict(**common_eval, seed=seed)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## Training the three networks
@@ -84,9 +84,9 @@ common = dict(**common_eval, seed=seed)
 # profile, as in the paper.
 
 # %%
-srcnn_runs = [supervised.run("srcnn", s, **common) for s in srcnn_scales]
-srresnet_run = supervised.run("srresnet", gan_scale, **common)
-srgan_run = supervised.run("srgan", gan_scale, **common)
+srcnn_runs = [supervised.run("srcnn", s, ctx, seed=seed) for s in srcnn_scales]
+srresnet_run = supervised.run("srresnet", gan_scale, ctx, seed=seed)
+srgan_run = supervised.run("srgan", gan_scale, ctx, seed=seed)
 runs = [*srcnn_runs, srresnet_run, srgan_run]
 table = supervised_tables.summary(runs)
 display(Markdown(plots.provenance_caption(runs)))
@@ -113,7 +113,7 @@ display(Markdown(lpips_status()))
 
 # %%
 display(plots.style_table(report002.report_vs_ours(table)))
-bicubic_div2k = evaluate("bicubic", "DIV2K", 2, **common_eval)
+bicubic_div2k = evaluate("bicubic", "DIV2K", 2, ctx)
 
 # %% [markdown]
 # ## Training curves

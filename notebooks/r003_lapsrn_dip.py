@@ -71,8 +71,9 @@ from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import report003, tables
+from srcore.runs.context import RunContext
 
-common = dict(data_root=data_root, results=results)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## LapSRN with three loss weightings
@@ -81,7 +82,7 @@ common = dict(data_root=data_root, results=results)
 # patches), scored on whole Set5, Set14, BSD100 and DIV2K images.
 
 # %%
-lapsrn = report003.lapsrn_runs(profile, seed=seed, **common)
+lapsrn = report003.lapsrn_runs(ctx, seed=seed)
 display(Markdown(plots.provenance_caption(lapsrn)))
 display(plots.style_table(report003.full_table(lapsrn)))
 
@@ -101,7 +102,7 @@ plt.show()
 
 # %%
 dip_runs = [
-    report003.dip_run(loss, profile=profile, seed=seed, **common)
+    report003.dip_run(loss, ctx, seed=seed)
     for loss in ("mse", "charbonnier")
 ]
 display(Markdown(plots.provenance_caption(dip_runs)))
@@ -117,7 +118,7 @@ plt.show()
 # Mean over DIP's test crops; `gain_db` is the mean per-image gain over bicubic.
 
 # %%
-lapsrn_crops = [report003.lapsrn_on_crops(r, profile=profile, **common) for r in lapsrn]
+lapsrn_crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
 ours = report003.crops_table(dip_runs, lapsrn_crops, lapsrn)
 display(plots.style_table(ours))
 display(plots.style_table(report003.report_table()))
@@ -128,7 +129,10 @@ display(plots.style_table(report003.report_table()))
 # DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
 
 # %% tags=["hide-input"]
-for title, views in report003.crop_views(dip_runs, lapsrn_crops[0], **common).items():
+crops = report003.crop_views(
+    dip_runs, lapsrn_crops[0], data_root=data_root, results=results
+)
+for title, views in crops.items():
     fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=title)
     plt.show()
 

@@ -69,8 +69,9 @@ from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import report004
+from srcore.runs.context import RunContext
 
-common = dict(data_root=data_root, results=results, seed=seed)
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
 # ## The degradation
@@ -85,7 +86,7 @@ plt.show()
 # ## Transposed vs sub-pixel convolution, ×2 / ×4 / ×8
 
 # %%
-runs = report004.runs(scales, profile=profile, **common)
+runs = report004.runs(scales, ctx=ctx, seed=seed)
 ours = report004.table(runs)
 display(Markdown(plots.provenance_caption(list(runs.values()))))
 display(plots.style_table(ours))
@@ -136,7 +137,7 @@ display(plots.style_table(report004.loss_rows()))
 # sub-pixel run with one fault and nothing else changed.
 
 # %%
-fault_records = report004.fault_runs(profile, faults, **common)
+fault_records = report004.fault_runs(faults, ctx=ctx, seed=seed)
 display(
     plots.style_table(report004.failure_analysis(runs[(2, "subpixel")], fault_records))
 )

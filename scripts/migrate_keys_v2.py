@@ -51,11 +51,11 @@ def migrate_config(
         c.setdefault("external", None)
         c.setdefault("adapt", True)
     elif method == "lapsrn-crops":
-        c["lapsrn"] = new_keys.get(c["lapsrn"], c["lapsrn"])
         c.setdefault("profile", profile_of[c["lapsrn"]])
+        c["lapsrn"] = new_keys.get(c["lapsrn"], c["lapsrn"])
     elif method == "bicubic-vs-selfexsr":
-        c["records"] = sorted(new_keys.get(k, k) for k in c["records"])
         c.setdefault("profile", profile_of[c["records"][0]])
+        c["records"] = sorted(new_keys.get(k, k) for k in c["records"])
     elif method == "imresize-vs-matlab":
         c.setdefault("profile", "quick")
     if "check" not in c:
@@ -75,12 +75,10 @@ def main() -> int:
     records = {p: json.loads(p.read_text()) for p in paths}
     new_keys: dict[str, str] = {}
     # Records that refer to others are hashed after them: iterate to a fixed point.
+    # Configs are always migrated from the stored (old) ones, whose references
+    # name old keys: look their profile up by the old key.
+    profile_of = {d["key"]: d["config"].get("profile") for d in records.values()}
     for _ in range(4):
-        profile_of: dict[str, str] = {}
-        for data in records.values():
-            profile = data["config"].get("profile")
-            profile_of[data["key"]] = profile
-            profile_of[new_keys.get(data["key"], data["key"])] = profile
         changed = False
         for data in records.values():
             cfg = migrate_config(data["method"], data["config"], new_keys, profile_of)

@@ -33,6 +33,7 @@ __all__ = ["main", "build_parser"]
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from srcore.runs.benchmark import METHODS, benchmark_table, evaluate
+    from srcore.runs.context import RunContext
 
     unknown = [m for m in args.methods if m not in METHODS]
     if unknown:
@@ -61,10 +62,12 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
                         method,
                         dataset,
                         scale,
-                        profile=args.profile,
-                        data_root=args.data_root,
-                        results=args.results,
-                        mode=args.mode,
+                        RunContext(
+                            profile=args.profile,
+                            data_root=args.data_root,
+                            results=args.results,
+                            mode=args.mode,
+                        ),
                     )
                 )
     if not records:

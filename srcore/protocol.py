@@ -25,8 +25,17 @@ import torch
 
 from srcore import data
 from srcore.degrade import degrade, random_kernel, stable_seed
+from srcore.methods import bicubic
+from srcore.metrics import psnr, ssim
+
+#: How every record scores an output, as fields (part of each record's config, so a
+#: change of protocol is a change of key): PSNR/SSIM on MATLAB's 8-bit luma (grey
+#: images on their own grey levels), the border of ``scale`` pixels shaved.
+SCORING: dict[str, Any] = {"channel": "Y", "grey": "as is", "bits": 8, "shave": "scale"}
 
 __all__ = [
+    "SCORING",
+    "score_row",
     "EVAL_SETS",
     "RANDOM_KERNEL_EVAL_SETS",
     "DEGRADATIONS",
@@ -222,3 +231,25 @@ def crop_pair(
 # Named after the test set, not tests: pytest must not collect them where imported.
 for _fn in (test_pair, test_kernel, test_items):
     _fn.__test__ = False  # type: ignore[attr-defined]
+
+
+def score_row(
+    sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
+) -> dict[str, float]:
+    """PSNR/SSIM of ``sr`` and of the bicubic interpolation of ``lr_img``, both
+    against ``hr`` under :data:`SCORING`: the one score row of every record.
+
+    Example:
+        >>> hr = torch.rand(1, 3, 16, 16)
+        >>> lr_img = make_lr(hr, 2)
+        >>> row = score_row(bicubic.upscale(lr_img, 2), hr, lr_img, 2)
+        >>> row["psnr"] == row["psnr_bicubic"], sorted(row)
+        (True, ['psnr', 'psnr_bicubic', 'ssim', 'ssim_bicubic'])
+    """
+    bic = bicubic.upscale(lr_img, scale)
+    return {
+        "psnr": float(psnr(sr, hr, shave=scale)),
+        "ssim": float(ssim(sr, hr, shave=scale)),
+        "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
+        "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
+    }

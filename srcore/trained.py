@@ -79,12 +79,21 @@ def train(
     """Train a supervised network with a profile; returns where its weights are.
 
     Uses :func:`srcore.runs.supervised.fit` (training sets and validation as the
-    runs use them; SRGAN starts from the SRResNet run of the same profile). An
+    runs use them; SRGAN starts from this command's SRResNet of the same profile,
+    trained first when missing). An
     interrupted training resumes from its checkpoint folder, removed when done.
     """
-    from srcore.runs.supervised import fit, model_config, srgan_init
+    from srcore.runs.supervised import fit, model_config
 
     scale = _check_trainable(method, scale, profile)
+    init = None
+    if method == "srgan":
+        # SRGAN's generator starts from SRResNet (Ledig et al. 2017, §3.2): this
+        # command's own SRResNet of the same profile, trained first if missing.
+        base = weights_path("srresnet", scale, profile)
+        if not base.exists():
+            train("srresnet", scale, profile, device=device, data_root=data_root)
+        init = torch.load(base, weights_only=True)
     dev = check_device(device)
     cfg = model_config(method, profile, scale)
     path = weights_path(method, scale, profile)
@@ -98,13 +107,7 @@ def train(
         device=str(dev),
         progress=progress,
         smoke=profile == "smoke",
-        init=(
-            srgan_init(
-                cfg, scale, data_root=data_root, device=str(dev), progress=progress
-            )
-            if method == "srgan"
-            else None
-        ),
+        init=init,
     )
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     atomic_write(path, lambda fh: torch.save(state, fh))

@@ -9,17 +9,20 @@ import pytest
 from srcore.__main__ import main
 from srcore.chapters import published
 from srcore.runs import benchmark, results
+from srcore.runs.context import RunContext
 
 # Kim et al. (2016) Table 2, bicubic column; the acceptance bound of the protocol.
 PSNR_TOL, SSIM_TOL = 0.02, 0.003
 
 
+def _ctx(data_dir, results) -> RunContext:
+    return RunContext("quick", data_root=data_dir, results=results, progress=False)
+
+
 @pytest.mark.parametrize("dataset", ["Set5", "Set14", "BSD100"])
 def test_bicubic_reproduces_kim_2016(dataset, data_dir, tmp_path):
     records = [
-        benchmark.evaluate(
-            "bicubic", dataset, s, data_root=data_dir, results=tmp_path, progress=False
-        )
+        benchmark.evaluate("bicubic", dataset, s, _ctx(data_dir, tmp_path))
         for s in (2, 3, 4)
     ]
     table = published.compare_with_published(benchmark.benchmark_table(records))
@@ -32,9 +35,7 @@ def test_bicubic_reproduces_kim_2016(dataset, data_dir, tmp_path):
 
 
 def test_greyscale_bridge_is_scored_on_grey_levels(data_dir, tmp_path):
-    record = benchmark.evaluate(
-        "bicubic", "Set14", 2, data_root=data_dir, results=tmp_path, progress=False
-    )
+    record = benchmark.evaluate("bicubic", "Set14", 2, _ctx(data_dir, tmp_path))
     rows = {r["image"]: r for r in record.per_image}
     assert rows["bridge"]["channels"] == 1 and rows["man"]["channels"] == 3
     # SelfExSR's MATLAB table: bridge 26.570 dB (grey levels), man 29.238 dB (luma).
@@ -88,10 +89,7 @@ def test_committed_records_are_reproduced(data_dir, tmp_path):
             "bicubic",
             old.config["dataset"],
             old.config["scale"],
-            profile="quick",
-            data_root=data_dir,
-            results=tmp_path,
-            progress=False,
+            _ctx(data_dir, tmp_path),
         )
         assert new.key == old.key
         assert new.mean("psnr") == pytest.approx(old.mean("psnr"), abs=0.05)
@@ -99,7 +97,7 @@ def test_committed_records_are_reproduced(data_dir, tmp_path):
 
 
 def test_imresize_matches_matlab_record(data_dir, tmp_path):
-    record = benchmark.matlab_imresize_check(4, data_root=data_dir, results=tmp_path)
+    record = benchmark.matlab_imresize_check(4, _ctx(data_dir, tmp_path))
     assert len(record.per_image) == 4
     for row in record.per_image:
         assert row["max_abs_down"] < 1e-9 and row["max_abs_up_y"] < 1e-9

@@ -42,6 +42,7 @@ from srcore.chapters.published import (
 )
 from srcore.runs import supervised, zssr_runs
 from srcore.runs.benchmark import evaluate
+from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -57,11 +58,11 @@ REPORTS = {
 @pytest.fixture(scope="module")
 def read_mode(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator:
     """Committed records only (a missing one is an error, nothing trains), with a
-    private weights cache; yields the common keywords of the notebooks' runs."""
+    private weights cache; yields the run context of the notebooks' runs."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SRCORE_RESULTS_MODE", "read")
         mp.setenv("SRCORE_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield {"profile": "quick", "data_root": data_dir, "seed": 0}
+        yield RunContext(profile="quick", data_root=data_dir, progress=False)
 
 
 def _mean(record: RunRecord, column: str, dataset: str | None = None) -> float:
@@ -82,19 +83,18 @@ def _gain(record: RunRecord, dataset: str | None = None) -> float:
 
 
 @pytest.fixture(scope="module")
-def r000(read_mode: dict) -> dict[str, Any]:
+def r000(read_mode: RunContext) -> dict[str, Any]:
     """report000's records and findings, as its notebook builds them."""
+    ctx = read_mode
     table1 = [
-        zssr_runs.zssr_run("T91", 2, variant=v, limit=1, **read_mode)
+        zssr_runs.zssr_run("T91", 2, ctx, variant=v, limit=1)
         for v in ("zssr_mse", "zssr_dog", "zssr_star")
     ]
     stream = {
-        t: zssr_runs.osr_run(
-            "BSD100", 2, transfer=t, limit=4, variant="zssr", **read_mode
-        )
+        t: zssr_runs.osr_run("BSD100", 2, ctx, transfer=t, limit=4, variant="zssr")
         for t in (False, True)
     }
-    ext = report000.external_runs("BSD100", 4, "T91", variant="zssr", **read_mode)
+    ext = report000.external_runs("BSD100", 4, "T91", ctx=ctx, variant="zssr")
     speed = zssr_tables.iterations_to_match(stream[False], stream[True])
     found = report000.findings(table1, stream, speed, ext)
     return {"table1": table1, "stream": stream, "ext": ext, "findings": found}
@@ -124,12 +124,12 @@ def test_report000_findings_agree_with_the_records(r000: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def r001(read_mode: dict) -> dict[str, Any]:
-    ideal = report001.ideal_runs(["Set5"], [2, 3, 4], [4], **read_mode)
+def r001(read_mode: RunContext) -> dict[str, Any]:
+    ideal = report001.ideal_runs(["Set5"], [2, 3, 4], [4], ctx=read_mode)
     nonideal, variants = [], []
     for scale in (2, 4):
         base, extra = report001.nonideal_runs(
-            scale, 2, ["pixelshuffle"], vdsr_backbone=scale == 2, **read_mode
+            scale, 2, ["pixelshuffle"], vdsr_backbone=scale == 2, ctx=read_mode
         )
         nonideal += base
         variants += extra
@@ -162,12 +162,11 @@ def test_report001_findings_agree_with_the_records(r001: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def r002(read_mode: dict) -> dict[str, Any]:
-    runs = [supervised.run("srcnn", s, **read_mode) for s in (2, 3, 4)]
-    runs += [supervised.run(m, 4, **read_mode) for m in ("srresnet", "srgan")]
+def r002(read_mode: RunContext) -> dict[str, Any]:
+    runs = [supervised.run("srcnn", s, read_mode) for s in (2, 3, 4)]
+    runs += [supervised.run(m, 4, read_mode) for m in ("srresnet", "srgan")]
     table = supervised_tables.summary(runs)
-    common = {k: v for k, v in read_mode.items() if k != "seed"}
-    bicubic = evaluate("bicubic", "DIV2K", 2, **common)
+    bicubic = evaluate("bicubic", "DIV2K", 2, read_mode)
     found = report002.findings(table, 4, bicubic.per_image[0]["seconds"])
     return {"runs": runs, "findings": found}
 
@@ -190,14 +189,12 @@ def test_report002_findings_agree_with_the_records(r002: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def r003(read_mode: dict) -> dict[str, Any]:
-    common = {k: v for k, v in read_mode.items() if k in ("data_root",)}
-    lapsrn = report003.lapsrn_runs("quick", seed=0, **common)
+def r003(read_mode: RunContext) -> dict[str, Any]:
+    lapsrn = report003.lapsrn_runs(read_mode, seed=0)
     dips = [
-        report003.dip_run(loss, profile="quick", seed=0, **common)
-        for loss in ("mse", "charbonnier")
+        report003.dip_run(loss, read_mode, seed=0) for loss in ("mse", "charbonnier")
     ]
-    crops = [report003.lapsrn_on_crops(r, profile="quick", **common) for r in lapsrn]
+    crops = [report003.lapsrn_on_crops(r, read_mode) for r in lapsrn]
     found = report003.findings(dips, crops, lapsrn)
     return {"lapsrn": lapsrn, "dips": dips, "crops": crops, "findings": found}
 
@@ -280,13 +277,11 @@ def test_report003_dip_numbers_and_paired_rule(r003: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def r004(read_mode: dict) -> dict[str, Any]:
-    runs = report004.runs((2, 4, 8), **read_mode)
+def r004(read_mode: RunContext) -> dict[str, Any]:
+    runs = report004.runs((2, 4, 8), ctx=read_mode, seed=0)
     ours = report004.table(runs)
     faults = report004.fault_runs(
-        "quick",
-        ["misaligned_pairs", "random_image_branch"],
-        **{k: v for k, v in read_mode.items() if k != "profile"},
+        ["misaligned_pairs", "random_image_branch"], ctx=read_mode, seed=0
     )
     found = report004.findings(ours, runs, faults)
     return {"runs": runs, "faults": faults, "findings": found}

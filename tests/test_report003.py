@@ -8,6 +8,7 @@ import pytest
 from srcore.chapters import report003
 from srcore.chapters.published import REPORT_003
 from srcore.plots import plot_psnr_traces
+from srcore.runs.context import RunContext
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +29,7 @@ def test_dip_records_share_images_and_seeds_and_make_curves(data_dir, tmp_path):
     res = tmp_path / "results"
     runs = [
         report003.dip_run(
-            loss, profile="smoke", data_root=data_dir, results=res, progress=False
+            loss, RunContext("smoke", data_root=data_dir, results=res, progress=False)
         )
         for loss in ("mse", "charbonnier")
     ]
@@ -54,7 +55,7 @@ def test_dip_records_share_images_and_seeds_and_make_curves(data_dir, tmp_path):
     assert list(gains["loss"]) == ["mse", "charbonnier"]
     assert plot_psnr_traces(curves).axes
     again = report003.dip_run(
-        "mse", profile="smoke", data_root=data_dir, results=res, mode="read"
+        "mse", RunContext("smoke", data_root=data_dir, results=res, mode="read")
     )
     assert again.per_image == runs[0].per_image
 
@@ -75,7 +76,7 @@ def test_committed_quick_lapsrn_beats_bicubic_on_set5_and_bsd100_x4():
         for r in results.load_records("lapsrn")
         if r.config["profile"] == "quick"
         and r.config["scale"] == 4
-        and "degradation" not in r.config
+        and r.config["degradation"] == "bicubic"
     ]
     weights = sorted(tuple(r.config["model"]["level_weights"]) for r in runs)
     assert weights == sorted(report003.WEIGHTINGS)
@@ -134,9 +135,10 @@ def test_dip_eval_profiles_keep_their_settings():
 
 def test_committed_crops_table_uses_the_shared_labels_and_means(monkeypatch):
     monkeypatch.setenv("SRCORE_RESULTS_MODE", "read")
-    lapsrn = report003.lapsrn_runs("quick", seed=0)
-    dips = [report003.dip_run(loss, seed=0) for loss in ("mse", "charbonnier")]
-    crops = [report003.lapsrn_on_crops(r) for r in lapsrn]
+    ctx = RunContext("quick", progress=False)
+    lapsrn = report003.lapsrn_runs(ctx, seed=0)
+    dips = [report003.dip_run(loss, ctx, seed=0) for loss in ("mse", "charbonnier")]
+    crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
     table = report003.crops_table(dips, crops, lapsrn)
     assert list(table.method) == [
         "Bicubic",

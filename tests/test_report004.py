@@ -13,6 +13,7 @@ from srcore.methods.lapsrn import bilinear_subpixel_weight
 from srcore.metrics import psnr
 from srcore.protocol import make_lr
 from srcore.runs import supervised
+from srcore.runs.context import RunContext
 from srcore.training import supervised as training
 from srcore.training.models import SPECS, config_from_json, model_config
 from srcore.training.patches import PatchSampler
@@ -67,10 +68,11 @@ def test_random_image_branch_fault_replaces_the_bilinear_filter():
     assert not torch.allclose(conv.weight, bilinear_subpixel_weight(1))
 
 
-def test_bicubic_run_keys_did_not_change():
-    """Adding the random-kernel options must not orphan the committed records."""
-    record = supervised.run("srcnn", 3, profile="quick", mode="read")
-    assert "degradation" not in record.config and "fault" not in record.config
+def test_bicubic_run_states_every_setting_in_its_key():
+    """A committed bicubic record is found in read mode and its config states the
+    degradation and fault (no setting is left out of the key when at its default)."""
+    record = supervised.run("srcnn", 3, RunContext(mode="read"))
+    assert record.config["degradation"] == "bicubic" and record.config["fault"] is None
 
 
 def test_lapsrn_beats_bicubic_on_a_random_kernel_image(data_dir):
@@ -111,7 +113,7 @@ def _committed_rk():
         for r in results.load_records("lapsrn")
         if r.config.get("degradation") == "random_kernel"
         and r.config["profile"] == "quick"
-        and "fault" not in r.config
+        and r.config["fault"] is None
     ]
 
 

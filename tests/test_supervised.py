@@ -16,6 +16,7 @@ from srcore.metrics import psnr
 from srcore.profiles import config_dict
 from srcore.protocol import make_lr
 from srcore.runs import supervised
+from srcore.runs.context import RunContext
 from srcore.runs.results import crop_file
 from srcore.training.gan import content_loss_name, train_srgan
 from srcore.training.models import SPECS, model_config
@@ -30,7 +31,8 @@ def private_cache(tmp_path, monkeypatch):
 
 def test_smoke_run_trains_scores_and_reloads(data_dir, tmp_path):
     res = tmp_path / "results"
-    record = supervised.run("srcnn", 3, profile="smoke", results=res, progress=False)
+    ctx = RunContext("smoke", results=res, progress=False)
+    record = supervised.run("srcnn", 3, ctx)
     train_row, *evals = record.per_image
     assert train_row["image"] == "train" and train_row["params"] == 8129
     assert train_row["steps"] == 5 and train_row["seconds_per_step"] > 0
@@ -38,7 +40,7 @@ def test_smoke_run_trains_scores_and_reloads(data_dir, tmp_path):
     assert record.history["step"] and record.history["val_psnr"]
     image = evals[0]["image"].split("/", 1)[1]
     assert crop_file(record.method, record.key, f"Set5/{image}", res).exists()
-    again = supervised.run("srcnn", 3, profile="smoke", results=res, mode="read")
+    again = supervised.run("srcnn", 3, ctx.replace(mode="read"))
     assert again.per_image == record.per_image
     table = supervised_tables.summary([record])
     assert table.loc[0, "method"] == "SRCNN" and table.loc[0, "n_images"] == 1
@@ -48,7 +50,9 @@ def test_srgan_smoke_starts_from_srresnet_and_labels_its_content_loss(
     data_dir, tmp_path
 ):
     res = tmp_path / "results"
-    record = supervised.run("srgan", 4, profile="smoke", results=res, progress=False)
+    record = supervised.run(
+        "srgan", 4, RunContext("smoke", results=res, progress=False)
+    )
     assert record.config["model"]["content_loss"] == content_loss_name("vgg54")
     assert tables.label(record).startswith("SRGAN-")
     assert list((res / "srresnet").glob("*.json")), "SRResNet record not made first"

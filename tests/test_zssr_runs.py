@@ -9,6 +9,7 @@ import torch
 
 from srcore.chapters import report000, report001, tables, zssr_tables
 from srcore.runs import zssr_runs
+from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, load_records
 
 
@@ -19,28 +20,13 @@ def private_cache(tmp_path, monkeypatch):
 
 def test_zssr_run_smoke_scores_each_image_and_reloads(data_dir, tmp_path):
     res = tmp_path / "results"
-    rec = zssr_runs.zssr_run(
-        "Set5",
-        2,
-        profile="smoke",
-        limit=2,
-        data_root=data_dir,
-        results=res,
-        progress=False,
-    )
+    ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
+    rec = zssr_runs.zssr_run("Set5", 2, ctx, limit=2)
     assert [r["image"] for r in rec.per_image] == ["Set5/baby", "Set5/bird"]
     row = rec.per_image[0]
     assert row["trace_iters"][0] == 0 and row["iterations"] > 0
     assert row["psnr"] > 0 and row["psnr_bicubic"] > 0
-    again = zssr_runs.zssr_run(
-        "Set5",
-        2,
-        profile="smoke",
-        limit=2,
-        data_root=data_dir,
-        results=res,
-        mode="read",
-    )
+    again = zssr_runs.zssr_run("Set5", 2, ctx.replace(mode="read"), limit=2)
     assert again.per_image == rec.per_image
     assert report001.ideal_table([rec]).loc[0, "ZSSR (published)"] == 37.37
 
@@ -48,28 +34,16 @@ def test_zssr_run_smoke_scores_each_image_and_reloads(data_dir, tmp_path):
 def test_true_kernel_needs_a_kernel_degradation(data_dir):
     with pytest.raises(ValueError, match="true_kernel"):
         zssr_runs.zssr_run(
-            "Set5",
-            2,
-            profile="smoke",
-            true_kernel=True,
-            data_root=data_dir,
-            mode="force",
+            "Set5", 2, RunContext("smoke", data_root=data_dir), true_kernel=True
         )
 
 
 def test_random_kernel_runs_label_their_kernel(data_dir, tmp_path):
     res = tmp_path / "results"
+    ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
     recs = [
         zssr_runs.zssr_run(
-            "BSD100",
-            2,
-            profile="smoke",
-            limit=1,
-            data_root=data_dir,
-            results=res,
-            progress=False,
-            degradation="random_kernel",
-            true_kernel=t,
+            "BSD100", 2, ctx, limit=1, degradation="random_kernel", true_kernel=t
         )
         for t in (True, False)
     ]
@@ -90,11 +64,11 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
         return real(*args, init_state=init_state, **kwargs)
 
     monkeypatch.setattr(zssr_runs, "zssr", spy)
-    kw = dict(profile="smoke", limit=3, data_root=data_dir, results=res, progress=False)
-    online = zssr_runs.osr_run("Set5", 2, transfer=True, **kw)
+    ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
+    online = zssr_runs.osr_run("Set5", 2, ctx, transfer=True, limit=3)
     assert seen == [False, True, True]
     seen.clear()
-    scratch = zssr_runs.osr_run("Set5", 2, transfer=False, **kw)
+    scratch = zssr_runs.osr_run("Set5", 2, ctx, transfer=False, limit=3)
     assert seen == [False, False, False]
     # Image 0 is the same run in both (same seed, random init).
     assert online.per_image[0]["psnr"] == pytest.approx(scratch.per_image[0]["psnr"])
@@ -103,9 +77,7 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     assert (speed.iters_scratch.notna()).all()
     assert report000.plot_stream(scratch, online).axes
     last = online.per_image[-1]["image"]
-    views = tables.crop_views(
-        [scratch, online], last, data_root=data_dir, results=res
-    )
+    views = tables.crop_views([scratch, online], last, data_root=data_dir, results=res)
     assert list(views) == [
         "bicubic",
         "ZSSR from scratch",
@@ -134,8 +106,8 @@ def test_external_modes_start_from_cached_pretrained_weights(
 
     monkeypatch.setattr(zssr_runs, "zssr", spy)
     monkeypatch.setattr(zssr_runs, "pretrain_external", count)
-    kw = dict(profile="smoke", data_root=data_dir, results=res, progress=False)
-    runs = report000.external_runs("Set5", 2, "T91", **kw)
+    ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
+    runs = report000.external_runs("Set5", 2, "T91", ctx=ctx)
     assert len(pretrained) == 1, "the T91 weights are trained once, then cached"
     ext_w = starts[0]
     assert all(w is not None for w in starts)
@@ -156,12 +128,12 @@ def test_external_modes_start_from_cached_pretrained_weights(
     assert table.report_psnr.notna().all()
     # Re-reading needs no pretraining and finds the same record.
     again = zssr_runs.osr_run(
-        "Set5", 2, transfer=True, limit=2, external="T91", mode="read", **kw
+        "Set5", 2, ctx.replace(mode="read"), transfer=True, limit=2, external="T91"
     )
     assert again.key == runs[2].key and len(pretrained) == 1
     with pytest.raises(ValueError, match="adapt=False"):
         zssr_runs.osr_run(
-            "Set5", 2, transfer=True, limit=2, adapt=False, external="T91", **kw
+            "Set5", 2, ctx, transfer=True, limit=2, adapt=False, external="T91"
         )
 
 
@@ -169,16 +141,21 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
     from srcore.methods.vdsr import VDSR
     from srcore.runs import supervised
 
-    kw = dict(profile="smoke", data_root=data_dir, results=tmp_path, progress=False)
-    rec = zssr_runs.zssr_run("Set5", 2, backbone="vdsr", max_iters=0, limit=1, **kw)
+    ctx = RunContext("smoke", data_root=data_dir, results=tmp_path, progress=False)
+    rec = zssr_runs.zssr_run("Set5", 2, ctx, backbone="vdsr", max_iters=0, limit=1)
     assert tables.label(rec) == "VDSR pre-trained on BSD200, no internal training"
     pre = supervised.run(
-        "vdsr", 2, mode="read", scales=(2,), **zssr_runs.VDSR_BACKBONE, **kw
+        "vdsr",
+        2,
+        ctx.replace(mode="read"),
+        eval_sets=zssr_runs.VDSR_EVAL_SETS,
+        scales=(2,),
+        **zssr_runs.VDSR_BACKBONE,
     )
     assert rec.config["backbone"] == {"name": "vdsr", "record": pre.key}
     assert pre.config["model"]["channels"] == 3
     assert pre.config["model"]["scales"] == [2]
-    factory, state = zssr_runs.vdsr_backbone(pre, profile="smoke", data_root=data_dir)
+    factory, state = zssr_runs.vdsr_backbone(pre, ctx)
     net = factory()
     assert isinstance(net, VDSR) and net.channels == 3
     net.load_state_dict(state)
@@ -186,10 +163,10 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
     # ZSSR's self-ensemble and back-projection), so it differs from bicubic.
     row = rec.per_image[0]
     assert row["iterations"] == 0 and row["psnr"] != row["psnr_bicubic"]
-    plain = zssr_runs.zssr_run("Set5", 2, max_iters=0, limit=1, **kw)
+    plain = zssr_runs.zssr_run("Set5", 2, ctx, max_iters=0, limit=1)
     assert plain.key != rec.key
     with pytest.raises(ValueError, match="backbone"):
-        zssr_runs.zssr_run("Set5", 2, backbone="edsr", limit=1, **kw)
+        zssr_runs.zssr_run("Set5", 2, ctx, backbone="edsr", limit=1)
 
 
 def test_not_run_lists_only_rows_without_a_record():
@@ -240,7 +217,7 @@ def test_committed_quick_zssr_gains_2_5db_on_set5_x2():
 def test_committed_true_kernel_beats_assumed_bicubic():
     """At every committed scale, on the same random-kernel images."""
     common = dict(dataset="BSD100", degradation="random_kernel", variant="zssr")
-    plain = [r for r in _quick("zssr", **common) if "backbone" not in r.config]
+    plain = [r for r in _quick("zssr", **common) if r.config["backbone"] is None]
     scales = {r.config["scale"] for r in plain}
     assert 2 in scales
     for scale in scales:

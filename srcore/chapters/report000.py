@@ -17,6 +17,7 @@ from srcore.chapters import zssr_tables
 from srcore.chapters.published import REPORT_000
 from srcore.chapters.tables import label
 from srcore.runs import zssr_runs
+from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
@@ -63,7 +64,13 @@ EXTERNAL_MODES: dict[str, tuple[bool, bool]] = {
 
 
 def external_runs(
-    dataset: str, limit: int, external: str | None, **common: Any
+    dataset: str,
+    limit: int,
+    external: str | None,
+    *,
+    ctx: RunContext,
+    seed: int = 0,
+    variant: str = "zssr",
 ) -> list[RunRecord]:
     """The stream again from weights pretrained by OSR over ``external`` (T91):
     without adaptation, fine-tuned per image, and online (report 000 §3.4)."""
@@ -73,11 +80,13 @@ def external_runs(
         zssr_runs.osr_run(
             dataset,
             2,
+            ctx,
             transfer=transfer,
             adapt=adapt,
             external=external,
             limit=limit,
-            **common,
+            variant=variant,
+            seed=seed,
         )
         for transfer, adapt in EXTERNAL_MODES.values()
     ]

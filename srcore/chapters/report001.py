@@ -22,6 +22,7 @@ from srcore.chapters.published import (
 )
 from srcore.methods.zssr import PRESETS
 from srcore.runs import zssr_runs
+from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
 
@@ -52,7 +53,9 @@ def ideal_runs(
     sets: Sequence[str],
     scales: Sequence[int],
     gradual_scales: Sequence[int] = (),
-    **common: Any,
+    *,
+    ctx: RunContext,
+    seed: int = 0,
 ) -> list[RunRecord]:
     """ZSSR on MATLAB-bicubic LR for each (set, scale); at ``gradual_scales`` also
     with the reference's gradual scale increments (the ZSSR paper's choice for
@@ -60,9 +63,10 @@ def ideal_runs(
     runs = []
     for ds in sets:
         for s in scales:
-            runs.append(zssr_runs.zssr_run(ds, s, **common))
+            runs.append(zssr_runs.zssr_run(ds, s, ctx, seed=seed))
             if s in gradual_scales:
-                runs.append(zssr_runs.zssr_run(ds, s, **PRESETS[GRADUAL[s]], **common))
+                gradual = PRESETS[GRADUAL[s]]
+                runs.append(zssr_runs.zssr_run(ds, s, ctx, seed=seed, **gradual))
     return runs
 
 
@@ -71,20 +75,25 @@ def nonideal_runs(
     limit: int,
     variants: Sequence[str] = (),
     vdsr_backbone: bool = False,
-    **common: Any,
+    *,
+    ctx: RunContext,
+    seed: int = 0,
 ) -> tuple[list[RunRecord], list[RunRecord]]:
     """The non-ideal case at one scale: ZSSR with the true kernel and assuming
     bicubic, then the variants on the same LR images (assuming bicubic, as the
     report did): named ``variants`` (pixel shuffle) and, with ``vdsr_backbone``, a
     VDSR pre-trained on BSD200 alone (0 internal iterations) and fine-tuned by ZSSR."""
-    kw = dict(degradation="random_kernel", limit=limit, **common)
+    kw: dict[str, Any] = dict(degradation="random_kernel", limit=limit, seed=seed)
     base = [
-        zssr_runs.zssr_run("BSD100", scale, true_kernel=t, **kw) for t in (True, False)
+        zssr_runs.zssr_run("BSD100", scale, ctx, true_kernel=t, **kw)
+        for t in (True, False)
     ]
-    extra = [zssr_runs.zssr_run("BSD100", scale, variant=v, **kw) for v in variants]
+    extra = [
+        zssr_runs.zssr_run("BSD100", scale, ctx, variant=v, **kw) for v in variants
+    ]
     if vdsr_backbone:
         extra += [
-            zssr_runs.zssr_run("BSD100", scale, backbone="vdsr", **iters, **kw)
+            zssr_runs.zssr_run("BSD100", scale, ctx, backbone="vdsr", **iters, **kw)
             for iters in ({"max_iters": 0}, {})
         ]
     return base, extra

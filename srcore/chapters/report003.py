@@ -31,11 +31,17 @@ from srcore import protocol
 from srcore.chapters import supervised_tables, tables
 from srcore.chapters.published import REPORT_003
 from srcore.imageops import save_png
-from srcore.methods import bicubic, dip
-from srcore.metrics import psnr, ssim
+from srcore.methods import dip
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
-from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.runs.context import RunContext
+from srcore.runs.results import (
+    RunRecord,
+    crop_file,
+    load_or_run,
+    results_root,
+    run_key,
+)
 from srcore.training.models import SPECS
 from srcore.training.supervised import super_resolve
 
@@ -111,29 +117,11 @@ def _test_images(profile: str, data_root: Any) -> Callable[[], list[str]]:
     return cache(lambda: protocol.test_items(sets, SCALE, data_root))
 
 
-def _scores(sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor) -> dict:
-    bic = bicubic.upscale(lr_img, SCALE)
-    return {
-        "psnr": float(psnr(sr, hr, shave=SCALE)),
-        "ssim": float(ssim(sr, hr, shave=SCALE)),
-        "psnr_bicubic": float(psnr(bic, hr, shave=SCALE)),
-        "ssim_bicubic": float(ssim(bic, hr, shave=SCALE)),
-    }
-
-
 N_SAVED = 3  # outputs saved as PNG per record (first images), for the figures
 
 
 def dip_run(
-    loss: str,
-    *,
-    profile: str = "quick",
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
-    **overrides: Any,
+    loss: str, ctx: RunContext, *, seed: int = 0, **overrides: Any
 ) -> RunRecord:
     """DIP with ``loss`` ("mse" or "charbonnier") on :data:`DIP_EVAL` ``[profile]``.
 
@@ -141,10 +129,13 @@ def dip_run(
     bicubic on the same crop, the PSNR trace every :data:`TRACE_EVERY` steps (from
     the HR, for the figure only: the run always stops at ``config.steps``) and the
     timings. Both losses use the same images, seeds (network init, input noise and
-    perturbations all follow the seed) and step count.
+    perturbations all follow the seed) and step count; ``seed`` is added to each
+    image's seed of :data:`DIP_EVAL`.
     """
+    profile, data_root = ctx.profile, ctx.data_root
+    results = results_root(ctx.results, profile)
     cfg = resolve_profile(
-        dip.DIPConfig(), dip.PROFILES, profile, loss=loss, **overrides
+        dip.DIPConfig(), dip.PROFILES, profile, loss=loss, seed=seed, **overrides
     )
     spec = DIP_EVAL[profile]
     config = {
@@ -153,9 +144,10 @@ def dip_run(
         "scale": SCALE,
         "profile": profile,
         "eval": spec,
-        "protocol": "matlab-bicubic LR of the crop, 8-bit, Y, shave=scale",
+        "degradation": "bicubic",
+        "scoring": protocol.SCORING,
     }
-    dev = resolve_device(device)
+    dev = resolve_device(ctx.device)
     names = _test_images(profile, data_root)
 
     def items() -> list[str]:
@@ -172,12 +164,12 @@ def dip_run(
             hr=hr,
             trace_every=TRACE_EVERY,
             device=dev,
-            progress=progress,
+            progress=ctx.progress,
         )
         if int(seed) == spec["seeds"][0] and name in names()[:N_SAVED]:
             save_png(res.sr, crop_file("dip", run_key("dip", config), name, results))
         return {
-            **_scores(res.sr, hr, lr_img),
+            **protocol.score_row(res.sr, hr, lr_img, SCALE),
             "dataset": ds,
             "seed": int(seed),
             "trace_steps": res.trace_steps,
@@ -193,37 +185,36 @@ def dip_run(
         items,
         compute,
         root=results,
-        mode=mode,
+        mode=ctx.mode,
         device=dev,
-        progress=progress,
+        progress=ctx.progress,
     )
 
 
-def lapsrn_runs(profile: str = "quick", **common: Any) -> list[RunRecord]:
+def lapsrn_runs(ctx: RunContext, *, seed: int = 0) -> list[RunRecord]:
     """LapSRN x4, one run per weighting in :data:`WEIGHTINGS`, on the benchmark sets."""
     return [
-        supervised.run("lapsrn", SCALE, profile=profile, level_weights=w, **common)
+        supervised.run("lapsrn", SCALE, ctx, seed=seed, level_weights=w)
         for w in WEIGHTINGS
     ]
 
 
-def lapsrn_on_crops(
-    run: RunRecord,
-    *,
-    profile: str = "quick",
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
-) -> RunRecord:
+def lapsrn_on_crops(run: RunRecord, ctx: RunContext) -> RunRecord:
     """A trained LapSRN (from :func:`lapsrn_runs`) scored on DIP's crops.
 
     Needs the run's weights in the cache; the record it writes is what the book reads.
     """
+    profile, data_root = ctx.profile, ctx.data_root
+    results = results_root(ctx.results, profile)
     spec = DIP_EVAL[profile]
-    config = {"method": "lapsrn-crops", "lapsrn": run.key, "eval": spec}
-    dev = resolve_device(device)
+    config = {
+        "method": "lapsrn-crops",
+        "lapsrn": run.key,
+        "eval": spec,
+        "profile": profile,
+        "scoring": protocol.SCORING,
+    }
+    dev = resolve_device(ctx.device)
     state: dict[str, Any] = {}
     names = _test_images(profile, data_root)
 
@@ -241,7 +232,7 @@ def lapsrn_on_crops(
                     "lapsrn-crops", run_key("lapsrn-crops", config), item, results
                 ),
             )
-        return {**_scores(sr, hr, lr_img), "dataset": ds}
+        return {**protocol.score_row(sr, hr, lr_img, SCALE), "dataset": ds}
 
     return load_or_run(
         "lapsrn-crops",
@@ -249,9 +240,9 @@ def lapsrn_on_crops(
         names,
         compute,
         root=results,
-        mode=mode,
+        mode=ctx.mode,
         device=dev,
-        progress=progress,
+        progress=ctx.progress,
     )
 
 

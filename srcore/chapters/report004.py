@@ -27,6 +27,7 @@ from srcore.chapters import supervised_tables, tables
 from srcore.chapters.published import REPORT_004
 from srcore.degrade import random_kernel
 from srcore.runs import supervised
+from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 from srcore.training.supervised import FAULTS
 from srcore.vgg import vgg_weights_available
@@ -89,18 +90,18 @@ def runs(
     scales: Sequence[int] = (2, 4, 8),
     upsamplers: Sequence[str] = UPSAMPLERS,
     *,
-    profile: str = "quick",
-    **common: Any,
+    ctx: RunContext,
+    seed: int = 0,
 ) -> dict[tuple[int, str], RunRecord]:
     """One trained LapSRN per (scale, upsampler) on random-kernel data."""
     return {
         (s, up): supervised.run(
             "lapsrn",
             s,
-            profile=profile,
+            ctx,
+            seed=seed,
             degradation="random_kernel",
-            **overrides(s, up, profile),
-            **common,
+            **overrides(s, up, ctx.profile),
         )
         for s in scales
         for up in upsamplers
@@ -108,18 +109,18 @@ def runs(
 
 
 def fault_runs(
-    profile: str = "quick", faults: Sequence[str] = FAULTS, **common: Any
+    faults: Sequence[str] = FAULTS, *, ctx: RunContext, seed: int = 0
 ) -> dict[str, RunRecord]:
     """The x2 sub-pixel run again, once per deliberate fault in ``faults``."""
     return {
         fault: supervised.run(
             "lapsrn",
             2,
-            profile=profile,
+            ctx,
+            seed=seed,
             degradation="random_kernel",
             fault=fault,
-            **overrides(2, "subpixel", profile),
-            **common,
+            **overrides(2, "subpixel", ctx.profile),
         )
         for fault in faults
     }

@@ -27,7 +27,7 @@ import torch
 from srcore.imageops import load_image
 from srcore.methods import bicubic
 from srcore.protocol import crop_center, test_pair
-from srcore.runs.results import RunRecord, crop_file
+from srcore.runs.results import RunRecord, record_crop
 
 __all__ = ["label", "mean_scores", "crop_views", "versus"]
 
@@ -93,7 +93,7 @@ def _lapsrn(model: Mapping[str, Any]) -> str:
 
 def _osr(c: Mapping[str, Any]) -> str:
     star = "*" if c.get("variant") == "zssr_star" else ""
-    if "external" not in c:
+    if c.get("external") is None:
         if c["transfer"]:
             return f"OSR{star} (weight transfer)"
         return f"ZSSR{star} from scratch"
@@ -106,7 +106,7 @@ def _zssr(c: Mapping[str, Any]) -> str:
     stages = c["model"].get("scale_factors") or []
     if len(stages) > 1:
         name += ", gradual " + "→".join(f"×{_stage(f)}" for f in stages)
-    if "backbone" in c:
+    if c.get("backbone") is not None:
         name = (
             "VDSR pre-trained on BSD200, no internal training"
             if c["model"]["max_iters"] == 0
@@ -174,7 +174,7 @@ def crop_views(
     names = labels or [label(r) for r in records]
     views = {"bicubic": bicubic.upscale(lr_img, scale)}
     for rec, name in zip(records, names, strict=True):
-        path = crop_file(rec.method, rec.key, item, results)
+        path = record_crop(rec, item, results)
         views[name] = load_image(path, keep_grey=grey)
     views["HR"] = hr
     return {k: crop_center(v) for k, v in views.items()}

@@ -10,7 +10,6 @@ them.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,7 +21,8 @@ import torch
 from srcore import data
 from srcore.methods import bicubic
 from srcore.metrics import psnr, ssim
-from srcore.protocol import make_lr
+from srcore.protocol import SCORING, make_lr
+from srcore.runs.context import DEFAULT_CONTEXT, RunContext
 from srcore.runs.results import RunRecord, load_or_run
 
 __all__ = [
@@ -51,22 +51,17 @@ def evaluate(
     method: str,
     dataset: str,
     scale: int,
+    ctx: RunContext = DEFAULT_CONTEXT,
     *,
-    profile: str = "quick",
-    data_root: str | os.PathLike | None = None,
-    results: str | os.PathLike | None = None,
-    mode: str | None = None,
     upscaler: Upscaler | None = None,
     method_config: dict[str, Any] | None = None,
-    progress: bool = True,
 ) -> RunRecord:
     """Score ``method`` on every (profile-limited) image of ``dataset`` at ``scale``.
 
     Returns the cached :class:`RunRecord` (per-image ``psnr``, ``ssim``, ``seconds``)
     when one exists for the same config, else computes it (resumably).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {list(PROFILES)}")
+    profile, data_root = ctx.profile, ctx.data_root
     fn = upscaler or METHODS.get(method)
     if fn is None:
         raise ValueError(f"unknown method {method!r}; known: {sorted(METHODS)}")
@@ -78,7 +73,8 @@ def evaluate(
         "scale": int(scale),
         "profile": profile,
         "limit": limit,
-        "protocol": "matlab-bicubic LR, 8-bit, Y (grey as is), shave=scale",
+        "degradation": "bicubic",
+        "scoring": SCORING,
     }
 
     def names() -> list[str]:
@@ -100,7 +96,13 @@ def evaluate(
         }
 
     return load_or_run(
-        method, config, names, compute, root=results, mode=mode, progress=progress
+        method,
+        config,
+        names,
+        compute,
+        root=ctx.results,
+        mode=ctx.mode,
+        progress=ctx.progress,
     )
 
 
@@ -121,13 +123,7 @@ def benchmark_table(records: Sequence[RunRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def matlab_imresize_check(
-    scale: int,
-    *,
-    data_root: str | os.PathLike | None = None,
-    results: str | os.PathLike | None = None,
-    mode: str | None = None,
-) -> RunRecord:
+def matlab_imresize_check(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
     """Hold :func:`srcore.resize.imresize` against MATLAB's own double-precision output.
 
     ``Set5/MATLAB_float_ref/X<s>/*.mat`` (made by MATLAB, see the data README) hold
@@ -144,7 +140,7 @@ def matlab_imresize_check(
     split = f"MATLAB_float_ref_X{int(scale)}"
 
     def paths() -> dict[str, Path]:
-        return {p.stem: p for p in data.image_paths("Set5", split, root=data_root)}
+        return {p.stem: p for p in data.image_paths("Set5", split, root=ctx.data_root)}
 
     def compute(name: str) -> dict[str, Any]:
         mat = loadmat(paths()[name])
@@ -160,24 +156,25 @@ def matlab_imresize_check(
             "width": int(gt.shape[-1]),
         }
 
-    config = {"check": "matlab-imresize", "dataset": "Set5", "scale": int(scale)}
+    config = {
+        "check": "matlab-imresize",
+        "dataset": "Set5",
+        "scale": int(scale),
+        "profile": ctx.profile,
+    }
     return load_or_run(
         "imresize-vs-matlab",
         config,
         lambda: sorted(paths()),
         compute,
-        root=results,
-        mode=mode,
+        root=ctx.results,
+        mode=ctx.mode,
         progress=False,
     )
 
 
 def selfexsr_agreement(
-    records: Sequence[RunRecord],
-    *,
-    data_root: str | os.PathLike | None = None,
-    results: str | os.PathLike | None = None,
-    mode: str | None = None,
+    records: Sequence[RunRecord], ctx: RunContext = DEFAULT_CONTEXT
 ) -> RunRecord:
     """Per-image agreement of bicubic records with SelfExSR's own per-image table.
 
@@ -188,7 +185,9 @@ def selfexsr_agreement(
     by_key = {f"{r.config['dataset']}_x{r.config['scale']}": r for r in records}
 
     def compute(item: str) -> dict[str, Any]:
-        ref = pd.read_csv(data.data_root(data_root) / "SELFEXSR_PER_IMAGE_METRICS.csv")
+        ref = pd.read_csv(
+            data.data_root(ctx.data_root) / "SELFEXSR_PER_IMAGE_METRICS.csv"
+        )
         rec = by_key[item]
         ds, scale = rec.config["dataset"], rec.config["scale"]
         ref = ref[
@@ -208,13 +207,17 @@ def selfexsr_agreement(
             "ssim_mean_diff": float((both.ssim - both.ssim_ref).mean()),
         }
 
-    config = {"check": "selfexsr-bicubic", "records": sorted(r.key for r in records)}
+    config = {
+        "check": "selfexsr-bicubic",
+        "records": sorted(r.key for r in records),
+        "profile": ctx.profile,
+    }
     return load_or_run(
         "bicubic-vs-selfexsr",
         config,
         sorted(by_key),
         compute,
-        root=results,
-        mode=mode,
+        root=ctx.results,
+        mode=ctx.mode,
         progress=False,
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from srcore.profiles import PROFILE_NAMES
 
-__all__ = ["RunContext", "MODES"]
+__all__ = ["RunContext", "MODES", "DEFAULT_CONTEXT"]
 
 MODES = ("auto", "read", "force")
 
@@ -63,3 +63,7 @@ class RunContext:
     def replace(self, **changes: object) -> RunContext:
         """A copy with some settings changed (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
+
+
+#: The context of a call that passes none: quick profile, default folders.
+DEFAULT_CONTEXT = RunContext()

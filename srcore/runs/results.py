@@ -42,6 +42,7 @@ __all__ = [
     "run_key",
     "results_root",
     "crop_file",
+    "record_crop",
     "results_mode",
     "provenance",
     "load_or_run",
@@ -158,6 +159,14 @@ def crop_file(method: str, key: str, item: str, root: Any = None) -> Path:
     every method, so the figures find any record's images the same way."""
     name = item.replace("/", "_") + ".png"
     return results_root(root) / method / f"{key}-crops" / name
+
+
+def record_crop(record: RunRecord, item: str, root: Any = None) -> Path:
+    """:func:`crop_file` of ``item`` for an existing record, in the folder its own
+    profile writes to (smoke records: the temporary folder) unless ``root`` is
+    given."""
+    base = results_root(root, record.config.get("profile"))
+    return crop_file(record.method, record.key, item, base)
 
 
 def results_mode(mode: str | None = None) -> str:

@@ -23,6 +23,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +32,26 @@ from torch import nn
 
 from srcore.imageops import save_png
 from srcore.methods import bicubic
-from srcore.metrics import (
-    LPIPSUnavailable,
-    high_frequency_energy,
-    lpips_distance,
-    psnr,
-    ssim,
-)
+from srcore.metrics import LPIPSUnavailable, high_frequency_energy, lpips_distance
 from srcore.profiles import config_dict, resolve_device
 from srcore.protocol import (
     DEGRADATIONS,
     EVAL_SETS,
     RANDOM_KERNEL_EVAL_SETS,
+    SCORING,
     crop_center,
+    score_row,
     test_items,
     test_pair,
 )
-from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.runs.context import DEFAULT_CONTEXT, RunContext
+from srcore.runs.results import (
+    RunRecord,
+    crop_file,
+    load_or_run,
+    results_root,
+    run_key,
+)
 from srcore.training.loop import count_parameters
 from srcore.training.models import SPECS, config_from_json, model_config
 from srcore.training.supervised import fit, super_resolve
@@ -58,12 +62,15 @@ __all__ = [
     "run",
     "run_srgan",
     "srgan_init",
+    "run_config",
+    "RunSettings",
     # re-exported from srcore.training for the command line
     "SPECS",
     "model_config",
     "fit",
     "super_resolve",
 ]
+
 
 #: ``init(cfg) -> state dict`` of a run's starting weights (SRGAN: the SRResNet's).
 Init = Callable[[Any], dict[str, torch.Tensor]]
@@ -111,13 +118,9 @@ def _lpips_or_none(sr: torch.Tensor, hr: torch.Tensor, shave: int) -> float | No
 def run(
     name: str,
     scale: int,
+    ctx: RunContext = DEFAULT_CONTEXT,
     *,
-    profile: str = "quick",
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
+    seed: int = 0,
     degradation: str = "bicubic",
     fault: str | None = None,
     eval_sets: Sequence[tuple[str, int | None]] | None = None,
@@ -125,54 +128,33 @@ def run(
 ) -> RunRecord:
     """Train (or load) method ``name`` at ``scale`` and score it on the eval sets.
 
-    ``degradation="random_kernel"`` trains on patches blurred by a fresh
-    DIV2KRK-style kernel each and tests on
-    :data:`srcore.protocol.RANDOM_KERNEL_EVAL_SETS`; ``fault`` injects one of
-    :data:`srcore.training.supervised.FAULTS` into training. ``eval_sets`` ((set,
-    first n or None) pairs) replaces the profile's test sets, e.g. for a network
-    trained only to initialise another method. ``"srgan"`` goes to
-    :func:`run_srgan`.
+    ``seed`` seeds the initial weights and the patch stream. ``degradation=
+    "random_kernel"`` trains on patches blurred by a fresh DIV2KRK-style kernel each
+    and tests on :data:`srcore.protocol.RANDOM_KERNEL_EVAL_SETS`; ``fault`` injects
+    one of :data:`srcore.training.supervised.FAULTS` into training. ``eval_sets``
+    ((set, first n or None) pairs) replaces the profile's test sets, e.g. for a
+    network trained only to initialise another method. ``overrides`` are fields of
+    the method's config. ``"srgan"`` goes to :func:`run_srgan`.
     """
     if name == "srgan":
         return run_srgan(
             scale,
-            profile=profile,
-            data_root=data_root,
-            results=results,
-            mode=mode,
-            device=device,
-            progress=progress,
+            ctx,
+            seed=seed,
             degradation=degradation,
             fault=fault,
             eval_sets=eval_sets,
             **overrides,
         )
-    return _run(
-        name,
-        scale,
-        profile=profile,
-        data_root=data_root,
-        results=results,
-        mode=mode,
-        device=device,
-        progress=progress,
-        degradation=degradation,
-        fault=fault,
-        eval_sets=eval_sets,
-        init=None,
-        overrides=overrides,
-    )
+    settings = RunSettings(seed, degradation, fault, eval_sets)
+    return _run(name, scale, ctx, settings, init=None, overrides=overrides)
 
 
 def run_srgan(
     scale: int,
+    ctx: RunContext = DEFAULT_CONTEXT,
     *,
-    profile: str = "quick",
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
+    seed: int = 0,
     degradation: str = "bicubic",
     fault: str | None = None,
     eval_sets: Sequence[tuple[str, int | None]] | None = None,
@@ -181,110 +163,95 @@ def run_srgan(
     """SRGAN at ``scale``: the adversarial phase from the SRResNet its config names.
 
     The generator's starting weights are those of the record of
-    ``run("srresnet", scale, profile=...)`` (``cfg.init_from = "srresnet:<profile>"``;
-    bicubic LR, the profile's test sets), loaded, or made, only when SRGAN itself
-    has to train; ``mode="force"`` retrains SRGAN, not its SRResNet. The arguments
-    are :func:`run`'s.
+    ``run("srresnet", scale, ...)`` with the profile ``cfg.init_from`` names
+    (``"srresnet:<profile>"``; bicubic LR, the profile's test sets), loaded, or made,
+    only when SRGAN itself has to train; ``mode="force"`` retrains SRGAN, not its
+    SRResNet. The arguments are :func:`run`'s.
     """
 
     def srresnet_weights(cfg: Any) -> dict[str, torch.Tensor]:
         return srgan_init(
-            cfg,
-            scale,
-            data_root=data_root,
-            results=results,
-            mode=None if mode == "force" else mode,
-            device=device,
-            progress=progress,
+            cfg, scale, ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
         )
 
+    settings = RunSettings(seed, degradation, fault, eval_sets)
     return _run(
-        "srgan",
-        scale,
-        profile=profile,
-        data_root=data_root,
-        results=results,
-        mode=mode,
-        device=device,
-        progress=progress,
-        degradation=degradation,
-        fault=fault,
-        eval_sets=eval_sets,
-        init=srresnet_weights,
-        overrides=overrides,
+        "srgan", scale, ctx, settings, init=srresnet_weights, overrides=overrides
     )
 
 
 def srgan_init(
-    cfg: Any,
-    scale: int,
-    *,
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
+    cfg: Any, scale: int, ctx: RunContext = DEFAULT_CONTEXT
 ) -> dict[str, torch.Tensor]:
     """SRGAN's starting generator weights: those of the SRResNet record that
     ``cfg.init_from`` (``"srresnet:<profile>"``) names, loaded or made by :func:`run`.
 
     Pass them to :func:`srcore.training.supervised.fit` as ``init``.
     """
-    base = run(
-        "srresnet",
-        scale,
-        profile=cfg.init_from.split(":", 1)[1],
-        data_root=data_root,
-        results=results,
-        mode=mode,
-        device=device,
-        progress=progress,
-    )
+    profile = cfg.init_from.split(":", 1)[1]
+    base = run("srresnet", scale, ctx.replace(profile=profile))
     return load_weights(base, "srresnet").state_dict()
 
 
-def _run(
-    name: str,
-    scale: int,
-    *,
-    profile: str,
-    data_root: Any,
-    results: Any,
-    mode: str | None,
-    device: str,
-    progress: bool,
-    degradation: str,
-    fault: str | None,
-    eval_sets: Sequence[tuple[str, int | None]] | None,
-    init: Init | None,
-    overrides: dict[str, Any],
-) -> RunRecord:
-    """:func:`run` of one method, its starting weights from ``init`` if given."""
-    spec = SPECS[name]
-    if degradation not in DEGRADATIONS:
+@dataclass(frozen=True)
+class RunSettings:
+    """What a supervised run computes beyond the model config (see :func:`run`)."""
+
+    seed: int
+    degradation: str
+    fault: str | None
+    eval_sets: Sequence[tuple[str, int | None]] | None
+
+
+def run_config(
+    name: str, scale: int, profile: str, settings: RunSettings, cfg: Any
+) -> dict[str, Any]:
+    """The config a supervised record is keyed by: every setting, always stated.
+
+    Example:
+        >>> from srcore.training.models import model_config
+        >>> s = RunSettings(0, "bicubic", None, None)
+        >>> c = run_config("srcnn", 2, "quick", s, model_config("srcnn", "quick", 2))
+        >>> c["degradation"], c["fault"], c["eval_sets"][0]
+        ('bicubic', None, ['Set5', None])
+    """
+    if settings.degradation not in DEGRADATIONS:
         raise ValueError(f"degradation must be one of {DEGRADATIONS}")
-    cfg = model_config(name, profile, scale, **overrides)
-    bicubic_lr = degradation == "bicubic"
+    eval_sets = settings.eval_sets
     if eval_sets is None:
-        eval_sets = (EVAL_SETS if bicubic_lr else RANDOM_KERNEL_EVAL_SETS)[profile]
-    config = {
+        by_profile = (
+            EVAL_SETS if settings.degradation == "bicubic" else RANDOM_KERNEL_EVAL_SETS
+        )
+        eval_sets = by_profile[profile]
+    return {
         "method": name,
         "model": config_dict(cfg),
         "scale": int(scale),
         "profile": profile,
         "eval_sets": [list(e) for e in eval_sets],
-        "protocol": "matlab-bicubic LR, 8-bit, Y (grey as is), shave=scale",
+        "degradation": settings.degradation,
+        "fault": settings.fault,
+        "scoring": SCORING,
     }
-    # Keys of bicubic runs stay as they were before these options existed.
-    if not bicubic_lr:
-        config["degradation"] = degradation
-        config["protocol"] = (
-            "random-kernel LR (DIV2KRK files; else seeded DIV2KRK-style kernel per "
-            "image), 8-bit, Y (grey as is), shave=scale"
-        )
-    if fault is not None:
-        config["fault"] = fault
-    dev = resolve_device(device)
+
+
+def _run(
+    name: str,
+    scale: int,
+    ctx: RunContext,
+    settings: RunSettings,
+    *,
+    init: Init | None,
+    overrides: dict[str, Any],
+) -> RunRecord:
+    """:func:`run` of one method, its starting weights from ``init`` if given."""
+    spec = SPECS[name]
+    cfg = model_config(name, ctx.profile, scale, seed=settings.seed, **overrides)
+    config = run_config(name, scale, ctx.profile, settings, cfg)
+    eval_sets = [tuple(e) for e in config["eval_sets"]]
+    degradation = settings.degradation
+    results = results_root(ctx.results, ctx.profile)
+    dev = resolve_device(ctx.device)
     key = run_key(name, config)  # the record's key, as load_or_run computes it
     base = cache_dir() / "weights" / name
     weights, hist_path, ckpt = (
@@ -296,7 +263,7 @@ def _run(
 
     def items() -> list[str]:
         if "items" not in state:
-            state["items"] = ["train", *test_items(eval_sets, scale, data_root)]
+            state["items"] = ["train", *test_items(eval_sets, scale, ctx.data_root)]
         return state["items"]
 
     def model() -> nn.Module:
@@ -311,13 +278,13 @@ def _run(
             name,
             cfg,
             scale,
-            data_root=data_root,
+            data_root=ctx.data_root,
             ckpt_dir=ckpt,
             device=str(dev),
-            progress=progress,
-            smoke=profile == "smoke",
+            progress=ctx.progress,
+            smoke=ctx.profile == "smoke",
             degradation=degradation,
-            fault=fault,
+            fault=settings.fault,
             init=None if init is None else init(cfg),
         )
         weights.parent.mkdir(parents=True, exist_ok=True)
@@ -338,7 +305,7 @@ def _run(
         if item == "train":
             return train_item()
         ds, image = item.split("/", 1)
-        lr_img, hr = test_pair(ds, image, scale, degradation, data_root)
+        lr_img, hr = test_pair(ds, image, scale, degradation, ctx.data_root)
         net = model()
         t0 = time.perf_counter()
         with torch.no_grad():
@@ -348,15 +315,12 @@ def _run(
             save_png(crop_center(sr), crop_file(name, key, item, results))
         bic = bicubic.upscale(lr_img, scale)
         return {
-            "psnr": float(psnr(sr, hr, shave=scale)),
-            "ssim": float(ssim(sr, hr, shave=scale)),
+            **score_row(sr, hr, lr_img, scale),
             "hf_energy": float(high_frequency_energy(sr)),
             "lpips": _lpips_or_none(sr, hr, scale),
             "seconds": seconds,
             "dataset": ds,
             # the same image's bicubic and HR figures, for paired comparisons
-            "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
-            "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
             "hf_energy_bicubic": float(high_frequency_energy(bic)),
             "hf_energy_hr": float(high_frequency_energy(hr)),
         }
@@ -374,8 +338,8 @@ def _run(
         items,
         compute,
         root=results,
-        mode=mode,
+        mode=ctx.mode,
         device=dev,
         finalize=finalize,
-        progress=progress,
+        progress=ctx.progress,
     )

@@ -1,4 +1,4 @@
-"""Cached ZSSR and Online-SR runs on the benchmark sets, for reports 000 and 001.
+"""Cached ZSSR and Online-SR runs on the benchmark sets.
 
 :func:`zssr_run` scores one ZSSR variant on a dataset (ideal bicubic LR or
 random-kernel LR, with the true kernel given to ZSSR or not); :func:`osr_run` runs a
@@ -20,14 +20,19 @@ from torch import nn
 
 from srcore import data, protocol
 from srcore.imageops import save_png
-from srcore.methods import bicubic
 from srcore.methods.osr import pretrain_external
 from srcore.methods.vdsr import VDSR
 from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
-from srcore.metrics import psnr, ssim
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
-from srcore.runs.results import RunRecord, crop_file, load_or_run, run_key
+from srcore.runs.context import DEFAULT_CONTEXT, RunContext
+from srcore.runs.results import (
+    RunRecord,
+    crop_file,
+    load_or_run,
+    results_root,
+    run_key,
+)
 
 __all__ = [
     "VARIANTS",
@@ -38,6 +43,9 @@ __all__ = [
     "EXTERNAL",
     "external_weights",
     "osr_run",
+    "external_settings",
+    "zssr_row",
+    "VDSR_EVAL_SETS",
 ]
 
 #: Named variants: overrides on top of the profile (see ``zssr.PRESETS``).
@@ -62,13 +70,14 @@ def zssr_config(
     return resolve_profile(ZSSRConfig(), PROFILES, profile, **{**extra, **overrides})
 
 
-def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int):
-    bic = bicubic.upscale(lr_img, scale)
+def zssr_row(
+    res: ZSSRResult, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
+) -> dict[str, Any]:
+    """A record row of one ZSSR image: :func:`srcore.protocol.score_row` of its
+    output, its optimisation (iterations, learning-rate drops, seconds) and the
+    PSNR trace of the plain network output."""
     return {
-        "psnr": float(psnr(sr, hr, shave=scale)),
-        "ssim": float(ssim(sr, hr, shave=scale)),
-        "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
-        "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
+        **protocol.score_row(res.sr, hr, lr_img, scale),
         "iterations": res.iterations,
         "final_lr": res.final_lr,
         "lr_changes": res.lr_changes,
@@ -79,19 +88,16 @@ def _row(res: ZSSRResult, sr: torch.Tensor, hr: torch.Tensor, lr_img, scale: int
     }
 
 
-#: Report 001 §8.2's backbone: VDSR trained on BSD200 (BSDS300's training split,
-#: apart from the BSD100 test images), here on RGB so that it can stand in for
-#: ZSSR's RGB network, trained at the run's one scale (``scales=(scale,)``).
-#: It is scored on Set5 only: its own quality is a side note here.
-VDSR_BACKBONE: dict[str, Any] = {
-    "channels": 3,
-    "train_sets": ("BSD200",),
-    "eval_sets": (("Set5", None),),
-}
+#: The VDSR backbone: VDSR trained on BSD200 (BSDS300's training split, apart from
+#: the BSD100 test images), on RGB so that it can stand in for ZSSR's RGB network,
+#: at the run's one scale (``scales=(scale,)``). It is scored on Set5 only: its own
+#: quality is a side note.
+VDSR_BACKBONE: dict[str, Any] = {"channels": 3, "train_sets": ("BSD200",)}
+VDSR_EVAL_SETS = (("Set5", None),)
 
 
 def vdsr_backbone(
-    record: RunRecord, **run_kw: Any
+    record: RunRecord, ctx: RunContext = DEFAULT_CONTEXT
 ) -> tuple[Callable[[], nn.Module], dict[str, torch.Tensor]]:
     """A VDSR factory and the pre-trained weights of ``record`` (a
     ``supervised.run("vdsr", ...)`` record), retraining them when the record was
@@ -101,7 +107,12 @@ def vdsr_backbone(
     except FileNotFoundError:
         scale = record.config["scale"]
         supervised.run(
-            "vdsr", scale, mode="force", scales=(scale,), **VDSR_BACKBONE, **run_kw
+            "vdsr",
+            scale,
+            ctx.replace(mode="force"),
+            eval_sets=VDSR_EVAL_SETS,
+            scales=(scale,),
+            **VDSR_BACKBONE,
         )
         net = supervised.load_weights(record, "vdsr")
     m = record.config["model"]
@@ -111,17 +122,13 @@ def vdsr_backbone(
 def zssr_run(
     dataset: str,
     scale: int,
+    ctx: RunContext = DEFAULT_CONTEXT,
     *,
     variant: str = "zssr",
-    profile: str = "quick",
+    seed: int = 0,
     degradation: str = "bicubic",
     true_kernel: bool = False,
     limit: int | None = None,
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
     backbone: str | None = None,
     **overrides: Any,
 ) -> RunRecord:
@@ -131,13 +138,14 @@ def zssr_run(
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
     ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
     assumes bicubic. ``backbone="vdsr"`` replaces ZSSR's network by a VDSR
-    pre-trained on BSD200 (:func:`vdsr_backbone`, report 001 §8.2) and fine-tunes
-    it internally. Each row: PSNR/SSIM (Y, shave = scale) of ZSSR and of bicubic
-    interpolation of the same LR, iterations, lr drops, seconds, the PSNR trace.
+    pre-trained on BSD200 (:func:`vdsr_backbone`) and fine-tunes it internally.
+    Image k of the set uses seed ``seed + k``. Each row: :func:`zssr_row`.
     """
     if true_kernel and degradation == "bicubic":
         raise ValueError("true_kernel needs a kernel degradation ('random_kernel')")
-    cfg = zssr_config(variant, profile, true_kernel=true_kernel, **overrides)
+    profile, data_root = ctx.profile, ctx.data_root
+    results = results_root(ctx.results, profile)
+    cfg = zssr_config(variant, profile, true_kernel=true_kernel, seed=seed, **overrides)
     config = {
         "method": "zssr",
         "variant": variant,
@@ -148,19 +156,24 @@ def zssr_run(
         "limit": limit,
         "degradation": degradation,
         "true_kernel": true_kernel,
-        "protocol": "Y (grey as is), 8-bit, shave=scale",
+        "backbone": None,
+        "scoring": protocol.SCORING,
     }
-    dev = resolve_device(device)
+    dev = resolve_device(ctx.device)
     state: dict[str, Any] = {}
-    pre = dict(profile=profile, data_root=data_root, results=results, device=dev)
     if backbone is not None:
         if backbone != "vdsr":
             raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
-        pre_mode = "read" if mode == "read" else None  # never retrain it by force
+        # never retrained by force: "read" stays "read", "force" becomes "auto"
+        pre = ctx.replace(mode="read" if ctx.mode == "read" else None)
         state["vdsr_record"] = supervised.run(
-            "vdsr", scale, mode=pre_mode, scales=(scale,), **VDSR_BACKBONE, **pre
+            "vdsr",
+            scale,
+            pre,
+            eval_sets=VDSR_EVAL_SETS,
+            scales=(scale,),
+            **VDSR_BACKBONE,
         )
-        # Only a non-default backbone enters the key (older records keep theirs).
         config["backbone"] = {"name": "vdsr", "record": state["vdsr_record"].key}
     key = run_key("zssr", config)
 
@@ -169,7 +182,7 @@ def zssr_run(
         if "vdsr_record" not in state:
             return None, None
         if "backbone" not in state:
-            state["backbone"] = vdsr_backbone(state["vdsr_record"], **pre)
+            state["backbone"] = vdsr_backbone(state["vdsr_record"], ctx)
         return state["backbone"]
 
     def items() -> list[str]:
@@ -194,14 +207,13 @@ def zssr_run(
             backbone=factory,
             init_state=init,
             device=dev,
-            progress=progress,
+            progress=ctx.progress,
             trace_every=TRACE_EVERY,
         )
-        sr = res.sr
         if index == 0:
-            crop = protocol.crop_center(sr)
+            crop = protocol.crop_center(res.sr)
             save_png(crop, crop_file("zssr", key, item, results))
-        return {**_row(res, sr, hr, lr_img, scale), "dataset": ds}
+        return {**zssr_row(res, hr, lr_img, scale), "dataset": ds}
 
     return load_or_run(
         "zssr",
@@ -209,13 +221,13 @@ def zssr_run(
         items,
         compute,
         root=results,
-        mode=mode,
+        mode=ctx.mode,
         device=dev,
-        progress=progress,
+        progress=ctx.progress,
     )
 
 
-#: External pretraining (report 000 §3.4: OSR over the first 30 T91 images):
+#: External pretraining (OSR over the first 30 T91 images, as online SR did):
 #: images and training steps per image, per profile (``None``: the profile's own
 #: per-image budget).
 EXTERNAL: dict[str, dict[str, Any]] = {
@@ -229,17 +241,13 @@ def external_weights(
     dataset: str,
     scale: int,
     cfg: ZSSRConfig,
-    profile: str,
-    *,
-    data_root: Any = None,
-    device: str | torch.device = "cpu",
-    progress: bool = True,
+    ctx: RunContext = DEFAULT_CONTEXT,
 ) -> dict[str, torch.Tensor]:
-    """Report 000's external weights: ZSSR trained online over the first images of
-    ``dataset`` (:func:`srcore.methods.osr.pretrain_external`), cached by their
-    settings (:func:`_external_settings`, also part of the stream's run key) under
+    """External weights: ZSSR trained online over the first images of ``dataset``
+    (:func:`srcore.methods.osr.pretrain_external`), cached by their settings
+    (:func:`external_settings`, also part of the stream's run key) under
     ``$SRCORE_CACHE/weights/osr-ext``."""
-    settings = _external_settings(dataset, cfg, profile)
+    settings = external_settings(dataset, cfg, ctx.profile)
     path = (
         supervised.cache_dir()
         / "weights"
@@ -248,14 +256,16 @@ def external_weights(
     )
     if path.exists():
         return torch.load(path, weights_only=True)
-    images = data.iter_images(dataset, scale, root=data_root, limit=settings["images"])
+    images = data.iter_images(
+        dataset, scale, root=ctx.data_root, limit=settings["images"]
+    )
     state = pretrain_external(
         [hr for _, hr in images],
         scale,
         cfg,
         settings["steps"],
-        device=device,
-        progress=progress,
+        device=resolve_device(ctx.device),
+        progress=ctx.progress,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, path)
@@ -265,36 +275,32 @@ def external_weights(
 def osr_run(
     dataset: str,
     scale: int,
+    ctx: RunContext = DEFAULT_CONTEXT,
     *,
     transfer: bool,
     limit: int,
     external: str | None = None,
     adapt: bool = True,
     variant: str = "zssr",
-    profile: str = "quick",
-    data_root: Any = None,
-    results: Any = None,
-    mode: str | None = None,
-    device: str = "auto",
-    progress: bool = True,
+    seed: int = 0,
     **overrides: Any,
 ) -> RunRecord:
     """ZSSR over a stream of ``limit`` images, from scratch or with weight transfer,
-    optionally starting from external weights (report 000's Table 2 modes).
+    optionally starting from external weights (online SR's modes).
 
-    ========  ========  =====  ==========================  =======================
-    external  transfer  adapt  image k's network starts    report 000's name
-    ========  ========  =====  ==========================  =======================
+    ========  ========  =====  ==========================  ==================
+    external  transfer  adapt  image k's network starts    online SR's name
+    ========  ========  =====  ==========================  ==================
     None      False     True   random init                 ZSSR
     None      True      True   image k-1's final weights   ZSSR/online
     "T91"     False     False  the external weights, no    ZSSR/ext
                                training
     "T91"     False     True   the external weights        ZSSR/ext/ftune
     "T91"     True      True   image k-1's (k=0: external) ZSSR/ext/online
-    ========  ========  =====  ==========================  =======================
+    ========  ========  =====  ==========================  ==================
 
     The external weights come from :func:`external_weights`. Image k uses seed
-    ``config.seed + k`` in every mode, so the records differ only in the initial
+    ``seed + k`` in every mode, so the records differ only in the initial
     weights. Resuming a stream half way reloads the previous image's weights from
     the cache folder.
     """
@@ -302,7 +308,9 @@ def osr_run(
         raise ValueError(
             "adapt=False (no training) needs external weights, no transfer"
         )
-    cfg = zssr_config(variant, profile, **overrides)
+    profile, data_root, mode = ctx.profile, ctx.data_root, ctx.mode
+    results = results_root(ctx.results, profile)
+    cfg = zssr_config(variant, profile, seed=seed, **overrides)
     config: dict[str, Any] = {
         "method": "osr",
         "transfer": transfer,
@@ -311,15 +319,14 @@ def osr_run(
         "profile": profile,
         "dataset": dataset,
         "limit": limit,
-        "protocol": "matlab-bicubic LR, Y (grey as is), 8-bit, shave=scale",
+        "variant": variant,
+        "external": None
+        if external is None
+        else external_settings(external, cfg, profile),
+        "adapt": adapt,
+        "scoring": protocol.SCORING,
     }
-    # Only non-default settings enter the key (older records keep theirs).
-    if variant != "zssr":
-        config["variant"] = variant
-    if external is not None:
-        config["external"] = _external_settings(external, cfg, profile)
-        config["adapt"] = adapt
-    dev = resolve_device(device)
+    dev = resolve_device(ctx.device)
     key = run_key("osr", config)
     weights = supervised.cache_dir() / "weights" / "osr" / key
     names = (
@@ -336,11 +343,7 @@ def osr_run(
         if external is None:
             return None
         if not pretrained:
-            pretrained.append(
-                external_weights(
-                    external, scale, cfg, profile, data_root=data_root, device=dev
-                )
-            )
+            pretrained.append(external_weights(external, scale, cfg, ctx))
         return pretrained[0]
 
     def compute(item: str) -> dict[str, Any]:
@@ -355,13 +358,13 @@ def osr_run(
             hr=hr,
             init_state=start,
             device=dev,
-            progress=progress,
+            progress=ctx.progress,
             trace_every=TRACE_EVERY,
         )
         weights.mkdir(parents=True, exist_ok=True)
         torch.save(res.state, weights / f"{k}.pt")
         save_png(protocol.crop_center(res.sr), crop_file("osr", key, item, results))
-        return {**_row(res, res.sr, hr, lr_img, scale), "dataset": ds, "position": k}
+        return {**zssr_row(res, hr, lr_img, scale), "dataset": ds, "position": k}
 
     return load_or_run(
         "osr",
@@ -371,11 +374,13 @@ def osr_run(
         root=results,
         mode=mode,
         device=dev,
-        progress=progress,
+        progress=ctx.progress,
     )
 
 
-def _external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str, Any]:
+def external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str, Any]:
+    """What the external weights are trained on (part of a stream's key): the
+    dataset, how many of its images, and training steps per image."""
     spec = EXTERNAL[profile]
     steps = spec["steps"] if spec["steps"] is not None else cfg.max_iters
     return {"dataset": dataset, "images": spec["images"], "steps": steps}
