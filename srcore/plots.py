@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -28,6 +29,7 @@ __all__ = [
     "plot_training_curves",
     "plot_psnr_vs_sharpness",
     "plot_psnr_traces",
+    "finish_psnr_axes",
 ]
 
 
@@ -215,7 +217,12 @@ def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
         for edge in ("min", "max"):
             ax.plot(c["step"], c[edge], color=color, lw=0.6, ls=":")
     ax.axhline(curves["bicubic"].iloc[0], color="black", ls="--", lw=1, label="bicubic")
-    ax.set_xlabel("step")
+    return finish_psnr_axes(fig, ax, "step")
+
+
+def finish_psnr_axes(fig: Figure, ax: Axes, xlabel: str) -> Figure:
+    """The common finish of a PSNR-against-iterations plot: labels, grid, legend."""
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("PSNR (dB, Y)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

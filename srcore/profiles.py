@@ -5,7 +5,7 @@ Every experiment has three profiles:
 - ``smoke``: seconds; what the tests run. Numbers are meaningless, the plumbing is not.
 - ``quick``: what 2 CPU cores finish in minutes; the default for committed results until
   GPU runs exist.
-- ``paper``: the report's own protocol, meant for a GPU.
+- ``paper``: the paper's own protocol, meant for a GPU.
 
 A method's config is a frozen dataclass holding the paper's defaults; its ``PROFILES``
 dict holds *overrides only*, applied with :func:`dataclasses.replace`, so a misspelt key

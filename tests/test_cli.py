@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 import srcore
+from srcore import imresize
 from srcore.cli import main
 from srcore.imageops import (
     load_image,
@@ -22,7 +23,6 @@ from srcore.imageops import (
     to_uint8,
 )
 from srcore.methods import bicubic
-from srcore.resize import imresize
 from srcore.upscaling import SUPERVISED
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from skimage import data as skdata
 
+from srcore import imresize, psnr
 from srcore.methods import dip
 from srcore.methods.dip import (
     PROFILES,
@@ -23,9 +24,7 @@ from srcore.methods.dip import (
     downsample,
     optimize,
 )
-from srcore.metrics import psnr
 from srcore.profiles import PROFILE_NAMES, resolve_profile
-from srcore.resize import imresize
 
 TINY = DIPConfig(channels=8, levels=2, input_depth=8, steps=30)
 

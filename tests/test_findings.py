@@ -431,20 +431,7 @@ $\\sigma=1.5$; ours is {glue:text}`psnr:.2f` dB (`eps=1e-3`, `crop=64`).
 
 @pytest.mark.parametrize(
     "notebook",
-    [
-        pytest.param(
-            p.name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="00_protocol types measured values by hand (the −0.02 dB "
-                "residual, 0.01 dB above ours, within 0.04 dB per image): not glued "
-                "yet",
-            ),
-        )
-        if p.name.startswith("00_")
-        else p.name
-        for p in sorted(NOTEBOOKS.glob("*.ipynb"))
-    ],
+    [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))],
 )
 def test_no_markdown_cell_types_a_measured_number(notebook: str) -> None:
     """Measured numbers reach the prose only through ``{glue:...}``."""

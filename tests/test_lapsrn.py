@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from srcore import imresize
 from srcore.inference import predict
 from srcore.losses import charbonnier
 from srcore.methods.lapsrn import (
@@ -19,7 +20,6 @@ from srcore.methods.lapsrn import (
     pyramid_loss,
     pyramid_targets,
 )
-from srcore.resize import imresize
 
 
 def tiny(**kwargs) -> LapSRN:

@@ -21,10 +21,10 @@ from scipy import ndimage
 from skimage.color import rgb2ycbcr as sk_rgb2ycbcr
 from skimage.metrics import structural_similarity as sk_ssim
 
+from srcore import imresize, load_image, psnr, ssim
 from srcore import metrics as M
-from srcore.imageops import load_image, load_image_uint8, modcrop, quantize, to_tensor
-from srcore.metrics import high_frequency_energy, psnr, psnr_rgb, ssim, ssim_rgb
-from srcore.resize import imresize
+from srcore.imageops import load_image_uint8, modcrop, quantize, to_tensor
+from srcore.metrics import high_frequency_energy, psnr_rgb, ssim_rgb
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SET5 = ["baby", "bird", "butterfly", "head", "woman"]

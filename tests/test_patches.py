@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from srcore import imresize, load_image, psnr
 from srcore.degrade import degrade
-from srcore.imageops import load_image, quantize, rgb_to_y
-from srcore.metrics import psnr
-from srcore.resize import imresize
+from srcore.imageops import quantize, rgb_to_y
 from srcore.training.patches import PatchSampler, dihedral, step_seed, validation_pairs
 
 

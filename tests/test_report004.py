@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from srcore import protocol
+from srcore import protocol, psnr
 from srcore.chapters import report004
 from srcore.degrade import random_kernel_degradation
 from srcore.methods import bicubic
 from srcore.methods.lapsrn import bilinear_subpixel_weight
-from srcore.metrics import psnr
 from srcore.protocol import make_lr
 from srcore.runs import supervised
 from srcore.runs.context import RunContext

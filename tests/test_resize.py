@@ -18,8 +18,9 @@ import pytest
 import scipy.io
 import torch
 
+from srcore import imresize
 from srcore.imageops import rgb_to_ycbcr
-from srcore.resize import KERNELS, imresize, imresize_np, resize_matrix
+from srcore.resize import KERNELS, imresize_np, resize_matrix
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MATLAB_REF = SHARED / "Set5" / "MATLAB_float_ref"

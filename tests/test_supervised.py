@@ -7,12 +7,11 @@ import json
 import pytest
 import torch
 
-from srcore import data
+from srcore import data, psnr
 from srcore.chapters import supervised_tables, tables
 from srcore.imageops import rgb_to_ycbcr
 from srcore.methods import bicubic
 from srcore.methods.srresnet import Discriminator, SRResNet
-from srcore.metrics import psnr
 from srcore.profiles import config_dict
 from srcore.protocol import make_lr
 from srcore.runs import supervised

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from srcore import imresize
 from srcore.imageops import quantize
-from srcore.resize import imresize
 from srcore.training.checkpoint import (
     CHECKPOINT_NAME,
     load_checkpoint,

@@ -161,7 +161,8 @@ def agreement(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> dict[str
 
     Returns ``n_within``, ``n_rows``, ``all_within`` (bool), ``outside`` (the
     ``"Set14 ×4"`` names of the rows outside, comma-separated; ``"none"`` if all are
-    within), ``max_abs_d_psnr``, ``max_abs_d_ssim`` and the two tolerances.
+    within), ``max_abs_d_psnr``, ``min_d_psnr``/``max_d_psnr``/``mean_d_psnr`` (ours
+    minus published), ``max_abs_d_ssim`` and the two tolerances.
 
     Example:
         >>> t = pd.DataFrame({"dataset": ["Set5", "Set14"], "scale": [2, 4],
@@ -180,6 +181,9 @@ def agreement(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> dict[str
         "all_within": bool(ok.all()),
         "outside": ", ".join(names) or "none",
         "max_abs_d_psnr": float(rows["d_psnr"].abs().max()),
+        "min_d_psnr": float(rows["d_psnr"].min()),
+        "max_d_psnr": float(rows["d_psnr"].max()),
+        "mean_d_psnr": float(rows["d_psnr"].mean()),
         "max_abs_d_ssim": float(rows["d_ssim"].abs().max()),
         "psnr_tol": psnr_tol,
         "ssim_tol": ssim_tol,

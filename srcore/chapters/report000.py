@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from srcore import plots
 from srcore.chapters import zssr_tables
 from srcore.chapters.published import REPORT_000
 from srcore.chapters.tables import label
@@ -149,12 +150,7 @@ def plot_stream(scratch: RunRecord, online: RunRecord) -> Figure:
         offset += max(a["trace_iters"][-1], b["trace_iters"][-1]) + 50
     ax.plot([], [], "k--", label="from scratch")
     ax.plot([], [], "k-", label="weight transfer (OSR)")
-    ax.set_xlabel("iterations along the stream")
-    ax.set_ylabel("PSNR (dB, Y)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return plots.finish_psnr_axes(fig, ax, "iterations along the stream")
 
 
 def findings(

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
+from srcore import plots
 from srcore.chapters import tables, zssr_tables
 from srcore.chapters.published import (
     REPORT_001,
@@ -140,12 +141,7 @@ def plot_traces(record: RunRecord) -> Figure:
         name = row["image"].split("/", 1)[1]
         ax.plot(row["trace_iters"], row["trace_psnr"], color=color, label=name)
         ax.axhline(row["psnr_bicubic"], color=color, ls="--", lw=0.8)
-    ax.set_xlabel("iterations")
-    ax.set_ylabel("PSNR (dB, Y)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return plots.finish_psnr_axes(fig, ax, "iterations")
 
 
 def variants_status(shown: Sequence[RunRecord] = ()) -> pd.DataFrame:

@@ -35,13 +35,7 @@ from srcore.methods import dip
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import RunContext
-from srcore.runs.results import (
-    RunRecord,
-    crop_file,
-    load_or_run,
-    results_root,
-    run_key,
-)
+from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 from srcore.training.models import SPECS
 from srcore.training.supervised import super_resolve
 
@@ -179,16 +173,7 @@ def dip_run(
             "seconds_per_step": res.seconds_per_step,
         }
 
-    return load_or_run(
-        "dip",
-        config,
-        items,
-        compute,
-        root=results,
-        mode=ctx.mode,
-        device=dev,
-        progress=ctx.progress,
-    )
+    return record_for("dip", config, items, compute, ctx, device=dev)
 
 
 def lapsrn_runs(ctx: RunContext, *, seed: int = 0) -> list[RunRecord]:
@@ -234,16 +219,7 @@ def lapsrn_on_crops(run: RunRecord, ctx: RunContext) -> RunRecord:
             )
         return {**protocol.score_row(sr, hr, lr_img, SCALE), "dataset": ds}
 
-    return load_or_run(
-        "lapsrn-crops",
-        config,
-        names,
-        compute,
-        root=results,
-        mode=ctx.mode,
-        device=dev,
-        progress=ctx.progress,
-    )
+    return record_for("lapsrn-crops", config, names, compute, ctx, device=dev)
 
 
 def crops_table(

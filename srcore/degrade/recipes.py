@@ -107,7 +107,7 @@ def stable_seed(*parts: object) -> int:
 def degrade_random_kernel(hr: torch.Tensor, scale: int, seed: Seed) -> torch.Tensor:
     """``LR = Q((HR ⋆ k)↓s)`` with ``k = random_kernel(scale=scale, seed=seed)``.
 
-    The random-kernel test images of report 004 (and ZSSR's non-ideal case) when a
+    The random-kernel test images of Benedetti (and ZSSR's non-ideal case) when a
     dataset does not ship its own LR: one DIV2KRK-style kernel per image, drawn from
     a seed such as :func:`stable_seed` of the image's name.
 

@@ -10,7 +10,7 @@ Lempitsky, CVPR 2018, eq. (2) and §4 "super-resolution"; IJCV 2020).
 Settings are those of the authors' ``super-resolution.ipynb``: 2000 steps at x4
 (4000 at x8), Adam at 0.01, regularising noise ``z + 0.03 n`` (0.05 at x8) redrawn
 every step, a 5-scale skip net with 128 channels and input depth 32, a Lanczos2
-downsampler. Report 003 swaps the MSE data term for Charbonnier (ε = 1e-3).
+downsampler. Indulkar swaps the MSE data term for Charbonnier (ε = 1e-3).
 
 Where this differs from the authors' code (each choice is documented where made):
 the downsampler is MATLAB-style :func:`downsample` (identical Lanczos2 weights,
@@ -190,8 +190,8 @@ class DIPConfig:
     input_depth: int = 32  # super-resolution.ipynb: input_depth = 32
     input_noise_var: float = 0.1  # get_noise(..., noise_type='u', var=1./10): U[0,1)/10
     reg_noise_std: float = 0.03  # super-resolution.ipynb: 0.03 (x4), 0.05 (x8)
-    loss: str = "mse"  # paper eq. (2) with ||.||^2; report 003: "charbonnier"
-    charbonnier_eps: float = 1e-3  # report 003 follows LapSRN: sqrt(d^2 + 1e-6)
+    loss: str = "mse"  # paper eq. (2) with ||.||^2; Indulkar: "charbonnier"
+    charbonnier_eps: float = 1e-3  # Indulkar follows LapSRN: sqrt(d^2 + 1e-6)
     channels: int = 128  # get_net(..., skip_n33d=128, skip_n33u=128)
     levels: int = 5  # get_net(..., num_scales=5)
     skip: int = 4  # get_net(..., skip_n11=4)

@@ -17,7 +17,7 @@ finest ``I_L``, so :func:`srcore.inference.predict` and
 sh, sw)``
 network. :meth:`LapSRN.forward_levels` always returns the list.
 
-Variants (``upsample``, ``preact_residual``) follow report 004, which swaps the
+Variants (``upsample``, ``preact_residual``) follow Benedetti, which swaps the
 transposed convolutions for sub-pixel convolutions (Shi et al. 2016) and uses 10
 pre-activated convolutions with a local skip per level. Our reading of both:
 
@@ -31,9 +31,9 @@ pre-activated convolutions with a local skip per level. Our reading of both:
   depth`` (the activation *before* each conv, no activation after the last, as in
   pre-activation ResNets, He et al. 2016), then ``f' = up(h)`` without activation; the
   residual conv and the next level's body read it through their leading LReLU. The
-  input conv is then linear. Report 004 does not say where the skip starts; ours spans
+  input conv is then linear. Benedetti does not say where the skip starts; ours spans
   the ``depth`` convolutions of one level (its "skip connection links the input to the
-  output of the last convolutional layer"). Report 004 states a LeakyReLU slope of
+  output of the last convolutional layer"). Benedetti states a LeakyReLU slope of
   0.02; we keep 0.2 (``negative_slope`` changes it).
 
 Initialisation follows the authors' ``init_LapSRN.m``: the input conv ~ N(0, 1e-3^2),
@@ -132,8 +132,8 @@ class LapSRN(nn.Module):
         scale: 2, 4 or 8 (any power of two); one level per x2.
         depth: 3x3 convolutions per level, ``d`` (10 for x2/x4 in the paper).
         features: maps of the feature branch (64).
-        upsample: ``"deconv"`` (paper) or ``"subpixel"`` (report 004); see module.
-        preact_residual: report 004's pre-activated levels with a local skip.
+        upsample: ``"deconv"`` (paper) or ``"subpixel"`` (Benedetti); see module.
+        preact_residual: Benedetti's pre-activated levels with a local skip.
         negative_slope: LeakyReLU slope (0.2).
 
     Returns (forward): training mode: list of ``L = log2(scale)`` tensors
@@ -233,10 +233,10 @@ class LapSRNConfig:
     channels: int = 1  # §4.1 / test code: Y of YCbCr
     depth: int = 10  # §4.2 (recalled): d = 10 for x2 and x4, d = 5 for x8
     features: int = 64  # §4.1: 64 filters of 3x3
-    upsample: str = "deconv"  # §3.1: transposed convs; "subpixel": report 004
-    preact_residual: bool = False  # report 004's variant when True
-    negative_slope: float = 0.2  # §4.1: LReLU slope 0.2 (report 004 states 0.02)
-    level_weights: tuple[float, ...] | None = None  # eq. (1): unweighted; report 003
+    upsample: str = "deconv"  # §3.1: transposed convs; "subpixel": Benedetti
+    preact_residual: bool = False  # Benedetti's variant when True
+    negative_slope: float = 0.2  # §4.1: LReLU slope 0.2 (Benedetti states 0.02)
+    level_weights: tuple[float, ...] | None = None  # eq. (1): unweighted; Indulkar
     loss_reduction: str = "sum"  # eq. (1), vllab_nn_L1_loss.m: sum over pixels
     eps: float = 1e-3  # §3.3: ε = 1e-3 (code: sqrt(d^2 + 1e-6))
     train_sets: tuple[str, ...] = ("T91", "BSD200")  # §4.1: 291 images

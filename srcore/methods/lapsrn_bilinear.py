@@ -1,7 +1,7 @@
 """Bilinear upsampling filters: LapSRN's initial image-branch weights.
 
 LapSRN's image-reconstruction branch upsamples x2 with a 4x4 transposed convolution
-initialised to bilinear interpolation (:func:`bilinear_deconv_weight`); report 004's
+initialised to bilinear interpolation (:func:`bilinear_deconv_weight`); Benedetti's
 sub-pixel variant uses a 3x3 convolution + ``PixelShuffle(2)`` initialised to the
 same function (:func:`bilinear_subpixel_weight`), so both start equal.
 """

@@ -53,9 +53,9 @@ def pyramid_loss(
     (:func:`srcore.losses.charbonnier`, ``sqrt(d^2 + eps^2)``).
 
     Weights: ``weights[k]`` multiplies the loss of ``outputs[k]``, coarsest first, so
-    report 003's ``(w1, w2)`` for x4 is ``weights=(w_x2, w_x4)``: ``(2, 1)`` doubles
+    Indulkar's ``(w1, w2)`` for x4 is ``weights=(w_x2, w_x4)``: ``(2, 1)`` doubles
     the x2 loss. Default all ones. The total is the plain weighted *sum* over levels
-    (not divided by ``sum w``), as in the paper's eq. (1) and report 003's eq. (2).
+    (not divided by ``sum w``), as in the paper's eq. (1) and Indulkar's eq. (2).
 
     Reduction within a level: ``"mean"`` (default, srcore's convention) averages over
     batch and pixels, so each level counts equally whatever its size; ``"sum"`` sums

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from srcore.files import atomic_write
+from srcore.runs.context import RunContext
 
 __all__ = [
     "RunRecord",
@@ -46,6 +47,7 @@ __all__ = [
     "results_mode",
     "provenance",
     "load_or_run",
+    "record_for",
     "load_records",
     "atomic_write_json",
 ]
@@ -346,3 +348,29 @@ def load_records(
         for p in sorted(base.glob(pattern))
         if not p.name.endswith(".partial.json")
     ]
+
+
+def record_for(
+    method: str,
+    config: Mapping[str, Any],
+    items: Iterable[str] | Callable[[], Iterable[str]],
+    compute: Callable[[str], Mapping[str, Any]],
+    ctx: RunContext,
+    *,
+    device: str | torch.device = "cpu",
+    finalize: Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
+) -> RunRecord:
+    """:func:`load_or_run` in the results folder, mode and progress setting of a
+    run's context (``ctx.results``, else the profile's folder: see
+    :func:`results_root`)."""
+    return load_or_run(
+        method,
+        config,
+        items,
+        compute,
+        root=results_root(ctx.results, ctx.profile),
+        mode=ctx.mode,
+        device=device,
+        finalize=finalize,
+        progress=ctx.progress,
+    )

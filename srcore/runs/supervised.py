@@ -45,13 +45,7 @@ from srcore.protocol import (
     test_pair,
 )
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
-from srcore.runs.results import (
-    RunRecord,
-    crop_file,
-    load_or_run,
-    results_root,
-    run_key,
-)
+from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 from srcore.training.loop import count_parameters
 from srcore.training.models import SPECS, config_from_json, model_config
 from srcore.training.supervised import fit, super_resolve
@@ -136,29 +130,14 @@ def run(
     network trained only to initialise another method. ``overrides`` are fields of
     the method's config. ``"srgan"`` goes to :func:`run_srgan`.
     """
-    if name == "srgan":
-        return run_srgan(
-            scale,
-            ctx,
-            seed=seed,
-            degradation=degradation,
-            fault=fault,
-            eval_sets=eval_sets,
-            **overrides,
-        )
     settings = RunSettings(seed, degradation, fault, eval_sets)
+    if name == "srgan":
+        return run_srgan(scale, ctx, settings, **overrides)
     return _run(name, scale, ctx, settings, init=None, overrides=overrides)
 
 
 def run_srgan(
-    scale: int,
-    ctx: RunContext = DEFAULT_CONTEXT,
-    *,
-    seed: int = 0,
-    degradation: str = "bicubic",
-    fault: str | None = None,
-    eval_sets: Sequence[tuple[str, int | None]] | None = None,
-    **overrides: Any,
+    scale: int, ctx: RunContext, settings: RunSettings, **overrides: Any
 ) -> RunRecord:
     """SRGAN at ``scale``: the adversarial phase from the SRResNet its config names.
 
@@ -166,15 +145,13 @@ def run_srgan(
     ``run("srresnet", scale, ...)`` with the profile ``cfg.init_from`` names
     (``"srresnet:<profile>"``; bicubic LR, the profile's test sets), loaded, or made,
     only when SRGAN itself has to train; ``mode="force"`` retrains SRGAN, not its
-    SRResNet. The arguments are :func:`run`'s.
+    SRResNet. Called by :func:`run` for ``"srgan"``.
     """
 
     def srresnet_weights(cfg: Any) -> dict[str, torch.Tensor]:
-        return srgan_init(
-            cfg, scale, ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
-        )
+        keep = ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
+        return srgan_init(cfg, scale, keep)
 
-    settings = RunSettings(seed, degradation, fault, eval_sets)
     return _run(
         "srgan", scale, ctx, settings, init=srresnet_weights, overrides=overrides
     )
@@ -332,14 +309,4 @@ def _run(
             "params": count_parameters(spec.build(cfg, scale)),
         }
 
-    return load_or_run(
-        name,
-        config,
-        items,
-        compute,
-        root=results,
-        mode=ctx.mode,
-        device=dev,
-        finalize=finalize,
-        progress=ctx.progress,
-    )
+    return record_for(name, config, items, compute, ctx, device=dev, finalize=finalize)

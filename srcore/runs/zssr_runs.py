@@ -26,13 +26,7 @@ from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
-from srcore.runs.results import (
-    RunRecord,
-    crop_file,
-    load_or_run,
-    results_root,
-    run_key,
-)
+from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 
 __all__ = [
     "VARIANTS",
@@ -215,16 +209,7 @@ def zssr_run(
             save_png(crop, crop_file("zssr", key, item, results))
         return {**zssr_row(res, hr, lr_img, scale), "dataset": ds}
 
-    return load_or_run(
-        "zssr",
-        config,
-        items,
-        compute,
-        root=results,
-        mode=ctx.mode,
-        device=dev,
-        progress=ctx.progress,
-    )
+    return record_for("zssr", config, items, compute, ctx, device=dev)
 
 
 #: External pretraining (OSR over the first 30 T91 images, as online SR did):
@@ -366,16 +351,7 @@ def osr_run(
         save_png(protocol.crop_center(res.sr), crop_file("osr", key, item, results))
         return {**zssr_row(res, hr, lr_img, scale), "dataset": ds, "position": k}
 
-    return load_or_run(
-        "osr",
-        config,
-        names,
-        compute,
-        root=results,
-        mode=mode,
-        device=dev,
-        progress=ctx.progress,
-    )
+    return record_for("osr", config, names, compute, ctx, device=dev)
 
 
 def external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str, Any]:

@@ -26,14 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore import losses
-from srcore.training.checkpoint import (
-    CHECKPOINT_NAME,
-    load_checkpoint,
-    restore_rng_state,
-    rng_state,
-    save_checkpoint,
-    seed_everything,
-)
+from srcore.training import checkpoint
 from srcore.training.loop import BatchSource, check_finite
 from srcore.vgg import vgg_weights_available
 
@@ -99,20 +92,20 @@ def train_srgan(
     hist.update(seconds_per_step=0.0, total_seconds=0.0, device=str(device))
     hist.update(steps_done=0, resumed_from=None)
     run_config = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
-    ckpt = None if ckpt_dir is None else Path(ckpt_dir) / CHECKPOINT_NAME
+    ckpt = None if ckpt_dir is None else Path(ckpt_dir) / checkpoint.CHECKPOINT_NAME
     start = 0
     if ckpt is not None and ckpt.exists():
-        state = load_checkpoint(ckpt)
+        state = checkpoint.load_checkpoint(ckpt)
         if state.get("config") == run_config:
             generator.load_state_dict(state["generator"])
             discriminator.load_state_dict(state["discriminator"])
             opt_g.load_state_dict(state["opt_g"])
             opt_d.load_state_dict(state["opt_d"])
-            restore_rng_state(state["rng"])
+            checkpoint.restore_rng_state(state["rng"])
             hist = state["history"]
             start = hist["resumed_from"] = int(state["step"])
     if start == 0:
-        seed_everything(seed)
+        checkpoint.seed_everything(seed)
     saved = ckpt if start else None
     base_total = float(hist["total_seconds"])
     pending: list[list[float]] = []
@@ -177,13 +170,13 @@ def train_srgan(
             n_new = done - start
             hist["seconds_per_step"] = t_train / max(n_new, 1)
             hist["total_seconds"] = base_total + time.perf_counter() - t_begin
-            saved = save_checkpoint(
+            saved = checkpoint.save_checkpoint(
                 ckpt,
                 generator=generator.state_dict(),
                 discriminator=discriminator.state_dict(),
                 opt_g=opt_g.state_dict(),
                 opt_d=opt_d.state_dict(),
-                rng=rng_state(),
+                rng=checkpoint.rng_state(),
                 history=hist,
                 step=done,
                 config=run_config,
