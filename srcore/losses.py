@@ -159,7 +159,7 @@ def dog_pyramid_loss(
 ) -> torch.Tensor:
     """Difference-of-Gaussians pyramid loss: weighted MSE per frequency band.
 
-    Report 000 (Goyal, "Online Super-Resolution using Deep Internal Learning", §2.3):
+    Goyal, "Online Super-Resolution using Deep Internal Learning", §2.3:
 
     ``L = W * sum_{i=0}^{k-1} MSE(DoG_i x, DoG_i y) + MSE(K^k x, K^k y)``
 

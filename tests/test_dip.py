@@ -83,9 +83,9 @@ def test_skipnet_rejects_bad_sizes(hw):
 
 
 def test_same_seed_same_init_and_input():
-    a_net, a_z, a_seed = dip._init(TINY, 3, (16, 16), seed=5)
-    b_net, b_z, b_seed = dip._init(TINY, 3, (16, 16), seed=5)
-    c_net, c_z, _ = dip._init(TINY, 3, (16, 16), seed=6)
+    a_net, a_z, a_seed = dip.init_image(TINY, 3, (16, 16), seed=5)
+    b_net, b_z, b_seed = dip.init_image(TINY, 3, (16, 16), seed=5)
+    c_net, c_z, _ = dip.init_image(TINY, 3, (16, 16), seed=6)
     for (k, va), vb, vc in zip(
         a_net.state_dict().items(),
         b_net.state_dict().values(),
@@ -192,7 +192,7 @@ def test_nan_loss_names_the_step(monkeypatch):
         out = dip.mse(x, y)
         return out * float("nan") if len(calls) >= 3 else out
 
-    monkeypatch.setitem(dip._LOSSES, "mse", poisoned)
+    monkeypatch.setitem(dip.DATA_TERMS, "mse", poisoned)
     with pytest.raises(FloatingPointError, match=r"step 3 of 30 \(images \[0\]\)"):
         _fit(_lr(_astronaut(16), 2), 2)
 

@@ -12,13 +12,10 @@ Settings are those of the authors' ``super-resolution.ipynb``: 2000 steps at x4
 every step, a 5-scale skip net with 128 channels and input depth 32, a Lanczos2
 downsampler. Indulkar swaps the MSE data term for Charbonnier (ε = 1e-3).
 
-Where this differs from the authors' code (each choice is documented where made):
-the downsampler is MATLAB-style :func:`downsample` (identical Lanczos2 weights,
-different border); BatchNorm never keeps running statistics (the notebook never calls
-``eval()``, so it always normalises with the current statistics anyway); the returned
-image is ``f(z)``, where the notebook's last cell evaluates ``net(net_input)`` on the
-last step's perturbed input; the PSNR trace also scores ``f(z)``, not the perturbed
-output the notebook logs.
+Differences from the authors' code (each documented where made): MATLAB-style
+:func:`downsample` (same Lanczos2 weights, other border); BatchNorm keeps no running
+statistics (the notebook never calls ``eval()``); the output and the PSNR trace are
+``f(z)``, not the notebook's output on the last step's perturbed input.
 """
 
 from __future__ import annotations
@@ -46,6 +43,8 @@ __all__ = [
     "PAPER_BY_SCALE",
     "downsample",
     "optimize",
+    "init_image",
+    "DATA_TERMS",
 ]
 
 
@@ -231,19 +230,22 @@ class DIPResult:
     seconds_per_step: float  # optimisation steps only (no tracing), all N images
 
 
-_LOSSES = {"mse": mse, "charbonnier": charbonnier}
+#: The data terms DIP can fit with, by ``DIPConfig.loss``.
+DATA_TERMS = {"mse": mse, "charbonnier": charbonnier}
 
 
 def _data_term(config: DIPConfig):
-    if config.loss not in _LOSSES:
-        raise ValueError(f"unknown loss {config.loss!r}; choose one of {list(_LOSSES)}")
-    fn = _LOSSES[config.loss]
+    if config.loss not in DATA_TERMS:
+        raise ValueError(
+            f"unknown loss {config.loss!r}; choose one of {list(DATA_TERMS)}"
+        )
+    fn = DATA_TERMS[config.loss]
     if config.loss == "charbonnier":
         return lambda x, y: fn(x, y, eps=config.charbonnier_eps)
     return fn
 
 
-def _init(config: DIPConfig, channels: int, size: tuple[int, int], seed: int):
+def init_image(config: DIPConfig, channels: int, size: tuple[int, int], seed: int):
     """Image ``seed``'s network, fixed input ``z`` and noise seed, all from ``seed``."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -327,7 +329,7 @@ def optimize(
         raise ValueError(f"hr must be {(n, c, *size)}, got {tuple(hr.shape)}")
     loss_fn = _data_term(config)
     nets, zs, noise_seeds = zip(
-        *(_init(config, c, size, config.seed + i) for i in range(n)), strict=True
+        *(init_image(config, c, size, config.seed + i) for i in range(n)), strict=True
     )
     nets[0].check_size(*size)
     params, buffers = torch.func.stack_module_state(list(nets))

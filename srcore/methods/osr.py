@@ -1,6 +1,6 @@
-"""Online Super-Resolution (report 000): ZSSR over a stream, carrying the weights.
+"""Online Super-Resolution (Goyal): ZSSR over a stream, carrying the weights.
 
-Report 000 (Goyal, "Online Super-Resolution using Deep Internal Learning", §2.4,
+Goyal ("Online Super-Resolution using Deep Internal Learning", §2.4,
 §3, Table 2) processes a stream of LR images with ZSSR and compares how each image's
 network starts:
 
@@ -89,7 +89,7 @@ def online_sr(
         >>> [r.iterations for r in res]
         [12, 12]
 
-    Reference: report 000 §2.4 (Algorithm: OSR), §3.3, Table 2.
+    Reference: Goyal §2.4 (Algorithm: OSR), §3.3, Table 2.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -155,10 +155,10 @@ def pretrain_external(
     device: str | torch.device = "auto",
     progress: bool = True,
 ) -> dict[str, torch.Tensor]:
-    """Report 000's external pretraining: Online SR over external images (T91).
+    """Goyal's external pretraining: Online SR over external images (T91).
 
     "The pretrained models are not trained in a supervised manner. Instead, we use
-    the OSR on T91 images" (report 000 §3.3): each external image in turn is ZSSR's
+    the OSR on T91 images" (Goyal §3.3): each external image in turn is ZSSR's
     input, i.e. the source of HR fathers (itself and its rescaled versions) with
     bicubic LR sons, for ``steps`` iterations (``config``'s lr policy may stop it
     earlier), starting from the previous image's weights. No SR output is computed.

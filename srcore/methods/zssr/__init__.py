@@ -44,7 +44,7 @@ is ``ceil(size * scale)`` of the *original* LR image (the code's ``ceil(new inpu
 relative scale)`` can be a pixel larger); test-time work is float32 (the code's
 numpy is float64; the bicubic resizes here compute in float64 either way).
 
-Variants (reports 000 and 001): ``loss="dog"`` (DoG pyramid), ``dropout`` after
+Variants (Goyal and Peretz & Rahamim): ``loss="dog"`` (DoG pyramid), ``dropout`` after
 layers 1-2, ``batch_size`` 8 and ``tanh_residual`` (ZSSR*), ``upsample="pixelshuffle"``
 (net at LR size ending in a pixel shuffle), ``perceptual_weight`` (L1 + VGG content
 loss), an external ``backbone`` such as :class:`srcore.methods.vdsr.VDSR`.

@@ -40,18 +40,18 @@ class ZSSRConfig:
     width: int = 64  # configs.py: width = 64
     init_variance: float = 0.1  # configs.py: std = sqrt(0.1 / (3 * 3 * c_in))
     bias: bool = False  # ZSSR.py: tf.nn.conv2d with filters only, no biases
-    upsample: str = "bicubic"  # configs.py upscale_method 'cubic'; report 001 §8.1
-    tanh_residual: bool = False  # report 000 §2.2 ZSSR*: tanh on the residual
-    dropout: float = 0.0  # report 000 §2.2 ZSSR*: "small dropout in the first two"
+    upsample: str = "bicubic"  # configs.py upscale_method 'cubic'; Peretz+Rahamim §8.1
+    tanh_residual: bool = False  # Goyal §2.2 ZSSR*: tanh on the residual
+    dropout: float = 0.0  # Goyal §2.2 ZSSR*: "small dropout in the first two"
     # loss and optimiser
-    loss: str = "l1"  # ZSSR.py: mean |output - father|; report 000 §2.3: "dog"
-    dog_levels: int = 6  # report 000 §3: 6 levels
-    dog_sigma: float = 3.0  # report 000 §3: Gaussian sigma 3
-    dog_weight: float = 10.0  # report 000 §2.3: W = 10
-    perceptual_weight: float = 0.0  # report 001 §8.3: L1 + w * content loss
+    loss: str = "l1"  # ZSSR.py: mean |output - father|; Goyal §2.3: "dog"
+    dog_levels: int = 6  # Goyal §3: 6 levels
+    dog_sigma: float = 3.0  # Goyal §3: Gaussian sigma 3
+    dog_weight: float = 10.0  # Goyal §2.3: W = 10
+    perceptual_weight: float = 0.0  # Peretz & Rahamim §8.3: L1 + w * content loss
     perceptual_layer: str = "relu2_2"  # ours: Johnson et al.'s SR content layer
     crop: int = 128  # configs.py: crop_size = 128
-    batch_size: int = 1  # ZSSR.py: one father per iteration; report 000 ZSSR*: 8
+    batch_size: int = 1  # ZSSR.py: one father per iteration; Goyal ZSSR*: 8
     lr: float = 1e-3  # configs.py: learning_rate = 0.001 (Adam)
     adam_betas: tuple[float, float] = (0.9, 0.999)  # tf.train.AdamOptimizer default
     adam_eps: float = 1e-8  # tf.train.AdamOptimizer default
@@ -155,7 +155,7 @@ PRESETS: dict[str, dict] = {
         "shear_sigma": 0.0,
         "min_scale": 0.75,
     },
-    # Report 000 ZSSR*: batch 8, dropout in layers 1-2 (p "small": ours 0.1), tanh
+    # Goyal ZSSR*: batch 8, dropout in layers 1-2 (p "small": ours 0.1), tanh
     # residual, DoG loss (Table 2's asterisk).
     "zssr_star": {
         "batch_size": 8,
@@ -163,7 +163,7 @@ PRESETS: dict[str, dict] = {
         "tanh_residual": True,
         "loss": "dog",
     },
-    # Report 001 §8.1: pixel shuffle at the end of a net that runs at LR size.
+    # Peretz & Rahamim §8.1: pixel shuffle at the end of a net that runs at LR size.
     "pixelshuffle": {"upsample": "pixelshuffle"},
 }
 

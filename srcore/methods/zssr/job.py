@@ -305,7 +305,7 @@ class ZSSRJob:
         return torch.stack(terms).mean()
 
     def contentscale_pair(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Report 001's content-loss input: the whole LR image downscaled and
+        """Peretz & Rahamim's content-loss input: the whole LR image downscaled and
         interpolated back (son, interp) and the LR image itself, on the device."""
         son = self.son(self.base_img)
         return son, resize_to(son, self.sf, self.base_img.shape[-2:]), self.base_img

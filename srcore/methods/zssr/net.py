@@ -2,8 +2,8 @@
 
 ``depth`` 3x3 convolutions without biases, ReLU between, weights ``N(0, 0.1 / (9
 c_in))``, output = interpolated son + residual (Shocher, Cohen, Irani, CVPR 2018,
-§4; github.com/assafshocher/ZSSR), with report 000's ZSSR* options (tanh residual,
-dropout in layers 1-2) and report 001 §8.1's pixel-shuffle variant, and
+§4; github.com/assafshocher/ZSSR), with Goyal's ZSSR* options (tanh residual,
+dropout in layers 1-2) and Peretz & Rahamim §8.1's pixel-shuffle variant, and
 :func:`build_net`, one image's network (this one or an external backbone) with its
 random init drawn from the image's generator.
 """
@@ -29,10 +29,10 @@ class ZSSRNet(nn.Module):
 
     ``upsample="bicubic"`` (the paper): the input ``x`` is the son interpolated to the
     father's size, ``(B, C, H, W)``, and ``out = x + r(x)``. ``"pixelshuffle"``
-    (report 001 §8.1): the input is the son itself ``(B, C, h, w)``, the last conv
+    (Peretz & Rahamim §8.1): the input is the son itself ``(B, C, h, w)``, the last conv
     makes ``C s^2`` maps and ``PixelShuffle(s)`` the HR residual, added to ``base``
     (the son's bicubic interpolation, computed with ``imresize`` when not given) and
-    cropped to its size. ``tanh_residual`` puts ``tanh`` on ``r`` (report 000 ZSSR*).
+    cropped to its size. ``tanh_residual`` puts ``tanh`` on ``r`` (Goyal ZSSR*).
 
     ``valid`` ``(B, 1, H', W')`` zeroes the feature maps outside each crop after
     every hidden layer, so zero-padded crops of different sizes batched together see
