@@ -72,3 +72,28 @@ def test_runs_under_papermill_smoke(py, data_dir, tmp_path):
     ]
     assert images, "the notebook produced no figure"
     assert list((tmp_path / "results").rglob("*.json")), "no result records written"
+
+
+def _committed_files() -> dict[str, int]:
+    root = REPO / "book" / "results"
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+def test_smoke_run_without_a_results_folder_leaves_book_results_alone(
+    data_dir, tmp_path, monkeypatch
+):
+    """`papermill ... -p profile smoke` with no results folder: the smoke records go
+    to the temporary smoke folder, and book/results is not touched."""
+    monkeypatch.delenv("SRCORE_RESULTS", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the smoke folder of this test
+    before = _committed_files()
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "00_protocol.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={"profile": "smoke"},
+        kernel_name="python3",
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    assert _committed_files() == before
+    assert list(tmp_path.glob("srcore-smoke-results-*/*/*.json"))

@@ -245,6 +245,11 @@ def test_committed_osr_needs_fewer_iterations_than_scratch():
     assert faster > len(later) / 2, speed
 
 
+#: How far a re-run of a committed ZSSR image may land from its record: twice the
+#: largest cross-CPU difference measured (see the test's docstring).
+RERUN_TOL_DB = 0.15
+
+
 @pytest.mark.parametrize(
     ("dataset", "image", "variant"),
     [("Set5", "bird", "zssr"), ("T91", "t1", "zssr_mse")],
@@ -252,7 +257,13 @@ def test_committed_osr_needs_fewer_iterations_than_scratch():
 )
 def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, variant):
     """One image of a committed quick record (report 001's Set5 x2, report 000's
-    Table 1), re-run from scratch: within 0.05 dB."""
+    Table 1), re-run from scratch: within RERUN_TOL_DB.
+
+    On the machine and thread count that made a record, a re-run is bit-identical.
+    Across CPUs it is not: the records were made on an AMD EPYC whose kernels round
+    differently from the one these tests ran on when the records were migrated
+    (2026-12-01), and the quick run's lr policy then drops its rate at other
+    iterations: bird 41.371 vs 41.308 dB, t1 34.530 vs 34.595 dB (±0.064 dB)."""
     import dataclasses
 
     from srcore.methods.zssr import ZSSRConfig, zssr
@@ -282,7 +293,7 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, varia
         device="cpu",
         progress=False,
     )
-    assert out.psnr == pytest.approx(row["psnr"], abs=0.05)
+    assert out.psnr == pytest.approx(row["psnr"], abs=RERUN_TOL_DB)
 
 
 def _zssr_record(psnr: float, scale: int = 2, **config) -> RunRecord:

@@ -36,7 +36,6 @@ from srcore.methods.zssr import (
     Scale,
     ZSSRConfig,
     ZSSRResult,
-    train_zssr,
     zssr,
     zssr_many,
 )
@@ -192,7 +191,7 @@ def pretrain_external(
     for k, img in enumerate(
         tqdm(list(hr_images), disable=not progress, desc="pretrain")
     ):
-        res = train_zssr(
+        res = zssr(
             img,
             scale,
             dataclasses.replace(config, seed=config.seed + k),

@@ -85,7 +85,7 @@ from srcore.methods.zssr.job import ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet, build_net
 from srcore.methods.zssr.policy import fit_slope, lr_check_due, lr_should_drop
 from srcore.methods.zssr.scale import Scale
-from srcore.methods.zssr.single import train_zssr, zssr
+from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble
 
 __all__ = [
@@ -109,6 +109,5 @@ __all__ = [
     "back_projection",
     "self_ensemble",
     "zssr",
-    "train_zssr",
     "zssr_many",
 ]

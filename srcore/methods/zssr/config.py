@@ -13,15 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = [
-    "ZSSRConfig",
-    "PROFILES",
-    "PRESETS",
-    "LOSSES",
-    "UPSAMPLERS",
-    "FATHER_SAMPLING",
-    "check_config",
-]
+# The public names are re-exported (and listed) by srcore.methods.zssr.
 
 LOSSES = ("l1", "mse", "dog")
 UPSAMPLERS = ("bicubic", "pixelshuffle")

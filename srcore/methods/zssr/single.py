@@ -1,6 +1,6 @@
 """ZSSR on one image, in plain code: from the LR image to its SR output.
 
-:func:`zssr` is the method. Its loop (:func:`train_zssr`) is ``ZSSR.py train`` of
+:func:`zssr` is the method. Its loop is ``ZSSR.py train`` of
 the authors' code (github.com/assafshocher/ZSSR), stage by stage for gradual SR:
 
 1. build the network, its random init drawn from the image's generator;
@@ -39,10 +39,10 @@ from srcore.methods.zssr.net import ZSSRNet, build_net
 from srcore.methods.zssr.scale import Scale
 from srcore.profiles import resolve_device
 
-__all__ = ["zssr", "train_zssr"]
+__all__ = ["zssr"]
 
 
-def train_zssr(
+def zssr(
     lr_img: torch.Tensor,
     scale: Scale,
     config: ZSSRConfig = ZSSRConfig(),  # noqa: B008 (frozen, hence safe)
@@ -56,21 +56,59 @@ def train_zssr(
     trace_every: int = 50,
     output: str = "ensemble",
 ) -> ZSSRResult:
-    """Train ZSSR's network on one image, then compute its SR (see :func:`zssr`).
+    """Super-resolve one image by ZSSR: train a network on it, then apply it.
 
-    ``output``: ``"ensemble"`` (self-ensemble and back-projection, the method),
-    ``"plain"`` (the network's output alone) or ``"none"`` (no SR after the last
-    stage: training only, e.g. Online SR's external pretraining; ``sr`` is then the
-    previous stage's or None). The other arguments are :func:`zssr`'s.
+    Trains :class:`~srcore.methods.zssr.net.ZSSRNet` (or ``backbone()``) on (son,
+    father) pairs cut from ``lr_img`` (:mod:`~srcore.methods.zssr.fathers`) with the
+    reference's learning-rate policy and stopping rule
+    (:mod:`~srcore.methods.zssr.policy`), stage by stage for gradual
+    ``scale_factors``, and returns the network's output on ``lr_img`` after the
+    geometric self-ensemble and back-projection
+    (:mod:`~srcore.methods.zssr.test_time`). ``hr`` only feeds the PSNR trace and
+    ``ZSSRResult.psnr``: the loop never sees it.
+
+    Args:
+        lr_img: ``(1, C, h, w)`` in [0, 1], RGB (the reference trains on RGB) or grey.
+        scale: the SR factor; any float, or a (vertical, horizontal) pair.
+        config: a :class:`ZSSRConfig` (see ``PROFILES``, ``PRESETS``); the image's
+            random stream is ``config.seed``.
+        kernel: the degradation's blur kernel ``(k, k)`` (numpy or torch, odd sides)
+            for the non-ideal case: sons and back-projection then use
+            :func:`srcore.degrade.downscale_with_kernel` (integer scale, one stage);
+            see ``PRESETS["given_kernel"]``. Noise: ``config.noise_std``.
+        hr: optional ``(1, C, ceil(h s), ceil(w s))`` ground truth, for the trace.
+        init_state: weights to start from (Online SR's transfer, a pretrained net).
+        backbone: a factory of another network (e.g. ``lambda: VDSR(channels=3)``)
+            mapping the interpolated son to the father; trained the same way.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``...; on CUDA the network runs under
+            bf16 autocast (``config.amp``; weights and Adam in fp32).
+        progress: tqdm bar over iterations.
+        trace_every: iterations between PSNR trace points (with ``hr``).
+        output: ``"ensemble"`` (self-ensemble and back-projection: the method),
+            ``"plain"`` (the network's output alone) or ``"none"`` (training only,
+            e.g. Online SR's external pretraining: ``sr`` is then None, or the
+            previous stage's).
+
+    Returns:
+        A :class:`ZSSRResult`. Raises ``FloatingPointError`` naming the iteration when
+        the loss is not finite, ``ValueError`` for bad shapes or a too small image,
+        ``srcore.vgg.WeightsUnavailable`` for ``perceptual_weight > 0`` without VGG
+        weights.
 
     Example:
         >>> from srcore.methods.zssr.config import PROFILES
         >>> from srcore.profiles import resolve_profile
         >>> cfg = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
-        >>> res = train_zssr(torch.rand(1, 3, 16, 16), 2, cfg, device="cpu",
-        ...                  progress=False, output="none")
-        >>> res.sr is None, res.iterations, sorted(res.state)[0]
-        (True, 12, 'convs.0.weight')
+        >>> res = zssr(torch.rand(1, 3, 16, 16), 2, cfg, device="cpu", progress=False)
+        >>> tuple(res.sr.shape), res.iterations
+        ((1, 3, 32, 32), 12)
+        >>> res = zssr(torch.rand(1, 3, 16, 16), 2, cfg, device="cpu",
+        ...            progress=False, output="none")
+        >>> res.sr is None, sorted(res.state)[0]
+        (True, 'convs.0.weight')
+
+    Reference: Shocher, Cohen, Irani, "'Zero-Shot' Super-Resolution using Deep
+    Internal Learning", CVPR 2018, §3-4; github.com/assafshocher/ZSSR.
     """
     t_start = time.perf_counter()
     c, dev = config, resolve_device(device)
@@ -187,78 +225,3 @@ def train_zssr(
     seconds = time.perf_counter() - t_start
     return job.result(state, seconds, loop_seconds / max(loop_iters, 1))
 
-
-def zssr(
-    lr_img: torch.Tensor,
-    scale: Scale,
-    config: ZSSRConfig = ZSSRConfig(),  # noqa: B008 (frozen, hence safe)
-    *,
-    kernel: torch.Tensor | np.ndarray | None = None,
-    hr: torch.Tensor | None = None,
-    init_state: dict[str, torch.Tensor] | None = None,
-    backbone: Callable[[], nn.Module] | None = None,
-    device: str | torch.device = "auto",
-    progress: bool = True,
-    trace_every: int = 50,
-    postprocess: bool = True,
-) -> ZSSRResult:
-    """Super-resolve one image by ZSSR: train a network on it, then apply it.
-
-    Trains :class:`~srcore.methods.zssr.net.ZSSRNet` (or ``backbone()``) on (son,
-    father) pairs cut from ``lr_img`` (:mod:`~srcore.methods.zssr.fathers`) with the
-    reference's learning-rate policy and stopping rule
-    (:mod:`~srcore.methods.zssr.policy`), stage by stage for gradual
-    ``scale_factors``, and returns the network's output on ``lr_img`` after the
-    geometric self-ensemble and back-projection
-    (:mod:`~srcore.methods.zssr.test_time`). ``hr`` only feeds the PSNR trace and
-    ``ZSSRResult.psnr``: the loop never sees it.
-
-    Args:
-        lr_img: ``(1, C, h, w)`` in [0, 1], RGB (the reference trains on RGB) or grey.
-        scale: the SR factor; any float, or a (vertical, horizontal) pair.
-        config: a :class:`ZSSRConfig` (see ``PROFILES``, ``PRESETS``); the image's
-            random stream is ``config.seed``.
-        kernel: the degradation's blur kernel ``(k, k)`` (numpy or torch, odd sides)
-            for the non-ideal case: sons and back-projection then use
-            :func:`srcore.degrade.downscale_with_kernel` (integer scale, one stage);
-            see ``PRESETS["given_kernel"]``. Noise: ``config.noise_std``.
-        hr: optional ``(1, C, ceil(h s), ceil(w s))`` ground truth, for the trace.
-        init_state: weights to start from (Online SR's transfer, a pretrained net).
-        backbone: a factory of another network (e.g. ``lambda: VDSR(channels=3)``)
-            mapping the interpolated son to the father; trained the same way.
-        device: ``"auto"``, ``"cpu"``, ``"cuda"``...; on CUDA the network runs under
-            bf16 autocast (``config.amp``; weights and Adam in fp32).
-        progress: tqdm bar over iterations.
-        trace_every: iterations between PSNR trace points (with ``hr``).
-        postprocess: False skips the self-ensemble and back-projection.
-
-    Returns:
-        A :class:`ZSSRResult`. Raises ``FloatingPointError`` naming the iteration when
-        the loss is not finite, ``ValueError`` for bad shapes or a too small image,
-        ``srcore.vgg.WeightsUnavailable`` for ``perceptual_weight > 0`` without VGG
-        weights.
-
-    Example:
-        >>> from srcore.methods.zssr.config import PROFILES
-        >>> from srcore.profiles import resolve_profile
-        >>> cfg = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
-        >>> res = zssr(torch.rand(1, 3, 16, 16), 2, cfg, device="cpu", progress=False)
-        >>> tuple(res.sr.shape), res.iterations
-        ((1, 3, 32, 32), 12)
-
-    Reference: Shocher, Cohen, Irani, "'Zero-Shot' Super-Resolution using Deep
-    Internal Learning", CVPR 2018, §3-4; github.com/assafshocher/ZSSR.
-    """
-    return train_zssr(
-        lr_img,
-        scale,
-        config,
-        kernel=kernel,
-        hr=hr,
-        init_state=init_state,
-        backbone=backbone,
-        device=device,
-        progress=progress,
-        trace_every=trace_every,
-        output="ensemble" if postprocess else "plain",
-    )
