@@ -149,7 +149,7 @@ display(
 display(Markdown(plots.provenance_caption([agreement])))
 per_image = pd.DataFrame(agreement.per_image)
 glue("selfexsr_max_abs", float(per_image.max_abs_diff_db.max()), display=False)
-glue("published_above", -comparison.d_psnr.mean(), display=False)
+glue("published_above", float(-comparison.d_psnr.mean()), display=False)
 glue(
     "imresize_max",
     float(check_table[["max_abs_down", "max_abs_up_y"]].max().max()),

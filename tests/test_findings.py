@@ -439,3 +439,13 @@ def test_no_markdown_cell_types_a_measured_number(notebook: str) -> None:
         s for cell in markdown_cells(NOTEBOOKS / notebook) for s in typed_numbers(cell)
     ]
     assert not typed, "\n".join(typed)
+
+
+@pytest.mark.parametrize("chapter", sorted(REPORTS))
+def test_findings_are_plain_python_values(chapter: str, request: pytest.FixtureRequest):
+    """myst-nb formats a glued value from its text/plain repr: a numpy scalar's
+    ``np.float64(...)`` cannot take a ``:.2f`` format and fails the book build."""
+    found = request.getfixturevalue(chapter)["findings"]
+    odd = {k: type(v).__name__ for k, v in found.items()}
+    odd = {k: t for k, t in odd.items() if t not in ("bool", "int", "float", "str")}
+    assert odd == {}
