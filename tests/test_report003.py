@@ -100,8 +100,17 @@ def test_committed_dip_beats_bicubic_for_both_losses():
         assert gain > 0, f"DIP {rec.config['model']['loss']} gains {gain:+.3f} dB"
 
 
+#: How far a re-run of a committed DIP image may land from its record. On one CPU
+#: and thread count a re-run is bit-identical; across CPUs it is not: BSD100 image 2
+#: (MSE, 600 steps) gives 24.310 dB here against the record's 24.478 dB, made on
+#: another AMD EPYC with the same code (the code before and after the issue-10
+#: refactoring gives 24.31032289172977 both). Twice that difference.
+DIP_RERUN_TOL_DB = 0.35
+
+
 def test_rerun_reproduces_a_committed_dip_image(data_dir):
-    """One committed DIP image re-optimised from scratch: same PSNR within 0.05 dB."""
+    """One committed DIP image re-optimised from scratch: same PSNR within
+    :data:`DIP_RERUN_TOL_DB`."""
     from dataclasses import replace
 
     from srcore.methods import dip
@@ -121,7 +130,9 @@ def test_rerun_reproduces_a_committed_dip_image(data_dir):
     out = dip.optimize(
         lr_img, 4, replace(cfg, seed=cfg.seed + int(seed)), device="cpu", progress=False
     )
-    assert float(psnr(out.sr, hr, shave=4)) == pytest.approx(row["psnr"], abs=0.05)
+    assert float(psnr(out.sr, hr, shave=4)) == pytest.approx(
+        row["psnr"], abs=DIP_RERUN_TOL_DB
+    )
 
 
 def test_dip_eval_profiles_keep_their_settings():

@@ -173,8 +173,11 @@ def test_rerun_reproduces_committed_random_kernel_x2(data_dir):
         for r in _committed_rk()
         if r.config["scale"] == 2 and r.config["model"]["upsample"] == "subpixel"
     )
-    model = {k: v for k, v in record.config["model"].items() if k != "scale"}
-    cfg = model_config("lapsrn", "quick", 2, **vars(config_from_json("lapsrn", model)))
+    stored = vars(config_from_json("lapsrn", record.config["model"]))
+    cfg = model_config(
+        "lapsrn", "quick", 2, **{k: v for k, v in stored.items() if k != "scale"}
+    )
+    assert cfg == config_from_json("lapsrn", record.config["model"])
     model, _ = training.fit(
         "lapsrn",
         cfg,

@@ -114,6 +114,7 @@ def load_lr_reference(
     name: str,
     image: str | int,
     scale: int,
+    *,
     root: str | os.PathLike | None = None,
     keep_grey: bool = True,
 ) -> torch.Tensor:

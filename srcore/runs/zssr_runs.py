@@ -39,6 +39,7 @@ __all__ = [
     "osr_run",
     "external_settings",
     "zssr_row",
+    "run_image",
     "VDSR_EVAL_SETS",
 ]
 
@@ -80,6 +81,33 @@ def zssr_row(
         "seconds": res.seconds,
         "seconds_per_iter": res.seconds_per_iter,
     }
+
+
+def run_image(
+    lr_img: torch.Tensor,
+    hr: torch.Tensor,
+    scale: int,
+    cfg: ZSSRConfig,
+    ctx: RunContext,
+    *,
+    kernel: torch.Tensor | None = None,
+    backbone: Callable[[], nn.Module] | None = None,
+    init: dict[str, torch.Tensor] | None = None,
+) -> ZSSRResult:
+    """ZSSR on one test image of a record, on the context's device and with its
+    progress bar, tracing the plain output's PSNR every :data:`TRACE_EVERY`."""
+    return zssr(
+        lr_img,
+        scale,
+        cfg,
+        kernel=kernel,
+        hr=hr,
+        backbone=backbone,
+        init_state=init,
+        device=resolve_device(ctx.device),
+        progress=ctx.progress,
+        trace_every=TRACE_EVERY,
+    )
 
 
 #: The VDSR backbone: VDSR trained on BSD200 (BSDS300's training split, apart from
@@ -192,17 +220,16 @@ def zssr_run(
         )
         index = items().index(item)
         factory, init = backbone_and_init()
-        res = zssr(
+        image_cfg = dataclasses.replace(cfg, seed=cfg.seed + index)
+        res = run_image(
             lr_img,
+            hr,
             scale,
-            dataclasses.replace(cfg, seed=cfg.seed + index),
+            image_cfg,
+            ctx,
             kernel=kernel,
-            hr=hr,
             backbone=factory,
-            init_state=init,
-            device=dev,
-            progress=ctx.progress,
-            trace_every=TRACE_EVERY,
+            init=init,
         )
         if index == 0:
             crop = protocol.crop_center(res.sr)
@@ -336,16 +363,8 @@ def osr_run(
         start = start_weights(k)
         ds, image = item.split("/", 1)
         lr_img, hr = protocol.test_pair(ds, image, scale, "bicubic", data_root)
-        res = zssr(
-            lr_img,
-            scale,
-            dataclasses.replace(run_cfg, seed=cfg.seed + k),
-            hr=hr,
-            init_state=start,
-            device=dev,
-            progress=ctx.progress,
-            trace_every=TRACE_EVERY,
-        )
+        image_cfg = dataclasses.replace(run_cfg, seed=cfg.seed + k)
+        res = run_image(lr_img, hr, scale, image_cfg, ctx, init=start)
         weights.mkdir(parents=True, exist_ok=True)
         torch.save(res.state, weights / f"{k}.pt")
         save_png(protocol.crop_center(res.sr), crop_file("osr", key, item, results))
