@@ -12,6 +12,7 @@ import os
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -111,18 +112,15 @@ def iter_images(
 
 
 def load_lr_reference(
-    name: str,
-    image: str | int,
-    scale: int,
-    *,
-    root: str | os.PathLike | None = None,
-    keep_grey: bool = True,
+    name: str, image: str | int, scale: int, root: Any = None
 ) -> torch.Tensor:
-    """The shipped ``LR_bicubic/X<scale>`` image (MATLAB-made, exact recipe unknown).
+    """The shipped ``LR_bicubic/X<scale>`` image ``(1, C, h, w)`` (MATLAB-made, exact
+    recipe unknown); grey images stay grey, as in :func:`load_hr`.
 
     Benchmarks make their own LR with :func:`srcore.resize.imresize`; these files
     are only for comparing against what the literature used.
     """
+    keep_grey = True
     paths = image_paths(name, "LR_bicubic", scale, root=root)
     path = _pick(paths, image, f"{name} LR_bicubic_X{scale}")
     return load_image(path, keep_grey=keep_grey)
