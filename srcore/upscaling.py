@@ -159,11 +159,11 @@ def load_kernel(path: str | os.PathLike) -> np.ndarray:
 
 
 def _zssr(lr_img, scale, profile, kernel, device, progress) -> torch.Tensor:
-    from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, zssr
-    from srcore.profiles import resolve_profile
+    from srcore.methods.zssr import zssr
+    from srcore.runs.zssr_runs import zssr_config
 
-    extra = {} if kernel is None else PRESETS["given_kernel"]  # as zssr_runs does
-    cfg = resolve_profile(ZSSRConfig(), PROFILES, profile, **extra)
+    # the book's ZSSR config: the profile, plus the given-kernel settings with a kernel
+    cfg = zssr_config("zssr", profile, true_kernel=kernel is not None)
     res = zssr(lr_img, scale, cfg, kernel=kernel, device=device, progress=progress)
     return quantize(res.sr)
 
