@@ -73,6 +73,7 @@ stream_set = "BSD100"  # General-100 where it can be downloaded (see below)
 stream_variant = "zssr"  # "zssr_star": the report's ZSSR* training along the stream
 external = "T91"  # pretraining set of the ext modes; None skips them
 seed = 0
+stream_seeds = [0, 1, 2]  # the stream from scratch and with transfer, per seed
 data_root = None
 results = None
 
@@ -121,6 +122,16 @@ ext = report000.external_runs(
 table2 = [*stream.values(), *ext]
 display(Markdown(plots.provenance_caption(table2)))
 display(plots.style_table(report000.beside_report(table2, "table2")))
+
+# %% [markdown]
+# The same two streams once per seed: weight transfer against training from scratch,
+# with the spread over seeds.
+
+# %%
+seed_pairs = report000.stream_seed_runs(
+    stream_set, stream_images, stream_seeds, ctx=ctx, variant=stream_variant
+)
+display(plots.style_table(report000.transfer_spread(seed_pairs)))
 
 # %% [markdown]
 # Every stream run uses the same training (by default plain ZSSR, L1, batch 1) and

@@ -148,9 +148,7 @@ display(plots.style_table(supervised_tables.efficiency(runs), {"s_per": 3, "_min
 # %%
 rows, sharper, total = report002.sharpness(table, gan_scale)
 display(plots.style_table(rows, {"hf_": 4}))
-findings = report002.findings(
-    table, gan_scale, bicubic_div2k.per_image[0]["seconds"]
-)
+findings = report002.findings(table, gan_scale, bicubic_div2k.per_image[0]["seconds"])
 for key, value in findings.items():
     glue(key, value, display=False)
 

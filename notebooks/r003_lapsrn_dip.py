@@ -101,10 +101,7 @@ plt.show()
 # same number of steps for both losses; the HR image is used only to draw the curves.
 
 # %%
-dip_runs = [
-    report003.dip_run(loss, ctx, seed=seed)
-    for loss in ("mse", "charbonnier")
-]
+dip_runs = [report003.dip_run(loss, ctx, seed=seed) for loss in ("mse", "charbonnier")]
 display(Markdown(plots.provenance_caption(dip_runs)))
 display(plots.style_table(report003.final_gains(dip_runs), {"s_per": 3}))
 

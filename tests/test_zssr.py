@@ -45,11 +45,8 @@ from srcore.resize import imresize
 from srcore.training.patches import dihedral
 
 SMOKE = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
-#: The real-image test's budget. The paper's 8 x 64 network starts slowly: its init
-#: (N(0, 0.1 / (9 c_in)), no biases) shrinks the signal ~0.22x per layer, so its
-#: first gradients (~1e-8) sit at Adam's epsilon and some seeds stay at bicubic for
-#: 300+ iterations; 5 x 32 learns within ~100 on every seed tried (0-6: +2.2 to
-#: +2.6 dB over bicubic after 400 iterations, ~5 s on one thread).
+#: The real-image test's budget: a 5 x 32 network, 400 iterations at a fixed lr
+#: (~5 s on one thread).
 SHORT = {"depth": 5, "width": 32, "max_iters": 400, "lr_policy": False}
 
 
@@ -81,15 +78,21 @@ def _run(lr_img, scale=2, config=SMOKE, **kw):
 # ---------------------------------------------------------------------- network
 
 
-def test_net_layout_and_reference_init():
-    net = ZSSRNet(3)
+@pytest.mark.parametrize("variance", [1.0, 0.1])  # srcore's default, the reference's
+def test_net_layout_and_init(variance):
+    net = ZSSRNet(3) if variance == 1.0 else ZSSRNet(3, init_variance=variance)
     convs = list(net.convs)
     assert len(convs) == 8 and all(c.kernel_size == (3, 3) for c in convs)
     assert [c.out_channels for c in convs] == [64] * 7 + [3]
     assert all(c.bias is None for c in convs)  # ZSSR.py: filters only
-    # N(0, 0.1 / (9 c_in)): check the empirical std of the 64 -> 64 layers.
+    # N(0, v / (9 c_in)): check the empirical std of the 64 -> 64 layers.
     w = torch.cat([c.weight.detach().flatten() for c in convs[1:-1]])
-    assert float(w.std()) == pytest.approx(math.sqrt(0.1 / (9 * 64)), rel=0.02)
+    assert float(w.std()) == pytest.approx(math.sqrt(variance / (9 * 64)), rel=0.02)
+
+
+def test_reference_init_preset_restores_the_authors_variance():
+    assert ZSSRConfig().init_variance == 1.0
+    assert PRESETS["reference_init"] == {"init_variance": 0.1}
 
 
 def test_zero_residual_net_is_the_identity_on_its_input():
@@ -424,7 +427,8 @@ def test_adam_matches_torch_and_each_row_of_the_stacked_one():
 
 @pytest.mark.parametrize("upsample", ["bicubic", "pixelshuffle"])
 def test_n_at_once_equals_one_by_one(upsample):
-    # Two sizes (padding + masks), 2 crops per image, dropout, a sensitive lr policy.
+    # Two sizes (padding + masks), 2 crops per image, dropout, a sensitive lr policy;
+    # the reference init, whose slow start makes the policy stop the images apart.
     cfg = dataclasses.replace(
         SMOKE,
         batch_size=2,
@@ -433,6 +437,7 @@ def test_n_at_once_equals_one_by_one(upsample):
         min_lr=5e-5,
         seed=3,
         upsample=upsample,
+        **PRESETS["reference_init"],
     )
     imgs = [_lr(_astronaut(36), 2), _lr(_astronaut(28, offset=60), 2)]
     many = zssr_many(imgs, 2, cfg, device="cpu", progress=False)
@@ -612,6 +617,7 @@ def test_zssr_beats_bicubic_on_a_set5_crop(data_dir):
     # Back-projection alone lifts bicubic by ~1.1 dB here: the network must add more.
     bp_only = self_ensemble(lambda x, size: imresize(x, 2), lr, 2, bp_iters=10)
     with_bp = float(psnr(bp_only, hr, shave=2)[0])
-    assert res.trace_psnr[0] == pytest.approx(bicubic, abs=0.05)  # starts at bicubic
+    # srcore's init starts below bicubic (a residual of a few percent), then learns.
+    assert res.trace_psnr[0] < bicubic
     assert res.trace_psnr[-1] > bicubic + 1.0, (res.trace_psnr, bicubic)
     assert res.psnr > bicubic + 1.5 and res.psnr > with_bp + 0.5, (res.psnr, with_bp)

@@ -27,6 +27,8 @@ __all__ = [
     "REPORT_ROW",
     "EXTERNAL_MODES",
     "external_runs",
+    "stream_seed_runs",
+    "transfer_spread",
     "beside_report",
     "not_run",
     "plot_stream",
@@ -91,6 +93,58 @@ def external_runs(
         )
         for transfer, adapt in EXTERNAL_MODES.values()
     ]
+
+
+def stream_seed_runs(
+    dataset: str,
+    images: int,
+    seeds: Sequence[int],
+    *,
+    ctx: RunContext,
+    variant: str = "zssr",
+) -> list[tuple[RunRecord, RunRecord]]:
+    """The stream from scratch and with weight transfer, once per seed."""
+    return [
+        tuple(  # type: ignore[misc]
+            zssr_runs.osr_run(
+                dataset, 2, ctx, transfer=t, limit=images, variant=variant, seed=s
+            )
+            for t in (False, True)
+        )
+        for s in seeds
+    ]
+
+
+def transfer_spread(pairs: Sequence[tuple[RunRecord, RunRecord]]) -> pd.DataFrame:
+    """Per seed: the stream's mean PSNR from scratch and with weight transfer, their
+    difference, and how many items trained; then the mean and standard deviation
+    over seeds. A difference within one standard deviation is no difference."""
+    rows = []
+    for scratch, online in pairs:
+        a = pd.DataFrame(scratch.per_image).psnr.mean()
+        b = pd.DataFrame(online.per_image).psnr.mean()
+        items = [*scratch.per_image, *online.per_image]
+        rows.append(
+            {
+                "seed": str(scratch.config["model"]["seed"]),
+                "scratch_psnr": float(a),
+                "transfer_psnr": float(b),
+                "transfer_minus_scratch_db": float(b - a),
+                "trained": zssr_tables.trained_count(items),
+            }
+        )
+    table = pd.DataFrame(rows)
+    cols = ["scratch_psnr", "transfer_psnr", "transfer_minus_scratch_db"]
+    mean = {c: float(table[c].mean()) for c in cols}
+    sd = {
+        c: float(table[c].std(ddof=1)) if len(table) > 1 else float("nan") for c in cols
+    }
+    items = [r for p in pairs for rec in p for r in rec.per_image]
+    summary = [
+        {"seed": "mean", **mean, "trained": zssr_tables.trained_count(items)},
+        {"seed": "sd over seeds", **sd, "trained": ""},
+    ]
+    return pd.concat([table, pd.DataFrame(summary)], ignore_index=True)
 
 
 def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from srcore import plots
+from srcore import health, plots
 from srcore.chapters import tables, zssr_tables
 from srcore.chapters.published import (
     REPORT_001,
@@ -29,7 +30,12 @@ from srcore.vgg import vgg_weights_available
 
 __all__ = [
     "REPORT_VARIANTS",
+    "INIT_IMAGES",
     "ideal_runs",
+    "seed_runs",
+    "init_runs",
+    "init_table",
+    "plot_init_traces",
     "nonideal_runs",
     "ideal_table",
     "nonideal_reference",
@@ -69,6 +75,86 @@ def ideal_runs(
                 gradual = PRESETS[GRADUAL[s]]
                 runs.append(zssr_runs.zssr_run(ds, s, ctx, seed=seed, **gradual))
     return runs
+
+
+def seed_runs(
+    dataset: str, scale: int, seeds: Sequence[int], *, ctx: RunContext
+) -> list[RunRecord]:
+    """The same ZSSR run once per seed (image k of a run with seed s uses s + k):
+    the seed spread of the ideal case."""
+    return [zssr_runs.zssr_run(dataset, scale, ctx, seed=s) for s in seeds]
+
+
+#: The BSD100 images of the init comparison: the first two, 101087 among them,
+#: on which the reference init stalled in the quick and paper runs.
+INIT_IMAGES = 2
+
+
+def init_runs(
+    seeds: Sequence[int], *, ctx: RunContext, limit: int = INIT_IMAGES
+) -> dict[str, list[RunRecord]]:
+    """ZSSR x2 on the first ``limit`` BSD100 images with the reference's init
+    (``PRESETS["reference_init"]``, weights N(0, 0.1 / (9 c_in))) and with ours,
+    once per seed: the before/after of the stall fix."""
+    ref = PRESETS["reference_init"]
+    return {
+        "reference init": [
+            zssr_runs.zssr_run("BSD100", 2, ctx, limit=limit, seed=s, **ref)
+            for s in seeds
+        ],
+        "srcore init": [
+            zssr_runs.zssr_run("BSD100", 2, ctx, limit=limit, seed=s) for s in seeds
+        ],
+    }
+
+
+def init_table(runs: dict[str, list[RunRecord]]) -> pd.DataFrame:
+    """Per image and init: how many seeds trained, the mean gain over bicubic and
+    the mean reconstruction-error ratio (:mod:`srcore.health`)."""
+    rows = []
+    for name, records in runs.items():
+        by_image: dict[str, list[dict]] = {}
+        for rec in records:
+            for r in rec.per_image:
+                by_image.setdefault(r["image"], []).append(r)
+        for image, items in by_image.items():
+            gains = [r["psnr"] - r["psnr_bicubic"] for r in items]
+            rows.append(
+                {
+                    "init": name,
+                    "image": image,
+                    "seeds": len(items),
+                    "trained": sum(health.is_healthy(r) for r in items),
+                    "gain_db": float(np.mean(gains)),
+                    "gain_spread_db": float(np.std(gains)),
+                    "rec_ratio": float(np.mean([r["health"]["ratio"] for r in items])),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plot_init_traces(runs: dict[str, list[RunRecord]], image: str) -> Figure:
+    """The plain network's PSNR against iterations on ``image``, one line per seed,
+    one panel per init."""
+    fig, axes = plt.subplots(1, len(runs), figsize=(10, 3.4), sharey=True)
+    for ax, (name, records) in zip(np.atleast_1d(axes), runs.items(), strict=True):
+        for rec in records:
+            for r in rec.per_image:
+                if r["image"] == image:
+                    seed = rec.config["model"]["seed"]
+                    verdict = r["health"]["verdict"]
+                    ax.plot(
+                        r["trace_iters"],
+                        r["trace_psnr"],
+                        label=f"seed {seed}: {verdict}",
+                    )
+                    ax.axhline(r["psnr_bicubic"], color="grey", ls="--", lw=0.8)
+        ax.set_title(name)
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel(f"{image}: plain output PSNR (dB)")
+    fig.tight_layout()
+    return fig
 
 
 def nonideal_runs(

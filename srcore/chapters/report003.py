@@ -30,6 +30,7 @@ import torch
 from srcore import protocol
 from srcore.chapters import supervised_tables, tables
 from srcore.chapters.published import REPORT_003
+from srcore.health import health, tail_mean
 from srcore.imageops import save_png
 from srcore.methods import dip
 from srcore.profiles import config_dict, resolve_device, resolve_profile
@@ -169,6 +170,8 @@ def dip_run(
             "trace_steps": res.trace_steps,
             "trace_psnr": res.trace_psnr[0],
             "final_loss": res.loss[-1],
+            "loss_trace": res.image_loss[0][TRACE_EVERY - 1 :: TRACE_EVERY],
+            "health": health(tail_mean(res.image_loss[0]), res.interp_loss[0]),
             "seconds": res.seconds,
             "seconds_per_step": res.seconds_per_step,
         }

@@ -19,14 +19,24 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from srcore import health
 from srcore.chapters.tables import label, mean_scores
 from srcore.runs.results import RunRecord
 
-__all__ = ["summary", "traces", "iterations_to_match"]
+__all__ = ["summary", "seed_spread", "trained_count", "traces", "iterations_to_match"]
 
 #: The column order of :func:`summary` (the tables the chapters show).
 COLUMNS = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic"]
 COLUMNS += ["gain_db", "ssim", "ssim_bicubic", "iterations", "s_per_image"]
+COLUMNS += ["trained", "seed"]
+
+
+def trained_count(rows: Sequence[dict]) -> str:
+    """``"n of N"``: how many rows passed the health rule (:mod:`srcore.health`);
+    rows made before the rule say ``"unchecked"``."""
+    if any("health" not in r for r in rows):
+        return "unchecked"
+    return f"{len(rows) - health.count_unhealthy(rows)} of {len(rows)}"
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
@@ -43,9 +53,55 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                 **mean_scores(f),
                 "iterations": f.iterations.mean(),
                 "s_per_image": f.seconds.mean(),
+                "trained": trained_count(rec.per_image),
+                "seed": rec.config.get("model", {}).get("seed"),
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """One run per seed (same method, set and scale): each seed's mean PSNR and gain
+    over bicubic, then their mean and standard deviation over the seeds (not over
+    images). Untrained items are counted in ``trained``, never dropped silently.
+
+    Example:
+        >>> from srcore.runs.results import RunRecord
+        >>> def rec(seed, psnr):
+        ...     row = {"image": "a", "psnr": psnr, "psnr_bicubic": 30.0}
+        ...     return RunRecord(key="k", method="zssr", config={"method": "zssr",
+        ...         "variant": "zssr", "model": {"seed": seed}}, per_image=[row])
+        >>> t = seed_spread([rec(0, 31.0), rec(1, 32.0), rec(2, 33.0)])
+        >>> t.seed.tolist()[-1], float(t.psnr.iloc[-1]), float(t.psnr_spread.iloc[-1])
+        ('mean ± sd', 32.0, 1.0)
+    """
+    rows = []
+    for rec in records:
+        f = pd.DataFrame(rec.per_image)
+        rows.append(
+            {
+                "seed": str(rec.config["model"]["seed"]),
+                "n_images": len(f),
+                "psnr": float(f.psnr.mean()),
+                "gain_db": float((f.psnr - f.psnr_bicubic).mean()),
+                "trained": trained_count(rec.per_image),
+            }
+        )
+    table = pd.DataFrame(rows)
+    n = len(table)
+    sd = table[["psnr", "gain_db"]].std(ddof=1) if n > 1 else None
+    table["psnr_spread"] = float("nan")
+    table["gain_spread"] = float("nan")
+    summary_row = {
+        "seed": "mean ± sd",
+        "n_images": int(table.n_images.sum()),
+        "psnr": float(table.psnr.mean()),
+        "gain_db": float(table.gain_db.mean()),
+        "trained": trained_count([r for rec in records for r in rec.per_image]),
+        "psnr_spread": float(sd.psnr) if sd is not None else float("nan"),
+        "gain_spread": float(sd.gain_db) if sd is not None else float("nan"),
+    }
+    return pd.concat([table, pd.DataFrame([summary_row])], ignore_index=True)
 
 
 def traces(record: RunRecord) -> pd.DataFrame:

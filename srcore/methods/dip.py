@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from srcore.losses import charbonnier, mse
 from srcore.metrics import psnr
+from srcore.precision import autocast, use_bf16
 from srcore.profiles import resolve_device
 from srcore.resize import imresize
 
@@ -194,7 +195,7 @@ class DIPConfig:
     channels: int = 128  # get_net(..., skip_n33d=128, skip_n33u=128)
     levels: int = 5  # get_net(..., num_scales=5)
     skip: int = 4  # get_net(..., skip_n11=4)
-    amp: bool = True  # ours: bf16 autocast on CUDA only (the CPU path is fp32)
+    amp: bool = True  # ours: bf16 autocast where native (srcore.precision)
     seed: int = 0  # ours: image i of a call uses seed + i
 
 
@@ -226,6 +227,8 @@ class DIPResult:
     trace_steps: list[int]
     trace_psnr: list[list[float]]
     loss: list[float]  # data term per step, mean over the N images
+    image_loss: list[list[float]]  # image i's data term per step
+    interp_loss: list[float]  # image i's data term of the bicubic interpolation
     seconds: float  # wall clock of the whole call
     seconds_per_step: float  # optimisation steps only (no tracing), all N images
 
@@ -280,18 +283,18 @@ def optimize(
     feeds the PSNR trace for figures (the loop never sees it; ``hr=None`` returns the
     same ``sr``).
 
-    Batching: the N networks' parameters are stacked (``torch.func.
-    stack_module_state``) and one ``vmap``-ed ``functional_call`` runs them, which
-    PyTorch lowers to grouped convolutions (groups = N); BN statistics stay per
-    image. The loss is the *sum* of the per-image losses, so image i's gradient is
-    exactly its own, and Adam being elementwise, one Adam over the stacks is N
-    independent Adams. N at once therefore equals N runs of one image (seeds
-    ``seed + i``) up to float rounding. The gain is on a GPU (one launch per layer
-    instead of N); on 2 CPU cores N = 4 cost 3.8 s per image-step against 2.9 s for
-    N = 1 (128x128 HR, loaded machine), so pass one or two images at a time there.
-    On CUDA, bf16 autocast (``config.amp``, last layer in fp32) and cuDNN
-    autotuning are on; channels_last is not used, since vmap folds the images into
-    the channel axis of a grouped convolution (the CUDA path is untimed so far).
+    Batching: one image runs its plain module. For N > 1 the networks' parameters
+    are stacked (``torch.func.stack_module_state``) and one ``vmap``-ed
+    ``functional_call`` runs them, which PyTorch lowers to grouped convolutions
+    (groups = N); BN statistics stay per image. The loss is the *sum* of the
+    per-image losses, so image i's gradient is exactly its own, and Adam being
+    elementwise, one Adam over the stacks is N independent Adams. N at once
+    therefore equals N runs of one image (seeds ``seed + i``) up to float rounding
+    (tested). The gain is on a GPU (one launch per layer instead of N); on a CPU
+    pass one image at a time. Where the device has native bf16
+    (:func:`srcore.precision.use_bf16`) the network runs under bf16 autocast
+    (``config.amp``; last layer, loss and Adam in fp32), channels-last for one
+    image; on CUDA cuDNN autotuning is on.
 
     Args:
         lr_imgs: ``(N, C, h, w)`` in [0, 1].
@@ -332,29 +335,53 @@ def optimize(
         *(init_image(config, c, size, config.seed + i) for i in range(n)), strict=True
     )
     nets[0].check_size(*size)
-    params, buffers = torch.func.stack_module_state(list(nets))
-    params = {k: v.to(dev).detach().requires_grad_() for k, v in params.items()}
-    base = copy.deepcopy(nets[0]).to("meta")
+    bf16 = use_bf16(config.amp, dev)
+    if n == 1:
+        # One image: the plain module (vmap's grouped convolutions cost ~0.45 s of
+        # 1.2 s per step at 256x256 on 2 CPU cores); NHWC where bf16 pays for it.
+        net = nets[0].to(dev)
+        if bf16:
+            net = net.to(memory_format=torch.channels_last)
+        trainable = list(net.parameters())
 
-    def forward(p: dict, z: torch.Tensor) -> torch.Tensor:  # one image, (D, H, W)
-        return torch.func.functional_call(base, (p, buffers), (z[None],))[0]
+        def run_all(z: torch.Tensor) -> torch.Tensor:
+            return net(z.contiguous(memory_format=torch.channels_last) if bf16 else z)
 
-    run_all = torch.vmap(forward)
+    else:
+        stacked, buffers = torch.func.stack_module_state(list(nets))
+        params = {k: v.to(dev).detach().requires_grad_() for k, v in stacked.items()}
+        trainable = list(params.values())
+        base = copy.deepcopy(nets[0]).to("meta")
+
+        def forward(p: dict, z: torch.Tensor) -> torch.Tensor:  # one image (D, H, W)
+            return torch.func.functional_call(base, (p, buffers), (z[None],))[0]
+
+        vmapped = torch.vmap(forward)
+
+        def run_all(z: torch.Tensor) -> torch.Tensor:
+            return vmapped(params, z)
+
     z = torch.stack(zs).to(dev)  # (N, D, H, W)
     target = lr_imgs.to(dev, torch.float32)
     gens = [torch.Generator(dev).manual_seed(s) for s in noise_seeds]
-    opt = torch.optim.Adam(params.values(), lr=config.lr)
+    opt = torch.optim.Adam(trainable, lr=config.lr)
     cuda = dev.type == "cuda"
-    amp = torch.autocast(dev.type, torch.bfloat16, enabled=cuda and config.amp)
+    amp = autocast(config.amp, dev)
     flags = torch.backends.cudnn.flags(enabled=True, benchmark=True) if cuda else None
+    # The interpolation's own data term: what a fit must beat (srcore.health).
+    interp = downsample(imresize(target, scale), scale)
+    interp_loss = [
+        float(loss_fn(interp[i : i + 1], target[i : i + 1])) for i in range(n)
+    ]
 
     def clean() -> torch.Tensor:  # f(z) without perturbation: the SR estimate
         with torch.no_grad(), amp:
-            return run_all(params, z).float().clamp(0, 1)
+            return run_all(z).float().clamp(0, 1)
 
     trace_steps: list[int] = []
     trace: list[list[float]] = [[] for _ in range(n)]
     losses: list[float] = []
+    image_losses: list[list[float]] = [[] for _ in range(n)]
     step_time = 0.0
     with flags or contextlib.nullcontext():
         for step in tqdm(range(1, config.steps + 1), disable=not progress, desc="DIP"):
@@ -366,7 +393,7 @@ def optimize(
                 )
                 zin = z + config.reg_noise_std * noise
             with amp:
-                out = run_all(params, zin).float()
+                out = run_all(zin).float()
             low = downsample(out, scale)
             per_image = torch.stack(
                 [loss_fn(low[i : i + 1], target[i : i + 1]) for i in range(n)]
@@ -382,6 +409,8 @@ def optimize(
             per_image.sum().backward()
             opt.step()
             losses.append(float(values.mean()))
+            for i in range(n):
+                image_losses[i].append(float(values[i]))
             step_time += time.perf_counter() - t0
             if hr is not None and (step % trace_every == 0 or step == config.steps):
                 scores = psnr(clean().cpu(), hr.cpu(), shave=scale)
@@ -394,6 +423,8 @@ def optimize(
         trace_steps=trace_steps,
         trace_psnr=trace,
         loss=losses,
+        image_loss=image_losses,
+        interp_loss=interp_loss,
         seconds=time.perf_counter() - t_start,
         seconds_per_step=step_time / max(config.steps, 1),
     )

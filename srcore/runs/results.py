@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from srcore.files import atomic_write
+from srcore.precision import cpu_has_native_bf16
 from srcore.runs.context import RunContext
 
 __all__ = [
@@ -230,6 +231,7 @@ def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
         "device": str(device),
         "hardware": f"{_cpu_name()}, {os.cpu_count()} cores",
         "torch_threads": torch.get_num_threads(),
+        "cpu_native_bf16": cpu_has_native_bf16(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
@@ -238,6 +240,21 @@ def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
     if device.type == "cuda" and torch.cuda.is_available():
         info["hardware"] = torch.cuda.get_device_name(device)
     return info
+
+
+def _short(prov: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: prov[k] for k in ("commit", "dirty", "date")}
+
+
+def _item_provenance(run: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's commit, dirty flag and date, taken when the item starts (a resumed
+    record's items may come from several commits)."""
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "commit": _git("rev-parse", "--short=10", "HEAD") or run["commit"],
+        "dirty": bool(status) if status is not None else None,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _record_path(root: Path, method: str, key: str) -> Path:
@@ -301,6 +318,8 @@ def load_or_run(
             rows = {}  # a damaged partial file only costs recomputation
     names = list(items() if callable(items) else items)
     started = time.perf_counter()
+    # Taken before any computation: a commit made while the run goes on is not its.
+    prov = provenance(device)
     todo = [n for n in names if n not in rows]
     iterator: Iterable[str] = todo
     if progress and todo:
@@ -309,7 +328,8 @@ def load_or_run(
         iterator = tqdm(todo, desc=f"{method}", leave=False)
     for name in iterator:
         t0 = time.perf_counter()
-        row = {"image": name, **dict(compute(name))}
+        item_prov = _item_provenance(prov) if name != todo[0] else _short(prov)
+        row = {"image": name, **dict(compute(name)), "provenance": item_prov}
         row.setdefault("seconds", time.perf_counter() - t0)
         rows[name] = row
         atomic_write_json(partial_path, {"key": key, "per_image": list(rows.values())})
@@ -326,7 +346,7 @@ def load_or_run(
             else 0.0,
             "resumed_items": len(names) - len(todo),
         },
-        provenance=provenance(device),
+        provenance=prov,
     )
     if finalize is not None:
         extra = dict(finalize(ordered))

@@ -30,6 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from srcore.health import health
 from srcore.imageops import save_png
 from srcore.methods import bicubic
 from srcore.metrics import LPIPSUnavailable, high_frequency_energy, lpips_distance
@@ -212,6 +213,17 @@ def run_config(
     }
 
 
+def training_health(history: Any) -> dict[str, Any] | None:
+    """The health entry of a training run (:mod:`srcore.health`): its last logged
+    loss (SRGAN: the content term) against the interpolation's loss on the first
+    training batches; None where the history has no baseline."""
+    if history.interp_loss is None or not history.loss:
+        return None
+    gan = getattr(history, "gan", {})
+    final = gan["content"][-1] if gan.get("content") else history.loss[-1]
+    return health(final, history.interp_loss)
+
+
 def _run(
     name: str,
     scale: int,
@@ -271,6 +283,8 @@ def _run(
         )
         state["model"] = net.to(dev).eval()
         return {
+            "health": training_health(history),
+            "precision": history.precision,
             "seconds": history.total_seconds,
             "seconds_per_step": history.seconds_per_step,
             "steps": history.steps_done,

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from srcore import data, protocol
+from srcore.health import health
 from srcore.imageops import save_png
 from srcore.methods.osr import pretrain_external
 from srcore.methods.vdsr import VDSR
@@ -69,10 +70,14 @@ def zssr_row(
     res: ZSSRResult, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
 ) -> dict[str, Any]:
     """A record row of one ZSSR image: :func:`srcore.protocol.score_row` of its
-    output, its optimisation (iterations, learning-rate drops, seconds) and the
-    PSNR trace of the plain network output."""
+    output, its optimisation (iterations, learning-rate drops, seconds, the
+    reconstruction-error trace and its health verdict, :mod:`srcore.health`) and
+    the PSNR trace of the plain network output."""
     return {
         **protocol.score_row(res.sr, hr, lr_img, scale),
+        "health": health(res.rec_final, res.rec_interp),
+        "rec_iters": res.rec_iters,
+        "rec_mse": res.rec_mse,
         "iterations": res.iterations,
         "final_lr": res.final_lr,
         "lr_changes": res.lr_changes,

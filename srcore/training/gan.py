@@ -26,8 +26,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore import losses
+from srcore.precision import autocast, precision_name
 from srcore.training import checkpoint
-from srcore.training.loop import BatchSource, check_finite
+from srcore.training.loop import (
+    INTERP_BATCHES,
+    BatchSource,
+    check_finite,
+    interpolated_like,
+)
 from srcore.vgg import vgg_weights_available
 
 __all__ = ["content_loss_name", "train_srgan"]
@@ -72,6 +78,7 @@ def train_srgan(
     ckpt_every: int = 0,
     log_every: int = 10,
     progress: bool = True,
+    amp: bool = True,
 ) -> dict[str, Any]:
     """Train ``generator`` against ``discriminator``; returns the history as a dict.
 
@@ -79,7 +86,11 @@ def train_srgan(
     (generator's adversarial term), ``d_loss``, ``d_real`` / ``d_fake`` (mean
     probabilities the discriminator gives real and generated images), ``val_step``,
     ``val_psnr``, ``seconds_per_step``, ``total_seconds``, ``device``, ``steps_done``,
-    ``resumed_from``.
+    ``resumed_from``, ``interp_loss`` (the content loss of the bicubic interpolation
+    on the first batches: the health baseline, :mod:`srcore.health`) and
+    ``precision``. Where the device has native bf16 (``amp``,
+    :func:`srcore.precision.use_bf16`) the networks run under bf16 autocast; losses,
+    weights and Adam stay fp32.
     """
     device = torch.device(device)
     generator.to(device).train()
@@ -90,7 +101,9 @@ def train_srgan(
     keys = ("step", "loss", "content", "adv", "d_loss", "d_real", "d_fake")
     hist: dict[str, Any] = {k: [] for k in (*keys, "val_step", "val_psnr")}
     hist.update(seconds_per_step=0.0, total_seconds=0.0, device=str(device))
-    hist.update(steps_done=0, resumed_from=None)
+    hist.update(steps_done=0, resumed_from=None, interp_loss=None)
+    hist.update(precision=precision_name(amp, device))
+    interp_losses: list[float] = []
     run_config = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
     ckpt = None if ckpt_dir is None else Path(ckpt_dir) / checkpoint.CHECKPOINT_NAME
     start = 0
@@ -119,15 +132,25 @@ def train_srgan(
             for group in opt.param_groups:
                 group["lr"] = rate
         lr_img, hr = (x.to(device) for x in sampler.batch(t, batch_size))
-        sr = generator(lr_img)
-        d_real = discriminator(hr)
-        d_fake = discriminator(sr.detach())
+        with autocast(amp, device):
+            sr = generator(lr_img).float()
+            d_real = discriminator(hr).float()
+            d_fake = discriminator(sr.detach()).float()
         d_loss = losses.adversarial_loss_discriminator(d_real, d_fake)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
         c_loss = content_fn(sr, hr)
-        a_loss = losses.adversarial_loss_generator(discriminator(sr))
+        if t < INTERP_BATCHES and hist.get("interp_loss") is None:
+            with torch.no_grad():
+                interp_losses.append(
+                    float(content_fn(interpolated_like(lr_img, sr), hr))
+                )
+            if len(interp_losses) == min(INTERP_BATCHES, steps):
+                hist["interp_loss"] = float(np.mean(interp_losses))
+        with autocast(amp, device):
+            d_gen = discriminator(sr).float()
+        a_loss = losses.adversarial_loss_generator(d_gen)
         g_loss = c_loss + adv_weight * a_loss
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

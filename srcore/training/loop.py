@@ -18,8 +18,12 @@ Why it is built this way:
   at every log, validation and checkpoint (one device sync per log, not per step);
   :class:`TrainingDiverged` names the step and the last good checkpoint, which is
   never overwritten by the diverged state.
-- **GPU speed where it is free.** On CUDA, bf16 autocast (fp16 with a ``GradScaler``
-  where bf16 is missing) and channels-last memory; both are no-ops on the CPU.
+- **Speed where it is free.** bf16 autocast and channels-last memory on CUDA and on
+  CPUs with native bf16 (:func:`srcore.precision.use_bf16`; fp16 with a
+  ``GradScaler`` on a GPU without bf16); fp32 elsewhere.
+- **A health baseline.** The loss of the bicubic interpolation on the first
+  :data:`INTERP_BATCHES` batches is recorded beside the loss curve
+  (:mod:`srcore.health`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from srcore.precision import use_bf16
 from srcore.profiles import resolve_device
 from srcore.training.checkpoint import (
     CHECKPOINT_NAME,
@@ -62,7 +67,12 @@ __all__ = [
     "check_finite",
     "count_parameters",
     "psnr_validator",
+    "interpolated_like",
+    "INTERP_BATCHES",
 ]
+
+#: Training batches whose interpolation loss is the health baseline.
+INTERP_BATCHES = 8
 
 # Settings that change what is logged or saved, not the weights: a run may resume
 # with other values (or on another device, where only rounding differs).
@@ -104,6 +114,10 @@ class TrainHistory:
     device: str = "cpu"
     steps_done: int = 0
     resumed_from: int | None = None
+    #: the loss of the bicubic interpolation on the first INTERP_BATCHES training
+    #: batches (the health rule's baseline, :mod:`srcore.health`)
+    interp_loss: float | None = None
+    precision: str = "fp32"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (lists of numbers, str, None) for the results cache."""
@@ -141,6 +155,26 @@ def check_finite(
         raise TrainingDiverged(
             step, value, None if ckpt_path is None else Path(ckpt_path)
         )
+
+
+def interpolated_like(inputs: torch.Tensor, out: Any) -> Any:
+    """The bicubic interpolation of ``inputs`` shaped like the model's output
+    ``out`` (a tensor, or a pyramid's list of them): the input itself where it is
+    already at the output's size (SRCNN, VDSR), else MATLAB bicubic to that size.
+
+    Example:
+        >>> x = torch.rand(1, 1, 4, 4)
+        >>> [tuple(o.shape[-2:]) for o in interpolated_like(x, [x.repeat(1, 1, 2, 2)])]
+        [(8, 8)]
+    """
+    from srcore.resize import imresize
+
+    def one(o: torch.Tensor) -> torch.Tensor:
+        if o.shape[-2:] == inputs.shape[-2:]:
+            return inputs.float()
+        return imresize(inputs.float(), size=tuple(o.shape[-2:]))
+
+    return [one(o) for o in out] if isinstance(out, list) else one(out)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -182,9 +216,11 @@ def psnr_validator(
 
 
 def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
-    if not (config.amp and device.type == "cuda"):
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if use_bf16(config.amp, device):
+        return torch.bfloat16
+    if config.amp and device.type == "cuda":
+        return torch.float16  # a GPU without bf16: fp16 with a GradScaler
+    return None
 
 
 def _resume_key(config: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +297,9 @@ def train(
 
     t_begin = time.perf_counter()
     device = resolve_device(config.device)
-    channels_last = config.channels_last and device.type == "cuda"
+    channels_last = config.channels_last and (
+        device.type == "cuda" or use_bf16(config.amp, device)
+    )
     fmt = torch.channels_last if channels_last else torch.preserve_format
     model.to(device=device, memory_format=fmt)
     params = model.parameters() if param_groups is None else param_groups(model)
@@ -271,7 +309,10 @@ def train(
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     ckpt_path = None if ckpt_dir is None else Path(ckpt_dir) / CHECKPOINT_NAME
 
-    history = TrainHistory(device=str(device))
+    history = TrainHistory(
+        device=str(device), precision="bf16" if amp_dtype == torch.bfloat16 else "fp32"
+    )
+    interp_losses: list[float] = []
     pending: list[float] = []  # losses since the last history point
     saved: Path | None = None  # the last checkpoint this run may fall back to
     state = _find_checkpoint(ckpt_path, config)
@@ -294,6 +335,7 @@ def train(
         history = TrainHistory.from_dict(state["history"])
         history.resumed_from = int(state["step"])
         history.device = str(device)
+        interp_losses = [] if history.interp_loss is None else [history.interp_loss]
         pending = [float(v) for v in state["pending"]]
         saved = ckpt_path
     start = history.steps_done
@@ -359,6 +401,12 @@ def train(
             if scheduler is not None:
                 scheduler.step()
             window.append(loss.detach())
+            if step < INTERP_BATCHES and history.interp_loss is None:
+                with torch.no_grad():
+                    base = loss_fn(interpolated_like(inputs, out), target)
+                interp_losses.append(float(base))
+                if len(interp_losses) == min(INTERP_BATCHES, config.steps):
+                    history.interp_loss = float(np.mean(interp_losses))
             bar.update(1)
 
             done = step + 1

@@ -24,9 +24,10 @@ keeps one step count and one learning rate per row, and an image that has stoppe
 Hence N images at once equal N calls of ``zssr`` with seeds ``seed + i``, up to
 float rounding (tested).
 
-On CUDA the forward runs under bf16 autocast (``config.amp``; weights and Adam in
-fp32). channels_last is not used here: vmap folds the images into the channel axis
-of a grouped convolution. The gain is on a GPU (one kernel launch per layer for all
+Where the device has native bf16 (:func:`srcore.precision.use_bf16`) the forward
+runs under bf16 autocast (``config.amp``; weights and Adam in fp32).
+channels_last is not used here: vmap folds the images into the channel axis of a
+grouped convolution. The gain is on a GPU (one kernel launch per layer for all
 images); on a 2-core CPU the work per image is the same as one at a time.
 """
 
@@ -46,6 +47,7 @@ from srcore.methods.zssr.config import ZSSRConfig
 from srcore.methods.zssr.job import Forward, ZSSRJob, ZSSRResult
 from srcore.methods.zssr.scale import Scale
 from srcore.methods.zssr.stack import StackedBatch, collate, stack_nets
+from srcore.precision import autocast
 from srcore.profiles import resolve_device
 
 __all__ = ["zssr_many", "vmap_forward"]
@@ -84,10 +86,9 @@ def _train_many(
 ) -> list[ZSSRResult]:
     """Train the jobs' networks together (stage by stage, iteration by iteration)."""
     c, dev = jobs[0].c, jobs[0].device
-    cuda = dev.type == "cuda"
 
     def amp() -> torch.autocast:
-        return torch.autocast(dev.type, torch.bfloat16, enabled=cuda and c.amp)
+        return autocast(c.amp, dev)
 
     def stacked(state) -> tuple[nn.Module, dict[str, torch.Tensor]]:
         net, params = stack_nets(jobs, channels, state)

@@ -56,6 +56,8 @@ class ZSSRResult:
     seconds: float  # wall clock of the whole call (shared by zssr_many's images)
     seconds_per_iter: float  # one training iteration (all images of a zssr_many call)
     state: dict[str, torch.Tensor]  # final network weights, CPU
+    rec_interp: float = math.nan  # reconstruction error with the network removed
+    rec_final: float = math.nan  # reconstruction error after training (last stage)
 
 
 #: ``config.loss`` -> the loss function (:mod:`srcore.losses`).
@@ -179,6 +181,7 @@ class ZSSRJob:
         self.trace_iters: list[int] = []
         self.trace_psnr: list[float] = []
         self.trace_seconds = 0.0
+        self.rec_interp, self.rec_final = math.nan, math.nan
         self.sr: torch.Tensor | None = None
         self.psnr: float | None = None
         if config.upsample == "pixelshuffle" and len(self.stages) > 1:
@@ -209,6 +212,8 @@ class ZSSRJob:
         self.lr, self.last_change, self.stopped = self.c.lr, 0, False
         self._rec_t: list[int] = []
         self._rec_e: list[float] = []
+        if self.final_stage:  # the health rule's baseline (srcore.health)
+            self.rec_interp = self.rec_error(lambda x, interp: interp)
 
     @property
     def tracing(self) -> bool:
@@ -222,6 +227,8 @@ class ZSSRJob:
             not self.trace_iters or self.trace_iters[-1] != self.iters
         ):
             self.trace(fwd)
+        if self.final_stage:
+            self.rec_final = self.rec_error(fwd)
         if output == "none" and self.final_stage:
             return
         if output == "ensemble":
@@ -317,11 +324,15 @@ class ZSSRJob:
         """The network's SR of ``x`` (device) at ``size``, clipped to [0, 1]."""
         return fwd(x, resize_to(x, self.sf, size)).float().clamp(0, 1)
 
-    def rec_test(self, it: int, fwd: Forward) -> None:
-        """ZSSR.py ``quick_test`` item 2: reconstruct the LR image from its son."""
+    def rec_error(self, fwd: Forward) -> float:
+        """MSE of the LR image reconstructed from its son by ``fwd``."""
         son = self.son(self.base_img)
         out = self.net_sr(fwd, son, self.base_img.shape[-2:])
-        err = float((out - self.base_img).square().mean())
+        return float((out - self.base_img).square().mean())
+
+    def rec_test(self, it: int, fwd: Forward) -> None:
+        """ZSSR.py ``quick_test`` item 2: reconstruct the LR image from its son."""
+        err = self.rec_error(fwd)
         self._rec_t.append(it)
         self._rec_e.append(err)
         self.rec_iters.append(self.iters)
@@ -371,6 +382,8 @@ class ZSSRJob:
             rec_mse=self.rec_mse,
             lr_changes=self.lr_changes,
             loss=self.loss,
+            rec_interp=self.rec_interp,
+            rec_final=self.rec_final,
             seconds=seconds,
             seconds_per_iter=per_iter,
             state=state,

@@ -40,7 +40,8 @@ class ZSSRNet(nn.Module):
     divided by ``1 - p``) of layers 1 and 2; without it, ``F.dropout`` runs in
     training mode when ``dropout > 0``.
 
-    Init (``ZSSR.py build_network``): weights ``N(0, init_variance / (9 c_in))``,
+    Init: weights ``N(0, init_variance / (9 c_in))`` (``ZSSR.py build_network`` with
+    its 0.1; srcore 1.0, see :mod:`srcore.methods.zssr.config`),
     biases (``bias=True`` only; the reference has none) zero.
 
     Example:
@@ -63,7 +64,7 @@ class ZSSRNet(nn.Module):
         tanh_residual: bool = False,
         dropout: float = 0.0,
         bias: bool = False,
-        init_variance: float = 0.1,
+        init_variance: float = 1.0,
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()

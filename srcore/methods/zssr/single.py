@@ -37,6 +37,7 @@ from srcore.methods.zssr.crops import CropBatch, batch_crops
 from srcore.methods.zssr.job import ZSSRJob, ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet, build_net
 from srcore.methods.zssr.scale import Scale
+from srcore.precision import autocast, use_bf16
 from srcore.profiles import resolve_device
 
 __all__ = ["zssr"]
@@ -80,8 +81,9 @@ def zssr(
         init_state: weights to start from (Online SR's transfer, a pretrained net).
         backbone: a factory of another network (e.g. ``lambda: VDSR(channels=3)``)
             mapping the interpolated son to the father; trained the same way.
-        device: ``"auto"``, ``"cpu"``, ``"cuda"``...; on CUDA the network runs under
-            bf16 autocast (``config.amp``; weights and Adam in fp32).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``...; where the device has native
+            bf16 (:func:`srcore.precision.use_bf16`) the network runs under bf16
+            autocast (``config.amp``; weights, Adam and the loss in fp32).
         progress: tqdm bar over iterations.
         trace_every: iterations between PSNR trace points (with ``hr``).
         output: ``"ensemble"`` (self-ensemble and back-projection: the method),
@@ -122,8 +124,9 @@ def zssr(
         device=dev,
         trace_every=trace_every,
     )
-    cuda = dev.type == "cuda"
-    nhwc = cuda and c.channels_last  # cuDNN's fast bf16 convolutions are NHWC
+    bf16 = use_bf16(c.amp, dev)
+    # NHWC pays with bf16 (cuDNN's and oneDNN's fast kernels), not in fp32 on the CPU
+    nhwc = c.channels_last and (dev.type == "cuda" or bf16)
 
     def new_net(state: dict[str, torch.Tensor] | None) -> nn.Module:
         net = build_net(
@@ -143,7 +146,7 @@ def zssr(
     shuffle = isinstance(net, ZSSRNet) and net.upsample == "pixelshuffle"
 
     def amp() -> torch.autocast:
-        return torch.autocast(dev.type, torch.bfloat16, enabled=cuda and c.amp)
+        return autocast(c.amp, dev)
 
     perceptual = None
     if c.perceptual_weight > 0:
@@ -224,4 +227,3 @@ def zssr(
     }
     seconds = time.perf_counter() - t_start
     return job.result(state, seconds, loop_seconds / max(loop_iters, 1))
-
