@@ -63,7 +63,7 @@ import torch
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from srcore import data, degrade, plots
+from srcore import data, degrade, health, plots
 from srcore.chapters import published
 from srcore.methods import bicubic
 from srcore.protocol import make_lr
@@ -208,6 +208,30 @@ titles += [f"random ×4, seed {seed + i}" for i in range(4)]
 # %% tags=["hide-input"]
 fig = plots.plot_kernel_gallery(kernels, titles, cols=6)
 plt.show()
+
+# %% [markdown]
+# ## Did a run train? The health rule
+#
+# Every optimisation in this book (ZSSR, online SR, DIP, each supervised model)
+# minimises an objective on which the bicubic interpolation also has a value,
+# computed without the test image's HR: ZSSR's reconstruction of the LR image from
+# its own downscaled son (network removed for the interpolation), DIP's data term
+# against the LR image, a supervised model's training loss (the interpolated input
+# on the first training batches for the interpolation). Each record stores both
+# values and a verdict:
+
+# %%
+glue("health_rule", health.RULE, display=False)
+glue("health_margin", 100 * health.MARGIN, display=False)
+glue("health_tail", 100 * health.TAIL, display=False)
+
+# %% [markdown]
+# {glue:text}`health_rule`. The margin is {glue:text}`health_margin:.0f` %; DIP's
+# final error is the mean data term of its last {glue:text}`health_tail:.0f` % of
+# steps. A run that is not *trained* is flagged in every table it enters, and every
+# chapter counts them. The rule cannot see the HR image, so a run may pass it and
+# still score below bicubic: it then learnt its own objective but not the image, and
+# the chapter says so.
 
 # %% [markdown]
 # ## What reproduced

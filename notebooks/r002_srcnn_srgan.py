@@ -152,6 +152,17 @@ findings = report002.findings(table, gan_scale, bicubic_div2k.per_image[0]["seco
 for key, value in findings.items():
     glue(key, value, display=False)
 
+health_counts = tables.not_trained(runs)
+for key, value in health_counts.items():
+    glue(f"health_{key}", value, display=False)
+
+# %% [markdown]
+# * **Training health** (the protocol chapter's rule): of the
+#   {glue:text}`health_runs` optimisations in this chapter's tables,
+#   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
+#   were made before the rule (their tables say "unchecked"); each is flagged in the
+#   `trained` column of its table.
+
 # %% [markdown]
 # **{glue:text}`gan_label` is sharper than SRResNet on {glue:text}`gan_sharper` of
 # {glue:text}`gan_sets` sets.**

@@ -68,7 +68,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import report004
+from srcore.chapters import report004, tables
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -172,6 +172,17 @@ for s in scales:
 findings = report004.findings(ours, runs, fault_records)
 for key, value in findings.items():
     glue(key, value, display=False)
+
+health_counts = tables.not_trained([*runs, *fault_records])
+for key, value in health_counts.items():
+    glue(f"health_{key}", value, display=False)
+
+# %% [markdown]
+# * **Training health** (the protocol chapter's rule): of the
+#   {glue:text}`health_runs` optimisations in this chapter's tables,
+#   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
+#   were made before the rule (their tables say "unchecked"); each is flagged in the
+#   `trained` column of its table.
 
 # %% [markdown]
 # * **Against bicubic interpolation** of the same random-kernel LR images: at ×2

@@ -4,6 +4,7 @@ interruption."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -91,6 +92,34 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path):
     assert not list((tmp_path / "m").glob("*.partial.json"))
 
 
+def test_a_deadline_stops_between_items_and_the_next_call_resumes(tmp_path):
+    compute, calls = _counting({"a": 1.0, "b": 2.0, "c": 3.0})
+
+    def slow(name: str) -> dict[str, float]:
+        time.sleep(0.3 if name == "a" else 0.0)  # the budget runs out during "a"
+        return compute(name)
+
+    config, items = {"x": 1}, ["a", "b", "c"]
+    with pytest.raises(results.BudgetExhausted, match="1 of 3 items done"):
+        load_or_run("m", config, items, slow, root=tmp_path, deadline=time.time() + 0.2)
+    assert calls == ["a"]
+    # read mode with partial=True: the unfinished record, 1 of 3 done
+    seen = load_or_run(
+        "m", config, items, slow, root=tmp_path, mode="read", partial=True
+    )
+    assert (seen.done, seen.total, seen.complete) == (1, 3, False)
+    assert seen.per_image[0]["provenance"]["commit"] == seen.provenance["commit"]
+    record = load_or_run("m", config, items, slow, root=tmp_path)
+    assert calls == ["a", "b", "c"] and record.complete and record.total == 3
+
+
+def test_a_run_not_started_reads_as_zero_done(tmp_path):
+    seen = load_or_run(
+        "m", {"x": 2}, ["a"], lambda n: {}, root=tmp_path, mode="read", partial=True
+    )
+    assert (seen.done, seen.total, seen.complete) == (0, None, False)
+
+
 def test_a_damaged_partial_file_only_costs_recomputation(tmp_path):
     key = run_key("m", {"x": 1})
     (tmp_path / "m").mkdir()
@@ -168,3 +197,15 @@ def test_committed_record_is_keyed_by_its_own_config(path):
     assert record["key"] == path.stem == run_key(record["method"], record["config"])
     assert record["config"].get("profile") in ("quick", "paper")
     assert not isinstance(record["config"].get("protocol"), str)
+
+
+def test_committed_unfinished_records_are_keyed_and_counted():
+    """A committed unfinished record (a paper run resumed session by session) names
+    its key, config and total, and each of its items says where it was made."""
+    for path in sorted(results.COMMITTED_RESULTS.glob("*/*.partial.json")):
+        data = json.loads(path.read_text())
+        assert data["key"] == path.name.removesuffix(".partial.json")
+        assert data["key"] == run_key(data["method"], data["config"])
+        assert 0 < len(data["per_image"]) < data["total"]
+        for row in data["per_image"]:
+            assert row["provenance"]["dirty"] is False, (path.name, row["image"])

@@ -342,6 +342,16 @@ REPORT_003 = {
     "Table 1",
 }
 
+#: Deep Image Prior's super-resolution table (Ulyanov, Vedaldi, Lempitsky, CVPR 2018),
+#: x4: (PSNR, bicubic PSNR) per set, as recalled in shared/LITERATURE.md §2.7 and
+#: marked there as not verified against the paper. DIP's own protocol: Y via OpenCV,
+#: a 4-pixel border, images cropped to multiples of 32.
+DIP_PAPER = {
+    "x4": {"Set5": (29.90, 28.43), "Set14": (27.00, 26.05)},
+    "verified": False,
+    "source": "shared/LITERATURE.md §2.7 (recalled, not verified)",
+}
+
 #: Report 004 ("Real world image super resolution with LapSRN"), Table 1: mean PSNR
 #: (Y, pixels in [0, 1], no border stated) on its DIV2KRK test split (15 images,
 #: 1500 patches at x2, 500 at x4), sub-pixel LapSRN with 10 pre-activated layers.

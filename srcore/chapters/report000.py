@@ -158,6 +158,7 @@ def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:
     ours["report_ssim"] = [report.get(m, (None, None))[1] for m in ours.report_method]
     cols = ["method", "dataset", "n_images", "psnr", "psnr_bicubic", "gain_db", "ssim"]
     report_cols = ["report_method", "report_psnr", "report_ssim", "iterations"]
+    report_cols += ["trained"]
     return ours[[*cols, *report_cols]]
 
 

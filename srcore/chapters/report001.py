@@ -204,6 +204,7 @@ def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "gain_db": r.gain_db,
                 **{f"{m} (published)": v[0] for m, v in pub.items()},
                 "ZSSR ours - published": r.psnr - pub["ZSSR"][0] if pub else None,
+                "trained": r.trained,
             }
         )
     return pd.DataFrame(rows)

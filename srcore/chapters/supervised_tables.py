@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from srcore.chapters.tables import label, mean_scores
+from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
 __all__ = ["summary", "efficiency"]
@@ -32,7 +32,8 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
 
     Columns: method (:func:`srcore.chapters.tables.label`), dataset, scale, n_images,
     psnr, ssim, psnr_bicubic, ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic,
-    hf_energy_hr, lpips (NaN where LPIPS could not run), infer_s (seconds per image).
+    hf_energy_hr, lpips (NaN where LPIPS could not run), infer_s (seconds per image),
+    trained (the training's health verdict, :func:`srcore.chapters.tables.trained`).
     """
     rows = []
     for rec in records:
@@ -49,6 +50,7 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                     "hf_energy_hr": group.hf_energy_hr.mean(),
                     "lpips": pd.to_numeric(group.lpips, errors="coerce").mean(),
                     "infer_s": group.seconds.mean(),
+                    "trained": trained(rec),
                 }
             )
     return pd.DataFrame(rows)

@@ -24,12 +24,21 @@ from typing import Any
 import pandas as pd
 import torch
 
+from srcore import health
 from srcore.imageops import load_image
 from srcore.methods import bicubic
 from srcore.protocol import crop_center, test_pair
 from srcore.runs.results import RunRecord, record_crop
 
-__all__ = ["label", "mean_scores", "crop_views", "versus"]
+__all__ = [
+    "label",
+    "trained",
+    "optimised_rows",
+    "not_trained",
+    "mean_scores",
+    "crop_views",
+    "versus",
+]
 
 #: Display names of the methods whose records need no further detail.
 NAMES = {
@@ -121,6 +130,59 @@ def _stage(factor: Any) -> str:
     """``2.0`` -> ``"2"``, ``[1.5, 2.0]`` -> ``"1.5x2"`` (vertical x horizontal)."""
     parts = factor if isinstance(factor, list | tuple) else [factor]
     return "x".join(f"{float(p):g}" for p in parts)
+
+
+def trained(record: RunRecord) -> str:
+    """A record's health in a table cell (:mod:`srcore.health`): ``"k of n"`` items
+    trained for an internal-learning run (ZSSR, OSR, DIP), the verdict of the
+    training for a supervised one, ``"unchecked"`` for a record made before the
+    rule, ``""`` where nothing was optimised (bicubic).
+
+    Example:
+        >>> rec = RunRecord(key="k", method="zssr", config={}, per_image=[
+        ...     {"image": "a", "health": {"verdict": "trained"}},
+        ...     {"image": "b", "health": {"verdict": "stalled"}}])
+        >>> trained(rec)
+        '1 of 2 (1 stalled)'
+    """
+    rows = optimised_rows(record)
+    if not rows:
+        return ""
+    if any("health" not in r or r["health"] is None for r in rows):
+        return "unchecked"
+    bad = [r["health"]["verdict"] for r in rows if not health.is_healthy(r)]
+    if record.method not in INTERNAL and len(rows) == 1:
+        return rows[0]["health"]["verdict"]
+    kinds = ", ".join(f"{bad.count(v)} {v}" for v in health.VERDICTS if v in bad)
+    text = f"{len(rows) - len(bad)} of {len(rows)}"
+    return f"{text} ({kinds})" if bad else text
+
+
+#: Methods whose every item is its own optimisation (the others train once).
+INTERNAL = ("zssr", "osr", "dip")
+#: Methods that optimise nothing.
+UNTRAINED = ("bicubic", "bicubic-vs-selfexsr", "imresize-vs-matlab", "lapsrn-crops")
+
+
+def optimised_rows(record: RunRecord) -> list[dict[str, Any]]:
+    """The rows of a record that carry an optimisation: every item of a ZSSR, OSR
+    or DIP run, the ``"train"`` row of a supervised one, none for bicubic."""
+    if record.method in UNTRAINED:
+        return []
+    if record.method in INTERNAL:
+        return list(record.per_image)
+    return [r for r in record.per_image if r["image"] == "train"]
+
+
+def not_trained(records: Sequence[RunRecord]) -> dict[str, int]:
+    """How many optimisations of ``records`` did not train, and how many were made
+    before the health rule (``{"not_trained": n, "unchecked": m, "runs": N}``)."""
+    rows = [r for rec in records for r in optimised_rows(rec)]
+    unchecked = sum("health" not in r or r["health"] is None for r in rows)
+    bad = sum(
+        r["health"]["verdict"] != "trained" for r in rows if r.get("health") is not None
+    )
+    return {"not_trained": bad, "unchecked": unchecked, "runs": len(rows)}
 
 
 def mean_scores(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> dict[str, Any]:

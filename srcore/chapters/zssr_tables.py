@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from srcore import health
-from srcore.chapters.tables import label, mean_scores
+from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
 __all__ = ["summary", "seed_spread", "trained_count", "traces", "iterations_to_match"]
@@ -53,7 +53,7 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                 **mean_scores(f),
                 "iterations": f.iterations.mean(),
                 "s_per_image": f.seconds.mean(),
-                "trained": trained_count(rec.per_image),
+                "trained": trained(rec),
                 "seed": rec.config.get("model", {}).get("seed"),
             }
         )

@@ -41,6 +41,10 @@ class RunContext:
             ``"force"`` (recompute); ``None``: ``$SRCORE_RESULTS_MODE`` or auto.
         device: ``"auto"`` | ``"cpu"`` | ``"cuda"``.
         progress: show tqdm bars on long loops.
+        partial: in ``"read"`` mode, return what a run has done so far (an
+            unfinished record, "n of N done") instead of failing on a missing one.
+        deadline: ``time.time()`` after which no new item starts
+            (:class:`srcore.runs.results.BudgetExhausted`; the run resumes later).
     """
 
     profile: str = "quick"
@@ -49,6 +53,8 @@ class RunContext:
     mode: str | None = None
     device: str = "auto"
     progress: bool = True
+    partial: bool = False
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILE_NAMES:

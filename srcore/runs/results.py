@@ -40,6 +40,7 @@ from srcore.runs.context import RunContext
 __all__ = [
     "RunRecord",
     "MissingResultError",
+    "BudgetExhausted",
     "config_hash",
     "run_key",
     "results_root",
@@ -62,6 +63,11 @@ class MissingResultError(FileNotFoundError):
     disabled)."""
 
 
+class BudgetExhausted(RuntimeError):
+    """A run reached its context's deadline: the items done so far are saved and
+    the next call resumes after them."""
+
+
 @dataclass
 class RunRecord:
     """One cached run: config, per-image rows and how they were made."""
@@ -74,6 +80,21 @@ class RunRecord:
     history: dict[str, list[float]] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def done(self) -> int:
+        """Items computed so far."""
+        return len(self.per_image)
+
+    @property
+    def total(self) -> int | None:
+        """Items the run has in all (None when not known: a run not started)."""
+        return self.extra.get("total", self.done)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every item is done (a finished record always is)."""
+        return self.total is not None and self.done == self.total
 
     def mean(self, metric: str) -> float:
         """Mean of one per-image metric (e.g. ``"psnr"``) over the images."""
@@ -272,6 +293,8 @@ def load_or_run(
     device: str | torch.device = "cpu",
     finalize: Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
     progress: bool = True,
+    partial: bool = False,
+    deadline: float | None = None,
 ) -> RunRecord:
     """Load the record of ``(method, config)`` or compute it item by item, resumably.
 
@@ -288,6 +311,11 @@ def load_or_run(
         device: the device the numbers are made on, for the provenance.
         finalize: optional ``rows -> {"history": ..., "extra": ...}`` run after the
             last item (e.g. training curves), stored with the record.
+        partial: in ``read`` mode, return the unfinished record (its ``done`` of
+            ``total`` items; none at all when the run has not started) instead of
+            raising :class:`MissingResultError`.
+        deadline: ``time.time()`` after which no new item starts: raises
+            :class:`BudgetExhausted` with the items done so far saved.
 
     Returns:
         The :class:`RunRecord`; its ``per_image`` rows keep the order of ``items``.
@@ -299,6 +327,9 @@ def load_or_run(
     path = _record_path(base, method, key)
     if mode != "force" and path.exists():
         return RunRecord.from_json(json.loads(path.read_text()))
+    partial_path = path.with_suffix(".partial.json")
+    if mode == "read" and partial:
+        return _unfinished(method, key, config, partial_path)
     if mode == "read":
         raise MissingResultError(
             "no cached result "
@@ -307,7 +338,6 @@ def load_or_run(
             "run the notebook with SRCORE_RESULTS_MODE=auto (or `make results`) "
             "to compute it"
         )
-    partial_path = path.with_suffix(".partial.json")
     rows: dict[str, dict[str, Any]] = {}
     if mode == "auto" and partial_path.exists():
         try:
@@ -327,12 +357,27 @@ def load_or_run(
 
         iterator = tqdm(todo, desc=f"{method}", leave=False)
     for name in iterator:
+        if deadline is not None and time.time() > deadline:
+            raise BudgetExhausted(
+                f"{method} {key}: {len(rows)} of {len(names)} items done when the "
+                "budget ran out; the next call resumes"
+            )
         t0 = time.perf_counter()
         item_prov = _item_provenance(prov) if name != todo[0] else _short(prov)
         row = {"image": name, **dict(compute(name)), "provenance": item_prov}
         row.setdefault("seconds", time.perf_counter() - t0)
         rows[name] = row
-        atomic_write_json(partial_path, {"key": key, "per_image": list(rows.values())})
+        atomic_write_json(
+            partial_path,
+            {
+                "key": key,
+                "method": method,
+                "config": config,
+                "total": len(names),
+                "provenance": prov,
+                "per_image": list(rows.values()),
+            },
+        )
     ordered = [rows[n] for n in names]
     record = RunRecord(
         key=key,
@@ -355,6 +400,28 @@ def load_or_run(
     atomic_write_json(path, record.to_json())
     partial_path.unlink(missing_ok=True)
     return record
+
+
+def _unfinished(
+    method: str, key: str, config: dict[str, Any], partial_path: Path
+) -> RunRecord:
+    """What a run has done so far, from its ``.partial.json`` (or nothing)."""
+    data: dict[str, Any] = {}
+    if partial_path.exists():
+        try:
+            data = json.loads(partial_path.read_text())
+        except json.JSONDecodeError:
+            data = {}
+    if data.get("key") != key:
+        data = {}
+    return RunRecord(
+        key=key,
+        method=method,
+        config=config,
+        per_image=list(data.get("per_image", [])),
+        provenance=dict(data.get("provenance", {})),
+        extra={"total": data.get("total")},
+    )
 
 
 def load_records(
@@ -393,4 +460,6 @@ def record_for(
         device=device,
         finalize=finalize,
         progress=ctx.progress,
+        partial=ctx.partial,
+        deadline=ctx.deadline,
     )
