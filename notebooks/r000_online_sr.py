@@ -128,8 +128,13 @@ display(plots.style_table(report000.beside_report(table2, "table2")))
 # with the spread over seeds.
 
 # %%
+# partial=True: in the book build, a run still being computed shows how far it got
 seed_pairs = report000.stream_seed_runs(
-    stream_set, stream_images, stream_seeds, ctx=ctx, variant=stream_variant
+    stream_set,
+    stream_images,
+    stream_seeds,
+    ctx=ctx.replace(partial=True),
+    variant=stream_variant,
 )
 display(plots.style_table(report000.transfer_spread(seed_pairs)))
 

@@ -111,7 +111,8 @@ plt.show()
 # the network's init, the fathers, the augmentations).
 
 # %%
-spread = report001.seed_runs("Set5", 2, spread_seeds, ctx=ctx)
+# partial=True: in the book build, a run still being computed shows how far it got
+spread = report001.seed_runs("Set5", 2, spread_seeds, ctx=ctx.replace(partial=True))
 display(plots.style_table(zssr_tables.seed_spread(spread)))
 
 # %% [markdown]
@@ -130,7 +131,7 @@ display(plots.style_table(zssr_tables.seed_spread(spread)))
 # each seed once with both inits:
 
 # %%
-init = report001.init_runs(init_seeds, ctx=ctx)
+init = report001.init_runs(init_seeds, ctx=ctx.replace(partial=True))
 display(plots.style_table(report001.init_table(init)))
 
 # %% tags=["hide-input"]

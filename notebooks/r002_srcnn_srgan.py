@@ -127,6 +127,34 @@ fig = plots.plot_training_curves(
 plt.show()
 
 # %% [markdown]
+# Where each validation curve was going when training stopped: the change over the
+# last 30 % of the steps, "still rising" or "falling" beyond
+# ±{glue:text}`trend_db:.2f` dB; a run still rising is under-trained at this budget.
+
+# %%
+glue("trend_db", supervised_tables.TREND_DB, display=False)
+trend = supervised_tables.trends(runs).set_index("method")
+display(plots.style_table(trend.reset_index()))
+glue("srresnet_trend", str(trend.loc["SRResNet", "trend"]), display=False)
+glue("srresnet_tail", float(trend.loc["SRResNet", "tail_change_db"]), display=False)
+glue("srresnet_steps", int(trend.loc["SRResNet", "steps"]), display=False)
+gan_row = trend[trend.index.str.startswith("SRGAN")].iloc[0]
+glue("srgan_trend", str(gan_row.trend), display=False)
+glue("srgan_val_change", float(gan_row.val_last - gan_row.val_first), display=False)
+glue("srgan_steps", int(gan_row.steps), display=False)
+
+# %% [markdown]
+# SRResNet's validation PSNR is {glue:text}`srresnet_trend` at the end of its
+# {glue:text}`srresnet_steps` steps ({glue:text}`srresnet_tail:+.2f` dB over the last
+# 30 %): at the `quick` budget it is under-trained, not broken, which is why it can end
+# below SRCNN here while the papers put it well above. SRGAN's validation PSNR is
+# {glue:text}`srgan_trend` ({glue:text}`srgan_val_change:+.2f` dB from its SRResNet
+# start over {glue:text}`srgan_steps` adversarial steps): the early adversarial phase
+# pulls it away from the pixel loss, and this budget never reaches the phase where
+# the generator settles. Longer `quick` budgets are the fix; they wait for a machine
+# with native bf16 or a GPU (see the README's bf16 table).
+
+# %% [markdown]
 # ## Efficiency
 #
 # Parameters, seconds per training update, total training time and inference seconds

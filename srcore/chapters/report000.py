@@ -118,15 +118,18 @@ def stream_seed_runs(
 def transfer_spread(pairs: Sequence[tuple[RunRecord, RunRecord]]) -> pd.DataFrame:
     """Per seed: the stream's mean PSNR from scratch and with weight transfer, their
     difference, and how many items trained; then the mean and standard deviation
-    over seeds. A difference within one standard deviation is no difference."""
+    over the seeds whose two streams are finished (``done``). A difference within
+    one standard deviation is no difference."""
     rows = []
     for scratch, online in pairs:
-        a = pd.DataFrame(scratch.per_image).psnr.mean()
-        b = pd.DataFrame(online.per_image).psnr.mean()
+        done = scratch.complete and online.complete
+        a = pd.DataFrame(scratch.per_image).psnr.mean() if done else float("nan")
+        b = pd.DataFrame(online.per_image).psnr.mean() if done else float("nan")
         items = [*scratch.per_image, *online.per_image]
         rows.append(
             {
                 "seed": str(scratch.config["model"]["seed"]),
+                "done": ", ".join(map(zssr_tables.done_of, (scratch, online))),
                 "scratch_psnr": float(a),
                 "transfer_psnr": float(b),
                 "transfer_minus_scratch_db": float(b - a),
@@ -135,6 +138,7 @@ def transfer_spread(pairs: Sequence[tuple[RunRecord, RunRecord]]) -> pd.DataFram
         )
     table = pd.DataFrame(rows)
     cols = ["scratch_psnr", "transfer_psnr", "transfer_minus_scratch_db"]
+    table = table.astype({c: float for c in cols})
     mean = {c: float(table[c].mean()) for c in cols}
     sd = {
         c: float(table[c].std(ddof=1)) if len(table) > 1 else float("nan") for c in cols

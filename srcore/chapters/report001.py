@@ -109,8 +109,9 @@ def init_runs(
 
 
 def init_table(runs: dict[str, list[RunRecord]]) -> pd.DataFrame:
-    """Per image and init: how many seeds trained, the mean gain over bicubic and
-    the mean reconstruction-error ratio (:mod:`srcore.health`)."""
+    """Per image and init: how many seeds are done and how many of them trained, the
+    mean gain over bicubic and its spread over the seeds, and the mean ratio of the
+    final reconstruction error to the interpolation's (:mod:`srcore.health`)."""
     rows = []
     for name, records in runs.items():
         by_image: dict[str, list[dict]] = {}
@@ -123,14 +124,17 @@ def init_table(runs: dict[str, list[RunRecord]]) -> pd.DataFrame:
                 {
                     "init": name,
                     "image": image,
-                    "seeds": len(items),
+                    "seeds done": f"{len(items)} of {len(records)}",
                     "trained": sum(health.is_healthy(r) for r in items),
                     "gain_db": float(np.mean(gains)),
-                    "gain_spread_db": float(np.std(gains)),
+                    "gain_sd_db": float(np.std(gains, ddof=1))
+                    if len(gains) > 1
+                    else float("nan"),
                     "rec_ratio": float(np.mean([r["health"]["ratio"] for r in items])),
                 }
             )
-    return pd.DataFrame(rows)
+    columns = ["init", "image", "seeds done", "trained", "gain_db", "gain_sd_db"]
+    return pd.DataFrame(rows, columns=[*columns, "rec_ratio"])
 
 
 def plot_init_traces(runs: dict[str, list[RunRecord]], image: str) -> Figure:
@@ -151,7 +155,10 @@ def plot_init_traces(runs: dict[str, list[RunRecord]], image: str) -> Figure:
                     ax.axhline(r["psnr_bicubic"], color="grey", ls="--", lw=0.8)
         ax.set_title(name)
         ax.set_xlabel("iteration")
-        ax.legend(fontsize=8)
+        if ax.lines:
+            ax.legend(fontsize=8)
+        else:
+            ax.text(0.5, 0.5, "not run yet", ha="center", transform=ax.transAxes)
     np.atleast_1d(axes)[0].set_ylabel(f"{image}: plain output PSNR (dB)")
     fig.tight_layout()
     return fig

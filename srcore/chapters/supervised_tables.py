@@ -24,7 +24,13 @@ import pandas as pd
 from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
-__all__ = ["summary", "efficiency"]
+__all__ = ["summary", "efficiency", "TREND_DB", "TREND_TAIL", "trends"]
+
+#: A validation curve is "still rising" ("falling") when its last point is more than
+#: this many dB above (below) its point at the start of the run's last
+#: :data:`TREND_TAIL` share of steps, else "flat".
+TREND_DB = 0.05
+TREND_TAIL = 0.3
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
@@ -53,6 +59,51 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                     "trained": trained(rec),
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def trends(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """Where each run's validation PSNR was going when training stopped: its first
+    and last value, the change over the last :data:`TREND_TAIL` of the steps and
+    the trend ("still rising" means under-trained at this budget).
+
+    Example:
+        >>> rec = RunRecord(key="k", method="srcnn", config={"scale": 2},
+        ...     per_image=[], history={"val_step": [1, 2, 3, 4],
+        ...                            "val_psnr": [28.0, 29.0, 29.5, 30.0]})
+        >>> row = trends([rec]).iloc[0]
+        >>> row.trend, float(row.tail_change_db)
+        ('still rising', 1.0)
+    """
+    rows = []
+    for rec in records:
+        steps = list(rec.history.get("val_step", []))
+        vals = list(rec.history.get("val_psnr", []))
+        if not vals:
+            continue
+        start = next(
+            (i for i, t in enumerate(steps) if t >= steps[-1] * (1 - TREND_TAIL)),
+            len(vals) - 1,
+        )
+        change = vals[-1] - vals[max(start - 1, 0)]
+        trend = (
+            "still rising"
+            if change > TREND_DB
+            else "falling"
+            if change < -TREND_DB
+            else "flat"
+        )
+        rows.append(
+            {
+                "method": label(rec),
+                "scale": rec.config["scale"],
+                "steps": steps[-1],
+                "val_first": vals[0],
+                "val_last": vals[-1],
+                "tail_change_db": change,
+                "trend": trend,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -23,12 +23,25 @@ from srcore import health
 from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
-__all__ = ["summary", "seed_spread", "trained_count", "traces", "iterations_to_match"]
+__all__ = [
+    "summary",
+    "seed_spread",
+    "trained_count",
+    "done_of",
+    "traces",
+    "iterations_to_match",
+]
 
 #: The column order of :func:`summary` (the tables the chapters show).
 COLUMNS = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic"]
 COLUMNS += ["gain_db", "ssim", "ssim_bicubic", "iterations", "s_per_image"]
 COLUMNS += ["trained", "seed"]
+
+
+def done_of(record: RunRecord) -> str:
+    """``"n of N"`` items done (``"n of ?"`` for a run not started)."""
+    total = "?" if record.total is None else record.total
+    return f"{record.done} of {total}"
 
 
 def trained_count(rows: Sequence[dict]) -> str:
@@ -63,7 +76,8 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
 def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
     """One run per seed (same method, set and scale): each seed's mean PSNR and gain
     over bicubic, then their mean and standard deviation over the seeds (not over
-    images). Untrained items are counted in ``trained``, never dropped silently.
+    images), over the finished runs only (``done`` says how far each got).
+    Untrained items are counted in ``trained``, never dropped silently.
 
     Example:
         >>> from srcore.runs.results import RunRecord
@@ -74,29 +88,33 @@ def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
         >>> t = seed_spread([rec(0, 31.0), rec(1, 32.0), rec(2, 33.0)])
         >>> t.seed.tolist()[-1], float(t.psnr.iloc[-1]), float(t.psnr_spread.iloc[-1])
         ('mean ± sd', 32.0, 1.0)
+        >>> t.done.tolist()
+        ['1 of 1', '1 of 1', '1 of 1', '3 of 3 seeds']
     """
     rows = []
     for rec in records:
         f = pd.DataFrame(rec.per_image)
+        nan = float("nan")
         rows.append(
             {
                 "seed": str(rec.config["model"]["seed"]),
-                "n_images": len(f),
-                "psnr": float(f.psnr.mean()),
-                "gain_db": float((f.psnr - f.psnr_bicubic).mean()),
-                "trained": trained_count(rec.per_image),
+                "done": done_of(rec),
+                "psnr": float(f.psnr.mean()) if len(f) else nan,
+                "gain_db": float((f.psnr - f.psnr_bicubic).mean()) if len(f) else nan,
+                "trained": trained(rec),
             }
         )
     table = pd.DataFrame(rows)
-    n = len(table)
-    sd = table[["psnr", "gain_db"]].std(ddof=1) if n > 1 else None
+    finished = table[[rec.complete for rec in records]]
+    n = len(finished)
+    sd = finished[["psnr", "gain_db"]].std(ddof=1) if n > 1 else None
     table["psnr_spread"] = float("nan")
     table["gain_spread"] = float("nan")
     summary_row = {
         "seed": "mean ± sd",
-        "n_images": int(table.n_images.sum()),
-        "psnr": float(table.psnr.mean()),
-        "gain_db": float(table.gain_db.mean()),
+        "done": f"{n} of {len(records)} seeds",
+        "psnr": float(finished.psnr.mean()) if n else float("nan"),
+        "gain_db": float(finished.gain_db.mean()) if n else float("nan"),
         "trained": trained_count([r for rec in records for r in rec.per_image]),
         "psnr_spread": float(sd.psnr) if sd is not None else float("nan"),
         "gain_spread": float(sd.gain_db) if sd is not None else float("nan"),
