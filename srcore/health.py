@@ -16,12 +16,17 @@ supervised     training loss, last logged window          the same loss of the
                                                           first training batches
 =============  =========================================  ===========================
 
-The verdict compares ``r = e / e0``:
+The verdict compares the final error ``e`` with ``e0`` and with the run's own first
+error ``e1`` (its first reconstruction test, first step, first logged loss):
 
-- ``"trained"`` when ``r <= 1 - MARGIN``: the run ends at least ``MARGIN`` below
-  what the interpolation scores on the run's own objective;
-- ``"diverged"`` when ``r >= 1 + MARGIN`` or ``e`` is not finite;
-- ``"stalled"`` otherwise: it never left the interpolation.
+- ``"trained"`` when ``e <= (1 - MARGIN) e0``: the run ends at least ``MARGIN``
+  below what the interpolation scores on the run's own objective;
+- ``"diverged"`` when ``e`` is not finite or ``e >= (1 + MARGIN) e1``: it got worse
+  than it started;
+- ``"stalled"`` when ``e > (1 - MARGIN) e1``: it never got ``MARGIN`` below its own
+  start (a ZSSR network that stays at the interpolation);
+- ``"under-fitted"`` otherwise: it learnt, but ended above the interpolation's error
+  (a DIP or supervised budget too short to fit as well as bicubic does).
 
 A run that is not ``"trained"`` is flagged in every table and average it enters
 (:func:`flag`). The rule cannot see the HR image: a run may train by it and still
@@ -29,10 +34,13 @@ score below bicubic (it then learnt its own objective but not the test image), a
 the chapters say so where it happens.
 
 Example:
-    >>> verdict(0.9, 1.0), verdict(0.99, 1.0), verdict(1.2, 1.0)
+    >>> verdict(0.9, 1.0, 1.0), verdict(0.99, 1.0, 1.0), verdict(1.2, 1.0, 1.0)
     ('trained', 'stalled', 'diverged')
-    >>> health(0.9, 1.0)
-    {'verdict': 'trained', 'error': 0.9, 'interp_error': 1.0, 'ratio': 0.9}
+    >>> verdict(2.0, 1.0, 50.0)  # fell from 50 but stays above the interpolation
+    'under-fitted'
+    >>> health(0.9, 1.0, 1.0)
+    {'verdict': 'trained', 'error': 0.9, 'interp_error': 1.0, 'start_error': 1.0, \
+'ratio': 0.9}
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ __all__ = [
     "TAIL",
     "VERDICTS",
     "verdict",
+    "row_verdict",
     "health",
     "tail_mean",
     "is_healthy",
@@ -59,35 +68,40 @@ __all__ = [
 MARGIN = 0.05
 #: The share of DIP's steps whose mean data term is its final error.
 TAIL = 0.05
-VERDICTS = ("trained", "stalled", "diverged")
+VERDICTS = ("trained", "under-fitted", "stalled", "diverged")
 #: The rule in words, for the protocol chapter (the numbers come from the constants).
 RULE = (
-    f"a run is trained when its own final error is at least {MARGIN:.0%} below the "
-    f"bicubic interpolation's error on the same objective, diverged when it is "
-    f"{MARGIN:.0%} above it (or not finite), and stalled otherwise"
+    f"a run is trained when its final error on its own objective is at least "
+    f"{MARGIN:.0%} below the bicubic interpolation's error on that objective; "
+    f"diverged when it ends {MARGIN:.0%} or more above its own first error (or not "
+    f"finite); stalled when it never got {MARGIN:.0%} below its first error; and "
+    "under-fitted when it fell but still ended above the interpolation's error"
 )
 
 
-def verdict(error: float, interp_error: float) -> str:
-    """``"trained"``, ``"stalled"`` or ``"diverged"`` for a run ending at ``error``
-    against the interpolation's ``interp_error`` (module docstring)."""
-    if not math.isfinite(error) or not math.isfinite(interp_error):
+def verdict(error: float, interp_error: float, start_error: float) -> str:
+    """The verdict of a run ending at ``error``, starting at ``start_error``, against
+    the interpolation's ``interp_error`` (module docstring)."""
+    if not all(math.isfinite(v) for v in (error, interp_error, start_error)):
         return "diverged"
-    if interp_error <= 0:
-        return "trained" if error <= 0 else "diverged"
-    r = error / interp_error
-    if r <= 1 - MARGIN:
+    if error >= (1 + MARGIN) * start_error:
+        return "diverged"
+    if error <= (1 - MARGIN) * interp_error:
         return "trained"
-    return "diverged" if r >= 1 + MARGIN else "stalled"
+    if error > (1 - MARGIN) * start_error:
+        return "stalled"
+    return "under-fitted"
 
 
-def health(error: float, interp_error: float) -> dict[str, Any]:
-    """The health entry of a record row: verdict, both errors and their ratio."""
+def health(error: float, interp_error: float, start_error: float) -> dict[str, Any]:
+    """The health entry of a record row: verdict, the three errors and the ratio
+    of the final error to the interpolation's."""
     ratio = error / interp_error if interp_error > 0 else math.inf
     return {
-        "verdict": verdict(error, interp_error),
+        "verdict": verdict(error, interp_error, start_error),
         "error": float(error),
         "interp_error": float(interp_error),
+        "start_error": float(start_error),
         "ratio": float(ratio),
     }
 
@@ -105,16 +119,38 @@ def tail_mean(values: Sequence[float], share: float = TAIL) -> float:
     return float(sum(values[-n:]) / n)
 
 
+def row_verdict(row: Mapping[str, Any]) -> str | None:
+    """The verdict of a record row by today's rule, from the errors it stores (so
+    every table applies the same rule, whatever code wrote the row); None for a row
+    without a health entry (bicubic, or made before the rule). A ZSSR row without a
+    stored start error starts at its first reconstruction test.
+
+    Example:
+        >>> row_verdict({"health": {"error": 1.0, "interp_error": 1.0},
+        ...              "rec_mse": [1.01, 1.0]})
+        'stalled'
+    """
+    h = row.get("health")
+    if not h:
+        return None
+    start = h.get("start_error")
+    if start is None:
+        trace = row.get("rec_mse") or [h["interp_error"]]
+        start = trace[0]
+    return verdict(h["error"], h["interp_error"], start)
+
+
 def is_healthy(row: Mapping[str, Any]) -> bool:
     """Whether a record row trained (rows without a health entry, e.g. bicubic or
-    the records made before the rule, count as healthy)."""
-    h = row.get("health")
-    return h is None or h.get("verdict") == "trained"
+    the records made before the rule, count as healthy here: tables say
+    "unchecked" for those)."""
+    v = row_verdict(row)
+    return v is None or v == "trained"
 
 
 def flag(row: Mapping[str, Any]) -> str:
     """``""`` for a trained row, else its verdict (e.g. ``"stalled"``) as a mark."""
-    return "" if is_healthy(row) else str(row["health"]["verdict"])
+    return "" if is_healthy(row) else str(row_verdict(row))
 
 
 def count_unhealthy(rows: Iterable[Mapping[str, Any]]) -> int:

@@ -204,3 +204,35 @@ def test_profiles_resolve():
     assert resolve_profile(DIPConfig(), PROFILES, "paper") == DIPConfig()
     x8 = resolve_profile(DIPConfig(), PROFILES, "paper", **dip.PAPER_BY_SCALE[8])
     assert (x8.steps, x8.reg_noise_std) == (4000, 0.05)
+
+
+def test_same_seed_bit_identical_and_health_from_the_data_term():
+    """Repeated with its seed, DIP gives the same bits; its health compares its own
+    final data term with the interpolation's (srcore.health)."""
+    from srcore.health import tail_mean, verdict
+
+    lr = _lr(_astronaut(32), 2)
+    cfg = dataclasses.replace(TINY, steps=60)
+    a, b = _fit(lr, 2, cfg), _fit(lr, 2, cfg)
+    assert torch.equal(a.sr, b.sr) and a.loss == b.loss
+    assert len(a.image_loss[0]) == 60 and a.interp_loss[0] > 0
+    # the tiny net falls from its start but not below bicubic's data term in 60 steps
+    first = a.image_loss[0][0]
+    assert (
+        verdict(tail_mean(a.image_loss[0]), a.interp_loss[0], first) == "under-fitted"
+    )
+    still = _fit(lr, 2, dataclasses.replace(cfg, lr=1e-12))  # never moves
+    first = still.image_loss[0][0]
+    assert verdict(tail_mean(still.image_loss[0]), still.interp_loss[0], first) == (
+        "stalled"
+    )
+
+
+def test_one_image_alone_equals_the_same_image_among_two():
+    """One image runs the plain module, N > 1 the vmap-ed stack: same result."""
+    lr = _lr(_astronaut(32), 2)
+    cfg = dataclasses.replace(TINY, steps=5, seed=3)
+    alone = _fit(lr, 2, cfg)
+    pair = _fit(torch.cat([lr, _lr(_astronaut(32, offset=40), 2)]), 2, cfg)
+    torch.testing.assert_close(pair.sr[:1], alone.sr, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(pair.image_loss[0], alone.image_loss[0], rtol=1e-4)

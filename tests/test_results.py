@@ -209,3 +209,38 @@ def test_committed_unfinished_records_are_keyed_and_counted():
         assert 0 < len(data["per_image"]) < data["total"]
         for row in data["per_image"]:
             assert row["provenance"]["dirty"] is False, (path.name, row["image"])
+
+
+#: Records committed dirty before the rule below existed (made at a commit with
+#: uncommitted changes), still to be re-made by today's code. The list may only
+#: shrink: a re-made record leaves it, and no new record may join it.
+LEGACY_DIRTY = {
+    "dip-5496c1c358d1",
+    "dip-8139764ffc2a",
+    "lapsrn-crops-438bce868cc4",
+    "lapsrn-crops-54e3a21c0b23",
+    "lapsrn-crops-a8c97e387b21",
+    "lapsrn-0859f09c56d7",
+    "lapsrn-0cdc281d1734",
+    "lapsrn-3c72f3326940",
+    "lapsrn-6383cf84a8b6",
+    "lapsrn-c5f0bb54ce1f",
+    "lapsrn-f85b2496b232",
+}
+
+
+def test_no_dirty_record_is_committed():
+    """A record, and every item of it, was made at a clean commit: its numbers are
+    what that commit's code computes."""
+    dirty = set()
+    for path in COMMITTED:
+        record = json.loads(path.read_text())
+        flags = [record["provenance"].get("dirty")]
+        flags += [
+            r["provenance"].get("dirty")
+            for r in record["per_image"]
+            if "provenance" in r
+        ]
+        if any(flag is not False for flag in flags):
+            dirty.add(path.stem)
+    assert dirty == LEGACY_DIRTY

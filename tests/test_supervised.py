@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from srcore import data, psnr
+from srcore import data, health, psnr
 from srcore.chapters import supervised_tables, tables
 from srcore.imageops import rgb_to_ycbcr
 from srcore.methods import bicubic
@@ -37,6 +37,10 @@ def test_smoke_run_trains_scores_and_reloads(data_dir, tmp_path):
     assert train_row["steps"] == 5 and train_row["seconds_per_step"] > 0
     assert evals and all(r["psnr"] > 0 and "psnr_bicubic" in r for r in evals)
     assert record.history["step"] and record.history["val_psnr"]
+    # the health check: model and interpolated input on the same fresh batches
+    h = train_row["health"]
+    assert h["interp_error"] > 0 and h["start_error"] == record.history["loss"][0]
+    assert health.row_verdict(train_row) in health.VERDICTS
     image = evals[0]["image"].split("/", 1)[1]
     assert crop_file(record.method, record.key, f"Set5/{image}", res).exists()
     again = supervised.run("srcnn", 3, ctx.replace(mode="read"))
@@ -129,6 +133,10 @@ def test_srcnn_beats_bicubic_on_a_real_image(data_dir, tmp_path):
     )
     model, history = fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
     assert history.loss[-1] < history.loss[0]
+    # trained by the health rule: below the interpolated input's own loss
+    assert history.interp_loss is not None
+    final, interp = history.heldout_loss, history.interp_loss
+    assert health.verdict(final, interp, history.loss[0]) == "trained"
     hr = data.load_hr("Set5", "butterfly", 3, root=data_dir)
     lr_img = make_lr(hr, 3)
     with torch.no_grad():

@@ -146,7 +146,7 @@ def plot_init_traces(runs: dict[str, list[RunRecord]], image: str) -> Figure:
             for r in rec.per_image:
                 if r["image"] == image:
                     seed = rec.config["model"]["seed"]
-                    verdict = r["health"]["verdict"]
+                    verdict = health.row_verdict(r)
                     ax.plot(
                         r["trace_iters"],
                         r["trace_psnr"],

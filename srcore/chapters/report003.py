@@ -185,7 +185,9 @@ def dip_run(
             "trace_psnr": res.trace_psnr[0],
             "final_loss": res.loss[-1],
             "loss_trace": res.image_loss[0][TRACE_EVERY - 1 :: TRACE_EVERY],
-            "health": health(tail_mean(res.image_loss[0]), res.interp_loss[0]),
+            "health": health(
+                tail_mean(res.image_loss[0]), res.interp_loss[0], res.image_loss[0][0]
+            ),
             "seconds": res.seconds,
             "seconds_per_step": res.seconds_per_step,
         }

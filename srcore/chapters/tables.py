@@ -139,9 +139,11 @@ def trained(record: RunRecord) -> str:
     rule, ``""`` where nothing was optimised (bicubic).
 
     Example:
-        >>> rec = RunRecord(key="k", method="zssr", config={}, per_image=[
-        ...     {"image": "a", "health": {"verdict": "trained"}},
-        ...     {"image": "b", "health": {"verdict": "stalled"}}])
+        >>> def row(image, error):
+        ...     h = {"error": error, "interp_error": 1.0, "start_error": 1.0}
+        ...     return {"image": image, "health": h}
+        >>> rec = RunRecord(key="k", method="zssr", config={},
+        ...                 per_image=[row("a", 0.5), row("b", 1.0)])
         >>> trained(rec)
         '1 of 2 (1 stalled)'
     """
@@ -150,9 +152,9 @@ def trained(record: RunRecord) -> str:
         return ""
     if any("health" not in r or r["health"] is None for r in rows):
         return "unchecked"
-    bad = [r["health"]["verdict"] for r in rows if not health.is_healthy(r)]
+    bad = [health.row_verdict(r) for r in rows if not health.is_healthy(r)]
     if record.method not in INTERNAL and len(rows) == 1:
-        return rows[0]["health"]["verdict"]
+        return str(health.row_verdict(rows[0]))
     kinds = ", ".join(f"{bad.count(v)} {v}" for v in health.VERDICTS if v in bad)
     text = f"{len(rows) - len(bad)} of {len(rows)}"
     return f"{text} ({kinds})" if bad else text

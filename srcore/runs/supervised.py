@@ -214,14 +214,15 @@ def run_config(
 
 
 def training_health(history: Any) -> dict[str, Any] | None:
-    """The health entry of a training run (:mod:`srcore.health`): its last logged
-    loss (SRGAN: the content term) against the interpolation's loss on the first
-    training batches; None where the history has no baseline."""
-    if history.interp_loss is None or not history.loss:
+    """The health entry of a training run (:mod:`srcore.health`): the model's loss
+    (SRGAN: the content term) on fresh training batches after training, against
+    the interpolation's on the same batches and the first logged loss; None where
+    the history has neither."""
+    if history.interp_loss is None or history.heldout_loss is None:
         return None
     gan = getattr(history, "gan", {})
-    final = gan["content"][-1] if gan.get("content") else history.loss[-1]
-    return health(final, history.interp_loss)
+    curve = gan["content"] if gan.get("content") else history.loss
+    return health(history.heldout_loss, history.interp_loss, curve[0])
 
 
 def _run(

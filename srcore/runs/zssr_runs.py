@@ -75,7 +75,11 @@ def zssr_row(
     the PSNR trace of the plain network output."""
     return {
         **protocol.score_row(res.sr, hr, lr_img, scale),
-        "health": health(res.rec_final, res.rec_interp),
+        "health": health(
+            res.rec_final,
+            res.rec_interp,
+            res.rec_mse[0] if res.rec_mse else res.rec_interp,
+        ),
         "rec_iters": res.rec_iters,
         "rec_mse": res.rec_mse,
         "iterations": res.iterations,

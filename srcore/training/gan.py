@@ -28,12 +28,7 @@ from tqdm.auto import tqdm
 from srcore import losses
 from srcore.precision import autocast, precision_name
 from srcore.training import checkpoint
-from srcore.training.loop import (
-    INTERP_BATCHES,
-    BatchSource,
-    check_finite,
-    interpolated_like,
-)
+from srcore.training.loop import BatchSource, check_finite, heldout_losses
 from srcore.vgg import vgg_weights_available
 
 __all__ = ["content_loss_name", "train_srgan"]
@@ -86,8 +81,9 @@ def train_srgan(
     (generator's adversarial term), ``d_loss``, ``d_real`` / ``d_fake`` (mean
     probabilities the discriminator gives real and generated images), ``val_step``,
     ``val_psnr``, ``seconds_per_step``, ``total_seconds``, ``device``, ``steps_done``,
-    ``resumed_from``, ``interp_loss`` (the content loss of the bicubic interpolation
-    on the first batches: the health baseline, :mod:`srcore.health`) and
+    ``resumed_from``, ``heldout_loss`` and ``interp_loss`` (the generator's and the
+    bicubic interpolation's content loss on the same fresh batches after training:
+    :func:`srcore.training.loop.heldout_losses`, :mod:`srcore.health`) and
     ``precision``. Where the device has native bf16 (``amp``,
     :func:`srcore.precision.use_bf16`) the networks run under bf16 autocast; losses,
     weights and Adam stay fp32.
@@ -101,9 +97,8 @@ def train_srgan(
     keys = ("step", "loss", "content", "adv", "d_loss", "d_real", "d_fake")
     hist: dict[str, Any] = {k: [] for k in (*keys, "val_step", "val_psnr")}
     hist.update(seconds_per_step=0.0, total_seconds=0.0, device=str(device))
-    hist.update(steps_done=0, resumed_from=None, interp_loss=None)
+    hist.update(steps_done=0, resumed_from=None, heldout_loss=None, interp_loss=None)
     hist.update(precision=precision_name(amp, device))
-    interp_losses: list[float] = []
     run_config = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
     ckpt = None if ckpt_dir is None else Path(ckpt_dir) / checkpoint.CHECKPOINT_NAME
     start = 0
@@ -141,13 +136,6 @@ def train_srgan(
         d_loss.backward()
         opt_d.step()
         c_loss = content_fn(sr, hr)
-        if t < INTERP_BATCHES and hist.get("interp_loss") is None:
-            with torch.no_grad():
-                interp_losses.append(
-                    float(content_fn(interpolated_like(lr_img, sr), hr))
-                )
-            if len(interp_losses) == min(INTERP_BATCHES, steps):
-                hist["interp_loss"] = float(np.mean(interp_losses))
         with autocast(amp, device):
             d_gen = discriminator(sr).float()
         a_loss = losses.adversarial_loss_generator(d_gen)
@@ -208,6 +196,9 @@ def train_srgan(
     if steps > start:
         hist["seconds_per_step"] = t_train / (steps - start)
     hist["total_seconds"] = base_total + time.perf_counter() - t_begin
+    hist["heldout_loss"], hist["interp_loss"] = heldout_losses(
+        generator, content_fn, sampler, steps, batch_size, device=device
+    )
     generator.eval()
     discriminator.eval()
     return hist

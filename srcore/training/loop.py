@@ -21,9 +21,9 @@ Why it is built this way:
 - **Speed where it is free.** bf16 autocast and channels-last memory on CUDA and on
   CPUs with native bf16 (:func:`srcore.precision.use_bf16`; fp16 with a
   ``GradScaler`` on a GPU without bf16); fp32 elsewhere.
-- **A health baseline.** The loss of the bicubic interpolation on the first
-  :data:`INTERP_BATCHES` batches is recorded beside the loss curve
-  (:mod:`srcore.health`).
+- **A health check.** After the last update the model's loss and the bicubic
+  interpolation's are measured on the same :data:`INTERP_BATCHES` fresh batches
+  (:func:`heldout_losses`; the rule is :mod:`srcore.health`'s).
 """
 
 from __future__ import annotations
@@ -68,10 +68,11 @@ __all__ = [
     "count_parameters",
     "psnr_validator",
     "interpolated_like",
+    "heldout_losses",
     "INTERP_BATCHES",
 ]
 
-#: Training batches whose interpolation loss is the health baseline.
+#: Fresh training batches on which a trained model and the interpolation are compared.
 INTERP_BATCHES = 8
 
 # Settings that change what is logged or saved, not the weights: a run may resume
@@ -114,8 +115,10 @@ class TrainHistory:
     device: str = "cpu"
     steps_done: int = 0
     resumed_from: int | None = None
-    #: the loss of the bicubic interpolation on the first INTERP_BATCHES training
-    #: batches (the health rule's baseline, :mod:`srcore.health`)
+    #: the model's and the bicubic interpolation's loss on the same INTERP_BATCHES
+    #: fresh training batches after the last update (the health rule's errors,
+    #: :mod:`srcore.health`)
+    heldout_loss: float | None = None
     interp_loss: float | None = None
     precision: str = "fp32"
 
@@ -175,6 +178,45 @@ def interpolated_like(inputs: torch.Tensor, out: Any) -> Any:
         return imresize(inputs.float(), size=tuple(o.shape[-2:]))
 
     return [one(o) for o in out] if isinstance(out, list) else one(out)
+
+
+@torch.no_grad()
+def heldout_losses(
+    model: nn.Module,
+    loss_fn: Callable[[Any, torch.Tensor], torch.Tensor],
+    sampler: BatchSource,
+    first_step: int,
+    batch_size: int,
+    *,
+    device: torch.device,
+    dtype: torch.dtype | None = None,
+) -> tuple[float, float]:
+    """``(model loss, interpolation loss)``, each the mean over the same
+    :data:`INTERP_BATCHES` batches ``sampler.batch(first_step + k)`` (training data
+    the model has not seen, for ``first_step`` = the steps done): the health rule's
+    final error and baseline, free of batch-to-batch noise.
+
+    The model runs in training mode (a pyramid network returns its levels, as its
+    loss expects), and its buffers (BatchNorm's running statistics) are restored
+    afterwards, so the weights and statistics it leaves with are unchanged.
+    """
+    saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    was_training = model.training
+    model.train()
+    ours, interp = [], []
+    try:
+        for k in range(INTERP_BATCHES):
+            inputs, target = sampler.batch(first_step + k, batch_size)
+            inputs, target = inputs.to(device), target.to(device)
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                out = model(inputs)
+            out = [o.float() for o in out] if isinstance(out, list) else out.float()
+            ours.append(float(loss_fn(out, target)))
+            interp.append(float(loss_fn(interpolated_like(inputs, out), target)))
+    finally:
+        model.load_state_dict(saved)
+        model.train(was_training)
+    return float(np.mean(ours)), float(np.mean(interp))
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -312,7 +354,6 @@ def train(
     history = TrainHistory(
         device=str(device), precision="bf16" if amp_dtype == torch.bfloat16 else "fp32"
     )
-    interp_losses: list[float] = []
     pending: list[float] = []  # losses since the last history point
     saved: Path | None = None  # the last checkpoint this run may fall back to
     state = _find_checkpoint(ckpt_path, config)
@@ -335,7 +376,6 @@ def train(
         history = TrainHistory.from_dict(state["history"])
         history.resumed_from = int(state["step"])
         history.device = str(device)
-        interp_losses = [] if history.interp_loss is None else [history.interp_loss]
         pending = [float(v) for v in state["pending"]]
         saved = ckpt_path
     start = history.steps_done
@@ -401,12 +441,6 @@ def train(
             if scheduler is not None:
                 scheduler.step()
             window.append(loss.detach())
-            if step < INTERP_BATCHES and history.interp_loss is None:
-                with torch.no_grad():
-                    base = loss_fn(interpolated_like(inputs, out), target)
-                interp_losses.append(float(base))
-                if len(interp_losses) == min(INTERP_BATCHES, config.steps):
-                    history.interp_loss = float(np.mean(interp_losses))
             bar.update(1)
 
             done = step + 1
@@ -444,4 +478,13 @@ def train(
         model.train(was_training)
     if history.steps_done < config.steps or ckpt_path is None:
         checkpoint(max(config.steps, start))
+    history.heldout_loss, history.interp_loss = heldout_losses(
+        model,
+        loss_fn,
+        sampler,
+        history.steps_done,
+        config.batch_size,
+        device=device,
+        dtype=amp_dtype,
+    )
     return history
