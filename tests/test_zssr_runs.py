@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from srcore.chapters import report000, report001, tables, zssr_tables
+from srcore.methods.zssr import ZSSRConfig
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, load_records
@@ -196,10 +197,15 @@ def test_iterations_to_match_counts_the_first_traced_hit():
 
 
 def _quick(method: str, **match) -> list[RunRecord]:
+    """The committed quick records of the book's main runs matching ``match``: seed
+    0, srcore's init (the seed-spread and init-comparison runs are left out)."""
+    default_init = ZSSRConfig().init_variance
     return [
         r
         for r in load_records(method)
         if r.config.get("profile") == "quick"
+        and r.config["model"]["seed"] == 0
+        and r.config["model"]["init_variance"] == default_init
         and all(r.config.get(k) == v for k, v in match.items())
     ]
 
