@@ -217,8 +217,9 @@ plt.show()
 # computed without the test image's HR: ZSSR's reconstruction of the LR image from
 # its own downscaled son (network removed for the interpolation), DIP's data term
 # against the LR image, a supervised model's training loss (the interpolated input
-# on the first training batches for the interpolation). Each record stores both
-# values and a verdict:
+# on the same fresh training batches for the interpolation, after the last update).
+# Each record stores the run's final error, its first error and the interpolation's;
+# every table applies the rule to them when it reads the record:
 
 # %%
 glue("health_rule", health.RULE, display=False)

@@ -346,3 +346,20 @@ def test_variants_are_set_beside_plain_zssr_at_their_own_scale():
     found = report001.findings([], records[:2] + records[3:4], records[2:3])
     assert found["nonideal_x2_gain"] == pytest.approx(2.0)
     assert found["variant_shuffle_x2_diff"] == pytest.approx(0.5)
+
+
+def test_a_batched_run_equals_the_one_by_one_run(data_dir, tmp_path):
+    """ctx.batch > 1 computes a ZSSR record's images N at once (zssr_many): the same
+    rows, seeds and crops as one by one, up to float rounding."""
+    one = RunContext(
+        "smoke", data_root=data_dir, results=tmp_path / "a", progress=False
+    )
+    many = one.replace(results=tmp_path / "b", batch=2)
+    a = zssr_runs.zssr_run("Set14", 2, one, limit=2)
+    b = zssr_runs.zssr_run("Set14", 2, many, limit=2)
+    assert a.key == b.key and [r["image"] for r in a.per_image] == [
+        r["image"] for r in b.per_image
+    ]
+    for ra, rb in zip(a.per_image, b.per_image, strict=True):
+        assert rb["psnr"] == pytest.approx(ra["psnr"], abs=1e-3)
+        assert rb["iterations"] == ra["iterations"]

@@ -45,6 +45,8 @@ class RunContext:
             unfinished record, "n of N done") instead of failing on a missing one.
         deadline: ``time.time()`` after which no new item starts
             (:class:`srcore.runs.results.BudgetExhausted`; the run resumes later).
+        batch: items computed at once where a run can batch them (ZSSR on a GPU:
+            :func:`srcore.methods.zssr.zssr_many`); 1 computes them one by one.
     """
 
     profile: str = "quick"
@@ -55,6 +57,7 @@ class RunContext:
     progress: bool = True
     partial: bool = False
     deadline: float | None = None
+    batch: int = 1
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILE_NAMES:
@@ -65,6 +68,8 @@ class RunContext:
             raise ValueError(f"mode must be one of {MODES} or None, got {self.mode!r}")
         if self.results is not None:
             object.__setattr__(self, "results", Path(self.results))
+        if self.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.batch}")
 
     def replace(self, **changes: object) -> RunContext:
         """A copy with some settings changed (``dataclasses.replace``)."""

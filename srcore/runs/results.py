@@ -295,6 +295,8 @@ def load_or_run(
     progress: bool = True,
     partial: bool = False,
     deadline: float | None = None,
+    compute_many: Callable[[list[str]], list[Mapping[str, Any]]] | None = None,
+    batch: int = 1,
 ) -> RunRecord:
     """Load the record of ``(method, config)`` or compute it item by item, resumably.
 
@@ -316,6 +318,9 @@ def load_or_run(
             raising :class:`MissingResultError`.
         deadline: ``time.time()`` after which no new item starts: raises
             :class:`BudgetExhausted` with the items done so far saved.
+        compute_many: ``names -> rows`` for several items at once (the same rows
+            ``compute`` would give, e.g. N images on one GPU); used with
+            ``batch > 1``, ``batch`` missing items at a time.
 
     Returns:
         The :class:`RunRecord`; its ``per_image`` rows keep the order of ``items``.
@@ -351,22 +356,29 @@ def load_or_run(
     # Taken before any computation: a commit made while the run goes on is not its.
     prov = provenance(device)
     todo = [n for n in names if n not in rows]
-    iterator: Iterable[str] = todo
+    size = batch if compute_many is not None and batch > 1 else 1
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    iterator: Iterable[list[str]] = chunks
     if progress and todo:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(todo, desc=f"{method}", leave=False)
-    for name in iterator:
+        iterator = tqdm(chunks, desc=f"{method}", leave=False)
+    for chunk in iterator:
         if deadline is not None and time.time() > deadline:
             raise BudgetExhausted(
                 f"{method} {key}: {len(rows)} of {len(names)} items done when the "
                 "budget ran out; the next call resumes"
             )
         t0 = time.perf_counter()
-        item_prov = _item_provenance(prov) if name != todo[0] else _short(prov)
-        row = {"image": name, **dict(compute(name)), "provenance": item_prov}
-        row.setdefault("seconds", time.perf_counter() - t0)
-        rows[name] = row
+        item_prov = _item_provenance(prov) if chunk[0] != todo[0] else _short(prov)
+        if size == 1 or compute_many is None:
+            computed = [compute(chunk[0])]
+        else:
+            computed = list(compute_many(chunk))
+        for name, result in zip(chunk, computed, strict=True):
+            row = {"image": name, **dict(result), "provenance": item_prov}
+            row.setdefault("seconds", (time.perf_counter() - t0) / len(chunk))
+            rows[name] = row
         atomic_write_json(
             partial_path,
             {
@@ -446,10 +458,11 @@ def record_for(
     *,
     device: str | torch.device = "cpu",
     finalize: Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
+    compute_many: Callable[[list[str]], list[Mapping[str, Any]]] | None = None,
 ) -> RunRecord:
-    """:func:`load_or_run` in the results folder, mode and progress setting of a
-    run's context (``ctx.results``, else the profile's folder: see
-    :func:`results_root`)."""
+    """:func:`load_or_run` in the results folder, mode, progress setting, deadline
+    and batch size of a run's context (``ctx.results``, else the profile's folder:
+    see :func:`results_root`)."""
     return load_or_run(
         method,
         config,
@@ -462,4 +475,6 @@ def record_for(
         progress=ctx.progress,
         partial=ctx.partial,
         deadline=ctx.deadline,
+        compute_many=compute_many,
+        batch=ctx.batch,
     )

@@ -23,7 +23,14 @@ from srcore.health import health
 from srcore.imageops import save_png
 from srcore.methods.osr import pretrain_external
 from srcore.methods.vdsr import VDSR
-from srcore.methods.zssr import PRESETS, PROFILES, ZSSRConfig, ZSSRResult, zssr
+from srcore.methods.zssr import (
+    PRESETS,
+    PROFILES,
+    ZSSRConfig,
+    ZSSRResult,
+    zssr,
+    zssr_many,
+)
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
@@ -245,7 +252,48 @@ def zssr_run(
             save_png(crop, crop_file("zssr", key, item, results))
         return {**zssr_row(res, hr, lr_img, scale), "dataset": ds}
 
-    return record_for("zssr", config, items, compute, ctx, device=dev)
+    def compute_many(chunk: list[str]) -> list[dict[str, Any]]:
+        """The chunk's images in one zssr_many call (image k keeps seed + k)."""
+        pairs = [
+            protocol.test_pair(*i.split("/", 1), scale, degradation, data_root)
+            for i in chunk
+        ]
+        kernels = [
+            protocol.test_kernel(*i.split("/", 1), scale, data_root)
+            if true_kernel
+            else None
+            for i in chunk
+        ]
+        first = items().index(chunk[0])
+        results_ = zssr_many(
+            [lr for lr, _ in pairs],
+            scale,
+            dataclasses.replace(cfg, seed=cfg.seed + first),
+            kernels=kernels,
+            hrs=[hr for _, hr in pairs],
+            device=dev,
+            progress=ctx.progress,
+            trace_every=TRACE_EVERY,
+        )
+        rows = []
+        for item, (lr_img, hr), res in zip(chunk, pairs, results_, strict=True):
+            if items().index(item) == 0:
+                crop = protocol.crop_center(res.sr)
+                save_png(crop, crop_file("zssr", key, item, results))
+            row = {**zssr_row(res, hr, lr_img, scale), "dataset": item.split("/")[0]}
+            row["seconds"] = res.seconds / len(chunk)  # the batch's, shared
+            rows.append(row)
+        return rows
+
+    return record_for(
+        "zssr",
+        config,
+        items,
+        compute,
+        ctx,
+        device=dev,
+        compute_many=compute_many if backbone is None else None,
+    )
 
 
 #: External pretraining (OSR over the first 30 T91 images, as online SR did):
