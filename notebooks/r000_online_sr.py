@@ -151,8 +151,7 @@ display(plots.style_table(report000.transfer_spread(seed_pairs)))
 # %%
 paper = paper_runs.table(["osr-star-scratch", "osr-star-transfer"], ctx)
 display(plots.style_table(paper))
-paper_done = sum(int(d.split(" of ")[0]) for d in paper.done)
-paper_total = sum(int(d.split(" of ")[1]) for d in paper.done if "?" not in d)
+paper_done, paper_total = paper_runs.done_total(paper)
 glue("r000_paper_done", paper_done, display=False)
 glue("r000_paper_total", paper_total, display=False)
 

@@ -145,8 +145,7 @@ for title, views in crops.items():
 # %%
 paper = paper_runs.table(["dip-Set5-x4-mse", "dip-Set5-x4-charbonnier"], ctx)
 display(plots.style_table(paper))
-paper_done = sum(int(d.split(" of ")[0]) for d in paper.done)
-paper_total = sum(int(d.split(" of ")[1]) for d in paper.done if "?" not in d)
+paper_done, paper_total = paper_runs.done_total(paper)
 glue("r003_paper_done", paper_done, display=False)
 glue("r003_paper_total", paper_total, display=False)
 

@@ -42,6 +42,7 @@ def test_unstarted_jobs_read_as_n_of_N(tmp_path, data_dir):
     assert (rec.done, rec.total, rec.complete) == (0, 14, False)
     table = paper_runs.table(["zssr-Set5-x3", "dip-Set5-x4-mse"], ctx)
     assert table.done.tolist() == ["0 of 5", "0 of 5"]
+    assert paper_runs.done_total(table) == (0, 10)
     assert table.published.tolist() == [pytest.approx(33.42), pytest.approx(29.90)]
 
 

@@ -32,7 +32,16 @@ from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 
-__all__ = ["Job", "JOBS", "STREAM_SET", "STREAM_IMAGES", "read", "run", "table"]
+__all__ = [
+    "Job",
+    "JOBS",
+    "STREAM_SET",
+    "STREAM_IMAGES",
+    "read",
+    "run",
+    "table",
+    "done_total",
+]
 
 #: The stream of the online-SR paper jobs (BSD100: General-100 is not stored here).
 STREAM_SET, STREAM_IMAGES = "BSD100", 10
@@ -128,6 +137,17 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def done_total(table_: pd.DataFrame) -> tuple[int, int]:
+    """Images done and images in all over the rows of a :func:`table` (rows of a
+    job whose total is unknown count only what is done)."""
+    done = total = 0
+    for cell in table_.done:
+        n, _, of = cell.partition(" of ")
+        done += int(n)
+        total += int(of) if of.isdigit() else int(n)
+    return done, total
 
 
 def run(name: str, ctx: RunContext) -> RunRecord:
