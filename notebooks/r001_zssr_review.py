@@ -108,7 +108,11 @@ plt.show()
 # ### The spread over seeds
 #
 # The same Set5 ×2 run once per seed (every random draw of a run follows its seed:
-# the network's init, the fathers, the augmentations).
+# the network's init, the fathers, the augmentations). Repeated with its seed on the
+# same machine and thread count, a run gives the same bits (a test checks it), so
+# the spread below is the seeds' alone; on another CPU the kernels round
+# differently and a run lands within the spread, not on the same bits. A difference
+# between two methods smaller than this spread is no difference.
 
 # %%
 # partial=True: in the book build, a run still being computed shows how far it got

@@ -173,7 +173,7 @@ findings = report004.findings(ours, runs, fault_records)
 for key, value in findings.items():
     glue(key, value, display=False)
 
-health_counts = tables.not_trained([*runs, *fault_records])
+health_counts = tables.not_trained([*runs.values(), *fault_records.values()])
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
 
