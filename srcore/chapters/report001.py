@@ -186,8 +186,13 @@ def nonideal_runs(
         zssr_runs.zssr_run("BSD100", scale, ctx, variant=v, **kw) for v in variants
     ]
     if vdsr_backbone:
+        # A backbone replaces ZSSR's network, so ZSSR's init is unused: these runs
+        # keep the reference's value, under which their records were made.
+        unused = PRESETS["reference_init"]
         extra += [
-            zssr_runs.zssr_run("BSD100", scale, ctx, backbone="vdsr", **iters, **kw)
+            zssr_runs.zssr_run(
+                "BSD100", scale, ctx, backbone="vdsr", **iters, **unused, **kw
+            )
             for iters in ({"max_iters": 0}, {})
         ]
     return base, extra
