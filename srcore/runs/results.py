@@ -244,11 +244,8 @@ def _cpu_name() -> str:
 def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
     """Where and with what a number was made: commit, date, hardware, versions."""
     device = torch.device(device)
-    status = _git("status", "--porcelain", "--untracked-files=no")
     info: dict[str, Any] = {
-        "commit": _git("rev-parse", "--short=10", "HEAD"),
-        "dirty": bool(status) if status is not None else None,
-        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **_git_state(),
         "device": str(device),
         "hardware": f"{_cpu_name()}, {os.cpu_count()} cores",
         "torch_threads": torch.get_num_threads(),
@@ -263,16 +260,12 @@ def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
     return info
 
 
-def _short(prov: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: prov[k] for k in ("commit", "dirty", "date")}
-
-
-def _item_provenance(run: Mapping[str, Any]) -> dict[str, Any]:
-    """An item's commit, dirty flag and date, taken when the item starts (a resumed
-    record's items may come from several commits)."""
+def _git_state() -> dict[str, Any]:
+    """The commit, dirty flag and date now: taken when a run starts and when each
+    of its items starts (a resumed record's items may come from several commits)."""
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {
-        "commit": _git("rev-parse", "--short=10", "HEAD") or run["commit"],
+        "commit": _git("rev-parse", "--short=10", "HEAD"),
         "dirty": bool(status) if status is not None else None,
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
@@ -370,7 +363,7 @@ def load_or_run(
                 "budget ran out; the next call resumes"
             )
         t0 = time.perf_counter()
-        item_prov = _item_provenance(prov) if chunk[0] != todo[0] else _short(prov)
+        item_prov = _git_state()
         if size == 1 or compute_many is None:
             computed = [compute(chunk[0])]
         else:
