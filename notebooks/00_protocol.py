@@ -43,6 +43,18 @@
 # Set14's `man` is the opposite case: stored as RGB with three equal channels, MATLAB
 # scores it on its luma, and so do we.
 
+# %% [markdown]
+# ## Verdicts
+#
+# The claims this chapter makes about its own protocol, beside the measurement that
+# tests each one.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`protocol_verdict_line`.
+#
+# ```{glue} protocol_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -64,7 +76,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import data, degrade, health, plots
-from srcore.chapters import published
+from srcore.chapters import claims, published, verdicts
 from srcore.methods import bicubic
 from srcore.protocol import make_lr
 from srcore.runs.benchmark import (
@@ -226,6 +238,15 @@ glue("health_rule", health.RULE, display=False)
 glue("health_margin", 100 * health.MARGIN, display=False)
 glue("health_tail", 100 * health.TAIL, display=False)
 
+report_claims = claims.protocol_claims(
+    published.agreement(comparison, psnr_tol=0.02, ssim_tol=0.003),
+    float(check_table[["max_abs_down", "max_abs_up_y"]].max().max()),
+    float(per_image.max_abs_diff_db.max()),
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("protocol_verdicts", plots.style_table(verdict_table), display=False)
+glue("protocol_verdict_line", verdicts.summary_line(report_claims), display=False)
+
 # %% [markdown]
 # {glue:text}`health_rule`. The margin is {glue:text}`health_margin:.0f` %; DIP's
 # final error is the mean data term of its last {glue:text}`health_tail:.0f` % of
@@ -233,6 +254,23 @@ glue("health_tail", 100 * health.TAIL, display=False)
 # chapter counts them. The rule cannot see the HR image, so a run may pass it and
 # still score below bicubic: it then learnt its own objective but not the image, and
 # the chapter says so.
+
+# %% [markdown]
+# ## What "reproduced" means
+#
+# Every chapter opens with a verdict table: one row per claim of its report, the
+# report's number, ours, and a verdict by one rule. A claim is an effect, a
+# difference in dB between two methods on the same images (a variant minus its base,
+# a method minus bicubic), or a value (a time, a ratio); ours is measured on our
+# records, with its spread over seeds where there are several:
+# {glue:text}`verdict_rule`. The stated margin is {glue:text}`verdict_margin:.1f`
+# dB (a chapter may state its own for a quantity in another unit). A difference
+# within t of zero is "no difference" and is never ranked; a claim whose runs did not
+# train by the health rule above is not tested, whatever its numbers say.
+
+# %%
+glue("verdict_rule", verdicts.RULE, display=False)
+glue("verdict_margin", verdicts.MARGIN_DB, display=False)
 
 # %% [markdown]
 # ## What reproduced

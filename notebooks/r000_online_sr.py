@@ -59,6 +59,18 @@
 # name, natural photographs of the same kind, and `stream_set="General-100"` runs the
 # report's own stream.
 
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim of report 000, in its own words (short), beside what our records
+# measure and, where one exists, the original paper's number.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`r000_verdict_line`.
+#
+# ```{glue} r000_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -83,7 +95,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import paper_runs, report000, tables, zssr_tables
+from srcore.chapters import claims, paper_runs, report000, tables, verdicts, zssr_tables
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 
@@ -215,6 +227,20 @@ health_counts = tables.not_trained(
 )
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
+
+report_claims = claims.report000_claims(
+    findings,
+    seed_pairs,
+    {
+        "table1": claims.unhealthy_count(table1),
+        "stream": claims.unhealthy_count(
+            [*table2, *[r for pair in seed_pairs for r in pair]]
+        ),
+    },
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("r000_verdicts", plots.style_table(verdict_table), display=False)
+glue("r000_verdict_line", verdicts.summary_line(report_claims), display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

@@ -54,6 +54,18 @@
 # own training; we also score it before any internal training. The hybrid loss needs
 # the ImageNet VGG19 weights, which this build cannot download: not run.
 
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim of report 001, in its own words (short), beside what our records
+# measure and, where one exists, the ZSSR paper's number.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`r001_verdict_line`.
+#
+# ```{glue} r001_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -80,7 +92,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import paper_runs, report001, tables, zssr_tables
+from srcore.chapters import claims, paper_runs, report001, tables, verdicts, zssr_tables
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -225,6 +237,15 @@ health_counts = tables.not_trained(
 )
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
+
+report_claims = claims.report001_claims(
+    findings,
+    spread,
+    claims.report001_health([*ideal, *spread], nonideal, variants),
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("r001_verdicts", plots.style_table(verdict_table), display=False)
+glue("r001_verdict_line", verdicts.summary_line(report_claims), display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

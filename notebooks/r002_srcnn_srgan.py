@@ -46,6 +46,18 @@
 # table names it. With the weights in the torch hub cache, the same code trains
 # SRGAN-VGG54.
 
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim of report 002 (and the SRGAN paper's claim it set out to test), beside
+# what our records measure and the papers' numbers.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`r002_verdict_line`.
+#
+# ```{glue} r002_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -66,7 +78,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import report002, supervised_tables, tables
+from srcore.chapters import claims, report002, supervised_tables, tables, verdicts
 from srcore.metrics import lpips_status
 from srcore.protocol import CROP_BOX
 from srcore.runs import supervised
@@ -183,6 +195,18 @@ for key, value in findings.items():
 health_counts = tables.not_trained(runs)
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
+
+report_claims = claims.report002_claims(
+    findings,
+    table,
+    {
+        "srcnn": claims.unhealthy_count(srcnn_runs),
+        "gan": claims.unhealthy_count([srresnet_run, srgan_run]),
+    },
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("r002_verdicts", plots.style_table(verdict_table), display=False)
+glue("r002_verdict_line", verdicts.summary_line(report_claims), display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

@@ -53,6 +53,18 @@
 #   multiples of 32, as the DIP code does), 2000 steps, two seeds.
 # * To compare on the same inputs, the LapSRN networks are also scored on DIP's crops.
 
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim of report 003, in its own words (short), beside what our records
+# measure and the papers' numbers.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`r003_verdict_line`.
+#
+# ```{glue} r003_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -70,7 +82,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import paper_runs, report003, tables
+from srcore.chapters import claims, paper_runs, report003, tables, verdicts
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -171,6 +183,17 @@ for key, value in findings.items():
 health_counts = tables.not_trained([*dip_runs, *lapsrn])
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
+
+report_claims = claims.report003_claims(
+    findings,
+    {
+        "dip": claims.unhealthy_count(dip_runs),
+        "lapsrn": claims.unhealthy_count(lapsrn),
+    },
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("r003_verdicts", plots.style_table(verdict_table), display=False)
+glue("r003_verdict_line", verdicts.summary_line(report_claims), display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

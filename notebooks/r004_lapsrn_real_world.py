@@ -49,6 +49,18 @@
 # needs the ImageNet VGG19 weights, which this build cannot download: it is listed as
 # not run rather than run on random features.
 
+# %% [markdown]
+# ## Verdicts
+#
+# Each claim of report 004, in its own words (short), beside what our records
+# measure.
+# Each row is judged by the rule stated in the protocol chapter
+# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
+# seeds behind ours. In short: {glue:text}`r004_verdict_line`.
+#
+# ```{glue} r004_verdicts
+# ```
+
 # %%
 # Colab set-up: uncomment and run once (installs the package and its pinned deps).
 # # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
@@ -68,7 +80,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import report004, tables
+from srcore.chapters import claims, report004, tables, verdicts
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -176,6 +188,13 @@ for key, value in findings.items():
 health_counts = tables.not_trained([*runs.values(), *fault_records.values()])
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
+
+report_claims = claims.report004_claims(
+    findings, claims.unhealthy_count(list(runs.values()))
+)
+verdict_table = verdicts.verdict_table(report_claims)
+glue("r004_verdicts", plots.style_table(verdict_table), display=False)
+glue("r004_verdict_line", verdicts.summary_line(report_claims), display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

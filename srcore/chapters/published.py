@@ -2,8 +2,9 @@
 
 Values are PSNR (dB) / SSIM on the Y channel with ``shave = scale`` unless a table says
 otherwise. Tags follow ``shared/LITERATURE.md``: ``V`` verified against the cited
-file, ``P`` paper value cross-checked against a third-party copy. Unverified (``U``)
-values are deliberately not in this module: the book prints nothing it cannot source.
+file, ``P`` paper value cross-checked against a third-party copy, ``U`` not verified
+against its paper (the book prints such a value only marked "unverified").
+:data:`ANCHORS` holds every published value set beside a method (:func:`anchor`).
 The reports' own numbers follow the literature (``REPORT_000`` ... ``REPORT_004``),
 each table with the section of the report file it was copied from.
 
@@ -33,6 +34,10 @@ __all__ = [
     "REPORT_002",
     "REPORT_003",
     "REPORT_004",
+    "ANCHORS",
+    "ANCHOR_OF",
+    "anchor",
+    "anchor_text",
 ]
 
 
@@ -363,3 +368,112 @@ REPORT_004 = {
     "scales": (2, 4),
     "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
 }
+
+
+#: Where each anchor comes from (``shared/LITERATURE.md`` section and its check).
+_ANCHOR_SOURCES = {
+    "Kim": _KIM,
+    "LapSRN": "Lai et al. 2017 (LapSRN), CVPR table; LITERATURE.md §2.2/§2.3",
+    "Ledig": "Ledig et al. 2017 (SRResNet/SRGAN), Table 2; LITERATURE.md §2.4",
+    "ZSSR": "Shocher et al. 2018 (ZSSR), Table 1; LITERATURE.md §2.5",
+    "DIP": "Ulyanov et al. 2018 (DIP), SR table, recalled; LITERATURE.md §2.7",
+    "KernelGAN": "Bell-Kligler et al. 2019 (KernelGAN), Table 1 on DIV2KRK; "
+    "LITERATURE.md §2.6",
+}
+_ANCHOR_ROWS: tuple[tuple[str, str, int, float, float | None, str, str], ...] = (
+    # (method, dataset, scale, PSNR, SSIM, source, tag)
+    ("LapSRN", "Set5", 2, 37.52, 0.9591, "LapSRN", "V"),
+    ("LapSRN", "Set14", 2, 32.99, 0.9124, "LapSRN", "V"),
+    ("LapSRN", "BSD100", 2, 31.80, 0.8952, "LapSRN", "V"),
+    ("LapSRN", "Set5", 4, 31.54, 0.8852, "LapSRN", "V"),
+    ("LapSRN", "Set14", 4, 28.19, 0.772, "LapSRN", "V"),
+    ("LapSRN", "BSD100", 4, 27.32, 0.7275, "LapSRN", "V"),
+    ("LapSRN", "Set5", 8, 26.14, 0.738, "LapSRN", "V"),
+    ("LapSRN", "Set14", 8, 24.44, 0.623, "LapSRN", "V"),
+    ("LapSRN", "BSD100", 8, 24.54, 0.586, "LapSRN", "V"),
+    # SRGAN-paper SSIMs use another SSIM (LITERATURE.md §2.4): PSNR only.
+    ("SRResNet", "Set5", 4, 32.05, None, "Ledig", "V"),
+    ("SRResNet", "Set14", 4, 28.49, None, "Ledig", "V"),
+    ("SRResNet", "BSD100", 4, 27.58, None, "Ledig", "V"),
+    ("SRGAN", "Set5", 4, 29.40, None, "Ledig", "U"),
+    ("SRGAN", "Set14", 4, 26.02, None, "Ledig", "U"),
+    ("SRGAN", "BSD100", 4, 25.16, None, "Ledig", "U"),
+    ("DIP", "Set5", 4, 29.90, None, "DIP", "U"),
+    ("DIP", "Set14", 4, 27.00, None, "DIP", "U"),
+    ("KernelGAN + ZSSR", "DIV2KRK", 2, 30.36, 0.8669, "KernelGAN", "V"),
+    ("KernelGAN + ZSSR", "DIV2KRK", 4, 26.81, 0.7316, "KernelGAN", "V"),
+)
+_ZSSR_TAGS = {("Set14", 3): "U", ("BSD100", 2): "U", ("BSD100", 3): "U"}
+
+#: Every published value the book sets beside a method (its *anchor*): Kim et al.'s
+#: SRCNN/VDSR block, the ZSSR table, LapSRN, SRResNet/SRGAN, DIP and KernelGAN. Tag
+#: ``U`` marks a value not verified against its paper (printed as such).
+ANCHORS: tuple[Published, ...] = (
+    tuple(r for r in KIM2016_TABLE2 if r.method in ("SRCNN", "VDSR"))
+    + tuple(
+        Published(
+            "ZSSR",
+            ds,
+            s,
+            row["ZSSR"][0],
+            row["ZSSR"][1],
+            _ANCHOR_SOURCES["ZSSR"],
+            _ZSSR_TAGS.get((ds, s), "V"),
+        )
+        for (ds, s), row in REPORT_001_IDEAL.items()
+    )
+    + tuple(
+        Published(
+            m, ds, s, p, q if q is not None else float("nan"), _ANCHOR_SOURCES[src], tag
+        )
+        for m, ds, s, p, q, src, tag in _ANCHOR_ROWS
+    )
+)
+#: How the book's method labels (:func:`srcore.chapters.tables.label`) map to an
+#: anchor's method: a variant we ran under another name keeps its paper's anchor.
+ANCHOR_OF = {
+    "SRCNN": "SRCNN",
+    "VDSR": "VDSR",
+    "ZSSR": "ZSSR",
+    "ZSSR, gradual ×1.5x1→×2→×2": "ZSSR",
+    "LapSRN": "LapSRN",
+    "LapSRN w1=1, w2=1": "LapSRN",
+    "SRResNet": "SRResNet",
+    "SRGAN-MSE": "SRGAN",
+    "SRGAN-VGG54": "SRGAN",
+    "DIP with MSE": "DIP",
+}
+
+
+def anchor(method: str, dataset: str, scale: int) -> Published | None:
+    """The published value of ``method`` (an anchor name or a book label mapped by
+    :data:`ANCHOR_OF`; a label starting ``ZSSR, gradual`` maps to ZSSR) on
+    ``dataset`` at ``scale``, or None.
+
+    Example:
+        >>> a = anchor("SRResNet", "Set5", 4)
+        >>> a.psnr, a.tag
+        (32.05, 'V')
+        >>> anchor("SRGAN-MSE", "Set14", 4).tag, anchor("LapSRN", "Urban100", 4)
+        ('U', None)
+    """
+    name = ANCHOR_OF.get(method, method)
+    if method.startswith("ZSSR, gradual"):
+        name = "ZSSR"
+    for a in ANCHORS:
+        if (a.method, a.dataset, a.scale) == (name, dataset, scale):
+            return a
+    return None
+
+
+def anchor_text(method: str, dataset: str, scale: int) -> str:
+    """``"32.05"``, ``"29.40 (unverified)"`` or ``""``: an anchor in a table cell.
+
+    Example:
+        >>> anchor_text("SRGAN-MSE", "Set5", 4), anchor_text("SRCNN", "Set5", 8)
+        ('29.40 (unverified)', '')
+    """
+    a = anchor(method, dataset, scale)
+    if a is None:
+        return ""
+    return f"{a.psnr:.2f}" + (" (unverified)" if a.tag == "U" else "")

@@ -1,0 +1,185 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Synthesis: all methods under one protocol
+#
+# Each chapter answered its own report. This one puts every method the book ran side
+# by side: the same low-resolution images (MATLAB bicubic, or the random kernels of
+# the ZSSR and LapSRN chapters), the same score (Y channel, 8-bit, `shave = scale`,
+# as fixed in the protocol chapter), and the published value of each method where a
+# paper gives one. It trains nothing: it walks the committed records in
+# `book/results/` and reshapes them. What it cannot undo is the budget: most networks
+# here were trained for minutes on two CPU cores (the `quick` profile), so a gap to a
+# published value measures our budget as much as the method.
+
+# %%
+# Colab set-up: uncomment and run once (installs the package and its pinned deps).
+# # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
+# # %cd srbook/notebooks
+
+# %% tags=["parameters"]
+profile = "quick"
+datasets = ["Set5", "Set14", "BSD100"]
+scales = [2, 3, 4]
+heatmaps = 3
+data_root = None
+results = None
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from srcore import plots
+from srcore.chapters import claims, synthesis
+from srcore.runs.benchmark import evaluate
+from srcore.runs.context import RunContext
+from srcore.runs.results import results_root
+
+ctx = RunContext(profile=profile, data_root=data_root, results=results)
+
+# %% [markdown]
+# ## The records
+#
+# The bicubic baselines of the protocol chapter are loaded first (a missing one is an
+# error that names it); then every record of the results folder is read. Unfinished
+# records and records made from uncommitted code (`provenance.dirty`, being re-made)
+# are left out, and so are the protocol's own checks, which score no method.
+
+# %%
+baselines = [evaluate("bicubic", ds, s, ctx) for ds in datasets for s in scales]
+records, skipped = synthesis.walk(results_root(ctx.results, ctx.profile))
+rows = synthesis.image_rows(records)
+table = synthesis.summary(rows)
+drawn = synthesis.pick_groups(synthesis.comparable_groups(rows), heatmaps)
+for key, value in synthesis.findings(records, skipped, table, drawn).items():
+    glue(key, value, display=False)
+glue("tie_db", synthesis.TIE_DB, display=False)
+glue("min_images", synthesis.MIN_IMAGES, display=False)
+display(plots.style_table(synthesis.provenance_table(records)))
+
+# %% tags=["hide-output"]
+display(Markdown(plots.provenance_caption(records)))
+
+# %% [markdown]
+# The chapter reads {glue:text}`n_records` method records; it leaves out
+# {glue:text}`n_dirty` made from uncommitted code, {glue:text}`n_unfinished`
+# unfinished and {glue:text}`n_checks` protocol checks. The records use
+# {glue:text}`n_scorings` scoring protocol(s), and {glue:text}`n_gpu` of them were
+# made on a GPU.
+#
+# ## Every method beside its published value
+#
+# One table per scale, bicubic LR: our mean PSNR (dB) per set beside the paper's
+# value for the same method, set and scale. Several runs of one method (seeds) are
+# averaged, with their standard deviation after "±"; "(n=…)" marks a method scored on
+# fewer images of the set than the set's largest record (the ZSSR/OSR streams run on
+# the first BSD100 images only). Values marked "(unverified)" are not checked against
+# their paper (`shared/LITERATURE.md`). Bicubic's published column is Kim et al.
+# (2016), Table 2.
+
+# %%
+for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
+    display(Markdown(f"**×{scale}**"))
+    display(plots.style_table(synthesis.scale_table(table, scale)))
+
+# %% [markdown]
+# {glue:text}`n_anchored` of our {glue:text}`n_methods` methods
+# ({glue:text}`anchored`) sit beside a published value, on {glue:text}`n_anchored_rows`
+# rows, from {glue:text}`n_anchor_methods` published methods;
+# {glue:text}`n_unverified` of those rows are unverified. Our bicubic is within
+# {glue:text}`bicubic_max_gap:.2f` dB of Kim et al.'s on every set and scale, which
+# is the protocol agreeing. The other anchored rows sit {glue:text}`mean_gap:+.2f` dB
+# from their published values on average (from {glue:text}`min_gap:+.2f` to
+# {glue:text}`max_gap:+.2f` dB): the `quick` budget, not the protocol.
+#
+# The full table, with SSIM, bicubic on the same images, the gain over it, the number
+# of images and of seeds, and the sets the page tables leave out (T91, crops):
+
+# %% tags=["hide-output"]
+display(plots.style_table(synthesis.detail_table(table, "bicubic")))
+
+# %% [markdown]
+# ### Random kernels
+#
+# The {glue:text}`n_random_groups` groups made on random-kernel LR (the ZSSR review's
+# non-ideal case, report 004's DIV2KRK runs). A run that injects a fault on purpose
+# (report 004) says so in its name. Only KernelGAN's DIV2KRK values are published for
+# such kernels, and none of our methods is scored on them under that name.
+
+# %%
+display(plots.style_table(synthesis.detail_table(table, "random_kernel")))
+
+# %% [markdown]
+# ## Quality against compute
+#
+# The gain over bicubic against the test-time seconds per image. For the supervised
+# networks (SRCNN, VDSR, SRResNet, SRGAN, LapSRN) that is inference only: training
+# is excluded and listed in the table below. For ZSSR, the OSR streams and DIP it is
+# the whole per-image optimisation, which is their test time. Filled markers were made
+# on a CPU, hollow ones on a GPU; one point per method, set and scale (bicubic LR).
+
+# %% tags=["hide-input"]
+fig = synthesis.plot_quality_vs_compute(table)
+plt.show()
+
+# %% [markdown]
+# The median supervised network takes {glue:text}`supervised_s:.2f` s per image, the
+# median per-image optimisation {glue:text}`internal_s:.0f` s,
+# {glue:text}`time_ratio:.0f` times longer, on the same CPU. The training the
+# supervised points leave out:
+
+# %%
+display(plots.style_table(synthesis.training_table(records)))
+
+# %% [markdown]
+# ## Image by image: who beats whom
+#
+# A mean hides whether a method wins everywhere or on a few images. For methods scored
+# on exactly the same images, each cell counts the images on which the row method's
+# PSNR beats the column method's by more than {glue:text}`tie_db:.2f` dB (the rest
+# are ties or losses); the colour is that count's share of the images. Of the groups
+# of at least three methods on at least {glue:text}`min_images` images, the chapter
+# draws {glue:text}`wl_n`: {glue:text}`wl_groups` (the most methods first, then the
+# group adding the most methods not drawn yet). Methods are ordered by mean PSNR.
+
+# %% tags=["hide-input"]
+for group in drawn.itertuples():
+    wins = synthesis.win_loss(rows, group._asdict())
+    title = f"{group.set} ×{group.scale}, {group.n_images} images"
+    fig = synthesis.plot_win_loss(wins, group.n_images, title)
+    plt.show()
+
+# %% [markdown]
+# ## Which claims hold
+#
+# Every chapter's verdicts in one table, by the rule of the protocol chapter, and
+# their count per chapter.
+
+# %%
+verdicts = claims.all_verdicts(ctx)
+display(plots.style_table(verdicts))
+counts = synthesis.verdict_summary(verdicts)
+display(plots.style_table(counts))
+for key, value in synthesis.verdict_totals(counts).items():
+    glue(key, value, display=False)
+
+# %% [markdown]
+# Of the {glue:text}`n_claims` claims, {glue:text}`n_reproduced` are reproduced,
+# {glue:text}`n_not_reproduced` not reproduced, {glue:text}`n_contradicted`
+# contradicted and {glue:text}`n_not_tested` not tested (no record measures them, a
+# run behind them did not train, or they need the VGG weights this build cannot
+# download).
