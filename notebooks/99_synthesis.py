@@ -65,7 +65,7 @@ records, skipped = synthesis.walk(results_root(ctx.results, ctx.profile))
 rows = synthesis.image_rows(records)
 table = synthesis.summary(rows)
 drawn = synthesis.pick_groups(synthesis.comparable_groups(rows), heatmaps)
-for key, value in synthesis.findings(records, skipped, table, drawn).items():
+for key, value in synthesis.findings(records, skipped, table, rows, drawn).items():
     glue(key, value, display=False)
 glue("tie_db", synthesis.TIE_DB, display=False)
 glue("min_images", synthesis.MIN_IMAGES, display=False)
@@ -162,6 +162,12 @@ for group in drawn.itertuples():
     title = f"{group.set} ×{group.scale}, {group.n_images} images"
     fig = synthesis.plot_win_loss(wins, group.n_images, title)
     plt.show()
+
+# %% [markdown]
+# Of the {glue:text}`wl_pairs` method pairs in these heatmaps, one method beats the
+# other on every image in {glue:text}`wl_sweeps`, and each wins on some image in
+# {glue:text}`wl_split`; in the rest, one wins on some images and ties on the others,
+# or the two tie throughout.
 
 # %% [markdown]
 # ## Which claims hold
