@@ -126,7 +126,8 @@ display(
         comparison[
             ["dataset", "scale", "n_images", "psnr", "psnr_pub", "d_psnr"]
             + ["ssim", "ssim_pub", "d_ssim"]
-        ]
+        ],
+        {"d_psnr": 3},
     )
 )
 display(Markdown(plots.provenance_caption(records)))
@@ -155,7 +156,8 @@ plt.show()
 agreement = selfexsr_agreement(records, ctx)
 display(
     plots.style_table(
-        pd.DataFrame(agreement.per_image).drop(columns=["image", "seconds"])
+        pd.DataFrame(agreement.per_image).drop(columns=["image", "seconds"]),
+        {"diff_db": 3},
     )
 )
 display(Markdown(plots.provenance_caption([agreement])))

@@ -109,8 +109,8 @@ table1 = [
     zssr_runs.zssr_run("T91", 2, ctx, variant=v, limit=table1_images, seed=seed)
     for v in table1_variants
 ]
-display(Markdown(plots.provenance_caption(table1)))
 display(plots.style_table(report000.beside_report(table1, "table1")))
+display(Markdown(plots.provenance_caption(table1)))
 
 # %% [markdown]
 # ## Online SR: weight transfer along a stream
@@ -132,8 +132,8 @@ ext = report000.external_runs(
     stream_set, stream_images, external, ctx=ctx, seed=seed, variant=stream_variant
 )
 table2 = [*stream.values(), *ext]
-display(Markdown(plots.provenance_caption(table2)))
 display(plots.style_table(report000.beside_report(table2, "table2")))
+display(Markdown(plots.provenance_caption(table2)))
 
 # %% [markdown]
 # The same two streams once per seed: weight transfer against training from scratch,

@@ -104,8 +104,13 @@ ctx = RunContext(profile=profile, data_root=data_root, results=results)
 ideal = report001.ideal_runs(
     ideal_sets, ideal_scales, ideal_gradual, ctx=ctx, seed=seed
 )
-display(Markdown(plots.provenance_caption(ideal)))
 display(plots.style_table(report001.ideal_table(ideal)))
+display(Markdown(plots.provenance_caption(ideal)))
+display(
+    plots.style_table(
+        report001.ideal_published(ideal), caption="The ZSSR paper's Table 1 (PSNR)"
+    )
+)
 
 # %% [markdown]
 # PSNR of the plain network output (before self-ensemble and back-projection) against

@@ -95,8 +95,8 @@ ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %%
 lapsrn = report003.lapsrn_runs(ctx, seed=seed)
-display(Markdown(plots.provenance_caption(lapsrn)))
 display(plots.style_table(report003.full_table(lapsrn)))
+display(Markdown(plots.provenance_caption(lapsrn)))
 
 # %% [markdown]
 # Set5 validation PSNR during training (every tenth of the run, our "epoch"), for
@@ -114,8 +114,8 @@ plt.show()
 
 # %%
 dip_runs = [report003.dip_run(loss, ctx, seed=seed) for loss in ("mse", "charbonnier")]
-display(Markdown(plots.provenance_caption(dip_runs)))
 display(plots.style_table(report003.final_gains(dip_runs), {"s_per": 3}))
+display(Markdown(plots.provenance_caption(dip_runs)))
 
 # %% tags=["hide-input"]
 fig = plots.plot_psnr_traces(report003.dip_curves(dip_runs))

@@ -100,8 +100,8 @@ plt.show()
 # %%
 runs = report004.runs(scales, ctx=ctx, seed=seed)
 ours = report004.table(runs)
-display(Markdown(plots.provenance_caption(list(runs.values()))))
 display(plots.style_table(ours))
+display(Markdown(plots.provenance_caption(list(runs.values()))))
 
 # %% [markdown]
 # The two upsamplers are one function class: each output phase of a 4×4, stride-2

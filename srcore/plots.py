@@ -1,8 +1,9 @@
 """Figures and display tables for the book. No computation happens here.
 
 Every figure function returns a matplotlib ``Figure``; notebooks call them from
-``hide-input`` cells. :func:`provenance_caption` turns records into the line that
-says how the numbers above it were made.
+``hide-input`` cells. :func:`style_table` (headers, number formats) and
+:func:`provenance_caption` (the line that says how the numbers above it were made)
+come from :mod:`srcore.tableformat`, so that a notebook imports one module.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from srcore.degrade import kernel_to_image
-from srcore.runs.results import RunRecord
+from srcore.tableformat import HEADERS, provenance_caption, style_table
 
 __all__ = [
+    "HEADERS",
     "provenance_caption",
     "style_table",
     "plot_crops",
@@ -31,38 +33,6 @@ __all__ = [
     "plot_psnr_traces",
     "finish_psnr_axes",
 ]
-
-
-def provenance_caption(records: Sequence[RunRecord]) -> str:
-    """'profile quick · Intel ..., 2 cores (cpu) · commit abc (2026-11-22)' for
-    records."""
-    parts = set()
-    for r in records:
-        p = r.provenance
-        dirty = "+dirty" if p.get("dirty") else ""
-        profile = r.config.get("profile")
-        parts.add(
-            (f"profile **{profile}** · " if profile else "")
-            + f"{p.get('hardware', '?')} "
-            f"({p.get('device', '?')}) · commit `{p.get('commit', '?')}{dirty}` · "
-            f"{str(p.get('date', '?'))[:10]} · torch {p.get('torch', '?')}"
-        )
-    return "Made with: " + "; ".join(sorted(parts)) if parts else "No records."
-
-
-def style_table(df: pd.DataFrame, digits: Mapping[str, int] | None = None):
-    """A pandas Styler with fixed decimals (psnr 2, ssim 4 by default), no index."""
-    digits = {"psnr": 2, "ssim": 4, **(digits or {})}
-    fmt = {}
-    for col in df.columns:
-        for key, d in digits.items():
-            if key in col and pd.api.types.is_float_dtype(df[col]):
-                fmt[col] = f"{{:.{d}f}}"
-        is_diff = col.startswith("d_") or "diff" in col or col.startswith("gain")
-        if is_diff and pd.api.types.is_float_dtype(df[col]):
-            fmt[col] = "{:+.3f}" if ("psnr" in col or "db" in col) else "{:+.4f}"
-    padded = [{"selector": "th, td", "props": [("padding", "0.2em 0.8em")]}]
-    return df.style.format(fmt, na_rep="–").hide(axis="index").set_table_styles(padded)
 
 
 def _to_hwc(x: torch.Tensor) -> np.ndarray:

@@ -56,7 +56,22 @@ frame.addEventListener("load", async () => {
       title: doc.title,
       images: images.map((img) => ({src: img.getAttribute("src"),
                                     width: img.naturalWidth})),
-      tables: Array.from(doc.querySelectorAll("table")).map((t) => t.rows.length),
+      // The page's content column: the article, inside its padding.
+      column: (() => {
+        const col = doc.querySelector("article.bd-article") || doc.querySelector("main")
+          || doc.body;
+        const css = win.getComputedStyle(col);
+        return col.clientWidth - parseFloat(css.paddingLeft)
+          - parseFloat(css.paddingRight);
+      })(),
+      // Per table: rows, the width it renders at (its own, even inside a scrolling
+      // output) and its first headers, to name it.
+      tables: Array.from(doc.querySelectorAll("table")).map((t) => ({
+        rows: t.rows.length,
+        width: Math.max(t.getBoundingClientRect().width, t.scrollWidth),
+        headers: Array.from(t.querySelectorAll("thead th")).slice(0, 4)
+          .map((th) => th.textContent.trim()),
+      })),
       math: doc.querySelectorAll(".math").length,
       typeset: doc.querySelectorAll("mjx-container").length,
     });
@@ -100,6 +115,9 @@ def jupyter_book() -> str:
 
 @pytest.fixture(scope="module")
 def html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # SRCORE_BOOK_HTML: check a book already built (its _build/html) instead.
+    if built := os.environ.get("SRCORE_BOOK_HTML"):
+        return Path(built)
     out = tmp_path_factory.mktemp("book")
     cmd = [jupyter_book(), "build", str(ROOT), "--path-output", str(out)]
     # As `make book`: the build only reads committed records, it never trains.
@@ -132,6 +150,27 @@ class Links(HTMLParser):
         value = dict(attrs).get(self.ATTRS.get(tag, ""))
         if value:
             self.refs.append((tag, value))
+
+
+class Headers(HTMLParser):
+    """Collects the text of every table header cell (``<th>``) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "th":
+            self.depth += 1
+            self.headers.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag == "th" and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.headers[-1] += data
 
 
 def parse(page: Path) -> Links:
@@ -183,6 +222,21 @@ def test_pages_load_nothing_from_the_network(html: Path) -> None:
 
 def test_protocol_chapter_has_a_table(html: Path) -> None:
     assert parse(html / f"{PROTOCOL}.html").tables > 0
+
+
+def test_table_headers_are_words_not_identifiers(html: Path) -> None:
+    """Every header the book shows is in words: no ``_`` and no raw column name
+    (``psnr``, ``dataset``): :data:`srcore.tableformat.HEADERS` names each column."""
+    from srcore.tableformat import RAW_NAMES
+
+    raw = []
+    for page in built_pages(html):
+        found = Headers()
+        found.feed(page.read_text(encoding="utf-8"))
+        for text in (" ".join(h.split()) for h in found.headers):
+            if "_" in text or text in RAW_NAMES:
+                raw.append(f"{page.relative_to(html)}: {text!r}")
+    assert raw == [], f"headers to name in srcore.tableformat.HEADERS: {raw}"
 
 
 # --- in the browser ----------------------------------------------------------------
@@ -291,21 +345,48 @@ def page_report(chromium: str, server: str, page: str, tmp_path: Path) -> str:
     pytest.fail(f"{page} did not report within {PAGE_TIMEOUT_S} s, twice:\n{logs}")
 
 
+# Each page's summary, by page: the render and width checks share one browser run.
+SUMMARIES: dict[str, dict] = {}
+
+
+def page_summary(chromium: str, server: str, page: str, tmp_path: Path) -> dict:
+    if page not in SUMMARIES:
+        SUMMARIES[page] = json.loads(page_report(chromium, server, page, tmp_path))
+    return SUMMARIES[page]
+
+
 @pytest.mark.parametrize("page", toc_pages())
 def test_page_renders_in_chromium(
     page: str, chromium: str, server: str, tmp_path: Path
 ) -> None:
-    summary = json.loads(page_report(chromium, server, page, tmp_path))
+    summary = page_summary(chromium, server, page, tmp_path)
 
     assert "error" not in summary, summary
     assert summary["path"] == f"/{page}.html"
     assert summary["title"] and not summary["title"].startswith("Error response")
     assert [i for i in summary["images"] if i["width"] == 0] == [], "broken images"
-    assert all(rows > 0 for rows in summary["tables"]), summary["tables"]
+    assert all(t["rows"] > 0 for t in summary["tables"]), summary["tables"]
     if summary["math"]:
         assert summary["typeset"] > 0, "the page has math but MathJax did not run"
     if page == PROTOCOL:
         assert summary["tables"], "the protocol chapter shows no table"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_tables_fit_the_page_column(
+    page: str, chromium: str, server: str, tmp_path: Path
+) -> None:
+    """No table is wider than the page's content column at 1280 px (a table in a
+    horizontally scrolling output still overflows: the reader has to scroll it)."""
+    summary = page_summary(chromium, server, page, tmp_path)
+    column = summary["column"]
+    assert column > 300, f"content column not found: {column} px"
+    wide = [
+        f"table {k + 1} ({' | '.join(t['headers'])} ...): {t['width']:.0f} px"
+        for k, t in enumerate(summary["tables"])
+        if t["width"] > column + 1
+    ]
+    assert wide == [], f"{page}: wider than the {column:.0f}-px column: {wide}"
 
 
 def test_protocol_screenshot(chromium: str, server: str, tmp_path: Path) -> None:

@@ -37,22 +37,49 @@ def test_comparison_and_verdict():
     assert found["outside"] == "Set14 ×4" and not found["all_within"]
 
 
-def test_provenance_caption_names_profile_hardware_commit():
-    record = RunRecord(
-        key="k",
+def _record(key: str, commit: str, date: str, dirty: bool = False) -> RunRecord:
+    return RunRecord(
+        key=key,
         method="bicubic",
-        config={"profile": "quick"},
-        per_image=[],
+        config={"profile": "quick", "dataset": "Set5", "model": {"seed": 0}},
+        per_image=[{"image": "baby"}, {"image": "bird"}],
         provenance={
             "hardware": "CPU X",
             "device": "cpu",
-            "commit": "abc",
-            "date": "2026",
+            "commit": commit,
+            "dirty": dirty,
+            "date": date,
+            "torch": "2.9",
         },
     )
-    caption = plots.provenance_caption([record])
-    for part in ("quick", "CPU X", "abc", "2026"):
-        assert part in caption
+
+
+def test_provenance_caption_is_one_line_over_a_collapsed_list():
+    caption = plots.provenance_caption([_record("k1", "abc1234def", "2026-11-01")])
+    line = caption.split("<summary>")[1].split("</summary>")[0]
+    assert line == (
+        "Made with: profile quick · 2 images · seed 0 · CPU X (cpu) · commit abc1234"
+    )
+    assert caption.startswith('<details class="provenance">')
+    assert caption.endswith("</details>") and "\n\n" not in caption
+    # the full list: one line per record, with its key, date and torch
+    assert caption.count("<li>") == 1
+    for part in ("k1", "2026-11-01", "torch 2.9"):
+        assert part in caption.split("</summary>")[1]
+
+
+def test_provenance_caption_counts_commits_and_never_says_dirty():
+    records = [
+        _record("k1", "abc1234def", "2026-11-01"),
+        _record("k2", "fed4321cba", "2026-11-02", dirty=True),
+    ]
+    caption = plots.provenance_caption(records)
+    line = caption.split("</summary>")[0]
+    assert "2 commits, latest fed4321" in line and "uncommitted" not in line
+    assert caption.count("<li>") == 2
+    assert caption.count("uncommitted code") == 1
+    assert "dirty" not in caption.replace('class="provenance"', "")
+    assert plots.provenance_caption([]) == "No records."
 
 
 def test_figures_draw_the_requested_panels():

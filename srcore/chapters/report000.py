@@ -152,15 +152,15 @@ def transfer_spread(pairs: Sequence[tuple[RunRecord, RunRecord]]) -> pd.DataFram
 
 
 def beside_report(records: Sequence[RunRecord], table: str) -> pd.DataFrame:
-    """Our mean PSNR/SSIM per record beside the report's row of the same method
-    (:data:`REPORT_ROW`; the report's images differ: compare the differences
-    between rows, not the levels)."""
+    """Our mean PSNR/SSIM and gain over bicubic per record beside the report's row
+    of the same method (:data:`REPORT_ROW`; the report's images differ: compare the
+    differences between rows, not the levels)."""
     ours = zssr_tables.summary(records)
     report = REPORT[table]
     ours["report_method"] = [REPORT_ROW.get(m, m) for m in ours.method]
     ours["report_psnr"] = [report.get(m, (None, None))[0] for m in ours.report_method]
     ours["report_ssim"] = [report.get(m, (None, None))[1] for m in ours.report_method]
-    cols = ["method", "dataset", "n_images", "psnr", "psnr_bicubic", "gain_db", "ssim"]
+    cols = ["method", "dataset", "n_images", "psnr", "gain_db", "ssim"]
     report_cols = ["report_method", "report_psnr", "report_ssim", "iterations"]
     report_cols += ["trained"]
     return ours[[*cols, *report_cols]]

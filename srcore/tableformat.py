@@ -1,0 +1,427 @@
+"""Tables as in a paper: human headers, number formats by unit, one provenance line.
+
+* :func:`style_table`: a DataFrame as the book shows it: headers from
+  :data:`HEADERS`, dB with 2 decimals, SSIM with 4, differences signed, whole
+  numbers as integers, seconds to 3 significant digits, no index;
+* :func:`provenance_caption`: the line under a table saying how its numbers were
+  made (profile, images, seeds, hardware, commit), with each record's full
+  provenance in a collapsed ``<details>`` block.
+
+Only display happens here: the DataFrame keeps its raw column names, so a
+chained ``.format({"raw_name": ...})`` still addresses them.
+
+Example:
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"dataset": ["Set5"], "psnr": [33.6486], "gain_db": [1.5],
+    ...                   "ssim": [0.92951], "iterations": [500.0]})
+    >>> html = style_table(t).to_html()
+    >>> [h for h in ("PSNR (dB)", "33.65", "+1.50", "0.9295", ">500<") if h in html]
+    ['PSNR (dB)', '33.65', '+1.50', '0.9295', '>500<']
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from srcore.runs.results import RunRecord
+
+__all__ = [
+    "HEADERS",
+    "DB_COLUMNS",
+    "RAW_NAMES",
+    "CONTEXT",
+    "header",
+    "style_table",
+    "provenance_caption",
+]
+
+#: Raw column name -> the header a reader sees. A name not listed (one already in
+#: words: ``"variant (ours)"``) is shown as it is; the book test fails on a header
+#: that is still an identifier (it has ``_``, or is one of :data:`RAW_NAMES`).
+HEADERS: dict[str, str] = {
+    # what a row is
+    "dataset": "set",
+    "n_images": "images",
+    "n": "images",
+    "report_method": "report's row",
+    "published_source": "published in",
+    "position": "position",
+    "seeds": "seeds",
+    "profile": "profile",
+    # scores
+    "psnr": "PSNR (dB)",
+    "ssim": "SSIM",
+    "lpips": "LPIPS",
+    "psnr_bicubic": "bicubic PSNR (dB)",
+    "ssim_bicubic": "bicubic SSIM",
+    "gain_db": "Δ vs bicubic (dB)",
+    "psnr_pub": "published PSNR (dB)",
+    "ssim_pub": "published SSIM",
+    "d_psnr": "ours − published (dB)",
+    "d_ssim": "ours − published SSIM",
+    "published": "published PSNR (dB)",
+    "report_psnr": "report PSNR (dB)",
+    "report_ssim": "report SSIM",
+    "psnr_selfexsr": "SelfExSR PSNR (dB)",
+    "mean_diff_db": "ours − SelfExSR, mean (dB)",
+    "max_abs_diff_db": "ours − SelfExSR, max |·| (dB)",
+    "ssim_mean_diff": "ours − SelfExSR, mean SSIM",
+    "max_abs_down": "max |error|, downscale",
+    "max_abs_up_y": "max |error|, upscale (Y)",
+    "height": "height (px)",
+    "width": "width (px)",
+    # spreads over seeds
+    "psnr_spread": "PSNR sd (dB)",
+    "gain_spread": "Δ sd (dB)",
+    "gain_sd_db": "Δ sd (dB)",
+    "rec_ratio": "error / interpolation's",
+    # along a stream
+    "scratch_psnr": "PSNR from scratch (dB)",
+    "transfer_psnr": "PSNR with transfer (dB)",
+    "transfer_minus_scratch_db": "transfer − scratch (dB)",
+    "target_psnr": "target PSNR (dB)",
+    "iters_scratch": "iterations from scratch",
+    "iters_online": "iterations with transfer",
+    "psnr_start_scratch": "first PSNR from scratch (dB)",
+    "psnr_start_online": "first PSNR with transfer (dB)",
+    "saved": "iterations saved",
+    # training and its cost
+    "iterations": "iterations",
+    "s_per_image": "s per image",
+    "infer_s": "inference s per image",
+    "infer_s_per_image": "inference s per image",
+    "params": "parameters",
+    "s_per_step": "s per step",
+    "train_min": "training (min)",
+    "val_first": "first validation PSNR (dB)",
+    "val_last": "last validation PSNR (dB)",
+    "val_psnr_first": "first validation PSNR (dB)",
+    "val_psnr_last": "last validation PSNR (dB)",
+    "tail_change_db": "change over the last 30 % (dB)",
+    "runs_above_bicubic": "runs above bicubic",
+    "first_step_above_bicubic": "first step above bicubic",
+    # sharpness
+    "hf_energy": "HF energy",
+    "hf_energy_bicubic": "bicubic HF energy",
+    "hf_energy_hr": "HR HF energy",
+}
+
+#: Columns in words whose numbers are dB (a raw name says it: ``psnr``, ``_db``).
+DB_COLUMNS: frozenset[str] = frozenset(
+    {
+        "interpolation",
+        "LapSRN sub-pixel",
+        "variant (ours)",
+        "difference (ours)",
+        "difference (report)",
+        "bicubic (ours)",
+        "ZSSR (ours)",
+    }
+)
+
+#: Raw names without ``_`` that must not reach the page as they are.
+RAW_NAMES: frozenset[str] = frozenset(
+    k for k, v in HEADERS.items() if "_" not in k and k != v
+)
+
+#: Name parts of a difference, shown signed (``+0.12``); a spread is not one.
+_SIGNED = ("d_", "diff", "gain", "minus", "change", "difference", "saved", "−", "Δ")
+_UNSIGNED = ("spread", "_sd", " sd", "max_abs", "|")
+#: Name parts of a time in seconds or minutes.
+_TIME = ("seconds", "s_per", "infer_s", "_min", "s per ")
+
+
+def header(name: Any) -> str:
+    """The header of raw column ``name`` (:data:`HEADERS`; a name in words as is).
+
+    Example:
+        >>> header("gain_db"), header("variant (ours)")
+        ('Δ vs bicubic (dB)', 'variant (ours)')
+    """
+    return HEADERS.get(str(name), str(name))
+
+
+def _unit(name: str) -> str:
+    """``"ssim"``, ``"db"``, ``"time"`` or ``""`` for raw column ``name``."""
+    low = name.lower()
+    if "ssim" in low:
+        return "ssim"
+    shown = header(name)
+    if "psnr" in low or low.endswith("_db") or "(dB)" in shown or name in DB_COLUMNS:
+        return "db"
+    if "(published)" in name or "(ours)" in name:
+        return "db"  # the per-method PSNR columns of a table set beside a paper's
+    if any(t in low for t in _TIME):
+        return "time"
+    return ""
+
+
+def _signed(name: str) -> bool:
+    low = f"{name} {header(name)}".lower()
+    return any(t in low for t in _SIGNED) and not any(t in low for t in _UNSIGNED)
+
+
+def _significant(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, never in e-notation above 1e-4.
+
+    Example:
+        >>> [_significant(v) for v in (1234.5, 12.345, 0.012345, 0.0)]
+        ['1234', '12.3', '0.0123', '0']
+    """
+    if x == 0:
+        return "0"
+    a = abs(x)
+    if a < 1e-4:
+        return f"{x:.1e}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    return f"{x:.{decimals}f}"
+
+
+def _general(x: float) -> str:
+    """A float with no unit: 2 decimals from 1 up, 3 significant digits below."""
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:.0f}"
+    if a >= 100:
+        return f"{x:.1f}"
+    return f"{x:.2f}" if a >= 1 else _significant(x)
+
+
+def _whole(column: pd.Series) -> bool:
+    """Whether every number in ``column`` is a whole number (NaN ignored)."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    if pd.api.types.is_bool_dtype(column) or values.empty:
+        return False
+    return bool((values == values.round()).all() and (values.abs() < 1e15).all())
+
+
+def _formatter(name: str, column: pd.Series, decimals: int | None) -> Callable:
+    """The cell formatter of one column: its unit, sign and decimals."""
+    unit, sign = _unit(name), "+" if _signed(name) else ""
+    if decimals is None and unit not in ("db", "ssim") and _whole(column):
+        return lambda v: _cell(v, lambda x: f"{int(round(x)):{sign}d}")
+    if unit == "db":
+        d = min(2 if decimals is None else decimals, 3)  # never beyond 3 for a dB
+    elif unit == "ssim":
+        d = 4 if decimals is None else decimals
+    else:
+        d = decimals
+    if d is not None:
+        return lambda v: _cell(v, lambda x: f"{x:{sign}.{d}f}")
+    if unit == "time":
+        return lambda v: _cell(v, _significant)
+    return lambda v: _cell(v, lambda x: ("+" if sign and x > 0 else "") + _general(x))
+
+
+def _cell(value: Any, number: Callable[[float], str]) -> str:
+    """A cell: numbers through ``number``, missing as ``–``, anything else as is."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number(float(value))
+
+
+#: Columns that say what a table holds rather than what it measured: where one of
+#: them has a single value over all the rows, :func:`style_table` says it once in
+#: the caption instead of repeating it on every row.
+CONTEXT: tuple[str, ...] = ("dataset", "scale", "n_images", "n", "profile", "seed")
+CONTEXT += ("device", "iterations", "steps")
+
+
+def _caption(df: pd.DataFrame, fold: Sequence[str], fmt: Mapping[str, Callable]) -> str:
+    """``"set Set5 · scale 2 · images 5"``: the folded columns and their value."""
+    return " · ".join(f"{header(c)}: {fmt[c](df[c].iloc[0])}" for c in fold)
+
+
+def style_table(
+    df: pd.DataFrame,
+    digits: Mapping[str, int] | None = None,
+    *,
+    fold: Sequence[str] = CONTEXT,
+    caption: str | None = None,
+) -> Styler:
+    """``df`` as the book shows it: a Styler with human headers, no index.
+
+    Formats by column (its raw name, :func:`_unit`): dB 2 decimals (3 at most),
+    SSIM 4, differences signed (``+0.12``), whole numbers as integers (``500``, not
+    ``500.000000``), seconds to 3 significant digits, other floats 2 decimals from 1
+    up and 3 significant digits below; missing values as ``–``; text as it is.
+    ``digits`` maps a part of a column name to its decimals (``{"s_per": 3}``; for
+    a dB column 3 at most). A column of ``fold`` (:data:`CONTEXT`) with one value
+    over two rows or more is hidden and said once in the caption (``set: Set5``),
+    after ``caption`` where one is given.
+
+    Example:
+        >>> t = pd.DataFrame({"d_psnr": [-0.0114], "s_per_step": [0.05712]})
+        >>> html = style_table(t, {"d_psnr": 3}).to_html()
+        >>> "ours − published (dB)" in html, "-0.011" in html, "0.0571" in html
+        (True, True, True)
+        >>> t = pd.DataFrame({"dataset": ["Set5"] * 2, "psnr": [30.0, 31.0]})
+        >>> style_table(t).caption
+        'set: Set5'
+    """
+    fmt = {}
+    for col in df.columns:
+        decimals = next((d for k, d in (digits or {}).items() if k in str(col)), None)
+        fmt[col] = _formatter(str(col), df[col], decimals)
+    numeric = [
+        c
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+    ]
+    folded = [
+        c for c in fold if c in df.columns and len(df) > 1 and df[c].nunique() == 1
+    ]
+    folded = [c for c in folded if df[c].notna().all()]
+    styles = [{"selector": "th, td", "props": [("padding", "0.15em 0.4em")]}]
+    styler = (
+        df.style.format(fmt)
+        .format_index(header, axis="columns")
+        .hide(axis="index")
+        .set_table_styles(styles)
+        .set_properties(subset=numeric, **{"text-align": "right"})
+    )
+    if folded:
+        styler = styler.hide(folded, axis="columns")
+    said = [t for t in (caption, _caption(df, folded, fmt)) if t]
+    if said:
+        styler = styler.set_caption(html.escape(" · ".join(said)))
+    return styler
+
+
+def _short(commit: Any) -> str:
+    return str(commit)[:7] if commit else "?"
+
+
+def _images(records: Sequence[RunRecord]) -> int:
+    """Distinct test images over ``records`` (rows named ``set/image`` or ``image``
+    of the record's set; an aggregate row counts its ``n_images``)."""
+    names, aggregate = set(), {}
+    for rec in records:
+        for row in rec.per_image:
+            image = str(row.get("image", ""))
+            if image == "train":
+                continue
+            if "n_images" in row:
+                key = row.get("dataset", image)
+                aggregate[key] = max(aggregate.get(key, 0), int(row["n_images"]))
+                continue
+            image = image.split("@")[0]
+            if "/" not in image:
+                image = f"{rec.config.get('dataset', '?')}/{image}"
+            names.add(image)
+    return len(names) + sum(aggregate.values())
+
+
+def _seeds(records: Sequence[RunRecord]) -> list[int]:
+    """The seeds of ``records``: the config's, plus a row's own offset (DIP)."""
+    seeds = set()
+    for rec in records:
+        model = rec.config.get("model")
+        base = rec.config.get(
+            "seed", model.get("seed") if isinstance(model, dict) else None
+        )
+        if base is None:
+            continue
+        offsets = {r["seed"] for r in rec.per_image if isinstance(r.get("seed"), int)}
+        seeds |= {int(base) + o for o in offsets} or {int(base)}
+    return sorted(seeds)
+
+
+def _states(rec: RunRecord) -> list[Mapping[str, Any]]:
+    """The git states of a record: at its start and at each item's."""
+    items = [r["provenance"] for r in rec.per_image if r.get("provenance")]
+    return [rec.provenance, *items]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _summary(records: Sequence[RunRecord]) -> str:
+    """The one line: profile · images · seeds · hardware · commit."""
+    parts = []
+    profiles = sorted({str(p) for r in records if (p := r.config.get("profile"))})
+    if profiles:
+        parts.append(
+            ("profile " if len(profiles) == 1 else "profiles ") + ", ".join(profiles)
+        )
+    parts.append(_plural(_images(records), "image"))
+    seeds = _seeds(records)
+    if seeds:
+        word = "seed " if len(seeds) == 1 else "seeds "
+        parts.append(word + ", ".join(map(str, seeds)))
+    hardware = sorted(
+        {
+            f"{r.provenance.get('hardware', '?')} ({r.provenance.get('device', '?')})"
+            for r in records
+        }
+    )
+    parts.append(" / ".join(hardware))
+    states = [s for r in records for s in _states(r) if s.get("commit")]
+    commits = {_short(s["commit"]) for s in states}
+    if len(commits) > 1:
+        latest = max(states, key=lambda s: str(s.get("date", "")))
+        parts.append(f"{len(commits)} commits, latest {_short(latest['commit'])}")
+    else:
+        parts.append(f"commit {next(iter(commits), '?')}")
+    return " · ".join(parts)
+
+
+def _record_line(rec: RunRecord) -> str:
+    """One record's full provenance: key, profile, commit(s), date, hardware, torch."""
+    p = rec.provenance
+    items = {_short(s["commit"]) for s in _states(rec)[1:] if s.get("commit")}
+    items.discard(_short(p.get("commit")))
+    commit = _short(p.get("commit")) + (
+        f" (items also {', '.join(sorted(items))})" if items else ""
+    )
+    dirty = any(s.get("dirty") for s in _states(rec))
+    fields = [
+        f"<code>{html.escape(rec.key)}</code> {html.escape(rec.method)}",
+        f"profile {html.escape(str(rec.config.get('profile', '?')))}",
+        f"commit {html.escape(commit)}" + (", uncommitted code" if dirty else ""),
+        html.escape(str(p.get("date", "?"))[:10]),
+        html.escape(f"{p.get('hardware', '?')} ({p.get('device', '?')})"),
+        f"torch {html.escape(str(p.get('torch', '?')))}",
+    ]
+    return " · ".join(fields)
+
+
+def provenance_caption(records: Sequence[RunRecord]) -> str:
+    """How the numbers of a table were made, for ``display(Markdown(...))``.
+
+    One line, ``Made with: profile quick · 5 images · seed 0 · <hardware> (cpu) ·
+    commit abc1234`` (records from several commits: ``k commits, latest abc1234``),
+    which opens onto the full list: one line per record with its key, profile,
+    commit, date, hardware and torch, and ``uncommitted code`` where a record was
+    made from a modified working tree. An HTML ``<details>`` block (collapsed; no
+    blank line inside, so Markdown keeps it one block).
+
+    Example:
+        >>> rec = RunRecord(key="k1", method="bicubic", config={"profile": "quick",
+        ...     "dataset": "Set5"}, per_image=[{"image": "baby"}, {"image": "bird"}],
+        ...     provenance={"commit": "abc1234def", "dirty": True, "date": "2026-12-01",
+        ...                 "hardware": "CPU X", "device": "cpu", "torch": "2.9"})
+        >>> caption = provenance_caption([rec])
+        >>> caption.split("</summary>")[0].split("<summary>")[1]
+        'Made with: profile quick · 2 images · CPU X (cpu) · commit abc1234'
+        >>> "uncommitted code" in caption, "dirty" in caption
+        (True, False)
+    """
+    if not records:
+        return "No records."
+    lines = "".join(f"<li>{_record_line(r)}</li>" for r in records)
+    summary = html.escape(_summary(records))
+    return (
+        f'<details class="provenance"><summary>Made with: {summary}</summary>'
+        f"<ul>{lines}</ul></details>"
+    )
