@@ -239,6 +239,22 @@ def test_table_headers_are_words_not_identifiers(html: Path) -> None:
     assert raw == [], f"headers to name in srcore.tableformat.HEADERS: {raw}"
 
 
+def test_provenance_lines_are_collapsed_and_never_say_dirty(html: Path) -> None:
+    """Each table's provenance is one line over a closed ``<details>`` list
+    (:func:`srcore.tableformat.provenance_caption`, rendered as HTML by myst-nb,
+    not escaped into text), and no page prints a ``+dirty`` commit."""
+    blocks = 0
+    for page in built_pages(html):
+        text = page.read_text(encoding="utf-8")
+        name = page.relative_to(html)
+        assert "+dirty" not in text, name
+        assert "&lt;details" not in text, f"{name}: provenance shown as escaped text"
+        found = re.findall(r'<details class="provenance"([^>]*)><summary>', text)
+        assert all("open" not in attrs for attrs in found), name
+        blocks += len(found)
+    assert blocks >= len(toc_pages()) // 2, "hardly any table has its provenance"
+
+
 # --- in the browser ----------------------------------------------------------------
 
 
