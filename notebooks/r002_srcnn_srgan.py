@@ -101,7 +101,6 @@ srresnet_run = supervised.run("srresnet", gan_scale, ctx, seed=seed)
 srgan_run = supervised.run("srgan", gan_scale, ctx, seed=seed)
 runs = [*srcnn_runs, srresnet_run, srgan_run]
 table = supervised_tables.summary(runs)
-display(Markdown(plots.provenance_caption(runs)))
 
 # %% [markdown]
 # ## Quality
@@ -115,6 +114,7 @@ display(Markdown(plots.provenance_caption(runs)))
 cols = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic", "gain_db"]
 cols += ["ssim", "ssim_bicubic", "lpips"]
 display(plots.style_table(table[cols]))
+display(Markdown(plots.provenance_caption(runs)))
 display(Markdown(lpips_status()))
 
 # %% [markdown]
