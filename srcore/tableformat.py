@@ -80,6 +80,8 @@ HEADERS: dict[str, str] = {
     "psnr_spread": "PSNR sd (dB)",
     "gain_spread": "Δ sd (dB)",
     "gain_sd_db": "Δ sd (dB)",
+    "psnr_sd": "PSNR sd (dB)",
+    "gain_sd": "Δ sd (dB)",
     "rec_ratio": "error / interpolation's",
     # along a stream
     "scratch_psnr": "PSNR from scratch (dB)",
