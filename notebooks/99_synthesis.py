@@ -61,7 +61,8 @@ ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %%
 baselines = [evaluate("bicubic", ds, s, ctx) for ds in datasets for s in scales]
-records, skipped = synthesis.walk(results_root(ctx.results, ctx.profile))
+root = results_root(ctx.results, ctx.profile)
+records, skipped = synthesis.walk(root, synthesis.SKIP_DIRTY[profile])
 rows = synthesis.image_rows(records)
 table = synthesis.summary(rows)
 drawn = synthesis.pick_groups(synthesis.comparable_groups(rows), heatmaps)
@@ -173,10 +174,12 @@ for group in drawn.itertuples():
 # ## Which claims hold
 #
 # Every chapter's verdicts in one table, by the rule of the protocol chapter, and
-# their count per chapter.
+# their count per chapter (a `smoke` run judges nothing: its numbers decide nothing).
 
 # %%
-verdicts = claims.all_verdicts(ctx)
+verdicts = (
+    claims.all_verdicts(ctx) if synthesis.JUDGE[profile] else synthesis.NO_VERDICTS
+)
 display(plots.style_table(verdicts))
 counts = synthesis.verdict_summary(verdicts)
 display(plots.style_table(counts))

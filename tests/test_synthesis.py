@@ -262,3 +262,15 @@ def test_committed_records_put_seven_methods_beside_published_values() -> None:
     for scale in sorted(table.scale.unique()):
         assert synthesis.scale_table(table, scale).shape[1] <= 8
     assert set(table.published[table.set.str.contains("crops")]) <= {""}
+
+
+def test_an_empty_results_folder_gives_empty_tables(tmp_path: Path) -> None:
+    records, skipped = synthesis.walk(tmp_path)
+    rows = synthesis.image_rows(records)
+    table = synthesis.summary(rows)
+    drawn = synthesis.pick_groups(synthesis.comparable_groups(rows))
+    f = synthesis.findings(records, skipped, table, rows, drawn)
+    assert (f["n_records"], f["n_groups"], f["wl_n"]) == (0, 0, 0)
+    assert synthesis.detail_table(table).empty
+    assert synthesis.training_table(records).empty
+    assert synthesis.plot_quality_vs_compute(table).axes

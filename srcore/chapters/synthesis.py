@@ -53,6 +53,9 @@ __all__ = [
     "FAMILIES",
     "TIE_DB",
     "MIN_IMAGES",
+    "SKIP_DIRTY",
+    "JUDGE",
+    "NO_VERDICTS",
     "walk",
     "method_label",
     "image_rows",
@@ -94,17 +97,33 @@ INTERNAL = ("ZSSR", "ZSSR/OSR streams", "DIP")
 TIE_DB = 0.05
 #: A win/loss heatmap needs at least this many images: a share of fewer says little.
 MIN_IMAGES = 5
+#: Whether a chapter at this profile leaves out records made from uncommitted code:
+#: smoke records are made by the tests, often from a working tree being edited, and
+#: their numbers mean nothing anyway.
+SKIP_DIRTY = {"smoke": False, "quick": True, "paper": True}
+#: Whether the verdict section judges the claims at this profile. Not at ``smoke``:
+#: :func:`srcore.chapters.claims.all_verdicts` would make every chapter's smoke runs
+#: again (longer than all the other notebooks' smoke tests together), and smoke
+#: numbers decide nothing; the section then shows :data:`NO_VERDICTS`.
+JUDGE = {"smoke": False, "quick": True, "paper": True}
+#: An empty verdict table, with the columns of ``claims.all_verdicts``.
+NO_VERDICTS = pd.DataFrame(
+    columns=["chapter", "claim (report)", "report", "ours", "how we measured"]
+    + ["paper", "verdict"]
+)
 #: The only test sets whose anchors were made on random kernels (KernelGAN's).
 RANDOM_KERNEL_SETS = ("DIV2KRK",)
 
 
-def walk(root: str | os.PathLike) -> tuple[list[RunRecord], dict[str, int]]:
+def walk(
+    root: str | os.PathLike, skip_dirty: bool = True
+) -> tuple[list[RunRecord], dict[str, int]]:
     """The finished, clean method records under ``root`` and how many were skipped.
 
     Skipped: ``unfinished`` (a ``.partial.json`` or a record with fewer items than
-    its total) and ``dirty`` (``provenance.dirty`` true: made from uncommitted code,
-    being re-made). Protocol checks (a config with a ``check`` key) are not methods
-    and are counted as ``checks``.
+    its total) and, with ``skip_dirty``, ``dirty`` (``provenance.dirty`` true: made
+    from uncommitted code, being re-made; :data:`SKIP_DIRTY`). Protocol checks (a
+    config with a ``check`` key) are not methods and are counted as ``checks``.
 
     Example:
         >>> import tempfile
@@ -121,7 +140,7 @@ def walk(root: str | os.PathLike) -> tuple[list[RunRecord], dict[str, int]]:
             skipped["checks"] += 1
         elif not rec.complete:
             skipped["unfinished"] += 1
-        elif rec.provenance.get("dirty"):
+        elif skip_dirty and rec.provenance.get("dirty"):
             skipped["dirty"] += 1
         else:
             kept.append(rec)
@@ -204,6 +223,9 @@ def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 KEYS = ["method", "family", "profile", "set", "scale", "degradation"]
+#: The columns :func:`summary` adds to :data:`KEYS`.
+SUMMARY = ["n_images", "runs", "psnr", "psnr_sd", "ssim", "psnr_bicubic", "gain_db"]
+SUMMARY += ["gain_sd", "seconds", "device", "published_psnr", "published"]
 
 
 def _published(method: str, ds: str, scale: int, degradation: str) -> tuple[float, str]:
@@ -231,7 +253,7 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
     ``cuda`` or ``cpu+cuda``), published_psnr and published (its text, "" if none).
     """
     if rows.empty:
-        return pd.DataFrame(columns=[*KEYS, "n_images", "runs", "psnr", "published"])
+        return pd.DataFrame(columns=[*KEYS, *SUMMARY])
     rows = rows.assign(gain=rows.psnr - rows.psnr_bicubic)
     out = []
     for key, g in rows.groupby(KEYS, sort=False, dropna=False):
