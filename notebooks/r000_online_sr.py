@@ -23,16 +23,16 @@
 # the previous image's weights, optionally after "pre-training" by OSR over T91 (ext).
 # All at ×2 with bicubic LR. Its Table 1 (on T91):
 #
-# | method | PSNR | SSIM |
-# |---|---|---|
-# | ZSSR (MSE) | 33.921 | 0.943 |
-# | ZSSR (DoG) | 34.222 | 0.945 |
-# | ZSSR\* (DoG) | 34.327 | 0.946 |
+# ```{glue} r000_report_table1
+# ```
 #
-# and Table 2 on the first 30 General-100 images (T91 as external data): ZSSR 34.927,
-# ZSSR\* 35.092, ZSSR/ext\* 34.129, ZSSR/ext/ftune\* 35.588, **ZSSR/online\* 35.776**,
-# ZSSR/ext/online\* 35.772 dB, and the perceptual ("+") variants 33.92-35.35 dB. It
-# noted that OSR "converges in 100-200 iterations" on each new image.
+# and its Table 2, on the first 30 General-100 images (T91 as external data; "+":
+# the perceptual variants), where ZSSR/online\* is the best row:
+#
+# ```{glue} r000_report_table2
+# ```
+#
+# It noted that OSR "converges in 100-200 iterations" on each new image.
 #
 # **What we do.** The same methods from `srcore.methods.zssr` (ZSSR, its variants) and
 # `srcore.methods.osr` (the stream modes), scored with the first chapter's protocol
@@ -46,8 +46,9 @@
 # iterations; `paper`: the reference's up to 3000, and `stream_images=30`). Every run
 # keeps ZSSR's adaptive learning-rate rule; the report's fixed OSR schedule (750
 # updates of 8 pairs, the rate divided by 10 after 250 and 500) is not implemented.
-# ZSSR\* costs 3-4 times ZSSR per iteration on the report's GPU (about 8 times here,
-# see below), so `quick` runs it for Table 1 only; the stream (from scratch, with weight
+# ZSSR\* costs {glue:text}`report_star_slowdown` ZSSR per iteration on the report's
+# GPU ({glue:text}`star_time_ratio:.1f` times here, see below), so `quick` runs it for
+# Table 1 only; the stream (from scratch, with weight
 # transfer, and from T91-pretrained weights) trains with plain ZSSR (L1, batch 1) in
 # every mode, where the report used ZSSR\* (`stream_variant="zssr_star"` runs the
 # report's version). The external weights are OSR over the first 8 T91 images, 100
@@ -72,9 +73,21 @@
 # ```
 
 # %%
-# Colab set-up: uncomment and run once (installs the package and its pinned deps).
-# # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
-# # %cd srbook/notebooks
+# On Colab only: fetch the book's repository and install srcore with its pinned
+# dependencies; anywhere else this cell does nothing.
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/sr-repro/srbook"  # _config.yml: repository.url
+if "google.colab" in sys.modules:
+    checkout = "/content/srbook"
+    if not os.path.isdir(checkout):
+        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, checkout], check=True)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout]
+        subprocess.run(pip, check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(f"{checkout}/notebooks")
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -95,7 +108,15 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, paper_runs, report000, tables, verdicts, zssr_tables
+from srcore.chapters import (
+    claims,
+    paper_runs,
+    published,
+    report000,
+    tables,
+    verdicts,
+    zssr_tables,
+)
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 
@@ -241,6 +262,13 @@ report_claims = claims.report000_claims(
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r000_verdicts", plots.style_table(verdict_table), display=False)
 glue("r000_verdict_line", verdicts.summary_line(report_claims), display=False)
+for name in ("table1", "table2"):
+    glue(
+        f"r000_report_{name}",
+        plots.style_table(published.report_table(f"000-{name}")),
+        display=False,
+    )
+glue("report_star_slowdown", published.REPORT_000["star_slowdown"], display=False)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the
@@ -257,8 +285,9 @@ glue("r000_verdict_line", verdicts.summary_line(report_claims), display=False)
 #   of the three (MSE below DoG below ZSSR\*) is {glue:text}`t1_order` as the
 #   report's.
 # * ZSSR\* took {glue:text}`star_time_ratio:.1f`× the time per image of ZSSR with MSE
-#   for the same number of iterations. The report measured 3-4× on a GPU; a batch of 8
-#   costs about 8× on a CPU, which has no idle parallelism to absorb it.
+#   for the same number of iterations. The report measured
+#   {glue:text}`report_star_slowdown` on a GPU; a batch of 8 costs up to 8 times one
+#   image on a CPU, which has no idle parallelism to absorb it.
 # * **Stream** of {glue:text}`stream_n_images` images: from scratch
 #   {glue:text}`stream_psnr_scratch:.2f` dB, with weight transfer
 #   {glue:text}`stream_psnr_transfer:.2f` dB (bicubic

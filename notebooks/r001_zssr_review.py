@@ -20,16 +20,16 @@
 # layers, 64 filters) trained at test time on the LR image alone, with "HR fathers" cut
 # from the image and its downscaled versions and "LR sons" made from them by the
 # assumed kernel. It quoted the paper's **ideal-case** table (MATLAB bicubic LR;
-# ZSSR Set5 ×2 37.37 dB, within 0.2 dB of VDSR) and its **non-ideal** one (BSD100
-# blurred by random kernels: ZSSR with the true kernel 29.68 dB, with an estimated
-# kernel 28.81 dB, EDSR+ 27.78 dB). It then tried three changes on BSD100 with unknown
-# kernels, ×2:
+# ZSSR Set5 ×2 {glue:text}`paper_zssr_set5_x2:.2f` dB,
+# {glue:text}`paper_zssr_minus_vdsr:+.2f` dB from VDSR) and its **non-ideal** one
+# (BSD100 blurred by random kernels: ZSSR with the true kernel
+# {glue:text}`paper_nonideal_true:.2f` dB, with an estimated kernel
+# {glue:text}`paper_nonideal_estimated:.2f` dB, EDSR+
+# {glue:text}`paper_nonideal_edsr:.2f` dB). It then tried three changes on BSD100
+# with unknown kernels (mean PSNR as the report printed it):
 #
-# | experiment | ZSSR | variant |
-# |---|---|---|
-# | pixel shuffle inside the net, ×2 / ×4 | 28.26 / 24.23 | 28.26 / 25.07 |
-# | VDSR backbone pre-trained on BSDS300 | 28.25 / 0.8931 | 27.61 / 0.8868 |
-# | L1 + content (perceptual) loss | 28.26 / 0.8903 | 27.51 / 0.8938 |
+# ```{glue} r001_report_variants
+# ```
 #
 # **What we do.** `srcore.methods.zssr` follows the paper and the authors' code
 # (fathers drawn in proportion to their size, the reference's augmentation, its
@@ -41,8 +41,9 @@
 #
 # **Deviations, and why.** `quick` keeps the network and every rule but compresses the
 # schedule (`srcore.methods.zssr.PROFILES["quick"]`: at most 500 iterations instead
-# of 3000, the learning-rate rule checked on a shorter window): a full ZSSR run takes
-# ~15 minutes per Set5 image on two CPU cores. It scores Set5 at ×2, ×3 and ×4 (×4
+# of 3000, the learning-rate rule checked on a shorter window): a `quick` Set5 ×2
+# image takes {glue:text}`quick_s_per_image:.0f` s on the CPU that made the records
+# (its records), a `paper` run several times longer. It scores Set5 at ×2, ×3 and ×4 (×4
 # also with the reference's gradual ×2 → ×4 increments, which the paper used for large
 # factors) and two BSD100 images per non-ideal experiment; `profile="paper"` with
 # `ideal_sets=["Set5", "Set14", "BSD100"]` and `ideal_scales=[2, 3, 4]` runs the whole
@@ -67,9 +68,21 @@
 # ```
 
 # %%
-# Colab set-up: uncomment and run once (installs the package and its pinned deps).
-# # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
-# # %cd srbook/notebooks
+# On Colab only: fetch the book's repository and install srcore with its pinned
+# dependencies; anywhere else this cell does nothing.
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/sr-repro/srbook"  # _config.yml: repository.url
+if "google.colab" in sys.modules:
+    checkout = "/content/srbook"
+    if not os.path.isdir(checkout):
+        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, checkout], check=True)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout]
+        subprocess.run(pip, check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(f"{checkout}/notebooks")
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -92,7 +105,15 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, paper_runs, report001, tables, verdicts, zssr_tables
+from srcore.chapters import (
+    claims,
+    paper_runs,
+    published,
+    report001,
+    tables,
+    verdicts,
+    zssr_tables,
+)
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -251,6 +272,27 @@ report_claims = claims.report001_claims(
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r001_verdicts", plots.style_table(verdict_table), display=False)
 glue("r001_verdict_line", verdicts.summary_line(report_claims), display=False)
+glue(
+    "r001_report_variants",
+    plots.style_table(published.report_table("001-variants")),
+    display=False,
+)
+x2 = published.REPORT_001_IDEAL[("Set5", 2)]
+glue("paper_zssr_set5_x2", x2["ZSSR"][0], display=False)
+glue("paper_zssr_minus_vdsr", x2["ZSSR"][0] - x2["VDSR"][0], display=False)
+nonideal_paper = published.REPORT_001_NONIDEAL
+glue("paper_nonideal_true", nonideal_paper["ZSSR, true kernel"][0], display=False)
+glue(
+    "paper_nonideal_estimated",
+    nonideal_paper["ZSSR, estimated kernel"][0],
+    display=False,
+)
+glue("paper_nonideal_edsr", nonideal_paper["EDSR+"][0], display=False)
+glue(
+    "quick_s_per_image",
+    sum(r["seconds"] for r in ideal[0].per_image) / len(ideal[0].per_image),
+    display=False,
+)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

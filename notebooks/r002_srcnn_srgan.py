@@ -22,13 +22,8 @@
 # stopped early around epoch 15. SRGAN was "trained halfway" and then failed to load
 # its VGG19 on Colab, so it has no numbers. Its results:
 #
-# | | report |
-# |---|---|
-# | SRCNN, mean PSNR over 10 DIV2K test images | 32.4067 dB |
-# | bicubic, same images | 31.0666 dB |
-# | SRCNN training | about 1 min per epoch on a GPU |
-# | SRCNN inference | about 0.1 s per image |
-# | bicubic | "about 2 minutes 17 seconds" per image |
+# ```{glue} r002_report_table
+# ```
 #
 # The report states neither the scale factor, nor the colour channel, nor which 10
 # images. **What we do.** Bicubic, SRCNN (×2, ×3, ×4, Y channel), SRResNet and SRGAN
@@ -59,9 +54,21 @@
 # ```
 
 # %%
-# Colab set-up: uncomment and run once (installs the package and its pinned deps).
-# # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
-# # %cd srbook/notebooks
+# On Colab only: fetch the book's repository and install srcore with its pinned
+# dependencies; anywhere else this cell does nothing.
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/sr-repro/srbook"  # _config.yml: repository.url
+if "google.colab" in sys.modules:
+    checkout = "/content/srbook"
+    if not os.path.isdir(checkout):
+        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, checkout], check=True)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout]
+        subprocess.run(pip, check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(f"{checkout}/notebooks")
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -78,7 +85,14 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, report002, supervised_tables, tables, verdicts
+from srcore.chapters import (
+    claims,
+    published,
+    report002,
+    supervised_tables,
+    tables,
+    verdicts,
+)
 from srcore.metrics import lpips_status
 from srcore.protocol import CROP_BOX
 from srcore.runs import supervised
@@ -105,13 +119,17 @@ table = supervised_tables.summary(runs)
 # %% [markdown]
 # ## Quality
 #
-# Mean PSNR/SSIM on the Y channel (shave = scale), each beside bicubic on the same
-# images; `gain_db` is the mean per-image difference. LPIPS needs the AlexNet weights
+# Mean PSNR/SSIM on the Y channel (shave = scale), each beside the paper's value
+# where the method was published on that set and scale (SRCNN and VDSR: Kim et al.
+# 2016; SRResNet and SRGAN: Ledig et al. 2017, whose SRGAN values are not verified
+# against the paper) and beside bicubic on the same images; the gain is the mean
+# per-image difference. LPIPS needs the AlexNet weights
 # of the `lpips` package's backbone; where they cannot be loaded the column is empty
 # and says so below.
 
 # %%
-cols = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic", "gain_db"]
+cols = ["method", "dataset", "scale", "n_images", "psnr", "published", "psnr_bicubic"]
+cols += ["gain_db"]
 cols += ["ssim", "ssim_bicubic", "lpips"]
 display(plots.style_table(table[cols]))
 display(Markdown(plots.provenance_caption(runs)))
@@ -120,7 +138,8 @@ display(Markdown(lpips_status()))
 # %% [markdown]
 # ## The report's numbers beside ours
 #
-# The report's SRCNN gained 1.34 dB over bicubic on its 10 DIV2K images. Our DIV2K
+# The report's SRCNN gained {glue:text}`report_gain:.2f` dB over bicubic on its 10
+# DIV2K images. Our DIV2K
 # rows, at each scale, and the time MATLAB-exact bicubic takes on a DIV2K image:
 
 # %%
@@ -140,11 +159,12 @@ plt.show()
 
 # %% [markdown]
 # Where each validation curve was going when training stopped: the change over the
-# last 30 % of the steps, "still rising" or "falling" beyond
+# last {glue:text}`trend_tail:.0f` % of the steps, "still rising" or "falling" beyond
 # ±{glue:text}`trend_db:.2f` dB; a run still rising is under-trained at this budget.
 
 # %%
 glue("trend_db", supervised_tables.TREND_DB, display=False)
+glue("trend_tail", 100 * supervised_tables.TREND_TAIL, display=False)
 trend = supervised_tables.trends(runs).set_index("method")
 display(plots.style_table(trend.reset_index()))
 glue("srresnet_trend", str(trend.loc["SRResNet", "trend"]), display=False)
@@ -158,8 +178,9 @@ glue("srgan_steps", int(gan_row.steps), display=False)
 # %% [markdown]
 # SRResNet's validation PSNR is {glue:text}`srresnet_trend` at the end of its
 # {glue:text}`srresnet_steps` steps ({glue:text}`srresnet_tail:+.2f` dB over the last
-# 30 %): at the `quick` budget it is under-trained, not broken, which is why it can end
-# below SRCNN here while the papers put it well above. SRGAN's validation PSNR is
+# {glue:text}`trend_tail:.0f` %): at the `quick` budget it is under-trained, not
+# broken, which is why it can end below SRCNN here while the papers put it well
+# above. SRGAN's validation PSNR is
 # {glue:text}`srgan_trend` ({glue:text}`srgan_val_change:+.2f` dB from its SRResNet
 # start over {glue:text}`srgan_steps` adversarial steps): the early adversarial phase
 # pulls it away from the pixel loss, and this budget never reaches the phase where
@@ -178,7 +199,7 @@ glue("srgan_steps", int(gan_row.steps), display=False)
 display(plots.style_table(supervised_tables.efficiency(runs), {"s_per": 3, "_min": 1}))
 
 # %% [markdown]
-# ## Sharper, not closer: SRGAN against SRResNet
+# ## More high frequencies, not closer: SRGAN against SRResNet
 #
 # The adversarial term trades PSNR for texture. Without LPIPS, we measure sharpness
 # directly: the share of spectral energy above a quarter of the Nyquist frequency on
@@ -207,6 +228,11 @@ report_claims = claims.report002_claims(
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r002_verdicts", plots.style_table(verdict_table), display=False)
 glue("r002_verdict_line", verdicts.summary_line(report_claims), display=False)
+glue(
+    "r002_report_table",
+    plots.style_table(published.report_table("002")),
+    display=False,
+)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the
@@ -216,8 +242,9 @@ glue("r002_verdict_line", verdicts.summary_line(report_claims), display=False)
 #   `trained` column of its table.
 
 # %% [markdown]
-# **{glue:text}`gan_label` is sharper than SRResNet on {glue:text}`gan_sharper` of
-# {glue:text}`gan_sets` sets.**
+# {glue:text}`gan_label`'s outputs carry more high-frequency energy than SRResNet's
+# on {glue:text}`gan_sharper` of {glue:text}`gan_sets` sets. More energy is not yet
+# sharper texture: the crops below show where it comes from.
 
 # %% tags=["hide-input"]
 fig = plots.plot_psnr_vs_sharpness(table[table.scale == gan_scale])
@@ -256,7 +283,8 @@ for title, views in crops.items():
 #   {glue:text}`srcnn_div2k_x4_gain:+.2f` dB; the report's
 #   {glue:text}`report_gain:+.2f` dB is closest to our ×{glue:text}`closest_scale`.
 # * {glue:text}`gan_label` trains end to end and its outputs carry more
-#   high-frequency energy than SRResNet's on {glue:text}`gan_sharper` of
+#   high-frequency energy (partly checkerboard artefacts, not texture) than
+#   SRResNet's on {glue:text}`gan_sharper` of
 #   {glue:text}`gan_sets` sets, at a mean PSNR of {glue:text}`gan_psnr:.2f` dB against
 #   SRResNet's {glue:text}`srresnet_psnr:.2f` dB.
 # * The report's bicubic timing ({glue:text}`report_bicubic_s:.0f` s per image)

@@ -23,14 +23,8 @@
 # ``ρ(x) = sqrt(x² + ε²)``. DIP ran 2000 iterations per image, so only 10 test images
 # were scored. Its Table 1:
 #
-# | method | PSNR | SSIM |
-# |---|---|---|
-# | Bicubic | 25.09 | 0.8055 |
-# | LapSRN w1=1, w2=1 | 26.10 | 0.7649 |
-# | DIP with MSE | 25.45 | 0.8036 |
-# | LapSRN w1=2, w2=1 | 26.03 | 0.7600 |
-# | LapSRN w1=1, w2=2 | 25.99 | 0.7605 |
-# | DIP with Charbonnier | **26.28** | **0.8340** |
+# ```{glue} r003_report_table
+# ```
 #
 # It concluded that Charbonnier makes DIP converge faster, with less variance, to the
 # best result, and that weighting LapSRN's levels changes nothing significant.
@@ -66,9 +60,21 @@
 # ```
 
 # %%
-# Colab set-up: uncomment and run once (installs the package and its pinned deps).
-# # !git clone https://github.com/sr-repro/srbook && pip install -e srbook
-# # %cd srbook/notebooks
+# On Colab only: fetch the book's repository and install srcore with its pinned
+# dependencies; anywhere else this cell does nothing.
+import os
+import subprocess
+import sys
+
+REPOSITORY = "https://github.com/sr-repro/srbook"  # _config.yml: repository.url
+if "google.colab" in sys.modules:
+    checkout = "/content/srbook"
+    if not os.path.isdir(checkout):
+        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, checkout], check=True)
+        pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout]
+        subprocess.run(pip, check=True)
+    sys.path.insert(0, checkout)
+    os.chdir(f"{checkout}/notebooks")
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -82,7 +88,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, paper_runs, report003, tables, verdicts
+from srcore.chapters import claims, paper_runs, published, report003, tables, verdicts
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -189,11 +195,17 @@ report_claims = claims.report003_claims(
     {
         "dip": claims.unhealthy_count(dip_runs),
         "lapsrn": claims.unhealthy_count(lapsrn),
+        "crops": claims.unhealthy_count([*dip_runs, *lapsrn_crops]),
     },
 )
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r003_verdicts", plots.style_table(verdict_table), display=False)
 glue("r003_verdict_line", verdicts.summary_line(report_claims), display=False)
+glue(
+    "r003_report_table",
+    plots.style_table(published.report_table("003")),
+    display=False,
+)
 
 # %% [markdown]
 # * **Training health** (the protocol chapter's rule): of the

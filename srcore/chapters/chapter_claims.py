@@ -185,6 +185,7 @@ def r003(ctx: RunContext) -> list[Claim]:
     health = {
         "dip": claims.unhealthy_count(dip_runs),
         "lapsrn": claims.unhealthy_count(lapsrn),
+        "crops": claims.unhealthy_count([*dip_runs, *crops]),
     }
     return claims.report003_claims(f, health)
 
@@ -195,7 +196,8 @@ def r004(ctx: RunContext) -> list[Claim]:
     runs = report004.runs(d["scales"], ctx=ctx)
     faults = report004.fault_runs(d["faults"], ctx=ctx)
     f = report004.findings(report004.table(runs), runs, faults)
-    return claims.report004_claims(f, claims.unhealthy_count(list(runs.values())))
+    health = {s: claims.unhealthy_count([runs[(s, "subpixel")]]) for s in (2, 4)}
+    return claims.report004_claims(f, health)
 
 
 _LOADERS = {"protocol": protocol, "r001": r001, "r000": r000, "r002": r002}

@@ -156,14 +156,14 @@ def report000_claims(
             report=t1["ZSSR, DoG"][0] - t1["ZSSR, MSE"][0],
             ours=_diff(f, "t1_psnr_dog", "t1_psnr_mse"),
             setting=one,
-            unhealthy=bad.get("table1", 0),
+            **_trust(bad, "table1"),
         ),
         Claim(
             "ZSSR* (DoG, dropout, batch 8, tanh) beats ZSSR with DoG (Table 1)",
             report=t1["ZSSR*"][0] - t1["ZSSR, DoG"][0],
             ours=_diff(f, "t1_psnr_star", "t1_psnr_dog"),
             setting=one,
-            unhealthy=bad.get("table1", 0),
+            **_trust(bad, "table1"),
         ),
         Claim(
             "ZSSR* costs 3–4× ZSSR's time per iteration",
@@ -193,7 +193,7 @@ def report000_claims(
             spread=sd,
             seeds=n,
             setting=f"{stream} · {_seeds(n)}",
-            unhealthy=bad.get("stream", 0),
+            **_trust(bad, "stream"),
         )
     )
     for mode, words in (
@@ -208,7 +208,7 @@ def report000_claims(
                 report=t2[row][0] - t2["ZSSR*"][0],
                 ours=_get(f, f"ext_gain_{mode}"),
                 setting=f"{stream} · 1 seed · plain ZSSR training",
-                unhealthy=bad.get("stream", 0),
+                **_trust(bad, "stream"),
             )
         )
     claims.append(
@@ -260,7 +260,7 @@ def report001_claims(
                 seeds=n,
                 setting=f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}",
                 paper=_paper("ZSSR", "Set5", scale),
-                unhealthy=bad.get("ideal", 0),
+                **_trust(bad, "ideal"),
             )
         )
     nonideal = REPORT_001_NONIDEAL
@@ -273,7 +273,7 @@ def report001_claims(
             ours=_get(f, "nonideal_x2_gain"),
             setting=f"quick · {f.get('nonideal_x2_n', '?')} BSD100 images · 1 seed · "
             "ours: true kernel minus assumed bicubic",
-            unhealthy=bad.get("nonideal_x2", 0),
+            **_trust(bad, "nonideal_x2"),
         )
     )
     variants = REPORT_001["variants"]
@@ -288,7 +288,7 @@ def report001_claims(
                 report=shuffle[scale][1] - shuffle[scale][0],
                 ours=_get(f, f"variant_shuffle_x{scale}_diff"),
                 setting=f"quick · {n_img} random-kernel BSD100 images · 1 seed",
-                unhealthy=bad.get(f"shuffle_x{scale}", 0),
+                **_trust(bad, f"shuffle_x{scale}"),
             )
         )
     claims.append(
@@ -298,7 +298,7 @@ def report001_claims(
             ours=_get(f, "variant_vdsr_backbone_x2_diff"),
             setting=f"quick · {n_img} random-kernel BSD100 images · 1 seed "
             "(health unchecked)",
-            unhealthy=bad.get("vdsr", 0),
+            **_trust(bad, "vdsr"),
         )
     )
     claims.append(Claim("L1 + perceptual loss raises SSIM", direction=1, why_not=VGG))
@@ -309,10 +309,11 @@ def report001_health(
     ideal: Sequence[RunRecord],
     nonideal: Sequence[RunRecord],
     variants: Sequence[RunRecord],
-) -> dict[str, int]:
+) -> dict[str, tuple[int, int]]:
     """Runs that failed the health rule behind each of report 001's claims: a
     variant's difference rests on the variant and on plain ZSSR assuming bicubic at
-    the same scale."""
+    the same scale. Each entry is the ``(failed, dirty)`` pair of
+    :func:`unhealthy_count`."""
 
     def scale_of(r: RunRecord) -> int:
         return int(r.config["scale"])
@@ -325,7 +326,8 @@ def report001_health(
         key = "shuffle" if "pixel shuffle" in name else "vdsr"
         key = f"shuffle_x{scale_of(r)}" if key == "shuffle" else key
         behind = [r, base[scale_of(r)]] if scale_of(r) in base else [r]
-        out[key] = out.get(key, 0) + unhealthy_count(behind)
+        previous = out.get(key, (0, 0))
+        out[key] = tuple(map(sum, zip(previous, unhealthy_count(behind), strict=True)))
     return out
 
 
@@ -358,7 +360,7 @@ def report002_claims(
                 ours=ours,
                 setting="quick · 10 DIV2K images · 1 seed",
                 paper=_paper("SRCNN", "Set5", scale),
-                unhealthy=bad.get("srcnn", 0),
+                **_trust(bad, "srcnn"),
             )
         )
     claims.append(
@@ -384,7 +386,7 @@ def report002_claims(
             ours=diff,
             setting=f"quick · {len(merged)} test sets · 1 seed",
             paper=_paper("SRGAN", "Set5", 4) + "; " + _paper("SRResNet", "Set5", 4),
-            unhealthy=bad.get("gan", 0),
+            **_trust(bad, "gan"),
         )
     )
     claims.append(Claim("SRGAN with the VGG54 content loss", why_not=VGG))
@@ -402,12 +404,13 @@ def report003_claims(
     """Report 003's claims (Table 1, x4, 10 BSD100 images): Charbonnier helps DIP,
     DIP with Charbonnier beats LapSRN, LapSRN and DIP beat bicubic, weighted pyramid
     losses change nothing. ``withheld``: why DIP's records are not shown (then DIP's
-    claims are not tested); ``health``: failed runs per group (``dip``, ``lapsrn``).
+    claims are not tested); ``health``: failed runs per group (``dip``, ``lapsrn``,
+    ``crops``: DIP and LapSRN on DIP's crops)
     """
     bad = health or {}
     t = {m: p for m, p, _ in REPORT_003["table"]}
     crops = "quick · 10 BSD100 64² crops · 1 seed"
-    dip = {"unhealthy": bad.get("dip", 0), "why_not": withheld}
+    dip = {**_trust(bad, "dip"), "why_not": withheld}
     spread = _get(f, "lapsrn_max_spread")
     claims = [
         Claim(
@@ -422,7 +425,8 @@ def report003_claims(
             report=t["DIP with Charbonnier"] - t["LapSRN w1=1, w2=1"],
             ours=_get(f, "charb_minus_lapsrn"),
             setting=crops + " · ours: the best LapSRN weighting",
-            **dip,
+            **_trust(bad, "crops"),
+            why_not=withheld,
         ),
         Claim(
             "DIP with MSE beats bicubic",
@@ -438,7 +442,7 @@ def report003_claims(
             ours=_get(f, "lapsrn_bsd100_min_gain"),
             setting="quick · BSD100 (100 images) · 1 seed · the weakest weighting",
             paper=_paper("LapSRN", "BSD100", 4),
-            unhealthy=bad.get("lapsrn", 0),
+            **_trust(bad, "lapsrn"),
         ),
         Claim(
             "weighting the pyramid's losses gives no significant improvement",
@@ -446,7 +450,7 @@ def report003_claims(
             ours=None if spread is None else -spread,
             setting="quick · Set5/Set14/BSD100 · 1 seed · "
             "lowest minus highest of the 3 weightings",
-            unhealthy=bad.get("lapsrn", 0),
+            **_trust(bad, "lapsrn"),
         ),
     ]
     return claims
@@ -461,10 +465,15 @@ REPORT_003_SPREAD = {"spread": max(_report_lapsrn) - min(_report_lapsrn)}
 
 
 def report004_claims(
-    f: Mapping[str, Any], unhealthy: int = 0, withheld: str | None = None
+    f: Mapping[str, Any],
+    health: Mapping[int, Any] | None = None,
+    withheld: str | None = None,
 ) -> list[Claim]:
     """Report 004's claims (DIV2KRK test split, sub-pixel LapSRN): very bad at x2,
-    better than interpolation at x4. ``withheld``: why the records are not shown."""
+    better than interpolation at x4. ``health``: per scale, the failed/dirty count
+    of the sub-pixel run (:func:`unhealthy_count`); ``withheld``: why the records
+    are not shown."""
+    bad = health or {}
     table = {row[0]: row[1:] for row in REPORT_004["table"]}
     interp, model = table["Interpolation"], table["LapSRN, sub-pixel (report)"]
     claims = []
@@ -477,7 +486,7 @@ def report004_claims(
                 ours=_get(f, f"x{scale}_div2krk_subpixel_gain"),
                 setting="quick · DIV2KRK test images · 1 seed",
                 paper=_paper("KernelGAN + ZSSR", "DIV2KRK", scale),
-                unhealthy=unhealthy,
+                **_trust(bad, scale),
                 why_not=withheld,
             )
         )
@@ -501,6 +510,17 @@ def all_verdicts(ctx: Any) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def unhealthy_count(records: Sequence[RunRecord]) -> int:
-    """How many optimisations behind ``records`` failed the health rule."""
-    return tables.not_trained(records)["not_trained"]
+def unhealthy_count(records: Sequence[RunRecord]) -> tuple[int, int]:
+    """``(failed, dirty)``: how many optimisations behind ``records`` failed the
+    health rule, and how many of the records were made from uncommitted code (their
+    commit does not say what made them, so they decide nothing)."""
+    dirty = sum(bool(r.provenance.get("dirty")) for r in records)
+    return tables.not_trained(records)["not_trained"], dirty
+
+
+def _trust(health: Mapping[str, Any], key: str) -> dict[str, int]:
+    """The ``unhealthy``/``dirty`` fields of a claim from a health entry (a count
+    of failed runs, or the ``(failed, dirty)`` pair of :func:`unhealthy_count`)."""
+    value = health.get(key, 0)
+    failed, dirty = value if isinstance(value, tuple | list) else (value, 0)
+    return {"unhealthy": int(failed), "dirty": int(dirty)}

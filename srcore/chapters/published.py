@@ -231,8 +231,10 @@ REPORT_001: dict[str, Any] = {
         },
         "ZSSR, pre-trained VDSR backbone, assumes bicubic": {2: (28.2492, 27.6091)},
     },
+    # §8.3: ZSSR against L1 + content (VGG) loss, x2: (PSNR, SSIM) each.
+    "perceptual": {"ZSSR": (28.26, 0.8903), "L1 + content loss": (27.51, 0.8938)},
     "source": "shared/reports/001-zssr-review-pixelshuffle-vdsr-perceptual.txt, "
-    "§8.1 and §8.2",
+    "§8.1, §8.2 and §8.3",
 }
 
 #: The ZSSR paper's ideal-case table as quoted by report 001 (Fig. 5; = Shocher et al.
@@ -366,6 +368,7 @@ REPORT_004 = {
         ("LapSRN, sub-pixel (report)", 12.957, 21.777),
     ],
     "scales": (2, 4),
+    "perceptual_psnr": "between 6 and 7 dB",  # §4: the VGG19-loss models got stuck
     "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
 }
 
@@ -477,3 +480,82 @@ def anchor_text(method: str, dataset: str, scale: int) -> str:
     if a is None:
         return ""
     return f"{a.psnr:.2f}" + (" (unverified)" if a.tag == "U" else "")
+
+
+def report_table(name: str) -> pd.DataFrame:
+    """A report's own results table, as the chapter's summary shows it (one place
+    for the numbers: the ``REPORT_00x`` dicts above).
+
+    ``name``: ``"000-table1"``, ``"000-table2"``, ``"001-variants"``, ``"002"``,
+    ``"003"`` or ``"004"``.
+
+    Example:
+        >>> published_row = report_table("003").iloc[0]
+        >>> published_row["method"], float(published_row["PSNR (dB)"])
+        ('Bicubic', 25.09)
+    """
+    if name.startswith("000-"):
+        rows = REPORT_000[name[4:]]
+        return pd.DataFrame(
+            [{"method": m, "PSNR (dB)": p, "SSIM": q} for m, (p, q) in rows.items()]
+        )
+    if name == "001-variants":
+        out = []
+        for variant, by_scale in REPORT_001["variants"].items():
+            for scale, (base, var) in by_scale.items():
+                out.append(
+                    {
+                        "variant": variant.split(", assumes")[0],
+                        "scale": scale,
+                        "ZSSR (dB)": base,
+                        "variant (dB)": var,
+                        "difference (dB)": var - base,
+                    }
+                )
+        base, var = REPORT_001["perceptual"].values()
+        out.append(
+            {
+                "variant": "L1 + content (VGG) loss",
+                "scale": 2,
+                "ZSSR (dB)": base[0],
+                "variant (dB)": var[0],
+                "difference (dB)": var[0] - base[0],
+            }
+        )
+        return pd.DataFrame(out)
+    if name == "002":
+        r = REPORT_002
+        return pd.DataFrame(
+            [
+                {
+                    "quantity": "SRCNN, mean PSNR over 10 DIV2K images",
+                    "report": f"{r['srcnn_psnr']:.2f} dB",
+                },
+                {
+                    "quantity": "bicubic, same images",
+                    "report": f"{r['bicubic_psnr']:.2f} dB",
+                },
+                {"quantity": "SRCNN training", "report": r["srcnn_train"]},
+                {
+                    "quantity": "SRCNN inference per image",
+                    "report": f"about {r['srcnn_infer_s']:g} s",
+                },
+                {
+                    "quantity": "bicubic per image",
+                    "report": f"about {r['bicubic_s_per_image']:g} s",
+                },
+            ]
+        )
+    if name == "003":
+        rows = REPORT_003["table"]
+        return pd.DataFrame(
+            [{"method": m, "PSNR (dB)": p, "SSIM": q} for m, p, q in rows]
+        )
+    if name == "004":
+        return pd.DataFrame(
+            [
+                {"method": m, "×2 PSNR (dB)": a, "×4 PSNR (dB)": b}
+                for m, a, b in REPORT_004["table"]
+            ]
+        )
+    raise ValueError(f"unknown report table {name!r}")

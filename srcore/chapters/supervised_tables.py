@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from srcore.chapters.published import anchor_text
 from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
@@ -39,7 +40,9 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
     Columns: method (:func:`srcore.chapters.tables.label`), dataset, scale, n_images,
     psnr, ssim, psnr_bicubic, ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic,
     hf_energy_hr, lpips (NaN where LPIPS could not run), infer_s (seconds per image),
-    trained (the training's health verdict, :func:`srcore.chapters.tables.trained`).
+    trained (the training's health verdict, :func:`srcore.chapters.tables.trained`),
+    published (the paper's PSNR on that set and scale, :func:`published.anchor_text`;
+    empty where the method was not published there).
     """
     rows = []
     for rec in records:
@@ -57,6 +60,7 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
                     "lpips": pd.to_numeric(group.lpips, errors="coerce").mean(),
                     "infer_s": group.seconds.mean(),
                     "trained": trained(rec),
+                    "published": anchor_text(label(rec), ds, rec.config["scale"]),
                 }
             )
     return pd.DataFrame(rows)

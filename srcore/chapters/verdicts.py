@@ -18,7 +18,9 @@ the standard deviation of our effect over seeds, 0 with one seed) the verdict is
 * a claim of a *value* (a time, a ratio, an error) is reproduced when ours lies
   within ``t`` of it, otherwise not reproduced (smaller or larger);
 * **not tested**: no measurement (the row says why), or a measurement resting on a
-  run that failed the health rule (:mod:`srcore.health`): a dead run decides nothing.
+  run that failed the health rule (:mod:`srcore.health`; a dead run decides
+  nothing) or on a record made from uncommitted code (its commit does not say what
+  made it).
 
 A difference within ``t`` of zero is "no difference": it is never ranked.
 
@@ -69,8 +71,9 @@ RULE = (
     "(for a claim of direction only: beyond t in the claimed direction), "
     "*contradicted* when ours is beyond t in the opposite direction, *not "
     "reproduced* otherwise (same sign but another size, or no difference where the "
-    "report saw one), and *not tested* when no record measures it or when a "
-    "run behind it failed the health rule; t is the larger of the stated margin "
+    "report saw one), and *not tested* when no record measures it, when a "
+    "run behind it failed the health rule or when a record behind it was made from "
+    "uncommitted code; t is the larger of the stated margin "
     "and twice our spread over seeds"
 )
 
@@ -86,7 +89,8 @@ class Claim:
     paper's effect or value where one exists (text, with its tag). value: the claim
     is a quantity (a time, a ratio, an error), not a difference: only "within the
     margin" or "smaller/larger" apply. unhealthy: how
-    many runs behind ``ours`` failed the health rule. why_not: why it was not run.
+    many runs behind ``ours`` failed the health rule; dirty: how many of its records
+    were made from uncommitted code. why_not: why it was not run.
     """
 
     claim: str
@@ -101,6 +105,7 @@ class Claim:
     direction: int = 0
     value: bool = False
     unhealthy: int = 0
+    dirty: int = 0
     why_not: str | None = None
 
 
@@ -120,6 +125,11 @@ def verdict(c: Claim) -> str:
         return f"not tested ({c.why_not})"
     if c.ours is None or not math.isfinite(c.ours):
         return "not tested (no record)"
+    if c.dirty:
+        records = "record" if c.dirty == 1 else "records"
+        return (
+            f"not tested ({c.dirty} {records} from uncommitted code, re-make pending)"
+        )
     if c.unhealthy:
         runs = "run" if c.unhealthy == 1 else "runs"
         return f"not tested ({c.unhealthy} {runs} did not train)"
