@@ -195,7 +195,7 @@ glue("r000_paper_total", paper_total, display=False)
 # %% [markdown]
 # Every stream run uses the same training (by default plain ZSSR, L1, batch 1) and
 # the same seeds, so the rows differ only in how each image's network starts; the
-# report's stream rows trained with ZSSR\* (its column `report_method` says which row
+# report's stream rows trained with ZSSR\* (its column "report's row" says which row
 # each of ours is set beside). The report's rows not computed here, and why:
 
 # %%

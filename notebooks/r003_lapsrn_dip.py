@@ -130,7 +130,7 @@ plt.show()
 # %% [markdown]
 # ## All methods on the same images, beside the report
 #
-# Mean over DIP's test crops; `gain_db` is the mean per-image gain over bicubic.
+# Mean over DIP's test crops; "Δ vs bicubic" is the mean per-image gain over bicubic.
 
 # %%
 lapsrn_crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
