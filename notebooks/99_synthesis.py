@@ -91,8 +91,7 @@ display(Markdown(plots.provenance_caption(records)))
 # The chapter reads {glue:text}`n_records` method records; it leaves out
 # {glue:text}`n_dirty` made from uncommitted code, {glue:text}`n_unfinished`
 # unfinished and {glue:text}`n_checks` protocol checks. The records use
-# {glue:text}`n_scorings` scoring protocol(s), and {glue:text}`n_gpu` of them were
-# made on a GPU.
+# {glue:text}`scorings`, and {glue:text}`n_gpu` of them were made on a GPU.
 #
 # ## Every method beside its published value
 #
@@ -116,8 +115,8 @@ for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
 # {glue:text}`n_unverified` of those rows are unverified. Our bicubic is within
 # {glue:text}`bicubic_max_gap:.2f` dB of Kim et al.'s on every set and scale shown, so
 # the protocol is not where the methods' gaps come from. {glue:text}`n_below` of the
-# other anchored rows are below their published value, by {glue:text}`mean_gap:+.2f`
-# dB on average (from {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
+# {glue:text}`n_anchored_rows` anchored rows of our methods are below their published
+# value, by {glue:text}`mean_gap:+.2f` dB on average (from {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
 # that measures our training budget (`quick`: minutes on two CPU cores) and our
 # variants (SRGAN-MSE set beside the paper's SRGAN) more than the methods.
 #
@@ -132,8 +131,10 @@ display(plots.style_table(synthesis.detail_table(table, "bicubic")))
 #
 # The {glue:text}`n_random_groups` groups made on random-kernel LR (the ZSSR review's
 # non-ideal case, report 004's DIV2KRK runs). A run that injects a fault on purpose
-# (report 004) says so in its name. Only KernelGAN's DIV2KRK values are published for
-# such kernels, and none of our methods is scored on them under that name.
+# (report 004) says so in its name. The book's published values for such LR are
+# KernelGAN's on DIV2KRK (the same LR files as our DIV2KRK rows, but for KernelGAN +
+# ZSSR, which no chapter runs) and the ZSSR paper's non-ideal BSD100 table (its own
+# kernels, compared in the ZSSR review chapter): no row here has one beside it.
 
 # %%
 display(plots.style_table(synthesis.detail_table(table, "random_kernel")))

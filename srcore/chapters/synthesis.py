@@ -593,6 +593,7 @@ def plot_win_loss(wins: pd.DataFrame, n_images: int, title: str) -> Figure:
     )
     ax.tick_params(axis="x", labelrotation=35)
     plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
+    ax.tick_params(axis="y", labelrotation=0)
     ax.set_xlabel("column method")
     ax.set_ylabel("row method")
     ax.set_title(title)
@@ -686,7 +687,8 @@ def findings(
     """The chapter's glued numbers (plain Python values).
 
     ``n_records`` shown, ``n_dirty``/``n_unfinished``/``n_checks`` left out
-    (:func:`walk`); ``n_scorings`` (distinct scoring protocols among the records);
+    (:func:`walk`); ``n_scorings`` (distinct scoring protocols among the records) and
+    ``scorings`` (that in words);
     ``n_gpu`` (records made on CUDA); ``n_groups``, ``n_bicubic_groups``,
     ``n_random_groups`` (rows of :func:`summary` by degradation); the
     :func:`anchored` counts; ``bicubic_max_gap`` (largest |ours − Kim et al.| of
@@ -722,6 +724,9 @@ def findings(
         "n_unfinished": int(skipped.get("unfinished", 0)),
         "n_checks": int(skipped.get("checks", 0)),
         "n_scorings": len(scorings),
+        "scorings": "one scoring protocol"
+        if len(scorings) == 1
+        else f"{len(scorings)} different scoring protocols",
         "n_gpu": sum("cuda" in str(r.provenance.get("device")) for r in records),
         "n_groups": len(table),
         "n_bicubic_groups": len(bic),
