@@ -117,10 +117,13 @@ from srcore.chapters import (
     verdicts,
     zssr_tables,
 )
+from srcore.protocol import CROP_BOX
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+glue("crop_box", CROP_BOX, display=False)
+glue("crop_detail", 32, display=False)
 
 # %% [markdown]
 # ## Table 1: MSE vs DoG loss, and ZSSR\*
@@ -221,8 +224,12 @@ display(plots.style_table(speed, {"psnr": 2}))
 # %% [markdown]
 # ## Visual crops
 #
-# Centre crops of the first Table 1 image, and of the last stream image (where weight
+# Crops of the first Table 1 image, and of the last stream image (where weight
 # transfer has had the most images to learn from), beside bicubic and HR.
+# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
+# with the most HR detail (the largest gradient energy), each titled with its PSNR
+# on that window.
 
 # %% tags=["hide-input"]
 for records, item in (
@@ -230,7 +237,7 @@ for records, item in (
     (table2, table2[0].per_image[-1]["image"]),
 ):
     views = tables.crop_views(records, item, data_root=data_root, results=results)
-    fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=item)
+    fig = plots.plot_crops(views, title=item)
     plt.show()
 
 # %% [markdown]

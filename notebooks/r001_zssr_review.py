@@ -114,9 +114,12 @@ from srcore.chapters import (
     verdicts,
     zssr_tables,
 )
+from srcore.protocol import CROP_BOX
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+glue("crop_box", CROP_BOX, display=False)
+glue("crop_detail", 32, display=False)
 
 # %% [markdown]
 # ## The ideal case: MATLAB-bicubic LR
@@ -239,13 +242,17 @@ display(plots.style_table(report001.variants_status(variants)))
 # %% [markdown]
 # ## Visual crops
 #
-# Centre crops of the first image of each run, beside bicubic and HR.
+# Crops of the first image of each run, beside bicubic and HR.
+# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
+# with the most HR detail (the largest gradient energy), each titled with its PSNR
+# on that window.
 
 # %% tags=["hide-input"]
 for title, views in report001.crop_views(
     [*ideal, *nonideal], data_root, results
 ).items():
-    fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=title)
+    fig = plots.plot_crops(views, title=title)
     plt.show()
 
 # %% [markdown]

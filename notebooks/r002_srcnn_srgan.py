@@ -101,6 +101,8 @@ from srcore.runs.context import RunContext
 
 _ = torch.manual_seed(seed)
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+glue("crop_box", CROP_BOX, display=False)
+glue("crop_detail", 32, display=False)
 
 # %% [markdown]
 # ## Training the three networks
@@ -258,15 +260,18 @@ plt.show()
 #
 # ## Visual crops
 #
-# The centre of the first image of each evaluated set, ×4: bicubic, the networks, HR.
+# The first image of each evaluated set, ×4: bicubic, the networks, HR.
+# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
+# with the most HR detail (the largest gradient energy), each titled with its PSNR
+# on that window.
 
 # %%
 crops = report002.crop_views(runs, gan_scale, data_root=data_root, results=results)
 
 # %% tags=["hide-input"]
 for title, views in crops.items():
-    box = (0, 0, CROP_BOX, CROP_BOX)
-    fig = plots.plot_crops(views, box, title=title)
+    fig = plots.plot_crops(views, title=title)
     plt.show()
 
 # %% [markdown]

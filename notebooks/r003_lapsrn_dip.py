@@ -89,9 +89,12 @@ from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import claims, paper_runs, published, report003, tables, verdicts
+from srcore.protocol import CROP_BOX
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+glue("crop_box", CROP_BOX, display=False)
+glue("crop_detail", 32, display=False)
 
 # %% [markdown]
 # ## LapSRN with three loss weightings
@@ -142,13 +145,17 @@ display(plots.style_table(report003.report_table()))
 # ## Visual crops
 #
 # DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
+# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
+# with the most HR detail (the largest gradient energy), each titled with its PSNR
+# on that window.
 
 # %% tags=["hide-input"]
 crops = report003.crop_views(
     dip_runs, lapsrn_crops[0], data_root=data_root, results=results
 )
 for title, views in crops.items():
-    fig = plots.plot_crops(views, (0, 0, *views["HR"].shape[-2:]), title=title)
+    fig = plots.plot_crops(views, title=title)
     plt.show()
 
 # %% [markdown]

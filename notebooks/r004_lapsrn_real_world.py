@@ -91,9 +91,12 @@ from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import claims, published, report004, tables, verdicts
+from srcore.protocol import CROP_BOX
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+glue("crop_box", CROP_BOX, display=False)
+glue("crop_detail", 32, display=False)
 
 # %% [markdown]
 # ## The degradation
@@ -174,15 +177,18 @@ plt.show()
 # %% [markdown]
 # ## Visual crops
 #
-# Centre crops of the first test image of each set: bicubic, both upsamplers, HR.
+# The first test image of each set: bicubic, both upsamplers, HR.
+# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
+# with the most HR detail (the largest gradient energy), each titled with its PSNR
+# on that window.
 
 # %% tags=["hide-input"]
 for s in scales:
     for title, views in report004.crop_views(
         runs, s, data_root=data_root, results=results
     ).items():
-        box = (0, 0, *views["HR"].shape[-2:])
-        fig = plots.plot_crops(views, box, title=title)
+        fig = plots.plot_crops(views, title=title)
         plt.show()
 
 # %% [markdown]

@@ -25,6 +25,7 @@ __all__ = [
     "HEADERS",
     "provenance_caption",
     "style_table",
+    "detail_box",
     "plot_crops",
     "plot_kernel_gallery",
     "plot_deltas",
@@ -40,39 +41,84 @@ def _to_hwc(x: torch.Tensor) -> np.ndarray:
     return arr[..., 0] if arr.shape[2] == 1 else arr
 
 
+def detail_box(hr: torch.Tensor, size: int) -> tuple[int, int, int, int]:
+    """The ``size x size`` window of ``hr`` with the most detail: the largest sum of
+    squared horizontal and vertical differences of its luma (channel mean), as
+    ``(top, left, size, size)``; the first such window on ties.
+
+    Example:
+        >>> x = torch.zeros(1, 1, 16, 16)
+        >>> x[..., 10:, 12:] = torch.rand(1, 1, 6, 4)
+        >>> detail_box(x, 4)[:2] >= (9, 8)
+        True
+    """
+    y = hr.float().mean(dim=1, keepdim=True)
+    energy = torch.zeros_like(y)
+    energy[..., :, 1:] += (y[..., :, 1:] - y[..., :, :-1]) ** 2
+    energy[..., 1:, :] += (y[..., 1:, :] - y[..., :-1, :]) ** 2
+    size = min(size, y.shape[-2], y.shape[-1])
+    window = torch.nn.functional.avg_pool2d(energy, size, stride=1)[0, 0]
+    top, left = divmod(int(torch.argmax(window)), window.shape[-1])
+    return top, left, size, size
+
+
 def plot_crops(
     images: Mapping[str, torch.Tensor],
-    box: tuple[int, int, int, int],
+    box: tuple[int, int, int, int] | None = None,
     *,
     full: str | None = None,
     title: str | None = None,
+    reference: str = "HR",
+    detail: int = 32,
+    cols: int = 4,
 ) -> Figure:
-    """Side-by-side crops ``box = (top, left, height, width)`` of same-size images.
+    """Side-by-side crops ``box = (top, left, height, width)`` of same-size images,
+    at most ``cols`` per row (so each stays readable at page width).
 
-    With ``full`` naming one image, it is shown whole first with the box drawn on it.
-    Values are shown without interpolation so pixels stay pixels.
+    ``box=None``: the ``detail``-pixel window of most detail in ``images[reference]``
+    (:func:`detail_box`), so a crop shows texture rather than flat skin. Each panel
+    other than the reference is titled with its PSNR against the reference on the
+    shown window (Y channel; grey levels for a one-channel image). With ``full``
+    naming one image, it is shown whole first with the box drawn on it. Values are
+    shown without interpolation so pixels stay pixels.
     """
+    from srcore.metrics import psnr
+
+    if box is None:
+        box = detail_box(images[reference], detail)
     top, left, h, w = box
     names = list(images)
     n = len(names) + (1 if full else 0)
-    fig, axes = plt.subplots(1, n, figsize=(3.0 * n, 3.2), squeeze=False)
-    axes = axes[0]
+    ncols = min(n, cols)
+    nrows = int(np.ceil(n / ncols))
+    fig, grid = plt.subplots(
+        nrows, ncols, figsize=(2.6 * ncols, 2.8 * nrows), squeeze=False
+    )
+    axes = list(grid.flat)
     k = 0
     if full:
         img = _to_hwc(images[full])
         axes[0].imshow(img, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         axes[0].add_patch(Rectangle((left, top), w, h, fill=False, ec="red", lw=1.5))
-        axes[0].set_title(full)
+        axes[0].set_title(full, fontsize=9)
         k = 1
-    for ax, name in zip(axes[k:], names, strict=True):
-        crop = _to_hwc(images[name][..., top : top + h, left : left + w])
-        ax.imshow(crop, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_title(name)
+    ref = images.get(reference)
+    ref_crop = None if ref is None else ref[..., top : top + h, left : left + w]
+    for ax, name in zip(axes[k:], names, strict=False):
+        crop = images[name][..., top : top + h, left : left + w]
+        ax.imshow(_to_hwc(crop), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        label = name
+        if ref_crop is not None and name != reference:
+            value = float(psnr(crop.clamp(0, 1), ref_crop.clamp(0, 1))[0])
+            label = f"{name}\n{value:.2f} dB"
+        ax.set_title(label, fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    for ax in axes[n:]:
+        ax.axis("off")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
 

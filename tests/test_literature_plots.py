@@ -94,3 +94,21 @@ def test_figures_draw_the_requested_panels():
         tolerance=0.02,
     )
     assert len(deltas.axes[0].patches) == 1
+
+
+def test_crops_show_the_detail_with_each_panels_psnr():
+    """Without a box, the crop is the window of most HR detail; every panel but HR is
+    titled with its PSNR there, and more panels than ``cols`` wrap into rows."""
+    hr = torch.full((1, 3, 48, 48), 0.5)
+    hr[..., 30:46, 2:18] = torch.rand(
+        1, 3, 16, 16, generator=torch.Generator().manual_seed(0)
+    )
+    top, left, h, w = plots.detail_box(hr, 16)
+    assert abs(top - 30) <= 1 and abs(left - 2) <= 1 and (h, w) == (16, 16)
+    views = {"a": hr * 0.9, "b": hr, "c": hr, "d": hr, "HR": hr}
+    fig = plots.plot_crops(views, title="t", cols=3)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles[0].startswith("a\n") and titles[0].endswith(" dB")
+    assert titles[-1] == "HR"
+    assert len(fig.axes) == 6  # 2 rows of 3, one left empty
+    matplotlib.pyplot.close(fig)
