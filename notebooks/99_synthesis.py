@@ -116,7 +116,8 @@ for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
 # {glue:text}`bicubic_max_gap:.2f` dB of Kim et al.'s on every set and scale shown, so
 # the protocol is not where the methods' gaps come from. {glue:text}`n_below` of the
 # {glue:text}`n_anchored_rows` anchored rows of our methods are below their published
-# value, by {glue:text}`mean_gap:+.2f` dB on average (from {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
+# value; ours minus published is {glue:text}`mean_gap:+.2f` dB on average (from
+# {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
 # that measures our training budget (`quick`: minutes on two CPU cores) and our
 # variants (SRGAN-MSE set beside the paper's SRGAN) more than the methods.
 #
@@ -155,8 +156,8 @@ plt.show()
 # %% [markdown]
 # The median supervised network takes {glue:text}`supervised_s:.2f` s per image, the
 # median per-image optimisation {glue:text}`internal_s:.0f` s,
-# {glue:text}`time_ratio:.0f` times longer, on the same CPU. The training the
-# supervised points leave out:
+# {glue:text}`time_ratio:.0f` times longer, on the hardware of the table above. The
+# training the supervised points leave out:
 
 # %%
 display(plots.style_table(synthesis.training_table(records)))

@@ -381,9 +381,9 @@ def anchored(table: pd.DataFrame) -> dict[str, Any]:
     """How many of our methods sit beside a published value (bicubic excluded).
 
     Returns ``n_methods`` (labels with a mean), ``n_anchored`` (labels with at least
-    one anchored row), ``anchored`` (their names, comma-separated), ``n_anchored_rows``
-    (rows with an anchor), ``n_unverified`` (of them, tagged unverified) and
-    ``n_anchor_methods`` (distinct published methods behind them).
+    one anchored row), ``anchored`` (their names, separated by "; "),
+    ``n_anchored_rows`` (rows with an anchor), ``n_unverified`` (of them, tagged
+    unverified) and ``n_anchor_methods`` (distinct published methods behind them).
 
     Example:
         >>> t = pd.DataFrame({"method": ["SRCNN", "ZSSR", "Bicubic"],
@@ -405,7 +405,7 @@ def anchored(table: pd.DataFrame) -> dict[str, Any]:
     return {
         "n_methods": int(t.method.nunique()),
         "n_anchored": len(names),
-        "anchored": ", ".join(names),
+        "anchored": "; ".join(names),
         "n_anchored_rows": len(hit),
         "n_unverified": int(hit.published.str.contains("unverified").sum()),
         "n_anchor_methods": len(behind),
