@@ -211,18 +211,25 @@ def plot_psnr_vs_sharpness(table: pd.DataFrame) -> Figure:
 
 
 def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
-    """PSNR against optimisation step: the mean over runs as a line, mean ± std as a
-    band and the min-max range as a thin outline, one colour per ``group`` value;
-    the runs' mean bicubic PSNR as a dashed line.
+    """PSNR against optimisation step: the mean as a line, mean ± std as a band and
+    the min-max range as a thin outline, one colour per ``group`` value; the runs'
+    mean bicubic PSNR as a dashed line.
 
     ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g. the
-    DIP curves of a chapter: one row per loss and traced step).
+    DIP curves of a chapter: one row per loss and traced step), and optionally
+    ``images`` and ``seeds``: then the spread is over seeds (of the mean over the
+    images) and the legend says so, "1 seed: no spread" where there is one.
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     for (name, c), color in zip(
         curves.groupby(group, sort=False), plt.cm.tab10.colors, strict=False
     ):
-        ax.plot(c["step"], c["mean"], color=color, label=f"{name} (mean)")
+        label = f"{name} (mean)"
+        if "seeds" in c and "images" in c:
+            n, k = int(c["images"].iloc[0]), int(c["seeds"].iloc[0])
+            spread = "1 seed: no spread" if k == 1 else f"± sd over {k} seeds"
+            label = f"{name}: mean of {n} images, {spread}"
+        ax.plot(c["step"], c["mean"], color=color, label=label)
         ax.fill_between(
             c["step"],
             c["mean"] - c["std"],

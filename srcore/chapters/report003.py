@@ -301,26 +301,40 @@ def report_table() -> pd.DataFrame:
 
 
 def dip_curves(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """Long table of DIP traces: loss, step, mean/std/min/max PSNR over (image, seed),
-    and the mean bicubic PSNR of the same crops."""
+    """Long table of DIP traces over seeds: per loss and traced step, each seed's
+    PSNR averaged over the images, then the mean, standard deviation (NaN with one
+    seed), min and max of those per-seed means; the mean bicubic PSNR of the same
+    crops, and how many ``images`` and ``seeds`` are behind each point."""
     rows = []
     for rec in records:
         loss = rec.config["model"]["loss"]
         steps = rec.per_image[0]["trace_steps"]
-        traces = np.array([r["trace_psnr"] for r in rec.per_image])  # (runs, T)
+        seeds = sorted({r.get("seed", 0) for r in rec.per_image})
+        per_seed = np.array(
+            [
+                np.mean(
+                    [r["trace_psnr"] for r in rec.per_image if r.get("seed", 0) == s],
+                    axis=0,
+                )
+                for s in seeds
+            ]
+        )  # (seeds, T)
         bic = float(np.mean([r["psnr_bicubic"] for r in rec.per_image]))
+        n_images = len(rec.per_image) // len(seeds)
         for k, step in enumerate(steps):
-            col = traces[:, k]
+            col = per_seed[:, k]
             rows.append(
                 {
                     "loss": loss,
                     "step": step,
                     "mean": col.mean(),
-                    "std": col.std(),
+                    "std": col.std(ddof=1) if len(col) > 1 else float("nan"),
                     "min": col.min(),
                     "max": col.max(),
                     "bicubic": bic,
-                    "runs": len(col),
+                    "runs": len(rec.per_image),
+                    "images": n_images,
+                    "seeds": len(seeds),
                 }
             )
     return pd.DataFrame(rows)
