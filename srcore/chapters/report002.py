@@ -16,9 +16,9 @@ import torch
 from srcore import data
 from srcore.chapters import tables
 from srcore.chapters.published import REPORT_002, published_table
-from srcore.runs.results import RunRecord
+from srcore.runs.results import RunRecord, record_crop
 
-__all__ = ["report_vs_ours", "sharpness", "crop_views", "findings"]
+__all__ = ["report_vs_ours", "sharpness", "crop_views", "butterfly_views", "findings"]
 
 
 def report_vs_ours(table: pd.DataFrame) -> pd.DataFrame:
@@ -66,6 +66,24 @@ def crop_views(
             at_scale, f"{ds}/{image}", data_root=data_root, results=results
         )
     return out
+
+
+def butterfly_views(
+    runs: Sequence[RunRecord],
+    scale: int = 2,
+    *,
+    data_root: Any = None,
+    results: Any = None,
+) -> dict[str, torch.Tensor] | None:
+    """The report's Figures 6-8 (Set5 butterfly: ground truth, bicubic, SRCNN) from
+    the SRCNN record at ``scale``: the panels of :func:`tables.crop_views`, or None
+    when that record keeps no butterfly crop (made before
+    :data:`srcore.runs.supervised.FIGURE_ITEMS`)."""
+    item = "Set5/butterfly"
+    srcnn = [r for r in runs if r.method == "srcnn" and r.config["scale"] == scale]
+    if not srcnn or not record_crop(srcnn[0], item, results).exists():
+        return None
+    return tables.crop_views(srcnn[:1], item, data_root=data_root, results=results)
 
 
 def findings(

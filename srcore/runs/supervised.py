@@ -71,6 +71,11 @@ __all__ = [
 Init = Callable[[Any], dict[str, torch.Tensor]]
 
 
+#: Test images whose output crop every supervised record keeps besides the first
+#: image of each set: the reports' own figures (report 002: Set5's butterfly).
+FIGURE_ITEMS = ("Set5/butterfly",)
+
+
 def cache_dir() -> Path:
     """Where weights and checkpoints go: ``$SRCORE_CACHE`` or ``~/.cache/srcore``.
 
@@ -303,7 +308,8 @@ def _run(
         with torch.no_grad():
             sr = super_resolve(net, spec, lr_img, scale).cpu()
         seconds = time.perf_counter() - t0
-        if item == next(i for i in items() if i.startswith(f"{ds}/")):
+        first = item == next(i for i in items() if i.startswith(f"{ds}/"))
+        if first or item in FIGURE_ITEMS:
             save_png(crop_center(sr), crop_file(name, key, item, results))
         bic = bicubic.upscale(lr_img, scale)
         return {
