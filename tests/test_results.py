@@ -224,7 +224,6 @@ LEGACY_DIRTY = {
     "lapsrn-0cdc281d1734",
     "lapsrn-3c72f3326940",
     "lapsrn-6383cf84a8b6",
-    "lapsrn-c5f0bb54ce1f",
     "lapsrn-f85b2496b232",
 }
 
