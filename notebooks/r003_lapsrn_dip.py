@@ -116,13 +116,15 @@ fig = plots.plot_training_curves({tables.label(r): r.history for r in lapsrn})
 plt.show()
 
 # %% [markdown]
-# The three weightings side by side on the same ×4 outputs (Set14's baboon and
-# BSD100's first image: texture, where a weighting could show), each panel with its
+# The three weightings side by side on the same ×4 outputs (the first image of two
+# test sets, chosen for texture, where a weighting could show), each panel with its
 # PSNR on the window of most detail:
 
 # %% tags=["hide-input"]
-for item in ("Set14/baboon", "BSD100/101085"):
-    views = tables.crop_views(lapsrn, item, data_root=data_root, results=results)
+weighting_crops = report003.weighting_views(
+    lapsrn, data_root=data_root, results=results
+)
+for item, views in weighting_crops.items():
     fig = plots.plot_crops(views, title=item)
     plt.show()
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from srcore import protocol
+from srcore import data, protocol
 from srcore.chapters import supervised_tables, tables
 from srcore.chapters.published import REPORT_003
 from srcore.health import health, tail_mean
@@ -54,6 +54,7 @@ __all__ = [
     "dip_curves",
     "final_gains",
     "crop_views",
+    "weighting_views",
     "findings",
 ]
 
@@ -291,6 +292,26 @@ def full_table(lapsrn_records: Sequence[RunRecord]) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     cols = ["method", "dataset", "n_images", "psnr", "published", "psnr_bicubic"]
     return table[[*cols, "gain_db"]]
+
+
+def weighting_views(
+    lapsrn_records: Sequence[RunRecord],
+    *,
+    sets: int = 2,
+    data_root: Any = None,
+    results: Any = None,
+) -> dict[str, dict[str, torch.Tensor]]:
+    """The weightings side by side: per evaluated set (up to ``sets``, Set5 last: its
+    first image, ``baby``, is mostly flat skin), bicubic, each weighting's saved crop
+    of the set's first image, and HR (:func:`tables.crop_views`)."""
+    evals = [ds for ds, _ in lapsrn_records[0].config["eval_sets"]]
+    out = {}
+    for ds in sorted(evals, key=lambda d: d == "Set5")[:sets]:
+        item = f"{ds}/{data.image_paths(ds, 'HR', root=data_root)[0].stem}"
+        out[item] = tables.crop_views(
+            lapsrn_records, item, data_root=data_root, results=results
+        )
+    return out
 
 
 def report_table() -> pd.DataFrame:
