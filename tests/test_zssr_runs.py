@@ -258,8 +258,10 @@ RERUN_TOL_DB = 0.15
 
 @pytest.mark.parametrize(
     ("dataset", "image", "variant"),
-    [("Set5", "bird", "zssr"), ("T91", "t1", "zssr_mse")],
-    ids=["chapter-001-set5-bird", "chapter-000-table1-mse"],
+    # Set5's bird is left out: test_cli runs the same quick ZSSR on it (beating
+    # bicubic), and CI's 30 minutes do not hold a second copy of that run.
+    [("T91", "t1", "zssr_mse")],
+    ids=["chapter-000-table1-mse"],
 )
 def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, variant):
     """One image of a committed quick record (report 001's Set5 x2, report 000's
