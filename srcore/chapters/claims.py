@@ -22,15 +22,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from srcore.chapters import tables
+from srcore.chapters import report000, tables, zssr_tables
 from srcore.chapters.published import (
     REPORT_000,
     REPORT_001,
     REPORT_001_IDEAL,
     REPORT_001_NONIDEAL,
+    REPORT_002,
     REPORT_003,
     REPORT_004,
     anchor,
@@ -40,7 +40,6 @@ from srcore.chapters.verdicts import Claim, verdict_table
 from srcore.runs.results import RunRecord
 
 __all__ = [
-    "seed_effect",
     "protocol_claims",
     "report000_claims",
     "report001_claims",
@@ -53,19 +52,9 @@ __all__ = [
 VGG = "needs VGG weights"
 
 
-def seed_effect(effects: Sequence[float]) -> tuple[float | None, float | None, int]:
-    """Mean, standard deviation (ddof 1; None with one value) and count of finite
-    per-seed effects; ``(None, None, 0)`` when there are none.
-
-    Example:
-        >>> seed_effect([1.0, 2.0, 3.0, float("nan")])
-        (2.0, 1.0, 3)
-    """
-    v = [float(e) for e in effects if e is not None and math.isfinite(e)]
-    if not v:
-        return None, None, 0
-    sd = float(np.std(v, ddof=1)) if len(v) > 1 else None
-    return float(np.mean(v)), sd, len(v)
+def _finite(x: Any) -> float | None:
+    """``x`` as a float, None where it is NaN (a spread over one seed)."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _get(f: Mapping[str, Any], key: str) -> float | None:
@@ -175,15 +164,13 @@ def report000_claims(
             setting="quick · T91 · this CPU (the report: a GPU)",
         ),
     ]
-    effects = []
-    for scratch, online in seed_pairs:
-        if scratch.complete and online.complete:
-            a = np.mean([r["psnr"] for r in scratch.per_image])
-            b = np.mean([r["psnr"] for r in online.per_image])
-            effects.append(float(b - a))
-    mean, sd, n = seed_effect(effects)
-    if n == 0:
-        mean, n = _diff(f, "stream_psnr_transfer", "stream_psnr_scratch"), 1
+    n = sum(scratch.complete and online.complete for scratch, online in seed_pairs)
+    mean, sd = _diff(f, "stream_psnr_transfer", "stream_psnr_scratch"), None
+    if n:
+        rows = report000.transfer_spread(seed_pairs).set_index("seed")
+        mean = float(rows.loc["mean", "transfer_minus_scratch_db"])
+        sd = _finite(rows.loc["sd over seeds", "transfer_minus_scratch_db"])
+    n = max(n, 1)
     stream = f"quick · {f.get('stream_n_images', '?')} BSD100 images (stream)"
     claims.append(
         Claim(
@@ -239,12 +226,10 @@ def report001_claims(
     bad = health or {}
     bic = published_table("Bicubic").set_index(["dataset", "scale"]).psnr
     claims = []
-    gains = [
-        float(np.mean([r["psnr"] - r["psnr_bicubic"] for r in rec.per_image]))
-        for rec in spread_records
-        if rec.complete
-    ]
-    mean2, sd2, n2 = seed_effect(gains)
+    n2 = sum(rec.complete for rec in spread_records)
+    if n2 > 1:
+        summary = zssr_tables.seed_spread(spread_records).iloc[-1]
+        mean2, sd2 = float(summary.gain_db), _finite(summary.gain_spread)
     for scale in (2, 3, 4):
         key = f"ideal_set5_x{scale}"
         ours, sd, n = _get(f, f"{key}_gain"), None, 1
@@ -345,8 +330,6 @@ def report002_claims(
     number). ``table``: :func:`supervised_tables.summary` of the chapter's runs;
     ``health``: runs that failed the health rule per group (``srcnn``, ``gan``)."""
     bad = health or {}
-    from srcore.chapters.published import REPORT_002
-
     gain = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
     claims = []
     for scale in (2, 3, 4):
@@ -446,7 +429,7 @@ def report003_claims(
         ),
         Claim(
             "weighting the pyramid's losses gives no significant improvement",
-            report=-_get(REPORT_003_SPREAD, "spread"),
+            report=-_get(f, "report_lapsrn_spread"),
             ours=None if spread is None else -spread,
             setting="quick · Set5/Set14/BSD100 · 1 seed · "
             "lowest minus highest of the 3 weightings",
@@ -454,11 +437,6 @@ def report003_claims(
         ),
     ]
     return claims
-
-
-_report_lapsrn = [p for m, p, _ in REPORT_003["table"] if m.startswith("LapSRN")]
-#: The spread of the report's three LapSRN weightings (highest minus lowest, dB).
-REPORT_003_SPREAD = {"spread": max(_report_lapsrn) - min(_report_lapsrn)}
 
 
 # --- report 004 -------------------------------------------------------------------
