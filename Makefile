@@ -10,11 +10,12 @@ install: $(STAMP)
 
 # pyproject.toml pins torch==2.14.1 and torchvision==0.29.1 exactly, so this one pip
 # command resolves them together with everything else (TOOLCHAIN.md: never let pip pick
-# torch on its own). The stamp makes a second `make install` a no-op until
-# pyproject.toml changes.
+# torch on its own). The `ray` extra is `srcore sweep --backend ray`; CI tests both
+# backends. The stamp makes a second `make install` a no-op until pyproject.toml
+# changes.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install -e ".[test,ray]"
 	touch $@
 
 # Warnings are errors, but every page is still built so all of them are reported.

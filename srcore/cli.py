@@ -1,15 +1,18 @@
-"""Command line: ``srcore upscale|train|benchmark|data`` (or ``python -m srcore``).
+"""Command line: ``srcore upscale|train|sweep|benchmark|data`` (``python -m srcore``).
 
 ``upscale`` super-resolves your own images (files or a folder) with any method and
 writes 8-bit PNGs, optionally scored against HR images by the protocol; ``train``
-trains a supervised network for it; ``benchmark`` prints mean PSNR/SSIM (Y channel,
-shave = scale) per dataset and scale and can write them as JSON records; ``data
-list|verify|fetch`` shows, checks and downloads the datasets of the registry.
+trains a supervised network for it; ``sweep`` runs a notebook under papermill once per
+combination of parameter values, on a local pool or on Ray (:mod:`srcore.sweep`);
+``benchmark`` prints mean PSNR/SSIM (Y channel, shave = scale) per dataset and scale
+and can write them as JSON records; ``data list|verify|fetch`` shows, checks and
+downloads the datasets of the registry.
 
 Exit status: 0 when done; 2 for bad input (a missing, empty or unreadable file, an
 image too small, a scale or method that cannot be done, missing weights, an
-unwritable output), told in one line on stderr, with no output file left for the
-image that failed; 1 when a dataset is missing or nothing was evaluated.
+unwritable output, an unknown notebook parameter), told in one line on stderr, with
+no output file left for the image that failed; 1 when a dataset is missing, nothing
+was evaluated or a sweep run failed; 130 when a sweep was interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -133,6 +136,51 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"{args.method} --profile {args.profile} -o OUT.png"
     )
     return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import signal
+
+    # SIGTERM (a scheduler's time limit, `kill`) stops the runs as Ctrl-C does.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _sweep(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from srcore import sweep as sw
+
+    out = Path(args.out or Path("_build") / "sweeps" / Path(args.notebook).stem)
+    try:
+        fixed = {name: sw.parse_value(value) for name, value in args.parameters or []}
+        grid = {}
+        for name, *values in args.grid or []:
+            grid[name] = [sw.parse_value(v) for v in values]
+        rows = sw.sweep(
+            args.notebook,
+            fixed,
+            grid,
+            out,
+            backend=args.backend,
+            jobs=args.jobs,
+            address=args.address,
+            progress=_progress(),
+        )
+    except (ValueError, ImportError) as err:
+        raise InputError(str(err)) from None
+    except sw.SweepCancelled as stop:
+        print(sw.summary(stop.runs), file=sys.stderr)
+        print(
+            "interrupted; the same command finishes the rest (index: "
+            f"{out.resolve() / 'sweep.json'})",
+            file=sys.stderr,
+        )
+        return 130
+    print(sw.summary(rows))
+    print(f"index: {out.resolve() / 'sweep.json'}")
+    return 1 if any(r["status"] == "failed" for r in rows) else 0
 
 
 def _read(path: Path) -> torch.Tensor:
@@ -310,6 +358,36 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto")
     train.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
     train.set_defaults(func=_cmd_train)
+
+    swp = sub.add_parser(
+        "sweep", help="run a notebook once per combination of parameter values"
+    )
+    swp.add_argument("notebook", help="the .ipynb to run (it has a parameters cell)")
+    swp.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter fixed for every run (YAML value, as papermill -y)",
+    )
+    swp.add_argument(
+        "--grid",
+        nargs="+",
+        action="append",
+        metavar="NAME V1",
+        help="a parameter and the values to sweep (repeat for a product)",
+    )
+    swp.add_argument("--backend", choices=["local", "ray"], default="local")
+    swp.add_argument("--address", help="a Ray cluster to join (default: start one)")
+    swp.add_argument(
+        "--jobs", type=int, help="runs at a time (local default 1; Ray: its CPUs)"
+    )
+    swp.add_argument(
+        "--out", help="output folder (default: _build/sweeps/<notebook name>)"
+    )
+    swp.set_defaults(func=_cmd_sweep)
 
     bench = sub.add_parser("benchmark", help="PSNR/SSIM of methods on benchmark sets")
     bench.add_argument("--methods", nargs="+", default=["bicubic"])

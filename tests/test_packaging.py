@@ -32,9 +32,8 @@ def requirements(lines: list[str]) -> dict[str, Requirement]:
 @pytest.fixture(scope="module")
 def pyproject() -> dict[str, Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return requirements(
-        project["dependencies"] + project["optional-dependencies"]["test"]
-    )
+    extras = project["optional-dependencies"]
+    return requirements(project["dependencies"] + extras["test"] + extras["ray"])
 
 
 @pytest.fixture(scope="module")

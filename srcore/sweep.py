@@ -1,0 +1,503 @@
+"""Papermill sweeps: one executed notebook per combination of parameter values.
+
+A sweep is the grid product of some parameters' values, with other parameters fixed:
+``--grid seed 0 1 --grid scale 2 4 -p profile quick`` makes 4 runs. Each run is one
+``papermill`` process (papermill is safe across processes, not threads), executed by
+one of two backends:
+
+- ``local``: a pool of ``jobs`` runs at a time on this machine;
+- ``ray``: one Ray task per run (one GPU per task where the cluster has GPUs), on a
+  local Ray started on the spot or on the cluster at ``address`` (``ray start --head``
+  on a head node, SLURM or Kubernetes). The paths must be on a filesystem the
+  workers share.
+
+The output folder holds ``<name>.ipynb`` per finished run (the name is made from its
+parameters), ``logs/<name>.log`` (papermill's log with every cell's output), and
+``sweep.json``: one row per run with ``parameters``, ``status``, ``seconds``,
+``output``, ``log`` (and ``error`` for a failed run). ``status`` is ``"ok"``,
+``"failed"`` (the partly executed notebook is kept as ``<name>.failed.ipynb``),
+``"skipped"`` (a finished notebook with the same parameters is already there) or
+``"cancelled"`` (Ctrl-C came first). A run's
+notebook appears only once it has finished, so a sweep that is run again, or resumed
+after an interruption, computes only the runs that have not finished; inside a run,
+the notebook's records are cached in the results folder as always.
+
+Example:
+    >>> runs = expand({"profile": "smoke"}, {"seed": [0, 1]})
+    >>> runs
+    [{'profile': 'smoke', 'seed': 0}, {'profile': 'smoke', 'seed': 1}]
+    >>> run_name("00_protocol", runs[1])
+    '00_protocol__profile-smoke__seed-1'
+    >>> parse_value("[Set5, Set14]"), parse_value("2"), parse_value("smoke")
+    (['Set5', 'Set14'], 2, 'smoke')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from srcore.files import atomic_write
+
+__all__ = [
+    "BACKENDS",
+    "SweepCancelled",
+    "expand",
+    "run_name",
+    "parse_value",
+    "check_parameters",
+    "finished",
+    "execute",
+    "task_resources",
+    "sweep",
+    "summary",
+]
+
+BACKENDS = ("local", "ray")
+RAY_MISSING = (
+    "--backend ray needs Ray: pip install -e '.[ray]' (or `pip install ray`), "
+    "or use --backend local"
+)
+_NAME_LIMIT = 120
+STOP_FILE = ".stop"
+
+
+class SweepCancelled(Exception):
+    """Ctrl-C during a sweep; ``runs`` are the rows written to ``sweep.json``."""
+
+    def __init__(self, runs: list[dict[str, Any]]):
+        super().__init__("sweep cancelled")
+        self.runs = runs
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read as YAML, as papermill's ``-y`` does: ``2`` is an int,
+    ``[Set5, Set14]`` a list, ``null`` is ``None``, anything else a string."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0]
+        raise ValueError(f"cannot read {text!r} as a YAML value ({first})") from None
+
+
+def expand(fixed: dict[str, Any], grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values (the first grid parameter varies
+    slowest), each merged with the fixed parameters (fixed first, then the grid)."""
+    clash = sorted(set(fixed) & set(grid))
+    if clash:
+        raise ValueError(f"parameter(s) {clash} both fixed (-p) and swept (--grid)")
+    for name, values in grid.items():
+        if not values:
+            raise ValueError(f"--grid {name} needs at least one value")
+        keys = [json.dumps(v, sort_keys=True) for v in values]
+        if len(set(keys)) < len(keys):
+            raise ValueError(f"--grid {name} repeats a value: {values}")
+    names = list(grid)
+    return [
+        {**fixed, **dict(zip(names, values, strict=True))}
+        for values in itertools.product(*(grid[n] for n in names))
+    ]
+
+
+def _token(value: Any) -> str:
+    text = "+".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return re.sub(r"[^A-Za-z0-9.+]+", "_", text).strip("_") or "_"
+
+
+def run_name(stem: str, parameters: dict[str, Any]) -> str:
+    """A file-name-safe name of a run: the notebook's stem and each ``name-value``;
+    a long name is cut and ends with a hash of the full parameters."""
+    name = "__".join([stem, *(f"{k}-{_token(v)}" for k, v in parameters.items())])
+    if len(name) <= _NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
+    return f"{name[: _NAME_LIMIT - 13]}__{digest[:10]}"
+
+
+def check_parameters(notebook: Path, names: list[str]) -> None:
+    """Fail in one line when a name is not in the notebook's parameters cell."""
+    import papermill
+
+    known = papermill.inspect_notebook(str(notebook))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(
+            f"{notebook.name} has no parameter(s) {unknown}; its parameters: "
+            f"{', '.join(known)}"
+        )
+
+
+def finished(output: Path, parameters: dict[str, Any]) -> bool:
+    """Whether ``output`` is a notebook papermill finished with these parameters."""
+    try:
+        meta = nbformat.read(output, as_version=4).metadata.get("papermill", {})
+    except (OSError, ValueError):
+        return False
+    same = json.dumps(meta.get("parameters"), sort_keys=True) == json.dumps(
+        parameters, sort_keys=True
+    )
+    return same and not meta.get("exception") and bool(meta.get("end_time"))
+
+
+def _stop(process: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGINT first (papermill then shuts its kernel down), SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def execute(
+    notebook: str,
+    out_dir: str,
+    name: str,
+    parameters: dict[str, Any],
+) -> dict[str, Any]:
+    """Run one notebook under papermill in its own process; returns its row.
+
+    The notebook runs in its own folder (as the book runs it), writes to
+    ``<out_dir>/.running/<name>.ipynb`` and is moved to ``<out_dir>/<name>.ipynb``
+    only when it has finished without error. While it runs, the file
+    ``<out_dir>/.stop`` (made by the sweep on Ctrl-C) is polled every 0.2 s: once it is
+    there the run is stopped (status ``"cancelled"``). A file, because the run may be
+    a Ray task in another process or on another node of a shared filesystem.
+    """
+    out = Path(out_dir)
+    stop_file = out / STOP_FILE
+
+    def cancelled() -> bool:
+        return stop_file.exists()
+
+    if cancelled():  # a queued Ray task that starts after Ctrl-C
+        return {
+            "parameters": parameters,
+            "status": "cancelled",
+            "seconds": None,
+            "output": None,
+            "log": None,
+        }
+
+    running = out / ".running" / f"{name}.ipynb"
+    log = out / "logs" / f"{name}.log"
+    running.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "srcore.sweep",
+        notebook,
+        str(running),
+        json.dumps(parameters),
+    ]
+    start = time.perf_counter()
+    with open(log, "w") as log_file:
+        # Its own process group: Ctrl-C reaches the sweep only, which stops each run.
+        process = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            while process.poll() is None:
+                if cancelled():
+                    _stop(process)
+                    break
+                time.sleep(0.2)
+        except BaseException:  # KeyboardInterrupt in this process, or a Ray cancel
+            _stop(process)
+            running.unlink(missing_ok=True)
+            raise
+    seconds = round(time.perf_counter() - start, 1)
+    output: Path | None = out / f"{name}.ipynb"
+    if process.returncode == 0:
+        os.replace(running, output)
+        status = "ok"
+    elif cancelled():
+        running.unlink(missing_ok=True)
+        status, output = "cancelled", None
+    else:
+        status, output = "failed", out / f"{name}.failed.ipynb"
+        if running.exists():
+            os.replace(running, output)
+        else:
+            output = None
+    with contextlib.suppress(OSError):
+        running.parent.rmdir()  # only once no other run is using it
+    row = {
+        "parameters": parameters,
+        "status": status,
+        "seconds": seconds,
+        "output": None if output is None else str(output),
+        "log": str(log),
+    }
+    if status == "failed":
+        row["error"] = _last_line(log)
+    return row
+
+
+def _last_line(log: Path) -> str:
+    """The last non-blank line of a failed run's log: papermill ends it with the
+    exception (``RuntimeError: ...``)."""
+    lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
+    return next((line[:200] for line in reversed(lines) if line), "(empty log)")
+
+
+def _write_index(out: Path, rows: list[dict[str, Any] | None]) -> None:
+    text = json.dumps(rows, indent=1) + "\n"
+    atomic_write(out / "sweep.json", lambda fh: fh.write(text.encode()))
+
+
+def _local(
+    jobs: int, tasks: list[tuple], stop: Callable[[], None]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yields ``(index, row)`` as the local pool finishes each run; on Ctrl-C (or
+    when the generator is closed) calls ``stop``, which stops the running ones."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(execute, *t): i for i, t in tasks}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield futures[future], future.result()
+        except BaseException:
+            stop()  # before the pool waits for its threads
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def task_resources(cluster: dict[str, float]) -> dict[str, int]:
+    """What one Ray task asks for: a CPU, and a GPU where the cluster has one.
+
+    >>> task_resources({"CPU": 16.0, "GPU": 8.0}), task_resources({"CPU": 2.0})
+    ({'num_cpus': 1, 'num_gpus': 1}, {'num_cpus': 1, 'num_gpus': 0})
+    """
+    return {"num_cpus": 1, "num_gpus": 1 if cluster.get("GPU", 0) >= 1 else 0}
+
+
+def _ray(
+    jobs: int | None, address: str | None, tasks: list[tuple], stop: Callable[[], None]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yields ``(index, row)`` as Ray finishes each task; on Ctrl-C calls ``stop``
+    (running tasks stop their runs) and cancels the tasks not started."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(RAY_MISSING) from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=jobs, log_to_driver=False)
+    try:
+        options = task_resources(ray.cluster_resources())
+        remote = ray.remote(max_retries=0, **options)(execute)
+        refs = {remote.remote(*t): i for i, t in tasks}
+        pending = list(refs)
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+                for ref in done:
+                    yield refs[ref], ray.get(ref)
+        except BaseException:
+            stop()
+            # The running tasks return once their run has stopped; the others never
+            # start (a cancel would interrupt a running one before it tidies up).
+            with contextlib.suppress(Exception):
+                ray.wait(pending, num_returns=len(pending), timeout=30)
+            for ref in pending:
+                ray.cancel(ref)
+            raise
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def sweep(
+    notebook: str | os.PathLike,
+    fixed: dict[str, Any],
+    grid: dict[str, list[Any]],
+    out: str | os.PathLike,
+    backend: str = "local",
+    jobs: int | None = None,
+    address: str | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run every combination of ``grid`` (with ``fixed``) and return the rows of
+    ``sweep.json``, in grid order.
+
+    Args:
+        notebook: the ``.ipynb`` to execute (it needs a ``parameters`` cell).
+        fixed: parameters set for every run (``-p``).
+        grid: parameters to sweep, each with its values (``--grid``).
+        out: the output folder (made if missing).
+        backend: ``"local"`` or ``"ray"``.
+        jobs: runs at a time; ``None``: 1 locally, all of Ray's CPUs on Ray.
+        address: a running Ray cluster's address (``ray start --head`` prints it).
+        progress: a tqdm bar over the runs.
+
+    Raises:
+        ValueError: an unknown backend or parameter, a clash of ``-p`` and ``--grid``.
+        ImportError: ``backend="ray"`` without Ray installed.
+        SweepCancelled: on Ctrl-C, after stopping every run; ``.runs`` says which
+            finished.
+    """
+    from tqdm.auto import tqdm
+
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if address and backend != "ray":
+        raise ValueError("an address is for --backend ray")
+    notebook = Path(notebook).resolve()
+    if notebook.suffix != ".ipynb" or not notebook.is_file():
+        raise ValueError(f"{notebook}: not a notebook file (.ipynb)")
+    if backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ImportError(RAY_MISSING) from None
+    check_parameters(notebook, [*fixed, *grid])
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    parameter_sets = expand(fixed, grid)
+    rows: list[dict[str, Any] | None] = [None] * len(parameter_sets)
+    tasks = []
+    for i, parameters in enumerate(parameter_sets):
+        name = run_name(notebook.stem, parameters)
+        output = out / f"{name}.ipynb"
+        if finished(output, parameters):
+            rows[i] = {
+                "parameters": parameters,
+                "status": "skipped",
+                "seconds": 0.0,
+                "output": str(output),
+                "log": None,
+            }
+        else:
+            tasks.append((i, (str(notebook), str(out), name, parameters)))
+    _write_index(out, rows)
+    stop_file = out / STOP_FILE
+    stop_file.unlink(missing_ok=True)
+
+    def stop() -> None:
+        stop_file.touch()
+
+    bar = tqdm(total=len(rows), desc="runs", unit="run", disable=not progress)
+    bar.update(len(rows) - len(tasks))
+    if not tasks:  # all finished before: no pool, no Ray
+        finished_runs: Generator[tuple[int, dict[str, Any]]] = (r for r in ())
+    elif backend == "local":
+        finished_runs = _local(jobs or 1, tasks, stop)
+    else:
+        finished_runs = _ray(jobs, address, tasks, stop)
+    try:
+        for i, row in finished_runs:
+            rows[i] = row
+            _write_index(out, rows)
+            bar.update(1)
+    except KeyboardInterrupt:
+        stop()
+        with contextlib.suppress(KeyboardInterrupt):
+            finished_runs.close()  # the pool stops its runs; Ray cancels its tasks
+        for i, task in tasks:
+            if rows[i] is None:
+                rows[i] = {
+                    "parameters": task[3],
+                    "status": "cancelled",
+                    "seconds": None,
+                    "output": None,
+                    "log": None,
+                }
+        _write_index(out, rows)
+        raise SweepCancelled(rows) from None
+    finally:
+        bar.close()
+        stop_file.unlink(missing_ok=True)
+    return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """A short table of runs: status, seconds, the swept parameters and the output."""
+    if not rows:
+        return "(no runs)"
+    first = rows[0]["parameters"]
+    varying = [k for k in first if any(r["parameters"][k] != first[k] for r in rows)]
+    lines = []
+    for r in rows:
+        values = " ".join(f"{k}={r['parameters'][k]}" for k in varying) or "(one run)"
+        seconds = "" if r["seconds"] is None else f"{r['seconds']:.0f} s"
+        where = r["output"] or "-"
+        if r["status"] == "failed":
+            where = f"{where}  {r['error']}  (log: {r['log']})"
+        lines.append((r["status"], seconds, values, where))
+    widths = [max(len(line[c]) for line in lines) for c in range(3)]
+    statuses = dict.fromkeys(r["status"] for r in rows)
+    counts = {s: sum(r["status"] == s for r in rows) for s in statuses}
+    head = ", ".join(f"{n} {s}" for s, n in counts.items())
+    body = [
+        "  ".join(line[c].ljust(widths[c]) for c in range(3)) + "  " + line[3]
+        for line in lines
+    ]
+    return "\n".join([f"{len(rows)} runs: {head}", *body])
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """A sweep killed outright (``kill -9``) cannot stop its runs: each run stops
+    itself, as on Ctrl-C, once its parent process is gone."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def _run_one(notebook: str, output: str, parameters_json: str) -> None:
+    """The process of one run: papermill, with SIGINT and SIGTERM raising
+    KeyboardInterrupt (a background shell would leave SIGINT ignored), so that
+    papermill shuts its kernel down when the sweep stops the run or dies."""
+    import logging
+
+    import papermill
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # A Ray worker blocks SIGINT, and a child inherits the blocked set.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    threading.Thread(
+        target=_stop_when_orphaned, args=(os.getppid(),), daemon=True
+    ).start()
+    papermill.execute_notebook(
+        notebook,
+        output,
+        parameters=json.loads(parameters_json),
+        cwd=str(Path(notebook).parent),
+        log_output=True,
+        progress_bar=False,
+    )
+
+
+if __name__ == "__main__":
+    _run_one(*sys.argv[1:])

@@ -1,0 +1,367 @@
+"""`srcore sweep`: grid, index, skip and resume, failures, Ctrl-C, both backends.
+
+The acceptance runs use the protocol notebook in the smoke profile; failure and
+interruption use a two-cell notebook made here (a kernel starts in seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from srcore import cli
+from srcore import sweep as sw
+
+REPO = Path(__file__).resolve().parents[1]
+PROTOCOL = REPO / "notebooks" / "00_protocol.ipynb"
+SRCORE = [sys.executable, "-m", "srcore"]
+
+SLEEPY = """\
+# %% tags=["parameters"]
+seconds = 0
+fail = False
+
+# %%
+import time
+
+time.sleep(seconds)
+if fail:
+    raise RuntimeError("asked to fail")
+"""
+
+
+@pytest.fixture
+def sleepy(tmp_path) -> Path:
+    """A notebook that sleeps ``seconds`` and raises when ``fail``."""
+    nb = jupytext.reads(SLEEPY, fmt="py:percent")
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "sleepy.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def smoke_tmp(tmp_path_factory) -> Path:
+    """One TMPDIR for this module's smoke runs: their records (the smoke results
+    folder lives there) are shared by the sweeps below and by nothing else."""
+    return tmp_path_factory.mktemp("smoke-tmp")
+
+
+def _index(out: Path) -> list[dict]:
+    return json.loads((out / "sweep.json").read_text())
+
+
+def _statuses(out: Path) -> list[str | None]:
+    """Each run's status; ``None`` for a run not finished yet."""
+    return [r and r["status"] for r in _index(out)]
+
+
+def _book_results() -> dict[str, int]:
+    root = REPO / "book" / "results"
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+# --- the grid ----------------------------------------------------------------------
+
+
+def test_expand_is_the_product_with_the_first_parameter_slowest():
+    runs = sw.expand({"profile": "smoke"}, {"seed": [0, 1], "scale": [2, 4]})
+    assert [(r["seed"], r["scale"]) for r in runs] == [(0, 2), (0, 4), (1, 2), (1, 4)]
+    assert all(r["profile"] == "smoke" for r in runs)
+
+
+@pytest.mark.parametrize(
+    "fixed, grid, message",
+    [
+        ({"seed": 1}, {"seed": [0, 1]}, "both fixed"),
+        ({}, {"seed": [0, 0]}, "repeats a value"),
+        ({}, {"seed": []}, "at least one value"),
+    ],
+)
+def test_expand_refuses_grids_that_make_the_same_run_twice(fixed, grid, message):
+    with pytest.raises(ValueError, match=message):
+        sw.expand(fixed, grid)
+
+
+def test_values_are_read_as_papermill_reads_yaml():
+    assert sw.parse_value("[Set5, Set14]") == ["Set5", "Set14"]
+    assert sw.parse_value("0.5") == 0.5 and sw.parse_value("null") is None
+    assert sw.parse_value("true") is True and sw.parse_value("quick") == "quick"
+    with pytest.raises(ValueError, match="YAML"):
+        sw.parse_value("[unclosed")
+
+
+def test_run_names_are_distinct_file_names_and_long_ones_are_cut():
+    a = sw.run_name("nb", {"datasets": ["Set5", "Set14"], "data_root": "/x y/z"})
+    assert a == "nb__datasets-Set5+Set14__data_root-x_y_z"
+    long = {"root": "a" * 300}
+    b, c = sw.run_name("nb", long), sw.run_name("nb", {"root": "a" * 299})
+    assert len(b) <= 120 and len(c) <= 120 and b != c
+
+
+def test_tasks_ask_for_a_gpu_only_where_the_cluster_has_one():
+    assert sw.task_resources({"CPU": 2.0}) == {"num_cpus": 1, "num_gpus": 0}
+    assert sw.task_resources({"CPU": 8.0, "GPU": 2.0})["num_gpus"] == 1
+
+
+def _readme_sweeps() -> list[list[str]]:
+    """The README's `srcore sweep` commands, continuation lines joined, as argv."""
+    import shlex
+
+    text = (REPO / "README.md").read_text().replace("\\\n", " ")
+    return [
+        shlex.split(line.strip())[2:]
+        for line in text.splitlines()
+        if line.strip().startswith("srcore sweep ")
+    ]
+
+
+def test_the_readme_sweeps_name_real_notebooks_and_parameters():
+    commands = _readme_sweeps()
+    assert len(commands) >= 4
+    for argv in commands:
+        args = cli.build_parser().parse_args(["sweep", *argv])
+        names = [n for n, _ in args.parameters or []] + [g[0] for g in args.grid]
+        sw.check_parameters(REPO / args.notebook, names)
+
+
+# --- bad input: one line, exit 2, nothing run ----------------------------------------
+
+
+def test_an_unknown_parameter_is_refused_before_anything_runs(sleepy, capsys):
+    out = sleepy.parent / "out"
+    code = cli.main(
+        ["sweep", str(sleepy), "--grid", "sed", "0", "1", "--out", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "no parameter(s) ['sed']" in err and "seconds, fail" in err
+    assert not out.exists()
+
+
+def test_a_missing_notebook_and_a_bad_backend_are_one_line_errors(tmp_path, capsys):
+    assert cli.main(["sweep", str(tmp_path / "none.ipynb"), "--grid", "a", "1"]) == 2
+    assert "not a notebook file" in capsys.readouterr().err
+    assert cli.main(["sweep", str(PROTOCOL), "--backend", "dask"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_ray_backend_without_ray_says_how_to_install_it(sleepy, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    code = cli.main(
+        [
+            "sweep",
+            str(sleepy),
+            "--grid",
+            "seconds",
+            "0",
+            "--backend",
+            "ray",
+            "--out",
+            str(sleepy.parent / "out"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "pip install -e '.[ray]'" in err
+
+
+# --- failures and Ctrl-C -------------------------------------------------------------
+
+
+def test_one_failure_does_not_stop_the_others_and_is_logged(sleepy, capsys):
+    out = sleepy.parent / "out"
+    code = cli.main(
+        [
+            "sweep",
+            str(sleepy),
+            "--grid",
+            "fail",
+            "true",
+            "false",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 1
+    failed, ok = _index(out)
+    assert (failed["status"], ok["status"]) == ("failed", "ok")
+    assert failed["error"] == "RuntimeError: asked to fail"
+    assert "asked to fail" in Path(failed["log"]).read_text()
+    assert (
+        failed["output"].endswith(".failed.ipynb") and Path(failed["output"]).exists()
+    )
+    assert Path(ok["output"]).exists() and not (out / ".running").exists()
+    assert "asked to fail" in capsys.readouterr().out  # the closing table says why
+    # A second sweep re-runs the failed run only.
+    assert (
+        cli.main(
+            ["sweep", str(sleepy), "--grid", "fail", "true", "false", "--out", str(out)]
+        )
+        == 1
+    )
+    assert _statuses(out) == ["failed", "skipped"]
+
+
+def _sweep_process(notebook: Path, out: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*SRCORE, "sweep", str(notebook), *args, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_ok(out: Path, process: subprocess.Popen, timeout: float) -> None:
+    end = time.time() + timeout
+    while time.time() < end and process.poll() is None:
+        try:
+            if "ok" in _statuses(out):
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no run finished within {timeout} s")
+
+
+def _no_process_mentions(text: str) -> bool:
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return not any(text in line for line in ps.splitlines())
+
+
+def test_ctrl_c_stops_every_run_says_what_finished_and_resumes(sleepy):
+    out = sleepy.parent / "out"
+    grid = ["--grid", "seconds", "0", "60", "61", "--jobs", "2"]
+    process = _sweep_process(sleepy, out, *grid)
+    _wait_for_ok(out, process, timeout=120)
+    time.sleep(1.0)  # the two long runs are executing
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "1 ok, 2 cancelled" in stderr and "the same command finishes" in stderr
+    assert _statuses(out) == ["ok", "cancelled", "cancelled"]
+    assert not (out / ".running").exists() and not (out / sw.STOP_FILE).exists()
+    assert _no_process_mentions(str(out))
+    # Resume: the finished run is skipped, the others run (shortened by -p).
+    again = _sweep_process(sleepy, out, "--grid", "seconds", "0", "1", "--jobs", "2")
+    again.communicate(timeout=120)
+    assert again.returncode == 0
+    assert _statuses(out) == ["skipped", "ok"]
+
+
+# --- acceptance: the protocol notebook, smoke profile, both backends -------------
+
+
+GRID = ["--grid", "seed", "0", "1", "-p", "profile", "smoke"]
+
+
+def _smoke_env(monkeypatch, smoke_tmp: Path) -> None:
+    monkeypatch.delenv("SRCORE_RESULTS", raising=False)
+    monkeypatch.setenv("TMPDIR", str(smoke_tmp))
+
+
+def _check_two_ok(out: Path) -> None:
+    rows = _index(out)
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert [r["parameters"] for r in rows] == [
+        {"profile": "smoke", "seed": 0},
+        {"profile": "smoke", "seed": 1},
+    ]
+    for row in rows:
+        executed = nbformat.read(row["output"], as_version=4)
+        assert executed.metadata.papermill.parameters == row["parameters"]
+        assert row["seconds"] > 0
+    assert sorted(p.name for p in out.glob("*.ipynb")) == [
+        "00_protocol__profile-smoke__seed-0.ipynb",
+        "00_protocol__profile-smoke__seed-1.ipynb",
+    ]
+
+
+def test_local_sweep_of_the_protocol_notebook_then_skips_it(
+    data_dir, tmp_path, monkeypatch, smoke_tmp
+):
+    _smoke_env(monkeypatch, smoke_tmp)
+    before = _book_results()
+    out = tmp_path / "sweep"
+    assert (
+        cli.main(["sweep", str(PROTOCOL), *GRID, "--jobs", "2", "--out", str(out)]) == 0
+    )
+    _check_two_ok(out)
+    assert list(smoke_tmp.glob("srcore-smoke-results-*/*/*.json")), "no records"
+    assert _book_results() == before
+    assert cli.main(["sweep", str(PROTOCOL), *GRID, "--out", str(out)]) == 0
+    assert _statuses(out) == ["skipped", "skipped"]
+
+
+def test_a_killed_sweep_finishes_the_rest_when_run_again(
+    data_dir, tmp_path, monkeypatch, smoke_tmp
+):
+    """kill -9 after the first run: the second run stops itself (its parent is
+    gone), and the same command then runs only the second."""
+    _smoke_env(monkeypatch, smoke_tmp)
+    out = tmp_path / "sweep"
+    process = _sweep_process(PROTOCOL, out, *GRID, "--jobs", "1")
+    _wait_for_ok(out, process, timeout=300)
+    process.kill()
+    process.communicate()
+    assert _index(out)[1] is None  # the index holds what had finished
+    end = time.time() + 60
+    while not _no_process_mentions(str(out)) and time.time() < end:
+        time.sleep(0.5)
+    assert _no_process_mentions(str(out)), "a run outlived its killed sweep"
+    assert cli.main(["sweep", str(PROTOCOL), *GRID, "--out", str(out)]) == 0
+    assert _statuses(out) == ["skipped", "ok"]
+
+
+def test_ray_sweep_of_the_protocol_notebook_then_skips_it(
+    data_dir, tmp_path, monkeypatch, smoke_tmp
+):
+    ray = _ray()
+    _smoke_env(monkeypatch, smoke_tmp)
+    before = _book_results()
+    out = tmp_path / "sweep"
+    ray.init(num_cpus=2, log_to_driver=False, include_dashboard=False)
+    try:
+        rows = sw.sweep(
+            PROTOCOL,
+            {"profile": "smoke"},
+            {"seed": [0, 1]},
+            out,
+            backend="ray",
+            progress=False,
+        )
+        assert ray.is_initialized(), "the sweep shut down a Ray it did not start"
+    finally:
+        ray.shutdown()
+    assert rows == _index(out)
+    _check_two_ok(out)
+    assert _book_results() == before
+    # Again, through the command line: nothing to run, so Ray is never needed.
+    assert (
+        cli.main(["sweep", str(PROTOCOL), *GRID, "--backend", "ray", "--out", str(out)])
+        == 0
+    )
+    assert _statuses(out) == ["skipped", "skipped"]
+
+
+def _ray():
+    """Ray, which `make install` installs: missing, it is a failure in CI."""
+    if os.environ.get("CI"):
+        import ray
+    else:
+        ray = pytest.importorskip("ray")
+    return ray
