@@ -25,9 +25,11 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import torch
 
 from srcore import data
+from srcore.files import atomic_write
 from srcore.imageops import ImageReadError, load_image, save_png
 from srcore.upscaling import SUPERVISED, InputError
 
@@ -224,12 +226,17 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
     outputs = files.output_files(
         inputs, Path(args.output), folder=folder, raw=args.output
     )
-    kernel = up.load_kernel(args.kernel) if args.kernel else None
+    estimate = args.kernel == "estimate"
+    if estimate and scale not in up.ESTIMATE_SCALES:
+        raise InputError(f"--kernel estimate works at x2 and x4, not x{scale:g}")
+    kernel = up.load_kernel(args.kernel) if args.kernel and not estimate else None
     images = []
     for path in inputs:
         img = _read(path)
         try:
             up.check_size(args.method, img, scale, kernel)
+            if estimate:
+                up.check_estimate_size(img, args.profile)
         except InputError as err:
             raise InputError(f"{path}: {err}") from None
         images.append(img)
@@ -251,6 +258,10 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
     quiet = not _progress() or len(jobs) == 1
     for src, dst, img, hr in tqdm(jobs, desc="images", disable=quiet):
         t0 = time.perf_counter()
+        if estimate:
+            kernel = up.estimate_kernel(
+                img, scale, args.profile, device=args.device, progress=_progress()
+            )
         sr = up.upscale(
             img,
             scale,
@@ -273,6 +284,10 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             "scale": scale,
             "seconds": round(seconds, 3),
         }
+        if estimate:
+            kernel_file = dst.with_suffix(".kernel.npy")
+            atomic_write(kernel_file, lambda fh, k=kernel: np.save(fh, k))
+            row["kernel"] = str(kernel_file)
         if hr is not None:
             row.update(up.score(sr, hr, scale, img))
         print(json.dumps(row) if args.json else _line(row), flush=True)
@@ -319,7 +334,12 @@ def _add_upscale(sub: Any) -> None:
         choices=["smoke", "quick", "paper"],
         help="zssr/dip compute, or which trained weights (default: quick)",
     )
-    p.add_argument("--kernel", metavar="FILE", help="blur kernel .npy/.mat (zssr)")
+    p.add_argument(
+        "--kernel",
+        metavar="FILE|estimate",
+        help="zssr: the blur kernel (.npy/.mat, sums to 1), or 'estimate' to estimate "
+        "it from each image with KernelGAN (x2/x4; saved as OUT.kernel.npy)",
+    )
     p.add_argument("--weights", metavar="FILE", help="trained weights (.pt state dict)")
     p.add_argument(
         "--tile",

@@ -28,6 +28,16 @@ error ``e1`` (its first reconstruction test, first step, first logged loss):
 - ``"under-fitted"`` otherwise: it learnt, but ended above the interpolation's error
   (a DIP or supervised budget too short to fit as well as bicubic does).
 
+A GAN's losses do not fall, and no interpolation has a value on its objective: a
+KernelGAN run (:mod:`srcore.methods.kernelgan`) is judged instead on the kernel its
+generator ends with (:func:`kernel_health`): ``"diverged"`` when a loss was not
+finite, the kernel's taps sum more than :data:`KERNEL_SUM_TOLERANCE` away from 1 or
+more than :data:`KERNEL_BOUNDARY_SHARE` of its mass sits on its outer ring (the
+constraints it was trained under); ``"stalled"`` when it stayed within
+:data:`KERNEL_PRIOR_DISTANCE` of the bicubic kernel it was pulled towards at the
+start; ``"trained"`` otherwise. Whether the kernel is *right* is measured apart,
+against the true kernel.
+
 A run that is not ``"trained"`` is flagged in every table and average it enters
 (:func:`flag`). The rule cannot see the HR image: a run may train by it and still
 score below bicubic (it then learnt its own objective but not the test image), and
@@ -56,6 +66,11 @@ __all__ = [
     "verdict",
     "row_verdict",
     "health",
+    "KERNEL_SUM_TOLERANCE",
+    "KERNEL_BOUNDARY_SHARE",
+    "KERNEL_PRIOR_DISTANCE",
+    "kernel_verdict",
+    "kernel_health",
     "tail_mean",
     "is_healthy",
     "flag",
@@ -69,13 +84,24 @@ MARGIN = 0.05
 #: The share of DIP's steps whose mean data term is its final error.
 TAIL = 0.05
 VERDICTS = ("trained", "under-fitted", "stalled", "diverged")
+#: KernelGAN's kernel: how far from 1 its taps may sum, the share of its mass its
+#: outer ring may hold, and how close to bicubic it may stay (relative L2), for
+#: :func:`kernel_health`.
+KERNEL_SUM_TOLERANCE = 0.1
+KERNEL_BOUNDARY_SHARE = 0.1
+KERNEL_PRIOR_DISTANCE = 0.1
 #: The rule in words, for the protocol chapter (the numbers come from the constants).
 RULE = (
     f"a run is trained when its final error on its own objective is at least "
     f"{MARGIN:.0%} below the bicubic interpolation's error on that objective; "
     f"diverged when it ends {MARGIN:.0%} or more above its own first error (or not "
     f"finite); stalled when it never got {MARGIN:.0%} below its first error; and "
-    "under-fitted when it fell but still ended above the interpolation's error"
+    "under-fitted when it fell but still ended above the interpolation's error. "
+    "A kernel estimator (a GAN, whose losses do not fall) is trained when its kernel "
+    f"sums to 1 within {KERNEL_SUM_TOLERANCE:g}, keeps at most "
+    f"{KERNEL_BOUNDARY_SHARE:.0%} of its mass on its outer ring and moved more than "
+    f"{KERNEL_PRIOR_DISTANCE:g} (relative distance) from the bicubic kernel it "
+    "started near"
 )
 
 
@@ -119,6 +145,42 @@ def tail_mean(values: Sequence[float], share: float = TAIL) -> float:
     return float(sum(values[-n:]) / n)
 
 
+def kernel_verdict(
+    kernel_sum: float, boundary_share: float, prior_distance: float
+) -> str:
+    """KernelGAN's verdict from its final kernel (module docstring).
+
+    Example:
+        >>> kernel_verdict(1.01, 0.02, 0.4), kernel_verdict(0.5, 0.0, 0.4)
+        ('trained', 'diverged')
+        >>> kernel_verdict(1.0, 0.0, 0.05)
+        'stalled'
+    """
+    values = (kernel_sum, boundary_share, prior_distance)
+    if not all(math.isfinite(v) for v in values):
+        return "diverged"
+    if abs(kernel_sum - 1.0) > KERNEL_SUM_TOLERANCE:
+        return "diverged"
+    if boundary_share > KERNEL_BOUNDARY_SHARE:
+        return "diverged"
+    if prior_distance <= KERNEL_PRIOR_DISTANCE:
+        return "stalled"
+    return "trained"
+
+
+def kernel_health(
+    kernel_sum: float, boundary_share: float, prior_distance: float
+) -> dict[str, Any]:
+    """The health entry of a KernelGAN row: its verdict and the three numbers."""
+    return {
+        "verdict": kernel_verdict(kernel_sum, boundary_share, prior_distance),
+        "rule": "kernel",
+        "kernel_sum": float(kernel_sum),
+        "boundary_share": float(boundary_share),
+        "prior_distance": float(prior_distance),
+    }
+
+
 def row_verdict(row: Mapping[str, Any]) -> str | None:
     """The verdict of a record row by today's rule, from the errors it stores (so
     every table applies the same rule, whatever code wrote the row); None for a row
@@ -133,6 +195,8 @@ def row_verdict(row: Mapping[str, Any]) -> str | None:
     h = row.get("health")
     if not h:
         return None
+    if h.get("rule") == "kernel":
+        return kernel_verdict(h["kernel_sum"], h["boundary_share"], h["prior_distance"])
     start = h.get("start_error")
     if start is None:
         trace = row.get("rec_mse") or [h["interp_error"]]

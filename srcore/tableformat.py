@@ -108,6 +108,11 @@ HEADERS: dict[str, str] = {
     "tail_change_db": "change over the last 30 % (dB)",
     "runs_above_bicubic": "runs above bicubic",
     "first_step_above_bicubic": "first step above bicubic",
+    # kernel estimation
+    "kernel_error": "kernel distance, estimate",
+    "bicubic_error": "kernel distance, bicubic kernel",
+    "closer": "estimate closer",
+    "kernelgan_seconds": "KernelGAN (s per image)",
     # sharpness
     "hf_energy": "HF energy",
     "hf_energy_bicubic": "bicubic HF energy",

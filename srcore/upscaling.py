@@ -42,6 +42,10 @@ __all__ = [
     "check_size",
     "check_device",
     "load_kernel",
+    "KERNEL_SUM_TOLERANCE",
+    "ESTIMATE_SCALES",
+    "check_estimate_size",
+    "estimate_kernel",
     "upscale",
     "score",
 ]
@@ -132,7 +136,8 @@ def check_device(device: str) -> torch.device:
 
 def load_kernel(path: str | os.PathLike) -> np.ndarray:
     """A blur kernel from ``.npy`` or ``.mat`` (key ``Kernel`` as in DIV2KRK, else
-    the only 2-D array): square, odd side, finite, positive sum; float64."""
+    the only 2-D array): square, odd side, finite, summing to 1 (within
+    :data:`KERNEL_SUM_TOLERANCE`); float64."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: kernel file not found")
@@ -153,9 +158,58 @@ def load_kernel(path: str | os.PathLike) -> np.ndarray:
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] % 2 == 0:
         raise InputError(f"{path}: kernel must be square with odd sides, {arr.shape}")
-    if not np.isfinite(arr).all() or arr.sum() <= 0:
-        raise InputError(f"{path}: kernel must be finite with a positive sum")
-    return arr
+    if not np.isfinite(arr).all():
+        raise InputError(f"{path}: kernel has NaN or infinite taps")
+    if abs(arr.sum() - 1.0) > KERNEL_SUM_TOLERANCE:
+        raise InputError(
+            f"{path}: kernel sums to {arr.sum():.6g}, not 1 (divide it by its sum)"
+        )
+    return arr / arr.sum()
+
+
+#: How far from 1 a kernel file's sum may be (DIV2KRK's are 1 to ~1e-7).
+KERNEL_SUM_TOLERANCE = 1e-3
+#: The scales ``--kernel estimate`` (KernelGAN) can do.
+ESTIMATE_SCALES = (2, 4)
+
+
+def check_estimate_size(lr_img: torch.Tensor, profile: str) -> None:
+    """An :class:`InputError` if KernelGAN cannot take crops of the image."""
+    from srcore.methods.kernelgan import kernel_config
+
+    cfg = kernel_config(profile)
+    need = cfg.crop + 2 * cfg.border
+    h, w = lr_img.shape[-2:]
+    if min(h, w) < need:
+        raise InputError(
+            f"image is {h}x{w}, too small to estimate its kernel (needs at least "
+            f"{need} px per side)"
+        )
+
+
+def estimate_kernel(
+    lr_img: torch.Tensor,
+    scale: int,
+    profile: str = "quick",
+    *,
+    device: str = "auto",
+    progress: bool = False,
+) -> np.ndarray:
+    """The image's blur kernel for ``scale`` (2 or 4), estimated by KernelGAN from
+    the image alone (:mod:`srcore.methods.kernelgan`, the profile's budget); float64,
+    sum 1. Grey images are repeated to RGB for it."""
+    from srcore.methods.kernelgan import estimate_kernel as kernelgan
+    from srcore.methods.kernelgan import kernel_config
+
+    if scale not in ESTIMATE_SCALES:
+        raise InputError(f"--kernel estimate works at x2 and x4, not x{scale:g}")
+    check_estimate_size(lr_img, profile)
+    cfg = kernel_config(profile)
+    rgb = lr_img.repeat(1, 3, 1, 1) if lr_img.shape[1] == 1 else lr_img
+    res = kernelgan(
+        rgb, int(scale), cfg, device=check_device(device), progress=progress
+    )
+    return res.kernel.numpy()
 
 
 def _zssr(lr_img, scale, profile, kernel, device, progress) -> torch.Tensor:

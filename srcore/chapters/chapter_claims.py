@@ -65,6 +65,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "nonideal_variants": ["pixelshuffle"],
         "vdsr_backbone": True,
         "spread_seeds": [0, 1, 2],
+        "blind_images": 5,
     },
     "r002": {"srcnn_scales": [2, 3, 4], "gan_scale": 4},
     "r004": {
@@ -156,8 +157,12 @@ def r001(ctx: RunContext) -> list[Claim]:
         )
         nonideal += base
         variants += extra
+    blind = report001.blind_runs(2, d["blind_images"], ctx=ctx.replace(partial=True))
     f = report001.findings(ideal, nonideal, variants)
-    health = claims.report001_health([*ideal, *spread], nonideal, variants)
+    f |= report001.blind_findings(blind, 2)
+    health = claims.report001_health(
+        [*ideal, *spread], nonideal, variants, list(blind.values())
+    )
     return claims.report001_claims(f, spread, health)
 
 

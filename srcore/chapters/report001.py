@@ -23,7 +23,7 @@ from srcore.chapters.published import (
     REPORT_001_NONIDEAL,
 )
 from srcore.methods.zssr import PRESETS
-from srcore.runs import zssr_runs
+from srcore.runs import kernel_runs, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 from srcore.vgg import vgg_weights_available
@@ -37,6 +37,14 @@ __all__ = [
     "init_table",
     "plot_init_traces",
     "nonideal_runs",
+    "BLIND_KINDS",
+    "blind_runs",
+    "kernel_runs_on",
+    "blind_table",
+    "kernel_table",
+    "plot_kernels",
+    "blind_findings",
+    "kernel_findings",
     "ideal_table",
     "ideal_published",
     "nonideal_reference",
@@ -197,6 +205,202 @@ def nonideal_runs(
             for iters in ({"max_iters": 0}, {})
         ]
     return base, extra
+
+
+#: The blind case's ZSSR runs, by what ZSSR is told about the kernel.
+BLIND_KINDS: dict[str, dict[str, bool]] = {
+    "true kernel": {"true_kernel": True},
+    "estimated kernel": {"estimated_kernel": True},
+    "assumes bicubic": {},
+}
+
+
+def blind_runs(
+    scale: int, limit: int, *, ctx: RunContext, seed: int = 0
+) -> dict[str, RunRecord]:
+    """ZSSR on the first ``limit`` random-kernel BSD100 images, told the true kernel,
+    KernelGAN's estimate, or nothing (assumes bicubic), plus the KernelGAN record
+    (key ``"kernels"``). With ``ctx.partial`` a record may be unfinished: tables then
+    compare the images every run has done."""
+    kw: dict[str, Any] = dict(degradation="random_kernel", limit=limit, seed=seed)
+    runs = {
+        kind: zssr_runs.zssr_run("BSD100", scale, ctx, **flags, **kw)
+        for kind, flags in BLIND_KINDS.items()
+    }
+    runs["kernels"] = kernel_runs.kernelgan_run(
+        "BSD100", scale, ctx, limit=limit, seed=seed
+    )
+    return runs
+
+
+def kernel_runs_on(
+    datasets: Sequence[tuple[str, int]], scales: Sequence[int], *, ctx: RunContext
+) -> list[RunRecord]:
+    """KernelGAN alone on the first images of each random-kernel set and scale."""
+    return [
+        kernel_runs.kernelgan_run(ds, scale, ctx, limit=n)
+        for ds, n in datasets
+        for scale in scales
+    ]
+
+
+def _common(runs: dict[str, RunRecord]) -> list[str]:
+    """The images that every run of ``runs`` has done, in the set's order."""
+    done = [[r["image"] for r in rec.per_image] for rec in runs.values()]
+    return [i for i in done[0] if all(i in d for d in done[1:])]
+
+
+def blind_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
+    """Per image (those all runs have done) and on average: PSNR of bicubic and of
+    ZSSR told the true kernel, KernelGAN's estimate or nothing; the estimate's and
+    the bicubic kernel's distance to the true kernel; KernelGAN's health and time."""
+    images = _common(runs)
+    by = {k: {r["image"]: r for r in rec.per_image} for k, rec in runs.items()}
+    rows = []
+    for item in images:
+        k = by["kernels"][item]
+        rows.append(
+            {
+                "image": item.split("/", 1)[1],
+                "psnr_bicubic": by["true kernel"][item]["psnr_bicubic"],
+                **{
+                    f"ZSSR, {kind} (dB)": by[kind][item]["psnr"] for kind in BLIND_KINDS
+                },
+                "kernel_error": k["kernel_error"],
+                "bicubic_error": k["bicubic_error"],
+                "KernelGAN": health.row_verdict(k) or "unchecked",
+                "kernelgan_seconds": k["seconds"],
+                "trained": all(
+                    health.is_healthy(by[kind][item]) for kind in BLIND_KINDS
+                ),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    mean = table.drop(columns=["image", "KernelGAN", "trained"]).mean()
+    mean_row = {"image": f"mean of {len(table)}", **mean.to_dict()}
+    mean_row["KernelGAN"] = zssr_tables.trained_count(
+        [by["kernels"][i] for i in images]
+    )
+    mean_row["trained"] = bool(table["trained"].all())
+    return pd.concat([table, pd.DataFrame([mean_row])], ignore_index=True)
+
+
+def kernel_table(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """KernelGAN per set and scale: images, mean distance of its estimate and of
+    the bicubic kernel to the true kernel, the share of images where the estimate is
+    closer, trained runs and seconds per image."""
+    rows = []
+    for rec in records:
+        per = pd.DataFrame(rec.per_image)
+        if per.empty:
+            continue
+        rows.append(
+            {
+                "dataset": rec.config["dataset"],
+                "scale": rec.config["scale"],
+                "n_images": len(per),
+                "kernel_error": per["kernel_error"].mean(),
+                "bicubic_error": per["bicubic_error"].mean(),
+                "closer": f"{int((per.kernel_error < per.bicubic_error).sum())} of "
+                f"{len(per)}",
+                "KernelGAN": zssr_tables.trained_count(rec.per_image),
+                "kernelgan_seconds": per["seconds"].mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_kernels(
+    records: Sequence[RunRecord], per_record: int = 2, data_root: Any = None
+) -> Figure:
+    """True (top) and KernelGAN's estimated (bottom) kernels of the first images of
+    each record, on one colour scale per pair, each titled with its distance."""
+    from srcore import protocol
+    from srcore.degrade import kernel_to_image
+
+    pairs = []
+    for rec in records:
+        for row in rec.per_image[:per_record]:
+            ds, image = row["image"].split("/", 1)
+            truth = protocol.test_kernel(ds, image, rec.config["scale"], data_root)
+            pairs.append((rec, row, truth))
+    fig, axes = plt.subplots(
+        2, max(1, len(pairs)), figsize=(1.6 * len(pairs), 3.6), squeeze=False
+    )
+    for col, (rec, row, truth) in enumerate(pairs):
+        est = kernel_runs.kernel_from_row(row)
+        n = max(truth.shape[-1], est.shape[-1])
+        for ax, k, title in (
+            (
+                axes[0, col],
+                truth,
+                f"{row['image'].split('/', 1)[1]} ×{rec.config['scale']}: true",
+            ),
+            (axes[1, col], est, f"estimate, d = {row['kernel_error']:.2f}"),
+        ):
+            pad = (n - k.shape[-1]) // 2
+            img = kernel_to_image(torch.nn.functional.pad(k, (pad,) * 4))
+            ax.imshow(img, cmap="magma")
+            ax.set_title(title, fontsize=7)
+            ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def blind_findings(runs: dict[str, RunRecord], scale: int) -> dict[str, Any]:
+    """Glue keys of the blind case at ``scale``: ``blind_x<s>_<what>`` with ``n``,
+    ``true``, ``estimated``, ``assumed``, ``bicubic`` (mean PSNR over the common
+    images), ``est_minus_assumed``, ``est_minus_true``, ``wins`` (images where the
+    estimate beats assuming bicubic), ``kernel_error``, ``bicubic_error`` and
+    ``seconds`` (KernelGAN per image)."""
+    table = blind_table(runs)
+    key = f"blind_x{scale}"
+    if table.empty:
+        return {f"{key}_n": 0}
+    per, mean = table.iloc[:-1], table.iloc[-1]
+    est, true_k = per["ZSSR, estimated kernel (dB)"], per["ZSSR, true kernel (dB)"]
+    assumed = per["ZSSR, assumes bicubic (dB)"]
+    return {
+        f"{key}_n": len(per),
+        f"{key}_true": float(true_k.mean()),
+        f"{key}_estimated": float(est.mean()),
+        f"{key}_assumed": float(assumed.mean()),
+        f"{key}_bicubic": float(mean["psnr_bicubic"]),
+        f"{key}_est_minus_assumed": float((est - assumed).mean()),
+        f"{key}_est_minus_true": float((est - true_k).mean()),
+        f"{key}_wins": int((est > assumed).sum()),
+        f"{key}_kernel_error": float(mean["kernel_error"]),
+        f"{key}_bicubic_error": float(mean["bicubic_error"]),
+        f"{key}_seconds": float(mean["kernelgan_seconds"]),
+    }
+
+
+def kernel_findings(records: Sequence[RunRecord]) -> dict[str, Any]:
+    """Glue keys of KernelGAN alone: ``kernelgan_s_per_image`` (mean over every
+    image of ``records``), ``kernel_<set>_x<s>_<what>`` (``n``, ``error``,
+    ``bicubic_error``, ``closer``) and the KernelGAN paper's ZSSR on DIV2KRK
+    (``paper_kernelgan_x2``/``x4``)."""
+    from srcore.chapters.published import anchor
+
+    rows = [r for rec in records for r in rec.per_image]
+    out: dict[str, Any] = {
+        "kernelgan_s_per_image": float(np.mean([r["seconds"] for r in rows]))
+        if rows
+        else float("nan")
+    }
+    for r in kernel_table(records).itertuples():
+        key = f"kernel_{r.dataset.lower()}_x{r.scale}"
+        out[f"{key}_n"] = int(r.n_images)
+        out[f"{key}_error"] = float(r.kernel_error)
+        out[f"{key}_bicubic_error"] = float(r.bicubic_error)
+        out[f"{key}_closer"] = r.closer
+    for scale in (2, 4):
+        out[f"paper_kernelgan_x{scale}"] = anchor(
+            "KernelGAN + ZSSR", "DIV2KRK", scale
+        ).psnr
+    return out
 
 
 def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:

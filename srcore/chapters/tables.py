@@ -122,7 +122,10 @@ def _zssr(c: Mapping[str, Any]) -> str:
             else name + ", pre-trained VDSR backbone"
         )
     if c["degradation"] != "bicubic":
-        name += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
+        if c.get("kernel_estimate"):
+            name += ", estimated kernel"
+        else:
+            name += ", true kernel" if c["true_kernel"] else ", assumes bicubic"
     return name
 
 

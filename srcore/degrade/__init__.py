@@ -43,7 +43,11 @@ References:
 from srcore.degrade.checks import Seed
 from srcore.degrade.kernels import (
     anisotropic_gaussian_kernel,
+    bicubic_kernel,
+    center_kernel,
+    compose_x2,
     gaussian_kernel,
+    kernel_error,
     kernel_moments,
     kernel_to_image,
     random_kernel,
@@ -64,6 +68,10 @@ __all__ = [
     "random_kernel",
     "kernel_moments",
     "kernel_to_image",
+    "compose_x2",
+    "center_kernel",
+    "bicubic_kernel",
+    "kernel_error",
     "blur",
     "downscale_with_kernel",
     "bicubic_downscale",

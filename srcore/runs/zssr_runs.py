@@ -34,6 +34,8 @@ from srcore.methods.zssr import (
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
+from srcore.runs.kernel_runs import estimated_kernel as estimated_kernel_of
+from srcore.runs.kernel_runs import kernelgan_run
 from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 
 __all__ = [
@@ -166,6 +168,7 @@ def zssr_run(
     seed: int = 0,
     degradation: str = "bicubic",
     true_kernel: bool = False,
+    estimated_kernel: bool = False,
     limit: int | None = None,
     backbone: str | None = None,
     **overrides: Any,
@@ -174,16 +177,22 @@ def zssr_run(
 
     ``degradation`` makes the LR (:func:`srcore.protocol.test_pair`: MATLAB
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
-    ZSSR that kernel (its sons and back-projection then use it), otherwise ZSSR
-    assumes bicubic. ``backbone="vdsr"`` replaces ZSSR's network by a VDSR
-    pre-trained on BSD200 (:func:`vdsr_backbone`) and fine-tunes it internally.
+    ZSSR that kernel (its sons and back-projection then use it);
+    ``estimated_kernel`` gives it the kernel KernelGAN estimated from the LR image
+    (:func:`srcore.runs.kernel_runs.kernelgan_run` on the same images, computed
+    first), with the same given-kernel settings; otherwise ZSSR assumes bicubic.
+    ``backbone="vdsr"`` replaces ZSSR's network by a VDSR pre-trained on BSD200
+    (:func:`vdsr_backbone`) and fine-tunes it internally.
     Image k of the set uses seed ``seed + k``. Each row: :func:`zssr_row`.
     """
-    if true_kernel and degradation == "bicubic":
-        raise ValueError("true_kernel needs a kernel degradation ('random_kernel')")
+    if (true_kernel or estimated_kernel) and degradation == "bicubic":
+        raise ValueError("a given kernel needs a kernel degradation ('random_kernel')")
+    if true_kernel and estimated_kernel:
+        raise ValueError("true_kernel and estimated_kernel exclude each other")
     profile, data_root = ctx.profile, ctx.data_root
     results = results_root(ctx.results, profile)
-    cfg = zssr_config(variant, profile, true_kernel=true_kernel, seed=seed, **overrides)
+    given = true_kernel or estimated_kernel
+    cfg = zssr_config(variant, profile, true_kernel=given, seed=seed, **overrides)
     config = {
         "method": "zssr",
         "variant": variant,
@@ -199,6 +208,14 @@ def zssr_run(
     }
     dev = resolve_device(ctx.device)
     state: dict[str, Any] = {}
+    if estimated_kernel:
+        # Computed first when missing ("read" stays "read"); its key enters ours.
+        pre = ctx.replace(mode="read" if ctx.mode == "read" else None, deadline=None)
+        state["kernels"] = kernelgan_run(dataset, scale, pre, limit=limit, seed=seed)
+        config["kernel_estimate"] = {
+            "method": "kernelgan",
+            "record": state["kernels"].key,
+        }
     if backbone is not None:
         if backbone != "vdsr":
             raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
@@ -228,12 +245,17 @@ def zssr_run(
             state["items"] = protocol.test_items([(dataset, limit)], scale, data_root)
         return state["items"]
 
+    def kernel_of(item: str) -> torch.Tensor | None:
+        if true_kernel:
+            return protocol.test_kernel(*item.split("/", 1), scale, data_root)
+        if estimated_kernel:
+            return estimated_kernel_of(state["kernels"], item)
+        return None
+
     def compute(item: str) -> dict[str, Any]:
         ds, image = item.split("/", 1)
         lr_img, hr = protocol.test_pair(ds, image, scale, degradation, data_root)
-        kernel = (
-            protocol.test_kernel(ds, image, scale, data_root) if true_kernel else None
-        )
+        kernel = kernel_of(item)
         index = items().index(item)
         factory, init = backbone_and_init()
         image_cfg = dataclasses.replace(cfg, seed=cfg.seed + index)
@@ -258,12 +280,7 @@ def zssr_run(
             protocol.test_pair(*i.split("/", 1), scale, degradation, data_root)
             for i in chunk
         ]
-        kernels = [
-            protocol.test_kernel(*i.split("/", 1), scale, data_root)
-            if true_kernel
-            else None
-            for i in chunk
-        ]
+        kernels = [kernel_of(i) for i in chunk]
         first = items().index(chunk[0])
         results_ = zssr_many(
             [lr for lr, _ in pairs],
