@@ -326,6 +326,11 @@ def plot_kernels(
             ds, image = row["image"].split("/", 1)
             truth = protocol.test_kernel(ds, image, rec.config["scale"], data_root)
             pairs.append((rec, row, truth))
+    if not pairs:
+        fig, ax = plt.subplots(figsize=(4, 1))
+        ax.text(0.5, 0.5, "no kernel estimated yet", ha="center", va="center")
+        ax.axis("off")
+        return fig
     fig, axes = plt.subplots(
         2, max(1, len(pairs)), figsize=(1.6 * len(pairs), 3.6), squeeze=False
     )
@@ -358,7 +363,20 @@ def blind_findings(runs: dict[str, RunRecord], scale: int) -> dict[str, Any]:
     table = blind_table(runs)
     key = f"blind_x{scale}"
     if table.empty:
-        return {f"{key}_n": 0}
+        names = (
+            "true",
+            "estimated",
+            "assumed",
+            "bicubic",
+            "est_minus_assumed",
+            "est_minus_true",
+            "kernel_error",
+            "bicubic_error",
+            "seconds",
+        )
+        return {f"{key}_n": 0, f"{key}_wins": 0} | {
+            f"{key}_{n}": float("nan") for n in names
+        }
     per, mean = table.iloc[:-1], table.iloc[-1]
     est, true_k = per["ZSSR, estimated kernel (dB)"], per["ZSSR, true kernel (dB)"]
     assumed = per["ZSSR, assumes bicubic (dB)"]
