@@ -113,6 +113,7 @@ HEADERS: dict[str, str] = {
     "bicubic_error": "kernel distance, bicubic kernel",
     "closer": "estimate closer",
     "kernelgan_seconds": "KernelGAN (s per image)",
+    "kernelgan_health": "KernelGAN trained",
     # sharpness
     "hf_energy": "HF energy",
     "hf_energy_bicubic": "bicubic HF energy",

@@ -268,7 +268,7 @@ def blind_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
                 },
                 "kernel_error": k["kernel_error"],
                 "bicubic_error": k["bicubic_error"],
-                "KernelGAN": health.row_verdict(k) or "unchecked",
+                "kernelgan_health": health.row_verdict(k) or "unchecked",
                 "kernelgan_seconds": k["seconds"],
                 "trained": all(
                     health.is_healthy(by[kind][item]) for kind in BLIND_KINDS
@@ -278,9 +278,9 @@ def blind_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    mean = table.drop(columns=["image", "KernelGAN", "trained"]).mean()
+    mean = table.drop(columns=["image", "kernelgan_health", "trained"]).mean()
     mean_row = {"image": f"mean of {len(table)}", **mean.to_dict()}
-    mean_row["KernelGAN"] = zssr_tables.trained_count(
+    mean_row["kernelgan_health"] = zssr_tables.trained_count(
         [by["kernels"][i] for i in images]
     )
     mean_row["trained"] = bool(table["trained"].all())
@@ -305,7 +305,7 @@ def kernel_table(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "bicubic_error": per["bicubic_error"].mean(),
                 "closer": f"{int((per.kernel_error < per.bicubic_error).sum())} of "
                 f"{len(per)}",
-                "KernelGAN": zssr_tables.trained_count(rec.per_image),
+                "kernelgan_health": zssr_tables.trained_count(rec.per_image),
                 "kernelgan_seconds": per["seconds"].mean(),
             }
         )
