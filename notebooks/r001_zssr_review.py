@@ -272,6 +272,13 @@ display(plots.style_table(report001.blind_table(blind)))
 display(Markdown(plots.provenance_caption(list(blind.values()))))
 
 # %% [markdown]
+# The published values beside them: the report's non-ideal table and KernelGAN's own
+# ZSSR results on DIV2KRK.
+
+# %%
+display(plots.style_table(report001.blind_published()))
+
+# %% [markdown]
 # Averaged over those images, the estimate gains
 # {glue:text}`blind_x2_est_minus_assumed:+.2f` dB over assuming bicubic (it wins on
 # {glue:text}`blind_x2_wins` of {glue:text}`blind_x2_n`) and is

@@ -45,6 +45,7 @@ __all__ = [
     "plot_kernels",
     "blind_findings",
     "kernel_findings",
+    "blind_published",
     "ideal_table",
     "ideal_published",
     "nonideal_reference",
@@ -455,6 +456,38 @@ def ideal_published(records: Sequence[RunRecord]) -> pd.DataFrame:
         | {f"{m} (dB)": v[0] for m, v in REPORT_001_IDEAL.get((ds, s), {}).items()}
         for ds, s in pairs
     ]
+    return pd.DataFrame(rows)
+
+
+def blind_published() -> pd.DataFrame:
+    """The published values the blind case is set beside: report 001's non-ideal
+    table (BSD100 x2, random kernels; the ZSSR paper's estimator) and KernelGAN +
+    ZSSR on DIV2KRK (x2, x4), each with its source."""
+    from srcore.chapters.published import anchor
+
+    rows = [
+        {
+            "published_source": "report 001 (ZSSR paper, Table 2)",
+            "dataset": "BSD100",
+            "scale": 2,
+            "method": m,
+            "psnr": p,
+            "ssim": q,
+        }
+        for m, (p, q) in REPORT_001_NONIDEAL.items()
+    ]
+    for scale in (2, 4):
+        a = anchor("KernelGAN + ZSSR", "DIV2KRK", scale)
+        rows.append(
+            {
+                "published_source": a.source,
+                "dataset": a.dataset,
+                "scale": a.scale,
+                "method": a.method,
+                "psnr": a.psnr,
+                "ssim": a.ssim,
+            }
+        )
     return pd.DataFrame(rows)
 
 
