@@ -284,7 +284,14 @@ display(plots.style_table(report001.blind_published()))
 # {glue:text}`blind_x2_wins` of {glue:text}`blind_x2_n`) and is
 # {glue:text}`blind_x2_est_minus_true:+.2f` dB from the true kernel; the report's
 # estimated kernel was {glue:text}`paper_true_vs_estimated:+.2f` dB below its true
-# one. Where the estimate loses, the row says why: its kernel distance.
+# one. Where the estimate loses, the row says why: its kernel distance. ZSSR learns
+# the inverse of whatever kernel it is given from the image's own sons, so a kernel
+# that is wrong in its orientation or width is learnt faithfully: its own
+# reconstruction error falls (the run trains by the health rule) while the output
+# moves away from the HR image, which can leave it below bicubic interpolation.
+# BSD100's LR images are small, a few hundred pixels a side at ×2, so KernelGAN
+# sees far fewer patches than on the 2K DIV2KRK images it was designed for; its
+# kernel table below compares the two sets.
 #
 # KernelGAN alone, against the true kernels of random-kernel BSD100 and of DIV2KRK's
 # own images (its blur kernels, ×2 and ×4). One estimate costs
