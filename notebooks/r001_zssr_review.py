@@ -97,6 +97,7 @@ seed = 0
 spread_seeds = [0, 1, 2]  # Set5 x2 once per seed: the spread over seeds
 init_seeds = [0, 1, 2]  # the init comparison (reference init vs srcore's)
 blind_images = 5  # random-kernel BSD100 images of the blind case (x2)
+blind_div2krk = 1  # DIV2KRK images of the blind case (x2; 2K images, slow)
 kernel_images = 5  # images per set in KernelGAN's kernel table (BSD100, DIV2KRK)
 data_root = None
 results = None
@@ -292,6 +293,16 @@ display(plots.style_table(report001.blind_published()))
 # sees far fewer patches than on the 2K DIV2KRK images it was designed for; its
 # kernel table below compares the two sets.
 #
+# The same on DIV2KRK's own images (its LR files and kernels; ×2), where each image
+# is a 2K one: {glue:text}`blind_div2krk_x2_n` so far.
+
+# %%
+blind_2k = report001.blind_runs(
+    2, blind_div2krk, ctx=ctx.replace(partial=True), seed=seed, dataset="DIV2KRK"
+)
+display(plots.style_table(report001.blind_table(blind_2k)))
+
+# %% [markdown]
 # KernelGAN alone, against the true kernels of random-kernel BSD100 (×2: its ×4 LR
 # images are too small for KernelGAN's crops) and of DIV2KRK's own images (its blur
 # kernels, ×2 and ×4). One estimate costs
@@ -334,6 +345,10 @@ for title, views in report001.crop_views(
 # %%
 findings = report001.findings(ideal, nonideal, variants)
 findings |= report001.blind_findings(blind, 2)
+findings |= {
+    k.replace("blind_", "blind_div2krk_"): v
+    for k, v in report001.blind_findings(blind_2k, 2).items()
+}
 findings |= report001.kernel_findings(kernel_records)
 for key, value in findings.items():
     glue(key, value, display=False)

@@ -21,6 +21,7 @@ SMOKE_PARAMETERS = {
         "spread_seeds": [0, 1],
         "init_seeds": [0],
         "blind_images": 1,
+        "blind_div2krk": 0,
         "kernel_images": 1,
     },
     "r000_online_sr": {"stream_seeds": [0, 1]},

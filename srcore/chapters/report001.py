@@ -218,19 +218,25 @@ BLIND_KINDS: dict[str, dict[str, bool]] = {
 
 
 def blind_runs(
-    scale: int, limit: int, *, ctx: RunContext, seed: int = 0
+    scale: int,
+    limit: int,
+    *,
+    ctx: RunContext,
+    seed: int = 0,
+    dataset: str = "BSD100",
 ) -> dict[str, RunRecord]:
-    """ZSSR on the first ``limit`` random-kernel BSD100 images, told the true kernel,
-    KernelGAN's estimate, or nothing (assumes bicubic), plus the KernelGAN record
-    (key ``"kernels"``). With ``ctx.partial`` a record may be unfinished: tables then
-    compare the images every run has done."""
+    """ZSSR on the first ``limit`` random-kernel images of ``dataset`` (BSD100 with
+    seeded kernels, or DIV2KRK's own), told the true kernel, KernelGAN's estimate, or
+    nothing (assumes bicubic), plus the KernelGAN record (key ``"kernels"``). With
+    ``ctx.partial`` a record may be unfinished: tables then compare the images every
+    run has done."""
     kw: dict[str, Any] = dict(degradation="random_kernel", limit=limit, seed=seed)
     runs = {
-        kind: zssr_runs.zssr_run("BSD100", scale, ctx, **flags, **kw)
+        kind: zssr_runs.zssr_run(dataset, scale, ctx, **flags, **kw)
         for kind, flags in BLIND_KINDS.items()
     }
     runs["kernels"] = kernel_runs.kernelgan_run(
-        "BSD100", scale, ctx, limit=limit, seed=seed
+        dataset, scale, ctx, limit=limit, seed=seed
     )
     return runs
 
