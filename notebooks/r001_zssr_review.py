@@ -260,7 +260,7 @@ display(plots.style_table(report001.variants_status(variants)))
 #
 # On the first {glue:text}`blind_x2_n` random-kernel BSD100 images (×2), ZSSR told
 # the true kernel, KernelGAN's estimate, or nothing (it assumes bicubic), image by
-# image, with the estimate's distance to the true kernel
+# image; then, per image, the estimate's distance to the true kernel
 # ($\lVert k - k_\text{true} \rVert / \lVert k_\text{true} \rVert$, 0 when exact)
 # beside the bicubic kernel's, and KernelGAN's health by the rule of the protocol
 # chapter (on its own objective, how well its output fools the discriminator,
@@ -268,7 +268,8 @@ display(plots.style_table(report001.variants_status(variants)))
 
 # %%
 blind = report001.blind_runs(2, blind_images, ctx=ctx.replace(partial=True), seed=seed)
-display(plots.style_table(report001.blind_table(blind)))
+display(plots.table_or_note(report001.blind_table(blind)))
+display(plots.table_or_note(report001.blind_kernel_table(blind)))
 display(Markdown(plots.provenance_caption(list(blind.values()))))
 
 # %% [markdown]
@@ -300,7 +301,8 @@ display(plots.style_table(report001.blind_published()))
 blind_2k = report001.blind_runs(
     2, blind_div2krk, ctx=ctx.replace(partial=True), seed=seed, dataset="DIV2KRK"
 )
-display(plots.style_table(report001.blind_table(blind_2k)))
+display(plots.table_or_note(report001.blind_table(blind_2k)))
+display(plots.table_or_note(report001.blind_kernel_table(blind_2k)))
 
 # %% [markdown]
 # KernelGAN alone, against the true kernels of random-kernel BSD100 (×2: its ×4 LR
@@ -315,7 +317,7 @@ display(plots.style_table(report001.blind_table(blind_2k)))
 kernel_records = report001.kernel_runs_on(
     kernel_images, ctx=ctx.replace(partial=True)
 )
-display(plots.style_table(report001.kernel_table(kernel_records)))
+display(plots.table_or_note(report001.kernel_table(kernel_records)))
 
 # %% tags=["hide-input"]
 fig = report001.plot_kernels(kernel_records, data_root=data_root)

@@ -19,12 +19,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from srcore.degrade import kernel_to_image
-from srcore.tableformat import HEADERS, provenance_caption, style_table
+from srcore.tableformat import HEADERS, provenance_caption, style_table, table_or_note
 
 __all__ = [
     "HEADERS",
     "provenance_caption",
     "style_table",
+    "table_or_note",
     "detail_box",
     "plot_crops",
     "plot_kernel_gallery",
