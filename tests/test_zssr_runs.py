@@ -32,11 +32,20 @@ def test_zssr_run_smoke_scores_each_image_and_reloads(data_dir, tmp_path):
     assert report001.ideal_table([rec]).loc[0, "ZSSR (published)"] == 37.37
 
 
-def test_true_kernel_needs_a_kernel_degradation(data_dir):
-    with pytest.raises(ValueError, match="true_kernel"):
+@pytest.mark.parametrize("flag", ["true_kernel", "estimated_kernel"])
+def test_a_given_kernel_needs_a_kernel_degradation(data_dir, flag):
+    with pytest.raises(ValueError, match="need a kernel degradation"):
         zssr_runs.zssr_run(
-            "Set5", 2, RunContext("smoke", data_root=data_dir), true_kernel=True
+            "Set5", 2, RunContext("smoke", data_root=data_dir), **{flag: True}
         )
+
+
+def test_the_true_and_the_estimated_kernel_exclude_each_other(data_dir):
+    with pytest.raises(ValueError, match="exclude each other"):
+        zssr_runs.zssr_run(
+            "BSD100", 2, RunContext("smoke", data_root=data_dir),
+            degradation="random_kernel", true_kernel=True, estimated_kernel=True,
+        )  # fmt: skip
 
 
 def test_random_kernel_runs_label_their_kernel(data_dir, tmp_path):

@@ -186,7 +186,9 @@ def zssr_run(
     Image k of the set uses seed ``seed + k``. Each row: :func:`zssr_row`.
     """
     if (true_kernel or estimated_kernel) and degradation == "bicubic":
-        raise ValueError("a given kernel needs a kernel degradation ('random_kernel')")
+        raise ValueError(
+            "true_kernel/estimated_kernel need a kernel degradation ('random_kernel')"
+        )
     if true_kernel and estimated_kernel:
         raise ValueError("true_kernel and estimated_kernel exclude each other")
     profile, data_root = ctx.profile, ctx.data_root
