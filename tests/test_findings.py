@@ -133,8 +133,29 @@ def r001(read_mode: RunContext) -> dict[str, Any]:
         )
         nonideal += base
         variants += extra
+    partial = read_mode.replace(partial=True)
+    blind = report001.blind_runs(2, 5, ctx=partial)
+    blind_2k = report001.blind_runs(2, 1, ctx=partial, dataset="DIV2KRK")
+    kernels = report001.kernel_runs_on(5, ctx=partial)
     found = report001.findings(ideal, nonideal, variants)
-    return {"ideal": ideal, "nonideal": nonideal, "findings": found}
+    found |= report001.blind_findings(blind, 2) | report001.kernel_findings(kernels)
+    found |= {
+        k.replace("blind_", "blind_div2krk_"): v
+        for k, v in report001.blind_findings(blind_2k, 2).items()
+    }
+    return {"ideal": ideal, "nonideal": nonideal, "blind": blind, "findings": found}
+
+
+def test_report001_blind_findings_agree_with_the_records(r001: dict) -> None:
+    """The blind case's means are the per-image records' (BSD100 x2, 5 images)."""
+    f, blind = r001["findings"], r001["blind"]
+    assert f["blind_x2_n"] == 5
+    est = _mean(blind["estimated kernel"], "psnr")
+    assert f["blind_x2_estimated"] == pytest.approx(est)
+    assumed = _mean(blind["assumes bicubic"], "psnr")
+    assert f["blind_x2_est_minus_assumed"] == pytest.approx(est - assumed)
+    errors = [r["kernel_error"] for r in blind["kernels"].per_image]
+    assert f["blind_x2_kernel_error"] == pytest.approx(sum(errors) / len(errors))
 
 
 def test_report001_findings_agree_with_the_records(r001: dict) -> None:

@@ -232,19 +232,19 @@ def test_committed_quick_zssr_gains_2_5db_on_set5_x2():
 def test_committed_true_kernel_beats_assumed_bicubic():
     """At every committed scale, on the same random-kernel images."""
     common = dict(dataset="BSD100", degradation="random_kernel", variant="zssr")
-    plain = [r for r in _quick("zssr", **common) if r.config["backbone"] is None]
-    scales = {r.config["scale"] for r in plain}
-    assert 2 in scales
-    for scale in scales:
-        true_k = [
-            r for r in plain if r.config["scale"] == scale and r.config["true_kernel"]
-        ]
-        assumed = [
-            r
-            for r in plain
-            if r.config["scale"] == scale and not r.config["true_kernel"]
-        ]
-        assert len(true_k) == len(assumed) == 1, scale
+    plain = [
+        r
+        for r in _quick("zssr", **common)
+        if r.config["backbone"] is None and not r.config.get("kernel_estimate")
+    ]
+    settings = {(r.config["scale"], r.config["limit"]) for r in plain}
+    assert 2 in {scale for scale, _ in settings}
+    for scale, limit in settings:
+        same = [r for r in plain if (r.config["scale"], r.config["limit"]) == (
+            scale, limit)]  # fmt: skip
+        true_k = [r for r in same if r.config["true_kernel"]]
+        assumed = [r for r in same if not r.config["true_kernel"]]
+        assert len(true_k) == len(assumed) == 1, (scale, limit)
         a, b = pd.DataFrame(true_k[0].per_image), pd.DataFrame(assumed[0].per_image)
         assert list(a.image) == list(b.image)
         assert a.psnr.mean() > b.psnr.mean(), scale
