@@ -301,10 +301,8 @@ def _ray(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yields ``(index, row)`` as Ray finishes each task; on Ctrl-C calls ``stop``
     (running tasks stop their runs) and cancels the tasks not started."""
-    try:
-        import ray
-    except ImportError:
-        raise ImportError(RAY_MISSING) from None
+    import ray  # sweep() has checked that it is installed
+
     started_here = not ray.is_initialized()
     if started_here:
         if address:

@@ -139,10 +139,7 @@ class LinearGenerator(nn.Module):
         return k[0, 0].flip(0, 1)  # conv2d correlates: flip to a correlation kernel
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, h, w = x.shape
-        k = self.kernel()
-        out = F.conv2d(x.reshape(b * c, 1, h, w), k[None, None], stride=2)
-        return out.reshape(b, c, *out.shape[-2:])
+        return _downscale(x, self.kernel())
 
 
 class PatchDiscriminator(nn.Module):
