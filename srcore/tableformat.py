@@ -115,6 +115,9 @@ HEADERS: dict[str, str] = {
     "closer": "estimate closer",
     "kernelgan_seconds": "KernelGAN (s per image)",
     "kernelgan_health": "KernelGAN trained",
+    "excess_blur": "excess blur (px²)",
+    "est_minus_assumed_db": "estimate − assumed (dB)",
+    "true_minus_est_db": "true − estimate (dB)",
     # sharpness
     "hf_energy": "HF energy",
     "hf_energy_bicubic": "bicubic HF energy",

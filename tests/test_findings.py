@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from srcore import degrade
 from srcore.chapters import (
     report000,
     report001,
@@ -134,21 +135,16 @@ def r001(read_mode: RunContext) -> dict[str, Any]:
         nonideal += base
         variants += extra
     partial = read_mode.replace(partial=True)
-    blind = report001.blind_runs(2, 5, ctx=partial)
-    blind_2k = report001.blind_runs(2, 1, ctx=partial, dataset="DIV2KRK")
+    blind = report001.blind_sets(5, 5, ctx=read_mode)
     kernels = report001.kernel_runs_on(5, ctx=partial)
     found = report001.findings(ideal, nonideal, variants)
-    found |= report001.blind_findings(blind, 2) | report001.kernel_findings(kernels)
-    found |= {
-        k.replace("blind_", "blind_div2krk_"): v
-        for k, v in report001.blind_findings(blind_2k, 2).items()
-    }
+    found |= report001.all_blind_findings(blind) | report001.kernel_findings(kernels)
     return {"ideal": ideal, "nonideal": nonideal, "blind": blind, "findings": found}
 
 
 def test_report001_blind_findings_agree_with_the_records(r001: dict) -> None:
     """The blind case's means are the per-image records' (BSD100 x2, 5 images)."""
-    f, blind = r001["findings"], r001["blind"]
+    f, blind = r001["findings"], r001["blind"]["blind_x2"]
     assert f["blind_x2_n"] == 5
     est = _mean(blind["estimated kernel"], "psnr")
     assert f["blind_x2_estimated"] == pytest.approx(est)
@@ -156,6 +152,23 @@ def test_report001_blind_findings_agree_with_the_records(r001: dict) -> None:
     assert f["blind_x2_est_minus_assumed"] == pytest.approx(est - assumed)
     errors = [r["kernel_error"] for r in blind["kernels"].per_image]
     assert f["blind_x2_kernel_error"] == pytest.approx(sum(errors) / len(errors))
+
+
+def test_report001_the_worst_blind_image_is_the_records_largest_loss(r001) -> None:
+    """``worst`` is the image where the estimate loses most to assuming bicubic, and
+    its excess blur is computed from that image's kernel covariances."""
+    f, blind = r001["findings"], r001["blind"]["blind_x2"]
+    est = {r["image"]: r["psnr"] for r in blind["estimated kernel"].per_image}
+    assumed = {r["image"]: r["psnr"] for r in blind["assumes bicubic"].per_image}
+    loss = {i: est[i] - assumed[i] for i in est}
+    worst = min(loss, key=loss.get)
+    assert f"BSD100/{f['blind_x2_worst']}" == worst
+    assert f["blind_x2_worst_loss"] == pytest.approx(loss[worst])
+    row = next(r for r in blind["kernels"].per_image if r["image"] == worst)
+    excess = degrade.excess_blur(row["cov_estimate"], row["cov_true"])
+    assert f["blind_x2_worst_excess"] == pytest.approx(excess)
+    rest = [v for i, v in loss.items() if i != worst]
+    assert f["blind_x2_rest_est_minus_assumed"] == pytest.approx(sum(rest) / len(rest))
 
 
 def test_report001_findings_agree_with_the_records(r001: dict) -> None:

@@ -22,6 +22,7 @@ SMOKE_PARAMETERS = {
         "init_seeds": [0],
         "blind_images": 1,
         "blind_div2krk": 0,
+        "blind_seeds": [0],
         "kernel_images": 1,
     },
     "r000_online_sr": {"stream_seeds": [0, 1]},

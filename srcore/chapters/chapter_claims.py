@@ -66,6 +66,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vdsr_backbone": True,
         "spread_seeds": [0, 1, 2],
         "blind_images": 5,
+        "blind_div2krk": 5,
+        "blind_seeds": [0, 1, 2],
     },
     "r002": {"srcnn_scales": [2, 3, 4], "gan_scale": 4},
     "r004": {
@@ -157,11 +159,13 @@ def r001(ctx: RunContext) -> list[Claim]:
         )
         nonideal += base
         variants += extra
-    blind = report001.blind_runs(2, d["blind_images"], ctx=ctx.replace(partial=True))
+    blind = report001.blind_sets(d["blind_images"], d["blind_div2krk"], ctx=ctx)
     f = report001.findings(ideal, nonideal, variants)
-    f |= report001.blind_findings(blind, 2)
+    f |= report001.all_blind_findings(blind)
+    seeds = report001.blind_seed_runs(d["blind_images"], d["blind_seeds"], ctx=ctx)
+    f |= report001.blind_seed_findings(seeds)
     health = claims.report001_health(
-        [*ideal, *spread], nonideal, variants, list(blind.values())
+        [*ideal, *spread], nonideal, variants, blind, seeds
     )
     return claims.report001_claims(f, spread, health)
 

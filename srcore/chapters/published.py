@@ -34,6 +34,7 @@ __all__ = [
     "REPORT_002",
     "REPORT_003",
     "REPORT_004",
+    "KERNELGAN_DIV2KRK",
     "ANCHORS",
     "ANCHOR_OF",
     "anchor",
@@ -372,6 +373,15 @@ REPORT_004 = {
     "source": "shared/reports/004-lapsrn-real-world-random-kernels.txt, §5, Table 1",
 }
 
+
+#: KernelGAN's Table 1 on DIV2KRK (100 images, Y PSNR/SSIM): the rows set beside
+#: KernelGAN + ZSSR (that one is an anchor, :data:`ANCHORS`). ``{scale: (PSNR, SSIM,
+#: tag)}``; U: quoted in LITERATURE.md without a second source.
+KERNELGAN_DIV2KRK = {
+    "Bicubic interpolation": {2: (28.73, 0.8040, "U"), 4: (25.33, 0.6795, "U")},
+    "ZSSR with bicubic kernel": {2: (29.10, 0.8215, "U"), 4: (25.61, 0.6911, "U")},
+    "source": "Bell-Kligler et al. 2019 (KernelGAN), Table 1; LITERATURE.md §2.6",
+}
 
 #: Where each anchor comes from (``shared/LITERATURE.md`` section and its check).
 _ANCHOR_SOURCES = {

@@ -18,10 +18,12 @@ from matplotlib.figure import Figure
 from srcore import health, plots
 from srcore.chapters import tables, zssr_tables
 from srcore.chapters.published import (
+    KERNELGAN_DIV2KRK,
     REPORT_001,
     REPORT_001_IDEAL,
     REPORT_001_NONIDEAL,
 )
+from srcore.degrade import excess_blur
 from srcore.methods.zssr import PRESETS
 from srcore.runs import kernel_runs, zssr_runs
 from srcore.runs.context import RunContext
@@ -293,20 +295,47 @@ def blind_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
 
 
 def blind_kernel_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
-    """Per image of :func:`blind_table`: the estimate's and the bicubic kernel's
-    distance to the true kernel, KernelGAN's health and its seconds."""
+    """Per image of :func:`blind_table`: what the estimate gained over assuming
+    bicubic, the estimate's and the bicubic kernel's distance to the true kernel,
+    the estimate's excess blur (:func:`srcore.degrade.excess_blur`: > 0 where it is
+    wider than the truth in some direction) and KernelGAN's health."""
     by = {r["image"]: r for r in runs["kernels"].per_image}
+    est = {r["image"]: r["psnr"] for r in runs["estimated kernel"].per_image}
+    assumed = {r["image"]: r["psnr"] for r in runs["assumes bicubic"].per_image}
     rows = [
         {
             "image": item.split("/", 1)[1],
+            "est_minus_assumed_db": est[item] - assumed[item],
             "kernel_error": by[item]["kernel_error"],
             "bicubic_error": by[item]["bicubic_error"],
+            "excess_blur": excess_blur(by[item]["cov_estimate"], by[item]["cov_true"]),
             "kernelgan_health": health.row_verdict(by[item]) or "unchecked",
-            "kernelgan_seconds": by[item]["seconds"],
         }
         for item in _common(runs)
     ]
     return pd.DataFrame(rows)
+
+
+def plot_blind_traces(runs: dict[str, RunRecord], image: str | None = None) -> Figure:
+    """PSNR against the HR image over ZSSR's iterations on one image (default: the
+    one where the estimate loses most to assuming bicubic), one line per kernel
+    ZSSR was given, bicubic dashed. The HR image is only watched, never used."""
+    kernels = blind_kernel_table(runs)
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    if kernels.empty:
+        ax.text(0.5, 0.5, "no blind run yet", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    if image is None:
+        image = str(kernels.loc[kernels.est_minus_assumed_db.idxmin(), "image"])
+    dataset = runs["kernels"].config["dataset"]
+    item = f"{dataset}/{image}"
+    for kind, color in zip(BLIND_KINDS, plt.cm.tab10.colors, strict=False):
+        row = next(r for r in runs[kind].per_image if r["image"] == item)
+        ax.plot(row["trace_iters"], row["trace_psnr"], color=color, label=kind)
+    ax.axhline(row["psnr_bicubic"], color="grey", ls="--", lw=0.8, label="bicubic")
+    ax.set_title(f"{dataset} {image} ×{runs['kernels'].config['scale']}", fontsize=9)
+    return plots.finish_psnr_axes(fig, ax, "ZSSR iterations")
 
 
 def kernel_table(records: Sequence[RunRecord]) -> pd.DataFrame:
@@ -376,33 +405,108 @@ def plot_kernels(
     return fig
 
 
-def blind_findings(runs: dict[str, RunRecord], scale: int) -> dict[str, Any]:
-    """Glue keys of the blind case at ``scale``: ``blind_x<s>_<what>`` with ``n``,
-    ``true``, ``estimated``, ``assumed``, ``bicubic`` (mean PSNR over the common
-    images), ``est_minus_assumed``, ``est_minus_true``, ``wins`` (images where the
-    estimate beats assuming bicubic), ``kernel_error``, ``bicubic_error`` and
-    ``seconds`` (KernelGAN per image)."""
-    table = blind_table(runs)
-    key = f"blind_x{scale}"
-    if table.empty:
-        names = (
-            "true",
-            "estimated",
-            "assumed",
-            "bicubic",
-            "est_minus_assumed",
-            "est_minus_true",
-            "kernel_error",
-            "bicubic_error",
-            "seconds",
+#: The blind case's sets, (set, scale): BSD100 x2 is the report's setting (seeded
+#: DIV2KRK-style kernels); DIV2KRK's own LR files and kernels are KernelGAN's.
+BLIND_SETS: tuple[tuple[str, int], ...] = (
+    ("BSD100", 2),
+    ("DIV2KRK", 2),
+    ("DIV2KRK", 4),
+)
+
+
+def zssr_precision(records: Sequence[RunRecord]) -> str:
+    """How ZSSR records ran: ``"bf16"`` (autocast on a CPU or GPU with native
+    bf16, :mod:`srcore.precision`), ``"fp32"``, or ``"fp32 and bf16"`` when they
+    differ."""
+    names = {
+        "bf16"
+        if r.config.get("model", {}).get("amp")
+        and (
+            r.provenance.get("cpu_native_bf16")
+            or str(r.provenance.get("device", "cpu")).startswith("cuda")
         )
-        return {f"{key}_n": 0, f"{key}_wins": 0} | {
-            f"{key}_{n}": float("nan") for n in names
-        }
+        else "fp32"
+        for r in records
+    }
+    return " and ".join(sorted(names, reverse=True)) if names else "none"
+
+
+def blind_key(dataset: str, scale: int) -> str:
+    """Glue prefix of a blind set: ``blind_x2`` (BSD100), ``blind_div2krk_x4``."""
+    return (
+        f"blind_x{scale}"
+        if dataset == "BSD100"
+        else f"blind_{dataset.lower()}_x{scale}"
+    )
+
+
+def blind_sets(
+    bsd100_images: int, div2krk_images: int, *, ctx: RunContext, seed: int = 0
+) -> dict[str, dict[str, RunRecord]]:
+    """:func:`blind_runs` on the first images of each of :data:`BLIND_SETS`, keyed by
+    :func:`blind_key`; a set given 0 images is left out. Records may be unfinished
+    (``partial``): the tables compare the images every run has done."""
+    limits = {"BSD100": bsd100_images, "DIV2KRK": div2krk_images}
+    part = ctx.replace(partial=True)
+    return {
+        blind_key(ds, s): blind_runs(s, limits[ds], ctx=part, seed=seed, dataset=ds)
+        for ds, s in BLIND_SETS
+        if limits[ds] > 0
+    }
+
+
+_BLIND_VALUES = (
+    "true",
+    "estimated",
+    "assumed",
+    "bicubic",
+    "est_minus_assumed",
+    "est_minus_true",
+    "kernel_error",
+    "bicubic_error",
+    "seconds",
+    "zssr_seconds",
+    "worst_loss",
+    "worst_excess",
+    "rest_est_minus_assumed",
+    "rest_max_excess",
+)
+
+
+def blind_findings(runs: dict[str, RunRecord] | None, key: str) -> dict[str, Any]:
+    """Glue keys ``<key>_<what>`` of one blind set (``key`` from :func:`blind_key`):
+    ``n``, ``true``, ``estimated``, ``assumed``, ``bicubic`` (mean PSNR over the
+    common images), ``est_minus_assumed``, ``est_minus_true``, ``wins`` (images
+    where the estimate beats assuming bicubic), ``kernel_error``,
+    ``bicubic_error``, ``seconds`` (KernelGAN per image), ``zssr_seconds`` (one
+    ZSSR run per image), ``worst`` (the image where the estimate loses most to
+    assuming bicubic) with ``worst_loss`` and ``worst_excess`` (its excess blur),
+    over the other images ``rest_est_minus_assumed`` and ``rest_max_excess``, and
+    ``precision`` (:func:`zssr_precision` of the ZSSR runs).
+    No run yet: ``n`` 0 and NaNs."""
+    table = blind_table(runs) if runs else pd.DataFrame()
+    if table.empty:
+        names = ("worst", "precision")
+        return (
+            {f"{key}_n": 0, f"{key}_wins": 0}
+            | {f"{key}_{n}": "none" for n in names}
+            | {f"{key}_{n}": float("nan") for n in _BLIND_VALUES}
+        )
     per = table.iloc[:-1]
     kernels = blind_kernel_table(runs)
     est, true_k = per["estimated kernel (dB)"], per["true kernel (dB)"]
     assumed = per["assumes bicubic (dB)"]
+    worst = int(kernels.est_minus_assumed_db.idxmin())
+    rest = kernels.drop(index=worst)
+    images = set(_common(runs))
+    kgan = [r["seconds"] for r in runs["kernels"].per_image if r["image"] in images]
+    zssr = [
+        r["seconds"]
+        for kind in BLIND_KINDS
+        for r in runs[kind].per_image
+        if r["image"] in images
+    ]
+    nan = float("nan")
     return {
         f"{key}_n": len(per),
         f"{key}_true": float(true_k.mean()),
@@ -414,15 +518,159 @@ def blind_findings(runs: dict[str, RunRecord], scale: int) -> dict[str, Any]:
         f"{key}_wins": int((est > assumed).sum()),
         f"{key}_kernel_error": float(kernels["kernel_error"].mean()),
         f"{key}_bicubic_error": float(kernels["bicubic_error"].mean()),
-        f"{key}_seconds": float(kernels["kernelgan_seconds"].mean()),
+        f"{key}_seconds": float(np.mean(kgan)),
+        f"{key}_zssr_seconds": float(np.mean(zssr)),
+        f"{key}_precision": zssr_precision([runs[kind] for kind in BLIND_KINDS]),
+        f"{key}_worst": str(kernels.loc[worst, "image"]),
+        f"{key}_worst_loss": float(kernels.loc[worst, "est_minus_assumed_db"]),
+        f"{key}_worst_excess": float(kernels.loc[worst, "excess_blur"]),
+        f"{key}_rest_est_minus_assumed": float(rest.est_minus_assumed_db.mean())
+        if len(rest)
+        else nan,
+        f"{key}_rest_max_excess": float(rest.excess_blur.max()) if len(rest) else nan,
     }
+
+
+def blind_seed_runs(
+    images: int, seeds: Sequence[int], *, ctx: RunContext
+) -> list[dict[str, RunRecord]]:
+    """The BSD100 x2 blind case (:func:`blind_runs`) once per seed: KernelGAN's
+    crops and init and ZSSR's sampling change, the images and kernels do not."""
+    part = ctx.replace(partial=True)
+    return [blind_runs(2, images, ctx=part, seed=s) for s in seeds]
+
+
+def blind_seed_table(seed_runs: Sequence[dict[str, RunRecord]]) -> pd.DataFrame:
+    """Per seed: the images every run of that seed has done, mean PSNR of ZSSR told
+    KernelGAN's estimate or nothing, the estimate's gain over assuming bicubic and
+    its cost against the true kernel, and its wins; then the
+    mean ± sd over the seeds that have done as many images as the most complete
+    one (a seed still running is shown, not averaged)."""
+    rows = []
+    for runs in seed_runs:
+        f = blind_findings(runs, "b")
+        rows.append(
+            {
+                "seed": str(runs["kernels"].config["model"]["seed"]),
+                "n_images": f["b_n"],
+                **{f"{k} (dB)": f[f"b_{v}"] for k, v in _SEED_COLUMNS.items()},
+                "est_minus_assumed_db": f["b_est_minus_assumed"],
+                "true_minus_est_db": -f["b_est_minus_true"],
+                "wins": f"{f['b_wins']} of {f['b_n']}",
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    full = _full_seeds(table)
+    numbers = full.drop(columns=["seed", "n_images", "wins"])
+    k = len(full)
+    summary = {"seed": f"mean of {k} seed" + ("s" if k > 1 else ""), "n_images": None}
+    spread = {"seed": "sd over seeds", "n_images": None}
+    for col in numbers.columns:
+        summary[col] = numbers[col].mean()
+        spread[col] = numbers[col].std(ddof=1) if k > 1 else float("nan")
+    return pd.concat([table, pd.DataFrame([summary, spread])], ignore_index=True)
+
+
+def _full_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-seed rows that have done as many images as the most complete one."""
+    per = table[table.seed.str.isdigit()]
+    return per[per.n_images == per.n_images.max()]
+
+
+_SEED_COLUMNS = {
+    "estimated kernel": "estimated",
+    "assumes bicubic": "assumed",
+}
+
+
+def blind_seed_findings(seed_runs: Sequence[dict[str, RunRecord]]) -> dict[str, Any]:
+    """Glue keys of the blind case over seeds (BSD100 x2): ``blind_x2_seeds`` (the
+    seeds averaged), and mean and sd over them of ``est_minus_assumed`` and
+    ``true_minus_est`` (``..._mean``, ``..._sd``; sd NaN with one seed)."""
+    table = blind_seed_table(seed_runs)
+    nan = float("nan")
+    out: dict[str, Any] = {"blind_x2_seeds": 0}
+    for name in ("est_minus_assumed", "true_minus_est"):
+        out[f"blind_x2_{name}_mean"] = out[f"blind_x2_{name}_sd"] = nan
+    if table.empty:
+        return out
+    summary, spread = table.iloc[-2], table.iloc[-1]
+    out["blind_x2_seeds"] = len(_full_seeds(table))
+    for name in ("est_minus_assumed", "true_minus_est"):
+        out[f"blind_x2_{name}_mean"] = float(summary[f"{name}_db"])
+        out[f"blind_x2_{name}_sd"] = float(spread[f"{name}_db"])
+    return out
+
+
+def plot_blind_seeds(seed_runs: Sequence[dict[str, RunRecord]]) -> Figure:
+    """Per image, what the true and the estimated kernel gain ZSSR over assuming
+    bicubic: the mean over seeds with the sd as error bars (seaborn), one dot per
+    seed behind it."""
+    import seaborn as sns
+
+    rows = []
+    for runs in seed_runs:
+        by = {
+            k: {r["image"]: r["psnr"] for r in runs[k].per_image} for k in BLIND_KINDS
+        }
+        seed = runs["kernels"].config["model"]["seed"]
+        for item in _common(runs):
+            for kind in ("true kernel", "estimated kernel"):
+                rows.append(
+                    {
+                        "image": item.split("/", 1)[1],
+                        "kernel ZSSR was given": kind,
+                        "seed": seed,
+                        "gain": by[kind][item] - by["assumes bicubic"][item],
+                    }
+                )
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    if not rows:
+        ax.text(0.5, 0.5, "no blind run yet", ha="center", va="center")
+        ax.axis("off")
+        return fig
+    data = pd.DataFrame(rows)
+    hue = "kernel ZSSR was given"
+    sns.stripplot(
+        data, x="image", y="gain", hue=hue, dodge=True, alpha=0.4, legend=False, ax=ax
+    )
+    sns.pointplot(
+        data,
+        x="image",
+        y="gain",
+        hue=hue,
+        dodge=0.4,
+        errorbar="sd",
+        linestyle="none",
+        markers="D",
+        ax=ax,
+    )
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_ylabel("PSNR over assuming bicubic (dB)")
+    ax.set_title(f"BSD100 ×2: mean ± sd over {data.seed.nunique()} seed(s)", fontsize=9)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
+
+
+def all_blind_findings(sets: dict[str, dict[str, RunRecord]]) -> dict[str, Any]:
+    """:func:`blind_findings` of every one of :data:`BLIND_SETS` (NaNs for a set
+    :func:`blind_sets` left out)."""
+    out: dict[str, Any] = {}
+    for ds, s in BLIND_SETS:
+        key = blind_key(ds, s)
+        out |= blind_findings(sets.get(key), key)
+    return out
 
 
 def kernel_findings(records: Sequence[RunRecord]) -> dict[str, Any]:
     """Glue keys of KernelGAN alone: ``kernelgan_s_per_image`` (mean over every
     image of ``records``), ``kernel_<set>_x<s>_<what>`` (``n``, ``error``,
     ``bicubic_error``, ``closer``) and the KernelGAN paper's ZSSR on DIV2KRK
-    (``paper_kernelgan_x2``/``x4``)."""
+    (``paper_kernelgan_x2``/``x4``) with its gain over ZSSR with the bicubic kernel
+    (``paper_kernelgan_gain_x2``/``x4``)."""
     from srcore.chapters.published import anchor
 
     rows = [r for rec in records for r in rec.per_image]
@@ -438,9 +686,10 @@ def kernel_findings(records: Sequence[RunRecord]) -> dict[str, Any]:
         out[f"{key}_bicubic_error"] = float(r.bicubic_error)
         out[f"{key}_closer"] = r.closer
     for scale in (2, 4):
-        out[f"paper_kernelgan_x{scale}"] = anchor(
-            "KernelGAN + ZSSR", "DIV2KRK", scale
-        ).psnr
+        paper = anchor("KernelGAN + ZSSR", "DIV2KRK", scale).psnr
+        out[f"paper_kernelgan_x{scale}"] = paper
+        base = KERNELGAN_DIV2KRK["ZSSR with bicubic kernel"][scale][0]
+        out[f"paper_kernelgan_gain_x{scale}"] = paper - base
     return out
 
 
@@ -498,7 +747,21 @@ def blind_published() -> pd.DataFrame:
         }
         for m, (p, q) in REPORT_001_NONIDEAL.items()
     ]
+    source = KERNELGAN_DIV2KRK["source"].split(";")[0]
     for scale in (2, 4):
+        for method in ("Bicubic interpolation", "ZSSR with bicubic kernel"):
+            psnr, ssim, tag = KERNELGAN_DIV2KRK[method][scale]
+            rows.append(
+                {
+                    "published_source": source
+                    + (" (unverified)" if tag == "U" else ""),
+                    "dataset": "DIV2KRK",
+                    "scale": scale,
+                    "method": method,
+                    "psnr": psnr,
+                    "ssim": ssim,
+                }
+            )
         a = anchor("KernelGAN + ZSSR", "DIV2KRK", scale)
         rows.append(
             {
