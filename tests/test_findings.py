@@ -500,3 +500,50 @@ def test_findings_are_plain_python_values(chapter: str, request: pytest.FixtureR
     odd = {k: type(v).__name__ for k, v in found.items()}
     odd = {k: t for k, t in odd.items() if t not in ("bool", "int", "float", "str")}
     assert odd == {}
+
+
+def test_blind_seed_table_averages_only_the_seeds_that_are_complete() -> None:
+    """Two complete seeds are averaged (mean, sd with ddof 1); a third that has
+    done fewer images is shown but left out of the mean."""
+
+    def runs(seed: int, gains: list[float]) -> dict[str, RunRecord]:
+        def rec(kind: str, psnr: list[float]) -> RunRecord:
+            rows = [
+                {
+                    "image": f"BSD100/{i}",
+                    "psnr": p,
+                    "psnr_bicubic": 25.0,
+                    "kernel_error": 0.3,
+                    "bicubic_error": 1.0,
+                    "seconds": 1.0,
+                    "cov_estimate": [[1.0, 0.0], [0.0, 1.0]],
+                    "cov_true": [[2.0, 0.0], [0.0, 2.0]],
+                }
+                for i, p in enumerate(psnr)
+            ]
+            return RunRecord(
+                key=f"{kind}{seed}",
+                method="zssr",
+                config={"model": {"seed": seed}},
+                per_image=rows,
+            )
+
+        assumed = [26.0] * len(gains)
+        return {
+            "true kernel": rec("t", [28.0] * len(gains)),
+            "estimated kernel": rec("e", [26.0 + g for g in gains]),
+            "assumes bicubic": rec("a", assumed),
+            "kernels": rec("k", assumed),
+        }
+
+    table = report001.blind_seed_table(
+        [runs(0, [1.0, 2.0]), runs(1, [2.0, 3.0]), runs(2, [9.0])]
+    )
+    mean, sd = table.iloc[-2], table.iloc[-1]
+    assert mean.seed == "mean of 2 seeds"
+    assert mean.est_minus_assumed_db == pytest.approx(2.0)
+    assert sd.est_minus_assumed_db == pytest.approx(np.std([1.5, 2.5], ddof=1))
+    assert table.n_images.tolist()[:3] == [2, 2, 1]
+    f = report001.blind_seed_findings([runs(0, [1.0, 2.0]), runs(1, [2.0, 3.0])])
+    assert f["blind_x2_seeds"] == 2
+    assert f["blind_x2_true_minus_est_mean"] == pytest.approx(0.0)

@@ -174,3 +174,20 @@ def test_cached_runs_score_each_kernel_and_feed_zssr(data_dir, tmp_path):
     assert zs.config["true_kernel"] is False and len(zs.per_image) == 1
     bicubic = zssr_run("BSD100", 2, ctx, degradation="random_kernel", limit=1)
     assert "kernel_estimate" not in bicubic.config and bicubic.key != zs.key
+
+
+def test_excess_blur_is_positive_only_where_the_estimate_is_wider():
+    """Variances add under blurring: an estimate narrower than the truth in every
+    direction has excess <= 0, one rotated off a thin kernel claims blur along the
+    thin axis (positive, the missing variance)."""
+
+    def cov(k: torch.Tensor) -> torch.Tensor:
+        return degrade.kernel_moments(k)[1]
+
+    truth = degrade.anisotropic_gaussian_kernel(31, 3.0, 1.0, 0.3)
+    narrower = degrade.anisotropic_gaussian_kernel(31, 2.0, 0.8, 0.3)
+    rotated = degrade.anisotropic_gaussian_kernel(31, 3.0, 1.0, 0.3 + np.pi / 2)
+    assert degrade.excess_blur(cov(narrower), cov(truth)) < 0
+    assert degrade.excess_blur(cov(rotated), cov(truth)) == pytest.approx(8.0, abs=0.05)
+    with pytest.raises(ValueError, match="two 2x2 covariances"):
+        degrade.excess_blur(torch.eye(3), torch.eye(2))
