@@ -139,6 +139,8 @@ def r001(read_mode: RunContext) -> dict[str, Any]:
     kernels = report001.kernel_runs_on(5, ctx=partial)
     found = report001.findings(ideal, nonideal, variants)
     found |= report001.all_blind_findings(blind) | report001.kernel_findings(kernels)
+    seeds = report001.blind_seed_runs(5, [0, 1, 2], ctx=read_mode)
+    found |= report001.blind_seed_findings(seeds)
     return {"ideal": ideal, "nonideal": nonideal, "blind": blind, "findings": found}
 
 
