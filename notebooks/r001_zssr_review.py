@@ -369,7 +369,13 @@ for scale in (2, 4):
 # ZSSR-with-bicubic-kernel values unverified). Against the true kernel the estimate
 # is {glue:text}`blind_div2krk_x2_est_minus_true:+.2f` dB (×2) and
 # {glue:text}`blind_div2krk_x4_est_minus_true:+.2f` dB (×4). The verdict table at
-# the top of the chapter judges both gains by the book's rule.
+# the top of the chapter judges both gains by the book's rule, and a gain resting
+# on a run that did not train is not judged: ZSSR runs that did not train by the
+# health rule, ×2: {glue:text}`blind_div2krk_x2_not_trained_which`; ×4:
+# {glue:text}`blind_div2krk_x4_not_trained_which`. An under-fitted run ended less
+# than the rule's 5 % below bicubic interpolation on its own reconstruction test:
+# at `quick`'s 500 iterations ZSSR assuming bicubic had not yet learnt a ×4
+# inverse that beats the interpolation on that image's sons.
 #
 # KernelGAN alone, against the true kernels of random-kernel BSD100 (×2: its ×4 LR
 # images are too small for KernelGAN's crops) and of DIV2KRK's own images (its blur

@@ -481,14 +481,16 @@ def blind_findings(runs: dict[str, RunRecord] | None, key: str) -> dict[str, Any
     ``bicubic_error``, ``seconds`` (KernelGAN per image), ``zssr_seconds`` (one
     ZSSR run per image), ``worst`` (the image where the estimate loses most to
     assuming bicubic) with ``worst_loss`` and ``worst_excess`` (its excess blur),
-    over the other images ``rest_est_minus_assumed`` and ``rest_max_excess``, and
-    ``precision`` (:func:`zssr_precision` of the ZSSR runs).
+    over the other images ``rest_est_minus_assumed`` and ``rest_max_excess``,
+    ``precision`` (:func:`zssr_precision` of the ZSSR runs), and the ZSSR runs that
+    did not train by the health rule: ``not_trained`` (a count) and
+    ``not_trained_which`` ("im_33 (assumes bicubic, under-fitted)", or "none").
     No run yet: ``n`` 0 and NaNs."""
     table = blind_table(runs) if runs else pd.DataFrame()
     if table.empty:
-        names = ("worst", "precision")
+        names = ("worst", "precision", "not_trained_which")
         return (
-            {f"{key}_n": 0, f"{key}_wins": 0}
+            {f"{key}_n": 0, f"{key}_wins": 0, f"{key}_not_trained": 0}
             | {f"{key}_{n}": "none" for n in names}
             | {f"{key}_{n}": float("nan") for n in _BLIND_VALUES}
         )
@@ -506,6 +508,13 @@ def blind_findings(runs: dict[str, RunRecord] | None, key: str) -> dict[str, Any
         for r in runs[kind].per_image
         if r["image"] in images
     ]
+    untrained = [
+        f"{r['image'].split('/', 1)[1]} ({kind}, "
+        f"{health.row_verdict(r) or 'unchecked'})"
+        for kind in BLIND_KINDS
+        for r in runs[kind].per_image
+        if r["image"] in images and health.row_verdict(r) != "trained"
+    ]
     nan = float("nan")
     return {
         f"{key}_n": len(per),
@@ -521,6 +530,8 @@ def blind_findings(runs: dict[str, RunRecord] | None, key: str) -> dict[str, Any
         f"{key}_seconds": float(np.mean(kgan)),
         f"{key}_zssr_seconds": float(np.mean(zssr)),
         f"{key}_precision": zssr_precision([runs[kind] for kind in BLIND_KINDS]),
+        f"{key}_not_trained": len(untrained),
+        f"{key}_not_trained_which": "; ".join(untrained) or "none",
         f"{key}_worst": str(kernels.loc[worst, "image"]),
         f"{key}_worst_loss": float(kernels.loc[worst, "est_minus_assumed_db"]),
         f"{key}_worst_excess": float(kernels.loc[worst, "excess_blur"]),
