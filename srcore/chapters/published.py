@@ -455,6 +455,7 @@ ANCHOR_OF = {
     "SRGAN-MSE": "SRGAN",
     "SRGAN-VGG54": "SRGAN",
     "DIP with MSE": "DIP",
+    "ZSSR, estimated kernel": "KernelGAN + ZSSR",  # KernelGAN's kernel (chapter 01)
 }
 
 
