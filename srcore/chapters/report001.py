@@ -598,15 +598,26 @@ _SEED_COLUMNS = {
 
 def blind_seed_findings(seed_runs: Sequence[dict[str, RunRecord]]) -> dict[str, Any]:
     """Glue keys of the blind case over seeds (BSD100 x2): ``blind_x2_seeds`` (the
-    seeds averaged), and mean and sd over them of ``est_minus_assumed`` and
-    ``true_minus_est`` (``..._mean``, ``..._sd``; sd NaN with one seed)."""
+    seeds averaged), mean and sd over them of ``est_minus_assumed`` and
+    ``true_minus_est`` (``..._mean``, ``..._sd``; sd NaN with one seed), and over
+    every (image, seed) pair done (``blind_x2_pairs``) the Pearson correlation of
+    the estimate's excess blur with its gain over assuming bicubic
+    (``blind_x2_excess_corr``)."""
     table = blind_seed_table(seed_runs)
     nan = float("nan")
-    out: dict[str, Any] = {"blind_x2_seeds": 0}
+    out: dict[str, Any] = {"blind_x2_seeds": 0, "blind_x2_pairs": 0}
+    out["blind_x2_excess_corr"] = nan
     for name in ("est_minus_assumed", "true_minus_est"):
         out[f"blind_x2_{name}_mean"] = out[f"blind_x2_{name}_sd"] = nan
     if table.empty:
         return out
+    pairs = pd.concat([blind_kernel_table(runs) for runs in seed_runs])
+    out["blind_x2_pairs"] = len(pairs)
+    out["blind_x2_excess_corr"] = (
+        float(pairs.excess_blur.corr(pairs.est_minus_assumed_db))
+        if len(pairs) > 2
+        else nan
+    )
     summary, spread = table.iloc[-2], table.iloc[-1]
     out["blind_x2_seeds"] = len(_full_seeds(table))
     for name in ("est_minus_assumed", "true_minus_est"):
