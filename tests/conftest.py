@@ -20,3 +20,13 @@ def data_dir() -> Path:
             pytest.fail(f"CI run without the datasets folder {SHARED_DATA}")
         pytest.skip(f"datasets folder {SHARED_DATA} not found (set up ../shared)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the test without bf16 autocast, as on a CPU without native bf16.
+
+    For tests that hold two code paths equal to 1e-4 (batched against one by one,
+    vmap against the plain module): under bf16 their different kernels round
+    differently, so only fp32 tests the equality of the paths themselves."""
+    monkeypatch.setenv("SRCORE_CPU_BF16", "0")

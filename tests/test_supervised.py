@@ -165,7 +165,7 @@ def test_committed_quick_srcnn_beats_bicubic_by_1db_on_set5_x3():
     assert gain >= 1.0, f"quick SRCNN x3 gains only {gain:.2f} dB on Set5"
 
 
-def test_rerun_reproduces_committed_srcnn_x3(data_dir):
+def test_rerun_reproduces_committed_srcnn_x3(data_dir, monkeypatch):
     """Retrain the committed quick SRCNN x3 from scratch: Set5 mean within 0.05 dB.
 
     Training is deterministic given the initial weights, but the committed run drew
@@ -176,6 +176,10 @@ def test_rerun_reproduces_committed_srcnn_x3(data_dir):
     record = _committed("srcnn", 3)
     cfg = model_config("srcnn", "quick", 3)
     assert json.loads(json.dumps(config_dict(cfg))) == record.config["model"]
+    # A re-run reproduces in the record's precision: bf16 autocast only where the
+    # CPU that made it had native bf16 (this one may, the record's may not have).
+    native = bool(record.provenance.get("cpu_native_bf16", False))
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1" if native else "0")
     torch.manual_seed(0)
     model, _ = fit("srcnn", cfg, 3, data_root=data_dir, progress=False)
     spec = SPECS["srcnn"]

@@ -425,6 +425,7 @@ def test_adam_matches_torch_and_each_row_of_the_stacked_one():
     assert torch.equal(rows["w"][0], torch.zeros(3, 4))
 
 
+@pytest.mark.usefixtures("fp32")
 @pytest.mark.parametrize("upsample", ["bicubic", "pixelshuffle"])
 def test_n_at_once_equals_one_by_one(upsample):
     # Two sizes (padding + masks), 2 crops per image, dropout, a sensitive lr policy;
@@ -453,6 +454,7 @@ def test_n_at_once_equals_one_by_one(upsample):
         assert many[0].iterations != many[1].iterations
 
 
+@pytest.mark.usefixtures("fp32")
 @pytest.mark.parametrize("preset", ["plain", "zssr_star", "pixelshuffle", "gradual_x4"])
 def test_the_batched_path_on_one_image_equals_the_plain_path(preset):
     # zssr runs the plain one-image loop; zssr_many([img]) the stacked, vmapped one.
@@ -487,6 +489,7 @@ def test_backbone_vdsr_is_fine_tuned_from_its_state():
 # ------------------------------------------------------------------- Online SR
 
 
+@pytest.mark.usefixtures("fp32")
 def test_online_mode_starts_from_the_previous_weights():
     imgs = [_lr(_astronaut(32), 2), _lr(_astronaut(32, offset=50), 2)]
     online = online_sr(imgs, 2, SMOKE, mode="online", device="cpu", progress=False)
