@@ -152,12 +152,11 @@ def test_optimize_fits_lr_and_uses_hr_only_for_the_trace():
     assert blind.loss == res.loss
 
 
+@pytest.mark.usefixtures("fp32")
 def test_n_at_once_equals_one_by_one():
     hr = torch.cat([_astronaut(16), _astronaut(16, offset=40)])
     lr = _lr(hr, 2)
-    # fp32: the equality is of the two code paths; under bf16 autocast (a CPU with
-    # native bf16) their different kernels round differently, beyond 1e-4.
-    cfg = dataclasses.replace(TINY, steps=12, seed=3, amp=False)
+    cfg = dataclasses.replace(TINY, steps=12, seed=3)
     both = _fit(lr, 2, cfg)
     for i in range(2):
         alone = _fit(lr[i : i + 1], 2, dataclasses.replace(cfg, seed=3 + i))
@@ -230,10 +229,11 @@ def test_same_seed_bit_identical_and_health_from_the_data_term():
     )
 
 
+@pytest.mark.usefixtures("fp32")
 def test_one_image_alone_equals_the_same_image_among_two():
     """One image runs the plain module, N > 1 the vmap-ed stack: same result."""
     lr = _lr(_astronaut(32), 2)
-    cfg = dataclasses.replace(TINY, steps=5, seed=3, amp=False)  # fp32, as above
+    cfg = dataclasses.replace(TINY, steps=5, seed=3)
     alone = _fit(lr, 2, cfg)
     pair = _fit(torch.cat([lr, _lr(_astronaut(32, offset=40), 2)]), 2, cfg)
     torch.testing.assert_close(pair.sr[:1], alone.sr, rtol=0, atol=1e-4)
