@@ -3,15 +3,21 @@ command that computes them within a budget (no GPU needed to check any of it).""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 
 from srcore.chapters import paper_runs
+from srcore.chapters.published import REPORT_001_IDEAL
+from srcore.precision import use_bf16
 from srcore.runs.context import RunContext
+from srcore.runs.results import load_or_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,18 +46,131 @@ def test_unstarted_jobs_read_as_n_of_N(tmp_path, data_dir):
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
     rec = paper_runs.read("zssr-Set14-x2-gradual", ctx)
     assert (rec.done, rec.total, rec.complete) == (0, 14, False)
-    table = paper_runs.table(["zssr-Set5-x3", "dip-Set5-x4-mse"], ctx)
-    assert table.done.tolist() == ["0 of 5", "0 of 5"]
-    assert paper_runs.done_total(table) == (0, 10)
-    assert table.published.tolist() == [pytest.approx(33.42), pytest.approx(29.90)]
+    table = paper_runs.table(["zssr-Set5-x3", "dip-Set5-x4-mse", "zssr-BSD100-x4"], ctx)
+    assert table.done.tolist() == ["0 of 5", "0 of 5", "0 of 100"]
+    assert paper_runs.done_total(table) == (0, 110)
+    assert table.published.tolist() == [
+        pytest.approx(33.42),
+        pytest.approx(29.90),
+        pytest.approx(REPORT_001_IDEAL[("BSD100", 4)]["ZSSR"][0]),
+    ]
+
+
+def test_the_queue_holds_issue_21s_jobs_in_order(tmp_path, data_dir):
+    """a (quick, what the book showed empty), b (report 001's nine ideal cells at the
+    paper budget), c (DIP), d (the stream), e (re-makes), in that order."""
+    groups = [job.group for job in paper_runs.JOBS.values()]
+    assert groups == sorted(groups)
+    cells = [n for n, j in paper_runs.JOBS.items() if j.group == "b"]
+    assert len(cells) == 9
+    assert {(j.images[0], j.scale) for j in map(paper_runs.JOBS.get, cells)} == {
+        (ds, s) for ds in ("Set5", "Set14", "BSD100") for s in (2, 3, 4)
+    }
+    ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
+    init = paper_runs.read("zssr-init-reference-seed1", ctx)
+    assert init.config["profile"] == "quick" and init.config["limit"] == 2
+    assert init.config["model"]["init_variance"] == pytest.approx(0.1)
+    assert paper_runs.read("zssr-Set5-x2-quick-seed2", ctx).config["model"]["seed"] == 2
+    assert paper_runs.JOBS["zssr-Set5-x2-quick-seed2"].fp32
+
+
+def test_every_record_to_remake_has_a_job_that_makes_that_record():
+    """Read against the committed records: each re-make job computes the very key
+    it replaces, and counts none of the old record's items as done."""
+    ctx = RunContext(progress=False)
+    jobs = {j.remake: n for n, j in paper_runs.JOBS.items() if j.remake}
+    assert set(jobs) == set(paper_runs.REMAKE)
+    for key, name in jobs.items():
+        rec = paper_runs.read(name, ctx)
+        assert rec.key == key, name
+        assert rec.done == 0 and rec.total > 0, name
+
+
+def _toy_job(monkeypatch, tmp_path, calls, *, fp32=False, remake=None):
+    """One job whose record is one item per name, made by ``load_or_run``."""
+
+    def make(ctx: RunContext):
+        def compute(item):
+            calls.append((item, use_bf16(True, "cpu")))
+            return {"psnr": 30.0, "psnr_bicubic": 29.0, "seconds": 60.0}
+
+        return load_or_run(
+            "toy",
+            {"profile": ctx.profile, "n": 2},
+            ["a", "b"],
+            compute,
+            root=ctx.results,
+            mode=ctx.mode,
+            partial=ctx.partial,
+            progress=False,
+        )
+
+    job = paper_runs.Job(
+        make, ("Set5", 2), 2, profile="quick", fp32=fp32, remake=remake
+    )
+    monkeypatch.setitem(paper_runs.JOBS, "toy", job)
+    return job
+
+
+def test_a_job_computes_what_is_missing_and_status_measures_it(monkeypatch, tmp_path):
+    calls: list = []
+    _toy_job(monkeypatch, tmp_path, calls, fp32=True)
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1")
+    ctx = RunContext(results=tmp_path, progress=False)
+    assert paper_runs.read("toy", ctx).done == 0
+    paper_runs.run("toy", ctx)
+    # fp32 job: bf16 off while it computes, and back on after
+    assert calls == [("a", False), ("b", False)] and use_bf16(True, "cpu")
+    row = paper_runs.status(ctx, ["toy"]).iloc[0]
+    assert (row.done, row.total, row.minutes_left, row.measured) == (2, 2, 0.0, True)
+    paper_runs.run("toy", ctx)
+    assert len(calls) == 2  # complete: nothing recomputed
+
+
+def test_a_remake_replaces_the_old_items_and_resumes_its_own(monkeypatch, tmp_path):
+    calls: list = []
+    job = _toy_job(monkeypatch, tmp_path, calls)
+    ctx = RunContext(results=tmp_path, progress=False)
+    old = paper_runs.run("toy", ctx)  # the committed record, to be re-made
+    assert old.complete and len(calls) == 2
+    # its items were made long ago (dated 2020), the re-make's after the cutoff
+    path = tmp_path / "toy" / f"{old.key}.json"
+    data = json.loads(path.read_text())
+    for row in data["per_image"]:
+        row["provenance"]["date"] = "2020-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(data))
+    cutoff = "2021-01-01T00:00:00+00:00"
+    monkeypatch.setitem(paper_runs.REMAKE, "toy-key", paper_runs.Remake("test", cutoff))
+    monkeypatch.setitem(
+        paper_runs.JOBS, "toy", dataclasses.replace(job, remake="toy-key")
+    )
+    assert paper_runs.read("toy", ctx).done == 0  # the old items do not count
+    paper_runs.run("toy", ctx)
+    assert len(calls) == 4
+    rec = paper_runs.read("toy", ctx)
+    assert (rec.done, rec.total) == (2, 2)
+    paper_runs.run("toy", ctx)  # re-made: it stays
+    assert len(calls) == 4
 
 
 def test_a_spent_budget_computes_nothing_and_reports_status(tmp_path, capsys):
     script = _script("paper_runs")
     script.main(["--budget-minutes", "0", "--jobs", "zssr-Set5-x3", "--status"])
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == len(paper_runs.JOBS)
-    assert all(re.search(r"\d+ of (\d+|\?) done$", line) for line in lines)
+    jobs = [line for line in lines if " done " in line]
+    assert len(jobs) == len(paper_runs.JOBS)
+    assert all(re.search(r"\d+ of \d+ done  ~ *\d+ CPU-min left", j) for j in jobs)
+    assert lines[-1].startswith("all: ~") and lines[-1].endswith("CPU-hours left")
+
+
+def test_without_native_bf16_the_queue_runs_no_paper_job(monkeypatch):
+    script = _script("paper_runs")
+    cpu = torch.device("cpu")
+    monkeypatch.setenv("SRCORE_CPU_BF16", "0")
+    assert "no native bf16" in script.runnable("zssr-Set5-x3", cpu)
+    assert script.runnable("zssr-init-srcore-seed0", cpu) is None  # quick
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1")
+    assert script.runnable("zssr-Set5-x3", cpu) is None
 
 
 def test_gpu_script_parses_and_names_files_that_exist():

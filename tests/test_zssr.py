@@ -39,6 +39,7 @@ from srcore.methods.zssr import (
 from srcore.methods.zssr import fathers as zssr_fathers
 from srcore.methods.zssr import test_time as zssr_test_time
 from srcore.methods.zssr.adam import Adam, RowAdam
+from srcore.methods.zssr.scale import resize_to
 from srcore.metrics import psnr
 from srcore.profiles import PROFILE_NAMES, resolve_profile
 from srcore.resize import imresize
@@ -656,3 +657,22 @@ def test_health_of_a_stalled_and_a_trained_run():
     still = _run(lr_img, config=dataclasses.replace(cfg, lr=1e-12), init_state=zeroed)
     assert still.rec_final == pytest.approx(still.rec_interp, rel=1e-6)
     assert verdict(still.rec_final, still.rec_interp, still.rec_mse[0]) == "stalled"
+
+
+def test_under_bf16_training_the_tests_and_the_output_run_fp32(monkeypatch):
+    """The lr rule reads the reconstruction error, and the output is scored: both
+    come from an fp32 forward of the trained weights, whatever the training
+    precision (issue 21), so the output equals that forward and not the bf16 one."""
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1")  # autocast on, native or not
+    cfg = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
+    lr_img = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(3))
+    res = zssr(lr_img, 2, cfg, device="cpu", progress=False, output="plain")
+    net = ZSSRNet(3, depth=cfg.depth, width=cfg.width)
+    net.load_state_dict(res.state)
+    interp = resize_to(lr_img, 2, (32, 32))
+    with torch.no_grad():
+        fp32 = net(interp).clamp(0, 1)
+        with torch.autocast("cpu", torch.bfloat16):
+            bf16 = net(interp).float().clamp(0, 1)
+    assert torch.allclose(res.sr, fp32, atol=1e-6)
+    assert (res.sr - bf16).abs().max() > 1e-4

@@ -1,59 +1,158 @@
-"""The book's ``paper``-budget runs: what each chapter sets beside its paper.
+"""The book's queue of long runs: every record a chapter shows empty, in the order
+they are computed, and how far each has got.
 
-Each job is one cached, resumable record (:func:`srcore.runs.results.load_or_run`)
-made with the ``paper`` profile, in priority order (:data:`JOBS`):
+Each job is one cached, resumable record (:func:`srcore.runs.results.load_or_run`),
+computed image by image by ``scripts/paper_runs.py`` across sessions, in the order
+of :data:`JOBS` (issue 21's a to e):
 
-* ZSSR on Set5 at x2 (with the reference's six gradual increments, which the
-  paper's numbers used: ZSSR README), x3 and x4, and Set14 x2 (gradual): report
-  001's ideal table beside the published values;
-* DIP at 2000 steps, the paper network, on the whole Set5 images at x4, with the MSE
-  and with the Charbonnier data term: report 003's comparison at the published
-  setting;
-* the online-SR stream with ZSSR* from scratch and with weight transfer, on 10
-  images: report 000's Table 2 setting.
+a. what the book showed empty at the ``quick`` budget: chapter 01's init
+   before/after (the reference's init and ours, 2 BSD100 images, 3 seeds), the
+   Set5 x2 seed spread (seeds 1 and 2, fp32 like seed 0) and DIP over 3 seeds;
+b. ZSSR at the ``paper`` budget, the ZSSR paper's ideal table (report 001): Set5,
+   Set14 and BSD100 at x2, x3 and x4, x2 with the reference's six gradual
+   increments on Set5 and Set14 (the paper's numbers used them: ZSSR README);
+c. DIP at 2000 steps, the paper network, on the whole Set5 images at x4, with the
+   MSE and with the Charbonnier data term;
+d. the online-SR stream with ZSSR* from scratch and with weight transfer, on 10
+   images (report 000's Table 2 setting);
+e. every committed record to re-make (:data:`REMAKE`): those made at a dirty
+   commit, and those made by code since changed in a way that moves their numbers.
 
-The chapters read them with :func:`read` (never computing: "n of N done" until a
-job is finished); ``scripts/paper_runs.py`` computes what is missing within a time
-budget, job after job, on any device.
+The chapters read a job with :func:`read` (never computing: "n of N done" until it
+is finished) and :func:`table`; :func:`status` says where every job stands and the
+CPU time left by estimate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as _dt
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from srcore import protocol
-from srcore.chapters import report003, zssr_tables
+from srcore.chapters import report001, report003, report004, zssr_tables
 from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.methods.zssr import PRESETS
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
-from srcore.runs.results import RunRecord
+from srcore.runs.results import RunRecord, record_path
 
 __all__ = [
     "Job",
     "JOBS",
+    "REMAKE",
+    "Remake",
+    "DIRTY",
+    "BF16_TESTS",
     "STREAM_SET",
     "STREAM_IMAGES",
     "read",
     "run",
     "table",
     "done_total",
+    "status",
+    "published",
 ]
 
 #: The stream of the online-SR paper jobs (BSD100: General-100 is not stored here).
 STREAM_SET, STREAM_IMAGES = "BSD100", 10
+#: Seeds of chapter 01's init before/after and of chapter 03's DIP spread (the
+#: notebooks' ``init_seeds`` and ``dip_seeds``), and chapter 01's DIV2KRK images.
+INIT_SEEDS = DIP_SEEDS = (0, 1, 2)
+BLIND_DIV2KRK = 5
+#: Chapter 03's dirty LapSRN-on-crops records -> the LapSRN record each scores.
+LAPSRN_CROPS_DIRTY = {
+    "lapsrn-crops-438bce868cc4": "lapsrn-15f37f2da085",
+    "lapsrn-crops-54e3a21c0b23": "lapsrn-732c6bf2f575",
+    "lapsrn-crops-a8c97e387b21": "lapsrn-c0429c9518a7",
+}
+#: Chapter 01's DIV2KRK blind records made in bf16 with bf16 tests: (scale, kind).
+DIV2KRK_BF16_TESTS = {
+    (2, "true kernel"): "zssr-ec60bb0bc6f0",
+    (2, "estimated kernel"): "zssr-3152030018a2",
+    (2, "assumes bicubic"): "zssr-56737209964b",
+    (4, "true kernel"): "zssr-5ec6f9f59749",
+    (4, "estimated kernel"): "zssr-dd807ab857be",
+    (4, "assumes bicubic"): "zssr-7c22049ebb9d",
+}
 
 
-def _zssr(dataset: str, scale: int, gradual: bool) -> Callable[[RunContext], RunRecord]:
-    extra = PRESETS["gradual_x2"] if gradual else {}
+@dataclass(frozen=True)
+class Remake:
+    """Why a committed record is re-made, and the date after which its items count
+    as re-made (every item made at or before it is the old record's)."""
+
+    reason: str
+    made_until: str  # ISO date-time (UTC)
+
+
+DIRTY = "made at a commit with uncommitted changes"
+BF16_TESTS = (
+    "bf16, with ZSSR's reconstruction tests (the lr rule's input) under bf16 "
+    "autocast too; they run fp32 since issue 21"
+)
+
+#: Committed records to re-make: key -> :class:`Remake`. The list only shrinks: a
+#: record re-made by its job (:data:`JOBS`, ``remake-<key>``) and committed leaves
+#: it in the same commit (``tests/test_results.py`` checks every dirty record is
+#: here).
+REMAKE: dict[str, Remake] = {
+    "dip-8139764ffc2a": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "dip-5496c1c358d1": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-0859f09c56d7": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-6383cf84a8b6": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-f85b2496b232": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-0cdc281d1734": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-3c72f3326940": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-crops-438bce868cc4": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-crops-54e3a21c0b23": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "lapsrn-crops-a8c97e387b21": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
+    "zssr-3152030018a2": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+    "zssr-56737209964b": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+    "zssr-5ec6f9f59749": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+    "zssr-7c22049ebb9d": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+    "zssr-dd807ab857be": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+    "zssr-ec60bb0bc6f0": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One queued record.
+
+    ``make(ctx)`` computes it (or, with ``mode="read"``, only reads it) at the job's
+    ``profile``; ``images`` ``(dataset, limit)`` and ``scale`` count its test images
+    before it starts; ``fp32`` runs it without bf16 autocast (the precision of the
+    records it is compared with); ``item_minutes`` is a rough CPU-minutes prior per
+    image, used by :func:`status` until the job's own items say better; ``remake``
+    is the key of a committed record this job makes anew (:data:`REMAKE`).
+    """
+
+    make: Callable[[RunContext], RunRecord]
+    images: tuple[str, int | None]
+    scale: int
+    profile: str = "paper"
+    group: str = "b"
+    fp32: bool = False
+    item_minutes: float = 3.0
+    remake: str | None = None
+
+
+def _zssr(
+    dataset: str, scale: int, *, gradual: bool = False, **kw: Any
+) -> Callable[[RunContext], RunRecord]:
+    extra = {**(PRESETS["gradual_x2"] if gradual else {}), **kw}
     return lambda ctx: zssr_runs.zssr_run(dataset, scale, ctx, **extra)
 
 
-def _dip(loss: str) -> Callable[[RunContext], RunRecord]:
-    return lambda ctx: report003.dip_run(loss, ctx, eval_spec=report003.DIP_SET5)
+def _dip(loss: str, **kw: Any) -> Callable[[RunContext], RunRecord]:
+    return lambda ctx: report003.dip_run(loss, ctx, **kw)
 
 
 def _stream(transfer: bool) -> Callable[[RunContext], RunRecord]:
@@ -62,34 +161,181 @@ def _stream(transfer: bool) -> Callable[[RunContext], RunRecord]:
     )
 
 
-@dataclass(frozen=True)
-class Job:
-    """One paper record: how to make it, and its test images ``(dataset, limit)``."""
+def _blind_div2krk(scale: int, kind: str) -> Callable[[RunContext], RunRecord]:
+    return lambda ctx: report001.blind_runs(
+        scale, BLIND_DIV2KRK, ctx=ctx, dataset="DIV2KRK"
+    )[kind]
 
-    make: Callable[[RunContext], RunRecord]
-    images: tuple[str, int | None]
-    scale: int
+
+def _lapsrn004(scale: int, upsample: str, fault: str | None = None):
+    def make(ctx: RunContext) -> RunRecord:
+        if fault is not None:
+            return report004.fault_runs([fault], ctx=ctx)[fault]
+        return report004.runs([scale], [upsample], ctx=ctx)[(scale, upsample)]
+
+    return make
+
+
+def _lapsrn_crops(lapsrn_key: str) -> Callable[[RunContext], RunRecord]:
+    """Chapter 03's LapSRN (the weighting whose record is ``lapsrn_key``) on the
+    DIP crops."""
+
+    def make(ctx: RunContext) -> RunRecord:
+        (run,) = [r for r in report003.lapsrn_runs(ctx) if r.key == lapsrn_key]
+        return report003.lapsrn_on_crops(run, ctx)
+
+    return make
+
+
+_DIP_QUICK_IMAGES = (
+    report003.DIP_EVAL["quick"]["dataset"],
+    report003.DIP_EVAL["quick"]["images"],
+)
+
+
+def _jobs() -> dict[str, Job]:
+    jobs: dict[str, Job] = {}
+    # a. what the book shows empty, quick budget
+    ref = PRESETS["reference_init"]
+    for init, extra in (("reference", ref), ("srcore", {})):
+        for seed in INIT_SEEDS:
+            jobs[f"zssr-init-{init}-seed{seed}"] = Job(
+                _zssr("BSD100", 2, limit=report001.INIT_IMAGES, seed=seed, **extra),
+                ("BSD100", report001.INIT_IMAGES),
+                2,
+                profile="quick",
+                group="a",
+                item_minutes=1.5,
+            )
+    for seed in (1, 2):  # seed 0's record is fp32: the spread stays in one precision
+        jobs[f"zssr-Set5-x2-quick-seed{seed}"] = Job(
+            _zssr("Set5", 2, seed=seed),
+            ("Set5", None),
+            2,
+            profile="quick",
+            group="a",
+            fp32=True,
+            item_minutes=3.0,
+        )
+    for loss, old in (("mse", "dip-8139764ffc2a"), ("charbonnier", "dip-5496c1c358d1")):
+        for seed in DIP_SEEDS:
+            jobs[f"dip-quick-{loss}-seed{seed}"] = Job(
+                _dip(loss, seed=seed),
+                _DIP_QUICK_IMAGES,
+                4,
+                profile="quick",
+                group="a",
+                item_minutes=1.5,
+                remake=old if seed == 0 and old in REMAKE else None,
+            )
+    # b. report 001's ideal table at the paper budget
+    for ds in ("Set5", "Set14", "BSD100"):
+        for scale in (2, 3, 4):
+            gradual = scale == 2 and ds != "BSD100"
+            name = f"zssr-{ds}-x{scale}" + ("-gradual" if gradual else "")
+            jobs[name] = Job(
+                _zssr(ds, scale, gradual=gradual),
+                (ds, None),
+                scale,
+                item_minutes=12.0 if gradual else 3.0,
+            )
+    # c. DIP at its paper budget, d. the stream
+    for loss in ("mse", "charbonnier"):
+        jobs[f"dip-Set5-x4-{loss}"] = Job(
+            _dip(loss, eval_spec=report003.DIP_SET5),
+            ("Set5", None),
+            4,
+            group="c",
+            item_minutes=90.0,
+        )
+    for transfer in (False, True):
+        name = "osr-star-transfer" if transfer else "osr-star-scratch"
+        jobs[name] = Job(
+            _stream(transfer),
+            (STREAM_SET, STREAM_IMAGES),
+            2,
+            group="d",
+            item_minutes=6.0,
+        )
+    # e. records to re-make (the two DIP ones are in a: seed 0 of the DIP spread)
+    remakes: dict[str, tuple[Callable[[RunContext], RunRecord], tuple, int]] = {
+        "lapsrn-0859f09c56d7": (_lapsrn004(2, "deconv"), ("DIV2KRK", 5), 2),
+        "lapsrn-6383cf84a8b6": (_lapsrn004(4, "deconv"), ("DIV2KRK", 5), 4),
+        "lapsrn-f85b2496b232": (_lapsrn004(4, "subpixel"), ("DIV2KRK", 5), 4),
+        "lapsrn-0cdc281d1734": (_lapsrn004(8, "subpixel"), ("DIV2KRK", 5), 8),
+        "lapsrn-3c72f3326940": (
+            _lapsrn004(2, "subpixel", "random_image_branch"),
+            ("DIV2KRK", 5),
+            2,
+        ),
+    }
+    for key, lapsrn_key in LAPSRN_CROPS_DIRTY.items():
+        remakes[key] = (_lapsrn_crops(lapsrn_key), _DIP_QUICK_IMAGES, 4)
+    for (scale, kind), key in DIV2KRK_BF16_TESTS.items():
+        remakes[key] = (
+            _blind_div2krk(scale, kind),
+            ("DIV2KRK", BLIND_DIV2KRK),
+            scale,
+        )
+    for key, (make, images, scale) in remakes.items():
+        # a LapSRN record's time is its training, spread here over its test images
+        minutes = 1.0 if key.startswith("lapsrn") else 8.0
+        jobs[f"remake-{key}"] = Job(
+            make,
+            images,
+            scale,
+            profile="quick",
+            group="e",
+            item_minutes=minutes,
+            remake=key,
+        )
+    return {
+        name: job
+        for name, job in jobs.items()
+        if job.group != "e" or job.remake in REMAKE
+    }
 
 
 #: Job name -> :class:`Job`, in the order they are computed.
-JOBS: dict[str, Job] = {
-    "zssr-Set5-x2-gradual": Job(_zssr("Set5", 2, gradual=True), ("Set5", None), 2),
-    "zssr-Set5-x3": Job(_zssr("Set5", 3, gradual=False), ("Set5", None), 3),
-    "zssr-Set5-x4": Job(_zssr("Set5", 4, gradual=False), ("Set5", None), 4),
-    "zssr-Set14-x2-gradual": Job(_zssr("Set14", 2, gradual=True), ("Set14", None), 2),
-    "dip-Set5-x4-mse": Job(_dip("mse"), ("Set5", None), 4),
-    "dip-Set5-x4-charbonnier": Job(_dip("charbonnier"), ("Set5", None), 4),
-    "osr-star-scratch": Job(_stream(False), (STREAM_SET, STREAM_IMAGES), 2),
-    "osr-star-transfer": Job(_stream(True), (STREAM_SET, STREAM_IMAGES), 2),
-}
+JOBS: dict[str, Job] = _jobs()
+
+
+def _remade(row: dict[str, Any], remake: Remake) -> bool:
+    made = row.get("provenance", {}).get("date")
+    return made is not None and _dt.datetime.fromisoformat(
+        made
+    ) > _dt.datetime.fromisoformat(remake.made_until)
+
+
+@contextmanager
+def _precision(fp32: bool) -> Iterator[None]:
+    """Run a job's code with bf16 autocast switched off (``SRCORE_CPU_BF16=0``,
+    :mod:`srcore.precision`) when it must match fp32 records."""
+    if not fp32:
+        yield
+        return
+    before = os.environ.get("SRCORE_CPU_BF16")
+    os.environ["SRCORE_CPU_BF16"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SRCORE_CPU_BF16", None)
+        else:
+            os.environ["SRCORE_CPU_BF16"] = before
 
 
 def read(name: str, ctx: RunContext) -> RunRecord:
     """Job ``name``'s record as far as it got (``done`` of ``total``), never
-    computing: the ``paper`` profile, read mode, unfinished records allowed. A job
-    not started yet counts its test images from the dataset folder."""
+    computing: the job's profile, read mode, unfinished records allowed. A job not
+    started yet counts its test images from the dataset folder; a job that re-makes
+    a record counts only the items made after :attr:`Remake.made_until`."""
     job = JOBS[name]
-    rec = job.make(ctx.replace(profile="paper", mode="read", partial=True))
+    rec = job.make(ctx.replace(profile=job.profile, mode="read", partial=True))
+    if job.remake is not None and job.remake in REMAKE:
+        total = rec.total
+        rec.per_image = [r for r in rec.per_image if _remade(r, REMAKE[job.remake])]
+        rec.extra["total"] = total
     if rec.total is None:
         try:
             items = protocol.test_items([job.images], job.scale, ctx.data_root)
@@ -100,9 +346,12 @@ def read(name: str, ctx: RunContext) -> RunRecord:
 
 
 def published(name: str) -> tuple[float | None, str]:
-    """The published PSNR a job is set beside, and where it comes from."""
+    """The published PSNR a job is set beside, and where it comes from (``None``
+    for a job no paper ran as such)."""
     job = JOBS[name]
     ds, scale = job.images[0], job.scale
+    if job.profile != "paper":
+        return None, ""
     if name.startswith("zssr"):
         return REPORT_001_IDEAL[(ds, scale)]["ZSSR"][0], "ZSSR paper, Table 1"
     if name.startswith("dip"):
@@ -113,9 +362,9 @@ def published(name: str) -> tuple[float | None, str]:
 
 
 def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
-    """One row per paper job: how far it got ("n of N"), its mean PSNR and
-    bicubic's over the items done, how many trained (:mod:`srcore.health`), and the
-    published value beside it. Items not done are not in the means."""
+    """One row per job: how far it got ("n of N"), its mean PSNR and bicubic's over
+    the items done, how many trained (:mod:`srcore.health`), and the published value
+    beside it. Items not done are not in the means."""
     rows = []
     for name in names:
         rec = read(name, ctx)
@@ -150,7 +399,47 @@ def done_total(table_: pd.DataFrame) -> tuple[int, int]:
     return done, total
 
 
+def status(ctx: RunContext, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Where each job stands: its group, profile, ``n of N``, the mean CPU minutes
+    per image so far (its own items' ``seconds``; the job's prior before any) and
+    the CPU minutes left by that estimate."""
+    rows = []
+    for name in names or list(JOBS):
+        job, rec = JOBS[name], read(name, ctx)
+        seconds = [r["seconds"] for r in rec.per_image if "seconds" in r]
+        per = sum(seconds) / len(seconds) / 60 if seconds else job.item_minutes
+        total = rec.total if rec.total is not None else rec.done
+        rows.append(
+            {
+                "job": name,
+                "group": job.group,
+                "profile": job.profile,
+                "done": rec.done,
+                "total": total,
+                "min_per_image": per,
+                "minutes_left": max(total - rec.done, 0) * per,
+                "measured": bool(seconds),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def run(name: str, ctx: RunContext) -> RunRecord:
     """Compute what job ``name`` is missing (``ctx.deadline`` may stop it between
-    items: :class:`srcore.runs.results.BudgetExhausted`)."""
-    return JOBS[name].make(ctx.replace(profile="paper"))
+    items: :class:`srcore.runs.results.BudgetExhausted`). A job that re-makes a
+    committed record first removes that record from the results folder (its items
+    made before :attr:`Remake.made_until`), then computes it anew, resumably."""
+    job = JOBS[name]
+    work = ctx.replace(
+        profile=job.profile, mode=None if ctx.mode == "read" else ctx.mode
+    )
+    if job.remake is not None and job.remake in REMAKE:
+        rec = read(name, ctx)
+        if not rec.complete:
+            stale = record_path(rec.method, rec.key, ctx.results, job.profile)
+            if stale.exists():
+                old = RunRecord.from_json(json.loads(stale.read_text()))
+                if not any(_remade(r, REMAKE[job.remake]) for r in old.per_image):
+                    stale.unlink()
+    with _precision(job.fp32):
+        return job.make(work)

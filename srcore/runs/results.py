@@ -50,6 +50,7 @@ __all__ = [
     "provenance",
     "load_or_run",
     "record_for",
+    "record_path",
     "load_records",
     "atomic_write_json",
 ]
@@ -146,6 +147,8 @@ def run_key(method: str, config: Mapping[str, Any]) -> str:
 
 
 COMMITTED_RESULTS = REPO_ROOT / "book" / "results"
+#: The committed records' folder as a git pathspec (relative to the repository).
+RESULTS_PATHSPEC = "book/results"
 
 
 def smoke_results_root() -> Path:
@@ -221,10 +224,10 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
     try:
         out = subprocess.run(
-            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -232,13 +235,30 @@ def _git(*args: str) -> str | None:
 
 
 def _cpu_name() -> str:
+    """The CPU's model name, with its family and model numbers where the name alone
+    is generic (a virtual machine's "AMD EPYC" may be Zen 3 without native bf16 or
+    Zen 4 with it: two CPUs whose numbers must not share a mean unannounced).
+
+    Example:
+        >>> isinstance(_cpu_name(), str)
+        True
+    """
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            if key.strip() in ("model name", "cpu family", "model"):
+                fields.setdefault(key.strip(), value.strip())
+            if not line.strip() and fields:
+                break  # the first processor's block is enough
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    name = fields.get("model name")
+    if not name:
+        return platform.processor() or platform.machine()
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
 
 
 def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
@@ -260,12 +280,24 @@ def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
     return info
 
 
-def _git_state() -> dict[str, Any]:
+def _git_state(repo: Path = REPO_ROOT) -> dict[str, Any]:
     """The commit, dirty flag and date now: taken when a run starts and when each
-    of its items starts (a resumed record's items may come from several commits)."""
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    of its items starts (a resumed record's items may come from several commits).
+
+    Dirty means a tracked file outside ``book/results`` differs from the commit: the
+    records a queue writes there are data, not code (a record being re-made replaces
+    a committed one), so they never make the code that computes them dirty."""
+    status = _git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        f":(exclude){RESULTS_PATHSPEC}",
+        cwd=repo,
+    )
     return {
-        "commit": _git("rev-parse", "--short=10", "HEAD"),
+        "commit": _git("rev-parse", "--short=10", "HEAD", cwd=repo),
         "dirty": bool(status) if status is not None else None,
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
@@ -273,6 +305,16 @@ def _git_state() -> dict[str, Any]:
 
 def _record_path(root: Path, method: str, key: str) -> Path:
     return root / method / f"{key}.json"
+
+
+def record_path(
+    method: str,
+    key: str,
+    root: str | os.PathLike | None = None,
+    profile: str | None = None,
+) -> Path:
+    """Where the complete record ``key`` of ``method`` lives (:func:`results_root`)."""
+    return _record_path(results_root(root, profile), method, key)
 
 
 def load_or_run(

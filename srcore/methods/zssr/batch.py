@@ -24,8 +24,9 @@ keeps one step count and one learning rate per row, and an image that has stoppe
 Hence N images at once equal N calls of ``zssr`` with seeds ``seed + i``, up to
 float rounding (tested).
 
-Where the device has native bf16 (:func:`srcore.precision.use_bf16`) the forward
-runs under bf16 autocast (``config.amp``; weights and Adam in fp32).
+Where the device has native bf16 (:func:`srcore.precision.use_bf16`) the training
+forward runs under bf16 autocast (``config.amp``; weights and Adam in fp32); the
+tests and the output run fp32.
 channels_last is not used here: vmap folds the images into the channel axis of a
 grouped convolution. The gain is on a GPU (one kernel launch per layer for all
 images); on a 2-core CPU the work per image is the same as one at a time.
@@ -108,7 +109,8 @@ def _train_many(
 
     def test_forward(i: int) -> Forward:
         def fwd(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
-            with torch.no_grad(), amp():
+            # fp32, as in the one-image loop: the lr rule's input is not rounded
+            with torch.no_grad():
                 return run_one({k: v[i] for k, v in params.items()}, x, interp)
 
         return fwd

@@ -82,8 +82,10 @@ def zssr(
         backbone: a factory of another network (e.g. ``lambda: VDSR(channels=3)``)
             mapping the interpolated son to the father; trained the same way.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...; where the device has native
-            bf16 (:func:`srcore.precision.use_bf16`) the network runs under bf16
-            autocast (``config.amp``; weights, Adam and the loss in fp32).
+            bf16 (:func:`srcore.precision.use_bf16`) training runs under bf16
+            autocast (``config.amp``; weights, Adam and the loss in fp32); the
+            reconstruction tests that drive the lr rule, the trace and the output
+            always run fp32.
         progress: tqdm bar over iterations.
         trace_every: iterations between PSNR trace points (with ``hr``).
         output: ``"ensemble"`` (self-ensemble and back-projection: the method),
@@ -162,7 +164,10 @@ def zssr(
         return net(layout(x), interp) if shuffle else net(layout(interp))
 
     def fwd(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad(), amp():
+        # Tests, trace and output in fp32 whatever the training precision: the lr
+        # rule reads the reconstruction error, and rounding noise in it must not
+        # move the rule's slope test (issue 21)
+        with torch.no_grad():
             return run_net(x, interp)
 
     def train_forward(b: CropBatch) -> torch.Tensor:
