@@ -15,6 +15,6 @@ $PY -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(
 $PY -m pytest -q -p no:cacheprovider tests/test_resize.py tests/test_degrade.py -k cuda 2>&1 | tee "$out/cuda_tests.txt"
 $PY benchmarks/zssr.py --device cuda --images 1 8 32 --iters 30 2>&1 | tee "$out/zssr.txt"
 $PY benchmarks/dip.py --device cuda --size 256 --images 1 4 --steps 10 2>&1 | tee "$out/dip.txt"
-$PY benchmarks/precision.py --device cuda --zssr-images 1 --dip-images 1 --dip-steps 200 \
+$PY benchmarks/precision.py --device cuda --zssr-images bird --zssr-scales 2 --dip-images butterfly --dip-steps 200 \
     --json "$out/precision.json" 2>&1 | tee "$out/precision.txt"
 $PY scripts/paper_runs.py --device cuda --budget-minutes "${PAPER_MINUTES:-8}" 2>&1 | tee "$out/paper_runs.txt"

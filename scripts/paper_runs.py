@@ -6,7 +6,7 @@ Usage::
     python scripts/paper_runs.py --budget-minutes 170 [--device auto] [--jobs NAME...]
         [--groups a b ...] [--threads N] [--batch N] [--status]
 
-Jobs (:data:`srcore.chapters.paper_runs.JOBS`, groups a to e) run in their order;
+Jobs (:data:`srcore.chapters.paper_runs.JOBS`, groups a to f) run in their order;
 each is one resumable record, so an item (image) interrupted by the budget, a crash
 or the end of a session is recomputed next time and the items done before it are
 kept. No item starts after the deadline (one started before it may run past it).
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget-minutes", type=float, default=60.0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--jobs", nargs="+", choices=list(paper_runs.JOBS))
-    parser.add_argument("--groups", nargs="+", choices=list("abcde"))
+    parser.add_argument("--groups", nargs="+", choices=list("abcdef"))
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
         "--batch",

@@ -7,8 +7,11 @@ import pytest
 
 from srcore.chapters import report003
 from srcore.chapters.published import REPORT_003
+from srcore.health import health
 from srcore.plots import plot_psnr_traces
+from srcore.precision import cpu_has_native_bf16
 from srcore.runs.context import RunContext
+from srcore.runs.results import RunRecord
 
 
 @pytest.fixture(autouse=True)
@@ -108,9 +111,9 @@ def test_committed_dip_beats_bicubic_for_both_losses():
 DIP_RERUN_TOL_DB = 0.35
 
 
-def test_rerun_reproduces_a_committed_dip_image(data_dir):
-    """One committed DIP image re-optimised from scratch: same PSNR within
-    :data:`DIP_RERUN_TOL_DB`."""
+def test_rerun_reproduces_a_committed_dip_image(data_dir, monkeypatch):
+    """One committed DIP image re-optimised from scratch in the record's own
+    precision: same PSNR within :data:`DIP_RERUN_TOL_DB`."""
     from dataclasses import replace
 
     from srcore.methods import dip
@@ -123,6 +126,10 @@ def test_rerun_reproduces_a_committed_dip_image(data_dir):
         if r.config["profile"] == "quick" and r.config["model"]["loss"] == "mse"
     )
     row = rec.per_image[1]
+    _, precision = results.item_machine(rec, row)
+    if precision == "bf16" and not cpu_has_native_bf16():
+        pytest.skip("the record was made in bf16; this CPU has no native bf16")
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1" if precision == "bf16" else "0")
     name, seed = row["image"].rsplit("@", 1)
     ds, image = name.split("/")
     lr_img, hr = report003.crop_pair(ds, image, rec.config["eval"]["crop"], data_dir)
@@ -164,3 +171,33 @@ def test_committed_crops_table_uses_the_shared_labels_and_means(monkeypatch):
     row = table.set_index("method").loc["DIP with MSE"]
     assert row.gain_db == pytest.approx((mse.psnr - mse.psnr_bicubic).mean())
     assert row.n == len(mse)
+
+
+def _dip_record(loss: str, seed: int, gains: list[float], total: int) -> RunRecord:
+    rows = [
+        {
+            "image": f"BSD100/{i}@0",
+            "psnr": 25.0 + g,
+            "psnr_bicubic": 25.0,
+            "health": health(0.5, 1.0, 2.0),  # a trained run's errors
+            "provenance": {"hardware": f"CPU {seed % 2}", "cpu_native_bf16": True},
+        }
+        for i, g in enumerate(gains)
+    ]
+    config = {"model": {"loss": loss, "amp": True, "seed": seed}}
+    return RunRecord(f"dip-{loss}-{seed}", "dip", config, rows, extra={"total": total})
+
+
+def test_dip_seed_table_averages_complete_seeds_and_names_machines():
+    runs = {
+        0: [_dip_record("mse", 0, [1.0, 1.0], 2)],
+        1: [_dip_record("mse", 1, [2.0, 2.0], 2)],
+        2: [_dip_record("mse", 2, [9.0], 2)],  # still running: shown, not averaged
+    }
+    table = report003.dip_seed_table(runs)
+    assert table.done.tolist()[:3] == ["2 of 2", "2 of 2", "1 of 2"]
+    assert table.machine.tolist()[:2] == ["CPU 0, bf16", "CPU 1, bf16"]
+    last = table.iloc[-1]
+    assert last.seed == "mean ± sd over 2 complete seeds"
+    assert last.gain_db == pytest.approx(1.5)
+    assert last.gain_sd == pytest.approx(0.7071, abs=1e-4)

@@ -263,3 +263,24 @@ def test_the_hardware_names_the_cpu_model_beyond_its_marketing_name():
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists() and "cpu family" in cpuinfo.read_text():
         assert re.search(r"\(family \d+, model \d+\), \d+ cores$", hardware)
+
+
+def test_machines_names_every_machine_and_precision_a_record_mixes(tmp_path):
+    """A record resumed on another CPU says so: its items carry their machine."""
+    calls = iter([RuntimeError("session ends"), None, None])
+
+    def compute(item):
+        err = next(calls)
+        if err:
+            raise err
+        return {"psnr": 30.0}
+
+    config = {"model": {"amp": True}, "n": 2}
+    with pytest.raises(RuntimeError):
+        load_or_run("m", config, ["a", "b"], compute, root=tmp_path, progress=False)
+    rec = load_or_run("m", config, ["a", "b"], compute, root=tmp_path, progress=False)
+    here = results.machines([rec])
+    assert here.count(",") >= 1 and " / " not in here  # one machine, one precision
+    rec.per_image[0]["provenance"].update(hardware="Other CPU", cpu_native_bf16=False)
+    both = results.machines([rec]).split(" / ")
+    assert len(both) == 2 and "Other CPU, fp32" in both

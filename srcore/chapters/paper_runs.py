@@ -16,7 +16,8 @@ c. DIP at 2000 steps, the paper network, on the whole Set5 images at x4, with th
 d. the online-SR stream with ZSSR* from scratch and with weight transfer, on 10
    images (report 000's Table 2 setting);
 e. every committed record to re-make (:data:`REMAKE`): those made at a dirty
-   commit, and those made by code since changed in a way that moves their numbers.
+   commit, and those made by code since changed in a way that moves their numbers;
+f. b's Set14 and BSD100 cells at the ``quick`` budget, set beside the paper ones.
 
 The chapters read a job with :func:`read` (never computing: "n of N done" until it
 is finished) and :func:`table`; :func:`status` says where every job stands and the
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -41,7 +43,7 @@ from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.methods.zssr import PRESETS
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
-from srcore.runs.results import RunRecord, record_path
+from srcore.runs.results import RunRecord, machines, record_path
 
 __all__ = [
     "Job",
@@ -131,7 +133,8 @@ class Job:
     before it starts; ``fp32`` runs it without bf16 autocast (the precision of the
     records it is compared with); ``item_minutes`` is a rough CPU-minutes prior per
     image, used by :func:`status` until the job's own items say better; ``remake``
-    is the key of a committed record this job makes anew (:data:`REMAKE`).
+    is the key of a committed record this job makes anew (:data:`REMAKE`);
+    ``quick`` makes the same cell at the ``quick`` budget, set beside it.
     """
 
     make: Callable[[RunContext], RunRecord]
@@ -142,6 +145,7 @@ class Job:
     fp32: bool = False
     item_minutes: float = 3.0
     remake: str | None = None
+    quick: Callable[[RunContext], RunRecord] | None = None
 
 
 def _zssr(
@@ -238,6 +242,7 @@ def _jobs() -> dict[str, Job]:
                 (ds, None),
                 scale,
                 item_minutes=12.0 if gradual else 3.0,
+                quick=_zssr(ds, scale),  # the chapter's quick cell: one jump
             )
     # c. DIP at its paper budget, d. the stream
     for loss in ("mse", "charbonnier"):
@@ -289,6 +294,17 @@ def _jobs() -> dict[str, Job]:
             item_minutes=minutes,
             remake=key,
         )
+    # f. b's cells at the quick budget where the book has none (Set5's exist)
+    for ds in ("Set14", "BSD100"):
+        for scale in (2, 3, 4):
+            jobs[f"zssr-{ds}-x{scale}-quick"] = Job(
+                _zssr(ds, scale),
+                (ds, None),
+                scale,
+                profile="quick",
+                group="f",
+                item_minutes=1.5,
+            )
     return {
         name: job
         for name, job in jobs.items()
@@ -361,15 +377,33 @@ def published(name: str) -> tuple[float | None, str]:
     return REPORT_000["table2"][row][0], f"report 000, Table 2 ({row}, General-100)"
 
 
+def _quick_cell(job: Job, ctx: RunContext, images: set[str]) -> tuple[float, str]:
+    """Mean PSNR of the job's cell at the ``quick`` budget over ``images`` (those
+    the paper run has done) where it has them all, and ``"n of N"`` of that quick
+    record."""
+    if job.quick is None:
+        return math.nan, ""
+    rec = job.quick(ctx.replace(profile="quick", mode="read", partial=True))
+    total = "?" if rec.total is None else rec.total
+    psnr = {r["image"]: r["psnr"] for r in rec.per_image}
+    same = images and images <= set(psnr)
+    mean = sum(psnr[i] for i in images) / len(images) if same else math.nan
+    return mean, f"{rec.done} of {total}"
+
+
 def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
     """One row per job: how far it got ("n of N"), its mean PSNR and bicubic's over
-    the items done, how many trained (:mod:`srcore.health`), and the published value
-    beside it. Items not done are not in the means."""
+    the items done, how many trained (:mod:`srcore.health`), the same cell at the
+    ``quick`` budget (where the job has one), the published value beside it, and
+    the machines and precisions its items ran on (:func:`srcore.runs.results.
+    machines`). Items not done are not in the means."""
     rows = []
     for name in names:
         rec = read(name, ctx)
         f = pd.DataFrame(rec.per_image)
         value, source = published(name)
+        done_images = {r["image"] for r in rec.per_image}
+        quick, quick_done = _quick_cell(JOBS[name], ctx, done_images)
         done = f"{rec.done} of {'?' if rec.total is None else rec.total}"
         psnr = float(f.psnr.mean()) if rec.done else float("nan")
         bicubic = float(f.psnr_bicubic.mean()) if rec.done else float("nan")
@@ -381,8 +415,11 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
                 "psnr_bicubic": bicubic,
                 "gain_db": psnr - bicubic,
                 "trained": zssr_tables.trained_count(rec.per_image) if rec.done else "",
+                "quick_psnr": quick,
+                "quick_done": quick_done,
                 "published": value,
                 "published_source": source,
+                "machine": machines([rec]) if rec.done else "",
             }
         )
     return pd.DataFrame(rows)

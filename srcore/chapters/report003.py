@@ -36,7 +36,14 @@ from srcore.methods import dip
 from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import RunContext
-from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
+from srcore.runs.results import (
+    RunRecord,
+    crop_file,
+    machines,
+    record_for,
+    results_root,
+    run_key,
+)
 from srcore.training.models import SPECS
 from srcore.training.supervised import super_resolve
 
@@ -54,6 +61,7 @@ __all__ = [
     "dip_curves",
     "final_gains",
     "crop_views",
+    "dip_seed_table",
     "weighting_views",
     "findings",
 ]
@@ -387,6 +395,51 @@ def final_gains(records: Sequence[RunRecord]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def dip_seed_table(runs: dict[int, Sequence[RunRecord]]) -> pd.DataFrame:
+    """DIP over seeds: one row per (loss, seed) with how many crops are done, the
+    mean PSNR, its gain over bicubic and the precision and machine of its items,
+    then per loss the mean and sd of the gain over the seeds whose run is complete
+    (a seed still being computed is shown, not averaged).
+
+    ``runs`` maps a seed to its records (one per loss, :func:`dip_run`)."""
+    rows = []
+    for seed, records in runs.items():
+        for rec in records:
+            f = pd.DataFrame(rec.per_image)
+            gain = float((f.psnr - f.psnr_bicubic).mean()) if rec.done else np.nan
+            rows.append(
+                {
+                    "loss": rec.config["model"]["loss"],
+                    "seed": str(seed),
+                    "done": f"{rec.done} of {rec.total}",
+                    "psnr": float(f.psnr.mean()) if rec.done else np.nan,
+                    "gain_db": gain,
+                    "trained": tables.trained(rec) if rec.done else "",
+                    "machine": machines([rec]),
+                    "_complete": rec.complete,
+                }
+            )
+    table = pd.DataFrame(rows)
+    spread = []
+    for loss, part in table.groupby("loss", sort=False):
+        full = part[part._complete]
+        spread.append(
+            {
+                "loss": loss,
+                "seed": f"mean ± sd over {len(full)} complete seeds",
+                "done": "",
+                "psnr": full.psnr.mean(),
+                "gain_db": full.gain_db.mean(),
+                "gain_sd": full.gain_db.std(ddof=1) if len(full) > 1 else np.nan,
+                "trained": "",
+                "machine": "",
+                "_complete": True,
+            }
+        )
+    out = pd.concat([table, pd.DataFrame(spread)], ignore_index=True)
+    return out.drop(columns="_complete")
 
 
 def crop_views(

@@ -51,6 +51,8 @@ __all__ = [
     "load_or_run",
     "record_for",
     "record_path",
+    "item_machine",
+    "machines",
     "load_records",
     "atomic_write_json",
 ]
@@ -307,6 +309,38 @@ def _record_path(root: Path, method: str, key: str) -> Path:
     return root / method / f"{key}.json"
 
 
+def item_machine(record: RunRecord, row: Mapping[str, Any]) -> tuple[str, str]:
+    """``(hardware, precision)`` of one item of ``record``: its own provenance where
+    it says (items made since issue 21), else the record's. The precision is
+    ``"bf16"`` when the config's ``model.amp`` was on and the item ran on CUDA or on
+    a CPU with native bf16, else ``"fp32"``.
+
+    Example:
+        >>> rec = RunRecord("k", "m", {"model": {"amp": True}}, [],
+        ...                 provenance={"hardware": "CPU A", "cpu_native_bf16": True})
+        >>> item_machine(rec, {"provenance": {"date": "2026-12-07"}})
+        ('CPU A', 'bf16')
+        >>> item_machine(rec, {"provenance": {"hardware": "CPU B",
+        ...                                   "cpu_native_bf16": False}})
+        ('CPU B', 'fp32')
+    """
+    own = row.get("provenance", {})
+    where = own if "hardware" in own else record.provenance
+    amp = bool(record.config.get("model", {}).get("amp", False))
+    native = bool(where.get("cpu_native_bf16")) or str(
+        where.get("device", "cpu")
+    ).startswith("cuda")
+    return str(where.get("hardware", "?")), "bf16" if amp and native else "fp32"
+
+
+def machines(records: Iterable[RunRecord]) -> str:
+    """The machines and precisions the items of ``records`` were made on, one
+    ``"hardware, precision"`` per distinct pair joined by ``" / "`` (one pair: the
+    numbers share a machine and a precision)."""
+    pairs = {item_machine(r, row) for r in records for row in r.per_image}
+    return " / ".join(f"{h}, {p}" for h, p in sorted(pairs))
+
+
 def record_path(
     method: str,
     key: str,
@@ -405,7 +439,11 @@ def load_or_run(
                 "budget ran out; the next call resumes"
             )
         t0 = time.perf_counter()
-        item_prov = _git_state()
+        # Where, too: a record resumed across sessions may mix machines
+        item_prov = {
+            **_git_state(),
+            **{k: prov[k] for k in ("hardware", "device", "cpu_native_bf16")},
+        }
         if size == 1 or compute_many is None:
             computed = [compute(chunk[0])]
         else:
