@@ -173,11 +173,23 @@ display(plots.style_table(zssr_tables.seed_spread(spread)))
 # at about a millionth of the image and its gradients near Adam's epsilon. On some
 # images the network never leaves the interpolation: its own reconstruction error
 # stays where the interpolation's is, the learning-rate rule reads that as a
-# plateau and cuts the rate until training stops. srcore draws the weights from
-# N(0, 1 / (9 c_in)) instead: a residual of several percent at the start (the first
-# trace point sits below bicubic), and the
-# health rule of the protocol chapter on every run. The first BSD100 images at ×2,
-# each seed once with both inits:
+# plateau and cuts the rate until training stops. srcore changes two things.
+#
+# - **The init**: N(0, 1 / (9 c_in)), a residual of several percent at the start
+#   (the first trace point sits below bicubic).
+# - **A guard on the rule** (`lr_hold_margin`, 0.05): with the larger init, Adam's
+#   first steps can still drive the residual to zero (on 101087 within 25
+#   iterations), and the error then sits on the interpolation's for 50 to 250
+#   iterations before the network leaves it. The authors' rule cuts the rate on
+#   that plateau; srcore's does not cut it until the reconstruction error is 5 %
+#   below the interpolation's, the health rule's margin. On runs where the authors'
+#   rule never fired on such a plateau the two compute the same thing
+#   (`scripts/migrate_lr_guard.py` replayed every committed run's trace: 27 of 37
+#   records unchanged).
+#
+# The health rule of the protocol chapter judges every run. The first BSD100 images
+# at ×2, each seed once, as the authors' code runs (init 0.1, its rule as is) and
+# as srcore does:
 
 # %%
 init = report001.init_runs(init_seeds, ctx=ctx.replace(partial=True))
@@ -427,7 +439,7 @@ blind_records = {  # by key: seed 0 is in both
     r.key: r for runs in [*blind.values(), *blind_seeds_runs] for r in runs.values()
 }.values()
 health_counts = tables.not_trained(
-    [*ideal, *spread, *init["srcore init"], *nonideal, *variants, *blind_records]
+    [*ideal, *spread, *init["srcore (init 1.0, lr guard)"], *nonideal, *variants, *blind_records]
 )
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)

@@ -180,3 +180,19 @@ def test_gpu_script_parses_and_names_files_that_exist():
     assert len(named) >= 5
     missing = [n for n in named if not (ROOT / n).exists()]
     assert missing == []
+
+
+def test_the_lr_guard_migration_keeps_only_runs_it_would_not_change():
+    """scripts/migrate_lr_guard.py replays the guard on a row's stored trace: a
+    cut made while the error sat at the interpolation's would have been held."""
+    migrate = _script("migrate_lr_guard")
+    health = {"interp_error": 1.0}
+    row = {"health": health, "rec_iters": [1, 50, 100], "rec_mse": [2.0, 0.99, 0.5]}
+    assert migrate.held({**row, "lr_changes": [60]}, 0.05) is True  # 0.99 >= 0.95
+    assert migrate.held({**row, "lr_changes": [100]}, 0.05) is False  # 0.5
+    assert migrate.held({"lr_changes": [60]}, 0.05) is None  # no trace stored
+    model = {"scale_factors": [], "max_iters": 500}
+    kept = {"config": {"model": model}, "per_image": [{**row, "lr_changes": [100]}]}
+    assert migrate.margin_of(kept) == pytest.approx(0.05)
+    gradual = {"config": {"model": {**model, "scale_factors": [2.0, 4.0]}}}
+    assert migrate.margin_of({**gradual, "per_image": kept["per_image"]}) == 0.0

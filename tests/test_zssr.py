@@ -676,3 +676,17 @@ def test_under_bf16_training_the_tests_and_the_output_run_fp32(monkeypatch):
             bf16 = net(interp).float().clamp(0, 1)
     assert torch.allclose(res.sr, fp32, atol=1e-6)
     assert (res.sr - bf16).abs().max() > 1e-4
+
+
+def test_the_lr_rule_waits_until_the_network_beats_the_interpolation():
+    """A network that cannot move (lr 1e-12) reconstructs no better than the
+    interpolation: the authors' rule reads the flat error as convergence and cuts
+    the rate; srcore's guard (lr_hold_margin) holds it, so training runs on."""
+    lr_img = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(5))
+    frozen = dataclasses.replace(SMOKE, lr=1e-12, min_lr=1e-16)
+    held = zssr(lr_img, 2, frozen, device="cpu", progress=False, output="none")
+    assert held.lr_changes == [] and held.iterations == SMOKE.max_iters
+    assert min(held.rec_mse) >= 0.95 * held.rec_interp
+    authors = dataclasses.replace(frozen, **PRESETS["reference_lr_rule"])
+    cut = zssr(lr_img, 2, authors, device="cpu", progress=False, output="none")
+    assert cut.lr_changes != []

@@ -5,8 +5,9 @@ Each job is one cached, resumable record (:func:`srcore.runs.results.load_or_run
 computed image by image by ``scripts/paper_runs.py`` across sessions, in the order
 of :data:`JOBS` (issue 21's a to e):
 
-a. what the book showed empty at the ``quick`` budget: chapter 01's init
-   before/after (the reference's init and ours, 2 BSD100 images, 3 seeds), the
+a. what the book shows empty at the ``quick`` budget: the four chapter 01 records
+   the lr guard changed (``scripts/migrate_lr_guard.py``), its init before/after
+   (the authors' init and lr rule and ours, 2 BSD100 images, 3 seeds), the
    Set5 x2 seed spread (seeds 1 and 2, fp32 like seed 0) and DIP over 3 seeds;
 b. ZSSR at the ``paper`` budget, the ZSSR paper's ideal table (report 001): Set5,
    Set14 and BSD100 at x2, x3 and x4, x2 with the reference's six gradual
@@ -15,8 +16,9 @@ c. DIP at 2000 steps, the paper network, on the whole Set5 images at x4, with th
    MSE and with the Charbonnier data term;
 d. the online-SR stream with ZSSR* from scratch and with weight transfer, on 10
    images (report 000's Table 2 setting);
-e. every committed record to re-make (:data:`REMAKE`): those made at a dirty
-   commit, and those made by code since changed in a way that moves their numbers;
+e. chapter 01's DIV2KRK blind runs, made anew since ZSSR's tests run fp32 and its
+   lr rule waits for the network to beat the interpolation, and every committed
+   record to re-make (:data:`REMAKE`, those made at a dirty commit);
 f. b's Set14 and BSD100 cells at the ``quick`` budget, set beside the paper ones.
 
 The chapters read a job with :func:`read` (never computing: "n of N done" until it
@@ -51,7 +53,6 @@ __all__ = [
     "REMAKE",
     "Remake",
     "DIRTY",
-    "BF16_TESTS",
     "STREAM_SET",
     "STREAM_IMAGES",
     "read",
@@ -74,15 +75,6 @@ LAPSRN_CROPS_DIRTY = {
     "lapsrn-crops-54e3a21c0b23": "lapsrn-732c6bf2f575",
     "lapsrn-crops-a8c97e387b21": "lapsrn-c0429c9518a7",
 }
-#: Chapter 01's DIV2KRK blind records made in bf16 with bf16 tests: (scale, kind).
-DIV2KRK_BF16_TESTS = {
-    (2, "true kernel"): "zssr-ec60bb0bc6f0",
-    (2, "estimated kernel"): "zssr-3152030018a2",
-    (2, "assumes bicubic"): "zssr-56737209964b",
-    (4, "true kernel"): "zssr-5ec6f9f59749",
-    (4, "estimated kernel"): "zssr-dd807ab857be",
-    (4, "assumes bicubic"): "zssr-7c22049ebb9d",
-}
 
 
 @dataclass(frozen=True)
@@ -95,10 +87,6 @@ class Remake:
 
 
 DIRTY = "made at a commit with uncommitted changes"
-BF16_TESTS = (
-    "bf16, with ZSSR's reconstruction tests (the lr rule's input) under bf16 "
-    "autocast too; they run fp32 since issue 21"
-)
 
 #: Committed records to re-make: key -> :class:`Remake`. The list only shrinks: a
 #: record re-made by its job (:data:`JOBS`, ``remake-<key>``) and committed leaves
@@ -115,12 +103,6 @@ REMAKE: dict[str, Remake] = {
     "lapsrn-crops-438bce868cc4": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
     "lapsrn-crops-54e3a21c0b23": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
     "lapsrn-crops-a8c97e387b21": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
-    "zssr-3152030018a2": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
-    "zssr-56737209964b": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
-    "zssr-5ec6f9f59749": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
-    "zssr-7c22049ebb9d": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
-    "zssr-dd807ab857be": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
-    "zssr-ec60bb0bc6f0": Remake(BF16_TESTS, "2026-12-07T00:00:00+00:00"),
 }
 
 
@@ -165,6 +147,20 @@ def _stream(transfer: bool) -> Callable[[RunContext], RunRecord]:
     )
 
 
+def _nonideal(scale: int, variant: str) -> Callable[[RunContext], RunRecord]:
+    """Chapter 01's non-ideal variant run on its 2 BSD100 images: ``"pixelshuffle"``
+    or ``"vdsr"`` (the VDSR backbone fine-tuned by ZSSR)."""
+
+    def make(ctx: RunContext) -> RunRecord:
+        vdsr = variant == "vdsr"
+        _, extra = report001.nonideal_runs(
+            scale, 2, [] if vdsr else [variant], vdsr_backbone=vdsr, ctx=ctx
+        )
+        return extra[-1]
+
+    return make
+
+
 def _blind_div2krk(scale: int, kind: str) -> Callable[[RunContext], RunRecord]:
     return lambda ctx: report001.blind_runs(
         scale, BLIND_DIV2KRK, ctx=ctx, dataset="DIV2KRK"
@@ -199,8 +195,26 @@ _DIP_QUICK_IMAGES = (
 
 def _jobs() -> dict[str, Job]:
     jobs: dict[str, Job] = {}
-    # a. what the book shows empty, quick budget
-    ref = PRESETS["reference_init"]
+    # a. what the book shows empty, quick budget: first the records the lr guard
+    # made missing (scripts/migrate_lr_guard.py), without which the book fails
+    for name, make, images, scale in (
+        ("zssr-Set5-x4-quick", _zssr("Set5", 4), ("Set5", None), 4),
+        (
+            "zssr-Set5-x4-gradual-quick",
+            _zssr("Set5", 4, **PRESETS["gradual_x4"]),
+            ("Set5", None),
+            4,
+        ),
+        (
+            "zssr-BSD100-x4-random-pixelshuffle-quick",
+            _nonideal(4, "pixelshuffle"),
+            ("BSD100", 2),
+            4,
+        ),
+        ("zssr-BSD100-x2-random-vdsr-quick", _nonideal(2, "vdsr"), ("BSD100", 2), 2),
+    ):
+        jobs[name] = Job(make, images, scale, profile="quick", group="a")
+    ref = {**PRESETS["reference_init"], **PRESETS["reference_lr_rule"]}
     for init, extra in (("reference", ref), ("srcore", {})):
         for seed in INIT_SEEDS:
             jobs[f"zssr-init-{init}-seed{seed}"] = Job(
@@ -276,12 +290,16 @@ def _jobs() -> dict[str, Job]:
     }
     for key, lapsrn_key in LAPSRN_CROPS_DIRTY.items():
         remakes[key] = (_lapsrn_crops(lapsrn_key), _DIP_QUICK_IMAGES, 4)
-    for (scale, kind), key in DIV2KRK_BF16_TESTS.items():
-        remakes[key] = (
-            _blind_div2krk(scale, kind),
-            ("DIV2KRK", BLIND_DIV2KRK),
-            scale,
-        )
+    for scale in (2, 4):  # made anew since the fp32 tests and the lr guard
+        for kind in report001.BLIND_KINDS:
+            jobs[f"zssr-blind-DIV2KRK-x{scale}-{kind.replace(' ', '-')}"] = Job(
+                _blind_div2krk(scale, kind),
+                ("DIV2KRK", BLIND_DIV2KRK),
+                scale,
+                profile="quick",
+                group="e",
+                item_minutes=8.0,
+            )
     for key, (make, images, scale) in remakes.items():
         # a LapSRN record's time is its training, spread here over its test images
         minutes = 1.0 if key.startswith("lapsrn") else 8.0

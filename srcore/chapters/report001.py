@@ -107,16 +107,18 @@ INIT_IMAGES = 2
 def init_runs(
     seeds: Sequence[int], *, ctx: RunContext, limit: int = INIT_IMAGES
 ) -> dict[str, list[RunRecord]]:
-    """ZSSR x2 on the first ``limit`` BSD100 images with the reference's init
-    (``PRESETS["reference_init"]``, weights N(0, 0.1 / (9 c_in))) and with ours,
-    once per seed: the before/after of the stall fix."""
-    ref = PRESETS["reference_init"]
+    """ZSSR x2 on the first ``limit`` BSD100 images as the authors' code runs it
+    (``PRESETS["reference_init"]``, weights N(0, 0.1 / (9 c_in)), and
+    ``PRESETS["reference_lr_rule"]``, which also cuts the rate on a collapsed
+    network's plateau) and as srcore does, once per seed: the before/after of the
+    stall fix."""
+    ref = {**PRESETS["reference_init"], **PRESETS["reference_lr_rule"]}
     return {
-        "reference init": [
+        "authors (init 0.1, lr rule as is)": [
             zssr_runs.zssr_run("BSD100", 2, ctx, limit=limit, seed=s, **ref)
             for s in seeds
         ],
-        "srcore init": [
+        "srcore (init 1.0, lr guard)": [
             zssr_runs.zssr_run("BSD100", 2, ctx, limit=limit, seed=s) for s in seeds
         ],
     }

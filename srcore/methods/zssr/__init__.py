@@ -83,7 +83,12 @@ from srcore.methods.zssr.fathers import (
 )
 from srcore.methods.zssr.job import ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet, build_net
-from srcore.methods.zssr.policy import fit_slope, lr_check_due, lr_should_drop
+from srcore.methods.zssr.policy import (
+    fit_slope,
+    lr_check_due,
+    lr_may_drop,
+    lr_should_drop,
+)
 from srcore.methods.zssr.scale import Scale
 from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble
@@ -106,6 +111,7 @@ __all__ = [
     "fit_slope",
     "lr_should_drop",
     "lr_check_due",
+    "lr_may_drop",
     "back_projection",
     "self_ensemble",
     "zssr",

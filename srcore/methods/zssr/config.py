@@ -1,9 +1,12 @@
 """ZSSR's settings: :class:`ZSSRConfig`, its ``PROFILES`` and ``PRESETS``, their checks.
 
 The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR; Shocher,
-Cohen, Irani, CVPR 2018), each field citing its source, with one deviation: the
-init. ``PROFILES`` (smoke, quick, paper) and ``PRESETS`` (the reference's other
-ready-made configs and the reports' variants) hold overrides only;
+Cohen, Irani, CVPR 2018), each field citing its source, with two deviations: the
+init, and a guard on the lr rule (``lr_hold_margin``: no cut while the network is
+no better than the interpolation, :func:`srcore.methods.zssr.policy.lr_may_drop`;
+``PRESETS["reference_lr_rule"]`` restores the authors' rule). ``PROFILES`` (smoke,
+quick, paper) and ``PRESETS`` (the reference's other ready-made configs and the
+reports' variants) hold overrides only;
 :func:`check_config` refuses inconsistent settings.
 
 Why the init deviates. The reference draws every weight from N(0, 0.1 / (9 c_in)).
@@ -70,6 +73,9 @@ class ZSSRConfig:
     lr_slope_range: int = 256  # configs.py: learning_rate_slope_range
     test_every: int = 50  # configs.py: run_test_every (reconstruction error)
     lr_policy: bool = True  # ours: False keeps lr for max_iters (timing runs)
+    # ours: no cut while the error is not this far below the interpolation's
+    # (policy.lr_may_drop); 0.0: the authors' rule
+    lr_hold_margin: float = 0.05
     # HR fathers (utils.py random_augment)
     father_sampling: str = "size"  # paper §4 "proportional to size"; code: "uniform"
     leave_as_is_probability: float = 0.05  # configs.py: augment_leave_as_is_...
@@ -173,6 +179,8 @@ PRESETS: dict[str, dict] = {
     "pixelshuffle": {"upsample": "pixelshuffle"},
     # configs.py's own init, N(0, 0.1 / (9 c_in)): stalls on some images (above).
     "reference_init": {"init_variance": 0.1},
+    # ZSSR.py's lr rule as it is: it also cuts on a collapsed network's plateau.
+    "reference_lr_rule": {"lr_hold_margin": 0.0},
 }
 
 
@@ -197,6 +205,7 @@ def check_config(c: ZSSRConfig) -> None:
         (c.lr > 0 and c.max_iters >= 0, "lr must be > 0 and max_iters >= 0"),
         (c.test_every >= 1 and c.lr_check_every >= 1, "test/check periods >= 1"),
         (c.perceptual_weight >= 0, "perceptual_weight must be >= 0"),
+        (0 <= c.lr_hold_margin < 1, "lr_hold_margin must be in [0, 1)"),
         (
             0 <= c.leave_as_is_probability
             and 0 <= c.no_interpolate_probability

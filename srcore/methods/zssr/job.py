@@ -25,7 +25,7 @@ from srcore.losses import dog_pyramid_loss, l1, mse
 from srcore.methods.zssr.config import ZSSRConfig, check_config
 from srcore.methods.zssr.crops import Pair
 from srcore.methods.zssr.fathers import father_to_son, sample_father
-from srcore.methods.zssr.policy import lr_check_due, lr_should_drop
+from srcore.methods.zssr.policy import lr_check_due, lr_may_drop, lr_should_drop
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.methods.zssr.test_time import self_ensemble
 from srcore.metrics import psnr
@@ -182,6 +182,7 @@ class ZSSRJob:
         self.trace_psnr: list[float] = []
         self.trace_seconds = 0.0
         self.rec_interp, self.rec_final = math.nan, math.nan
+        self.stage_interp = math.nan  # the lr guard's baseline, per stage
         self.sr: torch.Tensor | None = None
         self.psnr: float | None = None
         if config.upsample == "pixelshuffle" and len(self.stages) > 1:
@@ -214,6 +215,9 @@ class ZSSRJob:
         self._rec_e: list[float] = []
         if self.final_stage:  # the health rule's baseline (srcore.health)
             self.rec_interp = self.rec_error(lambda x, interp: interp)
+            self.stage_interp = self.rec_interp
+        elif self.c.lr_hold_margin > 0:  # the lr rule's guard (policy.lr_may_drop)
+            self.stage_interp = self.rec_error(lambda x, interp: interp)
 
     @property
     def tracing(self) -> bool:
@@ -361,7 +365,9 @@ class ZSSRJob:
             and lr_check_due(it, self.last_change, c)
             and len(self._rec_e) >= n
         ):
-            if lr_should_drop(self._rec_t[-n:], self._rec_e[-n:], c.lr_change_ratio):
+            if lr_should_drop(
+                self._rec_t[-n:], self._rec_e[-n:], c.lr_change_ratio
+            ) and lr_may_drop(self._rec_e[-1], self.stage_interp, c.lr_hold_margin):
                 self.lr /= 10
                 self.last_change = it
                 self.lr_changes.append(self.iters)

@@ -1,5 +1,8 @@
 """ZSSR's learning-rate rule: fit a line to the reconstruction errors, drop lr by 10.
 
+With one deviation of ours, :func:`lr_may_drop`: the rule does not cut the rate
+while the network reconstructs the LR image no better than the interpolation does.
+
 ``ZSSR.py learning_rate_policy`` of the authors' code (github.com/assafshocher/ZSSR):
 every ``lr_check_every`` iterations, once more than ``min_iters`` have passed since
 the last change, a line is fitted to the last ``lr_slope_range // test_every``
@@ -16,7 +19,7 @@ import numpy as np
 
 from srcore.methods.zssr.config import ZSSRConfig
 
-__all__ = ["fit_slope", "lr_should_drop", "lr_check_due"]
+__all__ = ["fit_slope", "lr_should_drop", "lr_check_due", "lr_may_drop"]
 
 
 def fit_slope(steps: Sequence[float], errors: Sequence[float]) -> tuple[float, float]:
@@ -72,3 +75,29 @@ def lr_check_due(it: int, last_change: int, config: ZSSRConfig) -> bool:
         (True, False)
     """
     return (it + 1) % config.lr_check_every == 0 and it - last_change > config.min_iters
+
+
+def lr_may_drop(error: float, interp_error: float, margin: float) -> bool:
+    """Ours: whether the lr rule may cut the rate at all, i.e. whether the latest
+    reconstruction error is ``margin`` below the interpolation's:
+    ``error < (1 - margin) * interp_error`` (``margin <= 0``: always, the authors'
+    rule).
+
+    Why. Early in training Adam can drive the residual to zero (the network
+    collapses onto the interpolation: measured on BSD100/101087 x2, within 25
+    iterations), and the error then stays flat at the interpolation's for 50 to
+    250 iterations before the network leaves it. The authors' rule reads that
+    plateau as convergence and cuts the rate, and the network then leaves it ten
+    times slower or never: quick ZSSR on that image gained +1.26 dB over bicubic at
+    seed 2, +1.56 with this guard (seeds 0, 1: +1.69/+1.61 and +1.66/+1.67, the rule
+    never having fired on the plateau). The margin is the health rule's
+    (:mod:`srcore.health`): a run whose error never gets 5 % below the
+    interpolation's is under-fitted, and its rate is not cut before it does.
+
+    Example:
+        >>> lr_may_drop(0.99, 1.0, 0.05), lr_may_drop(0.90, 1.0, 0.05)
+        (False, True)
+        >>> lr_may_drop(1.2, 1.0, 0.0)  # the authors' rule
+        True
+    """
+    return margin <= 0 or error < (1 - margin) * interp_error
