@@ -438,8 +438,9 @@ for key, value in findings.items():
 blind_records = {  # by key: seed 0 is in both
     r.key: r for runs in [*blind.values(), *blind_seeds_runs] for r in runs.values()
 }.values()
+ours = init["srcore (init 1.0, lr guard)"]
 health_counts = tables.not_trained(
-    [*ideal, *spread, *init["srcore (init 1.0, lr guard)"], *nonideal, *variants, *blind_records]
+    [*ideal, *spread, *ours, *nonideal, *variants, *blind_records]
 )
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)

@@ -215,6 +215,8 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
         scale = up.check_scale(up.check_method(args.method), args.scale)
         if args.kernel and args.method != "zssr":
             raise InputError("--kernel is only used by --method zssr")
+        if args.seed != 0 and args.method not in ("zssr", "dip"):
+            raise InputError("--seed is only used by --method zssr and dip")
         if args.weights and args.method not in SUPERVISED:
             raise InputError(f"--weights is only for {', '.join(SUPERVISED)}")
         tile = _parse_tile(args.tile)
@@ -271,6 +273,7 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             network=network,
             device=args.device,
             progress=_progress(),
+            seed=args.seed,
         )
         seconds = time.perf_counter() - t0
         try:
@@ -347,6 +350,12 @@ def _add_upscale(sub: Any) -> None:
         help="'auto' or the tile side in network-input pixels (>= 64)",
     )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="zssr/dip: the random stream of the run (default 0)",
+    )
     p.add_argument(
         "--hr",
         action="append",

@@ -212,17 +212,17 @@ def estimate_kernel(
     return res.kernel.numpy()
 
 
-def _zssr(lr_img, scale, profile, kernel, device, progress) -> torch.Tensor:
+def _zssr(lr_img, scale, profile, kernel, device, progress, seed) -> torch.Tensor:
     from srcore.methods.zssr import zssr
     from srcore.runs.zssr_runs import zssr_config
 
     # the book's ZSSR config: the profile, plus the given-kernel settings with a kernel
-    cfg = zssr_config("zssr", profile, true_kernel=kernel is not None)
+    cfg = zssr_config("zssr", profile, true_kernel=kernel is not None, seed=seed)
     res = zssr(lr_img, scale, cfg, kernel=kernel, device=device, progress=progress)
     return quantize(res.sr)
 
 
-def _dip(lr_img, scale, profile, device, progress) -> torch.Tensor:
+def _dip(lr_img, scale, profile, device, progress, seed) -> torch.Tensor:
     """DIP on the image padded (edge replicated, bottom/right) so that its HR size
     suits the skip net (multiples of ``2**levels``, >= 2 ** (levels + 1)); the output
     is cropped back. The authors crop their HR images instead, which would lose
@@ -231,7 +231,7 @@ def _dip(lr_img, scale, profile, device, progress) -> torch.Tensor:
     from srcore.profiles import resolve_profile
 
     extra = PAPER_BY_SCALE.get(scale, {}) if profile == "paper" else {}
-    cfg = resolve_profile(DIPConfig(), PROFILES, profile, **extra)
+    cfg = resolve_profile(DIPConfig(), PROFILES, profile, seed=seed, **extra)
     m = 2**cfg.levels
     step = m // math.gcd(m, scale)  # LR multiple whose HR size is a multiple of m
     h, w = lr_img.shape[-2:]
@@ -255,6 +255,7 @@ def upscale(
     network: Any = None,
     device: str = "auto",
     progress: bool = False,
+    seed: int = 0,
 ) -> torch.Tensor:
     """Super-resolve one image by ``method``; ``(1, C, h, w)`` in [0, 1], C = 1 or 3.
 
@@ -266,6 +267,8 @@ def upscale(
             reference's given-kernel settings).
         network: for a trained method, :func:`srcore.trained.load_network`'s.
         device, progress: where to compute; tqdm bars for ZSSR/DIP iterations.
+        seed: ZSSR's/DIP's random stream (init, crops, noise): a run that learns on
+            the image gives the same output for the same seed on the same machine.
 
     Returns:
         ``(1, C, ceil(h scale), ceil(w scale))`` on the 8-bit grid, on the CPU.
@@ -277,9 +280,9 @@ def upscale(
     if method == "bicubic":
         return bicubic.upscale(lr_img, scale)
     if method == "zssr":
-        return _zssr(lr_img, scale, profile, kernel, device, progress)
+        return _zssr(lr_img, scale, profile, kernel, device, progress, seed)
     if method == "dip":
-        return _dip(lr_img, scale, profile, device, progress)
+        return _dip(lr_img, scale, profile, device, progress, seed)
     from srcore.runs.supervised import super_resolve
 
     if network is None or network.method != method or network.scale != scale:

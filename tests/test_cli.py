@@ -106,6 +106,22 @@ def test_zssr_quick_beats_bicubic_on_bird(bird, data_dir, tmp_path, capsys):
     assert row["psnr"] > row["psnr_bicubic"] + 0.5, row
 
 
+def test_zssr_seed_picks_the_runs_random_stream(tmp_path, capsys):
+    """Same seed, same bits; another seed, another run (init and crops)."""
+    Image.fromarray(random_rgb(24, 24)).save(tmp_path / "in.png")
+    outs = {}
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        code, _, _ = run(
+            capsys, "upscale", tmp_path / "in.png", "--scale", 2, "--method", "zssr",
+            "--profile", "smoke", "--device", "cpu", "--seed", seed,
+            "-o", tmp_path / f"{name}.png",
+        )  # fmt: skip
+        assert code == 0
+        outs[name] = np.asarray(Image.open(tmp_path / f"{name}.png"))
+    assert np.array_equal(outs["a"], outs["b"])
+    assert not np.array_equal(outs["a"], outs["c"])
+
+
 def make_image(kind: str, path: Path) -> np.ndarray:
     """Write a test image of ``kind``; returns the 8-bit pixels srcore should read."""
     rgb = random_rgb()
@@ -265,6 +281,7 @@ def bad_cases(tmp: Path, bird: Path) -> dict[str, tuple[list, str]]:
             [bird, *bic, "--hr", tmp / "tiny.png"],
             "tiny.png",
         ),
+        "seed for a method that does not learn": ([bird, *bic, "--seed", 3], "--seed"),
     }
 
 
@@ -281,6 +298,7 @@ CASES = [
     "unknown method",
     "unwritable output",
     "HR of another size",
+    "seed for a method that does not learn",
 ]
 
 
