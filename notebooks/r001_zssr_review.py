@@ -451,6 +451,7 @@ report_claims = claims.report001_claims(
     claims.report001_health(
         [*ideal, *spread], nonideal, variants, blind, blind_seeds_runs
     ),
+    paper=paper_runs.set5_cells(ctx),  # a complete paper cell decides its row
 )
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r001_verdicts", plots.style_table(verdict_table), display=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 from srcore.chapters import (
     claims,
+    paper_runs,
     published,
     report000,
     report001,
@@ -167,7 +168,7 @@ def r001(ctx: RunContext) -> list[Claim]:
     health = claims.report001_health(
         [*ideal, *spread], nonideal, variants, blind, seeds
     )
-    return claims.report001_claims(f, spread, health)
+    return claims.report001_claims(f, spread, health, paper_runs.set5_cells(ctx))
 
 
 def r002(ctx: RunContext) -> list[Claim]:

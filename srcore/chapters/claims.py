@@ -38,7 +38,7 @@ from srcore.chapters.published import (
     published_table,
 )
 from srcore.chapters.verdicts import Claim, verdict_table
-from srcore.runs.results import RunRecord
+from srcore.runs.results import RunRecord, machines
 
 __all__ = [
     "protocol_claims",
@@ -216,6 +216,7 @@ def report001_claims(
     f: Mapping[str, Any],
     spread_records: Sequence[RunRecord] = (),
     health: Mapping[str, int] | None = None,
+    paper: Mapping[int, RunRecord] | None = None,
 ) -> list[Claim]:
     """Report 001's claims: ZSSR's ideal-case gains over bicubic on Set5 (the paper's
     Table 1), the value of knowing the kernel, pixel shuffle at x2 and x4, the VDSR
@@ -223,7 +224,9 @@ def report001_claims(
     per seed (:func:`report001.seed_runs`). ``health``: runs that failed the
     health rule per group (``ideal``, ``nonideal_x2``: true and assumed kernel,
     ``shuffle_x2``/``shuffle_x4``/``vdsr``: the variant and its assumed-kernel
-    base), from :func:`report001_health`."""
+    base), from :func:`report001_health`. ``paper``: the Set5 cells at the paper
+    budget by scale (:mod:`srcore.chapters.paper_runs`); a complete one replaces the
+    quick evidence of its row (the paper's own budget and images)."""
     bad = health or {}
     bic = published_table("Bicubic").set_index(["dataset", "scale"]).psnr
     claims = []
@@ -236,6 +239,16 @@ def report001_claims(
         ours, sd, n = _get(f, f"{key}_gain"), None, 1
         if scale == 2 and n2 > 1:
             ours, sd, n = mean2, sd2, n2
+        setting = f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}"
+        trust = _trust(bad, "ideal")
+        cell = (paper or {}).get(scale)
+        if cell is not None and cell.complete:
+            rows = pd.DataFrame(cell.per_image)
+            ours, sd, n = float((rows.psnr - rows.psnr_bicubic).mean()), None, 1
+            setting = f"paper · Set5 ({cell.done} images) · 1 seed · " + machines(
+                [cell]
+            )
+            trust = _trust({"ideal": unhealthy_count([cell])}, "ideal")
         paper_psnr = REPORT_001_IDEAL[("Set5", scale)]["ZSSR"][0]
         claims.append(
             Claim(
@@ -244,9 +257,9 @@ def report001_claims(
                 ours=ours,
                 spread=sd,
                 seeds=n,
-                setting=f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}",
+                setting=setting,
                 paper=_paper("ZSSR", "Set5", scale),
-                **_trust(bad, "ideal"),
+                **trust,
             )
         )
     nonideal = REPORT_001_NONIDEAL

@@ -61,6 +61,8 @@ __all__ = [
     "done_total",
     "status",
     "published",
+    "SET5_CELLS",
+    "set5_cells",
 ]
 
 #: The stream of the online-SR paper jobs (BSD100: General-100 is not stored here).
@@ -377,6 +379,15 @@ def read(name: str, ctx: RunContext) -> RunRecord:
             items = None  # no dataset here: the total stays unknown
         rec.extra["total"] = None if items is None else len(items)
     return rec
+
+
+#: Report 001's Set5 cells at the paper budget, by scale: their verdict rows.
+SET5_CELLS = {2: "zssr-Set5-x2-gradual", 3: "zssr-Set5-x3", 4: "zssr-Set5-x4"}
+
+
+def set5_cells(ctx: RunContext) -> dict[int, RunRecord]:
+    """:data:`SET5_CELLS` as far as they got (:func:`read`), by scale."""
+    return {scale: read(name, ctx) for scale, name in SET5_CELLS.items()}
 
 
 def published(name: str) -> tuple[float | None, str]:
