@@ -95,8 +95,6 @@ DIRTY = "made at a commit with uncommitted changes"
 #: it in the same commit (``tests/test_results.py`` checks every dirty record is
 #: here).
 REMAKE: dict[str, Remake] = {
-    "dip-8139764ffc2a": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
-    "dip-5496c1c358d1": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
     "lapsrn-0859f09c56d7": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
     "lapsrn-6383cf84a8b6": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
     "lapsrn-f85b2496b232": Remake(DIRTY, "2026-12-07T00:00:00+00:00"),
