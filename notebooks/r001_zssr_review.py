@@ -118,11 +118,14 @@ from srcore.chapters import (
     verdicts,
     zssr_tables,
 )
+from srcore.methods.zssr import ZSSRConfig
 from srcore.protocol import CROP_BOX
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
 glue("crop_box", CROP_BOX, display=False)
+glue("lr_hold_margin", ZSSRConfig().lr_hold_margin, display=False)
+glue("lr_hold_percent", round(100 * ZSSRConfig().lr_hold_margin), display=False)
 glue("crop_detail", 32, display=False)
 
 # %% [markdown]
@@ -177,12 +180,13 @@ display(plots.style_table(zssr_tables.seed_spread(spread)))
 #
 # - **The init**: N(0, 1 / (9 c_in)), a residual of several percent at the start
 #   (the first trace point sits below bicubic).
-# - **A guard on the rule** (`lr_hold_margin`, 0.05): with the larger init, Adam's
-#   first steps can still drive the residual to zero (on 101087 within 25
-#   iterations), and the error then sits on the interpolation's for 50 to 250
-#   iterations before the network leaves it. The authors' rule cuts the rate on
-#   that plateau; srcore's does not cut it until the reconstruction error is 5 %
-#   below the interpolation's, the health rule's margin. On runs where the authors'
+# - **A guard on the rule** (`lr_hold_margin` = {glue:text}`lr_hold_margin`): with
+#   the larger init, Adam's first steps can still drive the residual to zero (on
+#   101087 within 25 iterations), and the error then sits on the interpolation's
+#   for 50 to 250 iterations before the network leaves it. The authors' rule cuts
+#   the rate on that plateau; srcore's does not cut it until the reconstruction
+#   error is {glue:text}`lr_hold_percent` percent below the interpolation's, the
+#   health rule's margin. On runs where the authors'
 #   rule never fired on such a plateau the two compute the same thing
 #   (`scripts/migrate_lr_guard.py` replayed every committed run's trace: 27 of 37
 #   records unchanged).
