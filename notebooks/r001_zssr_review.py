@@ -192,8 +192,8 @@ display(plots.style_table(zssr_tables.seed_spread(spread)))
 #   records unchanged).
 #
 # The health rule of the protocol chapter judges every run. The first BSD100 images
-# at ×2, each seed once, as the authors' code runs (init 0.1, its rule as is) and
-# as srcore does:
+# at ×2, each seed once, as the authors' code runs (its `init_variance` and lr rule
+# as they are) and as srcore does:
 
 # %%
 init = report001.init_runs(init_seeds, ctx=ctx.replace(partial=True))
