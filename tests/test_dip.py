@@ -238,3 +238,100 @@ def test_one_image_alone_equals_the_same_image_among_two():
     pair = _fit(torch.cat([lr, _lr(_astronaut(32, offset=40), 2)]), 2, cfg)
     torch.testing.assert_close(pair.sr[:1], alone.sr, rtol=0, atol=1e-4)
     np.testing.assert_allclose(pair.image_loss[0], alone.image_loss[0], rtol=1e-4)
+
+
+class _Killed(Exception):
+    """Stands for the end of a session in the middle of a run."""
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_run_resumed_from_its_checkpoint_computes_the_uninterrupted_run(
+    tmp_path, monkeypatch, n
+):
+    hr = torch.cat([_astronaut(16), _astronaut(16, offset=40)])[:n]
+    lr = _lr(hr, 2)
+    cfg = dataclasses.replace(TINY, steps=10, seed=5)
+    straight = _fit(lr, 2, cfg, hr=hr, trace_every=2)
+    ckpt = tmp_path / "run.pt"
+    steps = []
+
+    def killed_at_step_8(x, y):
+        steps.extend([1] if x.requires_grad else [])  # training steps only
+        if len(steps) == 8 * n:  # one call per image and step
+            raise _Killed
+        return dip.mse(x, y)
+
+    with monkeypatch.context() as m:
+        m.setitem(dip.DATA_TERMS, "mse", killed_at_step_8)
+        with pytest.raises(_Killed):
+            _fit(
+                lr,
+                2,
+                cfg,
+                hr=hr,
+                trace_every=2,
+                checkpoint=ckpt,
+                checkpoint_every=3,
+                checkpoint_note={"commit": "a"},
+            )
+    assert ckpt.exists()  # saved after steps 3 and 6: the run goes on from 6
+    resumed = _fit(
+        lr,
+        2,
+        cfg,
+        hr=hr,
+        trace_every=2,
+        checkpoint=ckpt,
+        checkpoint_every=3,
+        checkpoint_note={"commit": "b"},
+    )
+    assert not ckpt.exists()
+    assert torch.equal(resumed.sr, straight.sr)
+    assert resumed.loss == straight.loss
+    assert resumed.trace_steps == straight.trace_steps
+    assert resumed.trace_psnr == straight.trace_psnr
+    assert resumed.segments == [
+        {"from_step": 0, "commit": "a"},
+        {"from_step": 6, "commit": "b"},
+    ]
+    assert straight.segments == []
+
+
+def test_a_checkpoint_from_another_machine_or_setting_is_not_resumed(
+    tmp_path, monkeypatch
+):
+    lr = _lr(_astronaut(16), 2)
+    cfg = dataclasses.replace(TINY, steps=6)
+    ckpt = tmp_path / "run.pt"
+
+    def killed_at_step_5(x, y):
+        if x.requires_grad and killed_at_step_5.calls == 4:
+            raise _Killed
+        killed_at_step_5.calls += x.requires_grad
+        return dip.mse(x, y)
+
+    killed_at_step_5.calls = 0
+    with monkeypatch.context() as m:
+        m.setitem(dip.DATA_TERMS, "mse", killed_at_step_5)
+        with pytest.raises(_Killed):
+            _fit(
+                lr,
+                2,
+                cfg,
+                checkpoint=ckpt,
+                checkpoint_every=2,
+                checkpoint_match={"hardware": "cpu A"},
+            )
+    assert ckpt.exists()
+    other = _fit(
+        lr,
+        2,
+        cfg,
+        checkpoint=ckpt,
+        checkpoint_every=2,
+        checkpoint_match={"hardware": "cpu B"},
+    )
+    assert other.segments == []  # started afresh: one part, from step 0
+    assert torch.equal(other.sr, _fit(lr, 2, cfg).sr)
+    ckpt.write_bytes(b"not a checkpoint")  # a damaged file: started afresh too
+    assert torch.equal(_fit(lr, 2, cfg, checkpoint=ckpt).sr, other.sr)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from srcore.runs.results import (
     RunRecord,
     crop_file,
     machines,
+    provenance,
     record_for,
     results_root,
     run_key,
@@ -175,6 +177,9 @@ def dip_run(
         name, seed = item.rsplit("@", 1)
         ds, image = name.split("/", 1)
         lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
+        # A paper item can outlast a session: it resumes from its checkpoint, on
+        # the same machine and precision only, and records the commits it ran at.
+        where = provenance(dev)
         res = dip.optimize(
             lr_img,
             SCALE,
@@ -183,6 +188,9 @@ def dip_run(
             trace_every=TRACE_EVERY,
             device=dev,
             progress=ctx.progress,
+            checkpoint=checkpoint_file(run_key("dip", config), item),
+            checkpoint_match={k: where[k] for k in ("hardware", "device", "dirty")},
+            checkpoint_note={k: where[k] for k in ("commit", "date")},
         )
         if int(seed) == spec["seeds"][0] and name in names()[:N_SAVED]:
             save_png(res.sr, crop_file("dip", run_key("dip", config), name, results))
@@ -199,9 +207,21 @@ def dip_run(
             ),
             "seconds": res.seconds,
             "seconds_per_step": res.seconds_per_step,
+            **({"segments": res.segments} if res.segments else {}),
         }
 
     return record_for("dip", config, items, compute, ctx, device=dev)
+
+
+def checkpoint_file(key: str, item: str) -> Path:
+    """Where DIP item ``item`` of record ``key`` keeps its checkpoint while it runs:
+    the cache folder (:func:`srcore.runs.supervised.cache_dir`), never the results.
+
+    Example:
+        >>> checkpoint_file("dip-0123", "Set5/baby@0").name
+        'dip-0123-Set5_baby@0.pt'
+    """
+    return supervised.cache_dir() / "checkpoints" / f"{key}-{item.replace('/', '_')}.pt"
 
 
 def lapsrn_runs(ctx: RunContext, *, seed: int = 0) -> list[RunRecord]:

@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
+import pickle
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -229,8 +234,11 @@ class DIPResult:
     loss: list[float]  # data term per step, mean over the N images
     image_loss: list[list[float]]  # image i's data term per step
     interp_loss: list[float]  # image i's data term of the bicubic interpolation
-    seconds: float  # wall clock of the whole call
+    seconds: float  # wall clock of the whole call (of all its parts, if resumed)
     seconds_per_step: float  # optimisation steps only (no tracing), all N images
+    # One entry per part of a run resumed from a checkpoint: the step it started
+    # after and the caller's ``checkpoint_note`` (e.g. the commit); empty if none.
+    segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 #: The data terms DIP can fit with, by ``DIPConfig.loss``.
@@ -273,6 +281,10 @@ def optimize(
     trace_every: int = 50,
     device: str | torch.device = "auto",
     progress: bool = True,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 100,
+    checkpoint_match: Mapping[str, Any] | None = None,
+    checkpoint_note: Mapping[str, Any] | None = None,
 ) -> DIPResult:
     """Super-resolve ``N`` LR images by DIP, each with its own network, all at once.
 
@@ -305,6 +317,17 @@ def optimize(
             steps and the last one.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...
         progress: show a tqdm bar.
+        checkpoint: a file to save the whole state to every ``checkpoint_every``
+            steps (networks, BN statistics, Adam, the noise generators, traces) and
+            to resume from when it exists, so a run longer than a session is not
+            lost: a resumed run computes what an uninterrupted one does (tested).
+            The file is removed when the run ends.
+        checkpoint_match: what must be equal for a saved state to be resumed (e.g.
+            the machine and precision: a run never mixes two of them); besides the
+            inputs' shape, ``scale`` and ``config``. A state that does not match is
+            ignored and the run starts afresh.
+        checkpoint_note: what each part of a resumed run records in
+            ``DIPResult.segments`` (e.g. the commit it ran at).
 
     Returns:
         A :class:`DIPResult`. Raises ``FloatingPointError`` naming the step and images
@@ -383,8 +406,56 @@ def optimize(
     losses: list[float] = []
     image_losses: list[list[float]] = [[] for _ in range(n)]
     step_time = 0.0
+    start, seconds_before = 0, 0.0
+    segments: list[dict[str, Any]] = []
+    modules = {"net": net} if n == 1 else {"params": params, "buffers": buffers}
+    match = {
+        "shape": [n, c, h, w],
+        "scale": scale,
+        "config": asdict(config),
+        "bf16": bf16,
+        **dict(checkpoint_match or {}),
+    }
+    saved = _load_checkpoint(checkpoint, match)
+    if saved is not None:
+        _restore_modules(modules, saved["modules"])
+        opt.load_state_dict(saved["opt"])
+        for g, state in zip(gens, saved["gens"], strict=True):
+            g.set_state(state)
+        start, seconds_before = saved["step"], saved["seconds"]
+        step_time = saved["step_time"]
+        trace_steps, trace = saved["trace_steps"], saved["trace"]
+        losses, image_losses = saved["losses"], saved["image_losses"]
+        segments = saved["segments"]
+    if checkpoint is not None:
+        segments.append({"from_step": start, **dict(checkpoint_note or {})})
+
+    def save(step: int) -> None:
+        state = {
+            "match": match,
+            "step": step,
+            "seconds": seconds_before + time.perf_counter() - t_start,
+            "step_time": step_time,
+            "modules": _module_state(modules),
+            "opt": opt.state_dict(),
+            "gens": [g.get_state() for g in gens],
+            "trace_steps": trace_steps,
+            "trace": trace,
+            "losses": losses,
+            "image_losses": image_losses,
+            "segments": segments,
+        }
+        path = Path(checkpoint)  # type: ignore[arg-type]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, path)  # a kill mid-write leaves the last whole state
+
+    steps = range(start + 1, config.steps + 1)
     with flags or contextlib.nullcontext():
-        for step in tqdm(range(1, config.steps + 1), disable=not progress, desc="DIP"):
+        for step in tqdm(
+            steps, disable=not progress, desc="DIP", initial=start, total=config.steps
+        ):
             t0 = time.perf_counter()
             zin = z
             if config.reg_noise_std > 0:
@@ -417,7 +488,12 @@ def optimize(
                 trace_steps.append(step)
                 for i in range(n):
                     trace[i].append(float(scores[i]))
+            if checkpoint is not None and step % checkpoint_every == 0:
+                if step < config.steps:
+                    save(step)
         sr = clean().cpu()
+    if checkpoint is not None:
+        Path(checkpoint).unlink(missing_ok=True)
     return DIPResult(
         sr=sr,
         trace_steps=trace_steps,
@@ -425,6 +501,45 @@ def optimize(
         loss=losses,
         image_loss=image_losses,
         interp_loss=interp_loss,
-        seconds=time.perf_counter() - t_start,
+        seconds=seconds_before + time.perf_counter() - t_start,
         seconds_per_step=step_time / max(config.steps, 1),
+        segments=segments if len(segments) > 1 else [],
     )
+
+
+def _module_state(modules: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the networks' weights and BN statistics (one image: the module's
+    ``state_dict``; N images: the stacked parameter and buffer dicts)."""
+    if "net" in modules:
+        return {
+            k: v.detach().cpu().clone() for k, v in modules["net"].state_dict().items()
+        }
+    return {
+        part: {k: v.detach().cpu().clone() for k, v in modules[part].items()}
+        for part in ("params", "buffers")
+    }
+
+
+def _restore_modules(modules: dict[str, Any], state: dict[str, Any]) -> None:
+    """Copy a :func:`_module_state` back in place (Adam keeps its references)."""
+    with torch.no_grad():
+        if "net" in modules:
+            modules["net"].load_state_dict(state)
+            return
+        for part in ("params", "buffers"):
+            for k, v in modules[part].items():
+                v.copy_(state[part][k])
+
+
+def _load_checkpoint(
+    checkpoint: str | Path | None, match: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The state saved in ``checkpoint`` if it exists and was saved by a run with
+    the same ``match``; ``None`` otherwise (then the run starts afresh)."""
+    if checkpoint is None or not Path(checkpoint).exists():
+        return None
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):  # damaged
+        return None
+    return state if state.get("match") == dict(match) else None
