@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="paper", help="ZSSR's budget")
     parser.add_argument("--zssr-images", nargs="+", default=["bird", "butterfly"])
     parser.add_argument("--zssr-scales", type=int, nargs="+", default=[2, 4])
-    parser.add_argument("--dip-images", nargs="+", default=["butterfly"])
+    parser.add_argument(
+        "--dip-images", nargs="*", default=["butterfly"], help="none: no DIP"
+    )
     parser.add_argument("--dip-crop", type=int, default=128)
     parser.add_argument("--dip-steps", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=None)
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({"method": f"zssr x{scale}", **row})
     dip_cfg = resolve_profile(DIPConfig(), DIP_PROFILES, "paper")
     dip_cfg = dataclasses.replace(dip_cfg, steps=args.dip_steps)
-    print(f"DIP x4, {args.dip_crop}px crops, {args.dip_steps} steps")
+    if args.dip_images:
+        print(f"DIP x4, {args.dip_crop}px crops, {args.dip_steps} steps")
     for image in args.dip_images:
         lr_img, hr = protocol.crop_pair(
             "Set5", image, 4, args.dip_crop, None, multiple=32
