@@ -60,6 +60,8 @@ HEADERS: dict[str, str] = {
     "ssim": "SSIM",
     "lpips": "LPIPS",
     "psnr_bicubic": "bicubic PSNR (dB)",
+    "quick_psnr": "same images, quick budget: PSNR (dB)",
+    "quick_done": "quick budget: done",
     "ssim_bicubic": "bicubic SSIM",
     "gain_db": "Δ vs bicubic (dB)",
     "psnr_pub": "published PSNR (dB)",

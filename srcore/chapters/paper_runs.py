@@ -431,9 +431,9 @@ def _quick_cell(job: Job, ctx: RunContext, images: set[str]) -> tuple[float, str
 
 
 def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
-    """One row per job: how far it got ("n of N"), its mean PSNR and bicubic's over
-    the items done, how many trained (:mod:`srcore.health`), the same cell at the
-    ``quick`` budget (where the job has one), the published value beside it, and
+    """One row per job: how far it got ("n of N"), its mean PSNR and its gain over
+    bicubic on the items done, how many trained (:mod:`srcore.health`), the same
+    cell at the ``quick`` budget (where the job has one), the published value, and
     the machines and precisions its items ran on (:func:`srcore.runs.results.
     machines`). Items not done are not in the means."""
     rows = []
@@ -442,7 +442,7 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
         f = pd.DataFrame(rec.per_image)
         value, source = published(name)
         done_images = {r["image"] for r in rec.per_image}
-        quick, quick_done = _quick_cell(JOBS[name], ctx, done_images)
+        quick, _ = _quick_cell(JOBS[name], ctx, done_images)
         done = f"{rec.done} of {'?' if rec.total is None else rec.total}"
         psnr = float(f.psnr.mean()) if rec.done else float("nan")
         bicubic = float(f.psnr_bicubic.mean()) if rec.done else float("nan")
@@ -451,11 +451,9 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
                 "job": name,
                 "done": done,
                 "psnr": psnr,
-                "psnr_bicubic": bicubic,
                 "gain_db": psnr - bicubic,
                 "trained": zssr_tables.trained_count(rec.per_image) if rec.done else "",
                 "quick_psnr": quick,
-                "quick_done": quick_done,
                 "published": value,
                 "published_source": source,
                 "machine": machines([rec]) if rec.done else "",
