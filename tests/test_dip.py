@@ -244,6 +244,23 @@ class _Killed(Exception):
     """Stands for the end of a session in the middle of a run."""
 
 
+def _fit_killed_at(step: int, lr, cfg, monkeypatch, **kw) -> None:
+    """Run :func:`_fit` on ``lr`` until the session "ends" during training step
+    ``step`` (the data term raises at that step's last image)."""
+    calls = []
+
+    def data_term(x, y):
+        calls.extend([1] if x.requires_grad else [])  # training steps only
+        if len(calls) == step * len(lr):  # one call per image and step
+            raise _Killed
+        return dip.mse(x, y)
+
+    with monkeypatch.context() as m:
+        m.setitem(dip.DATA_TERMS, "mse", data_term)
+        with pytest.raises(_Killed):
+            _fit(lr, 2, cfg, **kw)
+
+
 @pytest.mark.parametrize("n", [1, 2])
 def test_a_run_resumed_from_its_checkpoint_computes_the_uninterrupted_run(
     tmp_path, monkeypatch, n
@@ -253,27 +270,17 @@ def test_a_run_resumed_from_its_checkpoint_computes_the_uninterrupted_run(
     cfg = dataclasses.replace(TINY, steps=10, seed=5)
     straight = _fit(lr, 2, cfg, hr=hr, trace_every=2)
     ckpt = tmp_path / "run.pt"
-    steps = []
-
-    def killed_at_step_8(x, y):
-        steps.extend([1] if x.requires_grad else [])  # training steps only
-        if len(steps) == 8 * n:  # one call per image and step
-            raise _Killed
-        return dip.mse(x, y)
-
-    with monkeypatch.context() as m:
-        m.setitem(dip.DATA_TERMS, "mse", killed_at_step_8)
-        with pytest.raises(_Killed):
-            _fit(
-                lr,
-                2,
-                cfg,
-                hr=hr,
-                trace_every=2,
-                checkpoint=ckpt,
-                checkpoint_every=3,
-                checkpoint_note={"commit": "a"},
-            )
+    _fit_killed_at(
+        8,
+        lr,
+        cfg,
+        monkeypatch,
+        hr=hr,
+        trace_every=2,
+        checkpoint=ckpt,
+        checkpoint_every=3,
+        checkpoint_note={"commit": "a"},
+    )
     assert ckpt.exists()  # saved after steps 3 and 6: the run goes on from 6
     resumed = _fit(
         lr,
@@ -304,24 +311,15 @@ def test_a_checkpoint_from_another_machine_or_setting_is_not_resumed(
     cfg = dataclasses.replace(TINY, steps=6)
     ckpt = tmp_path / "run.pt"
 
-    def killed_at_step_5(x, y):
-        if x.requires_grad and killed_at_step_5.calls == 4:
-            raise _Killed
-        killed_at_step_5.calls += x.requires_grad
-        return dip.mse(x, y)
-
-    killed_at_step_5.calls = 0
-    with monkeypatch.context() as m:
-        m.setitem(dip.DATA_TERMS, "mse", killed_at_step_5)
-        with pytest.raises(_Killed):
-            _fit(
-                lr,
-                2,
-                cfg,
-                checkpoint=ckpt,
-                checkpoint_every=2,
-                checkpoint_match={"hardware": "cpu A"},
-            )
+    _fit_killed_at(
+        5,
+        lr,
+        cfg,
+        monkeypatch,
+        checkpoint=ckpt,
+        checkpoint_every=2,
+        checkpoint_match={"hardware": "cpu A"},
+    )
     assert ckpt.exists()
     other = _fit(
         lr,

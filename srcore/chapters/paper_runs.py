@@ -416,18 +416,16 @@ def published(name: str) -> tuple[float | None, str]:
     return REPORT_000["table2"][row][0], f"report 000, Table 2 ({row}, General-100)"
 
 
-def _quick_cell(job: Job, ctx: RunContext, images: set[str]) -> tuple[float, str]:
+def _quick_cell(job: Job, ctx: RunContext, images: set[str]) -> float:
     """Mean PSNR of the job's cell at the ``quick`` budget over ``images`` (those
-    the paper run has done) where it has them all, and ``"n of N"`` of that quick
-    record."""
+    the paper run has done) where it has them all."""
     if job.quick is None:
-        return math.nan, ""
+        return math.nan
     rec = job.quick(ctx.replace(profile="quick", mode="read", partial=True))
-    total = "?" if rec.total is None else rec.total
     psnr = {r["image"]: r["psnr"] for r in rec.per_image}
     same = images and images <= set(psnr)
     mean = sum(psnr[i] for i in images) / len(images) if same else math.nan
-    return mean, f"{rec.done} of {total}"
+    return mean
 
 
 def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
@@ -442,7 +440,7 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
         f = pd.DataFrame(rec.per_image)
         value, source = published(name)
         done_images = {r["image"] for r in rec.per_image}
-        quick, _ = _quick_cell(JOBS[name], ctx, done_images)
+        quick = _quick_cell(JOBS[name], ctx, done_images)
         done = f"{rec.done} of {'?' if rec.total is None else rec.total}"
         psnr = float(f.psnr.mean()) if rec.done else float("nan")
         bicubic = float(f.psnr_bicubic.mean()) if rec.done else float("nan")
