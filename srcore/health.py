@@ -38,6 +38,13 @@ constraints it was trained under); ``"stalled"`` when it stayed within
 start; ``"trained"`` otherwise. Whether the kernel is *right* is measured apart,
 against the true kernel.
 
+An adversarial fine-tuning (SRGAN from SRResNet) keeps its content term, the pixel
+loss against the HR patches it trains on, from the network it starts from: it is
+judged on that term alone (:func:`gan_health`): ``"diverged"`` when the mean of its
+last :data:`GAN_WINDOW` of steps is more than :data:`GAN_CONTENT_RISE` above the mean
+of its first (the adversarial term pulled the network away from the images),
+``"trained"`` otherwise.
+
 A run that is not ``"trained"`` is flagged in every table and average it enters
 (:func:`flag`). The rule cannot see the HR image: a run may train by it and still
 score below bicubic (it then learnt its own objective but not the test image), and
@@ -71,6 +78,10 @@ __all__ = [
     "KERNEL_PRIOR_DISTANCE",
     "kernel_verdict",
     "kernel_health",
+    "GAN_WINDOW",
+    "GAN_CONTENT_RISE",
+    "gan_verdict",
+    "gan_health",
     "tail_mean",
     "is_healthy",
     "flag",
@@ -90,6 +101,10 @@ VERDICTS = ("trained", "under-fitted", "stalled", "diverged")
 KERNEL_SUM_TOLERANCE = 0.1
 KERNEL_BOUNDARY_SHARE = 0.1
 KERNEL_PRIOR_DISTANCE = 0.1
+#: SRGAN's content term: the share of logged steps at each end that is averaged, and
+#: how far the end may rise above the start, for :func:`gan_health`.
+GAN_WINDOW = 0.1
+GAN_CONTENT_RISE = 0.1
 #: The rule in words, for the protocol chapter (the numbers come from the constants).
 RULE = (
     f"a run is trained when its final error on its own objective is at least "
@@ -101,7 +116,9 @@ RULE = (
     f"sums to 1 within {KERNEL_SUM_TOLERANCE:g}, keeps at most "
     f"{KERNEL_BOUNDARY_SHARE:.0%} of its mass on its outer ring and moved more than "
     f"{KERNEL_PRIOR_DISTANCE:g} (relative distance) from the bicubic kernel it "
-    "started near"
+    "started near. An adversarial fine-tuning is diverged when its content (pixel) "
+    f"loss ends more than {GAN_CONTENT_RISE:.0%} above where it started (mean of the "
+    f"first and of the last {GAN_WINDOW:.0%} of its logged steps)"
 )
 
 
@@ -181,6 +198,42 @@ def kernel_health(
     }
 
 
+def gan_verdict(start: float, end: float) -> str:
+    """An adversarial fine-tuning's verdict from its content loss at the start and
+    the end (module docstring).
+
+    Example:
+        >>> gan_verdict(1.0, 1.05), gan_verdict(1.0, 1.29)
+        ('trained', 'diverged')
+    """
+    if not (math.isfinite(start) and math.isfinite(end)):
+        return "diverged"
+    return "diverged" if end > (1 + GAN_CONTENT_RISE) * start else "trained"
+
+
+def gan_health(content: Sequence[float]) -> dict[str, Any]:
+    """The health entry of an adversarial run from its logged content losses:
+    verdict, the start and end means (:data:`GAN_WINDOW` of the steps each) and
+    their ratio.
+
+    Example:
+        >>> gan_health([1.0] * 10 + [1.3] * 10)["verdict"]
+        'diverged'
+    """
+    if not content:
+        raise ValueError("gan_health needs the logged content losses")
+    n = max(1, round(len(content) * GAN_WINDOW))
+    start = float(sum(content[:n]) / n)
+    end = float(sum(content[-n:]) / n)
+    return {
+        "verdict": gan_verdict(start, end),
+        "rule": "gan",
+        "start_error": start,
+        "error": end,
+        "ratio": end / start if start > 0 else math.inf,
+    }
+
+
 def row_verdict(row: Mapping[str, Any]) -> str | None:
     """The verdict of a record row by today's rule, from the errors it stores (so
     every table applies the same rule, whatever code wrote the row); None for a row
@@ -197,6 +250,8 @@ def row_verdict(row: Mapping[str, Any]) -> str | None:
         return None
     if h.get("rule") == "kernel":
         return kernel_verdict(h["kernel_sum"], h["boundary_share"], h["prior_distance"])
+    if h.get("rule") == "gan":
+        return gan_verdict(h["start_error"], h["error"])
     start = h.get("start_error")
     if start is None:
         trace = row.get("rec_mse") or [h["interp_error"]]

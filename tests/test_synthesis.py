@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from srcore.chapters import published, synthesis
+from srcore.chapters.verdicts import VERDICTS
 from srcore.runs.results import COMMITTED_RESULTS, RunRecord
 
 
@@ -108,9 +109,35 @@ def test_seeds_are_averaged_beside_the_published_value() -> None:
     expected = published.anchor("SRCNN", "Set5", 4)
     assert row.published == f"{expected.psnr:.2f}"
     assert row.published_psnr == expected.psnr
-    cell = synthesis.scale_table(table, 4).iloc[0]
+    page = synthesis.scale_table(table, 4).set_index("method")
+    cell = page.loc["SRCNN"]
     assert cell["Set5 · ours"] == "31.20 ± 0.28"
+    assert page.loc["Bicubic", "Set5 · ours"] == "29.00"
     assert cell["Set5 · published"] == f"{expected.psnr:.2f}"
+
+
+def test_a_record_over_other_images_is_never_a_seed() -> None:
+    """Three seeds over 5 BSD100 images and one record over 2 of them: two groups,
+    each its own mean and seed count, and the page table shows the 5-image seeds."""
+    five = [f"BSD100/{k}" for k in range(5)]
+
+    def zssr(key: str, images: list[str], offset: float) -> RunRecord:
+        rows = [_row(im, 30.0 + offset + k, 28.0 + k) for k, im in enumerate(images)]
+        return _record(key, "zssr", rows, scale=2, variant="zssr", model={})
+
+    seeds = [zssr(f"s{k}", five, 0.01 * k) for k in range(3)]
+    two = zssr("two", five[:2], -2.0)
+    rows = synthesis.image_rows([*seeds, two])
+    table = synthesis.summary(rows).sort_values("n_images")
+    assert table[["n_images", "runs"]].values.tolist() == [[2, 1], [5, 3]]
+    small, big = table.itertuples()
+    assert big.psnr == pytest.approx(32.01) and big.psnr_sd == pytest.approx(0.01)
+    assert small.psnr == pytest.approx(28.5) and np.isnan(small.psnr_sd)
+    assert big.gain_db == pytest.approx(2.01) and small.gain_db == pytest.approx(0.0)
+    page = synthesis.scale_table(synthesis.summary(rows), 2).set_index("method")
+    assert page.iloc[:, 0].to_dict() == {"Bicubic": "30.00", "ZSSR": "32.01 ± 0.010"}
+    detail = synthesis.detail_table(synthesis.summary(rows))
+    assert sorted(detail["images × seeds"]) == ["2 × 1", "5 × 3"]
 
 
 def test_published_pairing_follows_label_set_scale_and_lr() -> None:
@@ -240,16 +267,12 @@ def test_verdicts_are_counted_per_chapter() -> None:
         }
     )
     counts = synthesis.verdict_summary(verdicts)
-    assert list(counts.chapter) == ["one", "two", "all chapters"]
+    assert list(counts["claims of"]) == ["one", "two", "all report claims"]
     assert counts.iloc[-1]["reproduced"] == 2 and counts.iloc[-1]["claims"] == 4
     totals = synthesis.verdict_totals(counts)
-    assert totals == {
-        "n_claims": 4,
-        "n_reproduced": 2,
-        "n_not_reproduced": 1,
-        "n_contradicted": 0,
-        "n_not_tested": 1,
-    }
+    assert totals["n_claims"] == 4 and totals["n_reproduced"] == 2
+    assert totals["n_not_reproduced"] == 1 and totals["n_not_tested"] == 1
+    assert sum(totals[f"n_{v.replace(' ', '_')}"] for v in VERDICTS) == 4
 
 
 def test_committed_records_put_seven_methods_beside_published_values() -> None:

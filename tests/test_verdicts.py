@@ -21,23 +21,60 @@ from srcore.chapters.verdicts import (
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
+#: Evidence at the report's own budget and sample.
+FULL = {"budget": "paper", "images": 5}
+
+
 @pytest.mark.parametrize(
     ("claim", "expected"),
     [
-        (Claim("x", report=1.0, ours=1.0 + MARGIN_DB * 0.9), "reproduced"),
-        (Claim("x", report=1.0, ours=1.0 + MARGIN_DB * 1.1), "not reproduced"),
-        (Claim("x", report=1.0, ours=-1.0), "contradicted"),
-        (Claim("x", report=1.0, ours=0.05), "not reproduced (no difference)"),
-        (Claim("x", report=0.05, ours=1.0), "not reproduced (an effect"),
-        (Claim("x", report=2.0, ours=0.9), "not reproduced (same sign, smaller)"),
-        (Claim("x", direction=-1, ours=-0.5), "reproduced"),
-        (Claim("x", direction=-1, ours=0.5), "contradicted"),
-        (Claim("x", direction=-1, ours=0.1), "not reproduced"),
-        (Claim("x", report=1.0, ours=1.0, unhealthy=2), "not tested (2 runs"),
-        (Claim("x", report=1.0), "not tested (no record)"),
+        (Claim("x", report=1.0, ours=1.0 + MARGIN_DB * 0.9, **FULL), "reproduced"),
+        (Claim("x", report=1.0, ours=1.0 + MARGIN_DB * 1.1, **FULL), "not reproduced"),
+        (Claim("x", report=1.0, ours=-1.0, **FULL), "contradicted"),
         (
-            Claim("x", report=137.0, ours=0.4, value=True, margin=10),
-            "not reproduced (s",
+            Claim("x", report=1.0, ours=0.05, **FULL),
+            "not reproduced at the paper budget (no difference)",
+        ),
+        (
+            Claim("x", report=0.05, ours=1.0, **FULL),
+            "not reproduced at the paper budget (an effect where the report's",
+        ),
+        (
+            Claim("x", report=2.0, ours=0.9, **FULL),
+            "not reproduced at the paper budget (same sign, smaller)",
+        ),
+        (Claim("x", direction=-1, ours=-0.5, **FULL), "reproduced"),
+        (Claim("x", direction=-1, ours=0.5, **FULL), "contradicted"),
+        (Claim("x", direction=-1, ours=0.1, **FULL), "not reproduced"),
+        (
+            Claim("x", report=1.0, ours=1.0, unhealthy=2, **FULL),
+            "not tested (under-trained: 2 runs",
+        ),
+        (Claim("x", report=1.0, **FULL), "not tested (nothing measured"),
+        (
+            Claim("x", report=137.0, ours=0.4, value=True, margin=10, exact=True),
+            "not reproduced (smaller)",
+        ),
+        # below the report's budget or sample: the same outcome, another word
+        (Claim("x", report=1.0, ours=1.0, images=5), "consistent at the quick budget"),
+        (Claim("x", report=1.0, ours=-1.0, images=5), "opposite at the quick budget"),
+        (
+            Claim("x", report=1.0, ours=1.0, budget="paper", images=2),
+            "consistent at the paper budget (2 images)",
+        ),
+        (
+            Claim("x", report=1.0, ours=0.0, budget="paper", images=5, internal=True),
+            "not consistent at the paper budget (no difference; 1 seed)",
+        ),
+        (
+            Claim("x", report=1.0, ours=1.0, budget="paper", images=5, unchecked=1),
+            "consistent at the paper budget (1 run made before the health rule)",
+        ),
+        (
+            Claim(
+                "x", report=1.0, ours=1.0, budget="paper", images=5, report_images=10
+            ),
+            "consistent at the paper budget (5 of the report's 10 images)",
         ),
     ],
 )
@@ -45,22 +82,60 @@ def test_verdict_rule(claim: Claim, expected: str) -> None:
     assert verdict(claim).startswith(expected)
 
 
+def test_internal_learning_needs_three_seeds_for_a_verdict() -> None:
+    one = Claim("x", report=1.0, ours=1.0, internal=True, **FULL)
+    three = Claim("x", report=1.0, ours=1.0, internal=True, seeds=3, **FULL)
+    assert verdict(one) == "consistent at the paper budget (1 seed)"
+    assert verdict(three) == "reproduced at the paper budget"
+    # a supervised network trains once: one run is its sample
+    assert verdict(Claim("x", report=1.0, ours=1.0, **FULL)) == verdict(three)
+
+
 def test_seed_spread_widens_the_tolerance() -> None:
     """With a spread over seeds, a difference of 2 sd still agrees; one seed uses the
     stated margin only."""
-    noisy = Claim("x", report=0.0, ours=0.5, spread=0.3, seeds=3)
+    noisy = Claim("x", report=0.0, ours=0.5, spread=0.3, seeds=3, **FULL)
     assert tolerance(noisy) == pytest.approx(0.6)
-    assert verdict(noisy) == "reproduced"
-    assert verdict(Claim("x", report=0.0, ours=0.5)).startswith("not reproduced")
+    assert verdict(noisy) == "reproduced at the paper budget"
+    assert verdict(Claim("x", report=0.0, ours=0.5, **FULL)).startswith(
+        "not reproduced"
+    )
 
 
-def test_counts_and_table() -> None:
-    cs = [Claim("a", report=1.0, ours=1.0), Claim("b", why_not="needs VGG weights")]
+def test_each_side_is_judged_against_its_own_noise() -> None:
+    """Our wide spread does not turn the report's clear effect into 'none': the
+    report's +0.87 dB is beyond its own noise, so ours at 2.41 +- 0.60 is the same
+    sign and larger (1.54 apart, beyond 2 x 0.60); the report's own spread widens
+    the tolerance too."""
+    est = Claim("x", report=0.87, ours=2.41, spread=0.60, seeds=3, **FULL)
+    assert verdict(est) == "not reproduced at the paper budget (same sign, larger)"
+    both = Claim("x", report=0.87, ours=2.41, spread=0.60, report_spread=0.5, **FULL)
+    assert tolerance(both) == pytest.approx(2 * (0.6**2 + 0.5**2) ** 0.5)
+    assert verdict(both) == "reproduced at the paper budget"
+    faint = Claim("x", report=0.10, ours=0.46, **FULL)
+    assert verdict(faint).startswith("not reproduced at the paper budget (an effect")
+
+
+def test_counts_keep_judged_and_preliminary_apart() -> None:
+    cs = [
+        Claim("a", report=1.0, ours=1.0, **FULL),
+        Claim("b", report=1.0, ours=1.0, images=1),
+        Claim("c", why_not="needs VGG weights"),
+    ]
     t = verdict_table(cs)
-    assert t["verdict"].tolist() == ["reproduced", "not tested (needs VGG weights)"]
+    assert t["verdict"].tolist() == [
+        "reproduced at the paper budget",
+        "consistent at the quick budget (1 image)",
+        "not tested (needs VGG weights)",
+    ]
     assert t["ours"].iloc[0] == "+1.00 dB"
     counts = verdict_counts(t["verdict"])
-    assert counts["reproduced"] == 1 and counts["not tested"] == 1
+    assert (counts["reproduced"], counts["consistent"], counts["not tested"]) == (
+        1,
+        1,
+        1,
+    )
+    assert sum(counts.values()) == 3
 
 
 def test_report000_claims_follow_the_findings() -> None:
@@ -80,11 +155,16 @@ def test_report000_claims_follow_the_findings() -> None:
         "star_time_ratio": 3.4,
     }
     by = {c.claim: verdict(c) for c in claims.report000_claims(f)}
-    assert by["a DoG loss beats MSE (Table 1)"] == "reproduced"
+    # one T91 image, one seed, quick: never more than consistent
+    assert by["a DoG loss beats MSE (Table 1)"] == (
+        "consistent at the quick budget (1 seed, 1 image)"
+    )
     assert by["ZSSR* costs 3–4× ZSSR's time per iteration"] == "reproduced"
     dead = claims.report000_claims(f, health={"stream": 1})
     stream = [verdict(c) for c in dead if "stream" in c.setting]
-    assert stream and all(v.startswith("not tested (1 run") for v in stream)
+    assert stream and all(
+        v.startswith("not tested (under-trained: 1 run") for v in stream
+    )
 
 
 def _parameters(notebook: str) -> dict:
@@ -145,7 +225,12 @@ def test_a_complete_paper_cell_decides_its_ideal_row():
         return c
 
     assert row3(None).ours == 2.0 and row3(None).setting.startswith("quick")
+    assert verdict(row3(None)).startswith("not consistent at the quick budget")
     assert row3({3: half}).ours == 2.0
     c = row3({3: full})
     assert c.ours == pytest.approx(2.5) and c.setting.startswith("paper · Set5 (5")
     assert "CPU X, bf16" in c.setting and c.unhealthy == 0
+    # the paper's budget and all 5 images, but one seed of an internal method
+    assert (
+        verdict(c) == "not consistent at the paper budget (same sign, smaller; 1 seed)"
+    )

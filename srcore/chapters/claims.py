@@ -63,6 +63,11 @@ def _get(f: Mapping[str, Any], key: str) -> float | None:
     return None if v is None else float(v)
 
 
+def _int(f: Mapping[str, Any], key: str) -> int | None:
+    v = f.get(key)
+    return None if v is None or v == "?" else int(v)
+
+
 def _diff(f: Mapping[str, Any], a: str, b: str) -> float | None:
     x, y = _get(f, a), _get(f, b)
     return None if x is None or y is None else x - y
@@ -100,6 +105,8 @@ def protocol_claims(
             margin=1e-3,
             value=True,
             setting="Set5, ×2/×3/×4, largest difference",
+            exact=True,
+            source="protocol",
         ),
         Claim(
             "our bicubic equals Kim et al. 2016 (Table 2)",
@@ -109,6 +116,8 @@ def protocol_claims(
             value=True,
             setting=f"{n}, largest |ours − published|",
             paper="Kim et al. 2016, Table 2",
+            exact=True,
+            source="protocol",
         ),
         Claim(
             "per image, our bicubic equals SelfExSR's MATLAB table",
@@ -118,6 +127,8 @@ def protocol_claims(
             value=True,
             setting="every image, largest |ours − SelfExSR|",
             paper="Huang et al. 2015 (SelfExSR)",
+            exact=True,
+            source="protocol",
         ),
     ]
 
@@ -140,12 +151,14 @@ def report000_claims(
     t1 = REPORT_000["table1"]
     t2 = REPORT_000["table2"]
     one = f"quick · {f.get('t1_n_images', '?')} T91 image · 1 seed"
+    t1_evidence = {"images": _int(f, "t1_n_images"), "internal": True}
     claims = [
         Claim(
             "a DoG loss beats MSE (Table 1)",
             report=t1["ZSSR, DoG"][0] - t1["ZSSR, MSE"][0],
             ours=_diff(f, "t1_psnr_dog", "t1_psnr_mse"),
             setting=one,
+            **t1_evidence,
             **_trust(bad, "table1"),
         ),
         Claim(
@@ -153,6 +166,7 @@ def report000_claims(
             report=t1["ZSSR*"][0] - t1["ZSSR, DoG"][0],
             ours=_diff(f, "t1_psnr_star", "t1_psnr_dog"),
             setting=one,
+            **t1_evidence,
             **_trust(bad, "table1"),
         ),
         Claim(
@@ -162,7 +176,8 @@ def report000_claims(
             unit="×",
             margin=0.5,
             value=True,
-            setting="quick · T91 · this CPU (the report: a GPU)",
+            exact=True,
+            setting="T91 · this CPU (the report: a GPU)",
         ),
     ]
     n = sum(scratch.complete and online.complete for scratch, online in seed_pairs)
@@ -181,6 +196,9 @@ def report000_claims(
             spread=sd,
             seeds=n,
             setting=f"{stream} · {_seeds(n)}",
+            images=_int(f, "stream_n_images"),
+            report_images=30,
+            internal=True,
             **_trust(bad, "stream"),
         )
     )
@@ -196,6 +214,9 @@ def report000_claims(
                 report=t2[row][0] - t2["ZSSR*"][0],
                 ours=_get(f, f"ext_gain_{mode}"),
                 setting=f"{stream} · 1 seed · plain ZSSR training",
+                images=_int(f, "stream_n_images"),
+                report_images=30,
+                internal=True,
                 **_trust(bad, "stream"),
             )
         )
@@ -240,6 +261,7 @@ def report001_claims(
         if scale == 2 and n2 > 1:
             ours, sd, n = mean2, sd2, n2
         setting = f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}"
+        evidence = {"budget": "quick", "images": _int(f, f"{key}_n")}
         trust = _trust(bad, "ideal")
         cell = (paper or {}).get(scale)
         if cell is not None and cell.complete:
@@ -249,6 +271,7 @@ def report001_claims(
                 [cell]
             )
             trust = _trust({"ideal": unhealthy_count([cell])}, "ideal")
+            evidence = {"budget": "paper", "images": int(cell.done)}
         paper_psnr = REPORT_001_IDEAL[("Set5", scale)]["ZSSR"][0]
         claims.append(
             Claim(
@@ -259,6 +282,9 @@ def report001_claims(
                 seeds=n,
                 setting=setting,
                 paper=_paper("ZSSR", "Set5", scale),
+                report_images=5,
+                internal=True,
+                **evidence,
                 **trust,
             )
         )
@@ -273,6 +299,9 @@ def report001_claims(
             ours=_get(f, "nonideal_x2_gain"),
             setting=f"quick · {f.get('nonideal_x2_n', '?')} BSD100 images · 1 seed · "
             "true kernel minus assumed bicubic",
+            images=_int(f, "nonideal_x2_n"),
+            report_images=100,
+            internal=True,
             **_trust(bad, "nonideal_x2"),
         )
     )
@@ -294,6 +323,9 @@ def report001_claims(
             seeds=n,
             setting=f"quick · {f.get('blind_x2_n', '?')} BSD100 images · {_seeds(n)} · "
             "KernelGAN's estimate (the report: BlindSR's)",
+            images=_int(f, "blind_x2_n"),
+            report_images=100,
+            internal=True,
             **_trust(bad, "blind_x2"),
         )
     )
@@ -310,6 +342,10 @@ def report001_claims(
                 setting=f"quick · {f.get(f'{key}_n', '?')} DIV2KRK images · 1 seed",
                 paper=f"{_paper('KernelGAN + ZSSR', 'DIV2KRK', scale)}; ZSSR with "
                 f"bicubic kernel {base:.2f} dB (unverified)",
+                images=_int(f, f"{key}_n"),
+                report_images=100,
+                internal=True,
+                source="KernelGAN paper",
                 **_trust(bad, key),
             )
         )
@@ -325,6 +361,8 @@ def report001_claims(
                 report=shuffle[scale][1] - shuffle[scale][0],
                 ours=_get(f, f"variant_shuffle_x{scale}_diff"),
                 setting=f"quick · {n_img} random-kernel BSD100 images · 1 seed",
+                images=_int(f, "nonideal_x2_n"),
+                internal=True,
                 **_trust(bad, f"shuffle_x{scale}"),
             )
         )
@@ -333,8 +371,9 @@ def report001_claims(
             "a VDSR backbone pre-trained on BSDS is worse than plain ZSSR, ×2",
             report=vdsr[2][1] - vdsr[2][0],
             ours=_get(f, "variant_vdsr_backbone_x2_diff"),
-            setting=f"quick · {n_img} random-kernel BSD100 images · 1 seed "
-            "(health unchecked)",
+            setting=f"quick · {n_img} random-kernel BSD100 images · 1 seed",
+            images=_int(f, "nonideal_x2_n"),
+            internal=True,
             **_trust(bad, "vdsr"),
         )
     )
@@ -354,7 +393,7 @@ def report001_health(
     the same scale; each blind set (``blind``: :func:`report001.blind_sets`, its ZSSR
     runs and KernelGAN's, under its glue key) on all of its runs, BSD100 x2 also on
     ``blind_seeds`` (:func:`report001.blind_seed_runs`). Each entry is the
-    ``(failed, dirty)`` pair of :func:`unhealthy_count`."""
+    ``(failed, dirty, unchecked)`` tuple of :func:`unhealthy_count`."""
 
     def scale_of(r: RunRecord) -> int:
         return int(r.config["scale"])
@@ -374,6 +413,7 @@ def report001_health(
         key = f"shuffle_x{scale_of(r)}" if key == "shuffle" else key
         behind = [r, base[scale_of(r)]] if scale_of(r) in base else [r]
         previous = out.get(key, (0, 0))
+        previous = (*previous, 0, 0)[:3]
         out[key] = tuple(map(sum, zip(previous, unhealthy_count(behind), strict=True)))
     return out
 
@@ -387,24 +427,27 @@ def report002_claims(
     health: Mapping[str, int] | None = None,
 ) -> list[Claim]:
     """Report 002's claims: SRCNN's gain over bicubic on DIV2K (scale not stated:
-    one row per scale we ran), its bicubic timing, and SRGAN's trade of PSNR for
-    texture against SRResNet (the SRGAN paper's claim; the report has no SRGAN
-    number). ``table``: :func:`supervised_tables.summary` of the chapter's runs;
+    judged at the scale its bicubic level points to), its bicubic timing, and
+    SRGAN's trade of PSNR for texture against SRResNet (the SRGAN paper's claim;
+    the report has no SRGAN number). ``table``: :func:`supervised_tables.summary` of the chapter's runs;
     ``health``: runs that failed the health rule per group (``srcnn``, ``gan``)."""
     bad = health or {}
     gain = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
     claims = []
-    for scale in (2, 3, 4):
-        ours = _get(f, f"srcnn_div2k_x{scale}_gain")
-        if ours is None:
-            continue
+    scale = f.get("inferred_scale")
+    if scale is not None:
         claims.append(
             Claim(
-                f"SRCNN beats bicubic on DIV2K (scale not stated; ours ×{scale})",
+                f"SRCNN beats bicubic on DIV2K (scale not stated: ×{scale}, inferred "
+                "from the report's bicubic level)",
                 report=gain,
-                ours=ours,
-                setting="quick · 10 DIV2K images · 1 seed",
+                ours=_get(f, f"srcnn_div2k_x{scale}_gain"),
+                setting=f"quick · {f.get('srcnn_div2k_n', '?')} DIV2K images · 1 seed "
+                f"· the report's bicubic {f['report_bicubic']:.2f} dB, ours at "
+                f"×{scale} {f[f'srcnn_div2k_x{scale}_bicubic']:.2f} dB",
                 paper=_paper("SRCNN", "Set5", scale),
+                images=_int(f, "srcnn_div2k_n"),
+                report_images=REPORT_002["n_images"],
                 **_trust(bad, "srcnn"),
             )
         )
@@ -416,6 +459,7 @@ def report002_claims(
             unit="s",
             margin=10.0,
             value=True,
+            exact=True,
             setting="MATLAB-exact bicubic ×2, this CPU",
         )
     )
@@ -431,6 +475,7 @@ def report002_claims(
             ours=diff,
             setting=f"quick · {len(merged)} test sets · 1 seed",
             paper=_paper("SRGAN", "Set5", 4) + "; " + _paper("SRResNet", "Set5", 4),
+            source="SRGAN paper",
             **_trust(bad, "gan"),
         )
     )
@@ -454,8 +499,15 @@ def report003_claims(
     """
     bad = health or {}
     t = {m: p for m, p, _ in REPORT_003["table"]}
-    crops = "quick · 10 BSD100 64² crops · 1 seed"
-    dip = {**_trust(bad, "dip"), "why_not": withheld}
+    n_seeds = int(f.get("dip_seeds", 1))
+    crops = f"quick · {f.get('dip_images', '?')} BSD100 64² crops · {_seeds(n_seeds)}"
+    on_crops = {
+        "images": _int(f, "dip_images"),
+        "report_images": REPORT_003["n_images"],
+        "internal": True,
+        "seeds": n_seeds,
+    }
+    dip = {**_trust(bad, "dip"), "why_not": withheld, **on_crops}
     spread = _get(f, "lapsrn_max_spread")
     claims = [
         Claim(
@@ -470,6 +522,7 @@ def report003_claims(
             report=t["DIP with Charbonnier"] - t["LapSRN w1=1, w2=1"],
             ours=_get(f, "charb_minus_lapsrn"),
             setting=crops + " · ours: the best LapSRN weighting",
+            **on_crops,
             **_trust(bad, "crops"),
             why_not=withheld,
         ),
@@ -487,6 +540,8 @@ def report003_claims(
             ours=_get(f, "lapsrn_bsd100_min_gain"),
             setting="quick · BSD100 (100 images) · 1 seed · the weakest weighting",
             paper=_paper("LapSRN", "BSD100", 4),
+            images=100,
+            report_images=REPORT_003["n_images"],
             **_trust(bad, "lapsrn"),
         ),
         Claim(
@@ -495,6 +550,8 @@ def report003_claims(
             ours=None if spread is None else -spread,
             setting="quick · Set5/Set14/BSD100 · 1 seed · "
             "lowest minus highest of the 3 weightings",
+            images=5,
+            report_images=REPORT_003["n_images"],
             **_trust(bad, "lapsrn"),
         ),
     ]
@@ -524,12 +581,26 @@ def report004_claims(
                 f"sub-pixel LapSRN on random kernels: {words} interpolation, ×{scale}",
                 report=model[k] - interp[k],
                 ours=_get(f, f"x{scale}_div2krk_subpixel_gain"),
-                setting="quick · DIV2KRK test images · 1 seed",
+                setting=f"quick · {f.get('n_div2krk', '?')} DIV2KRK images · 1 seed",
                 paper=_paper("KernelGAN + ZSSR", "DIV2KRK", scale),
+                images=_int(f, "n_div2krk"),
                 **_trust(bad, scale),
                 why_not=withheld,
             )
         )
+    claims += [
+        Claim(
+            "sub-pixel convolution avoids the checkerboard artefacts of the "
+            "transposed one (§3; yet §5 sees artefacts at ×4)",
+            why_not="no artefact measure yet: the PSNR of both upsamplers is in the "
+            "table below, the crops show the outputs",
+        ),
+        Claim(
+            "post-upsampling is cheaper than pre-upsampling (§1)",
+            why_not="no pre-upsampling network timed on the same images here",
+        ),
+        Claim("a VGG19 perceptual loss gets stuck at 6–7 dB (§4)", why_not=VGG),
+    ]
     return claims
 
 
@@ -546,21 +617,25 @@ def all_verdicts(ctx: Any) -> pd.DataFrame:
     for chapter, claims in chapter_claims.all_claims(ctx).items():
         t = verdict_table(claims)
         t.insert(0, "chapter", chapter)
+        t["source"] = [c.source for c in claims]
         frames.append(t)
     return pd.concat(frames, ignore_index=True)
 
 
-def unhealthy_count(records: Sequence[RunRecord]) -> tuple[int, int]:
-    """``(failed, dirty)``: how many optimisations behind ``records`` failed the
-    health rule, and how many of the records were made from uncommitted code (their
-    commit does not say what made them, so they decide nothing)."""
+def unhealthy_count(records: Sequence[RunRecord]) -> tuple[int, int, int]:
+    """``(failed, dirty, unchecked)``: how many optimisations behind ``records``
+    failed the health rule, how many of the records were made from uncommitted code
+    (their commit does not say what made them, so they decide nothing) and how many
+    optimisations were made before the health rule (nothing says they trained)."""
     dirty = sum(bool(r.provenance.get("dirty")) for r in records)
-    return tables.not_trained(records)["not_trained"], dirty
+    counts = tables.not_trained(records)
+    return counts["not_trained"], dirty, counts["unchecked"]
 
 
 def _trust(health: Mapping[str, Any], key: str) -> dict[str, int]:
-    """The ``unhealthy``/``dirty`` fields of a claim from a health entry (a count
-    of failed runs, or the ``(failed, dirty)`` pair of :func:`unhealthy_count`)."""
+    """The ``unhealthy``/``dirty``/``unchecked`` fields of a claim from a health
+    entry (a count of failed runs, or the tuple of :func:`unhealthy_count`)."""
     value = health.get(key, 0)
-    failed, dirty = value if isinstance(value, tuple | list) else (value, 0)
-    return {"unhealthy": int(failed), "dirty": int(dirty)}
+    value = tuple(value) if isinstance(value, tuple | list) else (value,)
+    failed, dirty, unchecked = (*value, 0, 0)[:3]
+    return {"unhealthy": int(failed), "dirty": int(dirty), "unchecked": int(unchecked)}

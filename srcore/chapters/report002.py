@@ -93,8 +93,12 @@ def findings(
 
     ``srcnn_x3_set5_gain``/``_psnr``/``_bicubic`` and Kim et al.'s
     ``kim_srcnn_x3_set5``/``kim_bicubic_x3_set5``; ``srcnn_div2k_x<s>_gain`` per
-    SRCNN scale, the report's ``report_gain`` and ``closest_scale`` (ours nearest to
-    it); ``gan_label``, ``gan_sharper`` of ``gan_sets`` (sets where its
+    SRCNN scale with ``srcnn_div2k_x<s>_bicubic`` (bicubic on the same images), the
+    report's ``report_gain`` and ``report_bicubic``, and ``inferred_scale``: the
+    report names no scale, so it is inferred from its bicubic level, the scale whose
+    bicubic PSNR on our DIV2K images is nearest the report's (never from the gain
+    being judged), with ``inferred_gap`` (ours minus the report's bicubic there);
+    ``gan_label``, ``gan_sharper`` of ``gan_sets`` (sets where its
     high-frequency energy exceeds SRResNet's), ``gan_psnr`` and ``srresnet_psnr``
     (means over the sets); ``report_bicubic_s`` and ``bicubic_div2k_s`` (seconds of
     one MATLAB-exact bicubic x2 of a DIV2K image here).
@@ -113,11 +117,16 @@ def findings(
     target = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
     out["report_gain"] = target
     div2k = srcnn[srcnn.dataset == "DIV2K"]
-    for s, g in zip(div2k.scale, div2k.gain_db, strict=True):
+    out["report_bicubic"] = REPORT_002["bicubic_psnr"]
+    for s, g, b in zip(div2k.scale, div2k.gain_db, div2k.psnr_bicubic, strict=True):
         out[f"srcnn_div2k_x{s}_gain"] = float(g)
+        out[f"srcnn_div2k_x{s}_bicubic"] = float(b)
     if len(div2k):
-        closest = div2k.loc[(div2k.gain_db - target).abs().idxmin(), "scale"]
-        out["closest_scale"] = int(closest)
+        gap = div2k.psnr_bicubic - REPORT_002["bicubic_psnr"]
+        at = gap.abs().idxmin()
+        out["inferred_scale"] = int(div2k.loc[at, "scale"])
+        out["inferred_gap"] = float(gap[at])
+        out["srcnn_div2k_n"] = int(div2k.loc[at, "n_images"])
     rows, sharper, total = sharpness(table, gan_scale)
     gan = rows[rows.method.str.startswith("SRGAN")]
     out["gan_label"] = str(gan.method.iloc[0])

@@ -525,7 +525,8 @@ def findings(
     ``_bicubic``, ``_gain``, ``_above`` of ``_runs`` (runs above bicubic),
     ``_first_step`` (first traced step where the mean curve passes bicubic),
     ``_wobble`` (:func:`_wobble`) and ``_s_per_step``; ``dip_s_per_step`` (both
-    losses), ``dip_steps``, ``trace_every``. Charbonnier against MSE on the same
+    losses), ``dip_steps``, ``trace_every``, ``dip_seeds`` and ``dip_images``
+    (distinct seeds and images behind DIP's means). Charbonnier against MSE on the same
     images and seeds: ``charb_minus_mse`` and ``_se``, ``charb_vs_mse`` (by the
     :data:`N_SE` rule, ``n_se``), the report's ``report_charb_minus_mse``,
     ``first_step_order`` (``"earlier than"``, ``"at the same step as"``,
@@ -583,6 +584,9 @@ def findings(
         )
     )
     out["dip_steps"] = int(dip_records[0].config["model"]["steps"])
+    rows = [row for rec in dip_records for row in rec.per_image]
+    out["dip_seeds"] = len({row.get("seed", 0) for row in rows})
+    out["dip_images"] = len({str(row["image"]).split("@")[0] for row in rows})
     out["trace_every"] = TRACE_EVERY
     by_loss = {rec.config["model"]["loss"]: rec for rec in dip_records}
     for rec in by_loss.values():

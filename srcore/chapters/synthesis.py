@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -42,10 +43,17 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from srcore import health
 from srcore.chapters import supervised_tables, tables
 from srcore.chapters.published import KIM2016_TABLE2, anchor, anchor_text
 from srcore.chapters.report004 import FAULT_NAMES
-from srcore.chapters.verdicts import VERDICTS, verdict_counts
+from srcore.chapters.verdicts import (
+    JUDGED,
+    MARGIN_DB,
+    PRELIMINARY,
+    VERDICTS,
+    verdict_counts,
+)
 from srcore.runs.results import RunRecord
 
 __all__ = [
@@ -60,8 +68,12 @@ __all__ = [
     "method_label",
     "image_rows",
     "summary",
+    "image_lists",
+    "shown_lists",
     "scale_table",
     "detail_table",
+    "who_wins",
+    "wins_table",
     "anchored",
     "training_table",
     "plot_quality_vs_compute",
@@ -187,6 +199,9 @@ def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
         scale = _setting(rec, by_key, "scale")
         if scale is None:
             continue
+        trained_rows = tables.optimised_rows(rec)
+        per_item = rec.method in tables.INTERNAL
+        whole = _health_word(trained_rows[0]) if trained_rows and not per_item else ""
         c = rec.config
         model = c["model"] if isinstance(c.get("model"), dict) else {}
         crop = c["eval"].get("crop") if isinstance(c.get("eval"), dict) else None
@@ -217,15 +232,23 @@ def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
                     "psnr_bicubic": float(row.get("psnr_bicubic", row["psnr"])),
                     "ssim_bicubic": float(row.get("ssim_bicubic", row["ssim"])),
                     "seconds": float(row.get("seconds", np.nan)),
+                    "health": _health_word(row) if per_item else whole,
                 }
             )
     return pd.DataFrame(out)
 
 
-KEYS = ["method", "family", "profile", "set", "scale", "degradation"]
+def _health_word(row: dict[str, Any]) -> str:
+    """ "" for a trained optimisation, else its verdict, or "unchecked" for one made
+    before the health rule."""
+    return "unchecked" if row.get("health") is None else health.flag(row)
+
+
+KEYS = ["method", "family", "profile", "set", "scale", "degradation", "image_list"]
 #: The columns :func:`summary` adds to :data:`KEYS`.
 SUMMARY = ["n_images", "runs", "psnr", "psnr_sd", "ssim", "psnr_bicubic", "gain_db"]
-SUMMARY += ["gain_sd", "seconds", "device", "published_psnr", "published"]
+SUMMARY += ["gain_sd", "seconds", "device", "not_trained", "unchecked"]
+SUMMARY += ["published_psnr", "published"]
 
 
 def _published(method: str, ds: str, scale: int, degradation: str) -> tuple[float, str]:
@@ -245,16 +268,42 @@ def _published(method: str, ds: str, scale: int, degradation: str) -> tuple[floa
     return (a.psnr, anchor_text(method, ds, scale)) if a else (float("nan"), "")
 
 
+def image_lists(rows: pd.DataFrame) -> pd.Series:
+    """Which images each run scored on its set, as a short name: the number of
+    images and a digest of their sorted names (``"5 images #3f2a"``). Two runs are
+    seeds of one mean only when this is equal: a record over 2 images of BSD100 is
+    not a fourth seed of three records over 5.
+
+    Example:
+        >>> rows = pd.DataFrame({"run": ["a", "a", "b"], "set": ["S"] * 3,
+        ...                      "image": ["S/1", "S/2", "S/1"]})
+        >>> [x.split(" #")[0] for x in image_lists(rows)]
+        ['2 images', '2 images', '1 image']
+    """
+
+    def name(images: pd.Series) -> str:
+        names = sorted(set(images))
+        digest = hashlib.sha1("\n".join(names).encode()).hexdigest()[:4]
+        return f"{len(names)} image" + ("" if len(names) == 1 else "s") + f" #{digest}"
+
+    return rows.groupby(["run", "set"], sort=False).image.transform(name)
+
+
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per method, profile, set, scale and degradation (see the module).
+    """One row per method, profile, set, scale, degradation and image list
+    (:func:`image_lists`; see the module).
 
     Columns: the keys, n_images, runs, psnr, psnr_sd (NaN with one run), ssim,
     psnr_bicubic, gain_db, gain_sd, seconds (mean per image), device (``cpu``,
-    ``cuda`` or ``cpu+cuda``), published_psnr and published (its text, "" if none).
+    ``cuda`` or ``cpu+cuda``), not_trained and unchecked (optimisations behind the
+    row that failed the health rule, or were made before it), published_psnr and
+    published (its text, "" if none). A published value is set beside a row only
+    when the row covers the whole set (as many images as the set's largest group):
+    a paper's mean over 100 images is not compared with ours over 2.
     """
     if rows.empty:
         return pd.DataFrame(columns=[*KEYS, *SUMMARY])
-    rows = rows.assign(gain=rows.psnr - rows.psnr_bicubic)
+    rows = rows.assign(gain=rows.psnr - rows.psnr_bicubic, image_list=image_lists(rows))
     out = []
     for key, g in rows.groupby(KEYS, sort=False, dropna=False):
         runs = g.groupby("run", sort=False)[["psnr", "ssim", "gain", "seconds"]].mean()
@@ -276,11 +325,18 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
                 "gain_sd": float(runs.gain.std(ddof=1)) if several else np.nan,
                 "seconds": float(runs.seconds.mean()),
                 "device": "+".join(sorted(g.device.unique())),
+                "not_trained": int((~g.health.isin(["", "unchecked"])).sum()),
+                "unchecked": int((g.health == "unchecked").sum()),
                 "published_psnr": pub,
                 "published": text,
             }
         )
-    return _ordered(pd.DataFrame(out))
+    out = pd.DataFrame(out)
+    whole = out.groupby(["set", "scale", "degradation"]).n_images.transform("max")
+    partial = out.n_images < whole
+    out.loc[partial, "published_psnr"] = np.nan
+    out.loc[partial, "published"] = ""
+    return _ordered(out)
 
 
 def _set_order(name: str) -> tuple[int, str]:
@@ -300,10 +356,24 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _row_names(frame: pd.DataFrame) -> pd.Series:
-    """The method, with its profile when the frame holds more than one profile."""
+    """The method, with its profile when the frame holds more than one profile, and
+    a flag where optimisations behind it did not train (:mod:`srcore.health`)."""
+    names = frame.method
     if frame.profile.nunique() > 1:
-        return frame.method + " (" + frame.profile.astype(str) + ")"
-    return frame.method
+        names = names + " (" + frame.profile.astype(str) + ")"
+    bad = frame.get("not_trained", pd.Series(0, index=frame.index)).fillna(0)
+    total = frame.n_images * frame.runs if "runs" in frame else frame.n_images
+    flags = [
+        ""
+        if not b
+        else (
+            " (did not train)"
+            if fam not in INTERNAL
+            else f" ({int(b)} of {int(n)} did not train)"
+        )
+        for b, fam, n in zip(bad, frame.family, total, strict=True)
+    ]
+    return names + flags
 
 
 def _psnr_text(row: pd.Series) -> str:
@@ -315,41 +385,156 @@ def _psnr_text(row: pd.Series) -> str:
     return f"{row.psnr:.2f} ± {row.psnr_sd:.{digits}f}"
 
 
+def shown_lists(table: pd.DataFrame) -> pd.Series:
+    """Per (set, scale, degradation), the image list a page table shows: the one
+    most methods were scored on (bicubic aside), then the one with most images.
+
+    Example:
+        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [2] * 3,
+        ...     "degradation": ["bicubic"] * 3, "method": ["A", "B", "A"],
+        ...     "image_list": ["5 images #a", "5 images #a", "2 images #b"],
+        ...     "n_images": [5, 5, 2]})
+        >>> shown_lists(t).tolist()
+        ['5 images #a']
+    """
+    at = ["set", "scale", "degradation"]
+    t = table[table.method != "Bicubic"]
+    t = t if len(t) else table
+    counts = t.groupby([*at, "image_list"], sort=False).agg(
+        methods=("method", "nunique"), images=("n_images", "max")
+    )
+    best = counts.sort_values(["methods", "images"], ascending=False)
+    return best.reset_index().groupby(at, sort=False).image_list.first()
+
+
 def scale_table(
     table: pd.DataFrame, scale: int, sets: Sequence[str] = SETS
 ) -> pd.DataFrame:
     """Bicubic-LR rows of the sets of :data:`SETS` (full images: crops and other
     sets are in :func:`detail_table` only) at ``scale`` pivoted, to fit a page: one
-    row per method, per set a column of our mean PSNR (dB; "± spread" over runs,
-    "(n=…)" where the method saw fewer images than the set's largest record) and,
-    where any method has an anchor, a column of the published PSNR. Empty cells
-    print "–". ``sets`` keeps those sets only (a page shows two or three at a time).
+    row per method, per set a column of our mean PSNR (dB; "± spread" over seeds)
+    and, where any method has an anchor, a column of the published PSNR. A column
+    holds only methods scored on the same images, the image list of
+    :func:`shown_lists` (runs on other images are in :func:`detail_table`), and
+    bicubic on those images. Empty cells print "–". ``sets`` keeps those sets only
+    (a page shows two or three at a time).
 
     Example:
         >>> t = pd.DataFrame([{"method": "SRCNN", "family": "SRCNN",
         ...     "profile": "quick", "set": "Set5", "scale": 2,
-        ...     "degradation": "bicubic", "n_images": 5, "runs": 1, "psnr": 36.0,
+        ...     "degradation": "bicubic", "image_list": "5 images #a",
+        ...     "n_images": 5, "runs": 1, "psnr": 36.0, "psnr_bicubic": 33.7,
         ...     "psnr_sd": float("nan"), "published": "36.66"}])
         >>> scale_table(t, 2).to_dict("records")
-        [{'method': 'SRCNN', 'Set5 · ours': '36.00', 'Set5 · published': '36.66'}]
+        [{'method': 'Bicubic', 'Set5 · ours': '33.70', 'Set5 · published': '33.66'}, \
+{'method': 'SRCNN', 'Set5 · ours': '36.00', 'Set5 · published': '36.66'}]
     """
     t = table[
         (table.scale == scale) & (table.degradation == "bicubic") & table.set.isin(sets)
     ].copy()
+    if t.empty:
+        return pd.DataFrame({"method": []})
+    lists = shown_lists(t)
+    key = list(zip(t.set, t.scale, t.degradation, strict=True))
+    t = t[[lists.get(k) == il for k, il in zip(key, t.image_list, strict=True)]]
+    t = t[t.method != "Bicubic"]
     t["row"] = _row_names(t)
-    full = t.groupby("set").n_images.transform("max")
-    t["ours"] = [
-        _psnr_text(r) + ("" if n == m else f" (n={n})")
-        for (_, r), n, m in zip(t.iterrows(), t.n_images, full, strict=True)
-    ]
-    out = pd.DataFrame({"method": list(dict.fromkeys(t.row))})
+    t["ours"] = [_psnr_text(r) for _, r in t.iterrows()]
+    out = pd.DataFrame({"method": ["Bicubic", *dict.fromkeys(t.row)]})
     for ds in sorted(t.set.unique(), key=_set_order):
         at = t[t.set == ds].set_index("row")
-        out[f"{ds} · ours"] = out.method.map(at.ours).fillna("–")
-        if (at.published != "").any():
-            pub = at.published.replace("", "–")
+        ours = at.ours.to_dict() | {"Bicubic": f"{at.psnr_bicubic.iloc[0]:.2f}"}
+        out[f"{ds} · ours"] = out.method.map(ours).fillna("–")
+        pub = at.published.replace("", "–").to_dict()
+        same = table[(table.set == ds) & (table.scale == scale)]
+        whole = at.n_images.max() >= same.n_images.max()
+        kim = _published("Bicubic", ds, scale, "bicubic")[1] if whole else ""
+        pub["Bicubic"] = kim or "–"
+        if any(v != "–" for v in pub.values()):
             out[f"{ds} · published"] = out.method.map(pub).fillna("–")
     return out
+
+
+def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
+    """Per set and scale (bicubic LR, the image list of :func:`shown_lists`, methods
+    whose runs all trained): the best method by mean PSNR and its test-time seconds
+    per image; the fastest method within ``near_db`` of it; and the
+    quality-versus-compute frontier, the methods no faster method beats in PSNR,
+    fastest first.
+
+    Columns: set (``"Set5 ×4"``), best, best_psnr, best_s, near (the fastest within
+    ``near_db``), near_psnr, near_s, frontier (names joined by " → "), n_methods.
+
+    Example:
+        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [4] * 3,
+        ...     "degradation": ["bicubic"] * 3, "image_list": ["a"] * 3,
+        ...     "method": ["Bicubic", "Fast", "Slow"], "n_images": [5] * 3,
+        ...     "psnr": [28.0, 30.0, 30.1], "seconds": [0.01, 0.1, 60.0],
+        ...     "not_trained": [0, 0, 0]})
+        >>> w = who_wins(t).iloc[0]
+        >>> w.best, w.near, w.frontier
+        ('Slow', 'Fast', 'Bicubic → Fast → Slow')
+    """
+    t = table[(table.degradation == "bicubic") & ~table.set.str.contains("crops")]
+    rows = []
+    if t.empty:
+        return pd.DataFrame(rows)
+    lists = shown_lists(t)
+    for (ds, scale, _), il in lists.items():
+        g = t[(t.set == ds) & (t.scale == scale) & (t.image_list == il)]
+        g = g[g.not_trained.fillna(0) == 0]
+        if len(g) < 2:
+            continue
+        best = g.loc[g.psnr.idxmax()]
+        near = g[g.psnr >= best.psnr - near_db].sort_values("seconds").iloc[0]
+        frontier, top = [], -np.inf
+        for r in g.sort_values(
+            ["seconds", "psnr"], ascending=[True, False]
+        ).itertuples():
+            if r.psnr > top:
+                frontier.append(r.method)
+                top = r.psnr
+        rows.append(
+            {
+                "set": f"{ds} ×{scale}",
+                "best": best.method,
+                "best_psnr": float(best.psnr),
+                "best_s": float(best.seconds),
+                "near": near.method,
+                "near_psnr": float(near.psnr),
+                "near_s": float(near.seconds),
+                "frontier": " → ".join(frontier),
+                "n_methods": len(g),
+            }
+        )
+    out = pd.DataFrame(rows)
+    order = out.set.map(lambda s: (int(s.split("×")[1]), _set_order(s.split(" ×")[0])))
+    return (
+        out.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    )
+
+
+def wins_table(wins: pd.DataFrame) -> pd.DataFrame:
+    """:func:`who_wins` for a page: set, best (PSNR, s per image), fastest within
+    the margin, frontier."""
+    if wins.empty:
+        return pd.DataFrame(columns=["set", "best", "fastest within the margin"])
+
+    def cell(name: str, psnr: float, s: float) -> str:
+        return f"{name} ({psnr:.2f} dB, {s:.3g} s)"
+
+    return pd.DataFrame(
+        {
+            "set": wins.set,
+            "best (PSNR, s per image)": [
+                cell(r.best, r.best_psnr, r.best_s) for r in wins.itertuples()
+            ],
+            "fastest within the margin": [
+                cell(r.near, r.near_psnr, r.near_s) for r in wins.itertuples()
+            ],
+            "frontier (fastest first)": wins.frontier,
+        }
+    )
 
 
 def detail_table(table: pd.DataFrame, degradation: str = "bicubic") -> pd.DataFrame:
@@ -604,37 +789,71 @@ def plot_win_loss(wins: pd.DataFrame, n_images: int, title: str) -> Figure:
     return fig
 
 
+#: The total row of the report claims in :func:`verdict_summary`.
+ALL_REPORTS = "all report claims"
+
+
+def _claim_group(chapter: str, source: str) -> str:
+    if source == "protocol":
+        return "protocol checks"
+    if source == "report":
+        return chapter
+    return f"the {source}'s claims (in {chapter.split(' ', 1)[-1]})"
+
+
 def verdict_summary(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """Verdicts counted per chapter (:func:`srcore.chapters.verdicts.verdict_counts`)
-    with a total row; ``verdicts`` has columns ``chapter`` and ``verdict``.
+    """Verdicts counted per chapter (:func:`srcore.chapters.verdicts.verdict_counts`):
+    the reports' claims per chapter and their total (:data:`ALL_REPORTS`), then,
+    apart, the protocol's checks and the claims of other papers a chapter tests
+    (column ``source`` of ``verdicts``: ``report``, ``protocol`` or a paper's name;
+    all ``report`` when absent). Columns: ``claims of``, the kinds of
+    :data:`~srcore.chapters.verdicts.VERDICTS`, ``claims``.
 
     Example:
         >>> v = pd.DataFrame({"chapter": ["a", "a", "b"],
-        ...     "verdict": ["reproduced", "not tested (x)", "contradicted"]})
-        >>> verdict_summary(v).iloc[-1].to_dict()["reproduced"]
-        1
+        ...     "verdict": ["reproduced", "not tested (x)", "contradicted"],
+        ...     "source": ["report", "report", "KernelGAN paper"]})
+        >>> s = verdict_summary(v)
+        >>> s["claims of"].tolist()
+        ['a', 'all report claims', "the KernelGAN paper's claims (in b)"]
+        >>> int(s.set_index("claims of").loc["all report claims", "claims"])
+        2
     """
+    source = verdicts["source"] if "source" in verdicts else "report"
+    v = verdicts.assign(source=source)
+    groups = zip(v.chapter, v.source, strict=True)
+    v = v.assign(group=[_claim_group(c, s) for c, s in groups])
     rows = []
-    for chapter, group in verdicts.groupby("chapter", sort=False):
-        rows.append({"chapter": chapter, **verdict_counts(group.verdict)})
-    rows.append({"chapter": "all chapters", **verdict_counts(verdicts.verdict)})
-    out = pd.DataFrame(rows, columns=["chapter", *VERDICTS])
+    reports = v[v.source == "report"]
+    for group, g in reports.groupby("group", sort=False):
+        rows.append({"claims of": group, **verdict_counts(g.verdict)})
+    rows.append({"claims of": ALL_REPORTS, **verdict_counts(reports.verdict)})
+    for group, g in v[v.source != "report"].groupby("group", sort=False):
+        rows.append({"claims of": group, **verdict_counts(g.verdict)})
+    out = pd.DataFrame(rows, columns=["claims of", *VERDICTS])
     out["claims"] = out[list(VERDICTS)].sum(axis=1)
     return out
 
 
 def verdict_totals(counts: pd.DataFrame) -> dict[str, int]:
-    """The total row of :func:`verdict_summary` as glue keys: ``n_claims``,
-    ``n_reproduced``, ``n_not_reproduced``, ``n_contradicted``, ``n_not_tested``.
+    """The reports' total row of :func:`verdict_summary` as glue keys:
+    ``n_claims`` and ``n_<kind>`` per verdict kind (``n_not_reproduced``...), with
+    ``n_judged`` (at the report's budget and sample) and ``n_preliminary`` (below
+    it), and ``n_other_claims`` (protocol checks and other papers' claims, apart).
 
     Example:
         >>> v = pd.DataFrame({"chapter": ["a"], "verdict": ["reproduced"]})
         >>> verdict_totals(verdict_summary(v))["n_reproduced"]
         1
     """
-    total = counts.iloc[-1]
+    at = counts.set_index("claims of")
+    total = at.loc[ALL_REPORTS]
     out = {"n_claims": int(total["claims"])}
     out |= {f"n_{v.replace(' ', '_')}": int(total[v]) for v in VERDICTS}
+    out["n_judged"] = int(sum(total[v] for v in JUDGED))
+    out["n_preliminary"] = int(sum(total[v] for v in PRELIMINARY))
+    after = list(at.index).index(ALL_REPORTS) + 1
+    out["n_other_claims"] = int(at.iloc[after:]["claims"].sum())
     return out
 
 

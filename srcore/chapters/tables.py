@@ -113,7 +113,9 @@ def _osr(c: Mapping[str, Any]) -> str:
 def _zssr(c: Mapping[str, Any]) -> str:
     name = ZSSR_VARIANTS[c["variant"]]
     stages = c["model"].get("scale_factors") or []
-    if len(stages) > 1:
+    if len(stages) > 3:  # the paper's schedule of small steps, named by its end
+        name += f", gradual to ×{_stage(stages[-1])} in {len(stages)} steps"
+    elif len(stages) > 1:
         name += ", gradual " + "→".join(f"×{_stage(f)}" for f in stages)
     if c.get("backbone") is not None:
         name = (
@@ -171,12 +173,17 @@ UNTRAINED = ("bicubic", "bicubic-vs-selfexsr", "imresize-vs-matlab", "lapsrn-cro
 
 def optimised_rows(record: RunRecord) -> list[dict[str, Any]]:
     """The rows of a record that carry an optimisation: every item of a ZSSR, OSR
-    or DIP run, the ``"train"`` row of a supervised one, none for bicubic."""
+    or DIP run, the ``"train"`` row of a supervised one, none for bicubic. An SRGAN
+    row is judged on its logged content loss (:func:`srcore.health.gan_health`)."""
     if record.method in UNTRAINED:
         return []
     if record.method in INTERNAL:
         return list(record.per_image)
-    return [r for r in record.per_image if r["image"] == "train"]
+    rows = [r for r in record.per_image if r["image"] == "train"]
+    content = (record.history or {}).get("content")
+    if record.method == "srgan" and content:  # judged on its content term
+        rows = [{**r, "health": health.gan_health(content)} for r in rows]
+    return rows
 
 
 def not_trained(records: Sequence[RunRecord]) -> dict[str, int]:

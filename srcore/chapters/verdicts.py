@@ -2,38 +2,55 @@
 
 A claim is an *effect*: a difference in dB between two methods on the same images
 (a variant minus its base, a method minus bicubic), or a direction only ("A is
-faster than B"). Our effect is measured on our records, with its spread over seeds
-where there are several. With the tolerance
+faster than B"), or a *value* (a time, a ratio, an error). Our effect is measured on
+our records, with its spread over seeds where there are several.
 
-.. math::  t = \\max(m, 2\\,\\sigma_{\\text{seeds}})
+**Noise.** Each side's effect is noisy: ours by :math:`\\sigma_o`, its standard
+deviation over seeds, the report's by :math:`\\sigma_r` where it states one. Neither
+side measures the noise of a single run (one seed, one implementation, rounded
+numbers), so no tolerance is below the stated margin ``m`` (:data:`MARGIN_DB`
+unless the claim states its own). The two effects agree when
 
-(``m`` = :data:`MARGIN_DB` unless the claim states its own margin, :math:`\\sigma`
-the standard deviation of our effect over seeds, 0 with one seed) the verdict is
+.. math::  |e_o - e_r| \\le t = \\max(m,\\ 2\\sqrt{\\sigma_o^2 + \\sigma_r^2}),
 
-* **reproduced**: our effect lies within ``t`` of the report's; for a direction-only
-  claim, ours is beyond ``t`` in the claimed direction;
-* **contradicted**: ours is beyond ``t`` in the opposite direction to the report's;
-* **not reproduced**: anything else, with the reason: same sign but smaller or
-  larger, no difference where the report saw one, or an effect where it saw none;
-* a claim of a *value* (a time, a ratio, an error) is reproduced when ours lies
-  within ``t`` of it, otherwise not reproduced (smaller or larger);
-* **not tested**: no measurement (the row says why), or a measurement resting on a
-  run that failed the health rule (:mod:`srcore.health`; a dead run decides
-  nothing) or on a record made from uncommitted code (its commit does not say what
-  made it).
+and an effect is "no difference" when it is within its *own side's* noise of zero:
+ours within :math:`\\max(m, 2\\sigma_o)`, the report's within
+:math:`\\max(m, 2\\sigma_r)`.
 
-A difference within ``t`` of zero is "no difference": it is never ranked.
+**Outcome.** *Agrees* when the two effects agree (for a direction-only claim: ours
+is beyond its noise in the claimed direction); *opposite* when ours is beyond its
+noise against the report's sign; *differs* otherwise, with the reason: same sign but
+smaller or larger, no difference where the report saw one, or an effect where the
+report's value is within its own noise of zero. A value agrees when ours lies within
+``t`` of it, otherwise it differs (smaller or larger).
+
+**Evidence.** The outcome is a verdict only at the report's own budget and sample:
+ours made at the ``paper`` budget, over at least the report's images and more than
+:data:`FEW_IMAGES`, and, for an internal-learning method (one optimisation per
+image, whose result depends on its seed), over at least :data:`MIN_SEEDS` seeds. Then
+it reads **reproduced** / **not reproduced** / **contradicted**. Below that it
+reads **consistent** / **not consistent** / **opposite**, with the budget it was
+judged at and what is missing; the counts keep the two kinds apart. A protocol
+check (an exact computation: no budget, no seed) is judged outright.
+
+**Not tested**: no measurement (the row says why), a run behind it that failed the
+health rule (:mod:`srcore.health`: an under-trained model decides nothing), or a
+record made from uncommitted code (its commit does not say what made it). A run
+made before the health rule was recorded is a shortfall of the evidence: nothing
+shows it trained, so its claim reads at most *consistent*.
 
 Example:
-    >>> verdict(Claim("variant helps", report=0.8, ours=0.7))
-    'reproduced'
-    >>> verdict(Claim("variant helps", report=0.8, ours=-0.5))
-    'contradicted'
-    >>> verdict(Claim("variant helps", report=0.8, ours=0.1))
-    'not reproduced (no difference)'
-    >>> verdict(Claim("faster", direction=1, ours=3.0, unit="×", margin=1.0))
-    'reproduced'
-    >>> verdict(Claim("costs 3.5×", report=3.5, ours=13.0, value=True, margin=0.5))
+    >>> full = {"budget": "paper", "images": 5}
+    >>> verdict(Claim("variant helps", report=0.8, ours=0.7, **full))
+    'reproduced at the paper budget'
+    >>> verdict(Claim("variant helps", report=0.8, ours=-0.5, **full))
+    'contradicted at the paper budget'
+    >>> verdict(Claim("variant helps", report=0.8, ours=0.1, images=2))
+    'not consistent at the quick budget (no difference; 2 images)'
+    >>> verdict(Claim("ZSSR gains", report=2.0, ours=2.1, images=5, internal=True))
+    'consistent at the quick budget (1 seed)'
+    >>> verdict(Claim("costs 3.5×", report=3.5, ours=13.0, value=True, margin=0.5,
+    ...               exact=True))
     'not reproduced (larger)'
     >>> verdict(Claim("needs VGG", why_not="needs VGG weights"))
     'not tested (needs VGG weights)'
@@ -49,32 +66,54 @@ import pandas as pd
 
 __all__ = [
     "MARGIN_DB",
+    "MIN_SEEDS",
+    "FEW_IMAGES",
     "VERDICTS",
+    "JUDGED",
+    "PRELIMINARY",
     "RULE",
     "Claim",
     "tolerance",
+    "shortfalls",
     "verdict",
+    "verdict_kind",
     "verdict_table",
     "verdict_counts",
     "summary_line",
 ]
 
-#: The stated margin, in dB, for a claim measured with one seed: half the 0.02 dB
-#: protocol agreement is far below it; 0.2 dB is about the spread of ZSSR over seeds
-#: and of a 10-image mean's 8-bit and crop differences between two implementations.
+#: The stated margin, in dB: the floor of every tolerance, for the noise neither
+#: side measures (a report gives one run per number, rounded to 0.01 dB, made by
+#: another implementation on other hardware; our single runs likewise). Where our
+#: spread over seeds is measured, twice it replaces the margin if larger.
 MARGIN_DB = 0.2
-#: The verdicts, in the order the tables count them.
-VERDICTS = ("reproduced", "not reproduced", "contradicted", "not tested")
-#: The rule in one sentence, for the protocol chapter.
+#: Seeds an internal-learning claim needs before it is judged reproduced or not.
+MIN_SEEDS = 3
+#: A claim over this many images or fewer is never judged reproduced or not.
+FEW_IMAGES = 2
+#: The verdicts judged at the report's budget and sample, in table order.
+JUDGED = ("reproduced", "not reproduced", "contradicted")
+#: The same outcomes below the report's budget or sample.
+PRELIMINARY = ("consistent", "not consistent", "opposite")
+#: Every verdict kind, in the order the tables count them.
+VERDICTS = (*JUDGED, *PRELIMINARY, "not tested")
+#: The rule in a few sentences, for the protocol chapter.
 RULE = (
-    "a claim is *reproduced* when our effect lies within t of the report's "
-    "(for a claim of direction only: beyond t in the claimed direction), "
-    "*contradicted* when ours is beyond t in the opposite direction, *not "
-    "reproduced* otherwise (same sign but another size, or no difference where the "
-    "report saw one), and *not tested* when no record measures it, when a "
-    "run behind it failed the health rule or when a record behind it was made from "
-    "uncommitted code; t is the larger of the stated margin "
-    "and twice our spread over seeds"
+    "our effect and the report's agree when they lie within t of each other, "
+    "t being the larger of the stated margin and twice the combined spread of the two "
+    "sides (ours over seeds, the report's where it states one); an effect within its "
+    "own side's noise of zero is no difference. A claim is *reproduced* when the two "
+    "agree (for a claim of direction only: ours is beyond its noise in that "
+    "direction), *contradicted* when ours is beyond its noise in the opposite "
+    "direction, *not reproduced* otherwise (same sign but another size, no difference "
+    "where the report saw one, or an effect where the report's value is within its "
+    "own noise of zero). These three words need the report's own budget and sample: "
+    "the paper budget, at least the report's images and more than "
+    f"{FEW_IMAGES}, and for an internal-learning method at least {MIN_SEEDS} seeds. "
+    "Below that the same outcomes read *consistent*, *not consistent* and "
+    "*opposite*, with the budget and what is missing, and are counted apart. A claim "
+    "is *not tested* when nothing measures it, when a run behind it did not train by "
+    "the health rule, or when it rests on a run made from uncommitted code"
 )
 
 
@@ -83,14 +122,20 @@ class Claim:
     """One claim of a report and what we measured for it.
 
     claim: the report's words, short. report: the report's effect (``unit``), or
-    None; direction: +1/-1 when the claim only states a direction. ours: our effect;
+    None; report_spread: its standard deviation where the report states one;
+    direction: +1/-1 when the claim only states a direction. ours: our effect;
     spread: its standard deviation over ``seeds`` seeds (None with one seed).
+    budget: the profile ours was made at (``paper`` is the report's own budget);
+    images: how many images ours rests on (per seed); report_images: how many the
+    report's number rests on; internal: an internal-learning method (its verdict
+    needs :data:`MIN_SEEDS` seeds); exact: a deterministic check, judged outright.
     setting: how ours was made ("quick · Set5 · 3 seeds"). paper: the original
-    paper's effect or value where one exists (text, with its tag). value: the claim
-    is a quantity (a time, a ratio, an error), not a difference: only "within the
-    margin" or "smaller/larger" apply. unhealthy: how
-    many runs behind ``ours`` failed the health rule; dirty: how many of its records
-    were made from uncommitted code. why_not: why it was not run.
+    paper's effect or value where one exists (text). source: whose claim it is
+    ("report", "protocol" or another paper's name). value: the claim is a quantity,
+    not a difference. unhealthy: runs behind ``ours`` that failed the health rule;
+    dirty: records behind it made from uncommitted code; unchecked: runs made
+    before the health rule (nothing shows they trained: never more than
+    consistent). why_not: why it was not run.
     """
 
     claim: str
@@ -106,17 +151,96 @@ class Claim:
     value: bool = False
     unhealthy: int = 0
     dirty: int = 0
+    unchecked: int = 0
     why_not: str | None = None
+    budget: str = "quick"
+    images: int | None = None
+    report_images: int | None = None
+    report_spread: float | None = None
+    internal: bool = False
+    exact: bool = False
+    source: str = "report"
+
+
+def _noise(margin: float, *spreads: float | None) -> float:
+    return max(margin, 2.0 * math.sqrt(sum((s or 0.0) ** 2 for s in spreads)))
 
 
 def tolerance(c: Claim) -> float:
-    """``max(margin, 2 * spread)``: below it a difference is no difference.
+    """``max(margin, 2 sqrt(spread² + report_spread²))``: the largest difference
+    between the two effects that still agrees.
 
     Example:
         >>> tolerance(Claim("x", spread=0.3)), tolerance(Claim("x"))
         (0.6, 0.2)
+        >>> round(tolerance(Claim("x", spread=0.3, report_spread=0.4)), 3)
+        1.0
     """
-    return max(c.margin, 2.0 * (c.spread or 0.0))
+    return _noise(c.margin, c.spread, c.report_spread)
+
+
+def shortfalls(c: Claim) -> list[str]:
+    """What keeps ``c`` from a verdict at the report's budget and sample (empty: it
+    is judged in full).
+
+    Example:
+        >>> shortfalls(Claim("x", images=2, internal=True))
+        ['1 seed', '2 images']
+        >>> shortfalls(Claim("x", budget="paper", images=5, report_images=10))
+        ["5 of the report's 10 images"]
+    """
+    if c.exact:
+        return []
+    out = []
+    if c.internal and c.seeds < MIN_SEEDS:
+        out.append(f"{c.seeds} seed" + ("" if c.seeds == 1 else "s"))
+    if c.images is not None and c.images <= FEW_IMAGES:
+        out.append(f"{c.images} image" + ("" if c.images == 1 else "s"))
+    elif c.images is not None and c.report_images and c.images < c.report_images:
+        out.append(f"{c.images} of the report's {c.report_images} images")
+    if c.unchecked:
+        runs = "run" if c.unchecked == 1 else "runs"
+        out.append(f"{c.unchecked} {runs} made before the health rule")
+    return out
+
+
+def _outcome(c: Claim) -> tuple[str, str]:
+    """(agrees / differs / opposite, the reason) by the rule of the module."""
+    t = tolerance(c)
+    if c.value and c.report is not None:
+        if abs(c.ours - c.report) <= t:
+            return "agrees", ""
+        return "differs", "smaller" if c.ours < c.report else "larger"
+    if c.report is not None and abs(c.ours - c.report) <= t:
+        return "agrees", ""
+    sign = c.direction or (
+        0 if c.report is None else _sign(c.report, _noise(c.margin, c.report_spread))
+    )
+    ours = _sign(c.ours, _noise(c.margin, c.spread))
+    if sign and ours == sign:
+        if c.report is None:
+            return "agrees", ""
+        size = "smaller" if abs(c.ours) < abs(c.report) else "larger"
+        return "differs", f"same sign, {size}"
+    if sign and ours == -sign:
+        return "opposite", ""
+    if not ours:
+        return "differs", "no difference"
+    return "differs", "an effect where the report's is within its noise of zero"
+
+
+_WORDS = {
+    True: {
+        "agrees": "reproduced",
+        "differs": "not reproduced",
+        "opposite": "contradicted",
+    },
+    False: {
+        "agrees": "consistent",
+        "differs": "not consistent",
+        "opposite": "opposite",
+    },
+}
 
 
 def verdict(c: Claim) -> str:
@@ -124,36 +248,34 @@ def verdict(c: Claim) -> str:
     if c.why_not:
         return f"not tested ({c.why_not})"
     if c.ours is None or not math.isfinite(c.ours):
-        return "not tested (no record)"
+        return "not tested (nothing measured yet)"
     if c.dirty:
-        records = "record" if c.dirty == 1 else "records"
-        return (
-            f"not tested ({c.dirty} {records} from uncommitted code, re-make pending)"
-        )
+        runs = "run" if c.dirty == 1 else "runs"
+        return f"not tested ({c.dirty} {runs} from uncommitted code)"
     if c.unhealthy:
         runs = "run" if c.unhealthy == 1 else "runs"
-        return f"not tested ({c.unhealthy} {runs} did not train)"
-    t = tolerance(c)
-    if c.value and c.report is not None:
-        if abs(c.ours - c.report) <= t:
-            return "reproduced"
-        return "not reproduced (" + ("smaller" if c.ours < c.report else "larger") + ")"
-    sign = c.direction or (0 if c.report is None else _sign(c.report, t))
-    if c.report is not None and abs(c.ours - c.report) <= t:
-        return "reproduced"
-    ours = _sign(c.ours, t)
-    if c.report is None and sign and ours == sign:
-        return "reproduced"
-    if sign and ours == -sign:
-        return "contradicted"
-    if not ours:
-        return "not reproduced (no difference)"
-    if not sign:
-        return "not reproduced (an effect where the report saw none)"
-    if c.report is None:
-        return "not reproduced"
-    size = "smaller" if abs(c.ours) < abs(c.report) else "larger"
-    return f"not reproduced (same sign, {size})"
+        return f"not tested (under-trained: {c.unhealthy} {runs} did not train)"
+    outcome, reason = _outcome(c)
+    gaps = shortfalls(c)
+    full = c.exact or (c.budget == "paper" and not gaps)
+    word = _WORDS[full][outcome]
+    if not c.exact:
+        word += f" at the {c.budget} budget"
+    why = "; ".join(x for x in (reason, ", ".join(gaps)) if x)
+    return f"{word} ({why})" if why else word
+
+
+def verdict_kind(v: str) -> str:
+    """The kind of a verdict (one of :data:`VERDICTS`).
+
+    Example:
+        >>> verdict_kind("not consistent at the quick budget (1 seed)")
+        'not consistent'
+    """
+    for kind in sorted(VERDICTS, key=len, reverse=True):
+        if v.startswith(kind):
+            return kind
+    raise ValueError(f"not a verdict: {v!r}")
 
 
 def _sign(x: float, t: float) -> int:
@@ -181,15 +303,17 @@ def verdict_table(claims: Sequence[Claim], report_text: Sequence[str] | None = N
 
     Example:
         >>> t = verdict_table([Claim("DoG beats MSE", report=0.3, ours=0.25,
-        ...                          setting="quick · T91 · 1 seed")])
-        >>> list(t.columns)[:3], t.iloc[0]["verdict"]
-        (['claim (report)', 'report', 'ours'], 'reproduced')
+        ...                          setting="quick · T91 · 1 seed", images=1)])
+        >>> list(t.columns)[:3]
+        ['claim (report)', 'report', 'ours']
+        >>> t.iloc[0]["verdict"]
+        'consistent at the quick budget (1 image)'
     """
     texts = list(report_text) if report_text else [None] * len(claims)
     rows = []
     for c, text in zip(claims, texts, strict=True):
         reported = text or (
-            _value(c.report, c.unit)
+            _value(c.report, c.unit, c.report_spread)
             if c.report is not None
             else ({1: "more", -1: "less"}.get(c.direction, "–"))
         )
@@ -207,26 +331,33 @@ def verdict_table(claims: Sequence[Claim], report_text: Sequence[str] | None = N
 
 
 def verdict_counts(verdicts: Iterable[str]) -> dict[str, int]:
-    """How many verdicts of each kind (a verdict with its reason in brackets counts
-    as its kind).
+    """How many verdicts of each kind (:func:`verdict_kind`).
 
     Example:
-        >>> verdict_counts(["reproduced", "not tested (x)", "reproduced"])
-        {'reproduced': 2, 'not reproduced': 0, 'contradicted': 0, 'not tested': 1}
+        >>> verdict_counts(["reproduced", "not tested (x)", "consistent at the "
+        ...                 "quick budget (1 seed)"])["consistent"]
+        1
     """
     out = dict.fromkeys(VERDICTS, 0)
     for v in verdicts:
-        out[v.split(" (")[0]] += 1
+        out[verdict_kind(v)] += 1
     return out
 
 
 def summary_line(claims: Sequence[Claim]) -> str:
-    """The verdict counts of ``claims`` in words, for a chapter's prose.
+    """The verdict counts of ``claims`` in words, for a chapter's prose: judged at
+    the report's budget and sample, below it, not tested.
 
     Example:
-        >>> summary_line([Claim("a", report=1.0, ours=1.0), Claim("b", why_not="x")])
-        '1 reproduced, 0 not reproduced, 0 contradicted, 1 not tested (of 2 claims)'
+        >>> line = summary_line([Claim("a", report=1.0, ours=1.0, images=5),
+        ...                      Claim("b", why_not="x")])
+        >>> line.split("; ")[1]
+        'below it: 1 consistent, 0 not consistent, 0 opposite'
     """
     counts = verdict_counts(verdict(c) for c in claims)
-    words = ", ".join(f"{n} {v}" for v, n in counts.items())
-    return f"{words} (of {len(claims)} claims)"
+    judged = ", ".join(f"{counts[v]} {v}" for v in JUDGED)
+    below = ", ".join(f"{counts[v]} {v}" for v in PRELIMINARY)
+    return (
+        f"at the report's budget and sample: {judged}; below it: {below}; "
+        f"{counts['not tested']} not tested (of {len(claims)} claims)"
+    )
