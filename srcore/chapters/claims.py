@@ -429,8 +429,9 @@ def report002_claims(
     """Report 002's claims: SRCNN's gain over bicubic on DIV2K (scale not stated:
     judged at the scale its bicubic level points to), its bicubic timing, and
     SRGAN's trade of PSNR for texture against SRResNet (the SRGAN paper's claim;
-    the report has no SRGAN number). ``table``: :func:`supervised_tables.summary` of the chapter's runs;
-    ``health``: runs that failed the health rule per group (``srcnn``, ``gan``)."""
+    the report has no SRGAN number). ``table``: :func:`supervised_tables.summary`
+    of the chapter's runs; ``health``: runs that failed the health rule per group
+    (``srcnn``, ``gan``)."""
     bad = health or {}
     gain = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
     claims = []
