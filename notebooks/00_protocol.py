@@ -284,18 +284,38 @@ glue("protocol_verdict_line", verdicts.summary_line(report_claims), display=Fals
 # ## What "reproduced" means
 #
 # Every chapter opens with a verdict table: one row per claim of its report, the
-# report's number, ours, and a verdict by one rule. A claim is an effect, a
-# difference in dB between two methods on the same images (a variant minus its base,
-# a method minus bicubic), or a value (a time, a ratio); ours is measured on our
-# records, with its spread over seeds where there are several:
+# report's number, ours, and a verdict by one rule, stated here once. A claim is an
+# effect, a difference in dB between two methods on the same images (a variant minus
+# its base, a method minus bicubic), or a value (a time, a ratio); ours is measured on
+# our records, with its spread over seeds where there are several:
 # {glue:text}`verdict_rule`. The stated margin is {glue:text}`verdict_margin:.1f`
-# dB (a chapter may state its own for a quantity in another unit). A difference
-# within t of zero is "no difference" and is never ranked; a claim whose runs did not
-# train by the health rule above is not tested, whatever its numbers say.
+# dB (a chapter may state its own for a quantity in another unit): neither a report
+# (one run per number, rounded) nor a single run of ours measures its own noise, and
+# two implementations of one method differ by about this much.
+#
+# Three consequences a reader meets in every chapter:
+#
+# * **The budget and the sample come first.** A verdict names the budget it was
+#   judged at. Most of our runs use the compressed `quick` profile, or fewer images
+#   than the report, or (for ZSSR and DIP, which optimise one network per image and
+#   depend on its seed) fewer than {glue:text}`min_seeds` seeds; such a row can only
+#   be *consistent*, *not consistent* or *opposite*, and says what it lacks. Only a
+#   row with the report's budget and sample says *reproduced*, *not reproduced* or
+#   *contradicted*, and the counts keep the two kinds apart.
+# * **A run that did not train decides nothing.** By the health rule above, its
+#   claim reads *not tested (under-trained)*, whatever its numbers say.
+# * **A setting the report leaves unstated is inferred from the report's own
+#   evidence** (its bicubic level, its image sizes), and the row shows the
+#   inference; it is never the setting that happens to agree.
+#
+# Claims a chapter tests that belong to another paper (KernelGAN's, SRGAN's) are
+# counted as that paper's, and the checks of this chapter as checks, apart from the
+# reports' claims.
 
 # %%
 glue("verdict_rule", verdicts.RULE, display=False)
 glue("verdict_margin", verdicts.MARGIN_DB, display=False)
+glue("min_seeds", verdicts.MIN_SEEDS, display=False)
 
 # %% [markdown]
 # ## What reproduced

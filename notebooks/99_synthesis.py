@@ -20,8 +20,8 @@
 # by side: the same low-resolution images (MATLAB bicubic, or the random kernels of
 # the ZSSR and LapSRN chapters), the same score (Y channel, 8-bit, `shave = scale`,
 # as fixed in the protocol chapter), and the published value of each method where a
-# paper gives one. It trains nothing: it walks the committed records in
-# `book/results/` and reshapes them. What it cannot undo is the budget: most networks
+# paper gives one. It trains nothing: it reads the stored results of every run the
+# book made and reshapes them. What it cannot undo is the budget: most networks
 # here were trained for minutes on two CPU cores (the `quick` profile), so a gap to a
 # published value measures our budget as much as the method.
 
@@ -64,12 +64,12 @@ from srcore.runs.results import results_root
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
 
 # %% [markdown]
-# ## The records
+# ## The runs
 #
 # The bicubic baselines of the protocol chapter are loaded first (a missing one is an
-# error that names it); then every record of the results folder is read. Unfinished
-# records and records made from uncommitted code (`provenance.dirty`, being re-made)
-# are left out, and so are the protocol's own checks, which score no method.
+# error that names it); then the stored result of every run is read. Unfinished runs
+# and runs made from uncommitted code (their commit does not say what made them) are
+# left out, and so are the protocol's own checks, which score no method.
 
 # %%
 baselines = [evaluate("bicubic", ds, s, ctx) for ds in datasets for s in scales]
@@ -88,20 +88,22 @@ display(plots.style_table(synthesis.provenance_table(records)))
 display(Markdown(plots.provenance_caption(records)))
 
 # %% [markdown]
-# The chapter reads {glue:text}`n_records` method records; it leaves out
+# The chapter reads {glue:text}`n_records` runs of methods; it leaves out
 # {glue:text}`n_dirty` made from uncommitted code, {glue:text}`n_unfinished`
-# unfinished and {glue:text}`n_checks` protocol checks. The records use
+# unfinished and {glue:text}`n_checks` protocol checks. The runs use
 # {glue:text}`scorings`, and {glue:text}`n_gpu` of them were made on a GPU.
 #
 # ## Every method beside its published value
 #
 # One table per scale, bicubic LR: our mean PSNR (dB) per set beside the paper's
-# value for the same method, set and scale. Several runs of one method (seeds) are
-# averaged, with their standard deviation after "±"; "(n=…)" marks a method scored on
-# fewer images of the set than the set's largest record (the ZSSR/OSR streams run on
-# the first BSD100 images only). Values marked "(unverified)" are not checked against
-# their paper (`shared/LITERATURE.md`). Bicubic's published column is Kim et al.
-# (2016), Table 2.
+# value for the same method, set and scale. A column holds only methods scored on the
+# same images (per set, the image list most methods were run on; bicubic is scored on
+# those images too), so every number in it is comparable; runs on other images are in
+# the full table below. Several runs of one method on those images (seeds) are
+# averaged, with their standard deviation after "±". A published value stands beside
+# a row only when the row covers the whole set. A method whose training failed the
+# health rule says so in its name. Values marked "(unverified)" are not checked
+# against their paper. Bicubic's published column is Kim et al. (2016), Table 2.
 
 # %%
 for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
@@ -117,12 +119,30 @@ for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
 # rows, from {glue:text}`n_anchor_methods` published methods;
 # {glue:text}`n_unverified` of those rows are unverified. Our bicubic is within
 # {glue:text}`bicubic_max_gap:.2f` dB of Kim et al.'s on every set and scale shown, so
-# the protocol is not where the methods' gaps come from. {glue:text}`n_below` of the
-# {glue:text}`n_anchored_rows` anchored rows of our methods are below their published
-# value; ours minus published is {glue:text}`mean_gap:+.2f` dB on average (from
+# the protocol is not where the methods' gaps come from. On bicubic LR,
+# {glue:text}`n_below` of the {glue:text}`n_gap_rows` anchored rows of our methods are
+# below their published value; ours minus published is {glue:text}`mean_gap:+.2f` dB
+# on average (from
 # {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
 # that measures our training budget (`quick`: minutes on two CPU cores) and our
 # variants (SRGAN-MSE set beside the paper's SRGAN) more than the methods.
+#
+# ## Who wins, and at what cost
+#
+# Per set and scale, on the images of the tables above and among the methods whose
+# training passed the health rule: the best method by mean PSNR with its test-time
+# seconds per image (for a supervised network inference only, for ZSSR and DIP the
+# whole per-image optimisation), the fastest method within the verdict margin
+# ({glue:text}`near_db:.1f` dB) of it, and the quality-versus-compute frontier: the
+# methods that no faster method beats, fastest first. Seconds come from the
+# hardware in the provenance table, under whatever else ran beside them, so read
+# them as orders of magnitude.
+
+# %%
+wins = synthesis.who_wins(table)
+glue("near_db", synthesis.MARGIN_DB, display=False)
+display(plots.style_table(synthesis.wins_table(wins)))
+display(Markdown(synthesis.wins_story(wins, table)))
 #
 # The full table, with SSIM, the gain over bicubic on the same images, the number
 # of images and of seeds, and the sets the page tables leave out (T91, crops):
@@ -133,7 +153,7 @@ display(plots.style_table(synthesis.detail_table(table, "bicubic")))
 # %% [markdown]
 # ### Random kernels
 #
-# The {glue:text}`n_random_groups` groups made on random-kernel LR (the ZSSR review's
+# The {glue:text}`n_random_groups` rows made on random-kernel LR (the ZSSR review's
 # non-ideal case, report 004's DIV2KRK runs). A run that injects a fault on purpose
 # (report 004) says so in its name. The book's published values for such LR are
 # KernelGAN's on DIV2KRK (the same LR files as our DIV2KRK rows), set beside our
@@ -194,7 +214,9 @@ for group in drawn.itertuples():
 # ## Which claims hold
 #
 # Every chapter's verdicts in one table, by the rule of the protocol chapter, and
-# their count per chapter (a `smoke` run judges nothing: its numbers decide nothing).
+# their count per chapter: the reports' claims first, then, apart, the protocol's
+# checks and the claims of other papers a chapter tests (a `smoke` run judges
+# nothing: its numbers decide nothing).
 
 # %%
 verdicts = (
@@ -207,8 +229,13 @@ for key, value in synthesis.verdict_totals(counts).items():
     glue(key, value, display=False)
 
 # %% [markdown]
-# Of the {glue:text}`n_claims` claims, {glue:text}`n_reproduced` are reproduced,
+# Of the reports' {glue:text}`n_claims` claims, {glue:text}`n_judged` are judged at
+# the report's own budget and sample: {glue:text}`n_reproduced` reproduced,
 # {glue:text}`n_not_reproduced` not reproduced, {glue:text}`n_contradicted`
-# contradicted and {glue:text}`n_not_tested` not tested (no record measures them, a
-# run behind them did not train, or they need the VGG weights this build cannot
-# download).
+# contradicted. {glue:text}`n_preliminary` rest on less (the `quick` budget, fewer
+# images or seeds): {glue:text}`n_consistent` consistent with the report,
+# {glue:text}`n_not_consistent` not consistent and {glue:text}`n_opposite` opposite.
+# {glue:text}`n_not_tested` are not tested (nothing measures them yet, a run behind
+# them did not train, or they need the VGG weights this build cannot download). The
+# {glue:text}`n_other_claims` protocol checks and other papers' claims are counted
+# apart.

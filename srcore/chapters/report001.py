@@ -601,7 +601,8 @@ _SEED_COLUMNS = {
 def blind_seed_findings(seed_runs: Sequence[dict[str, RunRecord]]) -> dict[str, Any]:
     """Glue keys of the blind case over seeds (BSD100 x2): ``blind_x2_seeds`` (the
     seeds averaged), mean and sd over them of ``est_minus_assumed`` and
-    ``true_minus_est`` (``..._mean``, ``..._sd``; sd NaN with one seed), and over
+    ``true_minus_est`` and their sum ``true_minus_assumed`` (``..._mean``,
+    ``..._sd``; sd NaN with one seed); ``blind_x2_n_seeded`` (images per seed); over
     every (image, seed) pair done (``blind_x2_pairs``) the Pearson correlation of
     the estimate's excess blur with its gain over assuming bicubic
     (``blind_x2_excess_corr``)."""
@@ -609,10 +610,17 @@ def blind_seed_findings(seed_runs: Sequence[dict[str, RunRecord]]) -> dict[str, 
     nan = float("nan")
     out: dict[str, Any] = {"blind_x2_seeds": 0, "blind_x2_pairs": 0}
     out["blind_x2_excess_corr"] = nan
-    for name in ("est_minus_assumed", "true_minus_est"):
+    for name in ("est_minus_assumed", "true_minus_est", "true_minus_assumed"):
         out[f"blind_x2_{name}_mean"] = out[f"blind_x2_{name}_sd"] = nan
     if table.empty:
         return out
+    full = _full_seeds(table)
+    both = full.true_minus_est_db + full.est_minus_assumed_db
+    out["blind_x2_true_minus_assumed_mean"] = float(both.mean())
+    out["blind_x2_true_minus_assumed_sd"] = (
+        float(both.std(ddof=1)) if len(full) > 1 else nan
+    )
+    out["blind_x2_n_seeded"] = int(full.n_images.max())
     pairs = pd.concat([blind_kernel_table(runs) for runs in seed_runs])
     out["blind_x2_pairs"] = len(pairs)
     out["blind_x2_excess_corr"] = (

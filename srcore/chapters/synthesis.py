@@ -74,6 +74,7 @@ __all__ = [
     "detail_table",
     "who_wins",
     "wins_table",
+    "wins_story",
     "anchored",
     "training_table",
     "plot_quality_vs_compute",
@@ -514,6 +515,45 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
     )
 
 
+def wins_story(wins: pd.DataFrame, table: pd.DataFrame) -> str:
+    """:func:`who_wins` in sentences, for the chapter's prose: how often a per-image
+    optimisation (ZSSR, DIP) is best and how often a supervised network, and, where
+    the best is an optimisation, a supervised network within the margin of it and
+    the factor of test time it saves.
+
+    Example:
+        >>> t = pd.DataFrame({"method": ["ZSSR", "SRCNN"],
+        ...                   "family": ["ZSSR", "SRCNN"]})
+        >>> w = pd.DataFrame({"set": ["Set5 ×4"], "best": ["ZSSR"], "best_psnr": [30.5],
+        ...     "best_s": [50.0], "near": ["SRCNN"], "near_psnr": [30.4],
+        ...     "near_s": [0.5], "frontier": ["SRCNN → ZSSR"], "n_methods": [2]})
+        >>> wins_story(w, t).split(". ")[0]
+        'Of 1 set and scale compared, a per-image optimisation is best on 1 and a \
+supervised network on 0'
+    """
+    if wins.empty:
+        return "No set and scale has two methods on the same images yet."
+    family = dict(zip(table.method, table.family, strict=True))
+    internal = [family.get(m, "") in INTERNAL for m in wins.best]
+    n = len(wins)
+    text = (
+        f"Of {n} set{'s' if n > 1 else ''} and scale{'s' if n > 1 else ''} "
+        f"compared, a per-image optimisation is best on {sum(internal)} and a "
+        f"supervised network on {n - sum(internal)}. "
+    )
+    cheaper = []
+    for r, is_internal in zip(wins.itertuples(), internal, strict=True):
+        if is_internal and family.get(r.near, "") not in INTERNAL:
+            cheaper.append(
+                f"on {r.set}, {r.near} comes within {r.best_psnr - r.near_psnr:.2f} dB "
+                f"of {r.best} in {r.best_s / r.near_s:,.0f} times less time"
+            )
+    if cheaper:
+        text += "Where an optimisation wins, a supervised network may come close: "
+        text += "; ".join(cheaper) + "."
+    return text
+
+
 def wins_table(wins: pd.DataFrame) -> pd.DataFrame:
     """:func:`who_wins` for a page: set, best (PSNR, s per image), fastest within
     the margin, frontier."""
@@ -915,7 +955,8 @@ def findings(
     ``n_random_groups`` (rows of :func:`summary` by degradation); the
     :func:`anchored` counts; ``bicubic_max_gap`` (largest |ours − Kim et al.| of
     Bicubic), ``mean_gap``/``min_gap``/``max_gap`` (ours − published over the other
-    anchored rows) and ``n_below`` (those rows below their published value);
+    anchored rows of bicubic LR, ``n_gap_rows`` of them) and ``n_below`` (those
+    rows below their published value);
     ``supervised_s``/``internal_s`` (median test-time seconds per image of the
     supervised networks and of the per-image optimisations, bicubic LR) and their
     ``time_ratio``; ``wl_groups`` (the heatmaps, "Set5 ×4, ..."),
@@ -959,6 +1000,7 @@ def findings(
         "min_gap": _nan_safe(others, "min"),
         "max_gap": _nan_safe(others, "max"),
         "n_below": int((others < 0).sum()),
+        "n_gap_rows": len(others),
         "supervised_s": sup_s,
         "internal_s": int_s,
         "time_ratio": int_s / sup_s if sup_s > 0 else float("nan"),
