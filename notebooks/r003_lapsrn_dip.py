@@ -197,12 +197,16 @@ for title, views in crops.items():
 # DIP at the published setting, the whole Set5 images at ×4 with the ``paper`` profile:
 # 2000 steps, the paper's network, MSE and Charbonnier. These runs take up to an hour
 # per image on this project's 2-core CPU; they are computed by `scripts/paper_runs.py`,
-# image by image, and committed as they land. Until a run is finished its row says how
-# many of its images are done, and its means are over those alone.
+# image by image, and committed as they land. A cell appears once its first image is
+# done; until it is finished its row says how many of its images are done, and its
+# means are over those alone.
 
 # %%
 paper = paper_runs.table(["dip-Set5-x4-mse", "dip-Set5-x4-charbonnier"], ctx)
-display(plots.style_table(paper))
+begun, pending = paper_runs.started(paper)
+if len(begun):
+    display(plots.style_table(begun))
+display(Markdown(pending))
 paper_done, paper_total = paper_runs.done_total(paper)
 glue("r003_paper_done", paper_done, display=False)
 glue("r003_paper_total", paper_total, display=False)

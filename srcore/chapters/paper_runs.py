@@ -460,6 +460,36 @@ def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def cell_name(name: str) -> str:
+    """A job's cell in words: ``"zssr-Set5-x4-gradual"`` -> ``"Set5 ×4 gradual"``.
+
+    Example:
+        >>> cell_name("dip-Set5-x4-charbonnier")
+        'Set5 ×4 charbonnier'
+    """
+    parts = name.split("-")[1:]
+    return " ".join(
+        "×" + p[1:] if p[:1] == "x" and p[1:].isdigit() else p for p in parts
+    )
+
+
+def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows of a :func:`table` with at least one image done, and one line
+    naming the cells not started (a pending cell is never a row of dashes).
+
+    Example:
+        >>> t = pd.DataFrame({"job": ["zssr-Set5-x2", "zssr-Set14-x3"],
+        ...                   "done": ["5 of 5", "0 of 14"]})
+        >>> rows, line = started(t)
+        >>> rows.job.tolist(), line
+        (['zssr-Set5-x2'], 'Not started yet: Set14 ×3.')
+    """
+    begun = table_.done.str.split(" of ").str[0].astype(int) > 0
+    pending = [cell_name(n) for n in table_.job[~begun]]
+    line = f"Not started yet: {', '.join(pending)}." if pending else ""
+    return table_[begun].reset_index(drop=True), line
+
+
 def done_total(table_: pd.DataFrame) -> tuple[int, int]:
     """Images done and images in all over the rows of a :func:`table` (rows of a
     job whose total is unknown count only what is done)."""

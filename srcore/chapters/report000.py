@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from srcore import plots
 from srcore.chapters import zssr_tables
 from srcore.chapters.published import REPORT_000
-from srcore.chapters.tables import label
+from srcore.chapters.tables import label, versus
+from srcore.chapters.verdicts import MARGIN_DB
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
@@ -225,7 +226,9 @@ def findings(
     MSE < DoG < ZSSR* in PSNR as in the report, else ``"not the same"``;
     ``star_time_ratio`` (ZSSR* over ZSSR-MSE seconds per image); the stream's
     ``stream_n_images``, ``stream_psnr_scratch``/``_transfer``/``_bicubic``,
-    ``transfer_vs_scratch`` (``"above"``/``"not above"``), ``transfer_faster``
+    ``transfer_vs_scratch`` (``"above"``/``"level with"``/``"below"``, judged
+    with the verdict rule's margin, :data:`~srcore.chapters.verdicts.MARGIN_DB`),
+    ``transfer_faster``
     of ``later_images`` (images after the first where weight transfer reaches
     from-scratch ZSSR's final PSNR in fewer iterations), ``start_psnr_online`` /
     ``_scratch`` (mean first traced PSNR there); with ``external``:
@@ -251,8 +254,8 @@ def findings(
     out["stream_psnr_scratch"] = float(s.psnr.iloc[0])
     out["stream_psnr_transfer"] = float(s.psnr.iloc[1])
     out["stream_psnr_bicubic"] = float(s.psnr_bicubic.iloc[0])
-    better = s.psnr.iloc[1] > s.psnr.iloc[0]
-    out["transfer_vs_scratch"] = "above" if better else "not above"
+    diff = float(s.psnr.iloc[1] - s.psnr.iloc[0])
+    out["transfer_vs_scratch"] = versus(diff, MARGIN_DB)
     later = speed[speed.position > 0]
     never = 10**9  # a run that never reaches the target within its budget
     faster = later.iters_online.fillna(never) < later.iters_scratch.fillna(never)

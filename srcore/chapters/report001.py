@@ -745,6 +745,7 @@ def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "ZSSR (published)": pub["ZSSR"][0] if pub else None,
                 "d_psnr": r.psnr - pub["ZSSR"][0] if pub else None,
                 "trained": r.trained,
+                "network alone (analysis)": r.net_alone,
             }
         )
     return pd.DataFrame(rows)
