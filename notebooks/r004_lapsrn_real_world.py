@@ -222,7 +222,7 @@ glue("report_perceptual_psnr", published.REPORT_004["perceptual_psnr"], display=
 # * **Training health** (the protocol chapter's rule): of the
 #   {glue:text}`health_runs` optimisations in this chapter's tables,
 #   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
-#   were made before the rule (their tables say "unchecked"); each is flagged in the
+#   were made before the rule (their tables say "not recorded"); each is flagged in the
 #   `trained` column of its table.
 
 # %% [markdown]

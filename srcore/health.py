@@ -262,7 +262,7 @@ def row_verdict(row: Mapping[str, Any]) -> str | None:
 def is_healthy(row: Mapping[str, Any]) -> bool:
     """Whether a record row trained (rows without a health entry, e.g. bicubic or
     the records made before the rule, count as healthy here: tables say
-    "unchecked" for those)."""
+    "not recorded" for those)."""
     v = row_verdict(row)
     return v is None or v == "trained"
 

@@ -10,13 +10,18 @@ import pytest
 
 from srcore.chapters import chapter_claims, claims
 from srcore.chapters.verdicts import (
+    FEW_IMAGES,
+    JUDGED,
     MARGIN_DB,
+    MIN_SEEDS,
     Claim,
     tolerance,
     verdict,
     verdict_counts,
+    verdict_kind,
     verdict_table,
 )
+from srcore.runs.context import RunContext
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -234,3 +239,53 @@ def test_a_complete_paper_cell_decides_its_ideal_row():
     assert (
         verdict(c) == "not consistent at the paper budget (same sign, smaller; 1 seed)"
     )
+
+
+@pytest.fixture(scope="module")
+def committed_claims(
+    tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> dict[str, list[Claim]]:
+    """Every chapter's claims from the committed records (nothing trains)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SRCORE_RESULTS_MODE", "read")
+        mp.setenv("SRCORE_CACHE", str(tmp_path_factory.mktemp("cache")))
+        ctx = RunContext(profile="quick", data_root=data_dir, progress=False)
+        return chapter_claims.all_claims(ctx)
+
+
+def test_no_verdict_word_rests_on_less_than_the_reports_evidence(
+    committed_claims: dict[str, list[Claim]],
+) -> None:
+    """On the committed records: 'reproduced' / 'not reproduced' / 'contradicted'
+    only at the paper budget, on more than 2 images, with 3 seeds for an internal
+    method and every run trained; every measured effect says how many images it
+    rests on."""
+    for chapter, cs in committed_claims.items():
+        for c in cs:
+            v = verdict(c)
+            if c.ours is not None and not (c.exact or c.value):
+                assert c.images is not None, (chapter, c.claim)
+            if verdict_kind(v) in JUDGED and not c.exact:
+                assert c.budget == "paper" and c.images > FEW_IMAGES, (chapter, v)
+                assert not c.internal or c.seeds >= MIN_SEEDS, (chapter, v)
+                assert not (c.unhealthy or c.unchecked or c.dirty), (chapter, v)
+
+
+def test_srcnn_and_srgan_rows_follow_the_rule(
+    committed_claims: dict[str, list[Claim]],
+) -> None:
+    """Report 002: one SRCNN row, at the scale inferred from the report's bicubic
+    level; SRGAN judged by its health (a diverged content loss is not tested)."""
+    from srcore.health import gan_health
+    from srcore.runs import supervised
+
+    r002 = committed_claims[chapter_claims.CHAPTERS["r002"]]
+    srcnn = [c for c in r002 if c.claim.startswith("SRCNN beats bicubic")]
+    assert len(srcnn) == 1 and "inferred from the report's bicubic" in srcnn[0].claim
+    (gan,) = [c for c in r002 if c.claim.startswith("SRGAN gives up PSNR")]
+    assert gan.source == "SRGAN paper"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SRCORE_RESULTS_MODE", "read")
+        rec = supervised.run("srgan", 4, RunContext(profile="quick", progress=False))
+    diverged = gan_health(rec.history["content"])["verdict"] != "trained"
+    assert verdict(gan).startswith("not tested (under-trained") == diverged

@@ -487,6 +487,7 @@ def report002_claims(
             ours=diff,
             setting=f"quick · {len(merged)} test sets · 1 seed",
             paper=_paper("SRGAN", "Set5", 4) + "; " + _paper("SRResNet", "Set5", 4),
+            images=int(merged.n_images_gan.sum()) if len(merged) else None,
             source="SRGAN paper",
             **_trust(bad, "gan"),
         )

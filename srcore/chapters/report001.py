@@ -311,7 +311,7 @@ def blind_kernel_table(runs: dict[str, RunRecord]) -> pd.DataFrame:
             "kernel_error": by[item]["kernel_error"],
             "bicubic_error": by[item]["bicubic_error"],
             "excess_blur": excess_blur(by[item]["cov_estimate"], by[item]["cov_true"]),
-            "kernelgan_health": health.row_verdict(by[item]) or "unchecked",
+            "kernelgan_health": health.row_verdict(by[item]) or "not recorded",
         }
         for item in _common(runs)
     ]
@@ -512,7 +512,7 @@ def blind_findings(runs: dict[str, RunRecord] | None, key: str) -> dict[str, Any
     ]
     untrained = [
         f"{r['image'].split('/', 1)[1]} ({kind}, "
-        f"{health.row_verdict(r) or 'unchecked'})"
+        f"{health.row_verdict(r) or 'health not recorded'})"
         for kind in BLIND_KINDS
         for r in runs[kind].per_image
         if r["image"] in images and health.row_verdict(r) != "trained"

@@ -140,7 +140,7 @@ def _stage(factor: Any) -> str:
 def trained(record: RunRecord) -> str:
     """A record's health in a table cell (:mod:`srcore.health`): ``"k of n"`` items
     trained for an internal-learning run (ZSSR, OSR, DIP), the verdict of the
-    training for a supervised one, ``"unchecked"`` for a record made before the
+    training for a supervised one, ``"not recorded"`` for a record made before the
     rule, ``""`` where nothing was optimised (bicubic).
 
     Example:
@@ -156,7 +156,7 @@ def trained(record: RunRecord) -> str:
     if not rows:
         return ""
     if any("health" not in r or r["health"] is None for r in rows):
-        return "unchecked"
+        return "not recorded"
     bad = [health.row_verdict(r) for r in rows if not health.is_healthy(r)]
     if record.method not in INTERNAL and len(rows) == 1:
         return str(health.row_verdict(rows[0]))

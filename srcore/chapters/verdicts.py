@@ -194,7 +194,9 @@ def shortfalls(c: Claim) -> list[str]:
     out = []
     if c.internal and c.seeds < MIN_SEEDS:
         out.append(f"{c.seeds} seed" + ("" if c.seeds == 1 else "s"))
-    if c.images is not None and c.images <= FEW_IMAGES:
+    if c.images is None and not c.value:
+        out.append("images not stated")
+    elif c.images is not None and c.images <= FEW_IMAGES:
         out.append(f"{c.images} image" + ("" if c.images == 1 else "s"))
     elif c.images is not None and c.report_images and c.images < c.report_images:
         out.append(f"{c.images} of the report's {c.report_images} images")

@@ -47,9 +47,9 @@ def done_of(record: RunRecord) -> str:
 
 def trained_count(rows: Sequence[dict]) -> str:
     """``"n of N"``: how many rows passed the health rule (:mod:`srcore.health`);
-    rows made before the rule say ``"unchecked"``."""
+    rows made before the rule say ``"not recorded"``."""
     if any("health" not in r for r in rows):
-        return "unchecked"
+        return "not recorded"
     return f"{len(rows) - health.count_unhealthy(rows)} of {len(rows)}"
 
 
