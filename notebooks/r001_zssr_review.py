@@ -466,6 +466,7 @@ report_claims = claims.report001_claims(
         [*ideal, *spread], nonideal, variants, blind, blind_seeds_runs
     ),
     paper=paper_runs.set5_cells(ctx),  # a complete paper cell decides its row
+    paper_x4_gradual=paper_runs.read(paper_runs.SET5_X4_GRADUAL, ctx),
 )
 verdict_table = verdicts.verdict_table(report_claims)
 glue("r001_verdicts", plots.style_table(verdict_table), display=False)

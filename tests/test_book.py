@@ -255,6 +255,46 @@ def test_provenance_lines_are_collapsed_and_never_say_dirty(html: Path) -> None:
     assert blocks >= len(toc_pages()) // 2, "hardly any table has its provenance"
 
 
+class TableBodies(HTMLParser):
+    """The number of body rows (``<tr>`` holding a ``<td>``) of every table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[int] = []
+        self.open = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.rows.append(0)
+            self.open += 1
+        elif tag == "td" and self.open:
+            self._cells += 1
+        elif tag == "tr":
+            self._cells = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr" and self.open and getattr(self, "_cells", 0):
+            self.rows[-1] += 1
+        elif tag == "table":
+            self.open -= 1
+
+
+def test_nothing_pending_is_shown_as_evidence(html: Path) -> None:
+    """No table without a body row, no "0 of ?", no escaped asterisk and no word of
+    the code's own (a "re-make pending" record, an "unchecked" run) on any page."""
+    bad = []
+    for page in built_pages(html):
+        text = page.read_text(encoding="utf-8")
+        name = page.relative_to(html)
+        bodies = TableBodies()
+        bodies.feed(text)
+        bad += [f"{name}: a table with no rows" for n in bodies.rows if n == 0]
+        for marker in ("0 of ?", "\\*", "re-make pending", "unchecked"):
+            if marker in text:
+                bad.append(f"{name}: {marker!r}")
+    assert bad == []
+
+
 # --- in the browser ----------------------------------------------------------------
 
 

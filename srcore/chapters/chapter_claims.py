@@ -168,7 +168,13 @@ def r001(ctx: RunContext) -> list[Claim]:
     health = claims.report001_health(
         [*ideal, *spread], nonideal, variants, blind, seeds
     )
-    return claims.report001_claims(f, spread, health, paper_runs.set5_cells(ctx))
+    return claims.report001_claims(
+        f,
+        spread,
+        health,
+        paper_runs.set5_cells(ctx),
+        paper_runs.read(paper_runs.SET5_X4_GRADUAL, ctx),
+    )
 
 
 def r002(ctx: RunContext) -> list[Claim]:

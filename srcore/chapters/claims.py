@@ -233,11 +233,38 @@ def report000_claims(
 # --- report 001 -------------------------------------------------------------------
 
 
+def _paper_cell(records: RunRecord | Sequence[RunRecord]) -> dict[str, Any] | None:
+    """A paper-budget cell over its complete seeds (None before the first is
+    complete): the mean over seeds of each seed's mean gain over bicubic, its sd
+    over seeds, the seed count, the setting text, the health and the evidence."""
+    records = [records] if isinstance(records, RunRecord) else list(records)
+    done = [r for r in records if r is not None and r.complete]
+    if not done:
+        return None
+    gains = [
+        float(pd.DataFrame(r.per_image).eval("psnr - psnr_bicubic").mean())
+        for r in done
+    ]
+    n = len(done)
+    sd = float(pd.Series(gains).std(ddof=1)) if n > 1 else None
+    images = min(r.done for r in done)
+    return {
+        "ours": float(sum(gains) / n),
+        "spread": sd,
+        "seeds": n,
+        "setting": f"paper · Set5 ({images} images) · {_seeds(n)} · {machines(done)}",
+        **_trust({"ideal": unhealthy_count(done)}, "ideal"),
+        "budget": "paper",
+        "images": int(images),
+    }
+
+
 def report001_claims(
     f: Mapping[str, Any],
     spread_records: Sequence[RunRecord] = (),
     health: Mapping[str, int] | None = None,
-    paper: Mapping[int, RunRecord] | None = None,
+    paper: Mapping[int, RunRecord | Sequence[RunRecord]] | None = None,
+    paper_x4_gradual: RunRecord | None = None,
 ) -> list[Claim]:
     """Report 001's claims: ZSSR's ideal-case gains over bicubic on Set5 (the paper's
     Table 1), the value of knowing the kernel, pixel shuffle at x2 and x4, the VDSR
@@ -246,8 +273,10 @@ def report001_claims(
     health rule per group (``ideal``, ``nonideal_x2``: true and assumed kernel,
     ``shuffle_x2``/``shuffle_x4``/``vdsr``: the variant and its assumed-kernel
     base), from :func:`report001_health`. ``paper``: the Set5 cells at the paper
-    budget by scale (:mod:`srcore.chapters.paper_runs`); a complete one replaces the
-    quick evidence of its row (the paper's own budget and images)."""
+    budget by scale, one record per seed (:func:`srcore.chapters.paper_runs.
+    set5_cells`); once one is complete it replaces the quick evidence of its row.
+    ``paper_x4_gradual``: the other way the paper's x4 may have run (gradual x2 ->
+    x4), judged as a row of its own once complete: the paper does not say which."""
     bad = health or {}
     bic = published_table("Bicubic").set_index(["dataset", "scale"]).psnr
     claims = []
@@ -255,37 +284,33 @@ def report001_claims(
     if n2 > 1:
         summary = zssr_tables.seed_spread(spread_records).iloc[-1]
         mean2, sd2 = float(summary.gain_db), _finite(summary.gain_spread)
-    for scale in (2, 3, 4):
+    cells = [(scale, "", (paper or {}).get(scale)) for scale in (2, 3, 4)]
+    if paper_x4_gradual is not None and paper_x4_gradual.complete:
+        cells.append((4, ", gradual ×2→×4", paper_x4_gradual))
+    for scale, how, records in cells:
         key = f"ideal_set5_x{scale}"
         ours, sd, n = _get(f, f"{key}_gain"), None, 1
         if scale == 2 and n2 > 1:
             ours, sd, n = mean2, sd2, n2
-        setting = f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}"
-        evidence = {"budget": "quick", "images": _int(f, f"{key}_n")}
-        trust = _trust(bad, "ideal")
-        cell = (paper or {}).get(scale)
-        if cell is not None and cell.complete:
-            rows = pd.DataFrame(cell.per_image)
-            ours, sd, n = float((rows.psnr - rows.psnr_bicubic).mean()), None, 1
-            setting = f"paper · Set5 ({cell.done} images) · 1 seed · " + machines(
-                [cell]
-            )
-            trust = _trust({"ideal": unhealthy_count([cell])}, "ideal")
-            evidence = {"budget": "paper", "images": int(cell.done)}
+        evidence = {
+            "ours": ours,
+            "spread": sd,
+            "seeds": n,
+            "setting": f"quick · Set5 ({f.get(f'{key}_n', '?')} images) · {_seeds(n)}",
+            **_trust(bad, "ideal"),
+            "budget": "quick",
+            "images": _int(f, f"{key}_n"),
+        }
+        evidence |= (_paper_cell(records) if records is not None else None) or {}
         paper_psnr = REPORT_001_IDEAL[("Set5", scale)]["ZSSR"][0]
         claims.append(
             Claim(
-                f"ZSSR gains over bicubic on Set5 ×{scale} (paper Table 1)",
+                f"ZSSR gains over bicubic on Set5 ×{scale}{how} (paper Table 1)",
                 report=paper_psnr - float(bic[("Set5", scale)]),
-                ours=ours,
-                spread=sd,
-                seeds=n,
-                setting=setting,
                 paper=_paper("ZSSR", "Set5", scale),
                 report_images=5,
                 internal=True,
                 **evidence,
-                **trust,
             )
         )
     nonideal = REPORT_001_NONIDEAL
