@@ -245,7 +245,7 @@ for records, item in (
     plt.show()
 
 # %% [markdown]
-# ## What reproduced
+# ## What we measured
 #
 # The numbers below are computed from the records above.
 

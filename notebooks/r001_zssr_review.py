@@ -437,7 +437,7 @@ for title, views in report001.crop_views(
     plt.show()
 
 # %% [markdown]
-# ## What reproduced
+# ## What we measured
 #
 # The numbers below are computed from the records above.
 

@@ -303,7 +303,7 @@ for title, views in crops.items():
     plt.show()
 
 # %% [markdown]
-# ## What reproduced
+# ## What we measured
 #
 # The numbers below are computed from the records above.
 #

@@ -216,7 +216,7 @@ glue("r003_paper_total", paper_total, display=False)
 # {glue:text}`r003_paper_total` images.
 
 # %% [markdown]
-# ## What reproduced
+# ## What we measured
 #
 # The numbers below are computed from the records above. Two rules decide the
 # wording: the three weightings "change nothing measurable" when their mean PSNRs on

@@ -192,7 +192,7 @@ for s in scales:
         plt.show()
 
 # %% [markdown]
-# ## What reproduced
+# ## What we measured
 #
 # The numbers below are computed from the records above.
 
