@@ -296,4 +296,6 @@ def test_an_empty_results_folder_gives_empty_tables(tmp_path: Path) -> None:
     assert (f["n_records"], f["n_groups"], f["wl_n"]) == (0, 0, 0)
     assert synthesis.detail_table(table).empty
     assert synthesis.training_table(records).empty
+    assert synthesis.who_wins(table).empty and synthesis.wins_table(table).empty
+    assert synthesis.wins_story(synthesis.who_wins(table), table).startswith("No set")
     assert synthesis.plot_quality_vs_compute(table).axes

@@ -476,8 +476,10 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
         >>> w.best, w.near, w.frontier
         ('Slow', 'Fast', 'Bicubic → Fast → Slow')
     """
+    rows: list[dict[str, Any]] = []
+    if table.empty:
+        return pd.DataFrame(rows)
     t = table[(table.degradation == "bicubic") & ~table.set.str.contains("crops")]
-    rows = []
     if t.empty:
         return pd.DataFrame(rows)
     lists = shown_lists(t)
@@ -509,6 +511,8 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows)
+    if out.empty:
+        return out
     order = out.set.map(lambda s: (int(s.split("×")[1]), _set_order(s.split(" ×")[0])))
     return (
         out.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
