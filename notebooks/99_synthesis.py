@@ -222,9 +222,12 @@ for group in drawn.itertuples():
 verdicts = (
     claims.all_verdicts(ctx) if synthesis.JUDGE[profile] else synthesis.NO_VERDICTS
 )
-display(plots.style_table(verdicts))
 counts = synthesis.verdict_summary(verdicts)
-display(plots.style_table(counts))
+if verdicts.empty:
+    display(Markdown(f"No claim is judged at the `{profile}` budget."))
+else:
+    display(plots.style_table(verdicts.rename(columns={"source": "whose claim"})))
+    display(plots.style_table(counts))
 for key, value in synthesis.verdict_totals(counts).items():
     glue(key, value, display=False)
 

@@ -122,7 +122,7 @@ JUDGE = {"smoke": False, "quick": True, "paper": True}
 #: An empty verdict table, with the columns of ``claims.all_verdicts``.
 NO_VERDICTS = pd.DataFrame(
     columns=["chapter", "claim (report)", "report", "ours", "how we measured"]
-    + ["paper", "verdict"]
+    + ["paper", "verdict", "source"]
 )
 #: The only test sets whose anchors were made on random kernels (KernelGAN's).
 RANDOM_KERNEL_SETS = ("DIV2KRK",)
