@@ -273,6 +273,32 @@ def test_verdicts_are_counted_per_chapter() -> None:
     assert totals["n_claims"] == 4 and totals["n_reproduced"] == 2
     assert totals["n_not_reproduced"] == 1 and totals["n_not_tested"] == 1
     assert sum(totals[f"n_{v.replace(' ', '_')}"] for v in VERDICTS) == 4
+    assert totals["n_judged"] + totals["n_preliminary"] + totals["n_not_tested"] == 4
+
+
+def test_headline_counts_add_up_and_keep_other_claims_apart() -> None:
+    """Report claims, protocol checks and another paper's claims: the reports' total
+    counts only the first, split into judged, preliminary and not tested."""
+    verdicts = pd.DataFrame(
+        {
+            "chapter": ["p", "r1", "r1", "r1", "r2"],
+            "verdict": [
+                "reproduced",
+                "reproduced at the paper budget",
+                "consistent at the quick budget (1 seed)",
+                "not tested (needs VGG weights)",
+                "opposite at the quick budget",
+            ],
+            "source": ["protocol", "report", "report", "KernelGAN paper", "report"],
+        }
+    )
+    totals = synthesis.verdict_totals(synthesis.verdict_summary(verdicts))
+    assert totals["n_claims"] == 3 and totals["n_other_claims"] == 2
+    assert (totals["n_judged"], totals["n_preliminary"], totals["n_not_tested"]) == (
+        1,
+        2,
+        0,
+    )
 
 
 def test_committed_records_put_seven_methods_beside_published_values() -> None:
