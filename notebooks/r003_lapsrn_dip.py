@@ -234,10 +234,13 @@ health_counts = tables.not_trained([*dip_runs, *lapsrn])
 for key, value in health_counts.items():
     glue(f"health_{key}", value, display=False)
 
+findings |= report003.dip_seed_findings(dip_spread)
 report_claims = claims.report003_claims(
     findings,
     {
-        "dip": claims.unhealthy_count(dip_runs),
+        "dip": claims.unhealthy_count(
+            [r for runs in dip_spread.values() for r in runs]
+        ),
         "lapsrn": claims.unhealthy_count(lapsrn),
         "crops": claims.unhealthy_count([*dip_runs, *lapsrn_crops]),
     },

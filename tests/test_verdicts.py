@@ -193,6 +193,7 @@ def _parameters(notebook: str) -> dict:
         ("r000", "r000_online_sr"),
         ("r001", "r001_zssr_review"),
         ("r002", "r002_srcnn_srgan"),
+        ("r003", "r003_lapsrn_dip"),
         ("r004", "r004_lapsrn_real_world"),
     ],
 )

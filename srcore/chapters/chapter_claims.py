@@ -71,6 +71,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "blind_seeds": [0, 1, 2],
     },
     "r002": {"srcnn_scales": [2, 3, 4], "gan_scale": 4},
+    "r003": {"dip_seeds": [0, 1, 2]},
     "r004": {
         "scales": [2, 4, 8],
         "faults": ["misaligned_pairs", "random_image_branch"],
@@ -197,9 +198,18 @@ def r003(ctx: RunContext) -> list[Claim]:
     lapsrn = report003.lapsrn_runs(ctx)
     dip_runs = [report003.dip_run(loss, ctx) for loss in ("mse", "charbonnier")]
     crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
-    f = report003.findings(dip_runs, crops, lapsrn)
+    spread = {
+        s: [
+            report003.dip_run(loss, ctx.replace(partial=True), seed=s)
+            for loss in LOSSES
+        ]
+        for s in DEFAULTS["r003"]["dip_seeds"]
+    }
+    f = report003.findings(dip_runs, crops, lapsrn) | report003.dip_seed_findings(
+        spread
+    )
     health = {
-        "dip": claims.unhealthy_count(dip_runs),
+        "dip": claims.unhealthy_count([r for runs in spread.values() for r in runs]),
         "lapsrn": claims.unhealthy_count(lapsrn),
         "crops": claims.unhealthy_count([*dip_runs, *crops]),
     }
@@ -216,6 +226,7 @@ def r004(ctx: RunContext) -> list[Claim]:
     return claims.report004_claims(f, health)
 
 
+LOSSES = ("mse", "charbonnier")
 _LOADERS = {"protocol": protocol, "r001": r001, "r000": r000, "r002": r002}
 _LOADERS |= {"r003": r003, "r004": r004}
 

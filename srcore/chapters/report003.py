@@ -462,6 +462,42 @@ def dip_seed_table(runs: dict[int, Sequence[RunRecord]]) -> pd.DataFrame:
     return out.drop(columns="_complete")
 
 
+def dip_seed_findings(runs: dict[int, Sequence[RunRecord]]) -> dict[str, Any]:
+    """Glue keys of DIP over seeds (``runs`` as in :func:`dip_seed_table`), over
+    the seeds complete for both losses: ``dip_n_seeds``, and the mean and sd over
+    those seeds of each seed's Charbonnier minus MSE PSNR
+    (``dip_seeds_charb_minus_mse``, ``_sd``) and of MSE's gain over bicubic
+    (``dip_seeds_mse_gain``, ``_sd``); sd NaN with one seed.
+
+    Example:
+        >>> dip_seed_findings({})["dip_n_seeds"]
+        0
+    """
+    diffs, gains = [], []
+    for records in runs.values():
+        by = {r.config["model"]["loss"]: r for r in records}
+        if not all(r.complete for r in by.values()) or set(by) != {
+            "mse",
+            "charbonnier",
+        }:
+            continue
+        m, c = (pd.DataFrame(by[k].per_image) for k in ("mse", "charbonnier"))
+        diffs.append(float(c.psnr.mean() - m.psnr.mean()))
+        gains.append(float((m.psnr - m.psnr_bicubic).mean()))
+    n = len(diffs)
+
+    def sd(x: list[float]) -> float:
+        return float(np.std(x, ddof=1)) if n > 1 else float("nan")
+
+    return {
+        "dip_n_seeds": n,
+        "dip_seeds_charb_minus_mse": float(np.mean(diffs)) if n else float("nan"),
+        "dip_seeds_charb_minus_mse_sd": sd(diffs),
+        "dip_seeds_mse_gain": float(np.mean(gains)) if n else float("nan"),
+        "dip_seeds_mse_gain_sd": sd(gains),
+    }
+
+
 def crop_views(
     dip_records: Sequence[RunRecord],
     lapsrn_crops: RunRecord,
