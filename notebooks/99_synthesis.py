@@ -226,8 +226,9 @@ counts = synthesis.verdict_summary(verdicts)
 if verdicts.empty:
     display(Markdown(f"No claim is judged at the `{profile}` budget."))
 else:
-    display(plots.style_table(verdicts.rename(columns={"source": "whose claim"})))
-    display(plots.style_table(counts))
+    shown = verdicts.drop(columns="paper").rename(columns={"source": "whose claim"})
+    display(plots.style_table(shown))
+    display(plots.style_table(synthesis.verdict_summary_page(counts)))
 for key, value in synthesis.verdict_totals(counts).items():
     glue(key, value, display=False)
 

@@ -173,11 +173,16 @@ seed_pairs = report000.stream_seed_runs(
     variant=stream_variant,
 )
 display(plots.style_table(report000.transfer_spread(seed_pairs)))
+waiting = [
+    str(a.config["model"]["seed"]) for a, b in seed_pairs if not (a.done or b.done)
+]
+if waiting:
+    display(Markdown(f"Not started yet: seed {', '.join(waiting)}."))
 
 # %% [markdown]
 # ## At the paper's budget
 #
-# The online-SR stream as report 000 ran it, ZSSR\\* along 10 BSD100 images, from
+# The online-SR stream as report 000 ran it, ZSSR\* along 10 BSD100 images, from
 # scratch and with weight transfer, with the ``paper`` profile: each image up to 3000
 # iterations, batch 8, DoG loss. These runs take several minutes per image on this
 # project's 2-core CPU; they are computed by `scripts/paper_runs.py`, image by image,

@@ -102,6 +102,7 @@ HEADERS: dict[str, str] = {
     "infer_s": "inference s per image",
     "infer_s_per_image": "inference s per image",
     "params": "parameters",
+    "net_alone": "network alone (analysis)",
     "s_per_step": "s per step",
     "train_min": "training (min)",
     "val_first": "first validation PSNR (dB)",

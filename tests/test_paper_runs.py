@@ -215,3 +215,22 @@ def test_the_lr_guard_migration_keeps_only_runs_it_would_not_change():
     assert migrate.margin_of(kept) == pytest.approx(0.05)
     gradual = {"config": {"model": {**model, "scale_factors": [2.0, 4.0]}}}
     assert migrate.margin_of({**gradual, "per_image": kept["per_image"]}) == 0.0
+
+
+def test_the_stream_seed_jobs_make_the_records_chapter_00_reads(tmp_path, data_dir):
+    """The queue's third stream seed is the very record chapter 00's spread reads
+    (same key), so what it computes lands in the chapter."""
+    from srcore.chapters import report000
+    from srcore.chapters.chapter_claims import DEFAULTS
+
+    d = DEFAULTS["r000"]
+    ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
+    (pair,) = report000.stream_seed_runs(
+        d["stream_set"],
+        d["stream_images"],
+        [2],
+        ctx=ctx.replace(mode="read", partial=True),
+        variant=d["stream_variant"],
+    )
+    for record, name in zip(pair, ("scratch", "transfer"), strict=True):
+        assert paper_runs.read(f"osr-quick-seed2-{name}", ctx).key == record.key

@@ -67,6 +67,8 @@ __all__ = [
 
 #: The stream of the online-SR paper jobs (BSD100: General-100 is not stored here).
 STREAM_SET, STREAM_IMAGES = "BSD100", 10
+#: The images of chapter 00's quick stream (its notebook's ``stream_images``).
+QUICK_STREAM_IMAGES = 4
 #: The seeds of the paper-budget Set5 x2 cell (an internal method's verdict needs 3).
 SET5_SEEDS = (0, 1, 2)
 #: Seeds of chapter 01's init before/after and of chapter 03's DIP spread (the
@@ -146,6 +148,13 @@ def _dip(loss: str, **kw: Any) -> Callable[[RunContext], RunRecord]:
 def _stream(transfer: bool) -> Callable[[RunContext], RunRecord]:
     return lambda ctx: zssr_runs.osr_run(
         STREAM_SET, 2, ctx, transfer=transfer, limit=STREAM_IMAGES, variant="zssr_star"
+    )
+
+
+def _stream_quick(transfer: bool, seed: int) -> Callable[[RunContext], RunRecord]:
+    """Chapter 00's quick stream (plain ZSSR, its 4 BSD100 images) at ``seed``."""
+    return lambda ctx: zssr_runs.osr_run(
+        STREAM_SET, 2, ctx, transfer=transfer, limit=QUICK_STREAM_IMAGES, seed=seed
     )
 
 
@@ -248,6 +257,16 @@ def _jobs() -> dict[str, Job]:
                 item_minutes=1.5,
                 remake=old if seed == 0 and old in REMAKE else None,
             )
+    # chapter 00's weight-transfer spread: the stream's third seed (quick, 4 images)
+    for transfer in (False, True):
+        jobs[f"osr-quick-seed2-{'transfer' if transfer else 'scratch'}"] = Job(
+            _stream_quick(transfer, seed=2),
+            (STREAM_SET, QUICK_STREAM_IMAGES),
+            2,
+            profile="quick",
+            group="a",
+            item_minutes=3.0,
+        )
     # b. report 001's ideal table at the paper budget
     for ds in ("Set5", "Set14", "BSD100"):
         for scale in (2, 3, 4):

@@ -119,10 +119,13 @@ def stream_seed_runs(
 def transfer_spread(pairs: Sequence[tuple[RunRecord, RunRecord]]) -> pd.DataFrame:
     """Per seed: the stream's mean PSNR from scratch and with weight transfer, their
     difference, and how many items trained; then the mean and standard deviation
-    over the seeds whose two streams are finished (``done``). A difference within
-    one standard deviation is no difference."""
+    over the seeds whose two streams are finished (``done``); a seed neither of
+    whose streams has started has no row. A difference within one standard
+    deviation is no difference."""
     rows = []
     for scratch, online in pairs:
+        if not (scratch.done or online.done):
+            continue  # a seed not started is no row: the chapter names it
         done = scratch.complete and online.complete
         a = pd.DataFrame(scratch.per_image).psnr.mean() if done else float("nan")
         b = pd.DataFrame(online.per_image).psnr.mean() if done else float("nan")

@@ -727,11 +727,12 @@ def kernel_findings(records: Sequence[RunRecord]) -> dict[str, Any]:
 
 def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
     """Our ZSSR and bicubic per (set, scale) beside the published ZSSR PSNR (over
-    all of the set's images) and our difference from it, ``d_psnr``; the other
-    published methods are in :func:`ideal_published`."""
+    all of the set's images) and our difference from it, ``d_psnr``, and the plain
+    network's own output against bicubic (:func:`zssr_tables.network_alone`, an
+    analysis); the other published methods are in :func:`ideal_published`."""
     ours = zssr_tables.summary(records)
     rows = []
-    for r in ours.itertuples():
+    for rec, r in zip(records, ours.itertuples(), strict=True):
         pub = REPORT_001_IDEAL.get((r.dataset, r.scale), {})
         rows.append(
             {
@@ -745,7 +746,7 @@ def ideal_table(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "ZSSR (published)": pub["ZSSR"][0] if pub else None,
                 "d_psnr": r.psnr - pub["ZSSR"][0] if pub else None,
                 "trained": r.trained,
-                "network alone (analysis)": r.net_alone,
+                "network alone": zssr_tables.network_alone(rec.per_image),
             }
         )
     return pd.DataFrame(rows)

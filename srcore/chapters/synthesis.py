@@ -84,6 +84,7 @@ __all__ = [
     "plot_win_loss",
     "verdict_summary",
     "verdict_totals",
+    "verdict_summary_page",
     "provenance_table",
     "findings",
 ]
@@ -877,6 +878,34 @@ def verdict_summary(verdicts: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["claims of", *VERDICTS])
     out["claims"] = out[list(VERDICTS)].sum(axis=1)
     return out
+
+
+def verdict_summary_page(counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`verdict_summary` narrowed to a page: the three judged kinds in one
+    column and the three preliminary ones in another ("0 · 2 · 0").
+
+    Example:
+        >>> v = pd.DataFrame({"chapter": ["a"], "verdict": ["reproduced"]})
+        >>> verdict_summary_page(verdict_summary(v)).columns.tolist()[1]
+        'judged: reproduced · not · contradicted'
+    """
+
+    def joined(row: pd.Series, kinds: tuple[str, ...]) -> str:
+        return " · ".join(str(int(row[k])) for k in kinds)
+
+    return pd.DataFrame(
+        {
+            "claims of": counts["claims of"],
+            "judged: reproduced · not · contradicted": [
+                joined(r, JUDGED) for _, r in counts.iterrows()
+            ],
+            "below the report's evidence: consistent · not · opposite": [
+                joined(r, PRELIMINARY) for _, r in counts.iterrows()
+            ],
+            "not tested": counts["not tested"],
+            "claims": counts["claims"],
+        }
+    )
 
 
 def verdict_totals(counts: pd.DataFrame) -> dict[str, int]:
