@@ -147,9 +147,9 @@ display(
 # The column *network alone* is an analysis, not the health rule: the plain network's
 # output (before self-ensemble and back-projection) scored against the HR image,
 # which neither the training nor the health rule sees: its mean gain over bicubic at
-# the end, and on how many images it rose above bicubic at all ("4 of 5 above"). Where it never does,
-# the network learnt nothing the image needed, and the final gain comes from the
-# self-ensemble and back-projection around it.
+# the end, and on how many images it rose above bicubic at all ("4 of 5 above").
+# Where it never does, the network learnt nothing the image needed, and the final
+# gain comes from the self-ensemble and back-projection around it.
 #
 # PSNR of the plain network output against training iterations, per image; the
 # dashed line of each colour is that image's bicubic PSNR.
