@@ -289,7 +289,9 @@ glue(
 #   bicubic). Charbonnier minus MSE: {glue:text}`charb_minus_mse:+.2f` ±
 #   {glue:text}`charb_minus_mse_se:.2f` dB (standard error over the paired runs), so
 #   Charbonnier ends {glue:text}`charb_vs_mse` MSE; the report measured
-#   {glue:text}`report_charb_minus_mse:+.2f` dB.
+#   {glue:text}`report_charb_minus_mse:+.2f` dB. These are measurements, not
+#   verdicts: while any DIP run behind them is under-trained (the health line
+#   above), the verdict table leaves DIP's claims untested.
 # * **Faster, with less variance?** The mean curve first passes bicubic at step
 #   {glue:text}`dip_charbonnier_first_step` with Charbonnier and at step
 #   {glue:text}`dip_mse_first_step` with MSE (traced every
