@@ -232,22 +232,31 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
     if estimate and scale not in up.ESTIMATE_SCALES:
         raise InputError(f"--kernel estimate works at x2 and x4, not x{scale:g}")
     kernel = up.load_kernel(args.kernel) if args.kernel and not estimate else None
-    images = []
-    for path in inputs:
-        img = _read(path)
+    # Every input is checked on its own: a bad one is named at the end and the good
+    # ones are still written (exit status 2 if any was bad).
+    jobs, failed = [], []
+    for path, dst, h in zip(
+        inputs, outputs, files.hr_files(args.hr, inputs), strict=True
+    ):
         try:
-            up.check_size(args.method, img, scale, kernel)
-            if estimate:
-                up.check_estimate_size(img, args.profile)
-        except InputError as err:
-            raise InputError(f"{path}: {err}") from None
-        images.append(img)
-    hrs = [
-        None if h is None else files.reference(_read(h), img.shape[-2:], scale, h)
-        for h, img in zip(files.hr_files(args.hr, inputs), images, strict=True)
-    ]
+            img = _read(path)
+            try:
+                up.check_size(args.method, img, scale, kernel)
+                if estimate:
+                    up.check_estimate_size(img, args.profile)
+            except InputError as err:
+                raise InputError(f"{path}: {err}") from None
+            hr = (
+                None
+                if h is None
+                else files.reference(_read(h), img.shape[-2:], scale, h)
+            )
+        except (InputError, ImageReadError) as err:
+            failed.append(" ".join(str(err).splitlines()))
+            continue
+        jobs.append((path, dst, img, hr))
     network = None
-    if args.method in SUPERVISED:
+    if args.method in SUPERVISED and jobs:
         network = load_network(
             args.method,
             scale,
@@ -256,7 +265,6 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             device=args.device,
             tile=tile,
         )
-    jobs = list(zip(inputs, outputs, images, hrs, strict=True))
     quiet = not _progress() or len(jobs) == 1
     for src, dst, img, hr in tqdm(jobs, desc="images", disable=quiet):
         t0 = time.perf_counter()
@@ -294,7 +302,14 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
         if hr is not None:
             row.update(up.score(sr, hr, scale, img))
         print(json.dumps(row) if args.json else _line(row), flush=True)
-    return 0
+    for message in failed:
+        print(f"error: {message}", file=sys.stderr)
+    if failed and len(inputs) > 1:
+        print(
+            f"error: {len(failed)} of {len(inputs)} inputs not written (above)",
+            file=sys.stderr,
+        )
+    return 2 if failed else 0
 
 
 def _line(row: dict[str, Any]) -> str:

@@ -123,24 +123,30 @@ def hr_files(hr: list[str] | None, inputs: list[Path]) -> list[Path | None]:
 def reference(
     hr: torch.Tensor, lr_hw: tuple[int, int], scale: float, name: str | Path
 ) -> torch.Tensor:
-    """The HR image cropped (bottom/right) to the output size, as ``modcrop`` does.
+    """The HR image cropped (bottom/right) to the size it shares with the output, as
+    ``modcrop`` does; :func:`srcore.upscaling.score` crops the output to it too.
 
     The output of an ``h x w`` input is ``ceil(h scale) x ceil(w scale)``; the HR may
-    be up to ``ceil(scale) - 1`` pixels larger (the rows modcrop removes), no more,
-    and must be large enough for SSIM after shaving ``ceil(scale)`` pixels.
+    differ from it by up to ``ceil(scale) - 1`` pixels either way (the rows modcrop
+    removes, or the one a rounded-up downscale added), no more, and the shared size
+    must be large enough for SSIM after shaving ``ceil(scale)`` pixels. Sizes are
+    written width×height, as image tools do.
 
     Example:
         >>> tuple(reference(torch.rand(1, 3, 101, 99), (50, 49), 2, "hr.png").shape)
         (1, 3, 100, 98)
+        >>> tuple(reference(torch.rand(1, 3, 451, 300), (226, 150), 2, "hr.png").shape)
+        (1, 3, 451, 300)
     """
     h, w = (math.ceil(n * scale) for n in lr_hw)
     hh, hw = hr.shape[-2:]
     slack = math.ceil(scale)
-    if not (h <= hh < h + slack and w <= hw < w + slack):
+    if not (abs(hh - h) < slack and abs(hw - w) < slack):
         raise InputError(
-            f"{name}: HR is {hh}x{hw}; the x{scale:g} output is {h}x{w} "
-            f"(an HR up to {slack - 1} px larger is cropped)"
+            f"{name}: HR is {hw}×{hh}; the ×{scale:g} output is {w}×{h} "
+            f"(sizes up to {slack - 1} px apart are cropped to the common size)"
         )
+    h, w = min(h, hh), min(w, hw)
     if min(h, w) - 2 * slack < 11:
-        raise InputError(f"{name}: {h}x{w} is too small to score (SSIM window 11)")
+        raise InputError(f"{name}: {w}×{h} is too small to score (SSIM window 11)")
     return hr[..., :h, :w]

@@ -120,7 +120,7 @@ def check_size(
         need = max(need, math.ceil(max(2 * math.ceil(scale), k) / 0.5))
     if min(h, w) < need:
         raise InputError(
-            f"image is {h}x{w}, too small for {method} at x{scale:g} "
+            f"image is {w}×{h}, too small for {method} at ×{scale:g} "
             f"(needs at least {need} px per side)"
         )
 
@@ -182,7 +182,7 @@ def check_estimate_size(lr_img: torch.Tensor, profile: str) -> None:
     h, w = lr_img.shape[-2:]
     if min(h, w) < need:
         raise InputError(
-            f"image is {h}x{w}, too small to estimate its kernel (needs at least "
+            f"image is {w}×{h}, too small to estimate its kernel (needs at least "
             f"{need} px per side)"
         )
 
@@ -299,12 +299,15 @@ def score(
     """PSNR/SSIM of ``sr`` and of bicubic against ``hr`` by the protocol.
 
     Y channel (grey as is), ``shave = scale`` (``ceil`` of a non-integer scale);
-    ``hr`` must already be cropped to ``sr``'s size (the protocol's modcrop).
+    ``hr`` already cropped (:func:`srcore.imagefiles.reference`): ``sr`` and the
+    bicubic output are cropped to its size (the protocol's modcrop).
     """
     shave = math.ceil(scale)
+    height, width = hr.shape[-2:]
+    sr = sr[..., :height, :width]
     if sr.shape[1] == 1 and hr.shape[1] == 3:
         sr = sr.expand(-1, 3, -1, -1)
-    bic = bicubic.upscale(lr_img, scale)
+    bic = bicubic.upscale(lr_img, scale)[..., :height, :width]
     if bic.shape[1] == 1 and hr.shape[1] == 3:
         bic = bic.expand(-1, 3, -1, -1)
     return {

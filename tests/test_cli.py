@@ -314,6 +314,51 @@ def test_bad_input_exits_2_in_one_line(case, bird, tmp_path, capsys):
     assert set(tmp_path.rglob("*")) == before  # no output, no temporary file
 
 
+def test_a_folder_with_bad_files_writes_every_good_one(tmp_path, capsys):
+    """Two good images and two bad files in one folder: both good outputs are
+    written, both bad files are named, and the exit status is 2."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(2):
+        Image.fromarray(random_rgb(32, 40, seed=k)).save(folder / f"good{k}.png")
+    (folder / "text.png").write_text("not an image\n")
+    (folder / "empty.png").write_bytes(b"")
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        capsys, "upscale", folder, "--method", "bicubic", "--scale", 2, "-o", out
+    )
+    assert code == 2
+    assert sorted(p.name for p in out.iterdir()) == ["good0.png", "good1.png"]
+    assert "text.png" in err and "empty.png" in err and "2 of 4" in err, err
+    assert len(stdout.strip().splitlines()) == 2 and "Traceback" not in err
+
+
+def test_an_hr_one_pixel_off_is_cropped_to_the_common_size(tmp_path, capsys):
+    """An HR of odd height (300×451, W×H) made LR by halving, rounding up (150×226):
+    the ×2 output is 300×452; both are scored on the 300×451 they share."""
+    hr = random_rgb(451, 300)
+    Image.fromarray(hr).save(tmp_path / "hr.png")
+    Image.fromarray(hr).resize((150, 226), Image.BICUBIC).save(tmp_path / "lr.png")
+    code, stdout, err = run(
+        capsys,
+        "upscale",
+        tmp_path / "lr.png",
+        "--method",
+        "bicubic",
+        "--scale",
+        2,
+        "-o",
+        tmp_path / "sr.png",
+        "--hr",
+        tmp_path / "hr.png",
+        "--json",
+    )
+    assert code == 0, err
+    (row,) = json_rows(stdout)
+    assert row["psnr"] == pytest.approx(row["psnr_bicubic"])  # bicubic is bicubic
+    assert Image.open(tmp_path / "sr.png").size == (300, 452)
+
+
 def test_bad_input_through_python_m_srcore(tmp_path):
     missing = tmp_path / "nope.png"
     proc = subprocess.run(
