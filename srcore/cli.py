@@ -381,6 +381,16 @@ def _add_upscale(sub: Any) -> None:
     p.set_defaults(func=_cmd_upscale)
 
 
+def _version() -> str:
+    """The installed package's version (``pyproject.toml``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("srcore")
+    except PackageNotFoundError:  # run from a source tree without installing
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``srcore`` argument parser (its usage errors raise :class:`InputError`)."""
     parser = _Parser(
@@ -390,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 2 bad input (one line on stderr), 1 missing "
         "dataset or nothing evaluated.",
     )
+    parser.add_argument("--version", action="version", version=f"srcore {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_upscale(sub)
 

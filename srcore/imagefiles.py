@@ -85,9 +85,15 @@ def output_files(
     """One output PNG per input: ``out`` itself for one input, else ``out/<stem>.png``.
 
     ``out`` is a folder when ``folder`` (a folder was an input), there are several
-    inputs, it is an existing folder or ``raw`` (the name as typed) ends with ``/``.
+    inputs, it is an existing folder or ``raw`` (the name as typed) ends with ``/``;
+    a folder-to-be named like an image (``x.png``) is refused rather than made.
     """
     as_folder = folder or len(inputs) > 1 or out.is_dir() or raw.endswith("/")
+    if as_folder and out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
+        raise InputError(
+            f"{out}: looks like an image name, but several outputs need a folder; "
+            "give a folder name"
+        )
     if not as_folder and out.suffix.lower() != ".png":
         raise InputError(
             f"{out}: the output is an 8-bit PNG; name it *.png (or a folder)"

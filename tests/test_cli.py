@@ -417,3 +417,28 @@ def test_upscale_function_matches_the_cli_rules():
     assert srcore.upscale(lr_img, 2).shape == (1, 1, 24, 20)
     with pytest.raises(ValueError, match="integer scale"):
         srcore.upscale(lr_img, 1.5, "dip")
+
+
+def test_version_and_an_image_named_output_for_several_inputs(bird, tmp_path, capsys):
+    """`--version` names the installed version; `-o x.png` with two inputs is
+    refused in one line instead of becoming a folder named x.png."""
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"srcore {version('srcore')}"
+    out = tmp_path / "x.png"
+    code, stdout, err = run(
+        capsys,
+        "upscale",
+        bird,
+        bird.parent / "baby.png",
+        "--method",
+        "bicubic",
+        "--scale",
+        2,
+        "-o",
+        out,
+    )
+    assert code == 2 and "x.png" in err and "folder" in err and not out.exists()
