@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 import numpy as np
 import torch
 
-from srcore import data
+from srcore import data, threads
 from srcore.files import atomic_write
 from srcore.imageops import ImageReadError, load_image, save_png
 from srcore.upscaling import SUPERVISED, InputError
@@ -378,7 +378,18 @@ def _add_upscale(sub: Any) -> None:
         help="HR image per input (repeat) or a folder of same-named images",
     )
     p.add_argument("--json", action="store_true", help="print one JSON line per image")
+    _add_threads(p)
     p.set_defaults(func=_cmd_upscale)
+
+
+def _add_threads(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads to use (default: $OMP_NUM_THREADS, else every core); give "
+        "each of several processes side by side its share",
+    )
 
 
 def _version() -> str:
@@ -412,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--device", default="auto")
     train.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
+    _add_threads(train)
     train.set_defaults(func=_cmd_train)
 
     swp = sub.add_parser(
@@ -455,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
     bench.add_argument("--results", help="results cache folder (default: book/results)")
     bench.add_argument("--mode", choices=["auto", "read", "force"], default=None)
+    _add_threads(bench)
     bench.set_defaults(func=_cmd_benchmark)
 
     dat = sub.add_parser("data", help="list, verify or fetch datasets")
@@ -475,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "threads", None) is not None:
+            if args.threads < 1:
+                raise InputError(f"--threads must be at least 1, got {args.threads}")
+            threads.apply(args.threads)
         return args.func(args)
     except (InputError, ImageReadError) as err:
         print(f"error: {' '.join(str(err).splitlines())}", file=sys.stderr)

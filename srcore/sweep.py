@@ -5,7 +5,8 @@ A sweep is the grid product of some parameters' values, with other parameters fi
 ``papermill`` process (papermill is safe across processes, not threads), executed by
 one of two backends:
 
-- ``local``: a pool of ``jobs`` runs at a time on this machine;
+- ``local``: a pool of ``jobs`` runs at a time on this machine, each with its share
+  of the cores (:mod:`srcore.threads`);
 - ``ray``: one Ray task per run (one GPU per task where the cluster has GPUs), on a
   local Ray started on the spot or on the cluster at ``address`` (``ray start --head``
   on a head node, SLURM or Kubernetes). The paths must be on a filesystem the
@@ -53,6 +54,7 @@ from typing import Any
 import nbformat
 import yaml
 
+from srcore import threads
 from srcore.files import atomic_write
 
 __all__ = [
@@ -174,8 +176,13 @@ def execute(
     out_dir: str,
     name: str,
     parameters: dict[str, Any],
+    jobs: int | None = None,
 ) -> dict[str, Any]:
     """Run one notebook under papermill in its own process; returns its row.
+
+    ``jobs``: how many runs share this machine's cores at a time; the run's process
+    then gets its share of the threads (:func:`srcore.threads.child_env`; ``None``
+    leaves the environment as it is, as on Ray, which sets each task's threads).
 
     The notebook runs in its own folder (as the book runs it), writes to
     ``<out_dir>/.running/<name>.ipynb`` and is moved to ``<out_dir>/<name>.ipynb``
@@ -215,7 +222,11 @@ def execute(
     with open(log, "w") as log_file:
         # Its own process group: Ctrl-C reaches the sweep only, which stops each run.
         process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=None if jobs is None else threads.child_env(jobs),
         )
         try:
             while process.poll() is None:
@@ -273,7 +284,7 @@ def _local(
     """Yields ``(index, row)`` as the local pool finishes each run; on Ctrl-C (or
     when the generator is closed) calls ``stop``, which stops the running ones."""
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(execute, *t): i for i, t in tasks}
+        futures = {pool.submit(execute, *t, jobs=jobs): i for i, t in tasks}
         pending = set(futures)
         try:
             while pending:

@@ -365,3 +365,47 @@ def _ray():
     else:
         ray = pytest.importorskip("ray")
     return ray
+
+
+THREADS = """\
+# %% tags=["parameters"]
+path = ""
+seed = 0
+
+# %%
+import os
+
+import torch
+
+with open(f"{path}-{seed}", "w") as fh:
+    fh.write(f"{os.environ.get('OMP_NUM_THREADS')} {torch.get_num_threads()}")
+"""
+
+
+def test_each_run_of_a_local_sweep_gets_its_share_of_the_cores(tmp_path, monkeypatch):
+    """Two runs at a time: each run's process (and its kernel) uses
+    ``threads.share(2)`` threads, so the two do not oversubscribe the cores; a
+    user's own OMP_NUM_THREADS is kept."""
+    from srcore import threads
+
+    nb = jupytext.reads(THREADS, fmt="py:percent")
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook = tmp_path / "threads.ipynb"
+    nbformat.write(nb, notebook)
+    base = tmp_path / "seen"
+    for var in threads.VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    args = ["sweep", str(notebook), "-p", "path", str(base), "--grid", "seed", "0", "1"]
+    assert cli.main([*args, "--jobs", "2", "--out", str(tmp_path / "a")]) == 0
+    want = threads.share(2)
+    for seed in (0, 1):
+        assert (tmp_path / f"seen-{seed}").read_text() == f"{want} {want}"
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    base2 = tmp_path / "kept"
+    args[4] = str(base2)
+    assert cli.main([*args, "--jobs", "2", "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "kept-0").read_text() == "1 1"

@@ -1,0 +1,72 @@
+"""How many CPU threads a computation uses, so that processes side by side share the
+cores instead of fighting over them.
+
+PyTorch gives every process as many threads as the machine has cores. Two such
+processes on the same cores oversubscribe them: OpenMP threads spin waiting for each
+other and both run many times slower than one alone (on 2 cores, two trainings fell
+from about 48 to 2 iterations per second each; issue 25). The rule here:
+
+* ``--threads N`` on a command sets ``N`` (:func:`apply`);
+* otherwise ``OMP_NUM_THREADS`` decides, when the user set it (torch reads it);
+* a sweep of ``jobs`` runs at a time gives each run ``share(jobs)`` threads,
+  :math:`\\max(1, \\lfloor c / j \\rfloor)` for ``c`` cores, through the environment of
+  the run's process (:func:`child_env`), unless the user set ``OMP_NUM_THREADS``.
+
+Example:
+    >>> share(2, cores=2), share(3, cores=16), share(4, cores=2)
+    (1, 5, 1)
+    >>> child_env(2, {"PATH": "/bin"}, cores=8)["OMP_NUM_THREADS"]
+    '4'
+    >>> child_env(2, {"OMP_NUM_THREADS": "3"}, cores=8)["OMP_NUM_THREADS"]
+    '3'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+__all__ = ["VARIABLES", "cores", "share", "child_env", "apply"]
+
+#: The environment variables the thread pools of torch and its math libraries read.
+VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else the count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def share(jobs: int, cores: int | None = None) -> int:
+    """Threads per run when ``jobs`` runs share ``cores`` cores (at least 1)."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    return max(1, (cores if cores is not None else globals()["cores"]()) // jobs)
+
+
+def child_env(
+    jobs: int, env: Mapping[str, str] | None = None, cores: int | None = None
+) -> dict[str, str]:
+    """The environment of one of ``jobs`` runs at a time: ``env`` (default this
+    process's) with every variable of :data:`VARIABLES` set to :func:`share`, unless
+    the user set ``OMP_NUM_THREADS`` (then it is kept as given)."""
+    out = dict(os.environ if env is None else env)
+    if "OMP_NUM_THREADS" in out:
+        return out
+    n = str(share(jobs, cores))
+    return out | dict.fromkeys(VARIABLES, n)
+
+
+def apply(threads: int | None) -> int:
+    """Use ``threads`` threads in this process (``None``: leave torch's choice,
+    which follows ``OMP_NUM_THREADS`` when set); returns the number in use."""
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"--threads must be at least 1, got {threads}")
+        torch.set_num_threads(threads)
+    return torch.get_num_threads()
