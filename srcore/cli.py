@@ -124,13 +124,22 @@ def _progress() -> bool:
 def _cmd_train(args: argparse.Namespace) -> int:
     from srcore.trained import train
 
+    if not _progress():  # a log file: the bar redrawn every 30 s, as lines
+        from srcore.training import loop
+
+        loop.PROGRESS_INTERVAL = 30.0
+        print(
+            f"training {args.method} x{args.scale:g} ({args.profile}); progress every "
+            "30 s on stderr",
+            flush=True,
+        )
     path = train(
         args.method,
         args.scale,
         args.profile,
         device=args.device,
         data_root=args.data_root,
-        progress=_progress(),
+        progress=True,
     )
     print(f"saved {args.method} x{args.scale:g} ({args.profile}) weights: {path}")
     print(
@@ -255,6 +264,16 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             failed.append(" ".join(str(err).splitlines()))
             continue
         jobs.append((path, dst, img, hr))
+    if args.skip_existing:
+        for path, dst, *_ in [j for j in jobs if j[1].exists()]:
+            print(f"{path} -> {dst}  (skipped: exists)", flush=True)
+        jobs = [j for j in jobs if not j[1].exists()]
+    if args.profile == "smoke" and args.method not in ("bicubic",):
+        print(
+            "warning: the smoke profile only tests the plumbing: its output is not "
+            "super-resolution (use --profile quick or paper)",
+            file=sys.stderr,
+        )
     network = None
     if args.method in SUPERVISED and jobs:
         network = load_network(
@@ -378,6 +397,11 @@ def _add_upscale(sub: Any) -> None:
         help="HR image per input (repeat) or a folder of same-named images",
     )
     p.add_argument("--json", action="store_true", help="print one JSON line per image")
+    p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="leave an output that already exists as it is (default: overwrite it)",
+    )
     _add_threads(p)
     p.set_defaults(func=_cmd_upscale)
 

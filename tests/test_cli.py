@@ -442,3 +442,39 @@ def test_version_and_an_image_named_output_for_several_inputs(bird, tmp_path, ca
         out,
     )
     assert code == 2 and "x.png" in err and "folder" in err and not out.exists()
+
+
+def test_skip_existing_leaves_outputs_alone(tmp_path, capsys):
+    """--skip-existing: an output already there is not recomputed nor rewritten;
+    without it, it is overwritten."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(2):
+        Image.fromarray(random_rgb(24, 24, seed=k)).save(folder / f"im{k}.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "im0.png").write_bytes(b"mine")
+    args = ["upscale", folder, "--method", "bicubic", "--scale", 2, "-o", out]
+    code, stdout, _ = run(capsys, *args, "--skip-existing")
+    assert code == 0 and "skipped: exists" in stdout
+    assert (out / "im0.png").read_bytes() == b"mine" and (out / "im1.png").exists()
+    assert run(capsys, *args)[0] == 0
+    assert (out / "im0.png").read_bytes() != b"mine"
+
+
+def test_smoke_profile_output_comes_with_a_warning(tmp_path, capsys):
+    Image.fromarray(random_rgb(24, 24)).save(tmp_path / "a.png")
+    code, _, err = run(
+        capsys,
+        "upscale",
+        tmp_path / "a.png",
+        "--method",
+        "dip",
+        "--scale",
+        2,
+        "--profile",
+        "smoke",
+        "-o",
+        tmp_path / "b.png",
+    )
+    assert code == 0 and "warning: the smoke profile" in err

@@ -79,6 +79,10 @@ INTERP_BATCHES = 8
 # with other values (or on another device, where only rounding differs).
 _RESUME_IGNORES = ("val_every", "ckpt_every", "log_every", "device")
 
+#: Seconds between redraws of the progress bar; `srcore train` writing to a log
+#: file (not a terminal) sets 30 so that the log gets a line every 30 s.
+PROGRESS_INTERVAL = 0.1
+
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is left in place."""
@@ -413,6 +417,7 @@ def train(
         disable=not progress,
         desc="train",
         leave=False,
+        mininterval=PROGRESS_INTERVAL,
     )
     t0 = time.perf_counter()
     try:
@@ -462,7 +467,7 @@ def train(
                 history.step.append(done)
                 history.loss.append(float(np.mean(pending)))
                 pending.clear()
-                bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
+                bar.set_postfix(loss=f"{history.loss[-1]:.4g}", refresh=False)
             train_seconds += time.perf_counter() - t0
             if val_now:
                 model.eval()
