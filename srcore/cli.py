@@ -30,7 +30,8 @@ import torch
 
 from srcore import data, threads
 from srcore.files import atomic_write
-from srcore.imageops import ImageReadError, load_image, save_png
+from srcore.imageops import ImageReadError, load_image, save_image
+from srcore.resize import imresize
 from srcore.upscaling import SUPERVISED, InputError
 
 __all__ = ["main", "build_parser"]
@@ -235,8 +236,18 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
         raise InputError(f"{args.inputs[0]}{more}: {err}") from None
     inputs, folder = files.input_files(args.inputs)
     outputs = files.output_files(
-        inputs, Path(args.output), folder=folder, raw=args.output
+        inputs,
+        Path(args.output),
+        folder=folder,
+        raw=args.output,
+        fmt=args.format,
+        suffix=args.suffix,
     )
+    outscale = args.outscale
+    if outscale is not None and outscale <= 0:
+        raise InputError(f"--outscale must be positive, got {outscale:g}")
+    if outscale is not None and args.hr and outscale != scale:
+        raise InputError("--hr scores the method's own output: leave out --outscale")
     estimate = args.kernel == "estimate"
     if estimate and scale not in up.ESTIMATE_SCALES:
         raise InputError(f"--kernel estimate works at x2 and x4, not x{scale:g}")
@@ -302,9 +313,13 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             progress=_progress(),
             seed=args.seed,
         )
+        if outscale is not None and outscale != scale:  # MATLAB bicubic to the size
+            h, w = img.shape[-2:]
+            size = (round(h * outscale), round(w * outscale))
+            sr = imresize(sr.float(), size=size).clamp(0, 1)
         seconds = time.perf_counter() - t0
         try:
-            save_png(sr, dst)
+            save_image(sr, dst)
         except OSError as err:
             raise InputError(f"{dst}: cannot write ({err.strerror or err})") from None
         row: dict[str, Any] = {
@@ -349,14 +364,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_upscale(sub: Any) -> None:
-    p = sub.add_parser("upscale", help="super-resolve your own images to 8-bit PNG")
+    p = sub.add_parser("upscale", help="super-resolve your own images (8-bit PNG, JPEG or WebP)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     p.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="OUT",
-        help="a .png file (one input) or a folder (made if missing)",
+        help="a .png, .jpg or .webp file (one input) or a folder (made if missing)",
     )
     p.add_argument("--scale", type=float, required=True, help="upscaling factor")
     p.add_argument(
@@ -397,6 +412,25 @@ def _add_upscale(sub: Any) -> None:
         help="HR image per input (repeat) or a folder of same-named images",
     )
     p.add_argument("--json", action="store_true", help="print one JSON line per image")
+    p.add_argument(
+        "--outscale",
+        type=float,
+        metavar="F",
+        help="final size F x the input's, the method's output resized to it with "
+        "MATLAB bicubic (default: the method's scale)",
+    )
+    p.add_argument(
+        "--format",
+        default="png",
+        choices=["png", "jpg", "webp"],
+        help="file type of outputs written into a folder (8-bit; a single output "
+        "file takes its name's suffix)",
+    )
+    p.add_argument(
+        "--suffix",
+        default="",
+        help="added to each name written into a folder: IMAGE<suffix>.<format>",
+    )
     p.add_argument(
         "--skip-existing",
         action="store_true",

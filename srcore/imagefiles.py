@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from srcore.imageops import SAVE_FORMATS
 from srcore.upscaling import InputError
 
 __all__ = [
@@ -80,13 +81,28 @@ def _writable(folder: Path, out: Path) -> None:
 
 
 def output_files(
-    inputs: list[Path], out: Path, *, folder: bool = False, raw: str = ""
+    inputs: list[Path],
+    out: Path,
+    *,
+    folder: bool = False,
+    raw: str = "",
+    fmt: str = "png",
+    suffix: str = "",
 ) -> list[Path]:
-    """One output PNG per input: ``out`` itself for one input, else ``out/<stem>.png``.
+    """One output image per input: ``out`` itself for one input, else
+    ``out/<stem><suffix>.<fmt>`` (``fmt``: png, jpg or webp).
 
     ``out`` is a folder when ``folder`` (a folder was an input), there are several
     inputs, it is an existing folder or ``raw`` (the name as typed) ends with ``/``;
-    a folder-to-be named like an image (``x.png``) is refused rather than made.
+    a folder-to-be named like an image (``x.png``) is refused rather than made. A
+    single output file's format is its suffix's (.png, .jpg/.jpeg, .webp).
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> [p.name for p in output_files([Path("a.png"), Path("b.jpg")], d,
+        ...                               fmt="webp", suffix="_x2")]
+        ['a_x2.webp', 'b_x2.webp']
     """
     as_folder = folder or len(inputs) > 1 or out.is_dir() or raw.endswith("/")
     if as_folder and out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
@@ -94,11 +110,17 @@ def output_files(
             f"{out}: looks like an image name, but several outputs need a folder; "
             "give a folder name"
         )
-    if not as_folder and out.suffix.lower() != ".png":
+    if not as_folder and out.suffix.lower() not in SAVE_FORMATS:
         raise InputError(
-            f"{out}: the output is an 8-bit PNG; name it *.png (or a folder)"
+            f"{out}: the output is an 8-bit image; name it *.png, *.jpg or *.webp "
+            "(or a folder)"
         )
-    outs = [out / f"{p.stem}.png" for p in inputs] if as_folder else [out]
+    if f".{fmt}" not in SAVE_FORMATS:
+        raise InputError(f"--format must be png, jpg or webp, got {fmt!r}")
+    if as_folder:
+        outs = [out / f"{p.stem}{suffix}.{fmt}" for p in inputs]
+    else:
+        outs = [out]
     _writable(out if as_folder else out.parent, out)
     for src, dst in zip(inputs, outs, strict=True):
         if dst.exists() and dst.resolve() == src.resolve():

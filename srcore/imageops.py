@@ -177,6 +177,37 @@ def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda fh: Image.fromarray(arr).save(fh, format="PNG"))
 
 
+#: Output formats by file suffix, with the options PIL writes them with (8-bit).
+SAVE_FORMATS = {
+    ".png": ("PNG", {}),
+    ".jpg": ("JPEG", {"quality": 95}),
+    ".jpeg": ("JPEG", {"quality": 95}),
+    ".webp": ("WEBP", {"quality": 95}),
+}
+
+
+def save_image(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
+    """:func:`save_png`, in the format of ``path``'s suffix (:data:`SAVE_FORMATS`:
+    PNG, JPEG or WebP at quality 95, 8-bit), atomically.
+
+    Example:
+        >>> import tempfile
+        >>> p = save_image(torch.rand(1, 3, 8, 8), Path(tempfile.mkdtemp()) / "a.jpg")
+        >>> Image.open(p).format
+        'JPEG'
+    """
+    path = Path(path)
+    fmt, options = SAVE_FORMATS[path.suffix.lower()]
+    arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.dtype != np.uint8:
+        raise TypeError(
+            f"save_image takes a tensor in [0, 1] or uint8, got {arr.dtype}"
+        )
+    return atomic_write(
+        path, lambda fh: Image.fromarray(arr).save(fh, format=fmt, **options)
+    )
+
+
 def modcrop(x: torch.Tensor, scale: int) -> torch.Tensor:
     """Crop the bottom/right so that H and W are multiples of ``scale``
     (MATLAB ``modcrop``)."""

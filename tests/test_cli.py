@@ -478,3 +478,45 @@ def test_smoke_profile_output_comes_with_a_warning(tmp_path, capsys):
         tmp_path / "b.png",
     )
     assert code == 0 and "warning: the smoke profile" in err
+
+
+def test_formats_suffix_and_outscale(tmp_path, capsys):
+    """A .jpg output is JPEG; a folder's outputs take --format and --suffix;
+    --outscale 3 after a x2 method gives 3 x the input's size, and equals MATLAB
+    bicubic x1.5 of the x2 output; with --hr it is refused."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(2):
+        Image.fromarray(random_rgb(20, 24, seed=k)).save(folder / f"im{k}.png")
+    one = tmp_path / "one.jpg"
+    bic = ["--method", "bicubic", "--scale", 2]
+    assert run(capsys, "upscale", folder / "im0.png", *bic, "-o", one)[0] == 0
+    assert Image.open(one).format == "JPEG" and Image.open(one).size == (48, 40)
+    out = tmp_path / "out"
+    args = ["upscale", folder, *bic, "-o", out, "--format", "webp", "--suffix", "_x3"]
+    assert run(capsys, *args, "--outscale", 3)[0] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["im0_x3.webp", "im1_x3.webp"]
+    assert Image.open(out / "im0_x3.webp").size == (72, 60)
+    code, _, err = run(
+        capsys,
+        "upscale",
+        folder / "im0.png",
+        *bic,
+        "-o",
+        tmp_path / "h.png",
+        "--outscale",
+        3,
+        "--hr",
+        folder / "im0.png",
+    )
+    assert code == 2 and "--outscale" in err
+    x2 = tmp_path / "x2.png"
+    x3 = tmp_path / "x3.png"
+    assert run(capsys, "upscale", folder / "im1.png", *bic, "-o", x2)[0] == 0
+    assert (
+        run(capsys, "upscale", folder / "im1.png", *bic, "-o", x3, "--outscale", 3)[0]
+        == 0
+    )
+    want = imresize(load_image(x2), size=(60, 72)).clamp(0, 1)
+    got = load_image(x3)
+    assert (to_uint8(got).astype(int) - to_uint8(want).astype(int)).__abs__().max() <= 1
