@@ -255,8 +255,8 @@ plt.show()
 # its own downscaled son (network removed for the interpolation), DIP's data term
 # against the LR image, a supervised model's training loss (the interpolated input
 # on the same fresh training batches for the interpolation, after the last update).
-# Each record stores the run's final error, its first error and the interpolation's;
-# every table applies the rule to them when it reads the record:
+# Each run stores its final error, its first error and the interpolation's;
+# every table applies the rule to them when it reads the run:
 
 # %%
 glue("health_rule", health.RULE, display=False)
@@ -287,7 +287,7 @@ glue("protocol_verdict_line", verdicts.summary_line(report_claims), display=Fals
 # report's number, ours, and a verdict by one rule, stated here once. A claim is an
 # effect, a difference in dB between two methods on the same images (a variant minus
 # its base, a method minus bicubic), or a value (a time, a ratio); ours is measured on
-# our records, with its spread over seeds where there are several:
+# our runs, with its spread over seeds where there are several:
 # {glue:text}`verdict_rule`. The stated margin is {glue:text}`verdict_margin:.1f`
 # dB (a chapter may state its own for a quantity in another unit): neither a report
 # (one run per number, rounded) nor a single run of ours measures its own noise, and

@@ -63,7 +63,7 @@
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim of report 000, in its own words (short), beside what our records
+# Each claim of report 000, in its own words (short), beside what our runs
 # measure and, where one exists, the original paper's number.
 # Each row is judged by the rule stated in the protocol chapter
 # ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
@@ -235,7 +235,7 @@ display(plots.style_table(speed, {"psnr": 2}))
 #
 # Crops of the first Table 1 image, and of the last stream image (where weight
 # transfer has had the most images to learn from), beside bicubic and HR.
-# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
 # the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
 # with the most HR detail (the largest gradient energy), each titled with its PSNR
 # on that window.
@@ -252,7 +252,7 @@ for records, item in (
 # %% [markdown]
 # ## What we measured
 #
-# The numbers below are computed from the records above.
+# The numbers below are computed from the runs above.
 
 # %%
 findings = report000.findings(table1, stream, speed, ext)

@@ -42,8 +42,8 @@
 # **Deviations, and why.** `quick` keeps the network and every rule but compresses the
 # schedule (`srcore.methods.zssr.PROFILES["quick"]`: at most 500 iterations instead
 # of 3000, the learning-rate rule checked on a shorter window): a `quick` Set5 ×2
-# image takes {glue:text}`quick_s_per_image:.0f` s on the CPU that made the records
-# (its records), a `paper` run several times longer. It scores Set5 at ×2, ×3 and ×4 (×4
+# image takes {glue:text}`quick_s_per_image:.0f` s on the CPU that made these runs
+# (their provenance), a `paper` run several times longer. It scores Set5 at ×2, ×3 and ×4 (×4
 # also with the reference's gradual ×2 → ×4 increments, which the paper used for large
 # factors) and two BSD100 images per non-ideal experiment; `profile="paper"` with
 # `ideal_sets=["Set5", "Set14", "BSD100"]` and `ideal_scales=[2, 3, 4]` runs the whole
@@ -58,7 +58,7 @@
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim of report 001, in its own words (short), beside what our records
+# Each claim of report 001, in its own words (short), beside what our runs
 # measure and, where one exists, the ZSSR paper's number.
 # Each row is judged by the rule stated in the protocol chapter
 # ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
@@ -424,7 +424,7 @@ plt.show()
 # ## Visual crops
 #
 # Crops of the first image of each run, beside bicubic and HR.
-# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
 # the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
 # with the most HR detail (the largest gradient energy), each titled with its PSNR
 # on that window.
@@ -439,7 +439,7 @@ for title, views in report001.crop_views(
 # %% [markdown]
 # ## What we measured
 #
-# The numbers below are computed from the records above.
+# The numbers below are computed from the runs above.
 
 # %%
 findings = report001.findings(ideal, nonideal, variants)

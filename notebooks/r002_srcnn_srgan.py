@@ -45,7 +45,7 @@
 # ## Verdicts
 #
 # Each claim of report 002 (and the SRGAN paper's claim it set out to test), beside
-# what our records measure and the papers' numbers.
+# what our runs measure and the papers' numbers.
 # Each row is judged by the rule stated in the protocol chapter
 # ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
 # seeds behind ours. In short: {glue:text}`r002_verdict_line`.
@@ -107,7 +107,7 @@ glue("crop_detail", 32, display=False)
 # %% [markdown]
 # ## Training the three networks
 #
-# Each call trains the network (or loads the cached record of an identical earlier
+# Each call trains the network (or loads the stored result of an identical earlier
 # run), then scores every evaluation image. SRGAN starts from the SRResNet of the same
 # profile, as in the paper.
 
@@ -142,7 +142,7 @@ display(Markdown(lpips_status()))
 #
 # The report showed Set5's butterfly as ground truth, bicubic and SRCNN (its Figures
 # 6-8; its scale is not stated): here SRCNN ×2, on the window of most detail in the
-# record's saved crop, each panel with its PSNR there.
+# run's saved crop, each panel with its PSNR there.
 
 # %% tags=["hide-input"]
 butterfly = report002.butterfly_views(
@@ -289,7 +289,7 @@ plt.show()
 # ## Visual crops
 #
 # The first image of each evaluated set, ×4: bicubic, the networks, HR.
-# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
 # the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
 # with the most HR detail (the largest gradient energy), each titled with its PSNR
 # on that window.
@@ -305,7 +305,7 @@ for title, views in crops.items():
 # %% [markdown]
 # ## What we measured
 #
-# The numbers below are computed from the records above.
+# The numbers below are computed from the runs above.
 #
 # * SRCNN ×3 on Set5 gains {glue:text}`srcnn_x3_set5_gain:+.2f` dB over bicubic
 #   ({glue:text}`srcnn_x3_set5_psnr:.2f` vs {glue:text}`srcnn_x3_set5_bicubic:.2f` dB;

@@ -41,7 +41,7 @@
 #   only 50 epochs of 30 iterations (1500 updates).
 # * DIP `quick`: the first 10 BSD100 images, each cut to a **64×64 centre crop** (LR
 #   16×16), 600 steps instead of 2000, one seed. On these crops a DIP step took
-#   {glue:text}`dip_s_per_step:.2f` s on average on two CPU cores (the records' own
+#   {glue:text}`dip_s_per_step:.2f` s on average on two CPU cores (the runs' own
 #   timings), and a step's cost grows with the output size, so whole images for both
 #   losses are left to the `paper` profile: all 100 whole images (cropped to
 #   multiples of 32, as the DIP code does), 2000 steps, two seeds.
@@ -50,7 +50,7 @@
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim of report 003, in its own words (short), beside what our records
+# Each claim of report 003, in its own words (short), beside what our runs
 # measure and the papers' numbers.
 # Each row is judged by the rule stated in the protocol chapter
 # ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
@@ -178,7 +178,7 @@ display(plots.style_table(report003.report_table()))
 # ## Visual crops
 #
 # DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
-# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
 # the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
 # with the most HR detail (the largest gradient energy), each titled with its PSNR
 # on that window.
@@ -218,7 +218,7 @@ glue("r003_paper_total", paper_total, display=False)
 # %% [markdown]
 # ## What we measured
 #
-# The numbers below are computed from the records above. Two rules decide the
+# The numbers below are computed from the runs above. Two rules decide the
 # wording: the three weightings "change nothing measurable" when their mean PSNRs on
 # a test set span at most {glue:text}`margin_db:.2f` dB; a paired difference between
 # two methods on the same images counts ("above", "below") beyond

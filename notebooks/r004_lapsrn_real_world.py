@@ -50,7 +50,7 @@
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim of report 004, in its own words (short), beside what our records
+# Each claim of report 004, in its own words (short), beside what our runs
 # measure.
 # Each row is judged by the rule stated in the protocol chapter
 # ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
@@ -178,7 +178,7 @@ plt.show()
 # ## Visual crops
 #
 # The first test image of each set: bicubic, both upsamplers, HR.
-# Each record keeps its output on the central {glue:text}`crop_box`-pixel square of
+# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
 # the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
 # with the most HR detail (the largest gradient energy), each titled with its PSNR
 # on that window.
@@ -194,7 +194,7 @@ for s in scales:
 # %% [markdown]
 # ## What we measured
 #
-# The numbers below are computed from the records above.
+# The numbers below are computed from the runs above.
 
 # %%
 findings = report004.findings(ours, runs, fault_records)
