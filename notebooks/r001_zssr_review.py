@@ -44,7 +44,8 @@
 # of 3000, the learning-rate rule checked on a shorter window): a `quick` Set5 ×2
 # image takes {glue:text}`quick_s_per_image:.0f` s on the CPU that made these runs,
 # a `paper` run several times longer. It scores Set5 at ×2, ×3 and ×4 (×4 also with
-# the reference's gradual ×2 → ×4 increments, which the paper used for large factors) and two BSD100 images per non-ideal experiment; `profile="paper"` with
+# the reference's gradual ×2 → ×4 increments, which the paper used for large
+# factors) and two BSD100 images per non-ideal experiment; `profile="paper"` with
 # `ideal_sets=["Set5", "Set14", "BSD100"]` and `ideal_scales=[2, 3, 4]` runs the whole
 # published table (a GPU job). The variants run on the same random-kernel images,
 # assuming bicubic as the report's did. The VDSR backbone is a VDSR (20 layers, RGB so

@@ -364,7 +364,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_upscale(sub: Any) -> None:
-    p = sub.add_parser("upscale", help="super-resolve your own images (8-bit PNG, JPEG or WebP)")
+    p = sub.add_parser(
+        "upscale", help="super-resolve your own images (8-bit PNG, JPEG or WebP)"
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     p.add_argument(
         "-o",
