@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/precision.py [--profile paper] [--zssr-images bird butterfly]
-        [--zssr-scales 2 4] [--dip-images butterfly] [--dip-crop 128]
+        [--zssr-scales 2 4] [--seeds 0 1 2] [--dip-images butterfly] [--dip-crop 128]
         [--dip-steps 2000] [--threads N] [--force-bf16] [--json out.json]
 
 For each ``--zssr-images`` Set5 image at each of ``--zssr-scales`` it runs ZSSR
@@ -101,6 +101,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--zssr-images", nargs="+", default=["bird", "butterfly"])
     parser.add_argument("--zssr-scales", type=int, nargs="+", default=[2, 4])
     parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="ZSSR once per seed in both precisions: a difference within the spread "
+        "over seeds is no difference",
+    )
+    parser.add_argument(
         "--dip-images", nargs="*", default=["butterfly"], help="none: no DIP"
     )
     parser.add_argument("--dip-crop", type=int, default=128)
@@ -132,14 +140,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"ZSSR x{scale}, {args.profile} profile (its own stopping rule)")
         for image in args.zssr_images:
             lr_img, hr = protocol.test_pair("Set5", image, scale, "bicubic", None)
+            for seed in args.seeds:
 
-            def run_zssr(amp: bool, lr_img=lr_img, hr=hr, scale=scale):
-                cfg = zssr_config("zssr", args.profile, amp=amp)
-                res = zssr(lr_img, scale, cfg, hr=hr, device=device, progress=False)
-                return res.psnr, res.seconds_per_iter, res.iterations, res.seconds
+                def run_zssr(amp: bool, lr_img=lr_img, hr=hr, scale=scale, seed=seed):
+                    cfg = zssr_config("zssr", args.profile, amp=amp, seed=seed)
+                    res = zssr(lr_img, scale, cfg, hr=hr, device=device, progress=False)
+                    return res.psnr, res.seconds_per_iter, res.iterations, res.seconds
 
-            row = compare(f"Set5/{image} x{scale}", run_zssr)
-            rows.append({"method": f"zssr x{scale}", **row})
+                name = f"Set5/{image} x{scale}" + (f" s{seed}" if seed else "")
+                row = compare(name, run_zssr)
+                rows.append({"method": f"zssr x{scale}", "seed": seed, **row})
     dip_cfg = resolve_profile(DIPConfig(), DIP_PROFILES, "paper")
     dip_cfg = dataclasses.replace(dip_cfg, steps=args.dip_steps)
     if args.dip_images:
@@ -173,8 +183,16 @@ def main(argv: list[str] | None = None) -> None:
             ratio = np.mean([r["fp32_s_per_it"] for r in sel]) / np.mean(
                 [r["bf16_s_per_it"] for r in sel]
             )
-            delta = np.mean([r["delta_db"] for r in sel])
-            print(f"{method}: mean speed-up {ratio:.2f}x, mean delta {delta:+.3f} dB")
+            deltas = [r["delta_db"] for r in sel]
+            spread = (
+                f" (sd {np.std(deltas, ddof=1):.3f} dB over {len(deltas)} runs)"
+                if len(deltas) > 1
+                else ""
+            )
+            print(
+                f"{method}: mean speed-up {ratio:.2f}x, mean delta "
+                f"{np.mean(deltas):+.3f} dB{spread}"
+            )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
