@@ -38,18 +38,22 @@ if fail:
 """
 
 
-@pytest.fixture
-def sleepy(tmp_path) -> Path:
-    """A notebook that sleeps ``seconds`` and raises when ``fail``."""
-    nb = jupytext.reads(SLEEPY, fmt="py:percent")
+def _notebook(text: str, path: Path) -> Path:
+    """Write the py:percent ``text`` as a Python notebook at ``path``."""
+    nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    path = tmp_path / "sleepy.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture
+def sleepy(tmp_path) -> Path:
+    """A notebook that sleeps ``seconds`` and raises when ``fail``."""
+    return _notebook(SLEEPY, tmp_path / "sleepy.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -388,14 +392,7 @@ def test_each_run_of_a_local_sweep_gets_its_share_of_the_cores(tmp_path, monkeyp
     user's own OMP_NUM_THREADS is kept."""
     from srcore import threads
 
-    nb = jupytext.reads(THREADS, fmt="py:percent")
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    notebook = tmp_path / "threads.ipynb"
-    nbformat.write(nb, notebook)
+    notebook = _notebook(THREADS, tmp_path / "threads.ipynb")
     base = tmp_path / "seen"
     for var in threads.VARIABLES:
         monkeypatch.delenv(var, raising=False)
