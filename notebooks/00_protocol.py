@@ -58,21 +58,49 @@
 # ```
 
 # %%
-# On Colab only: fetch the book's repository and install srcore with its pinned
-# dependencies; anywhere else this cell does nothing.
+# On Colab only: install srcore from the book's repository at the book's commit (the
+# launch button opens this notebook there), keeping Colab's torch and torchvision.
+# SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.
+import importlib.util
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
-REPOSITORY = "https://github.com/sr-repro/srbook"  # _config.yml: repository.url
-if "google.colab" in sys.modules:
-    checkout = "/content/srbook"
-    if not os.path.isdir(checkout):
-        subprocess.run(["git", "clone", "--depth=1", REPOSITORY, checkout], check=True)
-        pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout]
-        subprocess.run(pip, check=True)
-    sys.path.insert(0, checkout)
-    os.chdir(f"{checkout}/notebooks")
+if "google.colab" in sys.modules and importlib.util.find_spec("srcore") is None:
+
+    def colab_source() -> str:
+        """``URL@COMMIT`` of the GitHub notebook that this Colab session opened."""
+        import json
+        import re
+        import socket
+        from urllib.parse import unquote
+        from urllib.request import urlopen
+
+        host = socket.gethostbyname(socket.gethostname())
+        with urlopen(f"http://{host}:9000/api/sessions", timeout=10) as answer:
+            paths = [unquote(session["path"]) for session in json.load(answer)]
+        for path in paths:
+            if found := re.search(r"github\.com/([^/]+/[^/]+)/blob/([^/]+)/", path):
+                return f"https://github.com/{found[1]}@{found[2]}"
+        raise RuntimeError(
+            "open this notebook from the book's launch button, or run "
+            "%env SRCORE_REPOSITORY=https://github.com/OWNER/REPO@COMMIT first"
+        )
+
+    url, commit = (os.environ.get("SRCORE_REPOSITORY") or colab_source()).rsplit("@", 1)
+    checkout = os.path.abspath("srbook")
+    subprocess.run(["git", "clone", "-q", url, checkout], check=True)
+    subprocess.run(["git", "-C", checkout, "checkout", "-q", commit], check=True)
+    # Colab's own builds, pinned: srcore asks for a torch range that they satisfy.
+    keep = [
+        f"{name}=={version(name)}"
+        for name in ("torch", "torchvision")
+        if importlib.util.find_spec(name)
+    ]
+    pip = [sys.executable, "-m", "pip", "install", "-q", "-e", checkout, *keep]
+    subprocess.run(pip, check=True)
+    sys.path.insert(0, checkout)  # the running kernel does not see the new install
 
 # %% tags=["parameters"]
 profile = "quick"
