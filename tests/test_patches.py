@@ -8,8 +8,9 @@ import torch
 
 from srcore import imresize, load_image, psnr
 from srcore.degrade import degrade
+from srcore.geometry import dihedral
 from srcore.imageops import quantize, rgb_to_y
-from srcore.training.patches import PatchSampler, dihedral, step_seed, validation_pairs
+from srcore.training.patches import PatchSampler, step_seed, validation_pairs
 
 
 def _images() -> list[torch.Tensor]:

@@ -17,6 +17,7 @@ from skimage import data as skdata
 
 from srcore import vgg
 from srcore.degrade import downscale_with_kernel, gaussian_kernel
+from srcore.geometry import dihedral
 from srcore.methods.osr import iterations_to_reach, online_sr, pretrain_external
 from srcore.methods.vdsr import VDSR
 from srcore.methods.zssr import (
@@ -43,7 +44,6 @@ from srcore.methods.zssr.scale import resize_to
 from srcore.metrics import psnr
 from srcore.profiles import PROFILE_NAMES, resolve_profile
 from srcore.resize import imresize
-from srcore.training.patches import dihedral
 
 SMOKE = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
 #: The real-image test's budget: a 5 x 32 network, 400 iterations at a fixed lr

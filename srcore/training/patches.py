@@ -28,10 +28,11 @@ from collections.abc import Callable, Sequence
 import torch
 
 from srcore.degrade import degrade
+from srcore.geometry import dihedral
 from srcore.imageops import modcrop, quantize, rgb_to_y
 from srcore.resize import imresize
 
-__all__ = ["PatchSampler", "validation_pairs", "dihedral", "step_seed"]
+__all__ = ["PatchSampler", "validation_pairs", "step_seed"]
 
 Degradation = Callable[[torch.Tensor], torch.Tensor]
 CHANNELS = ("rgb", "y")
@@ -49,25 +50,6 @@ def step_seed(seed: int, step: int) -> int:
     """
     digest = hashlib.sha256(f"srcore-patches:{int(seed)}:{int(step)}".encode())
     return int.from_bytes(digest.digest()[:8], "little") >> 1
-
-
-def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
-    """One of the 8 symmetries of the square: rotate ``k % 4`` quarter turns, then
-    mirror left-right when ``k >= 4``.
-
-    Args:
-        x: ``(..., H, W)``.
-        k: transform index in ``0..7`` (0 is the identity).
-
-    Example:
-        >>> x = torch.arange(4.0).reshape(1, 1, 2, 2)
-        >>> len({tuple(dihedral(x, k).flatten().tolist()) for k in range(8)})
-        8
-    """
-    if not 0 <= k < 8:
-        raise ValueError(f"dihedral transform index must be in 0..7, got {k}")
-    y = torch.rot90(x, k % 4, dims=(-2, -1)) if k % 4 else x
-    return y.flip(-1) if k >= 4 else y
 
 
 def _to_channels(img: torch.Tensor, channels: str) -> torch.Tensor:

@@ -21,6 +21,7 @@ from torch import nn
 
 from srcore import data, losses
 from srcore.degrade import degrade_random_kernel, random_kernel_degradation, stable_seed
+from srcore.geometry import dihedral
 from srcore.imageops import quantize, rgb_to_ycbcr, ycbcr_to_rgb
 from srcore.inference import predict
 from srcore.methods import srcnn, srresnet
@@ -30,7 +31,7 @@ from srcore.resize import imresize
 from srcore.training.loop import TrainHistory, psnr_validator, train
 from srcore.training.models import SPECS, ModelSpec, on_luma
 from srcore.training.optim import TrainConfig
-from srcore.training.patches import PatchSampler, dihedral, validation_pairs
+from srcore.training.patches import PatchSampler, validation_pairs
 
 __all__ = [
     "FAULTS",

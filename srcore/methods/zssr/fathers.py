@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from srcore.degrade import add_gaussian_noise, downscale_with_kernel
+from srcore.geometry import dihedral
 from srcore.methods.zssr.config import FATHER_SAMPLING, ZSSRConfig
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
-from srcore.training.patches import dihedral
 
 __all__ = ["sample_father_scale", "sample_father", "father_to_son"]
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import torch
 
 from srcore.degrade import downscale_with_kernel
+from srcore.geometry import dihedral, undo_dihedral
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
-from srcore.training.patches import dihedral
 
 __all__ = ["back_projection", "self_ensemble"]
 
@@ -43,12 +43,6 @@ def back_projection(
     else:
         down = downscale_with_kernel(sr, kernel, int(s[0]))
     return (sr + resize_to(lr_img - down, s, sr.shape[-2:])).clamp(0, 1)
-
-
-def _undo_dihedral(y: torch.Tensor, k: int) -> torch.Tensor:
-    if k >= 4:
-        y = y.flip(-1)
-    return torch.rot90(y, -(k % 4), dims=(-2, -1)) if k % 4 else y
 
 
 def _median(outputs: list[torch.Tensor]) -> torch.Tensor:
@@ -97,7 +91,7 @@ def self_ensemble(
     outputs = []
     for k in ks:
         out = upscale(dihedral(lr_img, k), size if k % 2 == 0 else size[::-1])
-        out = _undo_dihedral(out, k)
+        out = undo_dihedral(out, k)
         for _ in range(bp_iters):
             out = back_projection(out, lr_img, s, kernel=kernel)
         outputs.append(out)
