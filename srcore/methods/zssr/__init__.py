@@ -56,12 +56,13 @@ Layout, lowest first (each module imports only those above it):
 * ``config``: :class:`ZSSRConfig`, ``PROFILES``, ``PRESETS``, their checks;
 * ``scale``: scale pairs, output sizes, bicubic resizing at a given size;
 * ``net``: :class:`ZSSRNet` and one image's network (:func:`build_net`);
-* ``fathers``: HR fathers and LR sons; ``crops``: a step's pairs as one batch;
-* ``policy``: the learning-rate rule; ``test_time``: self-ensemble, back-projection;
-* ``adam``: the Adam update, for one network and for N stacked ones;
-* ``job``: one image's state (data, tests, policy, histories), :class:`ZSSRResult`;
+* ``image``: one image's checked inputs and stages (``plan``), :class:`ZSSRResult`;
+* ``crops``: a step's crops as one batch, their dropout masks and loss;
+* ``fathers``: HR fathers and LR sons, a step's training pairs;
+* ``policy``: the learning-rate rule; ``adam``: the Adam update (one net, N nets);
+* ``test_time``: the reconstruction test, self-ensemble, back-projection;
 * ``single``: :func:`zssr`, the plain one-image loop -- read this one first;
-* ``stack``, ``batch``: :func:`zssr_many`, the N-image optimisation of it.
+* ``batch``: :func:`zssr_many`, the N-image optimisation of it.
 
 This package re-exports their public names.
 """
@@ -81,7 +82,7 @@ from srcore.methods.zssr.fathers import (
     sample_father,
     sample_father_scale,
 )
-from srcore.methods.zssr.job import ZSSRResult
+from srcore.methods.zssr.image import ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet, build_net
 from srcore.methods.zssr.policy import (
     fit_slope,

@@ -3,10 +3,10 @@
 An optimisation of :func:`~srcore.methods.zssr.single.zssr` called N times. Each
 image keeps everything ZSSR gives it alone: its own network (init from seed
 ``config.seed + i``), its own fathers and sons (from the same seed), its own
-learning-rate policy and its own stopping iteration (one
-:class:`~srcore.methods.zssr.job.ZSSRJob` each). What is shared is the work per
-iteration: the N networks' weights are stacked ``{name: (N, ...)}``
-(:func:`~srcore.methods.zssr.stack.stack_nets`), and one ``torch.vmap`` of
+learning-rate policy and its own stopping iteration (an :class:`ImageState` each:
+what the one-image loop keeps in local variables, updated by the same statements).
+What is shared is the work per iteration: the N networks' weights are stacked
+``{name: (N, ...)}`` (:func:`stack_nets`), and one ``torch.vmap`` of
 ``functional_call`` runs every image's crops through its own network, which PyTorch
 lowers to grouped convolutions (groups = N).
 
@@ -34,8 +34,10 @@ images); on a 2-core CPU the work per image is the same as one at a time.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -45,13 +47,58 @@ from tqdm.auto import tqdm
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.adam import RowAdam
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.job import Forward, ZSSRJob, ZSSRResult
-from srcore.methods.zssr.scale import Scale
-from srcore.methods.zssr.stack import StackedBatch, collate, stack_nets
+from srcore.methods.zssr.crops import StackedBatch, collate, crop_loss, drop_masks
+from srcore.methods.zssr.fathers import father_to_son, sample_pairs
+from srcore.methods.zssr.image import Plan, ZSSRResult, plan
+from srcore.methods.zssr.net import build_net
+from srcore.methods.zssr.policy import lr_drops
+from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
+from srcore.methods.zssr.single import interpolation
+from srcore.methods.zssr.test_time import Forward, net_sr, rec_error, self_ensemble
+from srcore.metrics import psnr
 from srcore.precision import autocast
 from srcore.profiles import resolve_device
 
-__all__ = ["zssr_many", "vmap_forward"]
+__all__ = ["zssr_many", "vmap_forward", "stack_nets", "ImageState"]
+
+
+@dataclass
+class ImageState:
+    """One image of the N: the one-image loop's local variables, by the same names
+    (:func:`~srcore.methods.zssr.single.zssr`)."""
+
+    p: Plan
+    gen: torch.Generator  # every draw of the image: init, fathers, noise
+    dgen: torch.Generator | None  # its dropout masks, on the device
+    base_img: torch.Tensor  # what the network upscales
+    sources: list[torch.Tensor]  # father sources: the LR image, stage outputs
+    source_scales: list[float] = field(default_factory=lambda: [1.0])
+    res: ZSSRResult = field(default_factory=ZSSRResult.empty)
+    base_sf: tuple[float, float] = (1.0, 1.0)
+    bases: int = 0  # base changes done
+    # the current stage's
+    sf: tuple[float, float] = (1.0, 1.0)
+    size: tuple[int, int] = (0, 0)
+    max_scale: float = 1.0
+    lr: float = math.nan
+    last_change: int = 0
+    rec_t: list[int] = field(default_factory=list)
+    rec_e: list[float] = field(default_factory=list)
+    interp_error: float = math.nan
+    stopped: bool = False
+
+    @classmethod
+    def start(cls, p: Plan, c: ZSSRConfig, seed: int, dev: torch.device):
+        dgen = torch.Generator(dev).manual_seed(seed) if c.dropout > 0 else None
+        lr_img = p.lr_img.to(dev)
+        return cls(p, torch.Generator().manual_seed(seed), dgen, lr_img, [lr_img])
+
+    def trace(self, fwd: Forward) -> None:
+        sr = net_sr(fwd, self.base_img, self.sf, self.size)
+        self.res.trace_iters.append(self.res.iterations)
+        self.res.trace_psnr.append(
+            float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0])
+        )
 
 
 def vmap_forward(net: nn.Module, params: dict, batch: StackedBatch) -> torch.Tensor:
@@ -76,23 +123,60 @@ def vmap_forward(net: nn.Module, params: dict, batch: StackedBatch) -> torch.Ten
     return torch.vmap(one, in_dims=in_dims)(params, *args)
 
 
+def stack_nets(
+    gens: Sequence[torch.Generator],
+    config: ZSSRConfig,
+    channels: int,
+    scale: float,
+    init_state: dict | Sequence[dict | None] | None,
+) -> tuple[nn.Module, dict[str, torch.Tensor]]:
+    """A template network and the images' stacked parameters ``{name: (N, ...)}``.
+
+    Image ``i``'s init is :func:`~srcore.methods.zssr.net.build_net`'s from its own
+    generator ``gens[i]`` (seed ``seed + i``), as alone; ``init_state`` (one dict,
+    or one per image) then replaces it.
+
+    Example:
+        >>> from srcore.methods.zssr.config import ZSSRConfig
+        >>> gens = [torch.Generator().manual_seed(i) for i in range(2)]
+        >>> net, params = stack_nets(gens, ZSSRConfig(depth=3, width=8), 3, 2, None)
+        >>> tuple(params["convs.0.weight"].shape)
+        (2, 8, 3, 3, 3)
+    """
+    states = (
+        init_state if isinstance(init_state, list | tuple) else [init_state] * len(gens)
+    )
+    if len(states) != len(gens):
+        raise ValueError(f"{len(states)} init states for {len(gens)} images")
+    nets = [
+        build_net(config, channels, scale, gen, init_state=state)
+        for gen, state in zip(gens, states, strict=True)
+    ]
+    params = {
+        k: torch.stack([dict(n.named_parameters())[k].detach() for n in nets])
+        for k, _ in nets[0].named_parameters()
+    }
+    return nets[0], params
+
+
 def _train_many(
-    jobs: list[ZSSRJob],
+    ims: list[ImageState],
+    c: ZSSRConfig,
     channels: int,
     init_state: dict | Sequence[dict | None] | None,
     *,
-    output: str,
+    ensemble: bool,
     progress: bool,
+    trace_every: int,
     t_start: float,
 ) -> list[ZSSRResult]:
-    """Train the jobs' networks together (stage by stage, iteration by iteration)."""
-    c, dev = jobs[0].c, jobs[0].device
-
-    def amp() -> torch.autocast:
-        return autocast(c.amp, dev)
+    """Train the images' networks together, stage by stage, iteration by iteration:
+    per image the statements of the one-image loop."""
+    dev, stages = ims[0].sources[0].device, ims[0].p.stages
 
     def stacked(state) -> tuple[nn.Module, dict[str, torch.Tensor]]:
-        net, params = stack_nets(jobs, channels, state)
+        gens = [im.gen for im in ims]
+        net, params = stack_nets(gens, c, channels, stages[-1][0], state)
         return net.to(dev).eval(), {k: v.to(dev) for k, v in params.items()}
 
     # Eval mode throughout: training dropout comes as explicit per-image masks.
@@ -107,7 +191,7 @@ def _train_many(
             return torch.func.functional_call(net, p, (x,), {"base": interp})
         return torch.func.functional_call(net, p, (interp,))
 
-    def test_forward(i: int) -> Forward:
+    def fwd_of(i: int) -> Forward:
         def fwd(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
             # fp32, as in the one-image loop: the lr rule's input is not rounded
             with torch.no_grad():
@@ -116,42 +200,75 @@ def _train_many(
         return fwd
 
     adam = RowAdam(params, c.adam_betas, c.adam_eps)
-    n_stages = len(jobs[0].stages)
+    base_changes = [scale_pair(s) for s in c.base_change_sfs]
+    n_stages, loop_seconds, loop_iters = len(stages), 0.0, 0
     bar = tqdm(
-        total=c.max_iters * n_stages, disable=not progress, desc=f"ZSSR x{len(jobs)}"
+        total=c.max_iters * n_stages, disable=not progress, desc=f"ZSSR x{len(ims)}"
     )
-    loop_seconds, loop_iters = 0.0, 0
-    for k in range(n_stages):
+    for k, stage in enumerate(stages):
         if k > 0 and c.init_net_for_each_sf:
             params.update(stacked(None)[1])
             adam = RowAdam(params, c.adam_betas, c.adam_eps)
-        for i, job in enumerate(jobs):
-            job.start_stage(k)
-            if job.tracing:
-                job.trace(test_forward(i))
+        final = k == n_stages - 1
+        tracing = [final and im.p.hr is not None for im in ims]
+        for i, im in enumerate(ims):
+            im.sf = (stage[0] / im.base_sf[0], stage[1] / im.base_sf[1])
+            im.size = out_size(im.p.lr_img.shape[-2:], stage)
+            im.max_scale = ([1.0] + [min(s) for s in stages])[len(im.sources) - 1]
+            im.lr, im.last_change, im.rec_t, im.rec_e = c.lr, 0, [], []
+            im.stopped = False
+            if final or c.lr_hold_margin > 0:
+                im.interp_error = rec_error(
+                    interpolation, im.base_img, im.sf, c, im.gen, im.p.kernel
+                )
+            if final:
+                im.res.rec_interp = im.interp_error
+            if tracing[i]:
+                im.trace(fwd_of(i))
         for it in range(c.max_iters):
-            active = [i for i, job in enumerate(jobs) if not job.stopped]
+            active = [i for i, im in enumerate(ims) if not im.stopped]
             if not active:
                 break
             t0 = time.perf_counter()
-            traced = sum(job.trace_seconds for job in jobs)
-            pairs = [jobs[i].sample_pairs() for i in active]
+            pairs = [
+                sample_pairs(
+                    im.sources,
+                    im.source_scales,
+                    im.sf,
+                    c,
+                    im.gen,
+                    max_scale=im.max_scale,
+                    kernel=im.p.kernel,
+                )
+                for im in (ims[i] for i in active)
+            ]
             drops = [
-                jobs[i].drop_masks(pr, ps) for i, pr in zip(active, pairs, strict=True)
+                drop_masks(pr, ps, c, ims[i].dgen, dev)
+                for i, pr in zip(active, pairs, strict=True)
             ]
             batch = collate(pairs, drops)
             rows = torch.tensor(active, device=dev)
             p_act = {name: v[rows].requires_grad_() for name, v in params.items()}
-            with amp():
+            with autocast(c.amp, dev):
                 out = vmap_forward(net, p_act, batch).float()
             losses = []
             for j, i in enumerate(active):
-                loss = jobs[i].crop_loss(out[j], batch.father[j], batch.sizes[j])
+                im = ims[i]
+                loss = crop_loss(out[j], batch.father[j], batch.sizes[j], c)
                 if perceptual is not None:
-                    son, interp, target = jobs[i].content_pair()
-                    with amp():
+                    son = father_to_son(
+                        im.base_img,
+                        im.sf,
+                        kernel=im.p.kernel,
+                        noise_std=c.noise_std,
+                        seed=im.gen,
+                    )
+                    interp = resize_to(son, im.sf, im.base_img.shape[-2:])
+                    with autocast(c.amp, dev):
                         rec = run_one({n: v[j] for n, v in p_act.items()}, son, interp)
-                    loss = loss + c.perceptual_weight * perceptual(rec.float(), target)
+                    loss = loss + c.perceptual_weight * perceptual(
+                        rec.float(), im.base_img
+                    )
                 losses.append(loss)
             total = torch.stack(losses)
             values = total.detach().cpu()
@@ -160,35 +277,81 @@ def _train_many(
                     active[j] for j in torch.nonzero(~torch.isfinite(values)).flatten()
                 ]
                 raise FloatingPointError(
-                    f"ZSSR: non-finite loss at iteration {jobs[bad[0]].iters + 1} "
-                    f"(stage {k + 1} of {n_stages}, images {bad}); try a lower lr or "
-                    "amp=False"
+                    f"ZSSR: non-finite loss at iteration "
+                    f"{ims[bad[0]].res.iterations + 1} (stage {k + 1} of {n_stages}, "
+                    f"images {bad}); try a lower lr or amp=False"
                 )
             grads = torch.autograd.grad(total.sum(), list(p_act.values()))
-            adam.step(active, grads, [jobs[i].lr for i in active])
+            adam.step(active, grads, [ims[i].lr for i in active])
             for j, i in enumerate(active):
-                jobs[i].after_step(it, float(values[j]), test_forward(i))
-            traced = sum(job.trace_seconds for job in jobs) - traced
-            loop_seconds += time.perf_counter() - t0 - traced
+                im, res = ims[i], ims[i].res
+                res.iterations += 1
+                res.loss.append(float(values[j]))
+                if it % c.test_every == 0:  # ZSSR.py quick_test
+                    error = rec_error(
+                        fwd_of(i), im.base_img, im.sf, c, im.gen, im.p.kernel
+                    )
+                    im.rec_t.append(it)
+                    im.rec_e.append(error)
+                    res.rec_iters.append(res.iterations)
+                    res.rec_mse.append(error)
+                if lr_drops(it, im.last_change, im.rec_t, im.rec_e, im.interp_error, c):
+                    im.lr, im.last_change = im.lr / 10, it
+                    res.lr_changes.append(res.iterations)
+                im.stopped = im.lr < c.min_lr
+            loop_seconds += time.perf_counter() - t0
             loop_iters += 1
+            for i in active:
+                if tracing[i] and ims[i].res.iterations % trace_every == 0:
+                    ims[i].trace(fwd_of(i))
             bar.update(1)
-            bar.set_postfix(active=len(active), lr=f"{jobs[active[0]].lr:.0e}")
-        for i, job in enumerate(jobs):
-            job.finish_stage(test_forward(i), output)
+            bar.set_postfix(active=len(active), lr=f"{ims[active[0]].lr:.0e}")
+        for i, im in enumerate(ims):
+            res, fwd = im.res, fwd_of(i)
+            if tracing[i] and (
+                not res.trace_iters or res.trace_iters[-1] != res.iterations
+            ):
+                im.trace(fwd)
+            if final:
+                res.rec_final = rec_error(
+                    fwd, im.base_img, im.sf, c, im.gen, im.p.kernel
+                )
+            if ensemble:
+                sr = self_ensemble(
+                    lambda x, hw, fwd=fwd, sf=im.sf: net_sr(fwd, x, sf, hw),
+                    im.base_img,
+                    im.sf,
+                    size=im.size,
+                    flips=c.output_flip,
+                    bp_iters=im.p.bp_iters[k],
+                    kernel=im.p.kernel,
+                )
+            else:
+                sr = net_sr(fwd, im.base_img, im.sf, im.size)
+            res.sr = sr.float().cpu()
+            im.sources.append(sr.float())
+            im.source_scales.append(min(stage))
+            if im.bases < len(base_changes) and all(
+                abs(a - b) < 1e-3
+                for a, b in zip(stage, base_changes[im.bases], strict=True)
+            ):
+                im.base_img, im.base_sf, im.bases = im.sources[-1], stage, im.bases + 1
     bar.close()
     seconds = time.perf_counter() - t_start
     per_iter = loop_seconds / max(loop_iters, 1)
     buffers = {
         k: v.detach().cpu() for k, v in net.state_dict().items() if k not in params
     }
-    return [
-        job.result(
-            {**buffers, **{k: v[i].detach().cpu().clone() for k, v in params.items()}},
-            seconds,
-            per_iter,
-        )
-        for i, job in enumerate(jobs)
-    ]
+    for i, im in enumerate(ims):
+        res = im.res
+        if im.p.hr is not None:
+            res.psnr = float(psnr(res.sr, im.p.hr, shave=im.p.shave)[0])
+        res.final_lr, res.seconds, res.seconds_per_iter = im.lr, seconds, per_iter
+        res.state = {
+            **buffers,
+            **{k: v[i].detach().cpu().clone() for k, v in params.items()},
+        }
+    return [im.res for im in ims]
 
 
 def zssr_many(
@@ -223,7 +386,7 @@ def zssr_many(
         device, progress, trace_every, postprocess: as for ``zssr``.
 
     Returns:
-        N :class:`~srcore.methods.zssr.job.ZSSRResult`, in order. ``seconds`` and
+        N :class:`~srcore.methods.zssr.image.ZSSRResult`, in order. ``seconds`` and
         ``seconds_per_iter`` are those of the whole batch (divide by N for a
         per-image cost).
 
@@ -246,16 +409,11 @@ def zssr_many(
     kernels = list(kernels) if kernels is not None else [None] * n
     if len(hrs) != n or len(kernels) != n:
         raise ValueError(f"{len(hrs)} HR images, {len(kernels)} kernels for {n} images")
-    jobs = [
-        ZSSRJob(
-            img,
-            scale,
-            config,
-            kernel=kernel,
-            hr=hr,
-            seed=config.seed + i,
-            device=dev,
-            trace_every=trace_every,
+    if trace_every < 1:
+        raise ValueError(f"trace_every must be >= 1, got {trace_every}")
+    ims = [
+        ImageState.start(
+            plan(img, scale, config, kernel, hr), config, config.seed + i, dev
         )
         for i, (img, hr, kernel) in enumerate(zip(lr_imgs, hrs, kernels, strict=True))
     ]
@@ -263,10 +421,12 @@ def zssr_many(
     if len(channels) != 1:
         raise ValueError(f"all images need the same channel count, got {channels}")
     return _train_many(
-        jobs,
+        ims,
+        config,
         channels.pop(),
         init_state,
-        output="ensemble" if postprocess else "plain",
+        ensemble=postprocess,
         progress=progress,
+        trace_every=trace_every,
         t_start=t_start,
     )

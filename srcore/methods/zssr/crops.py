@@ -7,18 +7,36 @@ can differ in size. They are **zero-padded** at the bottom and right to the larg
 and :class:`~srcore.methods.zssr.net.ZSSRNet` multiplies its feature maps by each
 crop's validity mask after every layer: each crop then sees the zero border of its
 own size, as alone, and the loss is taken on each crop's own region. With one crop,
-or crops of one size, nothing is padded and no mask is made.
+or crops of one size, nothing is padded and no mask is made. N images trained at
+once (:mod:`~srcore.methods.zssr.batch`) pad their crops to the sizes common to all
+of them (:func:`collate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Pair", "CropBatch", "pad_to", "valid_mask", "largest", "batch_crops"]
+from srcore.losses import dog_pyramid_loss, l1, mse
+from srcore.methods.zssr.config import ZSSRConfig
+
+__all__ = [
+    "Pair",
+    "CropBatch",
+    "StackedBatch",
+    "pad_to",
+    "valid_mask",
+    "largest",
+    "batch_crops",
+    "collate",
+    "drop_masks",
+    "PIXEL_LOSSES",
+    "pixel_loss",
+    "crop_loss",
+]
 
 Size = tuple[int, int]
 
@@ -131,3 +149,142 @@ def batch_crops(
         sizes=sizes,
         drop=drop,
     )
+
+
+@dataclass
+class StackedBatch:
+    """Crops of ``n`` images x ``B`` fathers, zero-padded to common sizes."""
+
+    son: torch.Tensor  # (n, B, C, hs, ws)
+    interp: torch.Tensor  # (n, B, C, H, W)
+    father: torch.Tensor  # (n, B, C, H, W)
+    valid_lr: torch.Tensor | None  # (n, B, 1, hs, ws); None when all crops agree
+    valid_hr: torch.Tensor | None  # (n, B, 1, H, W)
+    sizes: list[list[Size]]  # each father's (h, w)
+    drop: tuple[torch.Tensor, torch.Tensor] | None  # (n, B, width, ., .) masks
+
+
+def collate(
+    pairs: Sequence[Sequence[Pair]],
+    drops: Sequence[Sequence[Sequence[torch.Tensor]] | None],
+) -> StackedBatch:
+    """The ``n`` images' pairs (``pairs[i]``, and dropout masks ``drops[i]`` or all
+    None) as one batch: every crop padded to the largest of the step.
+
+    Example:
+        >>> def pair(h):
+        ...     return Pair(torch.rand(1, 1, h, h), torch.rand(1, 1, h // 2, h // 2),
+        ...                 torch.rand(1, 1, h, h))
+        >>> b = collate([[pair(8)], [pair(6)]], [None, None])
+        >>> tuple(b.father.shape), tuple(b.valid_hr.shape), b.sizes
+        ((2, 1, 1, 8, 8), (2, 1, 1, 8, 8), [[(8, 8)], [(6, 6)]])
+    """
+    sizes = [tuple(p.father.shape[-2:]) for row in pairs for p in row]
+    son_sizes = [tuple(p.son.shape[-2:]) for row in pairs for p in row]
+    masked = len(set(sizes)) > 1 or len(set(son_sizes)) > 1
+    drop_hw = None
+    if drops[0] is not None:
+        drop_hw = largest([tuple(m[0].shape[-2:]) for row in drops for m in row])
+    rows = [
+        batch_crops(
+            row,
+            drop,
+            hr_hw=largest(sizes),
+            lr_hw=largest(son_sizes),
+            drop_hw=drop_hw,
+            masked=masked,
+        )
+        for row, drop in zip(pairs, drops, strict=True)
+    ]
+
+    def stack(name: str) -> torch.Tensor:
+        return torch.stack([getattr(r, name) for r in rows])
+
+    return StackedBatch(
+        son=stack("son"),
+        interp=stack("interp"),
+        father=stack("father"),
+        valid_lr=stack("valid_lr") if masked else None,
+        valid_hr=stack("valid_hr") if masked else None,
+        sizes=[r.sizes for r in rows],
+        drop=None
+        if rows[0].drop is None
+        else tuple(torch.stack([r.drop[k] for r in rows]) for k in (0, 1)),
+    )
+
+
+def drop_masks(
+    pairs: Sequence[Pair],
+    at_lr: bool,
+    config: ZSSRConfig,
+    gen: torch.Generator | None,
+    device: torch.device,
+) -> list[list[torch.Tensor]] | None:
+    """Dropout masks of layers 1-2 for each crop at its own size (its son's with
+    ``at_lr``, else its father's), divided by ``1 - p``; None without dropout.
+
+    They come from the image's device generator ``gen``, so that a crop gets the
+    same mask alone or among N images.
+
+    Example:
+        >>> c = ZSSRConfig(dropout=0.5, width=4)
+        >>> g, cpu = torch.Generator().manual_seed(0), torch.device("cpu")
+        >>> p = Pair(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 4, 4), None)
+        >>> [tuple(m.shape) for m in drop_masks([p], True, c, g, cpu)[0]]
+        [(1, 4, 4, 4), (1, 4, 4, 4)]
+    """
+    if gen is None:
+        return None
+    p, masks = config.dropout, []
+    for pair in pairs:
+        shape = (1, config.width, *(pair.son if at_lr else pair.father).shape[-2:])
+        masks.append(
+            [
+                (torch.rand(shape, generator=gen, device=device) >= p) / (1 - p)
+                for _ in range(2)
+            ]
+        )
+    return masks
+
+
+#: ``config.loss`` -> the loss function (:mod:`srcore.losses`).
+PIXEL_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
+    "l1": l1,
+    "mse": mse,
+    "dog": dog_pyramid_loss,
+}
+
+
+def pixel_loss(c: ZSSRConfig) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``(output, father) -> loss`` of ``c.loss`` (the DoG loss with its settings).
+
+    Example:
+        >>> x = torch.zeros(1, 1, 4, 4)
+        >>> float(pixel_loss(ZSSRConfig())(x, x + 0.5))
+        0.5
+    """
+    fn = PIXEL_LOSSES[c.loss]
+    if c.loss == "dog":
+        return lambda x, y: fn(x, y, c.dog_levels, c.dog_sigma, c.dog_weight)
+    return fn
+
+
+def crop_loss(
+    out: torch.Tensor,
+    father: torch.Tensor,
+    sizes: Sequence[Size],
+    config: ZSSRConfig,
+) -> torch.Tensor:
+    """Mean over the ``B`` crops of the pixel loss on each crop's own region.
+
+    Example:
+        >>> out, father = torch.zeros(2, 1, 4, 4), torch.ones(2, 1, 4, 4)
+        >>> float(crop_loss(out, father, [(4, 4), (2, 2)], ZSSRConfig()))
+        1.0
+    """
+    fn = pixel_loss(config)
+    terms = [
+        fn(out[b : b + 1, :, :h, :w], father[b : b + 1, :, :h, :w])
+        for b, (h, w) in enumerate(sizes)
+    ]
+    return torch.stack(terms).mean()

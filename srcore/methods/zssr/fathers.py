@@ -21,9 +21,10 @@ import torch.nn.functional as F
 from srcore.degrade import add_gaussian_noise, downscale_with_kernel
 from srcore.geometry import dihedral
 from srcore.methods.zssr.config import FATHER_SAMPLING, ZSSRConfig
+from srcore.methods.zssr.crops import Pair
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 
-__all__ = ["sample_father_scale", "sample_father", "father_to_son"]
+__all__ = ["sample_father_scale", "sample_father", "father_to_son", "sample_pairs"]
 
 
 def _uniform(gen: torch.Generator) -> float:
@@ -191,3 +192,35 @@ def father_to_son(
     if noise_std > 0:
         son = add_gaussian_noise(son, noise_std, seed)
     return son.clamp(0, 1)
+
+
+def sample_pairs(
+    sources: Sequence[torch.Tensor],
+    source_scales: Sequence[float],
+    scale: Scale,
+    config: ZSSRConfig,
+    gen: torch.Generator,
+    *,
+    max_scale: float,
+    kernel: torch.Tensor | None = None,
+) -> list[Pair]:
+    """One iteration's ``batch_size`` training pairs: a father
+    (:func:`sample_father`), its son (:func:`father_to_son`, noise from ``gen``) and
+    the son interpolated back to the father's size with ``scale`` (ZSSR.py
+    ``forward_backward_pass``).
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> (p,) = sample_pairs([torch.rand(1, 3, 20, 20)], [1.0], 2, ZSSRConfig(), g,
+        ...                     max_scale=1.0)
+        >>> p.son.shape[-1] * 2 >= p.father.shape[-1] == p.interp.shape[-1]
+        True
+    """
+    pairs = []
+    for _ in range(config.batch_size):
+        father = sample_father(sources, source_scales, config, gen, max_scale=max_scale)
+        son = father_to_son(
+            father, scale, kernel=kernel, noise_std=config.noise_std, seed=gen
+        )
+        pairs.append(Pair(father, son, resize_to(son, scale, father.shape[-2:])))
+    return pairs

@@ -19,7 +19,7 @@ import numpy as np
 
 from srcore.methods.zssr.config import ZSSRConfig
 
-__all__ = ["fit_slope", "lr_should_drop", "lr_check_due", "lr_may_drop"]
+__all__ = ["fit_slope", "lr_should_drop", "lr_check_due", "lr_may_drop", "lr_drops"]
 
 
 def fit_slope(steps: Sequence[float], errors: Sequence[float]) -> tuple[float, float]:
@@ -101,3 +101,36 @@ def lr_may_drop(error: float, interp_error: float, margin: float) -> bool:
         True
     """
     return margin <= 0 or error < (1 - margin) * interp_error
+
+
+def lr_drops(
+    it: int,
+    last_change: int,
+    steps: Sequence[int],
+    errors: Sequence[float],
+    interp_error: float,
+    config: ZSSRConfig,
+) -> bool:
+    """The whole rule after iteration ``it`` of a stage: whether lr is divided by 10.
+
+    A check is due (:func:`lr_check_due`), enough reconstruction errors ``errors``
+    (tested at the stage's iterations ``steps``) have been recorded, the line through
+    the last ``lr_slope_range // test_every`` of them is not clearly falling
+    (:func:`lr_should_drop`), and the network beats the interpolation's error
+    ``interp_error`` (:func:`lr_may_drop`). Always False without ``lr_policy``.
+
+    Example:
+        >>> c = ZSSRConfig()
+        >>> lr_drops(299, 0, range(0, 300, 50), [0.5] * 6, 1.0, c)
+        True
+        >>> lr_drops(299, 0, range(0, 300, 50), [0.5] * 6, 0.5, c)  # not below bicubic
+        False
+    """
+    n = config.lr_slope_range // config.test_every
+    return (
+        config.lr_policy
+        and lr_check_due(it, last_change, config)
+        and len(errors) >= n
+        and lr_should_drop(steps[-n:], errors[-n:], config.lr_change_ratio)
+        and lr_may_drop(errors[-1], interp_error, config.lr_hold_margin)
+    )

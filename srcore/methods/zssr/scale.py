@@ -6,7 +6,7 @@ A scale is a float or a ``(vertical, horizontal)`` pair (gradual SR's stages,
 ``ZSSR.py forward_backward_pass``) interpolates a son back to its father with the
 scale *and* the father's size; sons (:mod:`~srcore.methods.zssr.fathers`),
 back-projection (:mod:`~srcore.methods.zssr.test_time`) and the training job
-(:mod:`~srcore.methods.zssr.job`) all resize this way, so the helpers live here.
+(:mod:`~srcore.methods.zssr.single`) all resize this way, so the helpers live here.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ the authors' code (github.com/assafshocher/ZSSR), stage by stage for gradual SR:
    back-projection; that output is the SR (and a source of fathers for the next
    stage).
 
-The image's data, tests and policy live in :class:`~srcore.methods.zssr.job.ZSSRJob`,
-shared with the N-image loop (:func:`srcore.methods.zssr.batch.zssr_many`), which
+Everything the loop keeps is a local variable here; the pieces it calls are plain
+functions (fathers and sons, crops and loss, the lr rule, the test-time ensemble) that
+the N-image loop (:func:`srcore.methods.zssr.batch.zssr_many`) calls too: it
 computes the same thing for N images at once (tested equal).
 """
 
@@ -33,14 +34,24 @@ from tqdm.auto import tqdm
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.adam import Adam
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.crops import CropBatch, batch_crops
-from srcore.methods.zssr.job import ZSSRJob, ZSSRResult
+from srcore.methods.zssr.crops import CropBatch, batch_crops, crop_loss, drop_masks
+from srcore.methods.zssr.fathers import father_to_son, sample_pairs
+from srcore.methods.zssr.image import ZSSRResult, plan
 from srcore.methods.zssr.net import ZSSRNet, build_net
-from srcore.methods.zssr.scale import Scale
+from srcore.methods.zssr.policy import lr_drops
+from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
+from srcore.methods.zssr.test_time import net_sr, rec_error, self_ensemble
+from srcore.metrics import psnr
 from srcore.precision import autocast, use_bf16
 from srcore.profiles import resolve_device
 
-__all__ = ["zssr"]
+__all__ = ["zssr", "interpolation"]
+
+
+def interpolation(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
+    """The network removed: its input's bicubic interpolation (the lr rule's and the
+    health rule's baseline)."""
+    return interp
 
 
 def zssr(
@@ -116,44 +127,30 @@ def zssr(
     """
     t_start = time.perf_counter()
     c, dev = config, resolve_device(device)
-    job = ZSSRJob(
-        lr_img,
-        scale,
-        c,
-        kernel=kernel,
-        hr=hr,
-        seed=c.seed,
-        device=dev,
-        trace_every=trace_every,
-    )
-    bf16 = use_bf16(c.amp, dev)
+    if trace_every < 1:
+        raise ValueError(f"trace_every must be >= 1, got {trace_every}")
+    p = plan(lr_img, scale, c, kernel, hr)
+    gen = torch.Generator().manual_seed(c.seed)  # every draw: init, fathers, noise
+    # Dropout masks on the device (ZSSRNet takes them explicitly): no forward draws
+    # from torch's global generator, and a crop gets the same mask in zssr_many.
+    dgen = torch.Generator(dev).manual_seed(c.seed) if c.dropout > 0 else None
     # NHWC pays with bf16 (cuDNN's and oneDNN's fast kernels), not in fp32 on the CPU
-    nhwc = c.channels_last and (dev.type == "cuda" or bf16)
+    nhwc = c.channels_last and (dev.type == "cuda" or use_bf16(c.amp, dev))
 
     def new_net(state: dict[str, torch.Tensor] | None) -> nn.Module:
-        net = build_net(
-            c,
-            lr_img.shape[1],
-            job.stages[-1][0],
-            job.gen,
-            backbone=backbone,
-            init_state=state,
-        ).to(dev)
-        # Eval mode throughout: training dropout comes as explicit masks
-        # (ZSSRJob.drop_masks), so no forward draws from torch's global generator.
-        net.eval()
+        net = (
+            build_net(
+                c,
+                p.lr_img.shape[1],
+                p.stages[-1][0],
+                gen,
+                backbone=backbone,
+                init_state=state,
+            )
+            .to(dev)
+            .eval()
+        )  # eval throughout: dropout comes as explicit masks
         return net.to(memory_format=torch.channels_last) if nhwc else net
-
-    net = new_net(init_state)
-    shuffle = isinstance(net, ZSSRNet) and net.upsample == "pixelshuffle"
-
-    def amp() -> torch.autocast:
-        return autocast(c.amp, dev)
-
-    perceptual = None
-    if c.perceptual_weight > 0:
-        # Pretrained VGG19 or srcore.vgg.WeightsUnavailable: never random features.
-        perceptual = PerceptualLoss(c.perceptual_layer, feature_scale=1.0, device=dev)
 
     def layout(x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last) if nhwc else x
@@ -186,49 +183,127 @@ def zssr(
         ]
         return torch.cat(outs)
 
+    def trace() -> None:
+        """PSNR of the plain network output of the stage, at the iterations done."""
+        sr = net_sr(fwd, base_img, sf, size)
+        res.trace_iters.append(res.iterations)
+        res.trace_psnr.append(float(psnr(sr.cpu(), p.hr, shave=p.shave)[0]))
+
+    net = new_net(init_state)
+    shuffle = isinstance(net, ZSSRNet) and net.upsample == "pixelshuffle"
+    perceptual = None
+    if c.perceptual_weight > 0:
+        # Pretrained VGG19 or srcore.vgg.WeightsUnavailable: never random features.
+        perceptual = PerceptualLoss(c.perceptual_layer, feature_scale=1.0, device=dev)
     params = list(net.parameters())
     adam = Adam(params, c.adam_betas, c.adam_eps)
-    n_stages = len(job.stages)
+    res = ZSSRResult.empty()
+    # Fathers come from the LR image, then from each finished stage's output; the
+    # base image is what the network upscales (changed at c.base_change_sfs).
+    sources, source_scales = [p.lr_img.to(dev)], [1.0]
+    base_img, base_sf, bases = sources[0], (1.0, 1.0), 0
+    base_changes = [scale_pair(s) for s in c.base_change_sfs]
+    n_stages, loop_seconds = len(p.stages), 0.0
     bar = tqdm(total=c.max_iters * n_stages, disable=not progress, desc="ZSSR")
-    loop_seconds, loop_iters = 0.0, 0
-    for k in range(n_stages):
+    for k, stage in enumerate(p.stages):
         if k > 0 and c.init_net_for_each_sf:
             net = new_net(None)
             params = list(net.parameters())
             adam = Adam(params, c.adam_betas, c.adam_eps)
-        job.start_stage(k)
-        if job.tracing:
-            job.trace(fwd)
+        sf = (stage[0] / base_sf[0], stage[1] / base_sf[1])  # from the base image
+        size = out_size(p.lr_img.shape[-2:], stage)
+        max_scale = ([1.0] + [min(s) for s in p.stages])[len(sources) - 1]
+        final, tracing = k == n_stages - 1, p.hr is not None and k == n_stages - 1
+        lr, last_change, rec_t, rec_e = c.lr, 0, [], []  # the stage's tests
+        interp_error = math.nan  # the lr rule's guard and the health rule's baseline
+        if final or c.lr_hold_margin > 0:
+            interp_error = rec_error(interpolation, base_img, sf, c, gen, p.kernel)
+        if final:
+            res.rec_interp = interp_error
+        if tracing:
+            trace()
         for it in range(c.max_iters):
-            if job.stopped:
-                break
-            t0, traced = time.perf_counter(), job.trace_seconds
-            pairs = job.sample_pairs()  # fathers, sons, interpolated sons
-            batch = batch_crops(pairs, job.drop_masks(pairs, shuffle))
-            with amp():
+            t0 = time.perf_counter()
+            pairs = sample_pairs(
+                sources,
+                source_scales,
+                sf,
+                c,
+                gen,
+                max_scale=max_scale,
+                kernel=p.kernel,
+            )
+            batch = batch_crops(pairs, drop_masks(pairs, shuffle, c, dgen, dev))
+            with autocast(c.amp, dev):
                 out = train_forward(batch).float()
-            loss = job.crop_loss(out, batch.father, batch.sizes)
+            loss = crop_loss(out, batch.father, batch.sizes, c)
             if perceptual is not None:
-                son, interp, target = job.content_pair()
-                with amp():
-                    rec = run_net(son, interp)
-                loss = loss + c.perceptual_weight * perceptual(rec.float(), target)
+                # Peretz & Rahamim: content loss of the LR image rebuilt from its son
+                son = father_to_son(
+                    base_img, sf, kernel=p.kernel, noise_std=c.noise_std, seed=gen
+                )
+                with autocast(c.amp, dev):
+                    rec = run_net(son, resize_to(son, sf, base_img.shape[-2:]))
+                loss = loss + c.perceptual_weight * perceptual(rec.float(), base_img)
             value = float(loss.detach())
             if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"ZSSR: non-finite loss at iteration {job.iters + 1} (stage "
+                    f"ZSSR: non-finite loss at iteration {res.iterations + 1} (stage "
                     f"{k + 1} of {n_stages}); try a lower lr or amp=False"
                 )
-            adam.step(torch.autograd.grad(loss, params), job.lr)
-            job.after_step(it, value, fwd)  # tests, lr policy, stopping
-            loop_seconds += time.perf_counter() - t0 - (job.trace_seconds - traced)
-            loop_iters += 1
+            adam.step(torch.autograd.grad(loss, params), lr)
+            res.iterations += 1
+            res.loss.append(value)
+            if it % c.test_every == 0:  # ZSSR.py quick_test
+                error = rec_error(fwd, base_img, sf, c, gen, p.kernel)
+                rec_t.append(it)
+                rec_e.append(error)
+                res.rec_iters.append(res.iterations)
+                res.rec_mse.append(error)
+            if lr_drops(it, last_change, rec_t, rec_e, interp_error, c):
+                lr, last_change = lr / 10, it
+                res.lr_changes.append(res.iterations)
+            loop_seconds += time.perf_counter() - t0
+            if tracing and res.iterations % trace_every == 0:
+                trace()
             bar.update(1)
-            bar.set_postfix(lr=f"{job.lr:.0e}")
-        job.finish_stage(fwd, output)  # the stage's SR
+            bar.set_postfix(lr=f"{lr:.0e}")
+            if lr < c.min_lr:  # ZSSR.py: stop below min_learning_rate
+                break
+        # The stage's output (ZSSR.py final_test): the network on the base image
+        if tracing and (not res.trace_iters or res.trace_iters[-1] != res.iterations):
+            trace()
+        if final:
+            res.rec_final = rec_error(fwd, base_img, sf, c, gen, p.kernel)
+            if output == "none":
+                break
+        if output == "ensemble":
+            sr = self_ensemble(
+                lambda x, hw, sf=sf: net_sr(fwd, x, sf, hw),
+                base_img,
+                sf,
+                size=size,
+                flips=c.output_flip,
+                bp_iters=p.bp_iters[k],
+                kernel=p.kernel,
+            )
+        else:
+            sr = net_sr(fwd, base_img, sf, size)
+        res.sr = sr.float().cpu()
+        sources.append(sr.float())
+        source_scales.append(min(stage))
+        if bases < len(base_changes) and all(
+            abs(a - b) < 1e-3 for a, b in zip(stage, base_changes[bases], strict=True)
+        ):
+            base_img, base_sf, bases = sources[-1], stage, bases + 1
     bar.close()
-    state = {
-        k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()
+    if p.hr is not None and output != "none":
+        res.psnr = float(psnr(res.sr, p.hr, shave=p.shave)[0])
+    res.final_lr = lr
+    res.state = {
+        name: v.detach().cpu().contiguous().clone()
+        for name, v in net.state_dict().items()
     }
-    seconds = time.perf_counter() - t_start
-    return job.result(state, seconds, loop_seconds / max(loop_iters, 1))
+    res.seconds = time.perf_counter() - t_start
+    res.seconds_per_iter = loop_seconds / max(res.iterations, 1)
+    return res

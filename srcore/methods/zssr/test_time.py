@@ -4,19 +4,27 @@
 (github.com/assafshocher/ZSSR; Shocher, Cohen, Irani, CVPR 2018, §4): the network is
 applied to the 8 dihedral transforms of the LR image, each output is back-projected
 onto it (Irani & Peleg 1991), and the median of the outputs is back-projected again.
+Here too: the network's SR of an image (:func:`net_sr`) and ``quick_test``'s
+reconstruction error (:func:`rec_error`), which drives the learning-rate rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
 from srcore.degrade import downscale_with_kernel
 from srcore.geometry import dihedral, undo_dihedral
+from srcore.methods.zssr.config import ZSSRConfig
+from srcore.methods.zssr.fathers import father_to_son
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 
-__all__ = ["back_projection", "self_ensemble"]
+__all__ = ["Forward", "back_projection", "self_ensemble", "net_sr", "rec_error"]
+
+#: A trained network at test time: ``(x, interp) -> output``, ``x`` the network's
+#: input image and ``interp`` its bicubic interpolation to the output size.
+Forward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def back_projection(
@@ -99,3 +107,40 @@ def self_ensemble(
     for _ in range(bp_iters):
         sr = back_projection(sr, lr_img, s, kernel=kernel)
     return sr
+
+
+def net_sr(
+    fwd: Forward, x: torch.Tensor, scale: Scale, size: Sequence[int]
+) -> torch.Tensor:
+    """The network's SR of ``x`` ``(1, C, h, w)`` at ``size``, clipped to [0, 1].
+
+    Example:
+        >>> bic = lambda x, interp: interp
+        >>> tuple(net_sr(bic, torch.rand(1, 3, 8, 8), 2, (16, 16)).shape)
+        (1, 3, 16, 16)
+    """
+    return fwd(x, resize_to(x, scale, size)).float().clamp(0, 1)
+
+
+def rec_error(
+    fwd: Forward,
+    lr_img: torch.Tensor,
+    scale: Scale,
+    config: ZSSRConfig,
+    gen: torch.Generator,
+    kernel: torch.Tensor | None = None,
+) -> float:
+    """``MSE(net(son(I)), I)``: how well the network rebuilds the LR image ``I`` from
+    its son (ZSSR.py ``quick_test``; the son's noise from ``gen``).
+
+    Example:
+        >>> lr = torch.rand(1, 3, 16, 16)
+        >>> err = rec_error(lambda x, interp: interp, lr, 2, ZSSRConfig(), None)
+        >>> 0 < err < 0.1
+        True
+    """
+    son = father_to_son(
+        lr_img, scale, kernel=kernel, noise_std=config.noise_std, seed=gen
+    )
+    out = net_sr(fwd, son, scale, lr_img.shape[-2:])
+    return float((out - lr_img).square().mean())
