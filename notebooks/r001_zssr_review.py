@@ -72,33 +72,32 @@
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.
 import importlib.util
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from importlib.metadata import version
 
 if "google.colab" in sys.modules and importlib.util.find_spec("srcore") is None:
-
-    def colab_source() -> str:
-        """``URL@COMMIT`` of the GitHub notebook that this Colab session opened."""
-        import json
-        import re
-        import socket
-        from urllib.parse import unquote
-        from urllib.request import urlopen
-
+    source = os.environ.get("SRCORE_REPOSITORY", "")
+    if not source:  # the GitHub notebook this session opened, from Colab's server
         host = socket.gethostbyname(socket.gethostname())
-        with urlopen(f"http://{host}:9000/api/sessions", timeout=10) as answer:
-            paths = [unquote(session["path"]) for session in json.load(answer)]
-        for path in paths:
-            if found := re.search(r"github\.com/([^/]+/[^/]+)/blob/([^/]+)/", path):
-                return f"https://github.com/{found[1]}@{found[2]}"
-        raise RuntimeError(
-            "open this notebook from the book's launch button, or run "
-            "%env SRCORE_REPOSITORY=https://github.com/OWNER/REPO@COMMIT first"
-        )
-
-    url, commit = (os.environ.get("SRCORE_REPOSITORY") or colab_source()).rsplit("@", 1)
+        sessions = f"http://{host}:9000/api/sessions"
+        with urllib.request.urlopen(sessions, timeout=10) as answer:
+            paths = [urllib.parse.unquote(s["path"]) for s in json.load(answer)]
+        github = re.compile(r"github\.com/([^/]+/[^/]+)/blob/([^/]+)/")
+        found = [match for match in map(github.search, paths) if match]
+        if not found:
+            raise RuntimeError(
+                "open this notebook from the book's launch button, or run "
+                "%env SRCORE_REPOSITORY=https://github.com/OWNER/REPO@COMMIT first"
+            )
+        source = f"https://github.com/{found[0][1]}@{found[0][2]}"
+    url, commit = source.rsplit("@", 1)
     checkout = os.path.abspath("srbook")
     subprocess.run(["git", "clone", "-q", url, checkout], check=True)
     subprocess.run(["git", "-C", checkout, "checkout", "-q", commit], check=True)
