@@ -4,27 +4,41 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install book results test lint clean
+.PHONY: install constraints book results test lint clean
 
 install: $(STAMP)
 
-# pyproject.toml pins torch==2.14.1 and torchvision==0.29.1 exactly, so this one pip
-# command resolves them together with everything else (TOOLCHAIN.md: never let pip pick
-# torch on its own). The `ray` extra is `srcore sweep --backend ray`; CI tests both
-# backends. The stamp makes a second `make install` a no-op until pyproject.toml
-# changes.
-$(STAMP): pyproject.toml
+# pyproject.toml gives ranges (what srcore needs); constraints.txt pins every package
+# exactly, torch 2.14.1 and torchvision 0.29.1 among them, so this one pip command
+# resolves torch together with everything else (TOOLCHAIN.md: never let pip pick torch
+# on its own). `book` is the book's tooling, `ray` is `srcore sweep --backend ray`; CI
+# tests both backends. The stamp makes a second `make install` a no-op until
+# pyproject.toml or constraints.txt changes.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -e ".[test,ray]"
+	$(PY) -m pip install -c constraints.txt -e ".[book,test,ray]"
 	touch $@
+
+# Re-pin constraints.txt to what .venv holds now (after an upgrade there).
+constraints: install
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 # Warnings are errors, but every page is still built so all of them are reported.
 # --all re-executes every notebook: Sphinx cannot see that a page depends on
 # book/results/*.json, so an incremental build could show stale numbers.
 # SRCORE_RESULTS_MODE=read: the book build never trains; a missing record fails the
 # build with its name (make it with `make results`).
+# The repository behind the launch buttons is REPOSITORY (`make book
+# REPOSITORY=https://github.com/OWNER/REPO`), else the git remote `origin`; with
+# neither the book has no launch buttons and its front page says so.
+# scripts/book_config.py writes _build/_config.yml: _config.yml plus that repository
+# at this commit.
+REPOSITORY ?=
 book: install
-	SRCORE_RESULTS_MODE=read $(VENV)/bin/jupyter-book build . --path-output . --all -W --keep-going
+	$(PY) scripts/book_config.py --repository "$(REPOSITORY)" --out _build/_config.yml
+	SRCORE_RESULTS_MODE=read $(VENV)/bin/jupyter-book build . --config _build/_config.yml \
+		--path-output . --all -W --keep-going
 	@echo "Book: _build/html/index.html"
 
 # Recompute the committed records (book/results/) of every notebook with the `quick`
