@@ -20,9 +20,21 @@ from typing import Any, TypeVar
 
 import torch
 
-__all__ = ["PROFILE_NAMES", "resolve_profile", "resolve_device", "config_dict"]
+__all__ = [
+    "PROFILE_NAMES",
+    "SMOKE_LR_CROP",
+    "resolve_profile",
+    "resolve_device",
+    "config_dict",
+]
 
 PROFILE_NAMES = ("smoke", "quick", "paper")
+
+#: Smoke runs of the non-ideal and blind cases (KernelGAN, ZSSR on random-kernel
+#: LR images, 2K ones in DIV2KRK) take the central square of this many LR pixels:
+#: KernelGAN's smoke crop and border (32 + 2 x 10) and ZSSR's x4 kernel (31 px at
+#: min_scale 0.5) still fit.
+SMOKE_LR_CROP = 64
 
 C = TypeVar("C")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import torch
@@ -35,12 +35,13 @@ from srcore.profiles import config_dict, resolve_device, resolve_profile
 from srcore.runs import supervised
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
 from srcore.runs.kernel_runs import estimated_kernel as estimated_kernel_of
-from srcore.runs.kernel_runs import kernelgan_run
+from srcore.runs.kernel_runs import estimated_kernels, image_pair
 from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 
 __all__ = [
     "VARIANTS",
     "VDSR_BACKBONE",
+    "pretrained_vdsr",
     "vdsr_backbone",
     "zssr_config",
     "zssr_run",
@@ -136,12 +137,22 @@ VDSR_BACKBONE: dict[str, Any] = {"channels": 3, "train_sets": ("BSD200",)}
 VDSR_EVAL_SETS = (("Set5", None),)
 
 
+def pretrained_vdsr(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
+    """The pre-run of ZSSR's VDSR backbone: the record of :data:`VDSR_BACKBONE`
+    trained at ``scale``, trained first when missing (never retrained by force:
+    "read" stays "read", "force" becomes "auto")."""
+    pre = ctx.replace(mode="read" if ctx.mode == "read" else None)
+    return supervised.run(
+        "vdsr", scale, pre, eval_sets=VDSR_EVAL_SETS, scales=(scale,), **VDSR_BACKBONE
+    )
+
+
 def vdsr_backbone(
     record: RunRecord, ctx: RunContext = DEFAULT_CONTEXT
 ) -> tuple[Callable[[], nn.Module], dict[str, torch.Tensor]]:
     """A VDSR factory and the pre-trained weights of ``record`` (a
-    ``supervised.run("vdsr", ...)`` record), retraining them when the record was
-    made elsewhere and the weights are not in this machine's cache."""
+    :func:`pretrained_vdsr` record), retraining them when the record was made
+    elsewhere and the weights are not in this machine's cache."""
     try:
         net = supervised.load_weights(record, "vdsr")
     except FileNotFoundError:
@@ -171,29 +182,38 @@ def zssr_run(
     estimated_kernel: bool = False,
     limit: int | None = None,
     backbone: str | None = None,
+    kernels: RunRecord | None = None,
+    vdsr: RunRecord | None = None,
     **overrides: Any,
 ) -> RunRecord:
     """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
 
-    ``degradation`` makes the LR (:func:`srcore.protocol.test_pair`: MATLAB
+    ``degradation`` makes the LR (:func:`srcore.runs.kernel_runs.image_pair`: MATLAB
     bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
-    ZSSR that kernel (its sons and back-projection then use it);
-    ``estimated_kernel`` gives it the kernel KernelGAN estimated from the LR image
-    (:func:`srcore.runs.kernel_runs.kernelgan_run` on the same images, computed
-    first), with the same given-kernel settings; otherwise ZSSR assumes bicubic.
-    ``backbone="vdsr"`` replaces ZSSR's network by a VDSR pre-trained on BSD200
-    (:func:`vdsr_backbone`) and fine-tunes it internally.
-    Image k of the set uses seed ``seed + k``. Each row: :func:`zssr_row`.
+    ZSSR that kernel (its sons and back-projection then use it). ``kernels``, a
+    KernelGAN record of the same images (:func:`srcore.runs.kernel_runs.
+    estimated_kernels`), gives it the estimated kernels instead, with the same
+    given-kernel settings; otherwise ZSSR assumes bicubic. ``vdsr``, a
+    :func:`pretrained_vdsr` record, replaces ZSSR's network by that VDSR, fine-tuned
+    internally. ``estimated_kernel=True`` and ``backbone="vdsr"`` run those
+    pre-runs here. Image k of the set uses seed ``seed + k``. Each row:
+    :func:`zssr_row`.
     """
-    if (true_kernel or estimated_kernel) and degradation == "bicubic":
+    if (true_kernel or estimated_kernel or kernels) and degradation == "bicubic":
         raise ValueError(
             "true_kernel/estimated_kernel need a kernel degradation ('random_kernel')"
         )
-    if true_kernel and estimated_kernel:
+    if true_kernel and (estimated_kernel or kernels):
         raise ValueError("true_kernel and estimated_kernel exclude each other")
+    if backbone not in (None, "vdsr"):
+        raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
+    if estimated_kernel:
+        kernels = estimated_kernels(dataset, scale, ctx, limit=limit, seed=seed)
+    if backbone == "vdsr":
+        vdsr = pretrained_vdsr(scale, ctx)
     profile, data_root = ctx.profile, ctx.data_root
     results = results_root(ctx.results, profile)
-    given = true_kernel or estimated_kernel
+    given = true_kernel or kernels is not None
     cfg = zssr_config(variant, profile, true_kernel=given, seed=seed, **overrides)
     config = {
         "method": "zssr",
@@ -205,62 +225,42 @@ def zssr_run(
         "limit": limit,
         "degradation": degradation,
         "true_kernel": true_kernel,
-        "backbone": None,
+        "backbone": None if vdsr is None else {"name": "vdsr", "record": vdsr.key},
         "scoring": protocol.SCORING,
     }
-    dev = resolve_device(ctx.device)
-    state: dict[str, Any] = {}
-    if estimated_kernel:
-        # Computed first when missing ("read" stays "read"); its key enters ours.
-        pre = ctx.replace(mode="read" if ctx.mode == "read" else None, deadline=None)
-        state["kernels"] = kernelgan_run(dataset, scale, pre, limit=limit, seed=seed)
-        config["kernel_estimate"] = {
-            "method": "kernelgan",
-            "record": state["kernels"].key,
-        }
-    if backbone is not None:
-        if backbone != "vdsr":
-            raise ValueError(f"backbone must be None or 'vdsr', got {backbone!r}")
-        # never retrained by force: "read" stays "read", "force" becomes "auto"
-        pre = ctx.replace(mode="read" if ctx.mode == "read" else None)
-        state["vdsr_record"] = supervised.run(
-            "vdsr",
-            scale,
-            pre,
-            eval_sets=VDSR_EVAL_SETS,
-            scales=(scale,),
-            **VDSR_BACKBONE,
-        )
-        config["backbone"] = {"name": "vdsr", "record": state["vdsr_record"].key}
+    if kernels is not None:
+        config["kernel_estimate"] = {"method": "kernelgan", "record": kernels.key}
     key = run_key("zssr", config)
+    # Listed, and the backbone's weights loaded, when an image is computed: a
+    # complete record needs neither the dataset nor the weights.
+    items = cache(partial(protocol.test_items, [(dataset, limit)], scale, data_root))
+    weights = cache(partial(vdsr_backbone, vdsr, ctx))
 
-    def backbone_and_init() -> tuple[Callable[[], nn.Module] | None, Any]:
-        # Loaded when an image is computed: a complete record needs no weights.
-        if "vdsr_record" not in state:
-            return None, None
-        if "backbone" not in state:
-            state["backbone"] = vdsr_backbone(state["vdsr_record"], ctx)
-        return state["backbone"]
-
-    def items() -> list[str]:
-        if "items" not in state:
-            state["items"] = protocol.test_items([(dataset, limit)], scale, data_root)
-        return state["items"]
-
-    def kernel_of(item: str) -> torch.Tensor | None:
+    def inputs(item: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """The item's LR, HR, and the kernel ZSSR is given (or None)."""
+        lr_img, hr = image_pair(item, scale, degradation, profile, data_root)
         if true_kernel:
-            return protocol.test_kernel(*item.split("/", 1), scale, data_root)
-        if estimated_kernel:
-            return estimated_kernel_of(state["kernels"], item)
-        return None
+            return (
+                lr_img,
+                hr,
+                protocol.test_kernel(*item.split("/", 1), scale, data_root),
+            )
+        return (
+            lr_img,
+            hr,
+            None if kernels is None else estimated_kernel_of(kernels, item),
+        )
+
+    def row(item: str, lr_img, hr, res: ZSSRResult) -> dict[str, Any]:
+        if items().index(item) == 0:
+            crop = protocol.crop_center(res.sr)
+            save_png(crop, crop_file("zssr", key, item, results))
+        return {**zssr_row(res, hr, lr_img, scale), "dataset": item.split("/")[0]}
 
     def compute(item: str) -> dict[str, Any]:
-        ds, image = item.split("/", 1)
-        lr_img, hr = protocol.test_pair(ds, image, scale, degradation, data_root)
-        kernel = kernel_of(item)
-        index = items().index(item)
-        factory, init = backbone_and_init()
-        image_cfg = dataclasses.replace(cfg, seed=cfg.seed + index)
+        lr_img, hr, kernel = inputs(item)
+        factory, init = weights() if vdsr is not None else (None, None)
+        image_cfg = dataclasses.replace(cfg, seed=cfg.seed + items().index(item))
         res = run_image(
             lr_img,
             hr,
@@ -271,37 +271,25 @@ def zssr_run(
             backbone=factory,
             init=init,
         )
-        if index == 0:
-            crop = protocol.crop_center(res.sr)
-            save_png(crop, crop_file("zssr", key, item, results))
-        return {**zssr_row(res, hr, lr_img, scale), "dataset": ds}
+        return row(item, lr_img, hr, res)
 
     def compute_many(chunk: list[str]) -> list[dict[str, Any]]:
         """The chunk's images in one zssr_many call (image k keeps seed + k)."""
-        pairs = [
-            protocol.test_pair(*i.split("/", 1), scale, degradation, data_root)
-            for i in chunk
-        ]
-        kernels = [kernel_of(i) for i in chunk]
+        lrs, hrs, ks = zip(*(inputs(i) for i in chunk), strict=True)
         first = items().index(chunk[0])
-        results_ = zssr_many(
-            [lr for lr, _ in pairs],
+        many = zssr_many(
+            lrs,
             scale,
             dataclasses.replace(cfg, seed=cfg.seed + first),
-            kernels=kernels,
-            hrs=[hr for _, hr in pairs],
-            device=dev,
+            kernels=ks,
+            hrs=hrs,
+            device=resolve_device(ctx.device),
             progress=ctx.progress,
             trace_every=TRACE_EVERY,
         )
-        rows = []
-        for item, (lr_img, hr), res in zip(chunk, pairs, results_, strict=True):
-            if items().index(item) == 0:
-                crop = protocol.crop_center(res.sr)
-                save_png(crop, crop_file("zssr", key, item, results))
-            row = {**zssr_row(res, hr, lr_img, scale), "dataset": item.split("/")[0]}
-            row["seconds"] = res.seconds / len(chunk)  # the batch's, shared
-            rows.append(row)
+        rows = [row(*args) for args in zip(chunk, lrs, hrs, many, strict=True)]
+        for r, res in zip(rows, many, strict=True):
+            r["seconds"] = res.seconds / len(chunk)  # the batch's, shared
         return rows
 
     return record_for(
@@ -310,8 +298,8 @@ def zssr_run(
         items,
         compute,
         ctx,
-        device=dev,
-        compute_many=compute_many if backbone is None else None,
+        device=resolve_device(ctx.device),
+        compute_many=compute_many if vdsr is None else None,
     )
 
 
