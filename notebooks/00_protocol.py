@@ -36,26 +36,14 @@
 # 5. **PSNR** $= 10\log_{10}(255^2/\mathrm{MSE})$; **SSIM** as in Wang et al. (2004):
 #    11×11 Gaussian window, $\sigma=1.5$, $K_1=0.01$, $K_2=0.03$, $L=255$, mean over the
 #    valid part of the map.
-#
-# Two details move the published averages by more than their last digit: rounding the
-# LR and the output to 8 bits, and scoring a greyscale file on its grey levels (a Y made
-# from replicated grey compresses the range to 16–235 and adds
-# {glue:text}`grey_as_y_gain:.2f` dB to that image's bicubic ×2 score, computed
-# below).
-# Set14's `man` is the opposite case: stored as RGB with three equal channels, MATLAB
-# scores it on its luma, and so do we.
 
 # %% [markdown]
-# ## Verdicts
-#
-# The claims this chapter makes about its own protocol, beside the measurement that
-# tests each one.
-# Each row is judged by the rule stated in the protocol chapter
-# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
-# seeds behind ours. In short: {glue:text}`protocol_verdict_line`.
-#
-# ```{glue} protocol_verdicts
-# ```
+# Two details move the published averages by more than their last digit: rounding the
+# LR and the output to 8 bits, and scoring a greyscale file on its grey levels (a Y
+# made from replicated grey compresses the range to 16–235 and raises that image's
+# bicubic ×2 score, by how much is measured below). Set14's `man` is the opposite
+# case: stored as RGB with three equal channels, MATLAB scores it on its luma, and so
+# do we.
 
 # %%
 # On Colab only: install srcore from the book's repository at the book's commit (the
@@ -114,11 +102,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from srcore import data, degrade, health, metrics, plots
-from srcore.chapters import claims, published, verdicts
+from srcore.chapters import claim_files, published, verdicts
+from srcore.chapters.verdicts import Claim
 from srcore.methods import bicubic
+from srcore.prose import Prose
 from srcore.protocol import make_lr, test_pair
 from srcore.runs.benchmark import (
     benchmark_table,
@@ -130,6 +119,7 @@ from srcore.runs.context import RunContext
 
 _ = torch.manual_seed(seed)
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+prose = Prose()
 
 # %% [markdown]
 # ## `imresize` against MATLAB's own output
@@ -153,10 +143,16 @@ display(Markdown(plots.provenance_caption(checks)))
 
 # %% [markdown]
 # ## The bicubic baseline beside the published one
-#
-# Our bicubic scores, made with the protocol above, next to Kim et al. (2016, Table 2),
-# the block that ZSSR, LapSRN and most later papers copy. The acceptance bound for this
-# study is ±{glue:text}`psnr_tol` dB and ±{glue:text}`ssim_tol` SSIM.
+
+# %% tags=["remove-input"]
+prose.update(psnr_tol=0.02, ssim_tol=0.003)
+prose.say(
+    """
+Our bicubic scores, made with the protocol above, next to Kim et al. (2016, Table 2),
+the block that ZSSR, LapSRN and most later papers copy. The acceptance bound for this
+study is ±{psnr_tol} dB and ±{ssim_tol} SSIM.
+"""
+)
 
 # %%
 records = [evaluate("bicubic", d, s, ctx) for d in datasets for s in scales]
@@ -172,39 +168,48 @@ display(
     )
 )
 display(Markdown(plots.provenance_caption(records)))
-agreement = published.agreement(comparison, psnr_tol=0.02, ssim_tol=0.003)
-for key, value in agreement.items():
-    glue(key, value, display=False)
+agreement = published.agreement(
+    comparison, psnr_tol=prose["psnr_tol"], ssim_tol=prose["ssim_tol"]
+)
+prose.update(agreement)
 
-# %% [markdown]
-# **{glue:text}`n_within` of {glue:text}`n_rows` published rows are reproduced within
-# ±{glue:text}`psnr_tol` dB and ±{glue:text}`ssim_tol` SSIM; outside:
-# {glue:text}`outside`.** The largest differences are
-# {glue:text}`max_abs_d_psnr:.3f` dB and {glue:text}`max_abs_d_ssim:.4f` SSIM.
+# %% tags=["remove-input"]
+prose.say(
+    """
+**{n_within} of {n_rows} published rows are reproduced within
+±{psnr_tol} dB and ±{ssim_tol} SSIM; outside:
+{outside}.** The largest differences are
+{max_abs_d_psnr:.3f} dB and {max_abs_d_ssim:.4f} SSIM.
+"""
+)
 
 # %% tags=["hide-input"]
 fig = plots.plot_deltas(comparison, tolerance=0.02)
 plt.show()
 
-# %% [markdown]
-# Ours minus published ranges from {glue:text}`min_d_psnr:.3f` to
-# {glue:text}`max_d_psnr:.3f` dB. A sharper check is per image:
-# SelfExSR (Huang et al. 2015) published MATLAB-computed bicubic PSNR for every image
-# of these sets, and our per-image numbers agree with theirs to a few hundredths of a
-# dB:
+# %% tags=["remove-input"]
+prose.say(
+    """
+Ours minus published ranges from {min_d_psnr:.3f} to
+{max_d_psnr:.3f} dB. A sharper check is per image:
+SelfExSR (Huang et al. 2015) published MATLAB-computed bicubic PSNR for every image
+of these sets, and our per-image numbers agree with theirs to a few hundredths of a
+dB:
+"""
+)
 
 # %%
-agreement = selfexsr_agreement(records, ctx)
+selfexsr = selfexsr_agreement(records, ctx)
 display(
     plots.style_table(
-        pd.DataFrame(agreement.per_image).drop(columns=["image", "seconds"]),
+        pd.DataFrame(selfexsr.per_image).drop(columns=["image", "seconds"]),
         {"diff_db": 3},
     )
 )
-display(Markdown(plots.provenance_caption([agreement])))
-per_image = pd.DataFrame(agreement.per_image)
-glue("selfexsr_max_abs", float(per_image.max_abs_diff_db.max()), display=False)
-glue("published_above", float(-comparison.d_psnr.mean()), display=False)
+display(Markdown(plots.provenance_caption([selfexsr])))
+per_image = pd.DataFrame(selfexsr.per_image)
+prose["selfexsr_max_abs"] = float(per_image.max_abs_diff_db.max())
+prose["published_above"] = float(-comparison.d_psnr.mean())
 # Set14's grey `bridge`, bicubic x2, scored on its grey levels and (wrongly) on the
 # luma of the grey replicated into three channels
 lr_bridge, hr_bridge = test_pair("Set14", "bridge", 2, data_root=data_root)
@@ -213,19 +218,23 @@ grey_as_y = metrics.psnr(
     sr_bridge.repeat(1, 3, 1, 1), hr_bridge.repeat(1, 3, 1, 1), shave=2
 )
 on_grey = metrics.psnr(sr_bridge, hr_bridge, shave=2)
-glue("grey_as_y_gain", float(grey_as_y - on_grey), display=False)
-glue(
-    "imresize_max",
-    float(check_table[["max_abs_down", "max_abs_up_y"]].max().max()),
-    display=False,
+prose["grey_as_y_gain"] = float(grey_as_y - on_grey)
+prose["imresize_max"] = float(check_table[["max_abs_down", "max_abs_up_y"]].max().max())
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+SelfExSR's LR images were made by MATLAB `imresize` on `uint8` images, which rounds
+inside the resampling; ours round once at the end. That explains the last
+hundredths, and why the published averages (which were computed from the same kind
+of MATLAB LR files) sit {published_above:.3f} dB above ours on average.
+
+Set14's grey `bridge` scored on the luma of its grey replicated into three channels
+instead of on its grey levels gains {grey_as_y_gain:.2f} dB at bicubic ×2.
+"""
 )
 
 # %% [markdown]
-# SelfExSR's LR images were made by MATLAB `imresize` on `uint8` images, which rounds
-# inside the resampling; ours round once at the end. That explains the last
-# hundredths, and why the published averages (which were computed from the same kind
-# of MATLAB LR files) sit {glue:text}`published_above:.3f` dB above ours on average.
-#
 # ## What the degradation looks like
 #
 # An LR image (shown with nearest-neighbour enlargement, so each LR pixel is a block),
@@ -286,74 +295,134 @@ plt.show()
 # every table applies the rule to them when it reads the run:
 
 # %%
-glue("health_rule", health.RULE, display=False)
-glue("health_margin", 100 * health.MARGIN, display=False)
-glue("health_tail", 100 * health.TAIL, display=False)
+prose["health_rule"] = health.RULE
+prose["health_margin"] = 100 * health.MARGIN
+prose["health_tail"] = 100 * health.TAIL
 
-report_claims = claims.protocol_claims(
-    published.agreement(comparison, psnr_tol=0.02, ssim_tol=0.003),
-    float(check_table[["max_abs_down", "max_abs_up_y"]].max().max()),
-    float(per_image.max_abs_diff_db.max()),
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+{health_rule}. The margin is {health_margin:.0f} %; DIP's
+final error is the mean data term of its last {health_tail:.0f} % of
+steps. A run that is not *trained* is flagged in every table it enters, and every
+chapter counts them. The rule cannot see the HR image, so a run may pass it and
+still score below bicubic: it then learnt its own objective but not the image, and
+the chapter says so.
+"""
 )
-verdict_table = verdicts.verdict_table(report_claims)
-glue("protocol_verdicts", plots.style_table(verdict_table), display=False)
-glue("protocol_verdict_line", verdicts.summary_line(report_claims), display=False)
-
-# %% [markdown]
-# {glue:text}`health_rule`. The margin is {glue:text}`health_margin:.0f` %; DIP's
-# final error is the mean data term of its last {glue:text}`health_tail:.0f` % of
-# steps. A run that is not *trained* is flagged in every table it enters, and every
-# chapter counts them. The rule cannot see the HR image, so a run may pass it and
-# still score below bicubic: it then learnt its own objective but not the image, and
-# the chapter says so.
 
 # %% [markdown]
 # ## What "reproduced" means
-#
-# Every chapter opens with a verdict table: one row per claim of its report, the
-# report's number, ours, and a verdict by one rule, stated here once. A claim is an
-# effect, a difference in dB between two methods on the same images (a variant minus
-# its base, a method minus bicubic), or a value (a time, a ratio); ours is measured on
-# our runs, with its spread over seeds where there are several:
-# {glue:text}`verdict_rule`. The stated margin is {glue:text}`verdict_margin:.1f`
-# dB (a chapter may state its own for a quantity in another unit): neither a report
-# (one run per number, rounded) nor a single run of ours measures its own noise, and
-# two implementations of one method differ by about this much.
-#
+
+# %% tags=["remove-input"]
+prose["verdict_rule"] = verdicts.RULE
+prose["verdict_margin"] = verdicts.MARGIN_DB
+prose["min_seeds"] = verdicts.MIN_SEEDS
+prose.say(
+    """
+Every chapter opens with a verdict table: one row per claim of its report, the
+report's number, ours, and a verdict by one rule, stated here once. A claim is an
+effect, a difference in dB between two methods on the same images (a variant minus
+its base, a method minus bicubic), or a value (a time, a ratio); ours is measured on
+our runs, with its spread over seeds where there are several:
+{verdict_rule}. The stated margin is {verdict_margin:.1f}
+dB (a chapter may state its own for a quantity in another unit): neither a report
+(one run per number, rounded) nor a single run of ours measures its own noise, and
+two implementations of one method differ by about this much.
+"""
+)
+
+# %% [markdown]
 # Three consequences a reader meets in every chapter:
-#
-# * **The budget and the sample come first.** A verdict names the budget it was
-#   judged at. Most of our runs use the compressed `quick` profile, or fewer images
-#   than the report, or (for ZSSR and DIP, which optimise one network per image and
-#   depend on its seed) fewer than {glue:text}`min_seeds` seeds; such a row can only
-#   be *consistent*, *not consistent* or *opposite*, and says what it lacks. Only a
-#   row with the report's budget and sample says *reproduced*, *not reproduced* or
-#   *contradicted*, and the counts keep the two kinds apart.
-# * **A run that did not train decides nothing.** By the health rule above, its
-#   claim reads *not tested (under-trained)*, whatever its numbers say.
-# * **A setting the report leaves unstated is inferred from the report's own
-#   evidence** (its bicubic level, its image sizes), and the row shows the
-#   inference; it is never the setting that happens to agree.
-#
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* **The budget and the sample come first.** A verdict names the budget it was
+  judged at. Most of our runs use the compressed `quick` profile, or fewer images
+  than the report, or (for ZSSR and DIP, which optimise one network per image and
+  depend on its seed) fewer than {min_seeds} seeds; such a row can only
+  be *consistent*, *not consistent* or *opposite*, and says what it lacks. Only a
+  row with the report's budget and sample says *reproduced*, *not reproduced* or
+  *contradicted*, and the counts keep the two kinds apart.
+* **A run that did not train decides nothing.** By the health rule above, its
+  claim reads *not tested (under-trained)*, whatever its numbers say.
+* **A setting the report leaves unstated is inferred from the report's own
+  evidence** (its bicubic level, its image sizes), and the row shows the
+  inference; it is never the setting that happens to agree.
+"""
+)
+
+# %% [markdown]
 # Claims a chapter tests that belong to another paper (KernelGAN's, SRGAN's) are
 # counted as that paper's, and the checks of this chapter as checks, apart from the
 # reports' claims.
 
-# %%
-glue("verdict_rule", verdicts.RULE, display=False)
-glue("verdict_margin", verdicts.MARGIN_DB, display=False)
-glue("min_seeds", verdicts.MIN_SEEDS, display=False)
-
 # %% [markdown]
 # ## What reproduced
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* `imresize` equals MATLAB's double-precision output to
+  {imresize_max:.0e} (largest difference, on 0–255).
+* The bicubic baseline matches Kim et al. (2016) in {n_within} of
+  {n_rows} rows (Set5, Set14, BSD100 at ×2, ×3, ×4) within
+  ±{psnr_tol} dB and ±{ssim_tol} SSIM; the table above shows
+  each difference.
+* Per image, it matches SelfExSR's MATLAB-computed bicubic table within
+  {selfexsr_max_abs:.3f} dB.
+* Urban100 is supported by the registry (its checksums are in the package) but its
+  images are not on the machine that built this book, so its row is not shown.
+"""
+)
+
+# %% [markdown]
+# ## Verdicts
 #
-# * `imresize` equals MATLAB's double-precision output to
-#   {glue:text}`imresize_max:.0e` (largest difference, on 0–255).
-# * The bicubic baseline matches Kim et al. (2016) in {glue:text}`n_within` of
-#   {glue:text}`n_rows` rows (Set5, Set14, BSD100 at ×2, ×3, ×4) within
-#   ±{glue:text}`psnr_tol` dB and ±{glue:text}`ssim_tol` SSIM; the table above shows
-#   each difference.
-# * Per image, it matches SelfExSR's MATLAB-computed bicubic table within
-#   {glue:text}`selfexsr_max_abs:.3f` dB.
-# * Urban100 is supported by the registry (its checksums are in the package) but its
-#   images are not on the machine that built this book, so its row is not shown.
+# The claims this chapter makes about its own protocol, beside the measurement that
+# tests each one, judged by the rule above (these are exact computations: no budget,
+# no seed, so each is judged outright).
+
+# %%
+rows = f"{agreement['n_rows']} rows (Set5/Set14/BSD100, ×2/×3/×4)"
+protocol_claims = [
+    Claim(
+        "our imresize equals MATLAB's double-precision output",
+        report=0.0,
+        ours=prose["imresize_max"],
+        unit="(0–255)",
+        margin=1e-3,
+        value=True,
+        setting="Set5, ×2/×3/×4, largest difference",
+        exact=True,
+        source="protocol",
+    ),
+    Claim(
+        "our bicubic equals Kim et al. 2016 (Table 2)",
+        report=0.0,
+        ours=float(agreement["max_abs_d_psnr"]),
+        margin=float(agreement["psnr_tol"]),
+        value=True,
+        setting=f"{rows}, largest |ours − published|",
+        paper="Kim et al. 2016, Table 2",
+        exact=True,
+        source="protocol",
+    ),
+    Claim(
+        "per image, our bicubic equals SelfExSR's MATLAB table",
+        report=0.0,
+        ours=prose["selfexsr_max_abs"],
+        margin=0.05,
+        value=True,
+        setting="every image, largest |ours − SelfExSR|",
+        paper="Huang et al. 2015 (SelfExSR)",
+        exact=True,
+        source="protocol",
+    ),
+]
+claim_files.publish("protocol", protocol_claims, ctx)
+display(plots.style_table(verdicts.verdict_table(protocol_claims)))
+prose["verdict_line"] = verdicts.summary_line(protocol_claims)
+prose.say("In short: {verdict_line}.")

@@ -80,15 +80,17 @@ results = None
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, synthesis
+from srcore.chapters import claim_files, synthesis
+from srcore.chapters import verdicts as verdict_rules
+from srcore.prose import Prose
 from srcore.runs.benchmark import evaluate
 from srcore.runs.context import RunContext
 from srcore.runs.results import results_root
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
+prose = Prose()
 
 # %% [markdown]
 # ## The runs
@@ -106,20 +108,25 @@ rows = synthesis.image_rows(records)
 table = synthesis.summary(rows)
 drawn = synthesis.pick_groups(synthesis.comparable_groups(rows), heatmaps)
 for key, value in synthesis.findings(records, skipped, table, rows, drawn).items():
-    glue(key, value, display=False)
-glue("tie_db", synthesis.TIE_DB, display=False)
-glue("min_images", synthesis.MIN_IMAGES, display=False)
+    prose[key] = value
+prose["tie_db"] = synthesis.TIE_DB
+prose["min_images"] = synthesis.MIN_IMAGES
 display(plots.style_table(synthesis.provenance_table(records)))
 
 # %% tags=["hide-output"]
 display(Markdown(plots.provenance_caption(records)))
 
+# %% tags=["remove-input"]
+prose.say(
+    """
+The chapter reads {n_records} runs of methods; it leaves out
+{n_dirty} made from uncommitted code, {n_unfinished}
+unfinished and {n_checks} protocol checks. The runs use
+{scorings}, and {n_gpu} of them were made on a GPU.
+"""
+)
+
 # %% [markdown]
-# The chapter reads {glue:text}`n_records` runs of methods; it leaves out
-# {glue:text}`n_dirty` made from uncommitted code, {glue:text}`n_unfinished`
-# unfinished and {glue:text}`n_checks` protocol checks. The runs use
-# {glue:text}`scorings`, and {glue:text}`n_gpu` of them were made on a GPU.
-#
 # ## Every method beside its published value
 #
 # One table per scale, bicubic LR: our mean PSNR (dB) per set beside the paper's
@@ -140,34 +147,44 @@ for scale in sorted(table[table.degradation == "bicubic"].scale.unique()):
         if len(part.columns) > 1:
             display(plots.style_table(part))
 
+# %% tags=["remove-input"]
+prose.say(
+    """
+{n_anchored} of our {n_methods} methods
+({anchored}) sit beside a published value, on {n_anchored_rows}
+rows, from {n_anchor_methods} published methods;
+{n_unverified} of those rows are unverified. Our bicubic is within
+{bicubic_max_gap:.2f} dB of Kim et al.'s on every set and scale shown, so
+the protocol is not where the methods' gaps come from. On bicubic LR,
+{n_below} of the {n_gap_rows} anchored rows of our methods are
+below their published value; ours minus published is {mean_gap:+.2f} dB
+on average (from
+{min_gap:+.2f} to {max_gap:+.2f} dB):
+that measures our training budget (`quick`: minutes on two CPU cores) and our
+variants (SRGAN-MSE set beside the paper's SRGAN) more than the methods.
+"""
+)
+
 # %% [markdown]
-# {glue:text}`n_anchored` of our {glue:text}`n_methods` methods
-# ({glue:text}`anchored`) sit beside a published value, on {glue:text}`n_anchored_rows`
-# rows, from {glue:text}`n_anchor_methods` published methods;
-# {glue:text}`n_unverified` of those rows are unverified. Our bicubic is within
-# {glue:text}`bicubic_max_gap:.2f` dB of Kim et al.'s on every set and scale shown, so
-# the protocol is not where the methods' gaps come from. On bicubic LR,
-# {glue:text}`n_below` of the {glue:text}`n_gap_rows` anchored rows of our methods are
-# below their published value; ours minus published is {glue:text}`mean_gap:+.2f` dB
-# on average (from
-# {glue:text}`min_gap:+.2f` to {glue:text}`max_gap:+.2f` dB):
-# that measures our training budget (`quick`: minutes on two CPU cores) and our
-# variants (SRGAN-MSE set beside the paper's SRGAN) more than the methods.
-#
 # ## Who wins, and at what cost
-#
-# Per set and scale, on the images of the tables above and among the methods whose
-# training passed the health rule: the best method by mean PSNR with its test-time
-# seconds per image (for a supervised network inference only, for ZSSR and DIP the
-# whole per-image optimisation), the fastest method within the verdict margin
-# ({glue:text}`near_db:.1f` dB) of it, and the quality-versus-compute frontier: the
-# methods that no faster method beats, fastest first. Seconds come from the
-# hardware in the provenance table, under whatever else ran beside them, so read
-# them as orders of magnitude.
+
+# %% tags=["remove-input"]
+prose["near_db"] = synthesis.MARGIN_DB
+prose.say(
+    """
+Per set and scale, on the images of the tables above and among the methods whose
+training passed the health rule: the best method by mean PSNR with its test-time
+seconds per image (for a supervised network inference only, for ZSSR and DIP the
+whole per-image optimisation), the fastest method within the verdict margin
+({near_db:.1f} dB) of it, and the quality-versus-compute frontier: the
+methods that no faster method beats, fastest first. Seconds come from the
+hardware in the provenance table, under whatever else ran beside them, so read
+them as orders of magnitude.
+"""
+)
 
 # %%
 wins = synthesis.who_wins(table)
-glue("near_db", synthesis.MARGIN_DB, display=False)
 display(plots.style_table(synthesis.wins_table(wins)))
 display(Markdown(synthesis.wins_story(wins, table)))
 #
@@ -179,14 +196,19 @@ display(plots.style_table(synthesis.detail_table(table, "bicubic")))
 
 # %% [markdown]
 # ### Random kernels
-#
-# The {glue:text}`n_random_groups` rows made on random-kernel LR (the ZSSR review's
-# non-ideal case, report 004's DIV2KRK runs). A run that injects a fault on purpose
-# (report 004) says so in its name. The book's published values for such LR are
-# KernelGAN's on DIV2KRK (the same LR files as our DIV2KRK rows), set beside our
-# ZSSR with KernelGAN's kernel (over its 100 images; ours are the first few of the
-# 13 shipped), and the ZSSR paper's non-ideal BSD100 table (its own kernels,
-# compared in the ZSSR review chapter).
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+The {n_random_groups} rows made on random-kernel LR (the ZSSR review's
+non-ideal case, report 004's DIV2KRK runs). A run that injects a fault on purpose
+(report 004) says so in its name. The book's published values for such LR are
+KernelGAN's on DIV2KRK (the same LR files as our DIV2KRK rows), set beside our
+ZSSR with KernelGAN's kernel (over its 100 images; ours are the first few of the
+13 shipped), and the ZSSR paper's non-ideal BSD100 table (its own kernels,
+compared in the ZSSR review chapter).
+"""
+)
 
 # %%
 display(plots.style_table(synthesis.detail_table(table, "random_kernel")))
@@ -204,25 +226,34 @@ display(plots.style_table(synthesis.detail_table(table, "random_kernel")))
 fig = synthesis.plot_quality_vs_compute(table)
 plt.show()
 
-# %% [markdown]
-# The median supervised network takes {glue:text}`supervised_s:.2f` s per image, the
-# median per-image optimisation {glue:text}`internal_s:.0f` s,
-# {glue:text}`time_ratio:.0f` times longer, on the hardware of the table above. The
-# training the supervised points leave out:
+# %% tags=["remove-input"]
+prose.say(
+    """
+The median supervised network takes {supervised_s:.2f} s per image, the
+median per-image optimisation {internal_s:.0f} s,
+{time_ratio:.0f} times longer, on the hardware of the table above. The
+training the supervised points leave out:
+"""
+)
 
 # %%
 display(plots.style_table(synthesis.training_table(records)))
 
 # %% [markdown]
 # ## Image by image: who beats whom
-#
-# A mean hides whether a method wins everywhere or on a few images. For methods scored
-# on exactly the same images, each cell counts the images on which the row method's
-# PSNR beats the column method's by more than {glue:text}`tie_db:.2f` dB (the rest
-# are ties or losses); the colour is that count's share of the images. Of the groups
-# of at least three methods on at least {glue:text}`min_images` images, the chapter
-# draws {glue:text}`wl_n`: {glue:text}`wl_groups` (the most methods first, then the
-# group adding the most methods not drawn yet). Methods are ordered by mean PSNR.
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+A mean hides whether a method wins everywhere or on a few images. For methods scored
+on exactly the same images, each cell counts the images on which the row method's
+PSNR beats the column method's by more than {tie_db:.2f} dB (the rest
+are ties or losses); the colour is that count's share of the images. Of the groups
+of at least three methods on at least {min_images} images, the chapter
+draws {wl_n}: {wl_groups} (the most methods first, then the
+group adding the most methods not drawn yet). Methods are ordered by mean PSNR.
+"""
+)
 
 # %% tags=["hide-input"]
 for group in drawn.itertuples():
@@ -231,24 +262,46 @@ for group in drawn.itertuples():
     fig = synthesis.plot_win_loss(wins, group.n_images, title)
     plt.show()
 
-# %% [markdown]
-# Of the {glue:text}`wl_pairs` method pairs in these heatmaps, one method beats the
-# other on every image in {glue:text}`wl_sweeps`, and each wins on some image in
-# {glue:text}`wl_split`; in the rest, one wins on some images and ties on the others,
-# or the two tie throughout.
+# %% tags=["remove-input"]
+prose.say(
+    """
+Of the {wl_pairs} method pairs in these heatmaps, one method beats the
+other on every image in {wl_sweeps}, and each wins on some image in
+{wl_split}; in the rest, one wins on some images and ties on the others,
+or the two tie throughout.
+"""
+)
 
 # %% [markdown]
 # ## Which claims hold
 #
 # Every chapter's verdicts in one table, by the rule of the protocol chapter, and
 # their count per chapter: the reports' claims first, then, apart, the protocol's
-# checks and the claims of other papers a chapter tests (a `smoke` run judges
-# nothing: its numbers decide nothing).
+# checks and the claims of other papers a chapter tests. Each chapter stored its
+# claims when it ran (`srcore.chapters.claim_files`); this chapter only joins them.
 
 # %%
-verdicts = (
-    claims.all_verdicts(ctx) if synthesis.JUDGE[profile] else synthesis.NO_VERDICTS
+CHAPTERS = {
+    "protocol": "The evaluation protocol",
+    "r001": "001 ZSSR review",
+    "r000": "000 Online SR",
+    "r002": "002 SRCNN vs SRGAN",
+    "r003": "003 LapSRN vs DIP",
+    "r004": "004 LapSRN, random kernels",
+}
+stored = claim_files.load(list(CHAPTERS), ctx)
+verdicts = verdict_rules.joined_table(
+    {CHAPTERS[chapter]: claims for chapter, claims in stored.items() if claims}
 )
+not_run = [CHAPTERS[chapter] for chapter, claims in stored.items() if claims is None]
+if not_run:
+    display(
+        Markdown(
+            f"Not yet run at the `{profile}` budget, so not counted: "
+            + ", ".join(not_run)
+            + "."
+        )
+    )
 counts = synthesis.verdict_summary(verdicts)
 if verdicts.empty:
     display(Markdown(f"No claim is judged at the `{profile}` budget."))
@@ -257,16 +310,20 @@ else:
     display(plots.style_table(shown))
     display(plots.style_table(synthesis.verdict_summary_page(counts)))
 for key, value in synthesis.verdict_totals(counts).items():
-    glue(key, value, display=False)
+    prose[key] = value
 
-# %% [markdown]
-# Of the reports' {glue:text}`n_claims` claims, {glue:text}`n_judged` are judged at
-# the report's own budget and sample: {glue:text}`n_reproduced` reproduced,
-# {glue:text}`n_not_reproduced` not reproduced, {glue:text}`n_contradicted`
-# contradicted. {glue:text}`n_preliminary` rest on less (the `quick` budget, fewer
-# images or seeds): {glue:text}`n_consistent` consistent with the report,
-# {glue:text}`n_not_consistent` not consistent and {glue:text}`n_opposite` opposite.
-# {glue:text}`n_not_tested` are not tested (nothing measures them yet, a run behind
-# them did not train, or they need the VGG weights this build cannot download). The
-# {glue:text}`n_other_claims` protocol checks and other papers' claims are counted
-# apart.
+# %% tags=["remove-input"]
+prose.say(
+    """
+Of the reports' {n_claims} claims, {n_judged} are judged at
+the report's own budget and sample: {n_reproduced} reproduced,
+{n_not_reproduced} not reproduced, {n_contradicted}
+contradicted. {n_preliminary} rest on less (the `quick` budget, fewer
+images or seeds): {n_consistent} consistent with the report,
+{n_not_consistent} not consistent and {n_opposite} opposite.
+{n_not_tested} are not tested (nothing measures them yet, a run behind
+them did not train, or they need the VGG weights this build cannot download). The
+{n_other_claims} protocol checks and other papers' claims are counted
+apart.
+"""
+)

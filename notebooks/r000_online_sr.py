@@ -21,56 +21,34 @@
 # dropout after the first two layers, mini-batches of 8 and a tanh on the residual;
 # and **Online SR (OSR)**: a stream of images where each image's network starts from
 # the previous image's weights, optionally after "pre-training" by OSR over T91 (ext).
-# All at ×2 with bicubic LR. Its Table 1 (on T91):
-#
-# ```{glue} r000_report_table1
-# ```
-#
-# and its Table 2, on the first 30 General-100 images (T91 as external data; "+":
-# the perceptual variants), where ZSSR/online\* is the best row:
-#
-# ```{glue} r000_report_table2
-# ```
-#
-# It noted that OSR "converges in 100-200 iterations" on each new image.
+# All at ×2 with bicubic LR. Its two tables come first below, after the set-up
+# cells. It noted that OSR "converges in 100-200 iterations" on each new image.
 #
 # **What we do.** The same methods from `srcore.methods.zssr` (ZSSR, its variants) and
 # `srcore.methods.osr` (the stream modes), scored with the first chapter's protocol
 # (Y, 8-bit, shave 2). The convergence claim is measured directly: every image's PSNR
 # is traced against iterations, from scratch and with weight transfer, on the same
 # images with the same seeds.
-#
+
+# %% [markdown]
 # **Deviations, and why.** `quick` runs on two CPU cores, where one ZSSR image costs
 # minutes: Table 1 on the first `table1_images` T91 images, the stream on the first
 # `stream_images` images of `stream_set`, with ZSSR's `quick` schedule (at most 500
 # iterations; `paper`: the reference's up to 3000, and `stream_images=30`). Every run
-# keeps ZSSR's adaptive learning-rate rule; the report's fixed OSR schedule (750
-# updates of 8 pairs, the rate divided by 10 after 250 and 500) is not implemented.
-# ZSSR\* costs {glue:text}`report_star_slowdown` ZSSR per iteration on the report's
-# GPU ({glue:text}`star_time_ratio:.1f` times here, see below), so `quick` runs it for
-# Table 1 only; the stream (from scratch, with weight
-# transfer, and from T91-pretrained weights) trains with plain ZSSR (L1, batch 1) in
-# every mode, where the report used ZSSR\* (`stream_variant="zssr_star"` runs the
-# report's version). The external weights are OSR over the first 8 T91 images, 100
-# iterations each (`paper`: the report's 30 images, a full budget each). The
-# perceptual ("+") variants need the ImageNet VGG19 weights: not run in this build.
+# keeps ZSSR's adaptive learning-rate rule; the report's fixed OSR schedule (750 updates
+# of 8 pairs, the rate divided by 10 after 250 and 500) is not implemented. ZSSR\* costs
+# several times ZSSR per iteration (the report's GPU and our CPU are compared below), so
+# `quick` runs it for Table 1 only; the stream (from scratch, with weight transfer, and
+# from T91-pretrained weights) trains with plain ZSSR (L1, batch 1) in every mode, where
+# the report used ZSSR\* (`stream_variant="zssr_star"` runs the report's version). The
+# external weights are OSR over the first 8 T91 images, 100 iterations each (`paper`:
+# the report's 30 images, a full budget each). The perceptual ("+") variants need the
+# ImageNet VGG19 weights: not run in this build.
 # **General-100 is not available to this build** (no complete copy could be obtained;
 # the registry downloads it for a
 # user who can reach its host): the stream here is the first BSD100 images by sorted
 # name, natural photographs of the same kind, and `stream_set="General-100"` runs the
 # report's own stream.
-
-# %% [markdown]
-# ## Verdicts
-#
-# Each claim of report 000, in its own words (short), beside what our runs
-# measure and, where one exists, the original paper's number.
-# Each row is judged by the rule stated in the protocol chapter
-# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
-# seeds behind ours. In short: {glue:text}`r000_verdict_line`.
-#
-# ```{glue} r000_verdicts
-# ```
 
 # %%
 # On Colab only: install srcore from the book's repository at the book's commit (the
@@ -132,10 +110,10 @@ results = None
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from srcore import plots
 from srcore.chapters import (
+    claim_files,
     claims,
     paper_runs,
     published,
@@ -144,13 +122,24 @@ from srcore.chapters import (
     verdicts,
     zssr_tables,
 )
+from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
 from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
-glue("crop_box", CROP_BOX, display=False)
-glue("crop_detail", 32, display=False)
+prose = Prose()
+prose["crop_box"] = CROP_BOX
+prose["crop_detail"] = 32
+
+# %% [markdown]
+# The report's Table 1 (on T91), and its Table 2, on the first 30 General-100 images
+# (T91 as external data; "+": the perceptual variants), where ZSSR/online\* is the
+# best row:
+
+# %% tags=["remove-input"]
+for name in ("table1", "table2"):
+    display(plots.style_table(published.report_table(f"000-{name}")))
 
 # %% [markdown]
 # ## Table 1: MSE vs DoG loss, and ZSSR\*
@@ -224,12 +213,16 @@ if len(begun):
     display(plots.style_table(begun))
 display(Markdown(pending))
 paper_done, paper_total = paper_runs.done_total(paper)
-glue("r000_paper_done", paper_done, display=False)
-glue("r000_paper_total", paper_total, display=False)
+prose["r000_paper_done"] = paper_done
+prose["r000_paper_total"] = paper_total
 
-# %% [markdown]
-# Done so far at the paper budget: {glue:text}`r000_paper_done` of
-# {glue:text}`r000_paper_total` images.
+# %% tags=["remove-input"]
+prose.say(
+    """
+Done so far at the paper budget: {r000_paper_done} of
+{r000_paper_total} images.
+"""
+)
 
 # %% [markdown]
 # Every stream run uses the same training (by default plain ZSSR, L1, batch 1) and
@@ -259,13 +252,18 @@ display(plots.style_table(speed, {"psnr": 2}))
 
 # %% [markdown]
 # ## Visual crops
-#
-# Crops of the first Table 1 image, and of the last stream image (where weight
-# transfer has had the most images to learn from), beside bicubic and HR.
-# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
-# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
-# with the most HR detail (the largest gradient energy), each titled with its PSNR
-# on that window.
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+Crops of the first Table 1 image, and of the last stream image (where weight
+transfer has had the most images to learn from), beside bicubic and HR.
+Each run keeps its output on the central {crop_box}-pixel square of
+the image; the panels show the {crop_detail}-pixel window of that square
+with the most HR detail (the largest gradient energy), each titled with its PSNR
+on that window.
+"""
+)
 
 # %% tags=["hide-input"]
 for records, item in (
@@ -284,13 +282,13 @@ for records, item in (
 # %%
 findings = report000.findings(table1, stream, speed, ext)
 for key, value in findings.items():
-    glue(key, value, display=False)
+    prose[key] = value
 
 health_counts = tables.not_trained(
     [*table1, *table2, *[r for pair in seed_pairs for r in pair]]
 )
 for key, value in health_counts.items():
-    glue(f"health_{key}", value, display=False)
+    prose[f"health_{key}"] = value
 
 report_claims = claims.report000_claims(
     findings,
@@ -302,50 +300,63 @@ report_claims = claims.report000_claims(
         ),
     },
 )
-verdict_table = verdicts.verdict_table(report_claims)
-glue("r000_verdicts", plots.style_table(verdict_table), display=False)
-glue("r000_verdict_line", verdicts.summary_line(report_claims), display=False)
-for name in ("table1", "table2"):
-    glue(
-        f"r000_report_{name}",
-        plots.style_table(published.report_table(f"000-{name}")),
-        display=False,
-    )
-glue("report_star_slowdown", published.REPORT_000["star_slowdown"], display=False)
+prose["report_star_slowdown"] = published.REPORT_000["star_slowdown"]
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* **Training health** (the protocol chapter's rule): of the
+  {health_runs} optimisations in this chapter's tables,
+  {health_not_trained} did not train and {health_unchecked}
+  were made before the rule (their tables say "not recorded"); each is flagged in the
+  `trained` column of its table.
+"""
+)
+
+# %% tags=["remove-input"]
+prose.say(
+    r"""
+* **Table 1** ({t1_n_images} T91 image(s) scored): ZSSR with MSE
+  {t1_psnr_mse:.2f} dB, with DoG {t1_psnr_dog:.2f} dB, ZSSR\*
+  {t1_psnr_star:.2f} dB; the report: {report_t1_mse:.2f},
+  {report_t1_dog:.2f} and {report_t1_star:.2f} dB. The order
+  of the three (MSE below DoG below ZSSR\*) is {t1_order} as the
+  report's.
+* ZSSR\* took {star_time_ratio:.1f}× the time per image of ZSSR with MSE
+  for the same number of iterations. The report measured
+  {report_star_slowdown} on a GPU; a batch of 8 costs up to 8 times one
+  image on a CPU, which has no idle parallelism to absorb it.
+* **Stream** of {stream_n_images} images: from scratch
+  {stream_psnr_scratch:.2f} dB, with weight transfer
+  {stream_psnr_transfer:.2f} dB (bicubic
+  {stream_psnr_bicubic:.2f} dB): within the verdict rule's margin,
+  weight transfer ends {transfer_vs_scratch} from-scratch ZSSR; the
+  report's ZSSR/online\* ended above its ZSSR.
+* After the first image, weight transfer reaches from-scratch ZSSR's final PSNR in
+  fewer iterations on {transfer_faster} of {later_images}
+  images; its network starts at {start_psnr_online:.2f} dB on average,
+  against {start_psnr_scratch:.2f} dB for a fresh one.
+* **From T91-pretrained weights**, against from-scratch ZSSR on the same stream:
+  ZSSR/ext {ext_psnr_ext:.2f} dB ({ext_gain_ext:+.2f}),
+  ZSSR/ext/ftune {ext_psnr_ftune:.2f} dB
+  ({ext_gain_ftune:+.2f}), ZSSR/ext/online
+  {ext_psnr_online:.2f} dB ({ext_gain_online:+.2f}). The
+  report, against its ZSSR: ext\* {report_ext_gain_ext:+.2f}, ext/ftune\*
+  {report_ext_gain_ftune:+.2f}, ext/online\*
+  {report_ext_gain_online:+.2f} dB.
+"""
+)
 
 # %% [markdown]
-# * **Training health** (the protocol chapter's rule): of the
-#   {glue:text}`health_runs` optimisations in this chapter's tables,
-#   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
-#   were made before the rule (their tables say "not recorded"); each is flagged in the
-#   `trained` column of its table.
+# ## Verdicts
+#
+# Each claim of report 000, in its own words (short), beside what our runs measure
+# and, where one exists, the original paper's number, judged by the rule stated in
+# the protocol chapter; the column "how we measured" gives the profile, images and
+# seeds behind ours.
 
-# %% [markdown]
-# * **Table 1** ({glue:text}`t1_n_images` T91 image(s) scored): ZSSR with MSE
-#   {glue:text}`t1_psnr_mse:.2f` dB, with DoG {glue:text}`t1_psnr_dog:.2f` dB, ZSSR\*
-#   {glue:text}`t1_psnr_star:.2f` dB; the report: {glue:text}`report_t1_mse:.2f`,
-#   {glue:text}`report_t1_dog:.2f` and {glue:text}`report_t1_star:.2f` dB. The order
-#   of the three (MSE below DoG below ZSSR\*) is {glue:text}`t1_order` as the
-#   report's.
-# * ZSSR\* took {glue:text}`star_time_ratio:.1f`× the time per image of ZSSR with MSE
-#   for the same number of iterations. The report measured
-#   {glue:text}`report_star_slowdown` on a GPU; a batch of 8 costs up to 8 times one
-#   image on a CPU, which has no idle parallelism to absorb it.
-# * **Stream** of {glue:text}`stream_n_images` images: from scratch
-#   {glue:text}`stream_psnr_scratch:.2f` dB, with weight transfer
-#   {glue:text}`stream_psnr_transfer:.2f` dB (bicubic
-#   {glue:text}`stream_psnr_bicubic:.2f` dB): within the verdict rule's margin,
-#   weight transfer ends {glue:text}`transfer_vs_scratch` from-scratch ZSSR; the
-#   report's ZSSR/online\* ended above its ZSSR.
-# * After the first image, weight transfer reaches from-scratch ZSSR's final PSNR in
-#   fewer iterations on {glue:text}`transfer_faster` of {glue:text}`later_images`
-#   images; its network starts at {glue:text}`start_psnr_online:.2f` dB on average,
-#   against {glue:text}`start_psnr_scratch:.2f` dB for a fresh one.
-# * **From T91-pretrained weights**, against from-scratch ZSSR on the same stream:
-#   ZSSR/ext {glue:text}`ext_psnr_ext:.2f` dB ({glue:text}`ext_gain_ext:+.2f`),
-#   ZSSR/ext/ftune {glue:text}`ext_psnr_ftune:.2f` dB
-#   ({glue:text}`ext_gain_ftune:+.2f`), ZSSR/ext/online
-#   {glue:text}`ext_psnr_online:.2f` dB ({glue:text}`ext_gain_online:+.2f`). The
-#   report, against its ZSSR: ext\* {glue:text}`report_ext_gain_ext:+.2f`, ext/ftune\*
-#   {glue:text}`report_ext_gain_ftune:+.2f`, ext/online\*
-#   {glue:text}`report_ext_gain_online:+.2f` dB.
+# %%
+claim_files.publish("r000", report_claims, ctx)
+display(plots.style_table(verdicts.verdict_table(report_claims)))
+prose["verdict_line"] = verdicts.summary_line(report_claims)
+prose.say("In short: {verdict_line}.")

@@ -20,10 +20,8 @@
 # and SRGAN (Ledig et al. 2017) on DIV2K, "in terms of accuracy and efficiency".
 # SRCNN was trained with Adam on 640 DIV2K training pairs (160 for validation) and
 # stopped early around epoch 15. SRGAN was "trained halfway" and then failed to load
-# its VGG19 on Colab, so it has no numbers. Its results:
-#
-# ```{glue} r002_report_table
-# ```
+# its VGG19 on Colab, so it has no numbers. Its results are the first table below,
+# after the set-up cells.
 #
 # The report states neither the scale factor, nor the colour channel, nor which 10
 # images. **What we do.** Bicubic, SRCNN (×2, ×3, ×4, Y channel), SRResNet and SRGAN
@@ -40,18 +38,6 @@
 # **SRGAN-MSE** variant (pixel MSE + 10⁻³ adversarial loss) runs instead, and every
 # table names it. With the weights in the torch hub cache, the same code trains
 # SRGAN-VGG54.
-
-# %% [markdown]
-# ## Verdicts
-#
-# Each claim of report 002 (and the SRGAN paper's claim it set out to test), beside
-# what our runs measure and the papers' numbers.
-# Each row is judged by the rule stated in the protocol chapter
-# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
-# seeds behind ours. In short: {glue:text}`r002_verdict_line`.
-#
-# ```{glue} r002_verdicts
-# ```
 
 # %%
 # On Colab only: install srcore from the book's repository at the book's commit (the
@@ -109,10 +95,10 @@ results = None
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from srcore import health, plots
 from srcore.chapters import (
+    claim_files,
     claims,
     published,
     report002,
@@ -121,6 +107,7 @@ from srcore.chapters import (
     verdicts,
 )
 from srcore.metrics import lpips_status
+from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
 from srcore.runs import supervised
 from srcore.runs.benchmark import evaluate
@@ -128,8 +115,15 @@ from srcore.runs.context import RunContext
 
 _ = torch.manual_seed(seed)
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
-glue("crop_box", CROP_BOX, display=False)
-glue("crop_detail", 32, display=False)
+prose = Prose()
+prose["crop_box"] = CROP_BOX
+prose["crop_detail"] = 32
+
+# %% [markdown]
+# The report's results, as it printed them:
+
+# %% tags=["remove-input"]
+display(plots.style_table(published.report_table("002")))
 
 # %% [markdown]
 # ## Training the three networks
@@ -144,6 +138,9 @@ srresnet_run = supervised.run("srresnet", gan_scale, ctx, seed=seed)
 srgan_run = supervised.run("srgan", gan_scale, ctx, seed=seed)
 runs = [*srcnn_runs, srresnet_run, srgan_run]
 table = supervised_tables.summary(runs)
+bicubic_div2k = evaluate("bicubic", "DIV2K", 2, ctx)
+findings = report002.findings(table, gan_scale, bicubic_div2k.per_image[0]["seconds"])
+prose.update(findings)
 
 # %% [markdown]
 # ## Quality
@@ -188,14 +185,18 @@ else:
 
 # %% [markdown]
 # ## The report's numbers beside ours
-#
-# The report's SRCNN gained {glue:text}`report_gain:.2f` dB over bicubic on its 10
-# DIV2K images. Our DIV2K
-# rows, at each scale, and the time MATLAB-exact bicubic takes on a DIV2K image:
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+The report's SRCNN gained {report_gain:.2f} dB over bicubic on its 10
+DIV2K images. Our DIV2K
+rows, at each scale, and the time MATLAB-exact bicubic takes on a DIV2K image:
+"""
+)
 
 # %%
 display(plots.style_table(report002.report_vs_ours(table)))
-bicubic_div2k = evaluate("bicubic", "DIV2K", 2, ctx)
 
 # %% [markdown]
 # ## Training curves
@@ -208,35 +209,43 @@ fig = plots.plot_training_curves(
 )
 plt.show()
 
-# %% [markdown]
-# Where each validation curve was going when training stopped: the change over the
-# last {glue:text}`trend_tail:.0f` % of the steps, "still rising" or "falling" beyond
-# ±{glue:text}`trend_db:.2f` dB; a run still rising is under-trained at this budget.
+# %% tags=["remove-input"]
+prose["trend_db"] = supervised_tables.TREND_DB
+prose["trend_tail"] = 100 * supervised_tables.TREND_TAIL
+prose.say(
+    """
+Where each validation curve was going when training stopped: the change over the
+last {trend_tail:.0f} % of the steps, "still rising" or "falling" beyond
+±{trend_db:.2f} dB; a run still rising is under-trained at this budget.
+"""
+)
 
 # %%
-glue("trend_db", supervised_tables.TREND_DB, display=False)
-glue("trend_tail", 100 * supervised_tables.TREND_TAIL, display=False)
 trend = supervised_tables.trends(runs).set_index("method")
 display(plots.style_table(trend.reset_index()))
-glue("srresnet_trend", str(trend.loc["SRResNet", "trend"]), display=False)
-glue("srresnet_tail", float(trend.loc["SRResNet", "tail_change_db"]), display=False)
-glue("srresnet_steps", int(trend.loc["SRResNet", "steps"]), display=False)
+prose["srresnet_trend"] = str(trend.loc["SRResNet", "trend"])
+prose["srresnet_tail"] = float(trend.loc["SRResNet", "tail_change_db"])
+prose["srresnet_steps"] = int(trend.loc["SRResNet", "steps"])
 gan_row = trend[trend.index.str.startswith("SRGAN")].iloc[0]
-glue("srgan_trend", str(gan_row.trend), display=False)
-glue("srgan_val_change", float(gan_row.val_last - gan_row.val_first), display=False)
-glue("srgan_steps", int(gan_row.steps), display=False)
+prose["srgan_trend"] = str(gan_row.trend)
+prose["srgan_val_change"] = float(gan_row.val_last - gan_row.val_first)
+prose["srgan_steps"] = int(gan_row.steps)
 
-# %% [markdown]
-# SRResNet's validation PSNR is {glue:text}`srresnet_trend` at the end of its
-# {glue:text}`srresnet_steps` steps ({glue:text}`srresnet_tail:+.2f` dB over the last
-# {glue:text}`trend_tail:.0f` %): at the `quick` budget it is under-trained, not
-# broken, which is why it can end below SRCNN here while the papers put it well
-# above. SRGAN's validation PSNR is
-# {glue:text}`srgan_trend` ({glue:text}`srgan_val_change:+.2f` dB from its SRResNet
-# start over {glue:text}`srgan_steps` adversarial steps): the early adversarial phase
-# pulls it away from the pixel loss, and this budget never reaches the phase where
-# the generator settles. Longer `quick` budgets are the fix; they wait for a machine
-# with native bf16 or a GPU (see the README's bf16 table).
+# %% tags=["remove-input"]
+prose.say(
+    """
+SRResNet's validation PSNR is {srresnet_trend} at the end of its
+{srresnet_steps} steps ({srresnet_tail:+.2f} dB over the last
+{trend_tail:.0f} %): at the `quick` budget it is under-trained, not
+broken, which is why it can end below SRCNN here while the papers put it well
+above. SRGAN's validation PSNR is
+{srgan_trend} ({srgan_val_change:+.2f} dB from its SRResNet
+start over {srgan_steps} adversarial steps): the early adversarial phase
+pulls it away from the pixel loss, and this budget never reaches the phase where
+the generator settles. Longer `quick` budgets are the fix; they wait for a machine
+with native bf16 or a GPU (see the README's bf16 table).
+"""
+)
 
 # %% [markdown]
 # ## Efficiency
@@ -262,17 +271,13 @@ display(plots.style_table(cost))
 # %%
 rows, sharper, total = report002.sharpness(table, gan_scale)
 display(plots.style_table(rows, {"hf_": 4}))
-findings = report002.findings(table, gan_scale, bicubic_div2k.per_image[0]["seconds"])
-for key, value in findings.items():
-    glue(key, value, display=False)
-
 health_counts = tables.not_trained(runs)
 for key, value in health_counts.items():
-    glue(f"health_{key}", value, display=False)
+    prose[f"health_{key}"] = value
 gan_health = health.gan_health(srgan_run.history["content"])
-glue("gan_verdict", gan_health["verdict"], display=False)
-glue("gan_content_rise", 100 * (gan_health["ratio"] - 1), display=False)
-glue("gan_rise_limit", 100 * health.GAN_CONTENT_RISE, display=False)
+prose["gan_verdict"] = gan_health["verdict"]
+prose["gan_content_rise"] = 100 * (gan_health["ratio"] - 1)
+prose["gan_rise_limit"] = 100 * health.GAN_CONTENT_RISE
 
 report_claims = claims.report002_claims(
     findings,
@@ -282,26 +287,26 @@ report_claims = claims.report002_claims(
         "gan": claims.unhealthy_count([srresnet_run, srgan_run]),
     },
 )
-verdict_table = verdicts.verdict_table(report_claims)
-glue("r002_verdicts", plots.style_table(verdict_table), display=False)
-glue("r002_verdict_line", verdicts.summary_line(report_claims), display=False)
-glue(
-    "r002_report_table",
-    plots.style_table(published.report_table("002")),
-    display=False,
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* **Training health** (the protocol chapter's rule): of the
+  {health_runs} optimisations in this chapter's tables,
+  {health_not_trained} did not train and {health_unchecked}
+  were made before the rule (their tables say "not recorded"); each is flagged in the
+  `trained` column of its table.
+"""
 )
 
-# %% [markdown]
-# * **Training health** (the protocol chapter's rule): of the
-#   {glue:text}`health_runs` optimisations in this chapter's tables,
-#   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
-#   were made before the rule (their tables say "not recorded"); each is flagged in the
-#   `trained` column of its table.
-
-# %% [markdown]
-# {glue:text}`gan_label`'s outputs carry more high-frequency energy than SRResNet's
-# on {glue:text}`gan_sharper` of {glue:text}`gan_sets` sets. More energy is not yet
-# sharper texture: the crops below show where it comes from.
+# %% tags=["remove-input"]
+prose.say(
+    """
+{gan_label}'s outputs carry more high-frequency energy than SRResNet's
+on {gan_sharper} of {gan_sets} sets. More energy is not yet
+sharper texture: the crops below show where it comes from.
+"""
+)
 
 # %% tags=["hide-input"]
 fig = plots.plot_psnr_vs_sharpness(table[table.scale == gan_scale])
@@ -314,12 +319,17 @@ plt.show()
 # from 10⁵ updates at 10⁻⁴ and 10⁵ at 10⁻⁵ with the VGG54 loss (the `paper` profile).
 #
 # ## Visual crops
-#
-# The first image of each evaluated set, ×4: bicubic, the networks, HR.
-# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
-# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
-# with the most HR detail (the largest gradient energy), each titled with its PSNR
-# on that window.
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+The first image of each evaluated set, ×4: bicubic, the networks, HR.
+Each run keeps its output on the central {crop_box}-pixel square of
+the image; the panels show the {crop_detail}-pixel window of that square
+with the most HR detail (the largest gradient energy), each titled with its PSNR
+on that window.
+"""
+)
 
 # %%
 crops = report002.crop_views(runs, gan_scale, data_root=data_root, results=results)
@@ -333,25 +343,44 @@ for title, views in crops.items():
 # ## What we measured
 #
 # The numbers below are computed from the runs above.
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* SRCNN ×3 on Set5 gains {srcnn_x3_set5_gain:+.2f} dB over bicubic
+  ({srcnn_x3_set5_psnr:.2f} vs {srcnn_x3_set5_bicubic:.2f} dB;
+  Kim et al. 2016 list {kim_srcnn_x3_set5:.2f} vs
+  {kim_bicubic_x3_set5:.2f} dB for the fully trained SRCNN).
+* On DIV2K, SRCNN's gain over bicubic is ×2 {srcnn_div2k_x2_gain:+.2f},
+  ×3 {srcnn_div2k_x3_gain:+.2f} and ×4
+  {srcnn_div2k_x4_gain:+.2f} dB. The report names no scale; its bicubic
+  level ({report_bicubic:.2f} dB) is nearest our bicubic at
+  ×{inferred_scale} ({inferred_gap:+.2f} dB apart), so its
+  claim is judged there: its gain is {report_gain:+.2f} dB.
+* {gan_label} is *{gan_verdict}* by the health rule: its
+  content (pixel) loss ends {gan_content_rise:+.0f} % from where it
+  started (the rule allows {gan_rise_limit:.0f} %), so the adversarial
+  term pulled the network away from the images, and its claim is not tested. Its
+  outputs carry more high-frequency energy (partly checkerboard artefacts, not
+  texture) than SRResNet's on {gan_sharper} of {gan_sets}
+  sets, at a mean PSNR of {gan_psnr:.2f} dB against SRResNet's
+  {srresnet_psnr:.2f} dB.
+* The report's bicubic timing ({report_bicubic_s:.0f} s per image)
+  reflects its implementation, not the method: MATLAB-exact bicubic ×2 of a DIV2K
+  image takes {bicubic_div2k_s:.2f} s here.
+"""
+)
+
+# %% [markdown]
+# ## Verdicts
 #
-# * SRCNN ×3 on Set5 gains {glue:text}`srcnn_x3_set5_gain:+.2f` dB over bicubic
-#   ({glue:text}`srcnn_x3_set5_psnr:.2f` vs {glue:text}`srcnn_x3_set5_bicubic:.2f` dB;
-#   Kim et al. 2016 list {glue:text}`kim_srcnn_x3_set5:.2f` vs
-#   {glue:text}`kim_bicubic_x3_set5:.2f` dB for the fully trained SRCNN).
-# * On DIV2K, SRCNN's gain over bicubic is ×2 {glue:text}`srcnn_div2k_x2_gain:+.2f`,
-#   ×3 {glue:text}`srcnn_div2k_x3_gain:+.2f` and ×4
-#   {glue:text}`srcnn_div2k_x4_gain:+.2f` dB. The report names no scale; its bicubic
-#   level ({glue:text}`report_bicubic:.2f` dB) is nearest our bicubic at
-#   ×{glue:text}`inferred_scale` ({glue:text}`inferred_gap:+.2f` dB apart), so its
-#   claim is judged there: its gain is {glue:text}`report_gain:+.2f` dB.
-# * {glue:text}`gan_label` is *{glue:text}`gan_verdict`* by the health rule: its
-#   content (pixel) loss ends {glue:text}`gan_content_rise:+.0f` % from where it
-#   started (the rule allows {glue:text}`gan_rise_limit:.0f` %), so the adversarial
-#   term pulled the network away from the images, and its claim is not tested. Its
-#   outputs carry more high-frequency energy (partly checkerboard artefacts, not
-#   texture) than SRResNet's on {glue:text}`gan_sharper` of {glue:text}`gan_sets`
-#   sets, at a mean PSNR of {glue:text}`gan_psnr:.2f` dB against SRResNet's
-#   {glue:text}`srresnet_psnr:.2f` dB.
-# * The report's bicubic timing ({glue:text}`report_bicubic_s:.0f` s per image)
-#   reflects its implementation, not the method: MATLAB-exact bicubic ×2 of a DIV2K
-#   image takes {glue:text}`bicubic_div2k_s:.2f` s here.
+# Each claim of report 002 (and the SRGAN paper's claim it set out to test), beside
+# what our runs measure and the papers' numbers, judged by the rule stated in the
+# protocol chapter; the column "how we measured" gives the profile, images and seeds
+# behind ours.
+
+# %%
+claim_files.publish("r002", report_claims, ctx)
+display(plots.style_table(verdicts.verdict_table(report_claims)))
+prose["verdict_line"] = verdicts.summary_line(report_claims)
+prose.say("In short: {verdict_line}.")

@@ -21,10 +21,7 @@
 # ``(w1, w2)`` ∈ {(1, 1), (2, 1), (1, 2)}, and Deep Image Prior (DIP, Ulyanov et al.
 # 2018) with its MSE data term and with the Charbonnier penalty
 # ``ρ(x) = sqrt(x² + ε²)``. DIP ran 2000 iterations per image, so only 10 test images
-# were scored. Its Table 1:
-#
-# ```{glue} r003_report_table
-# ```
+# were scored. Its Table 1 is the first table below, after the set-up cells.
 #
 # It concluded that Charbonnier makes DIP converge faster, with less variance, to the
 # best result, and that weighting LapSRN's levels changes nothing significant.
@@ -40,24 +37,11 @@
 #   `paper` profile) trains depth 10 with SGD for far longer. The report itself trained
 #   only 50 epochs of 30 iterations (1500 updates).
 # * DIP `quick`: the first 10 BSD100 images, each cut to a **64×64 centre crop** (LR
-#   16×16), 600 steps instead of 2000, one seed. On these crops a DIP step took
-#   {glue:text}`dip_s_per_step:.2f` s on average on two CPU cores (the runs' own
-#   timings), and a step's cost grows with the output size, so whole images for both
+#   16×16), 600 steps instead of 2000, one seed. A step's cost grows with the output
+#   size (its time on these crops is measured below), so whole images for both
 #   losses are left to the `paper` profile: all 100 whole images (cropped to
 #   multiples of 32, as the DIP code does), 2000 steps, two seeds.
 # * To compare on the same inputs, the LapSRN networks are also scored on DIP's crops.
-
-# %% [markdown]
-# ## Verdicts
-#
-# Each claim of report 003, in its own words (short), beside what our runs
-# measure and the papers' numbers.
-# Each row is judged by the rule stated in the protocol chapter
-# ({doc}`00_protocol`); the column "how we measured" gives the profile, images and
-# seeds behind ours. In short: {glue:text}`r003_verdict_line`.
-#
-# ```{glue} r003_verdicts
-# ```
 
 # %%
 # On Colab only: install srcore from the book's repository at the book's commit (the
@@ -113,16 +97,31 @@ results = None
 # %%
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 from srcore import plots
-from srcore.chapters import claims, paper_runs, published, report003, tables, verdicts
+from srcore.chapters import (
+    claim_files,
+    claims,
+    paper_runs,
+    published,
+    report003,
+    tables,
+    verdicts,
+)
+from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
 from srcore.runs.context import RunContext
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
-glue("crop_box", CROP_BOX, display=False)
-glue("crop_detail", 32, display=False)
+prose = Prose()
+prose["crop_box"] = CROP_BOX
+prose["crop_detail"] = 32
+
+# %% [markdown]
+# The report's Table 1:
+
+# %% tags=["remove-input"]
+display(plots.style_table(published.report_table("003")))
 
 # %% [markdown]
 # ## LapSRN with three loss weightings
@@ -166,6 +165,13 @@ for item, views in weighting_crops.items():
 dip_runs = [report003.dip_run(loss, ctx, seed=seed) for loss in ("mse", "charbonnier")]
 display(plots.style_table(report003.final_gains(dip_runs), {"s_per": 3}))
 display(Markdown(plots.provenance_caption(dip_runs)))
+lapsrn_crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
+findings = report003.findings(dip_runs, lapsrn_crops, lapsrn)
+prose.update(findings)
+prose.say(
+    "On these crops a DIP step took {dip_s_per_step:.2f} s on average on two CPU "
+    "cores (the runs' own timings)."
+)
 
 # %% tags=["hide-input"]
 fig = plots.plot_psnr_traces(report003.dip_curves(dip_runs))
@@ -196,19 +202,23 @@ display(plots.style_table(report003.dip_seed_table(dip_spread)))
 # Mean over DIP's test crops; "Δ vs bicubic" is the mean per-image gain over bicubic.
 
 # %%
-lapsrn_crops = [report003.lapsrn_on_crops(r, ctx) for r in lapsrn]
 ours = report003.crops_table(dip_runs, lapsrn_crops, lapsrn)
 display(plots.style_table(ours))
 display(plots.style_table(report003.report_table()))
 
 # %% [markdown]
 # ## Visual crops
-#
-# DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
-# Each run keeps its output on the central {glue:text}`crop_box`-pixel square of
-# the image; the panels show the {glue:text}`crop_detail`-pixel window of that square
-# with the most HR detail (the largest gradient energy), each titled with its PSNR
-# on that window.
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+DIP's test crops (×4): bicubic, LapSRN (w1 = w2 = 1), DIP with each loss, HR.
+Each run keeps its output on the central {crop_box}-pixel square of
+the image; the panels show the {crop_detail}-pixel window of that square
+with the most HR detail (the largest gradient energy), each titled with its PSNR
+on that window.
+"""
+)
 
 # %% tags=["hide-input"]
 crops = report003.crop_views(
@@ -235,31 +245,36 @@ if len(begun):
     display(plots.style_table(begun))
 display(Markdown(pending))
 paper_done, paper_total = paper_runs.done_total(paper)
-glue("r003_paper_done", paper_done, display=False)
-glue("r003_paper_total", paper_total, display=False)
+prose["r003_paper_done"] = paper_done
+prose["r003_paper_total"] = paper_total
 
-# %% [markdown]
-# Done so far at the paper budget: {glue:text}`r003_paper_done` of
-# {glue:text}`r003_paper_total` images.
+# %% tags=["remove-input"]
+prose.say(
+    """
+Done so far at the paper budget: {r003_paper_done} of
+{r003_paper_total} images.
+"""
+)
 
 # %% [markdown]
 # ## What we measured
-#
-# The numbers below are computed from the runs above. Two rules decide the
-# wording: the three weightings "change nothing measurable" when their mean PSNRs on
-# a test set span at most {glue:text}`margin_db:.2f` dB; a paired difference between
-# two methods on the same images counts ("above", "below") beyond
-# {glue:text}`n_se:.0f` standard errors of its per-image differences, otherwise the
-# two are "level".
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+The numbers below are computed from the runs above. Two rules decide the
+wording: the three weightings "change nothing measurable" when their mean PSNRs on
+a test set span at most {margin_db:.2f} dB; a paired difference between
+two methods on the same images counts ("above", "below") beyond
+{n_se:.0f} standard errors of its per-image differences, otherwise the
+two are "level".
+"""
+)
 
 # %%
-findings = report003.findings(dip_runs, lapsrn_crops, lapsrn)
-for key, value in findings.items():
-    glue(key, value, display=False)
-
 health_counts = tables.not_trained([*dip_runs, *lapsrn])
 for key, value in health_counts.items():
-    glue(f"health_{key}", value, display=False)
+    prose[f"health_{key}"] = value
 
 findings |= report003.dip_seed_findings(dip_spread)
 report_claims = claims.report003_claims(
@@ -272,64 +287,77 @@ report_claims = claims.report003_claims(
         "crops": claims.unhealthy_count([*dip_runs, *lapsrn_crops]),
     },
 )
-verdict_table = verdicts.verdict_table(report_claims)
-glue("r003_verdicts", plots.style_table(verdict_table), display=False)
-glue("r003_verdict_line", verdicts.summary_line(report_claims), display=False)
-glue(
-    "r003_report_table",
-    plots.style_table(published.report_table("003")),
-    display=False,
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* **Training health** (the protocol chapter's rule): of the
+  {health_runs} optimisations in this chapter's tables,
+  {health_not_trained} did not train and {health_unchecked}
+  were made before the rule (their tables say "not recorded"); each is flagged in the
+  `trained` column of its table.
+"""
+)
+
+# %% tags=["remove-input"]
+prose.say(
+    """
+* **LapSRN's weighting**, ×4 on whole images: the three weightings span
+  {lapsrn_set5_lo:.2f}-{lapsrn_set5_hi:.2f} dB on Set5
+  (bicubic {lapsrn_set5_bicubic:.2f} dB),
+  {lapsrn_set14_lo:.2f}-{lapsrn_set14_hi:.2f} dB on Set14
+  (bicubic {lapsrn_set14_bicubic:.2f} dB),
+  {lapsrn_bsd100_lo:.2f}-{lapsrn_bsd100_hi:.2f} dB on BSD100
+  (bicubic {lapsrn_bsd100_bicubic:.2f} dB) and
+  {lapsrn_div2k_lo:.2f}-{lapsrn_div2k_hi:.2f} dB on DIV2K
+  (bicubic {lapsrn_div2k_bicubic:.2f} dB); the smallest gain of any
+  weighting over bicubic is {lapsrn_set5_min_gain:+.2f},
+  {lapsrn_set14_min_gain:+.2f}, {lapsrn_bsd100_min_gain:+.2f}
+  and {lapsrn_div2k_min_gain:+.2f} dB. The largest spread,
+  {lapsrn_max_spread:.3f} dB, is {lapsrn_weighting} the
+  margin, {weighting_agrees} (its own three rows span
+  {report_lapsrn_spread:.2f} dB on its 10 images). On DIP's crops the
+  spread is {crops_lapsrn_spread:.3f} dB, {crops_weighting}
+  the margin.
+* **DIP, MSE against Charbonnier** ({dip_mse_runs} runs per loss,
+  {dip_steps} steps, the same crops and seeds): MSE ends at
+  {dip_mse_psnr:.2f} dB and Charbonnier at
+  {dip_charbonnier_psnr:.2f} dB, bicubic
+  {dip_mse_bicubic:.2f} dB (mean gains {dip_mse_gain:+.2f}
+  and {dip_charbonnier_gain:+.2f} dB; {dip_mse_above} and
+  {dip_charbonnier_above} of {dip_mse_runs} runs above
+  bicubic). Charbonnier minus MSE: {charb_minus_mse:+.2f} ±
+  {charb_minus_mse_se:.2f} dB (standard error over the paired runs), so
+  Charbonnier ends {charb_vs_mse} MSE; the report measured
+  {report_charb_minus_mse:+.2f} dB. These are measurements, not
+  verdicts: while any DIP run behind them is under-trained (the health line
+  above), the verdict table leaves DIP's claims untested.
+* **Faster, with less variance?** The mean curve first passes bicubic at step
+  {dip_charbonnier_first_step} with Charbonnier and at step
+  {dip_mse_first_step} with MSE (traced every
+  {trace_every} steps): Charbonnier passes it
+  {first_step_order} MSE. Over the second half of the runs a curve still
+  moves by {dip_charbonnier_wobble:.3f} dB per traced point on average
+  with Charbonnier and by {dip_mse_wobble:.3f} dB with MSE: Charbonnier's
+  jitter is {wobble_order} MSE's.
+* **Best on DIP's crops**: {best_method}
+  ({best_psnr:.2f} dB); the report ranked
+  {report_best} first. DIP with Charbonnier minus the best LapSRN, per
+  image: {charb_minus_lapsrn:+.2f} ±
+  {charb_minus_lapsrn_se:.2f} dB, so DIP with Charbonnier ends
+  {charb_vs_lapsrn} the best LapSRN.
+"""
 )
 
 # %% [markdown]
-# * **Training health** (the protocol chapter's rule): of the
-#   {glue:text}`health_runs` optimisations in this chapter's tables,
-#   {glue:text}`health_not_trained` did not train and {glue:text}`health_unchecked`
-#   were made before the rule (their tables say "not recorded"); each is flagged in the
-#   `trained` column of its table.
+# ## Verdicts
+#
+# Each claim of report 003, in its own words (short), beside what our runs measure
+# and the papers' numbers, judged by the rule stated in the protocol chapter; the
+# column "how we measured" gives the profile, images and seeds behind ours.
 
-# %% [markdown]
-# * **LapSRN's weighting**, ×4 on whole images: the three weightings span
-#   {glue:text}`lapsrn_set5_lo:.2f`-{glue:text}`lapsrn_set5_hi:.2f` dB on Set5
-#   (bicubic {glue:text}`lapsrn_set5_bicubic:.2f` dB),
-#   {glue:text}`lapsrn_set14_lo:.2f`-{glue:text}`lapsrn_set14_hi:.2f` dB on Set14
-#   (bicubic {glue:text}`lapsrn_set14_bicubic:.2f` dB),
-#   {glue:text}`lapsrn_bsd100_lo:.2f`-{glue:text}`lapsrn_bsd100_hi:.2f` dB on BSD100
-#   (bicubic {glue:text}`lapsrn_bsd100_bicubic:.2f` dB) and
-#   {glue:text}`lapsrn_div2k_lo:.2f`-{glue:text}`lapsrn_div2k_hi:.2f` dB on DIV2K
-#   (bicubic {glue:text}`lapsrn_div2k_bicubic:.2f` dB); the smallest gain of any
-#   weighting over bicubic is {glue:text}`lapsrn_set5_min_gain:+.2f`,
-#   {glue:text}`lapsrn_set14_min_gain:+.2f`, {glue:text}`lapsrn_bsd100_min_gain:+.2f`
-#   and {glue:text}`lapsrn_div2k_min_gain:+.2f` dB. The largest spread,
-#   {glue:text}`lapsrn_max_spread:.3f` dB, is {glue:text}`lapsrn_weighting` the
-#   margin, {glue:text}`weighting_agrees` (its own three rows span
-#   {glue:text}`report_lapsrn_spread:.2f` dB on its 10 images). On DIP's crops the
-#   spread is {glue:text}`crops_lapsrn_spread:.3f` dB, {glue:text}`crops_weighting`
-#   the margin.
-# * **DIP, MSE against Charbonnier** ({glue:text}`dip_mse_runs` runs per loss,
-#   {glue:text}`dip_steps` steps, the same crops and seeds): MSE ends at
-#   {glue:text}`dip_mse_psnr:.2f` dB and Charbonnier at
-#   {glue:text}`dip_charbonnier_psnr:.2f` dB, bicubic
-#   {glue:text}`dip_mse_bicubic:.2f` dB (mean gains {glue:text}`dip_mse_gain:+.2f`
-#   and {glue:text}`dip_charbonnier_gain:+.2f` dB; {glue:text}`dip_mse_above` and
-#   {glue:text}`dip_charbonnier_above` of {glue:text}`dip_mse_runs` runs above
-#   bicubic). Charbonnier minus MSE: {glue:text}`charb_minus_mse:+.2f` ±
-#   {glue:text}`charb_minus_mse_se:.2f` dB (standard error over the paired runs), so
-#   Charbonnier ends {glue:text}`charb_vs_mse` MSE; the report measured
-#   {glue:text}`report_charb_minus_mse:+.2f` dB. These are measurements, not
-#   verdicts: while any DIP run behind them is under-trained (the health line
-#   above), the verdict table leaves DIP's claims untested.
-# * **Faster, with less variance?** The mean curve first passes bicubic at step
-#   {glue:text}`dip_charbonnier_first_step` with Charbonnier and at step
-#   {glue:text}`dip_mse_first_step` with MSE (traced every
-#   {glue:text}`trace_every` steps): Charbonnier passes it
-#   {glue:text}`first_step_order` MSE. Over the second half of the runs a curve still
-#   moves by {glue:text}`dip_charbonnier_wobble:.3f` dB per traced point on average
-#   with Charbonnier and by {glue:text}`dip_mse_wobble:.3f` dB with MSE: Charbonnier's
-#   jitter is {glue:text}`wobble_order` MSE's.
-# * **Best on DIP's crops**: {glue:text}`best_method`
-#   ({glue:text}`best_psnr:.2f` dB); the report ranked
-#   {glue:text}`report_best` first. DIP with Charbonnier minus the best LapSRN, per
-#   image: {glue:text}`charb_minus_lapsrn:+.2f` ±
-#   {glue:text}`charb_minus_lapsrn_se:.2f` dB, so DIP with Charbonnier ends
-#   {glue:text}`charb_vs_lapsrn` the best LapSRN.
+# %%
+claim_files.publish("r003", report_claims, ctx)
+display(plots.style_table(verdicts.verdict_table(report_claims)))
+prose["verdict_line"] = verdicts.summary_line(report_claims)
+prose.say("In short: {verdict_line}.")

@@ -1,19 +1,19 @@
 """Each chapter's ``findings`` on the committed records, and the notebooks' prose.
 
-The closing prose of every report notebook is markdown with the measured numbers
-glued in from its chapter's ``findings`` (see STYLE.md, "Thin notebooks"). Here:
+The closing prose of every report notebook is Markdown that its code cells show, with
+the measured numbers filled in (:mod:`srcore.prose`). Here:
 
 * each ``findings`` is called on the committed records (read mode, nothing trains)
   with the inputs its notebook builds from its default parameters; its numbers must
   agree with the records, recomputed independently, and its checked labels must
   follow the rule each chapter states;
-* every glue key a notebook's markdown names exists in its chapter's findings;
+* chapter 004's analysis lives in its notebook: its closing prose is checked
+  against the records after running it;
 * no markdown cell states a measured number by hand (:func:`typed_numbers`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +28,6 @@ from srcore.chapters import (
     report001,
     report002,
     report003,
-    report004,
     supervised_tables,
     tables,
     zssr_tables,
@@ -39,9 +38,9 @@ from srcore.chapters.published import (
     REPORT_001_NONIDEAL,
     REPORT_002,
     REPORT_003,
-    REPORT_004,
 )
 from srcore.chapters.verdicts import MARGIN_DB
+from srcore.prose import notebook_prose
 from srcore.runs import supervised, zssr_runs
 from srcore.runs.benchmark import evaluate
 from srcore.runs.context import RunContext
@@ -315,98 +314,78 @@ def test_report003_dip_numbers_and_paired_rule(r003: dict) -> None:
     )
 
 
-# --- report 004 ----------------------------------------------------------------------
+# --- report 004: its analysis lives in its notebook ---------------------------------
 
 
 @pytest.fixture(scope="module")
-def r004(read_mode: RunContext) -> dict[str, Any]:
-    runs = report004.runs((2, 4, 8), ctx=read_mode, seed=0)
-    ours = report004.table(runs)
-    faults = report004.fault_runs(
-        ["misaligned_pairs", "random_image_branch"], ctx=read_mode, seed=0
+def r004_outputs(read_mode: RunContext, tmp_path_factory) -> list[str]:
+    """Chapter 004 run on the committed records (read mode): the Markdown its code
+    cells show, in order."""
+    import nbformat
+    import papermill
+
+    out = tmp_path_factory.mktemp("r004") / "out.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / "r004_lapsrn_real_world.ipynb"),
+        str(out),
+        parameters={"data_root": str(read_mode.data_root)},
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
     )
-    found = report004.findings(ours, runs, faults)
-    return {"runs": runs, "faults": faults, "findings": found}
+    nb = nbformat.read(out, as_version=4)
+    return [
+        "".join(o["data"]["text/markdown"])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
 
 
-def test_report004_findings_agree_with_the_records(r004: dict) -> None:
-    f, runs = r004["findings"], r004["runs"]
-    gains = []
-    for (s, up), rec in runs.items():
-        for ds in {r["dataset"] for r in rec.per_image if r["image"] != "train"}:
-            g = _gain(rec, ds)
-            assert f[f"x{s}_{ds.lower()}_{up}_gain"] == pytest.approx(g)
-            gains.append((s, g))
-            if up == "subpixel":
-                d = _mean(rec, "psnr", ds) - _mean(runs[(s, "deconv")], "psnr", ds)
-                assert f[f"x{s}_{ds.lower()}_sub_minus_deconv"] == pytest.approx(d)
+@pytest.mark.slow
+def test_report004_prose_follows_the_records(read_mode, r004_outputs) -> None:
+    """The chapter's closing numbers, recomputed here from the records: per scale
+    how many (model, test set) pairs beat bicubic and their gains, and each fault's
+    word against bicubic and the cause it names."""
+    from srcore.runs import random_kernel_lapsrn as rk
+
+    text = "\n".join(r004_outputs)
+    runs = rk.runs((2, 4, 8), ctx=read_mode)
+    faults = rk.fault_runs(["misaligned_pairs", "random_image_branch"], ctx=read_mode)
     for s in (2, 4, 8):
-        at = [g for t, g in gains if t == s]
-        assert f[f"x{s}_beats"] == sum(g > 0 for g in at)
-        assert f[f"x{s}_pairs"] == len(at)
-    diffs = [abs(v) for k, v in f.items() if k.endswith("_sub_minus_deconv")]
-    assert f["max_upsampler_diff"] == max(diffs)
-    within = max(diffs) <= f["margin_db"] == report004.MARGIN_DB
-    assert f["upsamplers"] == ("within" if within else "beyond")
-    (interp, model) = (REPORT_004["table"][0][1], REPORT_004["table"][1][1])
-    assert f["report_x2_gain"] == pytest.approx(model - interp)
-
-
-def test_report004_fault_labels_follow_the_records(r004: dict) -> None:
-    f, good = r004["findings"], r004["runs"][(2, "subpixel")]
-    assert f["fault_none_gain"] == pytest.approx(_gain(good, "DIV2KRK"))
-    assert f["single_level"] == tables.versus(f["fault_none_gain"], 0.0)
+        gains = [
+            _gain(rec, ds)
+            for (scale, _), rec in runs.items()
+            if scale == s
+            for ds in {r["dataset"] for r in rec.per_image if r["image"] != "train"}
+        ]
+        beats = f"at ×{s}: {sum(g > 0 for g in gains)} of {len(gains)}"
+        assert beats in text, beats
+        sub = _gain(runs[(s, "subpixel")], "BSD100")
+        assert f"{sub:+.2f} / {_gain(runs[(s, 'deconv')], 'BSD100'):+.2f}" in text
     below = []
-    for name, rec in r004["faults"].items():
+    for name, rec in faults.items():
         gain = _gain(rec, "DIV2KRK")
-        assert f[f"fault_{name}_gain"] == pytest.approx(gain)
-        assert f[f"fault_{name}_vs_bicubic"] == ("below" if gain < 0 else "above")
-        val = rec.history["val_psnr"]
-        falls = val[-1] < val[0]
-        assert f[f"fault_{name}_trend"] == ("falls" if falls else "does not fall")
+        word = "below" if gain < 0 else "above"
+        assert f"({gain:+.2f} dB, {word} bicubic)" in text, name
         if gain < 0:
-            below.append(report004.FAULT_NAMES[name])
-    assert f["n_faults_below"] == len(below) and f["n_faults"] == len(r004["faults"])
-    # Two faults were tried: the prose may say "consistent with", never "the cause".
-    assert f["cause"].startswith("consistent with" if below else "not reproduced")
-    assert all(name in f["cause"] for name in below)
+            below.append(rk.FAULT_NAMES[name])
+    cause = (
+        "consistent with " + " and ".join(below)
+        if below
+        else "not reproduced by the faults tried here"
+    )
+    assert f"failure is {cause}" in text
+    assert text.rstrip().endswith("claims).")  # the verdicts' summary line, last
 
 
 # --- the notebooks' prose ------------------------------------------------------------
 
-GLUE = re.compile(r"\{glue:[a-z]+\}`([^`:]+)(?::[^`]*)?`")
-
 
 def markdown_cells(notebook: Path) -> list[str]:
-    cells = json.loads(notebook.read_text())["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
-
-
-GLUED_IN_CODE = re.compile(r'glue\(\s*"([^"]+)"')
-
-
-def glued_in_code(notebook: Path) -> set[str]:
-    """Keys a notebook's code cells glue themselves (beside its ``findings``): the
-    literal ones, and the health counts glued as ``health_<key>``."""
-    cells = json.loads(notebook.read_text())["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    keys = set(GLUED_IN_CODE.findall(code))
-    if 'glue(f"health_{key}"' in code:
-        keys |= {f"health_{k}" for k in tables.not_trained([])}
-    return keys
-
-
-@pytest.mark.parametrize("chapter", sorted(REPORTS))
-def test_every_glued_key_is_a_finding(chapter: str, request: pytest.FixtureRequest):
-    """A key the prose pastes but ``findings`` (or the notebook's own glue calls)
-    lacks would break the book build."""
-    found = request.getfixturevalue(chapter)["findings"]
-    notebook = NOTEBOOKS / f"{REPORTS[chapter]}.ipynb"
-    text = "\n".join(markdown_cells(notebook))
-    keys = set(GLUE.findall(text))
-    assert keys, f"{chapter}: its prose glues nothing"
-    known = set(found) | glued_in_code(notebook)
-    assert keys <= known, sorted(keys - known)
+    """The prose of a notebook: markdown cells and the templates its code says."""
+    return notebook_prose(notebook)
 
 
 #: A decimal number (``25.09``); one after "±" is a stated bound, not a measurement.
@@ -415,10 +394,10 @@ DECIMAL = re.compile(r"(?<![±\d.])\d+\.\d+")
 SOURCE = re.compile(
     r"\breport|\bpaper|\bpublished|et al\.|\b[A-Z][\w-]+ \(?(?:19|20)\d\d\b"
 )
-#: Words that make a number ours, i.e. measured here (then it must be glued).
+#: Words that make a number ours, i.e. measured here (then code must fill it in).
 OURS = re.compile(r"\b(?:our|ours|we|here)\b", re.IGNORECASE)
-#: What carries no prose number: glue roles, inline code, LaTeX math.
-NOT_PROSE = re.compile(r"\{glue:[a-z]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
+#: What carries no prose number: roles, inline code, LaTeX math.
+NOT_PROSE = re.compile(r"\{[a-z:]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 ITEM = re.compile(r"^\s*(?:[*-]|\d+\.)\s+")
 
@@ -452,7 +431,7 @@ def typed_numbers(cell: str) -> list[str]:
     report or a paper only if its sentence, or the first sentence of its paragraph
     (``"What the report did."``), names its source (:data:`SOURCE`), and the sentence
     does not speak of our own results (:data:`OURS`). Any other decimal is a
-    measured value typed by hand: it must be glued.
+    measured value typed by hand: code must fill it in.
 
     Example:
         >>> typed_numbers("**What the report did.** Its Table 1: 25.09 dB.")
@@ -481,7 +460,7 @@ def test_the_rule_passes_quoted_numbers_and_fails_typed_ones() -> None:
 | Bicubic | 25.09 |
 
 and Table 2 (Kim et al. 2016): ZSSR 34.927 dB. The bound is ±0.02 dB, and
-$\\sigma=1.5$; ours is {glue:text}`psnr:.2f` dB (`eps=1e-3`, `crop=64`).
+$\\sigma=1.5$; ours is G dB (`eps=1e-3`, `crop=64`).
 """
     assert typed_numbers(honest) == []
     assert typed_numbers("* Per image, it matches the table within 0.04 dB.")
@@ -493,21 +472,11 @@ $\\sigma=1.5$; ours is {glue:text}`psnr:.2f` dB (`eps=1e-3`, `crop=64`).
     [p.name for p in sorted(NOTEBOOKS.glob("*.ipynb"))],
 )
 def test_no_markdown_cell_types_a_measured_number(notebook: str) -> None:
-    """Measured numbers reach the prose only through ``{glue:...}``."""
+    """Measured numbers reach the prose only through a template's fields."""
     typed = [
         s for cell in markdown_cells(NOTEBOOKS / notebook) for s in typed_numbers(cell)
     ]
     assert not typed, "\n".join(typed)
-
-
-@pytest.mark.parametrize("chapter", sorted(REPORTS))
-def test_findings_are_plain_python_values(chapter: str, request: pytest.FixtureRequest):
-    """myst-nb formats a glued value from its text/plain repr: a numpy scalar's
-    ``np.float64(...)`` cannot take a ``:.2f`` format and fails the book build."""
-    found = request.getfixturevalue(chapter)["findings"]
-    odd = {k: type(v).__name__ for k, v in found.items()}
-    odd = {k: t for k, t in odd.items() if t not in ("bool", "int", "float", "str")}
-    assert odd == {}
 
 
 def test_blind_seed_table_averages_only_the_seeds_that_are_complete() -> None:

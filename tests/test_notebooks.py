@@ -1,8 +1,7 @@
-"""Notebooks: paired .py/.ipynb in sync, thin, and runnable under papermill (smoke)."""
+"""Notebooks: paired .py/.ipynb in sync, readable, runnable under papermill (smoke)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import jupytext
@@ -50,20 +49,23 @@ def test_pair_in_sync_and_committed_without_outputs(py):
             assert not cell.outputs, f"{ipynb.name} is committed with outputs"
 
 
+#: A chapter stays readable in one sitting (issue 23): split one that outgrows this.
+MAX_LINES = 900
+
+
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_is_thin(py):
+def test_notebook_is_readable(py):
+    """One parameters cell, the Colab set-up first, no glue role left in the
+    markdown (Colab would show it raw) and at most :data:`MAX_LINES` lines."""
     nb = jupytext.read(py)
     code = [c for c in nb.cells if c.cell_type == "code"]
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and "profile" in params[0].source
     assert "colab" in code[0].source.lower(), "first code cell must be the Colab set-up"
-    for cell in code:
-        assert not re.search(r"^\s*(def|class|global)\s", cell.source, re.M), (
-            cell.source
-        )
-    code_lines = sum(len(c.source.splitlines()) for c in code)
-    all_lines = sum(len(c.source.splitlines()) for c in nb.cells)
-    assert code_lines < 0.6 * all_lines, "notebook code outweighs its prose"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert "{glue" not in cell.source, cell.source[:200]
+    assert len(py.read_text().splitlines()) <= MAX_LINES
 
 
 @pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)

@@ -220,10 +220,17 @@ def test_the_lr_guard_migration_keeps_only_runs_it_would_not_change():
 def test_the_stream_seed_jobs_make_the_records_chapter_00_reads(tmp_path, data_dir):
     """The queue's third stream seed is the very record chapter 00's spread reads
     (same key), so what it computes lands in the chapter."""
-    from srcore.chapters import report000
-    from srcore.chapters.chapter_claims import DEFAULTS
+    import ast
 
-    d = DEFAULTS["r000"]
+    import papermill
+
+    from srcore.chapters import report000
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks/r000_online_sr.ipynb"
+    d = {
+        name: ast.literal_eval(p["default"])
+        for name, p in papermill.inspect_notebook(str(notebook)).items()
+    }
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
     (pair,) = report000.stream_seed_runs(
         d["stream_set"],

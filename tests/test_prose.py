@@ -3,9 +3,9 @@ of the book, states a measured or published value by hand.
 
 A value with a unit (``0.3 dB``, ``15 minutes``, ``4×``, ``30 %``) or with two or more
 decimals (``0.8931``) in a markdown cell is typed, and goes stale when the records
-change; such values belong in a ``{glue:text}`` role (measured) or a glued table of
-:mod:`srcore.chapters.published` (reported). Math, code spans, glue roles, citations
-and fenced directives are not prose and are skipped.
+change; such values belong in a template field filled in by code (measured,
+:mod:`srcore.prose`) or a table of :mod:`srcore.chapters.published` (reported). Math,
+code spans, roles, citations and fenced directives are not prose and are skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from srcore.prose import notebook_prose
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = r"dB|ms|s|seconds?|min(?:utes?)?|hours?|h|%|×(?!\d)|GB|MB"
@@ -29,19 +31,11 @@ SKIPPED = [
 
 
 def markdown_cells(path: Path) -> list[str]:
-    """The markdown cells of a percent-format notebook, or a whole ``.md`` page."""
-    text = path.read_text()
+    """The prose of a percent-format notebook (markdown cells and the templates its
+    code cells say, :func:`srcore.prose.notebook_prose`), or a whole ``.md`` page."""
     if path.suffix == ".md":
-        return [text]
-    cells = re.split(r"^# %%", text, flags=re.M)
-    out = []
-    for cell in cells:
-        if cell.startswith(" [markdown]"):
-            lines = cell.splitlines()[1:]
-            out.append(
-                "\n".join(line[2:] if line.startswith("# ") else "" for line in lines)
-            )
-    return out
+        return [path.read_text()]
+    return notebook_prose(path)
 
 
 def typed_values(markdown: str) -> list[str]:

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from srcore import protocol, psnr
-from srcore.chapters import report004
+from srcore.chapters import supervised_tables
 from srcore.degrade import random_kernel_degradation
 from srcore.methods import bicubic
 from srcore.methods.lapsrn import bilinear_subpixel_weight
 from srcore.protocol import make_lr
-from srcore.runs import supervised
+from srcore.runs import random_kernel_lapsrn, supervised
 from srcore.runs.context import RunContext
 from srcore.training import supervised as training
 from srcore.training.models import SPECS, config_from_json, model_config
@@ -120,9 +120,9 @@ def test_committed_random_kernel_x2_and_x4_beat_bicubic():
     records = {
         (r.config["scale"], r.config["model"]["upsample"]): r for r in _committed_rk()
     }
-    for key in [(s, u) for s in (2, 4, 8) for u in report004.UPSAMPLERS]:
+    for key in [(s, u) for s in (2, 4, 8) for u in random_kernel_lapsrn.UPSAMPLERS]:
         assert key in records, f"committed random-kernel LapSRN {key} missing"
-    table = report004.table(records)
+    table = supervised_tables.summary(list(records.values()))
     low = table[table.scale.isin([2, 4])]
     assert set(low.dataset) == {"DIV2KRK", "BSD100"}
     assert (low.gain_db > 0).all(), low
@@ -146,23 +146,10 @@ def test_committed_misaligned_pairs_fall_below_bicubic_and_worsen():
         if r.config.get("fault") == "misaligned_pairs"
         and r.config["profile"] == "quick"
     ]
-    analysis = report004.failure_analysis(good, {"misaligned_pairs": bad})
-    faulty = analysis[analysis.fault == "misaligned_pairs"]
+    faulty = supervised_tables.summary([bad])
     assert len(faulty) == 2 and (faulty.gain_db < 0).all(), faulty
+    assert (supervised_tables.summary([good]).gain_db > faulty.gain_db.values).all()
     assert bad.history["val_psnr"][-1] < bad.history["val_psnr"][0]
-
-
-def test_perceptual_row_says_not_run_without_weights(monkeypatch):
-    monkeypatch.setattr(report004, "vgg_weights_available", lambda: False)
-    rows = report004.loss_rows()
-    assert rows.status.str.contains("not run: needs VGG weights").any()
-
-
-def test_example_kernels_cover_three_scales():
-    kernels, titles = report004.example_kernels(2)
-    assert len(kernels) == len(titles) == 6
-    assert all(abs(float(k.sum()) - 1) < 1e-9 for k in kernels)
-    assert kernels[-1].shape[-1] > kernels[0].shape[-1]
 
 
 def test_committed_random_kernel_x2_is_what_todays_code_trains(data_dir):
@@ -208,11 +195,11 @@ def test_committed_random_kernel_x2_is_what_todays_code_trains(data_dir):
 def test_overrides_keep_the_chapters_patch_settings():
     """The records hash these settings: a changed value would orphan them."""
     base = {"upsample": "deconv", "preact_residual": True}
-    assert report004.overrides(2, "deconv", "quick") == base | {"crop": 64}
-    assert report004.overrides(4, "deconv", "smoke") == base | {"crop": 64}
-    assert report004.overrides(8, "deconv", "quick") == base | {
+    assert random_kernel_lapsrn.overrides(2, "deconv", "quick") == base | {"crop": 64}
+    assert random_kernel_lapsrn.overrides(4, "deconv", "smoke") == base | {"crop": 64}
+    assert random_kernel_lapsrn.overrides(8, "deconv", "quick") == base | {
         "crop": 96,
         "batch_size": 8,
     }
-    assert report004.overrides(8, "deconv", "smoke")["batch_size"] == 2
-    assert report004.overrides(4, "deconv", "paper") == base
+    assert random_kernel_lapsrn.overrides(8, "deconv", "smoke")["batch_size"] == 2
+    assert random_kernel_lapsrn.overrides(4, "deconv", "paper") == base

@@ -3,12 +3,11 @@ the loaders of the synthesis chapter reading what the notebooks read."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
-from srcore.chapters import chapter_claims, claims
+from srcore.chapters import claim_files, claims
 from srcore.chapters.verdicts import (
     FEW_IMAGES,
     JUDGED,
@@ -172,38 +171,6 @@ def test_report000_claims_follow_the_findings() -> None:
     )
 
 
-def _parameters(notebook: str) -> dict:
-    """The literal assignments of a notebook's ``parameters`` cell."""
-    text = (NOTEBOOKS / f"{notebook}.py").read_text()
-    cell = text.split('# %% tags=["parameters"]\n', 1)[1].split("# %%", 1)[0]
-    out = {}
-    for node in ast.parse(cell).body:
-        if isinstance(node, ast.Assign):
-            try:
-                out[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                pass
-    return out
-
-
-@pytest.mark.parametrize(
-    ("key", "notebook"),
-    [
-        ("protocol", "00_protocol"),
-        ("r000", "r000_online_sr"),
-        ("r001", "r001_zssr_review"),
-        ("r002", "r002_srcnn_srgan"),
-        ("r003", "r003_lapsrn_dip"),
-        ("r004", "r004_lapsrn_real_world"),
-    ],
-)
-def test_synthesis_reads_what_the_notebooks_read(key: str, notebook: str) -> None:
-    """The loaders of :mod:`chapter_claims` use each notebook's default parameters."""
-    params = _parameters(notebook)
-    for name, value in chapter_claims.DEFAULTS[key].items():
-        assert params[name] == value, (notebook, name)
-
-
 def test_a_complete_paper_cell_decides_its_ideal_row():
     """Report 001's Set5 rows read the paper-budget record once it is complete (its
     gain, 'paper' in the setting, its own health); an unfinished one changes
@@ -246,12 +213,13 @@ def test_a_complete_paper_cell_decides_its_ideal_row():
 def committed_claims(
     tmp_path_factory: pytest.TempPathFactory, data_dir: Path
 ) -> dict[str, list[Claim]]:
-    """Every chapter's claims from the committed records (nothing trains)."""
+    """Every chapter's claims as the chapters stored them from the committed records
+    (``book/results/claims``; ``make claims`` refreshes them)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SRCORE_RESULTS_MODE", "read")
         mp.setenv("SRCORE_CACHE", str(tmp_path_factory.mktemp("cache")))
         ctx = RunContext(profile="quick", data_root=data_dir, progress=False)
-        return chapter_claims.all_claims(ctx)
+        return claim_files.load_all(ctx)
 
 
 def test_no_verdict_word_rests_on_less_than_the_reports_evidence(
@@ -280,7 +248,7 @@ def test_srcnn_and_srgan_rows_follow_the_rule(
     from srcore.health import gan_health
     from srcore.runs import supervised
 
-    r002 = committed_claims[chapter_claims.CHAPTERS["r002"]]
+    r002 = committed_claims["r002"]
     srcnn = [c for c in r002 if c.claim.startswith("SRCNN beats bicubic")]
     assert len(srcnn) == 1 and "inferred from the report's bicubic" in srcnn[0].claim
     (gan,) = [c for c in r002 if c.claim.startswith("SRGAN gives up PSNR")]

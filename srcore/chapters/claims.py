@@ -4,9 +4,8 @@ records measure, judged by :func:`srcore.chapters.verdicts.verdict`.
 Each ``*_claims`` function turns a chapter's findings (the dict its notebook glues,
 made by the chapter module's ``findings``) into :class:`~srcore.chapters.verdicts.Claim`
 rows: the report's words (short), the report's effect, ours, how ours was measured
-and the original paper's value where one exists. :func:`all_verdicts` loads every
-chapter's records (read mode in the book) and returns all verdicts in one table, for
-the synthesis chapter.
+and the original paper's value where one exists. Each notebook stores its claims
+(:mod:`srcore.chapters.claim_files`) for the synthesis chapter.
 
 Example:
     >>> f = {"t1_n_images": 1, "t1_psnr_mse": 33.0, "t1_psnr_dog": 33.4,
@@ -33,21 +32,18 @@ from srcore.chapters.published import (
     REPORT_001_NONIDEAL,
     REPORT_002,
     REPORT_003,
-    REPORT_004,
     anchor,
+    anchor_label,
     published_table,
 )
-from srcore.chapters.verdicts import Claim, verdict_table
+from srcore.chapters.verdicts import Claim
 from srcore.runs.results import RunRecord, machines
 
 __all__ = [
-    "protocol_claims",
     "report000_claims",
     "report001_claims",
     "report002_claims",
     "report003_claims",
-    "report004_claims",
-    "all_verdicts",
 ]
 
 VGG = "needs VGG weights"
@@ -77,60 +73,7 @@ def _seeds(n: int) -> str:
     return f"{n} seed" + ("" if n == 1 else "s")
 
 
-def _paper(method: str, dataset: str, scale: int) -> str:
-    a = anchor(method, dataset, scale)
-    if a is None:
-        return ""
-    flag = ", unverified" if a.tag == "U" else ""
-    return f"{a.method} {a.psnr:.2f} dB ({a.dataset} ×{a.scale}{flag})"
-
-
-# --- the protocol chapter ---------------------------------------------------------
-
-
-def protocol_claims(
-    agreement: Mapping[str, Any], imresize_max: float, selfexsr_max: float
-) -> list[Claim]:
-    """The protocol chapter's own claims: our ``imresize`` equals MATLAB's, our
-    bicubic equals Kim et al. (2016) within the stated tolerance, and SelfExSR's
-    per-image MATLAB bicubic within a few hundredths (``agreement``:
-    :func:`srcore.chapters.published.agreement`)."""
-    n = f"{agreement['n_rows']} rows (Set5/Set14/BSD100, ×2/×3/×4)"
-    return [
-        Claim(
-            "our imresize equals MATLAB's double-precision output",
-            report=0.0,
-            ours=float(imresize_max),
-            unit="(0–255)",
-            margin=1e-3,
-            value=True,
-            setting="Set5, ×2/×3/×4, largest difference",
-            exact=True,
-            source="protocol",
-        ),
-        Claim(
-            "our bicubic equals Kim et al. 2016 (Table 2)",
-            report=0.0,
-            ours=float(agreement["max_abs_d_psnr"]),
-            margin=float(agreement["psnr_tol"]),
-            value=True,
-            setting=f"{n}, largest |ours − published|",
-            paper="Kim et al. 2016, Table 2",
-            exact=True,
-            source="protocol",
-        ),
-        Claim(
-            "per image, our bicubic equals SelfExSR's MATLAB table",
-            report=0.0,
-            ours=float(selfexsr_max),
-            margin=0.05,
-            value=True,
-            setting="every image, largest |ours − SelfExSR|",
-            paper="Huang et al. 2015 (SelfExSR)",
-            exact=True,
-            source="protocol",
-        ),
-    ]
+_paper = anchor_label
 
 
 # --- report 000 -------------------------------------------------------------------
@@ -614,70 +557,6 @@ def report003_claims(
         ),
     ]
     return claims
-
-
-# --- report 004 -------------------------------------------------------------------
-
-
-def report004_claims(
-    f: Mapping[str, Any],
-    health: Mapping[int, Any] | None = None,
-    withheld: str | None = None,
-) -> list[Claim]:
-    """Report 004's claims (DIV2KRK test split, sub-pixel LapSRN): very bad at x2,
-    better than interpolation at x4. ``health``: per scale, the failed/dirty count
-    of the sub-pixel run (:func:`unhealthy_count`); ``withheld``: why the records
-    are not shown."""
-    bad = health or {}
-    table = {row[0]: row[1:] for row in REPORT_004["table"]}
-    interp, model = table["Interpolation"], table["LapSRN, sub-pixel (report)"]
-    claims = []
-    for k, scale in enumerate(REPORT_004["scales"]):
-        words = "far below" if scale == 2 else "above"
-        claims.append(
-            Claim(
-                f"sub-pixel LapSRN on random kernels: {words} interpolation, ×{scale}",
-                report=model[k] - interp[k],
-                ours=_get(f, f"x{scale}_div2krk_subpixel_gain"),
-                setting=f"quick · {f.get('n_div2krk', '?')} DIV2KRK images · 1 seed",
-                paper=_paper("KernelGAN + ZSSR", "DIV2KRK", scale),
-                images=_int(f, "n_div2krk"),
-                **_trust(bad, scale),
-                why_not=withheld,
-            )
-        )
-    claims += [
-        Claim(
-            "sub-pixel convolution avoids the checkerboard artefacts of the "
-            "transposed one (§3; yet §5 sees artefacts at ×4)",
-            why_not="no artefact measure yet: the PSNR of both upsamplers is in the "
-            "table below, the crops show the outputs",
-        ),
-        Claim(
-            "post-upsampling is cheaper than pre-upsampling (§1)",
-            why_not="no pre-upsampling network timed on the same images here",
-        ),
-        Claim("a VGG19 perceptual loss gets stuck at 6–7 dB (§4)", why_not=VGG),
-    ]
-    return claims
-
-
-# --- all chapters -----------------------------------------------------------------
-
-
-def all_verdicts(ctx: Any) -> pd.DataFrame:
-    """Every chapter's verdict table in one, with a ``chapter`` column, from the
-    records of each chapter at its notebook's default parameters (read from the
-    results folder of ``ctx``; nothing is computed in read mode)."""
-    from srcore.chapters import chapter_claims
-
-    frames = []
-    for chapter, claims in chapter_claims.all_claims(ctx).items():
-        t = verdict_table(claims)
-        t.insert(0, "chapter", chapter)
-        t["source"] = [c.source for c in claims]
-        frames.append(t)
-    return pd.concat(frames, ignore_index=True)
 
 
 def unhealthy_count(records: Sequence[RunRecord]) -> tuple[int, int, int]:

@@ -40,10 +40,10 @@ from typing import Any
 import pandas as pd
 
 from srcore import protocol
-from srcore.chapters import report001, report003, report004, zssr_tables
+from srcore.chapters import report001, report003, zssr_tables
 from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.methods.zssr import PRESETS
-from srcore.runs import zssr_runs
+from srcore.runs import random_kernel_lapsrn, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, machines, record_path
 
@@ -181,8 +181,10 @@ def _blind_div2krk(scale: int, kind: str) -> Callable[[RunContext], RunRecord]:
 def _lapsrn004(scale: int, upsample: str, fault: str | None = None):
     def make(ctx: RunContext) -> RunRecord:
         if fault is not None:
-            return report004.fault_runs([fault], ctx=ctx)[fault]
-        return report004.runs([scale], [upsample], ctx=ctx)[(scale, upsample)]
+            return random_kernel_lapsrn.fault_runs([fault], ctx=ctx)[fault]
+        return random_kernel_lapsrn.runs([scale], [upsample], ctx=ctx)[
+            (scale, upsample)
+        ]
 
     return make
 

@@ -39,6 +39,7 @@ __all__ = [
     "ANCHOR_OF",
     "anchor",
     "anchor_text",
+    "anchor_label",
 ]
 
 
@@ -478,6 +479,20 @@ def anchor(method: str, dataset: str, scale: int) -> Published | None:
         if (a.method, a.dataset, a.scale) == (name, dataset, scale):
             return a
     return None
+
+
+def anchor_label(method: str, dataset: str, scale: int) -> str:
+    """An anchor as a verdict table's "paper" cell, or ``""`` where none exists.
+
+    Example:
+        >>> anchor_label("SRGAN-MSE", "Set5", 4)
+        'SRGAN 29.40 dB (Set5 ×4, unverified)'
+    """
+    a = anchor(method, dataset, scale)
+    if a is None:
+        return ""
+    flag = ", unverified" if a.tag == "U" else ""
+    return f"{a.method} {a.psnr:.2f} dB ({a.dataset} ×{a.scale}{flag})"
 
 
 def anchor_text(method: str, dataset: str, scale: int) -> str:

@@ -44,9 +44,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from srcore import health
-from srcore.chapters import supervised_tables, tables
+from srcore.chapters import claim_files, supervised_tables, tables
 from srcore.chapters.published import KIM2016_TABLE2, anchor, anchor_text
-from srcore.chapters.report004 import FAULT_NAMES
 from srcore.chapters.verdicts import (
     JUDGED,
     MARGIN_DB,
@@ -54,6 +53,7 @@ from srcore.chapters.verdicts import (
     VERDICTS,
     verdict_counts,
 )
+from srcore.runs.random_kernel_lapsrn import FAULT_NAMES
 from srcore.runs.results import RunRecord
 
 __all__ = [
@@ -62,8 +62,6 @@ __all__ = [
     "TIE_DB",
     "MIN_IMAGES",
     "SKIP_DIRTY",
-    "JUDGE",
-    "NO_VERDICTS",
     "walk",
     "method_label",
     "image_rows",
@@ -115,16 +113,6 @@ MIN_IMAGES = 5
 #: smoke records are made by the tests, often from a working tree being edited, and
 #: their numbers mean nothing anyway.
 SKIP_DIRTY = {"smoke": False, "quick": True, "paper": True}
-#: Whether the verdict section judges the claims at this profile. Not at ``smoke``:
-#: :func:`srcore.chapters.claims.all_verdicts` would make every chapter's smoke runs
-#: again (longer than all the other notebooks' smoke tests together), and smoke
-#: numbers decide nothing; the section then shows :data:`NO_VERDICTS`.
-JUDGE = {"smoke": False, "quick": True, "paper": True}
-#: An empty verdict table, with the columns of ``claims.all_verdicts``.
-NO_VERDICTS = pd.DataFrame(
-    columns=["chapter", "claim (report)", "report", "ours", "how we measured"]
-    + ["paper", "verdict", "source"]
-)
 #: The only test sets whose anchors were made on random kernels (KernelGAN's).
 RANDOM_KERNEL_SETS = ("DIV2KRK",)
 
@@ -146,6 +134,8 @@ def walk(
     """
     kept, skipped = [], {"unfinished": 0, "dirty": 0, "checks": 0}
     for path in sorted(Path(root).glob("*/*.json")):
+        if path.parent.name == claim_files.FOLDER:  # the chapters' claims, not runs
+            continue
         if path.name.endswith(".partial.json"):
             skipped["unfinished"] += 1
             continue

@@ -59,7 +59,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -78,6 +78,7 @@ __all__ = [
     "verdict",
     "verdict_kind",
     "verdict_table",
+    "joined_table",
     "verdict_counts",
     "summary_line",
 ]
@@ -330,6 +331,29 @@ def verdict_table(claims: Sequence[Claim], report_text: Sequence[str] | None = N
             }
         )
     return pd.DataFrame(rows)
+
+
+def joined_table(claims_by_chapter: Mapping[str, Sequence[Claim]]) -> pd.DataFrame:
+    """Several chapters' verdict tables in one, with a ``chapter`` column first and
+    a ``source`` column last (whose claim: ``report``, ``protocol`` or a paper).
+
+    Example:
+        >>> t = joined_table({"a": [Claim("x", why_not="no run")], "b": []})
+        >>> t[["chapter", "verdict", "source"]].values.tolist()
+        [['a', 'not tested (no run)', 'report']]
+    """
+    frames = []
+    for chapter, claims in claims_by_chapter.items():
+        if not claims:
+            continue
+        table = verdict_table(claims)
+        table.insert(0, "chapter", chapter)
+        table["source"] = [c.source for c in claims]
+        frames.append(table)
+    if not frames:
+        columns = ["chapter", "claim (report)", "report", "ours", "how we measured"]
+        return pd.DataFrame(columns=[*columns, "paper", "verdict", "source"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def verdict_counts(verdicts: Iterable[str]) -> dict[str, int]:

@@ -1,0 +1,100 @@
+"""The claims each chapter judged, stored where the synthesis chapter reads them.
+
+A chapter's notebook makes its :class:`~srcore.chapters.verdicts.Claim` rows once,
+from its records, and :func:`publish` stores them as JSON beside the records
+(``<results>/claims/<chapter>-<profile>.json``). The synthesis chapter and the
+front page join what the chapters stored (:func:`load`); nothing re-runs a chapter.
+
+In the book build (results mode ``read``) a notebook only *checks* its file: a
+chapter whose records changed since its claims were stored fails with the command
+that refreshes them (``make claims``), so the committed files cannot go stale
+silently. ``SRCORE_CLAIMS=write`` (what ``make claims`` sets) writes them in read
+mode too.
+
+Example:
+    >>> import tempfile
+    >>> from srcore.chapters.verdicts import Claim
+    >>> from srcore.runs.context import RunContext
+    >>> ctx = RunContext(results=tempfile.mkdtemp(), mode="auto")
+    >>> path = publish("r9", [Claim("A beats B", report=1.0, ours=0.9)], ctx)
+    >>> path.name, load(["r9"], ctx)["r9"][0].ours
+    ('r9-quick.json', 0.9)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from srcore.chapters.verdicts import Claim
+from srcore.runs.context import RunContext
+from srcore.runs.results import atomic_write_json, results_mode, results_root
+
+__all__ = ["StaleClaims", "claims_path", "publish", "load", "load_all"]
+
+#: The folder under a results root that holds the chapters' claims.
+FOLDER = "claims"
+
+
+class StaleClaims(RuntimeError):
+    """A chapter's stored claims differ from what its records now give."""
+
+
+def claims_path(chapter: str, ctx: RunContext) -> Path:
+    """Where ``chapter``'s claims at ``ctx.profile`` are stored."""
+    root = results_root(ctx.results, ctx.profile)
+    return root / FOLDER / f"{chapter}-{ctx.profile}.json"
+
+
+def _as_json(claims: Sequence[Claim]) -> list[dict]:
+    return [dataclasses.asdict(c) for c in claims]
+
+
+def _canonical(data: object) -> str:
+    """One text per content (NaN equals NaN, key order ignored)."""
+    return json.dumps(data, sort_keys=True)
+
+
+def publish(chapter: str, claims: Sequence[Claim], ctx: RunContext) -> Path:
+    """Store ``claims`` for the synthesis; in read mode, check the stored file instead
+    (raise :class:`StaleClaims` when it differs) unless ``SRCORE_CLAIMS=write``."""
+    path = claims_path(chapter, ctx)
+    data = _as_json(claims)
+    checking = results_mode(ctx.mode) == "read"
+    if os.environ.get("SRCORE_CLAIMS") == "write":
+        checking = False
+    if checking:
+        stored = json.loads(path.read_text()) if path.exists() else None
+        if _canonical(stored) != _canonical(json.loads(json.dumps(data))):
+            raise StaleClaims(
+                f"{path} is out of date with the records: run `make claims` and "
+                "commit it"
+            )
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(path, data)
+    return path
+
+
+def load(chapters: Sequence[str], ctx: RunContext) -> dict[str, list[Claim] | None]:
+    """Each chapter's stored claims at ``ctx.profile``; None for a chapter whose
+    notebook has not stored any yet."""
+    out: dict[str, list[Claim] | None] = {}
+    for chapter in chapters:
+        path = claims_path(chapter, ctx)
+        if path.exists():
+            out[chapter] = [Claim(**row) for row in json.loads(path.read_text())]
+        else:
+            out[chapter] = None
+    return out
+
+
+def load_all(ctx: RunContext) -> dict[str, list[Claim]]:
+    """Every chapter's stored claims at ``ctx.profile``, by chapter name (sorted)."""
+    folder = results_root(ctx.results, ctx.profile) / FOLDER
+    suffix = f"-{ctx.profile}.json"
+    names = sorted(p.name[: -len(suffix)] for p in folder.glob(f"*{suffix}"))
+    return {name: claims for name, claims in load(names, ctx).items() if claims}

@@ -1,0 +1,97 @@
+"""LapSRN trained and tested on random-kernel (DIV2KRK-style) degradations.
+
+Every run goes through :func:`srcore.runs.supervised.run` with
+``degradation="random_kernel"``: each training patch is blurred by a fresh
+DIV2KRK-style kernel (:func:`srcore.degrade.random_kernel`); the tests are DIV2KRK's
+own LR files (×2, ×4) and BSD100 with one seeded kernel per image (×2, ×4, ×8).
+Two upsamplers are compared (transposed and sub-pixel convolution), both with
+pre-activated, locally residual levels, and the ×2 sub-pixel run is repeated with
+one deliberate fault at a time (:data:`srcore.training.supervised.FAULTS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from srcore.runs import supervised
+from srcore.runs.context import RunContext
+from srcore.runs.results import RunRecord
+from srcore.training.supervised import FAULTS
+
+__all__ = ["UPSAMPLERS", "FAULT_NAMES", "RUNS", "overrides", "runs", "fault_runs"]
+
+#: Per-profile patch settings, by scale: overrides of LapSRN's own profile
+#: (:data:`srcore.methods.lapsrn.PROFILES`); a profile not listed keeps the LapSRN
+#: profile's patches. Part of each record's key.
+RUNS: dict[str, dict[int, dict[str, Any]]] = {
+    "smoke": {
+        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
+        4: {"crop": 64},  # 16x16 LR patches
+        8: {"crop": 96, "batch_size": 2},  # 12x12 LR; tiny batch: pipeline check
+    },
+    "quick": {
+        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
+        4: {"crop": 64},  # 16x16 LR patches
+        8: {"crop": 96, "batch_size": 8},  # 12x12 LR; batch 8 keeps x4's step cost
+    },
+    "paper": {},  # the LapSRN paper profile's patches at every scale
+}
+UPSAMPLERS = ("deconv", "subpixel")
+#: The faults of :data:`srcore.training.supervised.FAULTS` as prose names them.
+FAULT_NAMES = {
+    "misaligned_pairs": "misaligned pairs",
+    "random_image_branch": "a random image branch",
+}
+
+
+def overrides(scale: int, upsample: str, profile: str) -> dict[str, Any]:
+    """Model settings of one run: pre-activated levels with a local skip, the
+    given upsampler and the profile's patches (:data:`RUNS`).
+
+    Example:
+        >>> overrides(8, "subpixel", "quick")
+        {'upsample': 'subpixel', 'preact_residual': True, 'crop': 96, 'batch_size': 8}
+    """
+    extra: dict[str, Any] = {"upsample": upsample, "preact_residual": True}
+    return extra | RUNS.get(profile, {}).get(scale, {})
+
+
+def runs(
+    scales: Sequence[int] = (2, 4, 8),
+    upsamplers: Sequence[str] = UPSAMPLERS,
+    *,
+    ctx: RunContext,
+    seed: int = 0,
+) -> dict[tuple[int, str], RunRecord]:
+    """One trained LapSRN per (scale, upsampler) on random-kernel data."""
+    return {
+        (s, up): supervised.run(
+            "lapsrn",
+            s,
+            ctx,
+            seed=seed,
+            degradation="random_kernel",
+            **overrides(s, up, ctx.profile),
+        )
+        for s in scales
+        for up in upsamplers
+    }
+
+
+def fault_runs(
+    faults: Sequence[str] = FAULTS, *, ctx: RunContext, seed: int = 0
+) -> dict[str, RunRecord]:
+    """The ×2 sub-pixel run again, once per deliberate fault in ``faults``."""
+    return {
+        fault: supervised.run(
+            "lapsrn",
+            2,
+            ctx,
+            seed=seed,
+            degradation="random_kernel",
+            fault=fault,
+            **overrides(2, "subpixel", ctx.profile),
+        )
+        for fault in faults
+    }
