@@ -47,7 +47,7 @@ from tqdm.auto import tqdm
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.adam import RowAdam
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.crops import StackedBatch, collate, crop_loss, drop_masks
+from srcore.methods.zssr.crops import CropBatch, collate, crop_loss, drop_masks
 from srcore.methods.zssr.fathers import father_to_son, sample_pairs
 from srcore.methods.zssr.image import Plan, ZSSRResult, plan
 from srcore.methods.zssr.net import build_net
@@ -101,7 +101,7 @@ class ImageState:
         )
 
 
-def vmap_forward(net: nn.Module, params: dict, batch: StackedBatch) -> torch.Tensor:
+def vmap_forward(net: nn.Module, params: dict, batch: CropBatch) -> torch.Tensor:
     """Every active image's crops through its own weights: ``(n, B, C, H, W)``.
 
     ``params`` are the active rows ``{name: (n, ...)}``; ``net`` is a

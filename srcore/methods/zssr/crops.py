@@ -26,7 +26,6 @@ from srcore.methods.zssr.config import ZSSRConfig
 __all__ = [
     "Pair",
     "CropBatch",
-    "StackedBatch",
     "pad_to",
     "valid_mask",
     "largest",
@@ -52,7 +51,8 @@ class Pair:
 
 @dataclass
 class CropBatch:
-    """One image's ``B`` pairs (and dropout masks), zero-padded to common sizes."""
+    """One image's ``B`` pairs (and dropout masks), zero-padded to common sizes
+    (:func:`collate`: ``n`` images', each tensor ``(n, B, ...)``)."""
 
     son: torch.Tensor  # (B, C, hs, ws)
     interp: torch.Tensor  # (B, C, H, W)
@@ -104,19 +104,12 @@ def largest(sizes: Sequence[Size]) -> Size:
 
 
 def batch_crops(
-    pairs: Sequence[Pair],
-    drops: Sequence[Sequence[torch.Tensor]] | None,
-    *,
-    hr_hw: Size | None = None,
-    lr_hw: Size | None = None,
-    drop_hw: Size | None = None,
-    masked: bool | None = None,
+    pairs: Sequence[Pair], drops: Sequence[Sequence[torch.Tensor]] | None
 ) -> CropBatch:
     """One image's pairs (and per-pair dropout masks of layers 1-2) as a batch.
 
-    Each tensor is padded to the largest of its kind, or to the ``*_hw`` given (N
-    images batched together pad to their common size); ``masked`` (default: whether
-    the pairs differ in size) says whether validity masks are made.
+    Each tensor is padded to the largest of its kind; validity masks are made when
+    the pairs differ in size.
 
     Example:
         >>> def pair(h, w):
@@ -128,18 +121,13 @@ def batch_crops(
     """
     sizes = [tuple(p.father.shape[-2:]) for p in pairs]
     son_sizes = [tuple(p.son.shape[-2:]) for p in pairs]
-    hr_hw = hr_hw or largest(sizes)
-    lr_hw = lr_hw or largest(son_sizes)
-    if masked is None:
-        masked = len(set(sizes)) > 1 or len(set(son_sizes)) > 1
+    hr_hw, lr_hw = largest(sizes), largest(son_sizes)
+    masked = len(set(sizes)) > 1 or len(set(son_sizes)) > 1
     device = pairs[0].father.device
     drop = None
     if drops is not None:
-        drop_hw = drop_hw or largest([tuple(m[0].shape[-2:]) for m in drops])
-        drop = (
-            pad_to([m[0] for m in drops], drop_hw),
-            pad_to([m[1] for m in drops], drop_hw),
-        )
+        drop_hw = largest([tuple(m[0].shape[-2:]) for m in drops])
+        drop = tuple(pad_to([m[k] for m in drops], drop_hw) for k in (0, 1))
     return CropBatch(
         son=pad_to([p.son for p in pairs], lr_hw),
         interp=pad_to([p.interp for p in pairs], hr_hw),
@@ -151,25 +139,13 @@ def batch_crops(
     )
 
 
-@dataclass
-class StackedBatch:
-    """Crops of ``n`` images x ``B`` fathers, zero-padded to common sizes."""
-
-    son: torch.Tensor  # (n, B, C, hs, ws)
-    interp: torch.Tensor  # (n, B, C, H, W)
-    father: torch.Tensor  # (n, B, C, H, W)
-    valid_lr: torch.Tensor | None  # (n, B, 1, hs, ws); None when all crops agree
-    valid_hr: torch.Tensor | None  # (n, B, 1, H, W)
-    sizes: list[list[Size]]  # each father's (h, w)
-    drop: tuple[torch.Tensor, torch.Tensor] | None  # (n, B, width, ., .) masks
-
-
 def collate(
     pairs: Sequence[Sequence[Pair]],
     drops: Sequence[Sequence[Sequence[torch.Tensor]] | None],
-) -> StackedBatch:
+) -> CropBatch:
     """The ``n`` images' pairs (``pairs[i]``, and dropout masks ``drops[i]`` or all
-    None) as one batch: every crop padded to the largest of the step.
+    None) as one batch: every crop padded to the largest of the step, each tensor
+    ``(n, B, ...)`` and ``sizes`` one list per image.
 
     Example:
         >>> def pair(h):
@@ -179,37 +155,21 @@ def collate(
         >>> tuple(b.father.shape), tuple(b.valid_hr.shape), b.sizes
         ((2, 1, 1, 8, 8), (2, 1, 1, 8, 8), [[(8, 8)], [(6, 6)]])
     """
-    sizes = [tuple(p.father.shape[-2:]) for row in pairs for p in row]
-    son_sizes = [tuple(p.son.shape[-2:]) for row in pairs for p in row]
-    masked = len(set(sizes)) > 1 or len(set(son_sizes)) > 1
-    drop_hw = None
-    if drops[0] is not None:
-        drop_hw = largest([tuple(m[0].shape[-2:]) for row in drops for m in row])
-    rows = [
-        batch_crops(
-            row,
-            drop,
-            hr_hw=largest(sizes),
-            lr_hw=largest(son_sizes),
-            drop_hw=drop_hw,
-            masked=masked,
-        )
-        for row, drop in zip(pairs, drops, strict=True)
-    ]
+    n, per = len(pairs), len(pairs[0])
+    flat = [m for row in drops for m in row] if drops[0] is not None else None
+    b = batch_crops([p for row in pairs for p in row], flat)
 
-    def stack(name: str) -> torch.Tensor:
-        return torch.stack([getattr(r, name) for r in rows])
+    def rows(t: torch.Tensor | None) -> torch.Tensor | None:
+        return None if t is None else t.unflatten(0, (n, per))
 
-    return StackedBatch(
-        son=stack("son"),
-        interp=stack("interp"),
-        father=stack("father"),
-        valid_lr=stack("valid_lr") if masked else None,
-        valid_hr=stack("valid_hr") if masked else None,
-        sizes=[r.sizes for r in rows],
-        drop=None
-        if rows[0].drop is None
-        else tuple(torch.stack([r.drop[k] for r in rows]) for k in (0, 1)),
+    return CropBatch(
+        son=rows(b.son),
+        interp=rows(b.interp),
+        father=rows(b.father),
+        valid_lr=rows(b.valid_lr),
+        valid_hr=rows(b.valid_hr),
+        sizes=[b.sizes[i * per : (i + 1) * per] for i in range(n)],
+        drop=None if b.drop is None else (rows(b.drop[0]), rows(b.drop[1])),
     )
 
 
