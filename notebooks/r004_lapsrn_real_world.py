@@ -102,7 +102,7 @@ from IPython.display import Markdown, display
 
 from srcore import plots
 from srcore.chapters import claim_files, published, supervised_tables, tables
-from srcore.chapters.claims import VGG, unhealthy_count
+from srcore.chapters.claims import VGG
 from srcore.chapters.published import anchor_label
 from srcore.chapters.verdicts import Claim, summary_line, verdict_table
 from srcore.degrade import random_kernel
@@ -457,11 +457,7 @@ if "cause" in prose:
 # %%
 report_claims = []
 for k, s in enumerate(REPORT["scales"]):
-    failed, dirty, unchecked = (
-        unhealthy_count([runs[(s, "subpixel")]])
-        if (s, "subpixel") in runs
-        else (0, 0, 0)
-    )
+    subpixel = [runs[(s, "subpixel")]] if (s, "subpixel") in runs else []
     words = "far below" if s == 2 else "above"
     report_claims.append(
         Claim(
@@ -471,9 +467,7 @@ for k, s in enumerate(REPORT["scales"]):
             setting=f"quick · {prose.get('n_div2krk', '?')} DIV2KRK images · 1 seed",
             paper=anchor_label("KernelGAN + ZSSR", "DIV2KRK", s),
             images=prose.get("n_div2krk"),
-            unhealthy=failed,
-            dirty=dirty,
-            unchecked=unchecked,
+            **tables.evidence_flags(subpixel),
         )
     )
 report_claims += [

@@ -30,7 +30,6 @@ from srcore.chapters.published import (
     REPORT_001,
     REPORT_001_IDEAL,
     REPORT_001_NONIDEAL,
-    REPORT_002,
     REPORT_003,
     anchor,
     anchor_label,
@@ -42,7 +41,6 @@ from srcore.runs.results import RunRecord, machines
 __all__ = [
     "report000_claims",
     "report001_claims",
-    "report002_claims",
     "report003_claims",
 ]
 
@@ -395,73 +393,6 @@ def report001_health(
         previous = (*previous, 0, 0)[:3]
         out[key] = tuple(map(sum, zip(previous, unhealthy_count(behind), strict=True)))
     return out
-
-
-# --- report 002 -------------------------------------------------------------------
-
-
-def report002_claims(
-    f: Mapping[str, Any],
-    table: pd.DataFrame,
-    health: Mapping[str, int] | None = None,
-) -> list[Claim]:
-    """Report 002's claims: SRCNN's gain over bicubic on DIV2K (scale not stated:
-    judged at the scale its bicubic level points to), its bicubic timing, and
-    SRGAN's trade of PSNR for texture against SRResNet (the SRGAN paper's claim;
-    the report has no SRGAN number). ``table``: :func:`supervised_tables.summary`
-    of the chapter's runs; ``health``: runs that failed the health rule per group
-    (``srcnn``, ``gan``)."""
-    bad = health or {}
-    gain = REPORT_002["srcnn_psnr"] - REPORT_002["bicubic_psnr"]
-    claims = []
-    scale = f.get("inferred_scale")
-    if scale is not None:
-        claims.append(
-            Claim(
-                f"SRCNN beats bicubic on DIV2K (scale not stated: ×{scale}, inferred "
-                "from the report's bicubic level)",
-                report=gain,
-                ours=_get(f, f"srcnn_div2k_x{scale}_gain"),
-                setting=f"quick · {f.get('srcnn_div2k_n', '?')} DIV2K images · 1 seed "
-                f"· the report's bicubic {f['report_bicubic']:.2f} dB, ours at "
-                f"×{scale} {f[f'srcnn_div2k_x{scale}_bicubic']:.2f} dB",
-                paper=_paper("SRCNN", "Set5", scale),
-                images=_int(f, "srcnn_div2k_n"),
-                report_images=REPORT_002["n_images"],
-                **_trust(bad, "srcnn"),
-            )
-        )
-    claims.append(
-        Claim(
-            "bicubic takes about 2 min 17 s per DIV2K image",
-            report=REPORT_002["bicubic_s_per_image"],
-            ours=_get(f, "bicubic_div2k_s"),
-            unit="s",
-            margin=10.0,
-            value=True,
-            exact=True,
-            setting="MATLAB-exact bicubic ×2, this CPU",
-        )
-    )
-    gan = table[table.method.str.startswith("SRGAN")]
-    res = table[table.method == "SRResNet"]
-    merged = gan.merge(res, on=["dataset", "scale"], suffixes=("_gan", "_res"))
-    diff = float((merged.psnr_gan - merged.psnr_res).mean()) if len(merged) else None
-    label = str(gan.method.iloc[0]) if len(gan) else "SRGAN"
-    claims.append(
-        Claim(
-            f"SRGAN gives up PSNR against SRResNet for texture ({label}, ×4)",
-            direction=-1,
-            ours=diff,
-            setting=f"quick · {len(merged)} test sets · 1 seed",
-            paper=_paper("SRGAN", "Set5", 4) + "; " + _paper("SRResNet", "Set5", 4),
-            images=int(merged.n_images_gan.sum()) if len(merged) else None,
-            source="SRGAN paper",
-            **_trust(bad, "gan"),
-        )
-    )
-    claims.append(Claim("SRGAN with the VGG54 content loss", why_not=VGG))
-    return claims
 
 
 # --- report 003 -------------------------------------------------------------------

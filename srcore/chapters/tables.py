@@ -35,6 +35,7 @@ __all__ = [
     "trained",
     "optimised_rows",
     "not_trained",
+    "evidence_flags",
     "mean_scores",
     "crop_views",
     "versus",
@@ -195,6 +196,24 @@ def not_trained(records: Sequence[RunRecord]) -> dict[str, int]:
         r["health"]["verdict"] != "trained" for r in rows if r.get("health") is not None
     )
     return {"not_trained": bad, "unchecked": unchecked, "runs": len(rows)}
+
+
+def evidence_flags(records: Sequence[RunRecord]) -> dict[str, int]:
+    """What weakens the evidence of ``records``, as a verdict's claim takes it
+    (:class:`srcore.chapters.verdicts.Claim`): ``unhealthy`` optimisations that did
+    not train, ``dirty`` records made from uncommitted code, ``unchecked``
+    optimisations made before the health rule.
+
+    Example:
+        >>> evidence_flags([])
+        {'unhealthy': 0, 'dirty': 0, 'unchecked': 0}
+    """
+    counts = not_trained(records)
+    return {
+        "unhealthy": counts["not_trained"],
+        "dirty": sum(bool(r.provenance.get("dirty")) for r in records),
+        "unchecked": counts["unchecked"],
+    }
 
 
 def mean_scores(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> dict[str, Any]:
