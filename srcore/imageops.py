@@ -157,6 +157,18 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return arr[..., 0] if arr.shape[2] == 1 else arr
 
 
+def _uint8_image(x: torch.Tensor | np.ndarray, caller: str) -> np.ndarray:
+    """An image to write: a float tensor in [0, 1] as 8-bit, a uint8 array as is; any
+    other array dtype raises ``TypeError`` (a cast would turn floats in [0, 1] to 0/1
+    and wrap ints above 255)."""
+    arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x)
+    if arr.dtype != np.uint8:
+        raise TypeError(
+            f"{caller} takes a tensor in [0, 1] or a uint8 array, got {arr.dtype}"
+        )
+    return arr
+
+
 def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     """Write an image as PNG atomically (temporary file in the same folder, then
     rename).
@@ -166,14 +178,7 @@ def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     ``TypeError`` (a cast would silently turn floats in [0, 1] to 0/1, wrap ints > 255).
     """
     path = Path(path)
-    if isinstance(x, torch.Tensor):
-        arr = to_uint8(x)
-    else:
-        arr = np.asarray(x)
-        if arr.dtype != np.uint8:
-            raise TypeError(
-                f"save_png takes a tensor in [0, 1] or a uint8 array, got {arr.dtype}"
-            )
+    arr = _uint8_image(x, "save_png")
     return atomic_write(path, lambda fh: Image.fromarray(arr).save(fh, format="PNG"))
 
 
@@ -198,11 +203,7 @@ def save_image(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     fmt, options = SAVE_FORMATS[path.suffix.lower()]
-    arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x)
-    if arr.dtype != np.uint8:
-        raise TypeError(
-            f"save_image takes a tensor in [0, 1] or uint8, got {arr.dtype}"
-        )
+    arr = _uint8_image(x, "save_image")
     return atomic_write(
         path, lambda fh: Image.fromarray(arr).save(fh, format=fmt, **options)
     )
