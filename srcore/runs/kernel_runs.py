@@ -57,7 +57,7 @@ def image_pair(
     """``(lr_img, hr)`` of ``item`` ("DIV2KRK/im_1"): :func:`srcore.protocol.
     test_pair`, and at the smoke profile, for a random-kernel LR, its central
     :data:`srcore.profiles.SMOKE_LR_CROP` square with the HR pixels above it
-    (Set5/baby x2: LR 64 x 64, HR 128 x 128)."""
+    (Set5/baby x2: LR 72 x 72, HR 144 x 144)."""
     lr_img, hr = protocol.test_pair(*item.split("/", 1), scale, degradation, data_root)
     h, w = lr_img.shape[-2:]
     if profile != "smoke" or degradation == "bicubic" or max(h, w) <= SMOKE_LR_CROP:
