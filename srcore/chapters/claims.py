@@ -30,7 +30,6 @@ from srcore.chapters.published import (
     REPORT_001,
     REPORT_001_IDEAL,
     REPORT_001_NONIDEAL,
-    REPORT_003,
     anchor,
     anchor_label,
     published_table,
@@ -41,7 +40,6 @@ from srcore.runs.results import RunRecord, machines
 __all__ = [
     "report000_claims",
     "report001_claims",
-    "report003_claims",
 ]
 
 VGG = "needs VGG weights"
@@ -393,101 +391,6 @@ def report001_health(
         previous = (*previous, 0, 0)[:3]
         out[key] = tuple(map(sum, zip(previous, unhealthy_count(behind), strict=True)))
     return out
-
-
-# --- report 003 -------------------------------------------------------------------
-
-
-def report003_claims(
-    f: Mapping[str, Any],
-    health: Mapping[str, int] | None = None,
-    withheld: str | None = None,
-) -> list[Claim]:
-    """Report 003's claims (Table 1, x4, 10 BSD100 images): Charbonnier helps DIP,
-    DIP with Charbonnier beats LapSRN, LapSRN and DIP beat bicubic, weighted pyramid
-    losses change nothing. ``withheld``: why DIP's records are not shown (then DIP's
-    claims are not tested); ``health``: failed runs per group (``dip``: every
-    seed's runs, ``lapsrn``, ``crops``: DIP and LapSRN on DIP's crops). With
-    :func:`report003.dip_seed_findings` in ``f`` (two seeds or more), DIP's own
-    claims rest on the mean and sd over seeds.
-    """
-    bad = health or {}
-    t = {m: p for m, p, _ in REPORT_003["table"]}
-    n_seeds = int(f.get("dip_seeds", 1))
-    crops = f"quick · {f.get('dip_images', '?')} BSD100 64² crops · {_seeds(n_seeds)}"
-    on_crops = {
-        "images": _int(f, "dip_images"),
-        "report_images": REPORT_003["n_images"],
-        "internal": True,
-        "seeds": n_seeds,
-    }
-    dip = {**_trust(bad, "dip"), "why_not": withheld, **on_crops}
-    over_seeds = int(f.get("dip_n_seeds", 0)) > 1  # DIP's seeds, not seed 0 alone
-    seeded = f"quick · {f.get('dip_images', '?')} BSD100 64² crops · "
-    seeded += f"{_seeds(int(f.get('dip_n_seeds', 0)))}"
-    dip_seeds = {**dip, "seeds": int(f.get("dip_n_seeds", 0))}
-    spread = _get(f, "lapsrn_max_spread")
-    claims = [
-        Claim(
-            "a Charbonnier loss improves DIP over MSE",
-            report=t["DIP with Charbonnier"] - t["DIP with MSE"],
-            **(
-                {
-                    "ours": _get(f, "dip_seeds_charb_minus_mse"),
-                    "spread": _finite(f["dip_seeds_charb_minus_mse_sd"]),
-                    "setting": seeded,
-                    **dip_seeds,
-                }
-                if over_seeds
-                else {"ours": _get(f, "charb_minus_mse"), "setting": crops, **dip}
-            ),
-        ),
-        Claim(
-            "DIP with Charbonnier beats LapSRN",
-            report=t["DIP with Charbonnier"] - t["LapSRN w1=1, w2=1"],
-            ours=_get(f, "charb_minus_lapsrn"),
-            setting=crops + " · ours: the best LapSRN weighting",
-            **on_crops,
-            **_trust(bad, "crops"),
-            why_not=withheld,
-        ),
-        Claim(
-            "DIP with MSE beats bicubic",
-            report=t["DIP with MSE"] - t["Bicubic"],
-            paper=_paper("DIP", "Set5", 4),
-            **(
-                {
-                    "ours": _get(f, "dip_seeds_mse_gain"),
-                    "spread": _finite(f["dip_seeds_mse_gain_sd"]),
-                    "setting": seeded,
-                    **dip_seeds,
-                }
-                if over_seeds
-                else {"ours": _get(f, "dip_mse_gain"), "setting": crops, **dip}
-            ),
-        ),
-        Claim(
-            "LapSRN beats bicubic",
-            report=t["LapSRN w1=1, w2=1"] - t["Bicubic"],
-            ours=_get(f, "lapsrn_bsd100_min_gain"),
-            setting="quick · BSD100 (100 images) · 1 seed · the weakest weighting",
-            paper=_paper("LapSRN", "BSD100", 4),
-            images=100,
-            report_images=REPORT_003["n_images"],
-            **_trust(bad, "lapsrn"),
-        ),
-        Claim(
-            "weighting the pyramid's losses gives no significant improvement",
-            report=-_get(f, "report_lapsrn_spread"),
-            ours=None if spread is None else -spread,
-            setting="quick · Set5/Set14/BSD100 · 1 seed · "
-            "lowest minus highest of the 3 weightings",
-            images=5,
-            report_images=REPORT_003["n_images"],
-            **_trust(bad, "lapsrn"),
-        ),
-    ]
-    return claims
 
 
 def unhealthy_count(records: Sequence[RunRecord]) -> tuple[int, int, int]:

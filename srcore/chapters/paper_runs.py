@@ -40,10 +40,10 @@ from typing import Any
 import pandas as pd
 
 from srcore import protocol
-from srcore.chapters import report001, report003, zssr_tables
+from srcore.chapters import report001, zssr_tables
 from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.methods.zssr import PRESETS
-from srcore.runs import random_kernel_lapsrn, zssr_runs
+from srcore.runs import dip_vs_lapsrn, random_kernel_lapsrn, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, machines, record_path
 
@@ -142,7 +142,7 @@ def _zssr(
 
 
 def _dip(loss: str, **kw: Any) -> Callable[[RunContext], RunRecord]:
-    return lambda ctx: report003.dip_run(loss, ctx, **kw)
+    return lambda ctx: dip_vs_lapsrn.dip_run(loss, ctx, **kw)
 
 
 def _stream(transfer: bool) -> Callable[[RunContext], RunRecord]:
@@ -194,15 +194,15 @@ def _lapsrn_crops(lapsrn_key: str) -> Callable[[RunContext], RunRecord]:
     DIP crops."""
 
     def make(ctx: RunContext) -> RunRecord:
-        (run,) = [r for r in report003.lapsrn_runs(ctx) if r.key == lapsrn_key]
-        return report003.lapsrn_on_crops(run, ctx)
+        (run,) = [r for r in dip_vs_lapsrn.lapsrn_runs(ctx) if r.key == lapsrn_key]
+        return dip_vs_lapsrn.lapsrn_on_crops(run, ctx)
 
     return make
 
 
 _DIP_QUICK_IMAGES = (
-    report003.DIP_EVAL["quick"]["dataset"],
-    report003.DIP_EVAL["quick"]["images"],
+    dip_vs_lapsrn.DIP_EVAL["quick"]["dataset"],
+    dip_vs_lapsrn.DIP_EVAL["quick"]["images"],
 )
 
 
@@ -304,7 +304,7 @@ def _jobs() -> dict[str, Job]:
     # c. DIP at its paper budget, d. the stream
     for loss in ("mse", "charbonnier"):
         jobs[f"dip-Set5-x4-{loss}"] = Job(
-            _dip(loss, eval_spec=report003.DIP_SET5),
+            _dip(loss, eval_spec=dip_vs_lapsrn.DIP_SET5),
             ("Set5", None),
             4,
             group="c",

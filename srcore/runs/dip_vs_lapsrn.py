@@ -1,0 +1,251 @@
+"""DIP and LapSRN at ×4 on the same test crops: the runs behind the DIP chapter.
+
+* LapSRN: :func:`lapsrn_runs` trains one network per pyramid-loss weighting
+  ``(w1, w2)`` (:data:`WEIGHTINGS`) through :func:`srcore.runs.supervised.run` and
+  scores it on the full benchmark sets; :func:`lapsrn_on_crops` also scores it on
+  DIP's crops.
+* DIP: :func:`dip_run` optimises one network per (image, seed) for a data term
+  ("mse" or "charbonnier"), on the same images and seeds for both, and keeps each
+  run's PSNR-vs-step trace. ``quick`` uses fixed centre crops (:data:`DIP_EVAL`): a
+  DIP step's cost grows with the output size, and each record keeps its measured
+  seconds per step.
+
+Every run goes through :func:`srcore.runs.results.record_for` (cached, resumable
+records, one item per image).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from srcore import protocol
+from srcore.health import health, tail_mean
+from srcore.imageops import save_png
+from srcore.methods import dip
+from srcore.profiles import config_dict, resolve_device, resolve_profile
+from srcore.runs import supervised
+from srcore.runs.context import RunContext
+from srcore.runs.results import (
+    RunRecord,
+    crop_file,
+    provenance,
+    record_for,
+    results_root,
+    run_key,
+)
+from srcore.training.models import SPECS
+from srcore.training.supervised import super_resolve
+
+__all__ = [
+    "SCALE",
+    "WEIGHTINGS",
+    "DIP_EVAL",
+    "DIP_SET5",
+    "TRACE_EVERY",
+    "N_SAVED",
+    "crop_pair",
+    "dip_run",
+    "checkpoint_file",
+    "lapsrn_runs",
+    "lapsrn_on_crops",
+]
+
+SCALE = 4  # the comparison is at x4 only
+#: The LapSRN loss weightings compared (w1 on the x2 level, w2 on the x4 level).
+WEIGHTINGS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.0), (1.0, 2.0))
+#: DIP's test images per profile: the first ``images`` of ``dataset``, each cut to a
+#: centred ``crop`` square, optimised once per seed. Part of each DIP and
+#: LapSRN-on-crops record's key: a changed value is a new run.
+DIP_EVAL: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "dataset": "BSD100",  # the test set of the DIP comparison
+        "images": 1,  # one image: checks the pipeline only
+        "crop": 64,  # HR side of the centred crop (LR 16x16)
+        "seeds": [0],  # one optimisation per image
+    },
+    "quick": {
+        "dataset": "BSD100",  # the test set of the DIP comparison
+        "images": 10,  # ten images (which ten is not stated where this was set)
+        "crop": 64,  # 64x64 crops: whole images take far longer on two CPU cores
+        "seeds": [0],  # one optimisation per image
+    },
+    "paper": {
+        "dataset": "BSD100",  # the test set of the DIP comparison
+        "images": 100,  # the whole set
+        "crop": None,  # the whole image, cropped to a multiple of 32 (the DIP code)
+        "seeds": [0, 1],  # two optimisations per image, for the seed spread
+    },
+}
+#: DIP at the published setting: the whole Set5 images at x4 (each cut to its
+#: largest centred multiple of 32, as the DIP code does), one optimisation each.
+DIP_SET5: dict[str, Any] = {
+    "dataset": "Set5",
+    "images": None,
+    "crop": None,
+    "seeds": [0],
+}
+TRACE_EVERY = 25  # steps between two points of a DIP record's PSNR trace
+
+
+def crop_pair(
+    dataset: str, image: str, crop: int | None, data_root: Any = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(lr, hr)`` of one DIP test image: HR centre-cropped, LR its MATLAB bicubic.
+
+    ``crop=None`` keeps the largest centred multiple of 32 (DIP's network halves the
+    size five times). The LR is made from the crop, so every method sees the same
+    ``(lr, hr)``.
+    """
+    return protocol.crop_pair(dataset, image, SCALE, crop, data_root, multiple=32)
+
+
+def _test_images(spec: dict[str, Any], data_root: Any) -> Callable[[], list[str]]:
+    """The test images of an eval ``spec`` (:data:`DIP_EVAL`), listed (and verified)
+    at the first call only: a run's ``items`` and ``compute`` share one listing."""
+    sets = [(spec["dataset"], spec["images"])]
+    return cache(lambda: protocol.test_items(sets, SCALE, data_root))
+
+
+N_SAVED = 3  # outputs saved as PNG per record (first images), for the figures
+
+
+def dip_run(
+    loss: str,
+    ctx: RunContext,
+    *,
+    seed: int = 0,
+    eval_spec: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> RunRecord:
+    """DIP with ``loss`` ("mse" or "charbonnier") on :data:`DIP_EVAL` ``[profile]``
+    (or on ``eval_spec``, e.g. :data:`DIP_SET5`).
+
+    One item per ``image@seed``; each row holds the final PSNR/SSIM (Y, shave 4),
+    bicubic on the same crop, the PSNR trace every :data:`TRACE_EVERY` steps (from
+    the HR, for the figure only: the run always stops at ``config.steps``) and the
+    timings. Both losses use the same images, seeds (network init, input noise and
+    perturbations all follow the seed) and step count; ``seed`` is added to each
+    image's seed of :data:`DIP_EVAL`.
+    """
+    profile, data_root = ctx.profile, ctx.data_root
+    results = results_root(ctx.results, profile)
+    cfg = resolve_profile(
+        dip.DIPConfig(), dip.PROFILES, profile, loss=loss, seed=seed, **overrides
+    )
+    spec = eval_spec or DIP_EVAL[profile]
+    config = {
+        "method": "dip",
+        "model": config_dict(cfg),
+        "scale": SCALE,
+        "profile": profile,
+        "eval": spec,
+        "degradation": "bicubic",
+        "scoring": protocol.SCORING,
+    }
+    dev = resolve_device(ctx.device)
+    names = _test_images(spec, data_root)
+
+    def items() -> list[str]:
+        return [f"{i}@{s}" for i in names() for s in spec["seeds"]]
+
+    def compute(item: str) -> dict[str, Any]:
+        name, seed = item.rsplit("@", 1)
+        ds, image = name.split("/", 1)
+        lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
+        # A paper item can outlast a session: it resumes from its checkpoint, on
+        # the same machine and precision only, and records the commits it ran at.
+        where = provenance(dev)
+        res = dip.optimize(
+            lr_img,
+            SCALE,
+            replace(cfg, seed=cfg.seed + int(seed)),
+            hr=hr,
+            trace_every=TRACE_EVERY,
+            device=dev,
+            progress=ctx.progress,
+            checkpoint=checkpoint_file(run_key("dip", config), item),
+            checkpoint_match={k: where[k] for k in ("hardware", "device", "dirty")},
+            checkpoint_note={k: where[k] for k in ("commit", "date")},
+        )
+        if int(seed) == spec["seeds"][0] and name in names()[:N_SAVED]:
+            save_png(res.sr, crop_file("dip", run_key("dip", config), name, results))
+        return {
+            **protocol.score_row(res.sr, hr, lr_img, SCALE),
+            "dataset": ds,
+            "seed": int(seed),
+            "trace_steps": res.trace_steps,
+            "trace_psnr": res.trace_psnr[0],
+            "final_loss": res.loss[-1],
+            "loss_trace": res.image_loss[0][TRACE_EVERY - 1 :: TRACE_EVERY],
+            "health": health(
+                tail_mean(res.image_loss[0]), res.interp_loss[0], res.image_loss[0][0]
+            ),
+            "seconds": res.seconds,
+            "seconds_per_step": res.seconds_per_step,
+            **({"segments": res.segments} if res.segments else {}),
+        }
+
+    return record_for("dip", config, items, compute, ctx, device=dev)
+
+
+def checkpoint_file(key: str, item: str) -> Path:
+    """Where DIP item ``item`` of record ``key`` keeps its checkpoint while it runs:
+    the cache folder (:func:`srcore.runs.supervised.cache_dir`), never the results.
+
+    Example:
+        >>> checkpoint_file("dip-0123", "Set5/baby@0").name
+        'dip-0123-Set5_baby@0.pt'
+    """
+    return supervised.cache_dir() / "checkpoints" / f"{key}-{item.replace('/', '_')}.pt"
+
+
+def lapsrn_runs(ctx: RunContext, *, seed: int = 0) -> list[RunRecord]:
+    """LapSRN x4, one run per weighting in :data:`WEIGHTINGS`, on the benchmark sets."""
+    return [
+        supervised.run("lapsrn", SCALE, ctx, seed=seed, level_weights=w)
+        for w in WEIGHTINGS
+    ]
+
+
+def lapsrn_on_crops(run: RunRecord, ctx: RunContext) -> RunRecord:
+    """A trained LapSRN (from :func:`lapsrn_runs`) scored on DIP's crops.
+
+    Needs the run's weights in the cache; the record it writes is what the book reads.
+    """
+    profile, data_root = ctx.profile, ctx.data_root
+    results = results_root(ctx.results, profile)
+    spec = DIP_EVAL[profile]
+    config = {
+        "method": "lapsrn-crops",
+        "lapsrn": run.key,
+        "eval": spec,
+        "profile": profile,
+        "scoring": protocol.SCORING,
+    }
+    dev = resolve_device(ctx.device)
+    state: dict[str, Any] = {}
+    names = _test_images(spec, data_root)
+
+    def compute(item: str) -> dict[str, Any]:
+        if "net" not in state:
+            state["net"] = supervised.load_weights(run, "lapsrn").to(dev)
+        ds, image = item.split("/", 1)
+        lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
+        with torch.no_grad():
+            sr = super_resolve(state["net"], SPECS["lapsrn"], lr_img, SCALE).cpu()
+        if item in names()[:N_SAVED]:
+            save_png(
+                sr,
+                crop_file(
+                    "lapsrn-crops", run_key("lapsrn-crops", config), item, results
+                ),
+            )
+        return {**protocol.score_row(sr, hr, lr_img, SCALE), "dataset": ds}
+
+    return record_for("lapsrn-crops", config, names, compute, ctx, device=dev)
