@@ -142,35 +142,6 @@ def test_counts_keep_judged_and_preliminary_apart() -> None:
     assert sum(counts.values()) == 3
 
 
-def test_report000_claims_follow_the_findings() -> None:
-    """Table 1's DoG claim: the report's +0.30 dB against ours; a dead stream makes
-    the stream claims untested, not averaged."""
-    f = {
-        "t1_n_images": 1,
-        "t1_psnr_mse": 33.0,
-        "t1_psnr_dog": 33.31,
-        "t1_psnr_star": 33.0,
-        "stream_psnr_scratch": 30.0,
-        "stream_psnr_transfer": 30.7,
-        "stream_n_images": 4,
-        "ext_gain_ext": -1.0,
-        "ext_gain_ftune": 0.5,
-        "ext_gain_online": 0.7,
-        "star_time_ratio": 3.4,
-    }
-    by = {c.claim: verdict(c) for c in claims.report000_claims(f)}
-    # one T91 image, one seed, quick: never more than consistent
-    assert by["a DoG loss beats MSE (Table 1)"] == (
-        "consistent at the quick budget (1 seed, 1 image)"
-    )
-    assert by["ZSSR* costs 3–4× ZSSR's time per iteration"] == "reproduced"
-    dead = claims.report000_claims(f, health={"stream": 1})
-    stream = [verdict(c) for c in dead if "stream" in c.setting]
-    assert stream and all(
-        v.startswith("not tested (under-trained: 1 run") for v in stream
-    )
-
-
 def test_a_complete_paper_cell_decides_its_ideal_row():
     """Report 001's Set5 rows read the paper-budget record once it is complete (its
     gain, 'paper' in the setting, its own health); an unfinished one changes

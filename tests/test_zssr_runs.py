@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from srcore.chapters import report000, report001, tables, zssr_tables
+from srcore.chapters import report001, tables, zssr_tables
 from srcore.methods.zssr import ZSSRConfig
-from srcore.runs import zssr_runs
+from srcore.runs import osr_streams, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, load_records
 
@@ -85,7 +85,6 @@ def test_osr_transfers_weights_and_resumes_from_the_cache(
     speed = zssr_tables.iterations_to_match(scratch, online)
     assert list(speed.position) == [0, 1, 2]
     assert (speed.iters_scratch.notna()).all()
-    assert report000.plot_stream(scratch, online).axes
     last = online.per_image[-1]["image"]
     views = tables.crop_views([scratch, online], last, data_root=data_dir, results=res)
     assert list(views) == [
@@ -117,7 +116,7 @@ def test_external_modes_start_from_cached_pretrained_weights(
     monkeypatch.setattr(zssr_runs, "zssr", spy)
     monkeypatch.setattr(zssr_runs, "pretrain_external", count)
     ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
-    runs = report000.external_runs("Set5", 2, "T91", ctx=ctx)
+    runs = osr_streams.external_runs("Set5", 2, "T91", ctx=ctx)
     assert len(pretrained) == 1, "the T91 weights are trained once, then cached"
     ext_w = starts[0]
     assert all(w is not None for w in starts)
@@ -129,13 +128,6 @@ def test_external_modes_start_from_cached_pretrained_weights(
     assert labels == ["ZSSR/ext", "ZSSR/ext/ftune", "ZSSR/ext/online"]
     assert [r["iterations"] for r in runs[0].per_image] == [0, 0]
     assert all(r["iterations"] > 0 for r in runs[1].per_image)
-    table = report000.beside_report(runs, "table2")
-    assert list(table.report_method) == [
-        "ZSSR/ext*",
-        "ZSSR/ext/ftune*",
-        "ZSSR/ext/online*",
-    ]
-    assert table.report_psnr.notna().all()
     # Re-reading needs no pretraining and finds the same record.
     again = zssr_runs.osr_run(
         "Set5", 2, ctx.replace(mode="read"), transfer=True, limit=2, external="T91"
@@ -177,15 +169,6 @@ def test_vdsr_backbone_starts_zssr_from_the_pretrained_rgb_vdsr(data_dir, tmp_pa
     assert plain.key != rec.key
     with pytest.raises(ValueError, match="backbone"):
         zssr_runs.zssr_run("Set5", 2, ctx, backbone="edsr", limit=1)
-
-
-def test_not_run_lists_only_rows_without_a_record():
-    rows = report000.not_run([_fake([30.0], False), _fake([31.0], True)])
-    methods = set(rows["report's method"])
-    assert "ZSSR" not in methods and "ZSSR/online*" not in methods
-    assert "ZSSR/ext*" in methods and "ZSSR*" in methods
-    plus = rows[rows["report's method"].str.endswith("+")]
-    assert len(plus) == 5 and plus.status.str.contains("VGG").all()
 
 
 def _fake(trace: list[float], transfer: bool) -> RunRecord:

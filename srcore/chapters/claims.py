@@ -1,18 +1,12 @@
-"""The claims of the protocol chapter and of the five reports, each beside what our
-records measure, judged by :func:`srcore.chapters.verdicts.verdict`.
+"""Report 001's claims, each beside what our records measure, judged by
+:func:`srcore.chapters.verdicts.verdict` (the other chapters build theirs in their
+notebooks; this one moves into chapter 01's notebook next).
 
-Each ``*_claims`` function turns a chapter's findings (the dict its notebook glues,
-made by the chapter module's ``findings``) into :class:`~srcore.chapters.verdicts.Claim`
-rows: the report's words (short), the report's effect, ours, how ours was measured
-and the original paper's value where one exists. Each notebook stores its claims
-(:mod:`srcore.chapters.claim_files`) for the synthesis chapter.
-
-Example:
-    >>> f = {"t1_n_images": 1, "t1_psnr_mse": 33.0, "t1_psnr_dog": 33.4,
-    ...      "t1_psnr_star": 33.5, "report_t1_mse": 33.921, "report_t1_dog": 34.222,
-    ...      "report_t1_star": 34.327}
-    >>> [c.claim for c in report000_claims(f)][:1]
-    ['a DoG loss beats MSE (Table 1)']
+:func:`report001_claims` turns the chapter's findings into
+:class:`~srcore.chapters.verdicts.Claim` rows: the report's words (short), the
+report's effect, ours, how ours was measured and the original paper's value where
+one exists. Each notebook stores its claims (:mod:`srcore.chapters.claim_files`) for
+the synthesis chapter.
 """
 
 from __future__ import annotations
@@ -23,10 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from srcore.chapters import report000, tables, zssr_tables
+from srcore.chapters import tables, zssr_tables
 from srcore.chapters.published import (
     KERNELGAN_DIV2KRK,
-    REPORT_000,
     REPORT_001,
     REPORT_001_IDEAL,
     REPORT_001_NONIDEAL,
@@ -38,7 +31,6 @@ from srcore.chapters.verdicts import Claim
 from srcore.runs.results import RunRecord, machines
 
 __all__ = [
-    "report000_claims",
     "report001_claims",
 ]
 
@@ -70,103 +62,6 @@ def _seeds(n: int) -> str:
 
 
 _paper = anchor_label
-
-
-# --- report 000 -------------------------------------------------------------------
-
-
-def report000_claims(
-    f: Mapping[str, Any],
-    seed_pairs: Sequence[tuple[RunRecord, RunRecord]] = (),
-    health: Mapping[str, int] | None = None,
-) -> list[Claim]:
-    """Report 000's claims: DoG over MSE and ZSSR* over DoG (Table 1), ZSSR*'s cost,
-    weight transfer along a stream and the external-weight modes (Table 2), the
-    perceptual variants (not run: VGG). ``seed_pairs``: (from scratch, transfer)
-    streams per seed (:func:`report000.stream_seed_runs`), for the transfer spread.
-    ``health``: runs that failed the health rule per group (``table1``, ``stream``).
-    """
-    bad = health or {}
-    t1 = REPORT_000["table1"]
-    t2 = REPORT_000["table2"]
-    one = f"quick · {f.get('t1_n_images', '?')} T91 image · 1 seed"
-    t1_evidence = {"images": _int(f, "t1_n_images"), "internal": True}
-    claims = [
-        Claim(
-            "a DoG loss beats MSE (Table 1)",
-            report=t1["ZSSR, DoG"][0] - t1["ZSSR, MSE"][0],
-            ours=_diff(f, "t1_psnr_dog", "t1_psnr_mse"),
-            setting=one,
-            **t1_evidence,
-            **_trust(bad, "table1"),
-        ),
-        Claim(
-            "ZSSR* (DoG, dropout, batch 8, tanh) beats ZSSR with DoG (Table 1)",
-            report=t1["ZSSR*"][0] - t1["ZSSR, DoG"][0],
-            ours=_diff(f, "t1_psnr_star", "t1_psnr_dog"),
-            setting=one,
-            **t1_evidence,
-            **_trust(bad, "table1"),
-        ),
-        Claim(
-            "ZSSR* costs 3–4× ZSSR's time per iteration",
-            report=3.5,
-            ours=_get(f, "star_time_ratio"),
-            unit="×",
-            margin=0.5,
-            value=True,
-            exact=True,
-            setting="T91 · this CPU (the report: a GPU)",
-        ),
-    ]
-    n = sum(scratch.complete and online.complete for scratch, online in seed_pairs)
-    mean, sd = _diff(f, "stream_psnr_transfer", "stream_psnr_scratch"), None
-    if n:
-        rows = report000.transfer_spread(seed_pairs).set_index("seed")
-        mean = float(rows.loc["mean", "transfer_minus_scratch_db"])
-        sd = _finite(rows.loc["sd over seeds", "transfer_minus_scratch_db"])
-    n = max(n, 1)
-    stream = f"quick · {f.get('stream_n_images', '?')} BSD100 images (stream)"
-    claims.append(
-        Claim(
-            "online weight transfer beats ZSSR from scratch (ZSSR/online* − ZSSR*)",
-            report=t2["ZSSR/online*"][0] - t2["ZSSR*"][0],
-            ours=mean,
-            spread=sd,
-            seeds=n,
-            setting=f"{stream} · {_seeds(n)}",
-            images=_int(f, "stream_n_images"),
-            report_images=30,
-            internal=True,
-            **_trust(bad, "stream"),
-        )
-    )
-    for mode, words in (
-        ("ext", "T91 weights alone are below ZSSR* (ZSSR/ext*)"),
-        ("ftune", "T91 weights fine-tuned per image beat ZSSR* (ZSSR/ext/ftune*)"),
-        ("online", "T91 weights then transfer beat ZSSR* (ZSSR/ext/online*)"),
-    ):
-        row = "ZSSR/ext*" if mode == "ext" else f"ZSSR/ext/{mode}*"
-        claims.append(
-            Claim(
-                words,
-                report=t2[row][0] - t2["ZSSR*"][0],
-                ours=_get(f, f"ext_gain_{mode}"),
-                setting=f"{stream} · 1 seed · plain ZSSR training",
-                images=_int(f, "stream_n_images"),
-                report_images=30,
-                internal=True,
-                **_trust(bad, "stream"),
-            )
-        )
-    claims.append(
-        Claim(
-            "the perceptual (VGG) loss variants ZSSR+ (Table 2)",
-            report=t2["ZSSR+"][0] - t2["ZSSR*"][0],
-            why_not=VGG,
-        )
-    )
-    return claims
 
 
 # --- report 001 -------------------------------------------------------------------
