@@ -313,6 +313,25 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             progress=_progress(),
             seed=args.seed,
         )
+        check = None
+        if estimate:  # judged against ZSSR without it (up.check_estimate)
+            plain = up.upscale(
+                img,
+                scale,
+                args.method,
+                profile=args.profile,
+                device=args.device,
+                progress=_progress(),
+                seed=args.seed,
+            )
+            check = up.check_estimate(sr, plain, img, scale)
+            if not check["credible"]:
+                print(
+                    f"warning: {src}: estimated kernel rejected ({check['reason']}); "
+                    "the output is ZSSR's without it (bicubic kernel)",
+                    file=sys.stderr,
+                )
+                sr = plain
         if outscale is not None and outscale != scale:  # MATLAB bicubic to the size
             h, w = img.shape[-2:]
             size = (round(h * outscale), round(w * outscale))
@@ -333,6 +352,8 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             kernel_file = dst.with_suffix(".kernel.npy")
             atomic_write(kernel_file, lambda fh, k=kernel: np.save(fh, k))
             row["kernel"] = str(kernel_file)
+            row["kernel_used"] = "estimate" if check["credible"] else "bicubic"
+            row["kernel_check"] = check
         if hr is not None:
             row.update(up.score(sr, hr, scale, img))
         print(json.dumps(row) if args.json else _line(row), flush=True)

@@ -188,6 +188,31 @@ def test_zssr_with_a_kernel(tmp_path, capsys):
     assert code == 0 and Image.open(out).size == (64, 64)
 
 
+def test_an_estimated_kernel_is_checked_and_the_check_reported(tmp_path, capsys):
+    """`--kernel estimate` runs ZSSR with and without the estimate and says which
+    output it wrote (kernel_used) and why (kernel_check); a rejected estimate is one
+    warning line, exit status 0."""
+    src, out = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(random_rgb(56, 56)).save(src)
+    code, stdout, err = run(
+        capsys, "upscale", src, "--scale", 2, "--method", "zssr", "--profile",
+        "smoke", "--kernel", "estimate", "--device", "cpu", "--json", "-o", out,
+    )  # fmt: skip
+    (row,) = json_rows(stdout)
+    check = row["kernel_check"]
+    assert code == 0 and Image.open(out).size == (112, 112)
+    assert row["kernel_used"] == ("estimate" if check["credible"] else "bicubic")
+    assert set(check) == {
+        "credible",
+        "disagreement_db",
+        "psnr_to_bicubic",
+        "plain_psnr_to_bicubic",
+        "reason",
+    }
+    rejected = [line for line in err.splitlines() if "kernel rejected" in line]
+    assert len(rejected) == (0 if check["credible"] else 1)
+
+
 # ------------------------------------------------------------ trained networks
 
 

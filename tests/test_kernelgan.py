@@ -191,3 +191,52 @@ def test_excess_blur_is_positive_only_where_the_estimate_is_wider():
     assert degrade.excess_blur(cov(rotated), cov(truth)) == pytest.approx(8.0, abs=0.05)
     with pytest.raises(ValueError, match="two 2x2 covariances"):
         degrade.excess_blur(torch.eye(3), torch.eye(2))
+
+
+def test_an_estimate_that_makes_zssr_ring_is_not_credible():
+    """check_estimate: an output as close to bicubic as plain ZSSR's is credible; one
+    ~23 dB from it (bird's estimate: halos) while plain ZSSR is ~37 dB is not."""
+    from srcore.upscaling import ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB, check_estimate
+
+    gen = torch.Generator().manual_seed(0)
+    lr_img = torch.rand(1, 3, 24, 24, generator=gen)
+    b = srcore_bicubic(lr_img)
+    plain = (b + 0.014 * torch.randn(b.shape, generator=gen)).clamp(0, 1)
+    ringing = (b + 0.07 * torch.randn(b.shape, generator=gen)).clamp(0, 1)
+    ok = check_estimate(plain, plain, lr_img, 2)
+    bad = check_estimate(ringing, plain, lr_img, 2)
+    assert ok["credible"] and ok["reason"] is None and ok["disagreement_db"] == 0
+    assert not bad["credible"]
+    assert bad["disagreement_db"] > ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB
+    assert "further than without it" in bad["reason"]
+
+
+def srcore_bicubic(lr_img: torch.Tensor) -> torch.Tensor:
+    from srcore.methods import bicubic
+
+    return bicubic.upscale(lr_img, 2)
+
+
+@pytest.mark.slow
+def test_on_a_bicubic_lr_the_estimate_never_puts_zssr_below_bicubic(data_dir):
+    """Issue 25: on an LR image made by MATLAB bicubic (a 104-px crop of Set5 bird x2,
+    quick profile) what `--kernel estimate` outputs (ZSSR with the estimate, or
+    without it when check_estimate rejects it) scores at least bicubic's PSNR."""
+    from srcore.imagefiles import reference
+    from srcore.methods import bicubic
+    from srcore.metrics import psnr
+    from srcore.upscaling import check_estimate, upscale
+    from srcore.upscaling import estimate_kernel as estimate
+
+    lr_full = load_image(data_dir / "Set5" / "LR_bicubic" / "X2" / "bird.png")
+    hr_full = reference(
+        load_image(data_dir / "Set5" / "HR" / "bird.png"), (144, 144), 2, "bird"
+    )
+    lr_img, hr = lr_full[..., 20:124, 20:124], hr_full[..., 40:248, 40:248]
+    kernel = estimate(lr_img, 2, "quick", device="cpu")
+    with_k = upscale(lr_img, 2, "zssr", profile="quick", kernel=kernel, device="cpu")
+    plain = upscale(lr_img, 2, "zssr", profile="quick", device="cpu")
+    check = check_estimate(with_k, plain, lr_img, 2)
+    out = with_k if check["credible"] else plain
+    bic = bicubic.upscale(lr_img, 2)
+    assert float(psnr(out, hr, shave=2)[0]) >= float(psnr(bic, hr, shave=2)[0])
