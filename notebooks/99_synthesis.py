@@ -284,6 +284,7 @@ or the two tie throughout.
 CHAPTERS = {
     "protocol": "The evaluation protocol",
     "r001": "001 ZSSR review",
+    "r001b": "001 ZSSR review: the blind case",
     "r000": "000 Online SR",
     "r002": "002 SRCNN vs SRGAN",
     "r003": "003 LapSRN vs DIP",

@@ -5,11 +5,12 @@ read mode (``SRCORE_RESULTS_MODE=read``: nothing is trained) and stores every HT
 table of its outputs as rows of cells. ``python scripts/book_tables.py compare A B``
 says, per notebook, whether every table of the first snapshot is in the second with
 the same values (in any order: a chapter may move a table, or show one it used to
-glue); it exits 1 on a difference. Used to show that a refactoring step kept the book's numbers
-(issue 10): take a snapshot before, one after, compare.
+glue); it exits 1 on a difference. Used to show that a refactoring step kept the
+book's numbers (issue 10): take a snapshot before, one after, compare.
 
-Notebooks are matched by their order in ``_toc.yml`` after a rename, so pass
-``--rename OLD=NEW`` pairs when a chapter's file name changed.
+Notebooks are matched by name, so pass ``--rename OLD=NEW`` pairs when a chapter's
+file name changed, and ``--merge OLD=NEW1,NEW2`` when a chapter was split into pages:
+its tables may then be in any of them.
 """
 
 from __future__ import annotations
@@ -98,18 +99,22 @@ def _numbers(table: list[list[str]]) -> list[str]:
     ]
 
 
-def compare(a: Path, b: Path, rename: dict[str, str]) -> int:
+def compare(
+    a: Path, b: Path, rename: dict[str, str], merge: dict[str, list[str]] | None = None
+) -> int:
     before, after = json.loads(a.read_text()), json.loads(b.read_text())
+    merge = merge or {}
     status = 0
     for name, tables in before.items():
-        new = rename.get(name, name)
-        if new not in after:
+        parts = merge.get(name, [rename.get(name, name)])
+        new = ",".join(parts)
+        if any(part not in after for part in parts):
             print(f"{name}: missing in {b}")
             status = 1
             continue
         # Each table of before must be in after with the same numbers; the order may
         # change (a chapter may move its verdicts) and after may show more tables.
-        left = [_numbers(t) for t in after[new]]
+        left = [_numbers(t) for part in parts for t in after[part]]
         missing = 0
         for table in tables:
             numbers = _numbers(table)
@@ -133,11 +138,14 @@ def main() -> int:
     comp.add_argument("a", type=Path)
     comp.add_argument("b", type=Path)
     comp.add_argument("--rename", nargs="*", default=[])
+    comp.add_argument("--merge", nargs="*", default=[])
     args = parser.parse_args()
     if args.cmd == "snapshot":
         snapshot(args.out)
         return 0
-    return compare(args.a, args.b, dict(r.split("=", 1) for r in args.rename))
+    rename = dict(r.split("=", 1) for r in args.rename)
+    merge = {old: new.split(",") for old, new in (m.split("=", 1) for m in args.merge)}
+    return compare(args.a, args.b, rename, merge)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srcore.chapters import claim_files, claims
+from srcore.chapters import claim_files
 from srcore.chapters.verdicts import (
     FEW_IMAGES,
     JUDGED,
@@ -140,44 +140,6 @@ def test_counts_keep_judged_and_preliminary_apart() -> None:
         1,
     )
     assert sum(counts.values()) == 3
-
-
-def test_a_complete_paper_cell_decides_its_ideal_row():
-    """Report 001's Set5 rows read the paper-budget record once it is complete (its
-    gain, 'paper' in the setting, its own health); an unfinished one changes
-    nothing."""
-    from srcore.health import health
-    from srcore.runs.results import RunRecord
-
-    f = {"ideal_set5_x3_gain": 2.0, "ideal_set5_x3_n": 5}
-    rows = [
-        {
-            "image": f"Set5/{i}",
-            "psnr": 33.0,
-            "psnr_bicubic": 30.5,
-            "health": health(0.5, 1.0, 2.0),
-            "provenance": {"hardware": "CPU X", "cpu_native_bf16": True},
-        }
-        for i in range(5)
-    ]
-    cfg = {"model": {"amp": True}}
-    full = RunRecord("zssr-p", "zssr", cfg, rows, extra={"total": 5})
-    half = RunRecord("zssr-h", "zssr", cfg, rows[:2], extra={"total": 5})
-
-    def row3(paper):
-        (c,) = [c for c in claims.report001_claims(f, paper=paper) if "×3" in c.claim]
-        return c
-
-    assert row3(None).ours == 2.0 and row3(None).setting.startswith("quick")
-    assert verdict(row3(None)).startswith("not consistent at the quick budget")
-    assert row3({3: half}).ours == 2.0
-    c = row3({3: full})
-    assert c.ours == pytest.approx(2.5) and c.setting.startswith("paper · Set5 (5")
-    assert "CPU X, bf16" in c.setting and c.unhealthy == 0
-    # the paper's budget and all 5 images, but one seed of an internal method
-    assert (
-        verdict(c) == "not consistent at the paper budget (same sign, smaller; 1 seed)"
-    )
 
 
 @pytest.fixture(scope="module")

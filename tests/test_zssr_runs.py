@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from srcore.chapters import report001, tables, zssr_tables
+from srcore.chapters import tables, zssr_tables
 from srcore.methods.zssr import ZSSRConfig
 from srcore.runs import osr_streams, zssr_runs
 from srcore.runs.context import RunContext
@@ -29,7 +29,6 @@ def test_zssr_run_smoke_scores_each_image_and_reloads(data_dir, tmp_path):
     assert row["psnr"] > 0 and row["psnr_bicubic"] > 0
     again = zssr_runs.zssr_run("Set5", 2, ctx.replace(mode="read"), limit=2)
     assert again.per_image == rec.per_image
-    assert report001.ideal_table([rec]).loc[0, "ZSSR (published)"] == 37.37
 
 
 @pytest.mark.parametrize("flag", ["true_kernel", "estimated_kernel"])
@@ -296,50 +295,27 @@ def test_rerun_reproduces_a_committed_zssr_image(data_dir, dataset, image, varia
     assert out.psnr == pytest.approx(row["psnr"], abs=RERUN_TOL_DB)
 
 
-def _zssr_record(psnr: float, scale: int = 2, **config) -> RunRecord:
-    row = {
-        "image": "BSD100/a",
-        "psnr": psnr,
-        "psnr_bicubic": 25.0,
-        "ssim": 0.7,
-        "ssim_bicubic": 0.6,
-        "iterations": 500,
-        "seconds": 1.0,
-    }
-    base = {
-        "method": "zssr",
-        "variant": "zssr",
-        "dataset": "BSD100",
-        "scale": scale,
-        "degradation": "random_kernel",
-        "true_kernel": False,
-        "model": {"max_iters": 500},
-    }
-    return RunRecord("k", "zssr", {**base, **config}, [row])
+def test_the_chapters_runs_ask_for_the_committed_records(data_dir, monkeypatch):
+    """Chapter 01's run sets, in read mode: the ideal runs in (set, scale) order with
+    the gradual x4 beside x4, and per non-ideal scale the true kernel first, then
+    assuming bicubic, then the variants on the same images."""
+    from srcore.runs import zssr_experiments
 
-
-def test_variants_are_set_beside_plain_zssr_at_their_own_scale():
-    records = [
-        _zssr_record(28.0, true_kernel=True),
-        _zssr_record(26.0),
-        _zssr_record(26.5, variant="pixelshuffle"),
-        _zssr_record(22.0, scale=4),
-        _zssr_record(23.0, scale=4, variant="pixelshuffle"),
-        _zssr_record(25.5, backbone={"name": "vdsr", "record": "r"}),
+    monkeypatch.setenv("SRCORE_RESULTS_MODE", "read")
+    ctx = RunContext("quick", data_root=data_dir, progress=False)
+    ideal = zssr_experiments.ideal_runs(["Set5"], [2, 3, 4], [4], ctx=ctx)
+    assert [r.config["scale"] for r in ideal] == [2, 3, 4, 4]
+    assert ["gradual" in tables.label(r) for r in ideal] == [False] * 3 + [True]
+    base, extra = zssr_experiments.nonideal_runs(
+        2, 2, ["pixelshuffle"], vdsr_backbone=True, ctx=ctx
+    )
+    assert [tables.label(r) for r in base] == [
+        "ZSSR, true kernel",
+        "ZSSR, assumes bicubic",
     ]
-    table = report001.variants_beside_report(records).set_index(["variant", "scale"])
-    shuffle = "ZSSR, pixel shuffle, assumes bicubic"
-    assert table.loc[(shuffle, 2), "difference (ours)"] == pytest.approx(0.5)
-    assert table.loc[(shuffle, 4), "difference (ours)"] == pytest.approx(1.0)
-    assert table.loc[(shuffle, 4), "difference (report)"] == pytest.approx(0.8355)
-    vdsr = "ZSSR, pre-trained VDSR backbone, assumes bicubic"
-    assert table.loc[(vdsr, 2), "difference (ours)"] == pytest.approx(-0.5)
-    assert len(table) == 3  # plain and true-kernel ZSSR are the baselines, not rows
-    status = report001.variants_status(records).set_index("variant").status
-    assert status.str.startswith("run").sum() == 2
-    found = report001.findings([], records[:2] + records[3:4], records[2:3])
-    assert found["nonideal_x2_gain"] == pytest.approx(2.0)
-    assert found["variant_shuffle_x2_diff"] == pytest.approx(0.5)
+    assert len(extra) == 3
+    images = {tuple(r["image"] for r in rec.per_image) for rec in [*base, *extra]}
+    assert len(images) == 1
 
 
 def test_a_batched_run_equals_the_one_by_one_run(data_dir, tmp_path):

@@ -40,10 +40,16 @@ from typing import Any
 import pandas as pd
 
 from srcore import protocol
-from srcore.chapters import report001, zssr_tables
+from srcore.chapters import zssr_tables
 from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.methods.zssr import PRESETS
-from srcore.runs import dip_vs_lapsrn, random_kernel_lapsrn, zssr_runs
+from srcore.runs import (
+    blind_zssr,
+    dip_vs_lapsrn,
+    random_kernel_lapsrn,
+    zssr_experiments,
+    zssr_runs,
+)
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, machines, record_path
 
@@ -164,7 +170,7 @@ def _nonideal(scale: int, variant: str) -> Callable[[RunContext], RunRecord]:
 
     def make(ctx: RunContext) -> RunRecord:
         vdsr = variant == "vdsr"
-        _, extra = report001.nonideal_runs(
+        _, extra = zssr_experiments.nonideal_runs(
             scale, 2, [] if vdsr else [variant], vdsr_backbone=vdsr, ctx=ctx
         )
         return extra[-1]
@@ -173,7 +179,7 @@ def _nonideal(scale: int, variant: str) -> Callable[[RunContext], RunRecord]:
 
 
 def _blind_div2krk(scale: int, kind: str) -> Callable[[RunContext], RunRecord]:
-    return lambda ctx: report001.blind_runs(
+    return lambda ctx: blind_zssr.blind_runs(
         scale, BLIND_DIV2KRK, ctx=ctx, dataset="DIV2KRK"
     )[kind]
 
@@ -231,8 +237,10 @@ def _jobs() -> dict[str, Job]:
     for init, extra in (("reference", ref), ("srcore", {})):
         for seed in INIT_SEEDS:
             jobs[f"zssr-init-{init}-seed{seed}"] = Job(
-                _zssr("BSD100", 2, limit=report001.INIT_IMAGES, seed=seed, **extra),
-                ("BSD100", report001.INIT_IMAGES),
+                _zssr(
+                    "BSD100", 2, limit=zssr_experiments.INIT_IMAGES, seed=seed, **extra
+                ),
+                ("BSD100", zssr_experiments.INIT_IMAGES),
                 2,
                 profile="quick",
                 group="a",
@@ -334,7 +342,7 @@ def _jobs() -> dict[str, Job]:
     for key, lapsrn_key in LAPSRN_CROPS_DIRTY.items():
         remakes[key] = (_lapsrn_crops(lapsrn_key), _DIP_QUICK_IMAGES, 4)
     for scale in (2, 4):  # made anew since the fp32 tests and the lr guard
-        for kind in report001.BLIND_KINDS:
+        for kind in blind_zssr.BLIND_KINDS:
             jobs[f"zssr-blind-DIV2KRK-x{scale}-{kind.replace(' ', '-')}"] = Job(
                 _blind_div2krk(scale, kind),
                 ("DIV2KRK", BLIND_DIV2KRK),

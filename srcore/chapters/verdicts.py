@@ -69,6 +69,7 @@ __all__ = [
     "MIN_SEEDS",
     "FEW_IMAGES",
     "VERDICTS",
+    "VGG",
     "JUDGED",
     "PRELIMINARY",
     "RULE",
@@ -98,6 +99,9 @@ JUDGED = ("reproduced", "not reproduced", "contradicted")
 PRELIMINARY = ("consistent", "not consistent", "opposite")
 #: Every verdict kind, in the order the tables count them.
 VERDICTS = (*JUDGED, *PRELIMINARY, "not tested")
+#: Why a claim on a perceptual (VGG) loss is not tested: the ImageNet VGG19 weights
+#: cannot be downloaded in this build (:func:`srcore.vgg.vgg_weights_available`).
+VGG = "needs VGG weights"
 #: The rule in a few sentences, for the protocol chapter.
 RULE = (
     "our effect and the report's agree when they lie within t of each other, "
