@@ -145,6 +145,75 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
     assert again.loss == ref.loss and again.steps_done == 10
 
 
+def _counting_validator(values):
+    """A validator that returns ``values`` one after the other (then the last)."""
+    calls = []
+
+    def val_fn(model):
+        calls.append(1)
+        return values[min(len(calls), len(values)) - 1]
+
+    return val_fn
+
+
+def test_plateau_rule_stops_a_flat_curve_and_a_resumed_run_stays_stopped(tmp_path):
+    """Validations at steps 2, 4, 6: the best of the last two (30.02) is not 0.05 dB
+    above the best before them (30.0), so the run stops at step 6 of 20; run again
+    from its checkpoint, it returns at once with the same history and weights."""
+    cfg = TrainConfig(
+        steps=20,
+        batch_size=2,
+        lr=1e-3,
+        log_every=2,
+        val_every=2,
+        ckpt_every=4,
+        plateau_checks=2,
+        plateau_db=0.05,
+    )
+    flat = _counting_validator([30.0, 30.01, 30.02, 35.0])
+    net = _net(0)
+    history = train(net, F.mse_loss, _sampler(), cfg, val_fn=flat, ckpt_dir=tmp_path)
+    assert history.steps_done == 6 and history.val_step == [2, 4, 6]
+    assert history.stopped.startswith("plateau: the last 2 validations rose 0.020")
+    weights = {k: v.clone() for k, v in net.state_dict().items()}
+    again_net = _net(7)
+    again = train(
+        again_net, _crash_at(1), _sampler(), cfg, val_fn=flat, ckpt_dir=tmp_path
+    )
+    assert again.steps_done == 6 and again.stopped == history.stopped
+    assert again.val_psnr == history.val_psnr
+    for k, v in again_net.state_dict().items():
+        assert torch.equal(v, weights[k])
+
+
+def test_plateau_rule_lets_a_rising_curve_train_to_the_end():
+    cfg = TrainConfig(
+        steps=12,
+        batch_size=2,
+        lr=1e-3,
+        log_every=2,
+        val_every=2,
+        plateau_checks=2,
+        plateau_db=0.05,
+    )
+    rising = _counting_validator([30.0 + 0.1 * k for k in range(10)])
+    history = train(_net(0), F.mse_loss, _sampler(), cfg, val_fn=rising, progress=False)
+    assert history.steps_done == 12 and history.stopped is None
+
+
+def test_time_cap_stops_at_the_first_check_past_it():
+    cfg = TrainConfig(steps=12, batch_size=2, lr=1e-3, log_every=3, max_hours=1e-12)
+    history = train(_net(0), F.mse_loss, _sampler(), cfg, progress=False)
+    assert history.steps_done == 3 and history.stopped.startswith("time cap")
+
+
+def test_stopping_rule_settings_are_checked():
+    with pytest.raises(ValueError, match="val_every > 0 for a plateau rule"):
+        TrainConfig(plateau_checks=2)
+    with pytest.raises(ValueError, match="max_hours > 0"):
+        TrainConfig(max_hours=0)
+
+
 def test_checkpoint_of_another_config_is_not_resumed(tmp_path):
     cfg = TrainConfig(steps=4, batch_size=2, lr=1e-3, ckpt_every=2, log_every=2)
     train(_net(0), F.mse_loss, _sampler(), cfg, ckpt_dir=tmp_path, progress=False)

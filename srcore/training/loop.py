@@ -67,6 +67,7 @@ __all__ = [
     "check_finite",
     "count_parameters",
     "psnr_validator",
+    "stop_reason",
     "interpolated_like",
     "heldout_losses",
     "INTERP_BATCHES",
@@ -125,6 +126,8 @@ class TrainHistory:
     heldout_loss: float | None = None
     interp_loss: float | None = None
     precision: str = "fp32"
+    #: why the run ended before ``steps`` (:func:`stop_reason`), None if it did not
+    stopped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (lists of numbers, str, None) for the results cache."""
@@ -269,6 +272,34 @@ def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
     return None
 
 
+def stop_reason(val_psnr: list[float], hours: float, config: TrainConfig) -> str | None:
+    """Why training stops now under ``config``'s stopping rule, or None.
+
+    *Plateau*: the best of the last ``plateau_checks`` validation PSNRs is less than
+    ``plateau_db`` above the best before them (the curve has stopped rising by the
+    stated margin). *Time cap*: ``hours`` of training (every session of the run) have
+    reached ``max_hours``.
+
+    Example:
+        >>> cfg = TrainConfig(val_every=10, plateau_checks=2, plateau_db=0.05)
+        >>> stop_reason([30.0, 30.5, 30.52, 30.53], 0.1, cfg)
+        'plateau: the last 2 validations rose 0.030 dB (< 0.05) above 30.50 dB'
+        >>> stop_reason([30.0, 30.5, 30.6], 0.1, cfg) is None
+        True
+    """
+    if config.max_hours is not None and hours >= config.max_hours:
+        return f"time cap: {hours:.2f} h of training (cap {config.max_hours:g} h)"
+    k = config.plateau_checks
+    if k and len(val_psnr) > k:
+        before, recent = max(val_psnr[:-k]), max(val_psnr[-k:])
+        if recent - before < config.plateau_db:
+            return (
+                f"plateau: the last {k} validations rose {recent - before:.3f} dB "
+                f"(< {config.plateau_db:g}) above {before:.2f} dB"
+            )
+    return None
+
+
 def _resume_key(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k not in _RESUME_IGNORES}
 
@@ -329,6 +360,11 @@ def train(
 
     Raises:
         TrainingDiverged: a loss was NaN or inf; the last good checkpoint is kept.
+
+    Stopping rule: with ``config.plateau_checks`` or ``config.max_hours`` set, the run
+    may end before ``config.steps`` (:func:`stop_reason`, checked at each log or
+    validation point); ``history.stopped`` says why, ``history.steps_done`` when, and
+    a resumed stopped run returns at once.
 
     Example:
         >>> from srcore.training.patches import PatchSampler
@@ -420,8 +456,9 @@ def train(
         mininterval=PROGRESS_INTERVAL,
     )
     t0 = time.perf_counter()
+    end = start if history.stopped else config.steps  # a stopped run stays stopped
     try:
-        for step in range(start, config.steps):
+        for step in range(start, end):
             inputs, target = sampler.batch(step, config.batch_size)
             inputs = inputs.to(device, non_blocking=True)
             target = target.to(device, non_blocking=True)
@@ -475,13 +512,17 @@ def train(
                     history.val_psnr.append(float(val_fn(model)))
                 history.val_step.append(done)
                 model.train()
-            if ckpt_now:
+            hours = (prior_total_seconds + time.perf_counter() - t_begin) / 3600
+            history.stopped = stop_reason(history.val_psnr, hours, config)
+            if ckpt_now or history.stopped:
                 checkpoint(done)
             t0 = time.perf_counter()
+            if history.stopped:
+                break
     finally:
         bar.close()
         model.train(was_training)
-    if history.steps_done < config.steps or ckpt_path is None:
+    if not history.stopped and (history.steps_done < config.steps or ckpt_path is None):
         checkpoint(max(config.steps, start))
     history.heldout_loss, history.interp_loss = heldout_losses(
         model,

@@ -48,6 +48,12 @@ class TrainConfig:
     log_every: int = 10  # updates averaged into one history point
     seed: int = 0
     device: str = "auto"
+    # The stopping rule (0 / None: train all ``steps``): stop once the best of the
+    # last ``plateau_checks`` validations is not ``plateau_db`` above the best before
+    # them, or once the run (all sessions) has trained ``max_hours``.
+    plateau_checks: int = 0
+    plateau_db: float = 0.0
+    max_hours: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -71,6 +77,12 @@ class TrainConfig:
             problems.append(f"grad_clip > 0 or None (got {self.grad_clip})")
         if self.val_every < 0 or self.ckpt_every < 0:
             problems.append("val_every >= 0 and ckpt_every >= 0")
+        if self.plateau_checks < 0 or self.plateau_db < 0:
+            problems.append("plateau_checks >= 0 and plateau_db >= 0")
+        if self.plateau_checks and not self.val_every:
+            problems.append("val_every > 0 for a plateau rule (it reads validations)")
+        if self.max_hours is not None and not self.max_hours > 0:
+            problems.append(f"max_hours > 0 or None (got {self.max_hours})")
         if problems:
             raise ValueError("TrainConfig needs " + "; ".join(problems))
 
