@@ -122,8 +122,7 @@ from srcore.chapters import (
     verdicts,
     zssr_tables,
 )
-from srcore.chapters.claims import VGG
-from srcore.chapters.verdicts import Claim
+from srcore.chapters.verdicts import VGG, Claim
 from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
 from srcore.runs import osr_streams, zssr_runs

@@ -99,9 +99,8 @@ from IPython.display import Markdown, display
 
 from srcore import data, health, plots
 from srcore.chapters import claim_files, published, supervised_tables, tables, verdicts
-from srcore.chapters.claims import VGG
 from srcore.chapters.published import anchor_label
-from srcore.chapters.verdicts import Claim
+from srcore.chapters.verdicts import VGG, Claim
 from srcore.metrics import lpips_status
 from srcore.prose import Prose
 from srcore.protocol import CROP_BOX

@@ -102,9 +102,8 @@ from IPython.display import Markdown, display
 
 from srcore import plots
 from srcore.chapters import claim_files, published, supervised_tables, tables
-from srcore.chapters.claims import VGG
 from srcore.chapters.published import anchor_label
-from srcore.chapters.verdicts import Claim, summary_line, verdict_table
+from srcore.chapters.verdicts import VGG, Claim, summary_line, verdict_table
 from srcore.degrade import random_kernel
 from srcore.prose import Prose
 from srcore.protocol import CROP_BOX

@@ -16,9 +16,8 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))
 #: Fewer seeds in the smoke runs of the two ZSSR chapters (CI's budget): two seeds
 #: still make a spread, one still makes the init comparison's before/after.
 SMOKE_PARAMETERS = {
-    "r001_zssr_review": {
-        "spread_seeds": [0, 1],
-        "init_seeds": [0],
+    "r001_zssr_review": {"spread_seeds": [0, 1], "init_seeds": [0]},
+    "r001b_blind_kernels": {
         "blind_images": 1,
         "blind_div2krk": 0,
         "blind_seeds": [0],

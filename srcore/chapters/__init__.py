@@ -1,7 +1,7 @@
-"""The book's chapters: everything only one chapter needs.
+"""What the book's chapters share: generic table, label, crop-view, verdict and
+synthesis helpers, the claims each chapter stores for the synthesis, the
+paper-budget queue's job list, and every published number with its source.
 
-One module per chapter (which runs it asks for, its tables, the data of its figures),
-the generic table/label/crop-view helpers, and every published and report number with
-its source. This is the only place that names a report; nothing outside
-``srcore.chapters`` imports it.
+A chapter's own analysis (its tables, findings and claims) lives in its notebook;
+the runs it asks for live in :mod:`srcore.runs`.
 """
