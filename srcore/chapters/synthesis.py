@@ -153,7 +153,7 @@ def walk(
 
 def method_label(record: RunRecord) -> str:
     """:func:`srcore.chapters.tables.label`, plus the fault a run injected on purpose
-    (report 004's ``misaligned_pairs``...), so a broken run never averages with a
+    (``misaligned_pairs``...), so a broken run never averages with a
     sound one.
 
     Example:

@@ -65,7 +65,7 @@ def label(record: RunRecord) -> str:
     """Display name of any record.
 
     ``SRCNN``, ``SRGAN-MSE``; LapSRN by what its chapter varies: ``LapSRN w1=2,
-    w2=1`` (explicit level weights), ``LapSRN, sub-pixel`` (report 004's pre-activated
+    w2=1`` (explicit level weights), ``LapSRN, sub-pixel`` (pre-activated
     levels, by upsampler); ``DIP with Charbonnier``; ZSSR/OSR by variant, stream mode,
     scale stages, backbone and kernel (``ZSSR, true kernel``, ``OSR (weight
     transfer)``, ``ZSSR/ext/online*``). Any other method keeps its record name.

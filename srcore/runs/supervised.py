@@ -72,7 +72,7 @@ Init = Callable[[Any], dict[str, torch.Tensor]]
 
 
 #: Test images whose output crop every supervised record keeps besides the first
-#: image of each set: the reports' own figures (report 002: Set5's butterfly).
+#: image of each set: figures that show a named image (Set5's butterfly).
 FIGURE_ITEMS = ("Set5/butterfly",)
 
 
