@@ -248,11 +248,11 @@ def check_estimate(
     random-kernel images. ZSSR with such a kernel sharpens an already sharp image
     and rings. Bird, quick profile: ZSSR with the estimate is 24.1 dB from b,
     without it 38.4 dB (d = 14.3; against the HR 25.1 dB, bicubic 36.8, plain ZSSR
-    41.4). A right kernel on a blurred image also moves ZSSR away from b: on
-    chapter 01's BSD100 images its gain of 0.7-1.9 dB over bicubic puts d near
-    10 dB (inferred from the records' PSNRs against the HR, not measured on the
-    outputs), so the limit can also refuse a good estimate there; it then falls
-    back to plain ZSSR, the safe side.
+    41.4). A right kernel moves ZSSR much less: chapter 01's BSD100/101087
+    (random kernel) with its estimate scores 28.6 dB against bicubic's 27.2 and
+    is 37.6 dB from b, where plain ZSSR (+0.2 dB over bicubic) is closer still, so
+    d is below ~5 dB; a wrong one on 101085 (17.9 dB against bicubic's 24.3) is
+    17.5 dB from b, d above 15 (plain ZSSR's distances not measured on these two).
 
     Returns:
         ``{"credible", "disagreement_db", "psnr_to_bicubic", "plain_psnr_to_bicubic",
