@@ -278,24 +278,74 @@ def _write_index(out: Path, rows: list[dict[str, Any] | None]) -> None:
     atomic_write(out / "sweep.json", lambda fh: fh.write(text.encode()))
 
 
+class _Interrupts:
+    """SIGINT and SIGTERM while a sweep runs: each is remembered and touches the stop
+    file (``on_signal``); nothing is raised.
+
+    A KeyboardInterrupt is raised wherever the main thread happens to be: between
+    taking two futures' locks in ``concurrent.futures.wait`` (a worker then waits for
+    that lock for ever, and the sweep with it), halfway through ``ray.init`` (a Ray
+    half started that crashes the interpreter at exit), or inside code that swallows
+    it. So the sweep asks ``bool(interrupts)`` between its waits instead.
+
+    The handler is installed even where SIGINT was ignored, as it is in a background
+    job of a non-interactive shell (how CI or ``nohup cmd &`` starts a sweep): there a
+    SIGINT used to be lost, and every run inherited the ignored SIGINT too (an ignored
+    signal stays ignored across ``exec``; a handled one does not).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, on_signal: Callable[[], None]):
+        self.on_signal = on_signal
+        self.received: list[int] = []
+        self.previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)  # no lock taken: the main thread may hold it
+        with contextlib.suppress(OSError):  # raised here, it would land anywhere
+            self.on_signal()
+
+    def install(self) -> None:
+        """Handle the signals here (again after ``ray.init``, which sets its own
+        SIGTERM handler); a no-op off the main thread, which signals never reach."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in self.SIGNALS:
+            previous = signal.signal(signum, self._handle)
+            self.previous.setdefault(signum, previous)
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+    def __bool__(self) -> bool:
+        return bool(self.received)
+
+
 def _local(
-    jobs: int, tasks: list[tuple], stop: Callable[[], None]
+    jobs: int, tasks: list[tuple], interrupts: _Interrupts, stop: Callable[[], None]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields ``(index, row)`` as the local pool finishes each run; on Ctrl-C (or
-    when the generator is closed) calls ``stop``, which stops the running ones."""
+    """Yields ``(index, row)`` as the local pool finishes each run. Once interrupted
+    it calls ``stop`` (each running run stops its process), cancels the runs not
+    started, waits for the running ones and yields the rows they return; closed
+    early (an error in the caller), it stops the runs the same way."""
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(execute, *t, jobs=jobs): i for i, t in tasks}
         pending = set(futures)
         try:
-            while pending:
+            while pending and not interrupts:
                 done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield futures[future], future.result()
-        except BaseException:
-            stop()  # before the pool waits for its threads
-            for future in pending:
-                future.cancel()
-            raise
+        finally:
+            if pending:
+                stop()  # before the pool waits for its threads
+                for future in pending:
+                    future.cancel()
+    for future in pending:  # interrupted: every thread has returned
+        if not future.cancelled():
+            yield futures[future], future.result()
 
 
 def task_resources(cluster: dict[str, float]) -> dict[str, int]:
@@ -308,37 +358,53 @@ def task_resources(cluster: dict[str, float]) -> dict[str, int]:
 
 
 def _ray(
-    jobs: int | None, address: str | None, tasks: list[tuple], stop: Callable[[], None]
+    jobs: int | None,
+    address: str | None,
+    tasks: list[tuple],
+    interrupts: _Interrupts,
+    stop: Callable[[], None],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields ``(index, row)`` as Ray finishes each task; on Ctrl-C calls ``stop``
-    (running tasks stop their runs) and cancels the tasks not started."""
+    """Yields ``(index, row)`` as Ray finishes each task. Once interrupted it calls
+    ``stop`` (running tasks stop their runs, queued ones return at once), waits for
+    the tasks and yields their rows; a Ray started here is shut down on every way
+    out, a signal during ``ray.init`` included (it is handled once init returns)."""
     import ray  # sweep() has checked that it is installed
 
     started_here = not ray.is_initialized()
-    if started_here:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=jobs, log_to_driver=False)
     try:
+        if started_here:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                # "local": not a cluster that `ray start` left on this machine
+                ray.init(address="local", num_cpus=jobs, log_to_driver=False)
+            interrupts.install()  # ray.init replaced the SIGTERM handler
+        if interrupts:  # during ray.init: no task is submitted
+            return
         options = task_resources(ray.cluster_resources())
         remote = ray.remote(max_retries=0, **options)(execute)
         refs = {remote.remote(*t): i for i, t in tasks}
         pending = list(refs)
+        returned: list = []
         try:
-            while pending:
+            while pending and not interrupts:
                 done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
                 for ref in done:
                     yield refs[ref], ray.get(ref)
-        except BaseException:
-            stop()
-            # The running tasks return once their run has stopped; the others never
-            # start (a cancel would interrupt a running one before it tidies up).
-            with contextlib.suppress(Exception):
-                ray.wait(pending, num_returns=len(pending), timeout=30)
-            for ref in pending:
-                ray.cancel(ref)
-            raise
+        finally:
+            if pending:
+                stop()
+                # The running tasks return once their run has stopped, the queued
+                # ones at once (a cancel would interrupt a running one before it
+                # tidies up); a task that does not, on a lost node, is cancelled.
+                with contextlib.suppress(Exception):
+                    returned, pending = ray.wait(
+                        pending, num_returns=len(pending), timeout=120
+                    )
+                for ref in pending:
+                    ray.cancel(ref)
+        for ref in returned:  # interrupted: the rows of the stopped tasks
+            yield refs[ref], ray.get(ref)
     finally:
         if started_here:
             ray.shutdown()
@@ -370,8 +436,8 @@ def sweep(
     Raises:
         ValueError: an unknown backend or parameter, a clash of ``-p`` and ``--grid``.
         ImportError: ``backend="ray"`` without Ray installed.
-        SweepCancelled: on Ctrl-C, after stopping every run; ``.runs`` says which
-            finished.
+        SweepCancelled: on Ctrl-C (SIGINT) or SIGTERM, after stopping every run;
+            ``.runs`` says which finished.
     """
     from tqdm.auto import tqdm
 
@@ -415,23 +481,29 @@ def sweep(
     def stop() -> None:
         stop_file.touch()
 
+    interrupts = _Interrupts(stop)
     bar = tqdm(total=len(rows), desc="runs", unit="run", disable=not progress)
     bar.update(len(rows) - len(tasks))
     if not tasks:  # all finished before: no pool, no Ray
         finished_runs: Generator[tuple[int, dict[str, Any]]] = (r for r in ())
     elif backend == "local":
-        finished_runs = _local(jobs or 1, tasks, stop)
+        finished_runs = _local(jobs or 1, tasks, interrupts, stop)
     else:
-        finished_runs = _ray(jobs, address, tasks, stop)
+        finished_runs = _ray(jobs, address, tasks, interrupts, stop)
     try:
+        interrupts.install()
         for i, row in finished_runs:
             rows[i] = row
             _write_index(out, rows)
             bar.update(1)
-    except KeyboardInterrupt:
-        stop()
-        with contextlib.suppress(KeyboardInterrupt):
-            finished_runs.close()  # the pool stops its runs; Ray cancels its tasks
+    except KeyboardInterrupt:  # not from a signal, which only sets the flag
+        interrupts.received.append(signal.SIGINT)
+    finally:
+        finished_runs.close()  # on an error the pool stops its runs, Ray its tasks
+        bar.close()
+        interrupts.restore()
+        stop_file.unlink(missing_ok=True)
+    if interrupts:
         for i, task in tasks:
             if rows[i] is None:
                 rows[i] = {
@@ -442,10 +514,7 @@ def sweep(
                     "log": None,
                 }
         _write_index(out, rows)
-        raise SweepCancelled(rows) from None
-    finally:
-        bar.close()
-        stop_file.unlink(missing_ok=True)
+        raise SweepCancelled(rows)
     return rows
 
 

@@ -10,7 +10,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
@@ -28,10 +30,14 @@ SLEEPY = """\
 # %% tags=["parameters"]
 seconds = 0
 fail = False
+started = ""
 
 # %%
 import time
+from pathlib import Path
 
+if started:  # a test waits for this file, never for a guessed number of seconds
+    Path(f"{started}-{seconds}").touch()
 time.sleep(seconds)
 if fail:
     raise RuntimeError("asked to fail")
@@ -61,6 +67,23 @@ def smoke_tmp(tmp_path_factory) -> Path:
     """One TMPDIR for this module's smoke runs: their records (the smoke results
     folder lives there) are shared by the sweeps below and by nothing else."""
     return tmp_path_factory.mktemp("smoke-tmp")
+
+
+@pytest.fixture
+def sweeps():
+    """``_sweep_process``; a sweep still running when the test ends (it failed) is
+    killed, and its runs then stop themselves."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args, **kwargs) -> subprocess.Popen:
+        started.append(_sweep_process(*args, **kwargs))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 
 def _index(out: Path) -> list[dict]:
@@ -221,48 +244,109 @@ def test_one_failure_does_not_stop_the_others_and_is_logged(sleepy, capsys):
     assert _statuses(out) == ["failed", "skipped"]
 
 
-def _sweep_process(notebook: Path, out: Path, *args: str) -> subprocess.Popen:
+def _sweep_process(
+    notebook: Path, out: Path, *args: str, sigint_ignored: bool = False
+) -> subprocess.Popen:
+    """``srcore sweep`` in its own session (its Ray processes share it). With
+    ``sigint_ignored`` it starts as a non-interactive shell starts a background job
+    (``cmd &`` in a script, as CI may be run): with SIGINT ignored."""
+    command = [*SRCORE, "sweep", str(notebook), *args, "--out", str(out)]
+    if sigint_ignored:
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     return subprocess.Popen(
-        [*SRCORE, "sweep", str(notebook), *args, "--out", str(out)],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
 
 
-def _wait_for_ok(out: Path, process: subprocess.Popen, timeout: float) -> None:
-    end = time.time() + timeout
-    while time.time() < end and process.poll() is None:
-        try:
-            if "ok" in _statuses(out):
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"no run finished within {timeout} s")
+def _wait_until(
+    condition: Callable[[], bool], what: str, process: subprocess.Popen | None = None
+) -> None:
+    """Poll ``condition`` (a file, a line, a process gone) until it holds, failing
+    at once if ``process`` exits first. The limit only bounds a stuck sweep: it is no
+    guess at how fast the machine is."""
+    end = time.monotonic() + 600
+    while not condition():
+        if process is not None and process.poll() is not None:
+            code = process.returncode
+            raise AssertionError(f"the sweep exited ({code}) before {what}")
+        if time.monotonic() > end:
+            raise AssertionError(f"not {what} within 600 s")
+        time.sleep(0.1)
+
+
+def _interrupt(process: subprocess.Popen, timeout: float = 300) -> tuple[str, str]:
+    """SIGINT, then the sweep's output once it has exited. Its runs would take an
+    hour, so a sweep that missed the signal fails here; ``timeout`` only bounds it."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()  # its runs stop themselves once their parent is gone
+        process.communicate()
+        raise AssertionError(f"the sweep still ran {timeout} s after SIGINT") from None
+
+
+def _ok_in_index(out: Path) -> bool:
+    try:
+        return "ok" in _statuses(out)
+    except (OSError, ValueError):  # not written yet
+        return False
 
 
 def _no_process_mentions(text: str) -> bool:
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return not any(text in line for line in ps.splitlines())
+    ps = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True)
+    return not any(text in line for line in ps.stdout.splitlines())
 
 
-def test_ctrl_c_stops_every_run_says_what_finished_and_resumes(sleepy):
-    out = sleepy.parent / "out"
-    grid = ["--grid", "seconds", "0", "60", "61", "--jobs", "2"]
-    process = _sweep_process(sleepy, out, *grid)
-    _wait_for_ok(out, process, timeout=120)
-    time.sleep(1.0)  # the two long runs are executing
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
+def _session_gone(session: int) -> bool:
+    """Whether no process is left in the sweep's session: its Ray (gcs_server,
+    raylet and their agents) included."""
+    ps = subprocess.run(["ps", "-eo", "sid="], capture_output=True, text=True).stdout
+    return str(session) not in ps.split()
+
+
+LONG = ["3600", "3601"]  # seconds: runs that only a working Ctrl-C ends
+
+
+@pytest.mark.parametrize(
+    "moment, sigint",
+    [("both long runs execute", "ignored"), ("the third run starts", "default")],
+)
+def test_ctrl_c_stops_every_run_says_what_finished_and_resumes(
+    sleepy, sweeps, moment, sigint
+):
+    """SIGINT once the two long runs execute (each has written its file), or as the
+    third run starts (its log is opened just before its process). "ignored": the
+    sweep inherits an ignored SIGINT, as a background job of CI's shell; it used to
+    lose the signal and run on."""
+    out, marker = sleepy.parent / "out", sleepy.parent / "started"
+    fixed = ["-p", "started", str(marker), "--jobs", "2"]
+    process = sweeps(
+        sleepy,
+        out,
+        *["--grid", "seconds", "0", *LONG],
+        *fixed,
+        sigint_ignored=sigint == "ignored",
+    )
+    if moment == "both long runs execute":
+        files = [Path(f"{marker}-{s}") for s in LONG]
+        _wait_until(lambda: all(f.exists() for f in files), moment, process)
+    else:
+        third = sw.run_name("sleepy", {"started": str(marker), "seconds": 3601})
+        _wait_until((out / "logs" / f"{third}.log").exists, moment, process)
+    stdout, stderr = _interrupt(process)
     assert process.returncode == 130, stderr
     assert "1 ok, 2 cancelled" in stderr and "the same command finishes" in stderr
     assert _statuses(out) == ["ok", "cancelled", "cancelled"]
     assert not (out / ".running").exists() and not (out / sw.STOP_FILE).exists()
     assert _no_process_mentions(str(out))
     # Resume: the finished run is skipped, the others run (shortened by -p).
-    again = _sweep_process(sleepy, out, "--grid", "seconds", "0", "1", "--jobs", "2")
-    again.communicate(timeout=120)
+    again = sweeps(sleepy, out, "--grid", "seconds", "0", "1", *fixed)
+    again.communicate(timeout=600)
     assert again.returncode == 0
     assert _statuses(out) == ["skipped", "ok"]
 
@@ -312,23 +396,21 @@ def test_local_sweep_of_the_protocol_notebook_then_skips_it(
 
 
 def test_a_killed_sweep_finishes_the_rest_when_run_again(
-    data_dir, tmp_path, monkeypatch, smoke_tmp
+    data_dir, tmp_path, monkeypatch, smoke_tmp, sweeps
 ):
     """kill -9 after the first run: the second run stops itself (its parent is
     gone), and the same command then runs only the second."""
     _smoke_env(monkeypatch, smoke_tmp)
     out = tmp_path / "sweep"
-    process = _sweep_process(PROTOCOL, out, *GRID, "--jobs", "1")
-    _wait_for_ok(out, process, timeout=300)
+    process = sweeps(PROTOCOL, out, *GRID, "--jobs", "1")
+    _wait_until(lambda: _ok_in_index(out), "a run finished", process)
     process.kill()
     process.communicate()
-    assert _index(out)[1] is None  # the index holds what had finished
-    end = time.time() + 60
-    while not _no_process_mentions(str(out)) and time.time() < end:
-        time.sleep(0.5)
-    assert _no_process_mentions(str(out)), "a run outlived its killed sweep"
+    first, second = _index(out)  # what had finished: the second run too, where
+    assert first["status"] == "ok"  # the kill came late (a slow test process)
+    _wait_until(lambda: _no_process_mentions(str(out)), "the second run stopped")
     assert cli.main(["sweep", str(PROTOCOL), *GRID, "--out", str(out)]) == 0
-    assert _statuses(out) == ["skipped", "ok"]
+    assert _statuses(out) == ["skipped", "skipped" if second else "ok"]
 
 
 def test_ray_sweep_of_the_protocol_notebook_then_skips_it(
@@ -360,6 +442,61 @@ def test_ray_sweep_of_the_protocol_notebook_then_skips_it(
         == 0
     )
     assert _statuses(out) == ["skipped", "skipped"]
+
+
+def _read_stderr(process: subprocess.Popen) -> tuple[list[str], threading.Thread]:
+    """The lines ``process`` writes to stderr, filled in as they come by the thread
+    returned, which ends once every writer has closed it."""
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in process.stderr:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return lines, reader
+
+
+def _has_child(pid: int, name: str) -> bool:
+    ps = subprocess.run(
+        ["ps", "-ww", "-eo", "ppid=,args="], capture_output=True, text=True
+    )
+    return any(
+        line.split(None, 1)[0] == str(pid) and name in line
+        for line in ps.stdout.splitlines()
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["Ray starts", "Ray has just started"])
+def test_ctrl_c_as_ray_starts_cancels_every_run_and_leaves_nothing(
+    sleepy, sweeps, moment
+):
+    """Ctrl-C at a terminal (SIGINT to the sweep's process group, Ray's processes
+    with it) once Ray's GCS is up, or once Ray says it has started: status 130 with
+    every run cancelled, no traceback and no crash (it segfaulted, after saying
+    "interrupted"), and no process of Ray's left (its agents outlived it)."""
+    _ray()
+    out = sleepy.parent / "out"
+    process = sweeps(
+        sleepy, out, "--grid", "seconds", *LONG, "--backend", "ray", "--jobs", "2"
+    )
+    stderr, reader = _read_stderr(process)
+    if moment == "Ray starts":
+        _wait_until(lambda: _has_child(process.pid, "gcs_server"), moment, process)
+    else:
+        said = "Started a local Ray instance"
+        _wait_until(lambda: any(said in line for line in stderr), moment, process)
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=300)  # bounds a stuck sweep only, as the joins below
+    reader.join(600)
+    text = "".join(stderr)
+    assert process.returncode == 130, text
+    assert "2 runs: 2 cancelled" in text and "Traceback" not in text
+    assert _statuses(out) == ["cancelled", "cancelled"]
+    _wait_until(lambda: _session_gone(process.pid), "Ray's processes gone")
+    assert _no_process_mentions(str(out))
 
 
 def _ray():
