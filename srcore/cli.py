@@ -25,14 +25,18 @@ import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-import torch
+try:  # torch takes seconds to load: a Ctrl-C meanwhile ends as in main()
+    import numpy as np
+    import torch
 
-from srcore import data, threads
-from srcore.files import atomic_write
-from srcore.imageops import ImageReadError, load_image, save_image
-from srcore.resize import imresize
-from srcore.upscaling import SUPERVISED, InputError
+    from srcore import data, threads
+    from srcore.files import atomic_write
+    from srcore.imageops import ImageReadError, load_image, save_image
+    from srcore.resize import imresize
+    from srcore.upscaling import SUPERVISED, InputError
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+    raise SystemExit(130) from None
 
 __all__ = ["main", "build_parser"]
 

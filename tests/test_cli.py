@@ -545,3 +545,40 @@ def test_formats_suffix_and_outscale(tmp_path, capsys):
     want = imresize(load_image(x2), size=(60, 72)).clamp(0, 1)
     got = load_image(x3)
     assert (to_uint8(got).astype(int) - to_uint8(want).astype(int)).__abs__().max() <= 1
+
+
+# A Ctrl-C the moment the module named first starts loading; the rest is the argv.
+CTRL_C_ON_IMPORT = """\
+import runpy
+import sys
+
+module = sys.argv[1]
+
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == module:
+            raise KeyboardInterrupt
+
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["srcore", *sys.argv[2:]]
+runpy.run_module("srcore", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize(
+    "module, argv",
+    [("torch", ["data", "list"]), ("srcore.sweep", ["sweep", "any.ipynb"])],
+)
+def test_ctrl_c_while_a_command_starts_is_one_line_and_status_130(module, argv):
+    """Ctrl-C while torch loads (seconds, before main() runs) or while a command
+    loads its own module: one line, no traceback, exit status 130. The interrupt
+    is raised at the import itself, not sent after a guessed delay."""
+    run = subprocess.run(
+        [sys.executable, "-c", CTRL_C_ON_IMPORT, module, *argv],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert (run.returncode, run.stderr) == (130, "interrupted\n")
