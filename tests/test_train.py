@@ -20,6 +20,7 @@ from srcore.training.checkpoint import (
 from srcore.training.loop import (
     TrainHistory,
     TrainingDiverged,
+    TrainingPaused,
     check_finite,
     count_parameters,
     psnr_validator,
@@ -205,6 +206,27 @@ def test_time_cap_stops_at_the_first_check_past_it():
     cfg = TrainConfig(steps=12, batch_size=2, lr=1e-3, log_every=3, max_hours=1e-12)
     history = train(_net(0), F.mse_loss, _sampler(), cfg, progress=False)
     assert history.steps_done == 3 and history.stopped.startswith("time cap")
+
+
+def test_a_deadline_pauses_training_and_the_resumed_run_ends_the_same(tmp_path):
+    """Past its deadline a run checkpoints at its next log point and pauses; resumed
+    without a deadline it ends with the weights of a run that never paused."""
+    cfg = TrainConfig(steps=12, batch_size=2, lr=1e-3, log_every=3, seed=1)
+    straight = _net(0)
+    train(straight, F.mse_loss, _sampler(), cfg, progress=False)
+    paused = _net(0)
+    with pytest.raises(TrainingPaused) as info:
+        train(paused, F.mse_loss, _sampler(), cfg, ckpt_dir=tmp_path, deadline=0.0)
+    assert info.value.step == 3
+    resumed = _net(9)
+    history = train(resumed, F.mse_loss, _sampler(), cfg, ckpt_dir=tmp_path)
+    assert history.resumed_from == 3 and history.steps_done == 12
+    for a, b in zip(
+        straight.state_dict().values(), resumed.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="needs a ckpt_dir"):
+        train(_net(0), F.mse_loss, _sampler(), cfg, deadline=0.0)
 
 
 def test_stopping_rule_settings_are_checked():

@@ -46,8 +46,15 @@ from srcore.protocol import (
     test_pair,
 )
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
-from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
-from srcore.training.loop import count_parameters
+from srcore.runs.results import (
+    BudgetExhausted,
+    RunRecord,
+    crop_file,
+    record_for,
+    results_root,
+    run_key,
+)
+from srcore.training.loop import TrainingPaused, count_parameters
 from srcore.training.models import SPECS, config_from_json, model_config
 from srcore.training.supervised import fit, super_resolve
 
@@ -269,19 +276,23 @@ def _run(
         return state["model"]
 
     def train_item() -> dict[str, Any]:
-        net, history = fit(
-            name,
-            cfg,
-            scale,
-            data_root=ctx.data_root,
-            ckpt_dir=ckpt,
-            device=str(dev),
-            progress=ctx.progress,
-            smoke=ctx.profile == "smoke",
-            degradation=degradation,
-            fault=settings.fault,
-            init=None if init is None else init(cfg),
-        )
+        try:
+            net, history = fit(
+                name,
+                cfg,
+                scale,
+                data_root=ctx.data_root,
+                ckpt_dir=ckpt,
+                device=str(dev),
+                progress=ctx.progress,
+                smoke=ctx.profile == "smoke",
+                degradation=degradation,
+                fault=settings.fault,
+                init=None if init is None else init(cfg),
+                deadline=ctx.deadline,
+            )
+        except TrainingPaused as paused:  # a long run spans sessions (the queue)
+            raise BudgetExhausted(f"{name} {key}: {paused}") from paused
         weights.parent.mkdir(parents=True, exist_ok=True)
         torch.save(net.state_dict(), weights)
         hist_path.write_text(

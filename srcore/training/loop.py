@@ -62,6 +62,7 @@ from srcore.training.optim import (
 __all__ = [
     "TrainHistory",
     "TrainingDiverged",
+    "TrainingPaused",
     "BatchSource",
     "train",
     "check_finite",
@@ -98,6 +99,17 @@ class TrainingDiverged(RuntimeError):
         super().__init__(
             f"training diverged at step {step}: loss = {loss}; {where}. Lower the "
             "learning rate or clip gradients (grad_clip)."
+        )
+
+
+class TrainingPaused(RuntimeError):
+    """Training reached its wall-clock deadline: a checkpoint holds the run, and the
+    next call with the same ``ckpt_dir`` resumes from it."""
+
+    def __init__(self, step: int, checkpoint: Path) -> None:
+        self.step, self.checkpoint = step, checkpoint
+        super().__init__(
+            f"training paused at step {step} (deadline); {checkpoint} resumes it"
         )
 
 
@@ -329,6 +341,7 @@ def train(
     ckpt_dir: str | os.PathLike | None = None,
     progress: bool = True,
     param_groups: Callable[[nn.Module], list[dict[str, Any]]] | None = None,
+    deadline: float | None = None,
 ) -> TrainHistory:
     """Minimise ``loss_fn(model(input), target)`` over ``config.steps`` updates.
 
@@ -354,6 +367,10 @@ def train(
         progress: show a tqdm bar with the running loss.
         param_groups: ``model -> optimizer groups`` for per-layer learning rates
             (SRCNN's 1e-4 / 1e-5); a group's ``lr`` overrides ``config.lr``.
+        deadline: ``time.time()`` after which training checkpoints (at its next log
+            or validation point) and raises :class:`TrainingPaused`; needs
+            ``ckpt_dir``. Not part of the run: a resumed run ends with the same
+            weights.
 
     Returns:
         The :class:`TrainHistory` (of all sessions, when resumed).
@@ -390,6 +407,8 @@ def train(
     amp_dtype = _amp_dtype(config, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     ckpt_path = None if ckpt_dir is None else Path(ckpt_dir) / CHECKPOINT_NAME
+    if deadline is not None and ckpt_path is None:
+        raise ValueError("a deadline needs a ckpt_dir to resume from")
 
     history = TrainHistory(
         device=str(device), precision="bf16" if amp_dtype == torch.bfloat16 else "fp32"
@@ -514,8 +533,11 @@ def train(
                 model.train()
             hours = (prior_total_seconds + time.perf_counter() - t_begin) / 3600
             history.stopped = stop_reason(history.val_psnr, hours, config)
-            if ckpt_now or history.stopped:
+            pause = deadline is not None and time.time() > deadline and not last
+            if ckpt_now or history.stopped or pause:
                 checkpoint(done)
+            if pause and not history.stopped:
+                raise TrainingPaused(done, ckpt_path)
             t0 = time.perf_counter()
             if history.stopped:
                 break

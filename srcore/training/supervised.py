@@ -208,8 +208,13 @@ def fit(
     degradation: str = "bicubic",
     fault: str | None = None,
     init: dict[str, torch.Tensor] | None = None,
+    deadline: float | None = None,
 ) -> tuple[nn.Module, TrainHistory]:
     """Train method ``name`` with ``cfg``; returns the network and its history.
+
+    ``deadline`` (``time.time()``, with ``ckpt_dir``): past it, training checkpoints
+    and raises :class:`srcore.training.loop.TrainingPaused` (SRGAN's adversarial
+    loop does not pause yet: it runs to its end).
 
     The initial weights are drawn from ``cfg.seed``; ``init`` (a state dict) replaces
     them, and SRGAN needs it: its generator starts from a trained SRResNet
@@ -287,6 +292,7 @@ as init
         ckpt_dir=ckpt_dir,
         progress=progress,
         param_groups=groups,
+        deadline=deadline,
     )
     return model, history
 
