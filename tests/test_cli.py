@@ -389,7 +389,7 @@ def test_bad_input_through_python_m_srcore(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "srcore", "upscale", str(missing), "--scale", "2",
          "--method", "bicubic", "-o", str(tmp_path / "o.png")],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True, text=True, cwd=REPO, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
@@ -402,7 +402,7 @@ def test_python_m_srcore_upscale_json(bird, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "srcore", "upscale", str(bird), "--scale", "2",
          "--method", "bicubic", "--json", "-o", str(out)],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
+        capture_output=True, text=True, cwd=REPO, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     (row,) = json_rows(proc.stdout)
@@ -428,12 +428,12 @@ def test_import_srcore_is_light_and_imageops_has_no_cycle():
         "import sys, srcore; assert 'torch' not in sys.modules, 'torch'; "
         "import srcore.imageops"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=120)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=600)
     subprocess.run(
         [sys.executable, "-c", "import srcore.imageops"],
         check=True,
         cwd=REPO,
-        timeout=120,
+        timeout=600,
     )
 
 
