@@ -45,7 +45,7 @@
 # case: stored as RGB with three equal channels, MATLAB scores it on its luma, and so
 # do we.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.

@@ -25,7 +25,7 @@
 # here were trained for minutes on two CPU cores (the `quick` profile), so a gap to a
 # published value measures our budget as much as the method.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.

@@ -50,7 +50,7 @@
 # name, natural photographs of the same kind, and `stream_set="General-100"` runs the
 # report's own stream.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.

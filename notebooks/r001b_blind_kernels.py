@@ -21,7 +21,7 @@
 # image alone, and the estimate is set beside the truth.
 
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.

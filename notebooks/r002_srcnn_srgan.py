@@ -39,7 +39,7 @@
 # table names it. With the weights in the torch hub cache, the same code trains
 # SRGAN-VGG54.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.

@@ -43,7 +43,7 @@
 #   multiples of 32, as the DIP code does), 2000 steps, two seeds.
 # * To compare on the same inputs, the LapSRN networks are also scored on DIP's crops.
 
-# %%
+# %% tags=["remove-cell"]
 # On Colab only: install srcore from the book's repository at the book's commit (the
 # launch button opens this notebook there), keeping Colab's torch and torchvision.
 # SRCORE_REPOSITORY="URL@COMMIT" names another source. Elsewhere this does nothing.
