@@ -62,6 +62,7 @@ def predict(
     overlap: int = 16,
     device: str | torch.device | None = None,
     batch_tiles: int = 4,
+    progress: bool = False,
 ) -> torch.Tensor:
     """Run ``model`` on a whole image, or on overlapping tiles stitched together.
 
@@ -78,6 +79,8 @@ def predict(
             receptive-field radius for an exact result. ``tile > 2 overlap``.
         device: where to compute; default the model's device.
         batch_tiles: tiles per forward pass.
+        progress: a tqdm bar over the tiles (it names the tiling: "tiles 12/40"),
+            shown only when the image is tiled.
 
     Returns:
         ``(B, C', scale h, scale w)`` on ``lr_img``'s device, not clipped.
@@ -111,7 +114,8 @@ def predict(
         x = lr_img.to(target)
         if tile is None:
             return model(x).to(lr_img.device)
-        return _tiled(model, x, scale, tile, overlap, batch_tiles).to(lr_img.device)
+        out = _tiled(model, x, scale, tile, overlap, batch_tiles, progress)
+        return out.to(lr_img.device)
     finally:
         if target != home:
             model.to(home)
@@ -126,12 +130,21 @@ def _tiled(
     tile: int,
     overlap: int,
     batch_tiles: int,
+    progress: bool = False,
 ) -> torch.Tensor:
+    from tqdm.auto import tqdm
+
     b, _, h, w = x.shape
     rows, cols = tile_spans(h, tile, overlap), tile_spans(w, tile, overlap)
     th, tw = min(tile, h), min(tile, w)
     jobs = [(r, c) for r in rows for c in cols]
     out: torch.Tensor | None = None
+    bar = tqdm(
+        total=len(jobs),
+        desc=f"tiles of {th}x{tw}",
+        disable=not progress or len(jobs) < 2,
+        leave=False,
+    )
     for i in range(0, len(jobs), batch_tiles):
         chunk = jobs[i : i + batch_tiles]
         inputs = torch.cat(
@@ -152,6 +165,8 @@ def _tiled(
                 (y0 - ys) * scale : (y1 - ys) * scale,
                 (x0 - xs) * scale : (x1 - xs) * scale,
             ]
+        bar.update(len(chunk))
+    bar.close()
     return out
 
 

@@ -345,7 +345,8 @@ def upscale(
         kernel: ZSSR only: the degradation's blur kernel (kernel-aware ZSSR with the
             reference's given-kernel settings).
         network: for a trained method, :func:`srcore.trained.load_network`'s.
-        device, progress: where to compute; tqdm bars for ZSSR/DIP iterations.
+        device, progress: where to compute; tqdm bars for ZSSR/DIP iterations and
+            for the tiles of a large image (a supervised network).
         seed: ZSSR's/DIP's random stream (init, crops, noise): a run that learns on
             the image gives the same output for the same seed on the same machine.
 
@@ -369,7 +370,10 @@ def upscale(
             f"{method} x{scale:g} needs network=srcore.trained.load_network(...)"
         )
     with torch.no_grad():
-        return super_resolve(network.model, network.spec, lr_img, scale).cpu()
+        sr = super_resolve(
+            network.model, network.spec, lr_img, scale, progress=progress
+        )
+        return sr.cpu()
 
 
 def score(

@@ -100,3 +100,14 @@ def test_errors():
 def test_measure_inference_returns_seconds():
     seconds = measure_inference(_shuffle_net(), _image(1), 2, repeats=2)
     assert 0 < seconds < float("inf")  # no upper bound: that is the machine's speed
+
+
+def test_a_tiled_image_says_so_with_a_bar_over_its_tiles(capsys):
+    """progress=True: a tiled run shows a bar named by its tile size; an image run
+    whole shows none (nothing is tiled, nothing to say)."""
+    net = nn.Conv2d(1, 1, 3, padding=1)
+    x = torch.rand(1, 1, 40, 40)
+    predict(net, x, scale=1, tile=20, overlap=4, progress=True)
+    assert "tiles of 20x20" in capsys.readouterr().err
+    predict(net, x, scale=1, progress=True)
+    assert "tiles" not in capsys.readouterr().err

@@ -339,7 +339,12 @@ def _fit_srgan(
 
 
 def super_resolve(
-    model: nn.Module, spec: ModelSpec, lr_img: torch.Tensor, scale: int
+    model: nn.Module,
+    spec: ModelSpec,
+    lr_img: torch.Tensor,
+    scale: int,
+    *,
+    progress: bool = False,
 ) -> torch.Tensor:
     """The model's 8-bit output for one LR image ``(1, C, h, w)``, in its channels.
 
@@ -347,7 +352,8 @@ def super_resolve(
     bicubic upscale's Y for SRCNN/VDSR, from the LR's Y for LapSRN) and the chroma
     stays bicubic; a grey image is its own luma. RGB models get a grey image
     replicated to 3 channels and return the mean of their output channels. Outputs
-    above :data:`TILE_ABOVE_OUTPUT_PIXELS` run in tiles.
+    above :data:`TILE_ABOVE_OUTPUT_PIXELS` run in tiles (``progress``: a bar over
+    them, which also says that the image is tiled).
 
     Example:
         >>> net = nn.Conv2d(1, 1, 1)
@@ -366,7 +372,9 @@ def super_resolve(
         if not grey:
             x = quantize(rgb_to_ycbcr(x)[:, :1])
         tile = LUMA_TILE_OUTPUT // s if big else None
-        y = predict(model, x, scale=s, tile=tile, overlap=TILE_OVERLAP)
+        y = predict(
+            model, x, scale=s, tile=tile, overlap=TILE_OVERLAP, progress=progress
+        )
         if grey:
             return quantize(y)
         ycbcr = rgb_to_ycbcr(up)
@@ -376,5 +384,6 @@ def super_resolve(
     if spec.upsampled_input:  # an RGB VDSR/SRCNN takes the bicubic upscale
         x, s = quantize(imresize(x, scale)), 1
     tile = RGB_TILE_INPUT if big else None
-    out = quantize(predict(model, x, scale=s, tile=tile, overlap=TILE_OVERLAP))
+    out = predict(model, x, scale=s, tile=tile, overlap=TILE_OVERLAP, progress=progress)
+    out = quantize(out)
     return out.mean(dim=1, keepdim=True) if grey else out
