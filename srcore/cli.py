@@ -247,6 +247,8 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
         fmt=args.format,
         suffix=args.suffix,
     )
+    if args.depth == 16 and any(d.suffix.lower() != ".png" for d in outputs):
+        raise InputError("--depth 16 writes PNG only: name the output .png")
     outscale = args.outscale
     if outscale is not None and outscale <= 0:
         raise InputError(f"--outscale must be positive, got {outscale:g}")
@@ -342,7 +344,7 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             sr = imresize(sr.float(), size=size).clamp(0, 1)
         seconds = time.perf_counter() - t0
         try:
-            save_image(sr, dst)
+            save_image(sr.float(), dst, depth=args.depth)
         except OSError as err:
             raise InputError(f"{dst}: cannot write ({err.strerror or err})") from None
         row: dict[str, Any] = {
@@ -452,6 +454,14 @@ def _add_upscale(sub: Any) -> None:
         choices=["png", "jpg", "webp"],
         help="file type of outputs written into a folder (8-bit; a single output "
         "file takes its name's suffix)",
+    )
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=8,
+        choices=[8, 16],
+        help="bits per sample of the output: 16 keeps the method's float output "
+        "finer (PNG only; networks that round to 8 bits gain nothing)",
     )
     p.add_argument(
         "--suffix",

@@ -9,7 +9,9 @@ The colour conversions follow MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb`` (ITU-R BT.6
 from __future__ import annotations
 
 import os
+import struct
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,8 @@ __all__ = [
     "load_image",
     "load_image_uint8",
     "save_png",
+    "save_image",
+    "png16",
     "to_tensor",
     "to_uint8",
     "quantize",
@@ -191,9 +195,47 @@ SAVE_FORMATS = {
 }
 
 
-def save_image(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
+def png16(x: torch.Tensor) -> bytes:
+    """A float image in [0, 1] ``(1, C, H, W)``, C = 1 or 3, as a 16-bit PNG file:
+    each value rounded to ``round(65535 x)`` (PIL writes 16-bit grey only).
+
+    PNG layout (ISO/IEC 15948): the signature, an ``IHDR`` chunk (size, bit depth
+    16, colour type 0 grey or 2 RGB), one ``IDAT`` chunk with the zlib stream of the
+    rows (each led by filter byte 0, samples big-endian) and ``IEND``; every chunk
+    is length, type, data and the CRC-32 of type and data.
+
+    Example:
+        >>> import io
+        >>> data = png16(torch.full((1, 1, 2, 3), 0.5))
+        >>> Image.open(io.BytesIO(data)).size, data[24]  # (W, H), the bit depth
+        ((3, 2), 16)
+    """
+    if x.ndim != 4 or x.shape[0] != 1 or x.shape[1] not in (1, 3):
+        raise ValueError(f"png16 takes a (1, 1|3, H, W) tensor, got {tuple(x.shape)}")
+    arr = (x[0].detach().float().clamp(0, 1) * 65535).round().to(torch.int32)
+    arr = arr.permute(1, 2, 0).cpu().numpy().astype(">u2")  # (H, W, C) big-endian
+    h, w, c = arr.shape
+    rows = b"".join(b"\x00" + arr[y].tobytes() for y in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", w, h, 16, 0 if c == 1 else 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def save_image(
+    x: torch.Tensor | np.ndarray, path: str | os.PathLike, *, depth: int = 8
+) -> Path:
     """:func:`save_png`, in the format of ``path``'s suffix (:data:`SAVE_FORMATS`:
-    PNG, JPEG or WebP at quality 95, 8-bit), atomically.
+    PNG, JPEG or WebP at quality 95, 8-bit), atomically; ``depth=16`` writes a
+    16-bit PNG of a float tensor (:func:`png16`).
 
     Example:
         >>> import tempfile
@@ -203,6 +245,13 @@ def save_image(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     fmt, options = SAVE_FORMATS[path.suffix.lower()]
+    if depth == 16:
+        if fmt != "PNG" or not isinstance(x, torch.Tensor):
+            raise ValueError("16-bit output is PNG from a float tensor only")
+        data = png16(x)
+        return atomic_write(path, lambda fh: fh.write(data))
+    if depth != 8:
+        raise ValueError(f"depth must be 8 or 16, got {depth}")
     arr = _uint8_image(x, "save_image")
     return atomic_write(
         path, lambda fh: Image.fromarray(arr).save(fh, format=fmt, **options)

@@ -582,3 +582,51 @@ def test_ctrl_c_while_a_command_starts_is_one_line_and_status_130(module, argv):
         cwd=REPO,
     )
     assert (run.returncode, run.stderr) == (130, "interrupted\n")
+
+
+def _read_png16(path: Path) -> np.ndarray:
+    """A 16-bit PNG's samples, decoded here from the file's chunks (PIL reads 16-bit
+    RGB only as 8-bit): (H, W, C) uint16."""
+    import struct
+    import zlib
+
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        chunks[kind] = chunks.get(kind, b"") + data[pos + 8 : pos + 8 + n]
+        pos += 12 + n
+    w, h, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert depth == 16
+    c = {0: 1, 2: 3}[colour]
+    raw = zlib.decompress(chunks[b"IDAT"])
+    rows = [raw[y * (1 + 2 * w * c) : (y + 1) * (1 + 2 * w * c)] for y in range(h)]
+    assert all(r[0] == 0 for r in rows)  # filter type 0: the bytes are the samples
+    return np.stack(
+        [np.frombuffer(r[1:], dtype=">u2").reshape(w, c) for r in rows]
+    ).astype(np.uint16)
+
+
+def test_depth_16_writes_the_float_output_to_16_bits(tmp_path, capsys):
+    """--depth 16: a PNG whose samples are round(65535 x) of the float output (here
+    bicubic x2 resized by --outscale 3, which is not rounded to 8 bits), so its 8-bit
+    rounding equals the 8-bit file; another format is refused before anything
+    runs."""
+    src = tmp_path / "in.png"
+    Image.fromarray(random_rgb(20, 24, seed=3)).save(src)
+    bic = ["--method", "bicubic", "--scale", 2, "--outscale", 3]
+    deep, flat = tmp_path / "deep.png", tmp_path / "flat.png"
+    assert run(capsys, "upscale", src, *bic, "-o", deep, "--depth", 16)[0] == 0
+    assert run(capsys, "upscale", src, *bic, "-o", flat)[0] == 0
+    samples = _read_png16(deep)
+    assert samples.shape == (60, 72, 3)
+    eight = np.asarray(Image.open(flat))
+    assert np.abs(np.round(samples / 257.0) - eight).max() <= 1
+    assert len(np.unique(samples % 257)) > 1  # finer than 8-bit steps
+    code, _, err = run(
+        capsys, "upscale", src, *bic, "-o", tmp_path / "x.jpg", "--depth", 16
+    )
+    assert code == 2 and "PNG only" in err
+    assert not (tmp_path / "x.jpg").exists()
