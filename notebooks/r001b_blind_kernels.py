@@ -266,9 +266,9 @@ On the first {blind_x2_n} random-kernel BSD100 images (×2), ZSSR told
 the true kernel, KernelGAN's estimate, or nothing (it assumes bicubic), image by
 image; then, per image, what the estimate gained over assuming bicubic, the
 estimate's distance to the true kernel
-($\lVert k - k_\text{{true}} \rVert / \lVert k_\text{{true}} \rVert$, 0 when exact)
+(‖k − k_true‖ / ‖k_true‖, 0 when exact)
 beside the bicubic kernel's, its *excess blur* (the largest eigenvalue of
-$C_\text{{est}} - C_\text{{true}}$, the kernels' covariances in pixels²: positive when
+C_est − C_true, the kernels' covariances in pixels²: positive when
 the estimate is wider than the truth in some direction) and KernelGAN's health by
 the rule of the protocol chapter (on its own objective, how well its output fools
 the discriminator, against bicubic's):
