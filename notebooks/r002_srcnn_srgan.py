@@ -407,18 +407,31 @@ prose["gan_consequence"] = (
     if prose["gan_verdict"] != "trained"
     else "so its claim is judged"
 )
-prose.say(
-    """
+if "srcnn_x3_set5_gain" in prose:
+    prose.say(
+        """
 * SRCNN ×3 on Set5 gains {srcnn_x3_set5_gain:+.2f} dB over bicubic
   ({srcnn_x3_set5_psnr:.2f} vs {srcnn_x3_set5_bicubic:.2f} dB;
   Kim et al. 2016 list {kim_srcnn_x3_set5:.2f} vs
   {kim_bicubic_x3_set5:.2f} dB for the fully trained SRCNN).
-* On DIV2K, SRCNN's gain over bicubic is ×2 {srcnn_div2k_x2_gain:+.2f},
-  ×3 {srcnn_div2k_x3_gain:+.2f} and ×4
-  {srcnn_div2k_x4_gain:+.2f} dB. The report names no scale; its bicubic
+"""
+    )
+if "inferred_scale" in prose:
+    gains = " and ".join(
+        f"×{s} {prose[f'srcnn_div2k_x{s}_gain']:+.2f}"
+        for s in srcnn_scales
+        if f"srcnn_div2k_x{s}_gain" in prose
+    )
+    prose.say(
+        f"* On DIV2K, SRCNN's gain over bicubic is {gains} dB. "
+        """The report names no scale; its bicubic
   level ({report_bicubic:.2f} dB) is nearest our bicubic at
   ×{inferred_scale} ({inferred_gap:+.2f} dB apart), so its
   claim is judged there: its gain is {report_gain:+.2f} dB.
+"""
+    )
+prose.say(
+    """
 * {gan_label} is *{gan_verdict}* by the health rule: its
   content (pixel) loss ends {gan_content_rise:+.0f} % from where it
   started (the rule allows {gan_rise_limit:.0f} %), {gan_consequence}. Its

@@ -196,7 +196,7 @@ def test_report002_prose_follows_the_records(read_mode, tmp_path) -> None:
     level = REPORT_002["bicubic_psnr"]
     inferred = min(bicubic, key=lambda s: abs(bicubic[s] - level))
     assert f"Nearest: ×{inferred}, {bicubic[inferred] - level:+.2f} dB" in text
-    gains = ", ".join(f"×{s} {_gain(runs[s - 2], 'DIV2K'):+.2f}" for s in (2, 3))
+    gains = " and ".join(f"×{s} {_gain(runs[s - 2], 'DIV2K'):+.2f}" for s in (2, 3))
     assert gains in text
     assert f"×3 on Set5 gains {_gain(runs[1], 'Set5'):+.2f} dB" in text
     assert text.rstrip().endswith("claims).")
