@@ -102,6 +102,15 @@ VERDICTS = (*JUDGED, *PRELIMINARY, "not tested")
 #: Why a claim on a perceptual (VGG) loss is not tested: the ImageNet VGG19 weights
 #: cannot be downloaded in this build (:func:`srcore.vgg.vgg_weights_available`).
 VGG = "needs VGG weights"
+#: The columns of :func:`verdict_table`.
+VERDICT_COLUMNS = (
+    "claim (report)",
+    "report",
+    "ours",
+    "how we measured",
+    "paper",
+    "verdict",
+)
 #: The rule in a few sentences, for the protocol chapter.
 RULE = (
     "our effect and the report's agree when they lie within t of each other, "
@@ -334,7 +343,7 @@ def verdict_table(claims: Sequence[Claim], report_text: Sequence[str] | None = N
                 "verdict": verdict(c),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
 def joined_table(claims_by_chapter: Mapping[str, Sequence[Claim]]) -> pd.DataFrame:
@@ -355,8 +364,7 @@ def joined_table(claims_by_chapter: Mapping[str, Sequence[Claim]]) -> pd.DataFra
         table["source"] = [c.source for c in claims]
         frames.append(table)
     if not frames:
-        columns = ["chapter", "claim (report)", "report", "ours", "how we measured"]
-        return pd.DataFrame(columns=[*columns, "paper", "verdict", "source"])
+        return pd.DataFrame(columns=["chapter", *VERDICT_COLUMNS, "source"])
     return pd.concat(frames, ignore_index=True)
 
 
