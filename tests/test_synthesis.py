@@ -1,20 +1,56 @@
-"""The synthesis chapter on small hand-made records: which records it reads, the mean
-over seeds beside the published anchor, the per-image win/loss counts, the verdict
-counts; and, on the committed records, the anchors the chapter promises."""
+"""The synthesis chapter on small hand-made records.
+
+Two layers: :mod:`srcore.chapters.all_methods` (which records are read, the mean over
+seeds beside the published value, the best method per set), which the front page
+uses too; and the chapter's own analysis in ``notebooks/99_synthesis.py`` (its page
+tables, the per-image win/loss counts, the verdict counts), tested by executing the
+notebook here, in this process, on a results folder of hand-made records and calling
+the functions it defines. On the committed records: the anchors the chapter
+promises.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jupytext
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from srcore.chapters import published, synthesis
-from srcore.chapters.verdicts import VERDICTS
+from srcore.chapters import all_methods, claim_files, published
+from srcore.chapters.verdicts import VERDICTS, Claim
+from srcore.runs.context import RunContext
 from srcore.runs.results import COMMITTED_RESULTS, RunRecord
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "99_synthesis.py"
+
+
+def run_chapter(results: Path, **parameters: Any) -> dict[str, Any]:
+    """The synthesis notebook executed in this process on the records under
+    ``results`` (``quick`` profile, no bicubic baseline to load), its parameters
+    cell's values replaced by ``parameters``: its namespace, with the functions it
+    defines and the values it computed (``table``, ``rows``, ``prose``...)."""
+    namespace: dict[str, Any] = {}
+    chosen = {"results": str(results), "datasets": [], "scales": [], **parameters}
+    for cell in jupytext.read(NOTEBOOK).cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, str(NOTEBOOK), "exec"), namespace)
+            if "parameters" in cell.metadata.get("tags", []):
+                namespace.update(chosen)
+    plt.close("all")
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def chapter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The notebook run on an empty results folder: its functions, and what it
+    shows without any record."""
+    yield run_chapter(tmp_path_factory.mktemp("empty"))
 
 
 def _row(image: str, psnr: float, bicubic: float, **extra: Any) -> dict[str, Any]:
@@ -73,6 +109,9 @@ def _srcnn(key: str, seed: int, offset: float) -> RunRecord:
     return _record(key, "srcnn", [TRAIN, *rows], model={"seed": seed})
 
 
+# --- srcore.chapters.all_methods ------------------------------------------------------
+
+
 def test_walk_skips_unfinished_dirty_and_checks(tmp_path: Path) -> None:
     good = _srcnn("srcnn-a", 0, 0.0)
     _save(tmp_path, good)
@@ -84,14 +123,14 @@ def test_walk_skips_unfinished_dirty_and_checks(tmp_path: Path) -> None:
     half.extra["total"] = 10
     _save(tmp_path, half)
     _save(tmp_path, _record("chk", "imresize-vs-matlab", [], check="matlab"))
-    records, skipped = synthesis.walk(tmp_path)
+    records, skipped = all_methods.walk(tmp_path)
     assert [r.key for r in records] == ["srcnn-a"]
     assert skipped == {"unfinished": 2, "dirty": 1, "checks": 1}
 
 
-def test_seeds_are_averaged_beside_the_published_value() -> None:
+def test_seeds_are_averaged_beside_the_published_value(chapter) -> None:
     runs = [_srcnn("a", 0, 0.0), _srcnn("b", 1, 0.4)]
-    table = synthesis.summary(synthesis.image_rows(runs))
+    table = all_methods.summary(all_methods.image_rows(runs))
     assert len(table) == 1
     row = table.iloc[0]
     # Per seed: mean PSNR 31.0 and 31.4 over the same three images.
@@ -109,14 +148,16 @@ def test_seeds_are_averaged_beside_the_published_value() -> None:
     expected = published.anchor("SRCNN", "Set5", 4)
     assert row.published == f"{expected.psnr:.2f}"
     assert row.published_psnr == expected.psnr
-    page = synthesis.scale_table(table, 4).set_index("method")
+    page = chapter["scale_table"](table, 4).set_index("method")
     cell = page.loc["SRCNN"]
     assert cell["Set5 · ours"] == "31.20 ± 0.28"
     assert page.loc["Bicubic", "Set5 · ours"] == "29.00"
     assert cell["Set5 · published"] == f"{expected.psnr:.2f}"
+    kim = published.published_table("Bicubic").query("dataset == 'Set5' and scale == 4")
+    assert page.loc["Bicubic", "Set5 · published"] == f"{kim.psnr.iloc[0]:.2f}"
 
 
-def test_a_record_over_other_images_is_never_a_seed() -> None:
+def test_a_record_over_other_images_is_never_a_seed(chapter) -> None:
     """Three seeds over 5 BSD100 images and one record over 2 of them: two groups,
     each its own mean and seed count, and the page table shows the 5-image seeds."""
     five = [f"BSD100/{k}" for k in range(5)]
@@ -127,16 +168,16 @@ def test_a_record_over_other_images_is_never_a_seed() -> None:
 
     seeds = [zssr(f"s{k}", five, 0.01 * k) for k in range(3)]
     two = zssr("two", five[:2], -2.0)
-    rows = synthesis.image_rows([*seeds, two])
-    table = synthesis.summary(rows).sort_values("n_images")
+    rows = all_methods.image_rows([*seeds, two])
+    table = all_methods.summary(rows).sort_values("n_images")
     assert table[["n_images", "runs"]].values.tolist() == [[2, 1], [5, 3]]
     small, big = table.itertuples()
     assert big.psnr == pytest.approx(32.01) and big.psnr_sd == pytest.approx(0.01)
     assert small.psnr == pytest.approx(28.5) and np.isnan(small.psnr_sd)
     assert big.gain_db == pytest.approx(2.01) and small.gain_db == pytest.approx(0.0)
-    page = synthesis.scale_table(synthesis.summary(rows), 2).set_index("method")
+    page = chapter["scale_table"](all_methods.summary(rows), 2).set_index("method")
     assert page.iloc[:, 0].to_dict() == {"Bicubic": "30.00", "ZSSR": "32.01 ± 0.010"}
-    detail = synthesis.detail_table(synthesis.summary(rows))
+    detail = chapter["detail_table"](all_methods.summary(rows))
     assert sorted(detail["images × seeds"]) == ["2 × 1", "5 × 3"]
 
 
@@ -152,7 +193,8 @@ def test_published_pairing_follows_label_set_scale_and_lr() -> None:
         model={"level_weights": [1.0, 1.0]},
     )
     bic = _record("b", "bicubic", [_row("Set5/baby", 28.4, 28.4)], dataset="Set5")
-    table = synthesis.summary(synthesis.image_rows([gan, rk, bic])).set_index("method")
+    rows = all_methods.image_rows([gan, rk, bic])
+    table = all_methods.summary(rows).set_index("method")
     assert table.loc["SRGAN-MSE", "published"] == "26.02 (unverified)"
     # An anchor made on bicubic LR is never set beside a random-kernel row.
     assert table.loc["LapSRN w1=1, w2=1", "published"] == ""
@@ -160,6 +202,11 @@ def test_published_pairing_follows_label_set_scale_and_lr() -> None:
     kim = published.published_table("Bicubic").query("dataset == 'Set5' and scale == 4")
     assert table.loc["Bicubic", "published_psnr"] == float(kim.psnr.iloc[0])
     assert table.loc["Bicubic", "gain_db"] == 0.0
+    gaps = all_methods.published_gaps(table.reset_index())
+    assert gaps["bicubic_max_gap"] == pytest.approx(abs(28.4 - kim.psnr.iloc[0]))
+    # SRGAN-MSE on Set14: the one row of a method with a published value
+    assert (gaps["n_gap_rows"], gaps["n_below"]) == (1, 1)
+    assert gaps["mean_gap"] == pytest.approx(25.0 - 26.02)
 
 
 def test_image_rows_names_images_sets_and_scales() -> None:
@@ -185,7 +232,7 @@ def test_image_rows_names_images_sets_and_scales() -> None:
         model={"loss": "mse"},
         eval={"crop": 64},
     )
-    rows = synthesis.image_rows([bic, lap, crops, dip]).set_index("method")
+    rows = all_methods.image_rows([bic, lap, crops, dip]).set_index("method")
     assert rows.loc["Bicubic", "image"] == "Set5/baby"
     assert rows.loc["Bicubic", "psnr_bicubic"] == 30.0
     assert "train" not in set(rows.image)
@@ -194,7 +241,7 @@ def test_image_rows_names_images_sets_and_scales() -> None:
     assert rows.loc["DIP with MSE", "image"] == "BSD100/3096"
     assert rows.loc["DIP with MSE", "run"] == "d@1"
     # Crops are not the full images the papers scored: no anchor.
-    table = synthesis.summary(synthesis.image_rows([crops, dip]))
+    table = all_methods.summary(all_methods.image_rows([crops, dip]))
     assert set(table.published) == {""}
 
 
@@ -202,59 +249,157 @@ def test_a_fault_is_part_of_the_name() -> None:
     sound = _srcnn("a", 0, 0.0)
     broken = _srcnn("b", 0, -5.0)
     broken.config["fault"] = "misaligned_pairs"
-    table = synthesis.summary(synthesis.image_rows([sound, broken]))
+    table = all_methods.summary(all_methods.image_rows([sound, broken]))
     assert sorted(table.method) == ["SRCNN", "SRCNN [fault: misaligned pairs]"]
     assert set(table.runs) == {1}
 
 
-# Per image (baby, bird, head): A beats B by 1 dB, ties it (0.03 dB), loses by 1 dB;
-# both beat bicubic everywhere; C sees other images.
-PSNR = {"A": [31.0, 30.03, 29.0], "B": [30.0, 30.0, 30.0]}
+# --- the chapter's own analysis (notebooks/99_synthesis.py) -------------------------
+
+# Per image (baby, bird, head, woman, butterfly): A beats B by 1 dB on three images,
+# ties it (0.03 dB) on one and loses by 1 dB on one; both beat bicubic (28 dB)
+# everywhere; C is scored on another image only.
+IMAGES = [*SET5, "Set5/woman", "Set5/butterfly"]
+PSNR = {"A": [31.0, 30.03, 29.0, 31.0, 31.0], "B": [30.0] * 5}
 
 
 def _win_records() -> list[RunRecord]:
     recs = [
         _record(
-            m, m.lower(), [_row(im, p, 28.0) for im, p in zip(SET5, v, strict=True)]
+            m, m.lower(), [_row(im, p, 28.0) for im, p in zip(IMAGES, v, strict=True)]
         )
         for m, v in PSNR.items()
     ]
-    recs.append(_record("c", "c", [_row("Set5/woman", 30.0, 28.0)]))
+    recs.append(_record("c", "c", [_row("Set14/man", 30.0, 28.0)]))
     return recs
 
 
-def test_win_loss_counts_wins_beyond_the_tie_margin() -> None:
-    rows = synthesis.image_rows(_win_records())
-    groups = synthesis.comparable_groups(rows)
+def _claims(results: Path) -> None:
+    """Two chapters' stored claims: r001's report claims (one reproduced, one not
+    tested) and the protocol's check (apart from the reports' total)."""
+    ctx = RunContext(results=results, mode="auto")
+    full = {"budget": "paper", "images": 5}
+    report = [
+        Claim("variant helps", report=0.8, ours=0.7, **full),
+        Claim("needs VGG", why_not="needs VGG weights"),
+    ]
+    claim_files.publish("r001", report, ctx)
+    check = Claim("matches MATLAB", report=0.0, ours=0.0, exact=True, source="protocol")
+    claim_files.publish("protocol", [check], ctx)
+
+
+@pytest.fixture(scope="module")
+def wins_chapter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The notebook run on the win/loss records and two chapters' claims."""
+    results = tmp_path_factory.mktemp("wins")
+    for rec in _win_records():
+        _save(results, rec)
+    _claims(results)
+    return run_chapter(results)
+
+
+def test_win_loss_counts_wins_beyond_the_tie_margin(wins_chapter) -> None:
+    nb = wins_chapter
+    rows = nb["rows"]
+    groups = nb["comparable_groups"](rows)
     assert len(groups) == 1  # C alone on its image: two methods, not three
     group = groups.iloc[0]
-    assert (group.n_images, group.n_methods) == (3, 3)
+    assert (group.n_images, group.n_methods) == (5, 3)
     assert set(group.methods) == {"Bicubic", "a", "b"}
-    wins = synthesis.win_loss(rows, group)
-    assert wins.loc["a", "b"] == 1 and wins.loc["b", "a"] == 1  # one tie
-    assert wins.loc["a", "Bicubic"] == 3 and wins.loc["Bicubic", "a"] == 0
+    wins = nb["win_loss"](rows, group)
+    assert wins.loc["a", "b"] == 3 and wins.loc["b", "a"] == 1  # one tie
+    assert wins.loc["a", "Bicubic"] == 5 and wins.loc["Bicubic", "a"] == 0
     assert list(np.diag(wins)) == [0, 0, 0]
     assert list(wins.index) == ["a", "b", "Bicubic"]  # by mean PSNR
-    drawn = synthesis.pick_groups(groups, min_images=3)
-    f = synthesis.findings([], {}, synthesis.summary(rows), rows, drawn)
-    # Pairs: a-b split, a-Bicubic and b-Bicubic sweeps.
-    assert (f["wl_pairs"], f["wl_sweeps"], f["wl_split"]) == (3, 2, 1)
-    assert synthesis.pick_groups(groups).empty  # fewer than MIN_IMAGES images
-    fig = synthesis.plot_win_loss(wins, 3, "Set5 ×4")
-    assert fig.axes
+    # the chapter drew that group, and its prose counts the pairs:
+    # a-b split, a-Bicubic and b-Bicubic sweeps
+    prose = nb["prose"]
+    assert (prose["wl_n"], prose["wl_groups"]) == (1, "Set5 ×4")
+    assert (prose["wl_pairs"], prose["wl_sweeps"], prose["wl_split"]) == (3, 2, 1)
+    assert nb["pick_groups"](groups, min_images=6).empty  # fewer images than that
+    assert nb["plot_win_loss"](wins, 5, "Set5 ×4").axes
+    plt.close("all")
 
 
-def test_quality_vs_compute_draws_cpu_and_gpu_points() -> None:
+def test_a_difference_within_the_tie_margin_is_no_win(chapter) -> None:
+    rows = pd.DataFrame(
+        {
+            "method": ["A", "A"],
+            "set": ["S", "S"],
+            "scale": [2, 2],
+            "degradation": ["bicubic"] * 2,
+            "image": ["S/1", "S/2"],
+            "psnr": [30.0, 30.0],
+            "psnr_bicubic": [29.0, 30.02],
+        }
+    )
+    group = {"set": "S", "scale": 2, "degradation": "bicubic"}
+    wins = chapter["win_loss"](rows, {**group, "methods": ("Bicubic", "A")})
+    # on S/2 bicubic is 0.02 dB above A: a tie; on S/1 A wins by 1 dB
+    assert wins.to_dict() == {
+        "A": {"A": 0, "Bicubic": 0},
+        "Bicubic": {"A": 1, "Bicubic": 0},
+    }
+
+
+def test_groups_are_drawn_by_the_methods_they_add(chapter) -> None:
+    groups = pd.DataFrame(
+        {
+            "set": ["Set5", "BSD100", "Set5"],
+            "scale": [4, 4, 2],
+            "degradation": ["bicubic"] * 3,
+            "n_images": [5, 100, 5],
+            "n_methods": [3, 3, 3],
+            "methods": [
+                ("Bicubic", "A", "B"),
+                ("Bicubic", "A", "B"),
+                ("Bicubic", "A", "C"),
+            ],
+        }
+    )
+    drawn = chapter["pick_groups"](groups, 2)
+    assert [f"{g.set} x{g.scale}" for g in drawn.itertuples()] == [
+        "BSD100 x4",
+        "Set5 x2",
+    ]
+
+
+def test_quality_vs_compute_draws_cpu_and_gpu_points(chapter) -> None:
     recs = _win_records()
     recs[0].provenance["device"] = "cuda:0"
-    table = synthesis.summary(synthesis.image_rows(recs))
+    table = all_methods.summary(all_methods.image_rows(recs))
     assert set(table.device) == {"cpu", "cuda"}
-    fig = synthesis.plot_quality_vs_compute(table)
+    fig = chapter["plot_quality_vs_compute"](table)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "CPU (filled)" in labels and "GPU (hollow)" in labels
+    plt.close("all")
 
 
-def test_verdicts_are_counted_per_chapter() -> None:
+def test_the_stored_claims_are_counted_apart_by_whose_they_are(wins_chapter) -> None:
+    """The chapter joins the claims the chapters stored: the reports' total counts
+    r001's two, the protocol's check apart."""
+    prose = wins_chapter["prose"]
+    assert (prose["n_claims"], prose["n_reproduced"], prose["n_not_tested"]) == (
+        2,
+        1,
+        1,
+    )
+    assert (prose["n_judged"], prose["n_preliminary"], prose["n_other_claims"]) == (
+        1,
+        0,
+        1,
+    )
+    page = wins_chapter["verdict_summary_page"](wins_chapter["counts"])
+    assert page["claims of"].tolist() == [
+        "001 ZSSR review",
+        "all report claims",
+        "protocol checks",
+    ]
+    assert page.columns[1] == "judged: reproduced · not · contradicted"
+    assert page.iloc[0, 1] == "1 · 0 · 0"
+
+
+def test_verdicts_are_counted_per_chapter(chapter) -> None:
     verdicts = pd.DataFrame(
         {
             "chapter": ["one", "one", "two", "two"],
@@ -266,17 +411,17 @@ def test_verdicts_are_counted_per_chapter() -> None:
             ],
         }
     )
-    counts = synthesis.verdict_summary(verdicts)
+    counts = chapter["verdict_summary"](verdicts)
     assert list(counts["claims of"]) == ["one", "two", "all report claims"]
     assert counts.iloc[-1]["reproduced"] == 2 and counts.iloc[-1]["claims"] == 4
-    totals = synthesis.verdict_totals(counts)
+    totals = chapter["verdict_totals"](counts)
     assert totals["n_claims"] == 4 and totals["n_reproduced"] == 2
     assert totals["n_not_reproduced"] == 1 and totals["n_not_tested"] == 1
     assert sum(totals[f"n_{v.replace(' ', '_')}"] for v in VERDICTS) == 4
     assert totals["n_judged"] + totals["n_preliminary"] + totals["n_not_tested"] == 4
 
 
-def test_headline_counts_add_up_and_keep_other_claims_apart() -> None:
+def test_headline_counts_add_up_and_keep_other_claims_apart(chapter) -> None:
     """Report claims, protocol checks and another paper's claims: the reports' total
     counts only the first, split into judged, preliminary and not tested."""
     verdicts = pd.DataFrame(
@@ -292,7 +437,15 @@ def test_headline_counts_add_up_and_keep_other_claims_apart() -> None:
             "source": ["protocol", "report", "report", "KernelGAN paper", "report"],
         }
     )
-    totals = synthesis.verdict_totals(synthesis.verdict_summary(verdicts))
+    counts = chapter["verdict_summary"](verdicts)
+    assert counts["claims of"].tolist() == [
+        "r1",
+        "r2",
+        "all report claims",
+        "protocol checks",
+        "the KernelGAN paper's claims (in r1)",
+    ]
+    totals = chapter["verdict_totals"](counts)
     assert totals["n_claims"] == 3 and totals["n_other_claims"] == 2
     assert (totals["n_judged"], totals["n_preliminary"], totals["n_not_tested"]) == (
         1,
@@ -301,27 +454,56 @@ def test_headline_counts_add_up_and_keep_other_claims_apart() -> None:
     )
 
 
-def test_committed_records_put_seven_methods_beside_published_values() -> None:
+def test_provenance_and_anchors_are_counted(chapter) -> None:
+    rec = RunRecord(
+        key="k",
+        method="m",
+        config={"profile": "quick"},
+        per_image=[],
+        provenance={
+            "hardware": "CPU",
+            "device": "cpu",
+            "commit": "abc",
+            "date": "2026-11-22T10:00:00+00:00",
+        },
+    )
+    row = chapter["provenance_table"]([rec]).iloc[0].to_dict()
+    assert (row["records"], row["commits"], row["made"]) == (1, 1, "2026-11-22")
+    table = pd.DataFrame(
+        {
+            "method": ["SRCNN", "ZSSR", "Bicubic"],
+            "published": ["36.66", "", "33.66"],
+            "published_psnr": [36.66, float("nan"), 33.66],
+            "set": ["Set5"] * 3,
+            "scale": [2] * 3,
+        }
+    )
+    a = chapter["anchored"](table)
+    assert (a["n_anchored"], a["anchored"], a["n_methods"]) == (1, "SRCNN", 2)
+    assert a["n_anchor_methods"] == 1 and a["n_unverified"] == 0
+
+
+def test_committed_records_put_seven_methods_beside_published_values(chapter) -> None:
     """The acceptance of the chapter: at least 7 of our methods have an anchor, and
     no page table is wider than 8 columns."""
-    records, skipped = synthesis.walk(COMMITTED_RESULTS)
-    table = synthesis.summary(synthesis.image_rows(records))
-    a = synthesis.anchored(table)
+    records, _ = all_methods.walk(COMMITTED_RESULTS)
+    table = all_methods.summary(all_methods.image_rows(records))
+    a = chapter["anchored"](table)
     assert a["n_anchored"] >= 7, a["anchored"]
     for scale in sorted(table.scale.unique()):
-        assert synthesis.scale_table(table, scale).shape[1] <= 8
+        assert chapter["scale_table"](table, scale).shape[1] <= 8
     assert set(table.published[table.set.str.contains("crops")]) <= {""}
 
 
-def test_an_empty_results_folder_gives_empty_tables(tmp_path: Path) -> None:
-    records, skipped = synthesis.walk(tmp_path)
-    rows = synthesis.image_rows(records)
-    table = synthesis.summary(rows)
-    drawn = synthesis.pick_groups(synthesis.comparable_groups(rows))
-    f = synthesis.findings(records, skipped, table, rows, drawn)
-    assert (f["n_records"], f["n_groups"], f["wl_n"]) == (0, 0, 0)
-    assert synthesis.detail_table(table).empty
-    assert synthesis.training_table(records).empty
-    assert synthesis.who_wins(table).empty and synthesis.wins_table(table).empty
-    assert synthesis.wins_story(synthesis.who_wins(table), table).startswith("No set")
-    assert synthesis.plot_quality_vs_compute(table).axes
+def test_an_empty_results_folder_gives_empty_tables(chapter) -> None:
+    """The chapter runs without any record (the fixture ran it): nothing read,
+    nothing drawn, every table empty."""
+    prose, table = chapter["prose"], chapter["table"]
+    assert (prose["n_records"], len(table), prose["wl_n"]) == (0, 0, 0)
+    assert chapter["detail_table"](table).empty
+    assert chapter["training_table"](chapter["records"]).empty
+    wins = all_methods.who_wins(table)
+    assert wins.empty and chapter["wins_table"](wins).empty
+    assert all_methods.wins_story(wins, table).startswith("No set")
+    assert chapter["plot_quality_vs_compute"](table).axes
+    plt.close("all")

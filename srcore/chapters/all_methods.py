@@ -1,0 +1,488 @@
+"""Every method's records side by side: one row per run and image, then one row per
+method, set, scale and degradation beside its published value.
+
+Nothing here trains or scores. :func:`walk` reads the records of a results folder
+(skipping unfinished and dirty ones), :func:`image_rows` flattens them into one row per
+(run, image), and :func:`summary` groups them: per (method, profile, set, scale,
+degradation, image list) the mean over runs (seeds) of each run's mean,
+:math:`\\bar p = \\frac{1}{R}\\sum_r \\frac{1}{N}\\sum_i p_{r,i}`, its spread over
+runs (standard deviation, ddof 1), bicubic on the same images, the mean gain
+:math:`\\Delta = \\overline{p - p_{\\text{bicubic}}}` and the published anchor
+(:func:`srcore.chapters.published.anchor`). :func:`published_gaps` measures ours
+against those anchors, :func:`who_wins` names the best method per set and scale and
+:func:`wins_story` says it in words: the book's front page and its closing chapters
+use them.
+
+Example:
+    >>> rec = RunRecord(key="k", method="srcnn", config={"method": "srcnn",
+    ...     "scale": 2, "profile": "quick", "degradation": "bicubic"},
+    ...     per_image=[{"image": "Set5/baby", "dataset": "Set5", "psnr": 37.0,
+    ...                 "ssim": 0.95, "psnr_bicubic": 34.0, "ssim_bicubic": 0.9,
+    ...                 "seconds": 0.1}], provenance={"device": "cpu"})
+    >>> row = summary(image_rows([rec])).iloc[0]
+    >>> row.method, float(row.gain_db), row.published
+    ('SRCNN', 3.0, '36.66')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from srcore import health
+from srcore.chapters import claim_files, tables
+from srcore.chapters.published import KIM2016_TABLE2, anchor, anchor_text
+from srcore.chapters.verdicts import MARGIN_DB
+from srcore.runs.random_kernel_lapsrn import FAULT_NAMES
+from srcore.runs.results import RunRecord
+
+__all__ = [
+    "SETS",
+    "FAMILIES",
+    "INTERNAL",
+    "SKIP_DIRTY",
+    "walk",
+    "method_label",
+    "image_rows",
+    "published_value",
+    "image_lists",
+    "summary",
+    "set_order",
+    "shown_lists",
+    "published_gaps",
+    "who_wins",
+    "wins_story",
+]
+
+#: The order of the test sets in every table (any other set follows, sorted).
+SETS = ("Set5", "Set14", "BSD100", "DIV2K", "DIV2KRK")
+#: A record's method -> the family its figure colour and marker stand for.
+FAMILIES = {
+    "bicubic": "Bicubic",
+    "srcnn": "SRCNN",
+    "vdsr": "VDSR",
+    "srresnet": "SRResNet",
+    "srgan": "SRGAN",
+    "lapsrn": "LapSRN",
+    "lapsrn-crops": "LapSRN",
+    "zssr": "ZSSR",
+    "osr": "ZSSR/OSR streams",
+    "dip": "DIP",
+}
+#: The families whose every image is its own optimisation (test time = training).
+INTERNAL = ("ZSSR", "ZSSR/OSR streams", "DIP")
+#: Whether a page at this profile leaves out records made from uncommitted code:
+#: smoke records are made by the tests, often from a working tree being edited, and
+#: their numbers mean nothing anyway.
+SKIP_DIRTY = {"smoke": False, "quick": True, "paper": True}
+#: The only test sets whose anchors were made on random kernels (KernelGAN's).
+RANDOM_KERNEL_SETS = ("DIV2KRK",)
+
+
+def walk(
+    root: str | os.PathLike, skip_dirty: bool = True
+) -> tuple[list[RunRecord], dict[str, int]]:
+    """The finished, clean method records under ``root`` and how many were skipped.
+
+    Skipped: ``unfinished`` (a ``.partial.json`` or a record with fewer items than
+    its total) and, with ``skip_dirty``, ``dirty`` (``provenance.dirty`` true: made
+    from uncommitted code, being re-made; :data:`SKIP_DIRTY`). Protocol checks (a
+    config with a ``check`` key) are not methods and are counted as ``checks``.
+
+    Example:
+        >>> import tempfile
+        >>> walk(tempfile.mkdtemp())
+        ([], {'unfinished': 0, 'dirty': 0, 'checks': 0})
+    """
+    kept, skipped = [], {"unfinished": 0, "dirty": 0, "checks": 0}
+    for path in sorted(Path(root).glob("*/*.json")):
+        if path.parent.name == claim_files.FOLDER:  # the chapters' claims, not runs
+            continue
+        if path.name.endswith(".partial.json"):
+            skipped["unfinished"] += 1
+            continue
+        rec = RunRecord.from_json(json.loads(path.read_text()))
+        if "check" in rec.config:
+            skipped["checks"] += 1
+        elif not rec.complete:
+            skipped["unfinished"] += 1
+        elif skip_dirty and rec.provenance.get("dirty"):
+            skipped["dirty"] += 1
+        else:
+            kept.append(rec)
+    return kept, skipped
+
+
+def method_label(record: RunRecord) -> str:
+    """:func:`srcore.chapters.tables.label`, plus the fault a run injected on purpose
+    (``misaligned_pairs``...), so a broken run never averages with a
+    sound one.
+
+    Example:
+        >>> rec = RunRecord(key="k", method="srcnn", config={"fault":
+        ...                 "misaligned_pairs"}, per_image=[])
+        >>> method_label(rec)
+        'SRCNN [fault: misaligned pairs]'
+    """
+    name = tables.label(record)
+    fault = record.config.get("fault")
+    return f"{name} [fault: {FAULT_NAMES.get(fault, fault)}]" if fault else name
+
+
+def _setting(rec: RunRecord, by_key: dict[str, RunRecord], name: str) -> Any:
+    """A config value, else that of the record it was made from (LapSRN on crops
+    names its LapSRN record)."""
+    if name in rec.config:
+        return rec.config[name]
+    source = by_key.get(str(rec.config.get("lapsrn")))
+    return None if source is None else source.config.get(name)
+
+
+def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
+    """One row per (run, image): method (:func:`method_label`), family, profile, set,
+    scale, degradation, device (``cpu``/``cuda``), run (``key@seed``), image, psnr,
+    ssim, psnr_bicubic, ssim_bicubic, seconds.
+
+    ``image`` is ``"Set5/baby"`` (a DIP row's ``"@seed"`` dropped); a supervised
+    record's ``"train"`` row is left out; a record scored on crops has the set
+    ``"BSD100 (64² crops)"``; a bicubic record is its own bicubic.
+    """
+    by_key = {r.key: r for r in records}
+    out = []
+    for rec in records:
+        scale = _setting(rec, by_key, "scale")
+        if scale is None:
+            continue
+        trained_rows = tables.optimised_rows(rec)
+        per_item = rec.method in tables.INTERNAL
+        whole = _health_word(trained_rows[0]) if trained_rows and not per_item else ""
+        c = rec.config
+        model = c["model"] if isinstance(c.get("model"), dict) else {}
+        crop = c["eval"].get("crop") if isinstance(c.get("eval"), dict) else None
+        common = {
+            "method": method_label(rec),
+            "family": FAMILIES.get(rec.method, rec.method),
+            "profile": c.get("profile"),
+            "scale": int(scale),
+            "degradation": _setting(rec, by_key, "degradation") or "bicubic",
+            "device": str(rec.provenance.get("device", "cpu")).split(":")[0],
+        }
+        for row in rec.per_image:
+            if row["image"] == "train" or row.get("psnr") is None:
+                continue
+            name = str(row["image"]).split("@")[0]
+            ds = row.get("dataset") or (
+                name.split("/")[0] if "/" in name else c.get("dataset")
+            )
+            seed = row.get("seed", model.get("seed", 0))
+            out.append(
+                {
+                    **common,
+                    "set": f"{ds} ({crop}² crops)" if crop else ds,
+                    "run": f"{rec.key}@{seed}",
+                    "image": name if "/" in name else f"{ds}/{name}",
+                    "psnr": float(row["psnr"]),
+                    "ssim": float(row["ssim"]),
+                    "psnr_bicubic": float(row.get("psnr_bicubic", row["psnr"])),
+                    "ssim_bicubic": float(row.get("ssim_bicubic", row["ssim"])),
+                    "seconds": float(row.get("seconds", np.nan)),
+                    "health": _health_word(row) if per_item else whole,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _health_word(row: dict[str, Any]) -> str:
+    """ "" for a trained optimisation, else its verdict, or "unchecked" for one made
+    before the health rule."""
+    return "unchecked" if row.get("health") is None else health.flag(row)
+
+
+#: The columns that name one row of :func:`summary`.
+KEYS = ["method", "family", "profile", "set", "scale", "degradation", "image_list"]
+#: The columns :func:`summary` adds to :data:`KEYS`.
+SUMMARY = ["n_images", "runs", "psnr", "psnr_sd", "ssim", "psnr_bicubic", "gain_db"]
+SUMMARY += ["gain_sd", "seconds", "device", "not_trained", "unchecked"]
+SUMMARY += ["published_psnr", "published"]
+
+
+def published_value(
+    method: str, ds: str, scale: int, degradation: str
+) -> tuple[float, str]:
+    """(PSNR, cell text) of the published value comparable to our row of ``method``
+    (a :func:`method_label`) on set ``ds`` at ``scale``, else (NaN, "").
+
+    Anchors on full images only; on DIV2KRK only for random kernels and elsewhere
+    only for bicubic LR. Bicubic's own anchor is Kim et al. (2016)'s column.
+
+    Example:
+        >>> published_value("Bicubic", "Set5", 2, "bicubic")
+        (33.66, '33.66')
+        >>> published_value("SRCNN", "Set5", 2, "random_kernel")
+        (nan, '')
+    """
+    if (ds in RANDOM_KERNEL_SETS) != (degradation != "bicubic"):
+        return float("nan"), ""
+    if method == "Bicubic":
+        for p in KIM2016_TABLE2:
+            if (p.method, p.dataset, p.scale) == ("Bicubic", ds, scale):
+                return p.psnr, f"{p.psnr:.2f}"
+        return float("nan"), ""
+    a = anchor(method, ds, scale)
+    return (a.psnr, anchor_text(method, ds, scale)) if a else (float("nan"), "")
+
+
+def image_lists(rows: pd.DataFrame) -> pd.Series:
+    """Which images each run scored on its set, as a short name: the number of
+    images and a digest of their sorted names (``"5 images #3f2a"``). Two runs are
+    seeds of one mean only when this is equal: a record over 2 images of BSD100 is
+    not a fourth seed of three records over 5.
+
+    Example:
+        >>> rows = pd.DataFrame({"run": ["a", "a", "b"], "set": ["S"] * 3,
+        ...                      "image": ["S/1", "S/2", "S/1"]})
+        >>> [x.split(" #")[0] for x in image_lists(rows)]
+        ['2 images', '2 images', '1 image']
+    """
+
+    def name(images: pd.Series) -> str:
+        names = sorted(set(images))
+        digest = hashlib.sha1("\n".join(names).encode()).hexdigest()[:4]
+        return f"{len(names)} image" + ("" if len(names) == 1 else "s") + f" #{digest}"
+
+    return rows.groupby(["run", "set"], sort=False).image.transform(name)
+
+
+def summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per method, profile, set, scale, degradation and image list
+    (:func:`image_lists`; see the module).
+
+    Columns: the keys, n_images, runs, psnr, psnr_sd (NaN with one run), ssim,
+    psnr_bicubic, gain_db, gain_sd, seconds (mean per image), device (``cpu``,
+    ``cuda`` or ``cpu+cuda``), not_trained and unchecked (optimisations behind the
+    row that failed the health rule, or were made before it), published_psnr and
+    published (its text, "" if none). A published value is set beside a row only
+    when the row covers the whole set (as many images as the set's largest group):
+    a paper's mean over 100 images is not compared with ours over 2.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=[*KEYS, *SUMMARY])
+    rows = rows.assign(gain=rows.psnr - rows.psnr_bicubic, image_list=image_lists(rows))
+    out = []
+    for key, g in rows.groupby(KEYS, sort=False, dropna=False):
+        runs = g.groupby("run", sort=False)[["psnr", "ssim", "gain", "seconds"]].mean()
+        info = dict(zip(KEYS, key, strict=True))
+        pub, text = published_value(
+            info["method"], info["set"], info["scale"], info["degradation"]
+        )
+        several = len(runs) > 1
+        out.append(
+            {
+                **info,
+                "n_images": int(g.image.nunique()),
+                "runs": len(runs),
+                "psnr": float(runs.psnr.mean()),
+                "psnr_sd": float(runs.psnr.std(ddof=1)) if several else np.nan,
+                "ssim": float(runs.ssim.mean()),
+                "psnr_bicubic": float(g.groupby("image").psnr_bicubic.mean().mean()),
+                "gain_db": float(runs.gain.mean()),
+                "gain_sd": float(runs.gain.std(ddof=1)) if several else np.nan,
+                "seconds": float(runs.seconds.mean()),
+                "device": "+".join(sorted(g.device.unique())),
+                "not_trained": int((~g.health.isin(["", "unchecked"])).sum()),
+                "unchecked": int((g.health == "unchecked").sum()),
+                "published_psnr": pub,
+                "published": text,
+            }
+        )
+    out = pd.DataFrame(out)
+    whole = out.groupby(["set", "scale", "degradation"]).n_images.transform("max")
+    partial = out.n_images < whole
+    out.loc[partial, "published_psnr"] = np.nan
+    out.loc[partial, "published"] = ""
+    return _ordered(out)
+
+
+def set_order(name: str) -> tuple[int, str]:
+    """Sort key of a set's name: :data:`SETS` order, then any other set by name
+    (``"BSD100 (64² crops)"`` sorts with BSD100).
+
+    Example:
+        >>> sorted(["T91", "BSD100 (64² crops)", "Set5"], key=set_order)
+        ['Set5', 'BSD100 (64² crops)', 'T91']
+    """
+    base = name.split(" (")[0]
+    return (SETS.index(base) if base in SETS else len(SETS), name)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scale, then set (:data:`SETS` order), then family in :data:`FAMILIES` order."""
+    families = list(dict.fromkeys(FAMILIES.values()))
+    key = frame.assign(
+        _set=frame.set.map(set_order),
+        _fam=frame.family.map(lambda f: families.index(f) if f in families else 99),
+    )
+    key = key.sort_values(["scale", "_set", "_fam", "method", "profile"])
+    return key.drop(columns=["_set", "_fam"]).reset_index(drop=True)
+
+
+def shown_lists(table: pd.DataFrame) -> pd.Series:
+    """Per (set, scale, degradation), the image list a page table shows: the one
+    most methods were scored on (bicubic aside), then the one with most images.
+
+    Example:
+        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [2] * 3,
+        ...     "degradation": ["bicubic"] * 3, "method": ["A", "B", "A"],
+        ...     "image_list": ["5 images #a", "5 images #a", "2 images #b"],
+        ...     "n_images": [5, 5, 2]})
+        >>> shown_lists(t).tolist()
+        ['5 images #a']
+    """
+    at = ["set", "scale", "degradation"]
+    t = table[table.method != "Bicubic"]
+    t = t if len(t) else table
+    counts = t.groupby([*at, "image_list"], sort=False).agg(
+        methods=("method", "nunique"), images=("n_images", "max")
+    )
+    best = counts.sort_values(["methods", "images"], ascending=False)
+    return best.reset_index().groupby(at, sort=False).image_list.first()
+
+
+def published_gaps(table: pd.DataFrame) -> dict[str, Any]:
+    """Ours minus published (dB) on the bicubic-LR rows of :func:`summary` that have
+    a published value.
+
+    ``bicubic_max_gap``: the largest \\|ours − Kim et al.\\| of Bicubic (the protocol's
+    own check); over the other methods' rows, ``mean_gap``, ``min_gap`` and
+    ``max_gap`` (NaN without any), ``n_gap_rows`` (how many) and ``n_below`` (those
+    below their published value).
+
+    Example:
+        >>> t = pd.DataFrame({"method": ["Bicubic", "SRCNN", "ZSSR"],
+        ...     "degradation": ["bicubic"] * 3, "psnr": [33.70, 36.0, 37.0],
+        ...     "published_psnr": [33.66, 36.66, float("nan")]})
+        >>> g = published_gaps(t)
+        >>> round(g["bicubic_max_gap"], 2), round(g["mean_gap"], 2), g["n_below"]
+        (0.04, -0.66, 1)
+    """
+    bic = table[table.degradation == "bicubic"]
+    is_bicubic = bic.method == "Bicubic"
+    gap = bic.psnr - bic.published_psnr.astype(float)
+    others = gap[~is_bicubic].dropna()
+    return {
+        "bicubic_max_gap": float(gap[is_bicubic].dropna().abs().max()),
+        "mean_gap": float(others.mean()),
+        "min_gap": float(others.min()),
+        "max_gap": float(others.max()),
+        "n_below": int((others < 0).sum()),
+        "n_gap_rows": len(others),
+    }
+
+
+def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
+    """Per set and scale (bicubic LR, the image list of :func:`shown_lists`, methods
+    whose runs all trained): the best method by mean PSNR and its test-time seconds
+    per image; the fastest method within ``near_db`` of it; and the
+    quality-versus-compute frontier, the methods no faster method beats in PSNR,
+    fastest first.
+
+    Columns: set (``"Set5 ×4"``), best, best_psnr, best_s, near (the fastest within
+    ``near_db``), near_psnr, near_s, frontier (names joined by " → "), n_methods.
+
+    Example:
+        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [4] * 3,
+        ...     "degradation": ["bicubic"] * 3, "image_list": ["a"] * 3,
+        ...     "method": ["Bicubic", "Fast", "Slow"], "n_images": [5] * 3,
+        ...     "psnr": [28.0, 30.0, 30.1], "seconds": [0.01, 0.1, 60.0],
+        ...     "not_trained": [0, 0, 0]})
+        >>> w = who_wins(t).iloc[0]
+        >>> w.best, w.near, w.frontier
+        ('Slow', 'Fast', 'Bicubic → Fast → Slow')
+    """
+    rows: list[dict[str, Any]] = []
+    if table.empty:
+        return pd.DataFrame(rows)
+    t = table[(table.degradation == "bicubic") & ~table.set.str.contains("crops")]
+    if t.empty:
+        return pd.DataFrame(rows)
+    lists = shown_lists(t)
+    for (ds, scale, _), il in lists.items():
+        g = t[(t.set == ds) & (t.scale == scale) & (t.image_list == il)]
+        g = g[g.not_trained.fillna(0) == 0]
+        if len(g) < 2:
+            continue
+        best = g.loc[g.psnr.idxmax()]
+        near = g[g.psnr >= best.psnr - near_db].sort_values("seconds").iloc[0]
+        frontier, top = [], -np.inf
+        for r in g.sort_values(
+            ["seconds", "psnr"], ascending=[True, False]
+        ).itertuples():
+            if r.psnr > top:
+                frontier.append(r.method)
+                top = r.psnr
+        rows.append(
+            {
+                "set": f"{ds} ×{scale}",
+                "best": best.method,
+                "best_psnr": float(best.psnr),
+                "best_s": float(best.seconds),
+                "near": near.method,
+                "near_psnr": float(near.psnr),
+                "near_s": float(near.seconds),
+                "frontier": " → ".join(frontier),
+                "n_methods": len(g),
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    order = out.set.map(lambda s: (int(s.split("×")[1]), set_order(s.split(" ×")[0])))
+    return (
+        out.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    )
+
+
+def wins_story(wins: pd.DataFrame, table: pd.DataFrame) -> str:
+    """:func:`who_wins` in sentences, for a page's prose: how often a per-image
+    optimisation (ZSSR, DIP) is best and how often a supervised network, and, where
+    the best is an optimisation, a supervised network within the margin of it and
+    the factor of test time it saves.
+
+    Example:
+        >>> t = pd.DataFrame({"method": ["ZSSR", "SRCNN"],
+        ...                   "family": ["ZSSR", "SRCNN"]})
+        >>> w = pd.DataFrame({"set": ["Set5 ×4"], "best": ["ZSSR"], "best_psnr": [30.5],
+        ...     "best_s": [50.0], "near": ["SRCNN"], "near_psnr": [30.4],
+        ...     "near_s": [0.5], "frontier": ["SRCNN → ZSSR"], "n_methods": [2]})
+        >>> wins_story(w, t).split(". ")[0]
+        'Of 1 set and scale compared, a per-image optimisation is best on 1 and a \
+supervised network on 0'
+    """
+    if wins.empty:
+        return "No set and scale has two methods on the same images yet."
+    family = dict(zip(table.method, table.family, strict=True))
+    internal = [family.get(m, "") in INTERNAL for m in wins.best]
+    n = len(wins)
+    text = (
+        f"Of {n} set{'s' if n > 1 else ''} and scale{'s' if n > 1 else ''} "
+        f"compared, a per-image optimisation is best on {sum(internal)} and a "
+        f"supervised network on {n - sum(internal)}. "
+    )
+    cheaper = []
+    for r, is_internal in zip(wins.itertuples(), internal, strict=True):
+        if is_internal and family.get(r.near, "") not in INTERNAL:
+            cheaper.append(
+                f"on {r.set}, {r.near} comes within {r.best_psnr - r.near_psnr:.2f} dB "
+                f"of {r.best} in {r.best_s / r.near_s:,.0f} times less time"
+            )
+    if cheaper:
+        text += "Where an optimisation wins, a supervised network may come close: "
+        text += "; ".join(cheaper) + "."
+    return text
