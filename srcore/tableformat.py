@@ -24,9 +24,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 import pandas as pd
+import yaml
 from pandas.io.formats.style import Styler
 
 from srcore.runs.results import RunRecord
@@ -42,90 +44,15 @@ __all__ = [
     "provenance_caption",
 ]
 
-#: Raw column name -> the header a reader sees. A name not listed (one already in
-#: words: ``"variant (ours)"``) is shown as it is; the book test fails on a header
-#: that is still an identifier (it has ``_``, or is one of :data:`RAW_NAMES`).
-HEADERS: dict[str, str] = {
-    # what a row is
-    "dataset": "set",
-    "n_images": "images",
-    "n": "images",
-    "report_method": "report's row",
-    "published_source": "published in",
-    "position": "position",
-    "seeds": "seeds",
-    "profile": "profile",
-    # scores
-    "psnr": "PSNR (dB)",
-    "ssim": "SSIM",
-    "lpips": "LPIPS",
-    "psnr_bicubic": "bicubic PSNR (dB)",
-    "quick_psnr": "same images, quick budget: PSNR (dB)",
-    "quick_done": "quick budget: done",
-    "ssim_bicubic": "bicubic SSIM",
-    "gain_db": "Δ vs bicubic (dB)",
-    "psnr_pub": "published PSNR (dB)",
-    "ssim_pub": "published SSIM",
-    "d_psnr": "ours − published (dB)",
-    "d_ssim": "ours − published SSIM",
-    "published": "published PSNR (dB)",
-    "report_psnr": "report PSNR (dB)",
-    "report_ssim": "report SSIM",
-    "psnr_selfexsr": "SelfExSR PSNR (dB)",
-    "mean_diff_db": "ours − SelfExSR, mean (dB)",
-    "max_abs_diff_db": "ours − SelfExSR, max |·| (dB)",
-    "ssim_mean_diff": "ours − SelfExSR, mean SSIM",
-    "max_abs_down": "max |error|, downscale",
-    "max_abs_up_y": "max |error|, upscale (Y)",
-    "height": "height (px)",
-    "width": "width (px)",
-    # spreads over seeds
-    "psnr_spread": "PSNR sd (dB)",
-    "gain_spread": "Δ sd (dB)",
-    "gain_sd_db": "Δ sd (dB)",
-    "psnr_sd": "PSNR sd (dB)",
-    "gain_sd": "Δ sd (dB)",
-    "rec_ratio": "error / interpolation's",
-    # along a stream
-    "scratch_psnr": "PSNR from scratch (dB)",
-    "transfer_psnr": "PSNR with transfer (dB)",
-    "transfer_minus_scratch_db": "transfer − scratch (dB)",
-    "target_psnr": "target PSNR (dB)",
-    "iters_scratch": "iterations from scratch",
-    "iters_online": "iterations with transfer",
-    "psnr_start_scratch": "first PSNR from scratch (dB)",
-    "psnr_start_online": "first PSNR with transfer (dB)",
-    "saved": "iterations saved",
-    # training and its cost
-    "iterations": "iterations",
-    "s_per_image": "s per image",
-    "infer_s": "inference s per image",
-    "infer_s_per_image": "inference s per image",
-    "params": "parameters",
-    "net_alone": "network alone (analysis)",
-    "s_per_step": "s per step",
-    "train_min": "training (min)",
-    "val_first": "first validation PSNR (dB)",
-    "val_last": "last validation PSNR (dB)",
-    "val_psnr_first": "first validation PSNR (dB)",
-    "val_psnr_last": "last validation PSNR (dB)",
-    "tail_change_db": "change over the last 30 % (dB)",
-    "runs_above_bicubic": "runs above bicubic",
-    "first_step_above_bicubic": "first step above bicubic",
-    # kernel estimation
-    "kernel_error": "kernel distance, estimate",
-    "bicubic_error": "kernel distance, bicubic kernel",
-    "closer": "estimate closer",
-    "kernelgan_seconds": "KernelGAN (s per image)",
-    "kernelgan_health": "KernelGAN trained",
-    "excess_blur": "excess blur (px²)",
-    "est_minus_assumed_db": "estimate − assumed (dB)",
-    "true_minus_est_db": "true − estimate (dB)",
-    # sharpness
-    "hf_energy": "HF energy",
-    "hf_energy_bicubic": "bicubic HF energy",
-    "hf_energy_hr": "HR HF energy",
-}
+#: Raw column name -> the header a reader sees, in the order of the package data file
+#: ``srcore/manifests/table_headers.yaml``. A name not listed (one already in words:
+#: ``"variant (ours)"``) is shown as it is; the book test fails on a header that is
+#: still an identifier (it has ``_``, or is one of :data:`RAW_NAMES`).
+HEADERS: dict[str, str] = yaml.safe_load(
+    resources.files("srcore")
+    .joinpath("manifests/table_headers.yaml")
+    .read_text("utf-8")
+)
 
 #: Columns in words whose numbers are dB (a raw name says it: ``psnr``, ``_db``).
 DB_COLUMNS: frozenset[str] = frozenset(

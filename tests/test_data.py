@@ -6,12 +6,14 @@ CI). Tests that need it skip, saying why, only when that folder does not exist.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import hashlib
 import http.server
 import io
 import shutil
 import threading
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -96,6 +98,24 @@ def test_registry_splits_match_manifest() -> None:
     assert data.dataset_info("set5").name == "Set5"
     with pytest.raises(ValueError, match="known: Set5"):
         data.dataset_info("Set6")
+
+
+def test_registry_is_package_data_read_into_typed_entries() -> None:
+    """``srcore/manifests/registry.yaml`` ships, and YAML gave each field its type."""
+    repo = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((repo / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["srcore"]
+    assert any(fnmatch.fnmatch("manifests/registry.yaml", p) for p in patterns)
+    assert (repo / "srcore" / "manifests" / "registry.yaml").is_file()
+    assert list(data.DATASETS)[:2] == ["Set5", "Set14"]
+    for name, info in data.DATASETS.items():
+        assert info.name == name and info.role in ("test", "train"), name
+        assert isinstance(info.splits, tuple), name
+        assert all(isinstance(s, str) for s in info.splits), name
+        assert info.hr_split is None or info.hr_split in info.splits, name
+        manual = info.source == "manual"
+        assert info.source in ("github-archive", "manual"), name
+        assert manual == (info.url is not None) == (info.files_known is False), name
 
 
 def test_source_hashes_equal_except_t91_and_repacked() -> None:

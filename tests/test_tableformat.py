@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 
@@ -92,3 +95,15 @@ def test_a_chained_format_still_names_raw_columns():
 def test_every_header_is_in_words():
     assert not [h for h in HEADERS.values() if "_" in h or h in RAW_NAMES]
     assert {"psnr", "dataset", "ssim"} <= RAW_NAMES
+
+
+def test_headers_are_package_data_and_all_text():
+    """``srcore/manifests/table_headers.yaml`` ships; YAML read every name and header
+    as text (an unquoted ``no`` or ``1e3`` would have become a bool or a number)."""
+    repo = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((repo / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["srcore"]
+    assert any(fnmatch.fnmatch("manifests/table_headers.yaml", p) for p in patterns)
+    assert all(type(k) is str and type(v) is str for k, v in HEADERS.items())
+    assert list(HEADERS)[:3] == ["dataset", "n_images", "n"]
+    assert HEADERS["gain_db"] == "Δ vs bicubic (dB)"

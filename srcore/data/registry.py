@@ -1,7 +1,8 @@
 """The dataset registry: what each dataset is, its splits, and where the data lives.
 
 :data:`DATASETS` names every dataset the study uses (role, description, splits, how
-it is obtained); :func:`dataset_info` looks one up, :func:`resolve_split` turns
+it is obtained), read from the package data file ``srcore/manifests/registry.yaml``;
+:func:`dataset_info` looks one up, :func:`resolve_split` turns
 ``"HR"`` or ``"LR_bicubic"`` + scale into a split folder, and :func:`data_root` finds
 the folder that holds them. :class:`DatasetError` is the one error for a missing,
 incomplete or corrupt dataset.
@@ -12,7 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 __all__ = [
     "DATASETS",
@@ -86,89 +90,17 @@ class DatasetInfo:
     files_known: bool = True
 
 
-_X234 = ("LR_bicubic_X2", "LR_bicubic_X3", "LR_bicubic_X4")
-_MATLAB_REF = ("MATLAB_float_ref_X2", "MATLAB_float_ref_X3", "MATLAB_float_ref_X4")
-DATASETS: dict[str, DatasetInfo] = {
-    info.name: info
-    for info in (
-        DatasetInfo(
-            "Set5",
-            "test",
-            "Bevilacqua et al. 2012: 5 RGB test images; SelfExSR bicubic LR x2-x4, "
-            "MATLAB float reference of the VDSR pipeline, SelfExSR metric tables.",
-            ("HR", *_X234, *_MATLAB_REF, "SR_reference_metrics"),
-            "HR",
-        ),
-        DatasetInfo(
-            "Set14",
-            "test",
-            "Zeyde et al. 2010: 14 test images at full original size (bridge is "
-            "greyscale); SelfExSR bicubic LR x2-x4 and metric tables.",
-            ("HR", *_X234, "SR_reference_metrics"),
-            "HR",
-        ),
-        DatasetInfo(
-            "BSD100",
-            "test",
-            "BSDS300 test set (Martin et al. 2001) as cropped by SelfExSR "
-            "(480x321 / 321x480); bicubic LR x2-x4, one ZSSR random-kernel example.",
-            ("HR", *_X234, "LR_random_kernel_X2_example", "SR_reference_metrics"),
-            "HR",
-        ),
-        DatasetInfo(
-            "Urban100",
-            "test",
-            "Huang et al. 2015 (SelfExSR): 100 urban scenes; HR and bicubic LR x4. "
-            "Not shipped with the study data; fetch it from SelfExSR.",
-            ("HR", "LR_bicubic_X4", "SR_reference_metrics"),
-            "HR",
-        ),
-        DatasetInfo(
-            "T91",
-            "train",
-            "Yang et al. 2010: 91 training images; the source BMPs are checked "
-            "against their original sha256 and stored as pixel-equal PNGs.",
-            ("HR",),
-            "HR",
-        ),
-        DatasetInfo(
-            "General-100",
-            "train",
-            "Dong et al. 2016 (FSRCNN): 100 training images. No checksum list is "
-            "known: download by hand and place the images under General-100/HR.",
-            ("HR",),
-            "HR",
-            source="manual",
-            url="https://mmlab.ie.cuhk.edu.hk/projects/FSRCNN.html",
-            files_known=False,
-        ),
-        DatasetInfo(
-            "BSD200",
-            "train",
-            "BSDS300 training set: 200 images at full 481x321 / 321x481 "
-            "(with T91 the classic '291 images').",
-            ("HR",),
-            "HR",
-        ),
-        DatasetInfo(
-            "DIV2K",
-            "test",
-            "Agustsson & Timofte 2017: 13 of the 100 validation HR images "
-            "(0814 ... 0894), full size, taken from DIV2KRK's gt.",
-            ("valid_HR",),
-            "valid_HR",
-        ),
-        DatasetInfo(
-            "DIV2KRK",
-            "test",
-            "Bell-Kligler et al. 2019 (KernelGAN): random-kernel LR x2/x4 of the 13 "
-            "DIV2K images above (im_i = DIV2K 0800+i) and all 100 kernels "
-            "(.mat, variable 'Kernel').",
-            ("lr_x2", "lr_x4", "gt_k_x2", "gt_k_x4"),
-            None,
-        ),
-    )
-}
+def _read_registry() -> dict[str, DatasetInfo]:
+    """Every entry of the packaged ``srcore/manifests/registry.yaml``, in its order."""
+    path = resources.files("srcore").joinpath("manifests/registry.yaml")
+    return {
+        name: DatasetInfo(name=name, **{**fields, "splits": tuple(fields["splits"])})
+        for name, fields in yaml.safe_load(path.read_text("utf-8")).items()
+    }
+
+
+#: Dataset name -> :class:`DatasetInfo`, read from ``srcore/manifests/registry.yaml``.
+DATASETS: dict[str, DatasetInfo] = _read_registry()
 
 
 def dataset_info(name: str) -> DatasetInfo:
