@@ -1,4 +1,5 @@
-"""One atomic write: every file ``srcore`` writes goes through :func:`atomic_write`.
+"""One atomic write: every file ``srcore`` writes goes through :func:`atomic_write`;
+and :func:`file_sha256`, the hash that checks a written file later.
 
 The bytes go to a temporary file in the target's folder, which is then renamed over
 the target (``os.replace`` is atomic on one file system). A crash mid-write never
@@ -15,13 +16,14 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "file_sha256"]
 
 
 def _umask() -> int:
@@ -48,3 +50,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The hex sha256 of a file's bytes, read in 1 MiB blocks.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "x"
+        >>> file_sha256(atomic_write(f, lambda fh: fh.write(b"abc")))[:12]
+        'ba7816bf8f01'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from srcore.files import atomic_write
+from srcore.files import atomic_write, file_sha256
 from srcore.inference import predict
 from srcore.profiles import PROFILE_NAMES, config_dict
 from srcore.upscaling import SUPERVISED, InputError, check_device, check_scale
@@ -84,6 +84,7 @@ def train(
     interrupted training resumes from its checkpoint folder, removed when done.
     """
     from srcore.runs.supervised import fit, model_config
+    from srcore.training.models import stopping_rule
 
     scale = _check_trainable(method, scale, profile)
     init = None
@@ -108,15 +109,18 @@ def train(
         progress=progress,
         smoke=profile == "smoke",
         init=init,
+        stopping=stopping_rule(method, profile),
     )
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
     atomic_write(path, lambda fh: torch.save(state, fh))
     meta = {
+        "sha256": file_sha256(path),
         "method": method,
         "scale": scale,
         "profile": profile,
         "config": config_dict(cfg),
         "steps": history.steps_done,
+        "stopped": history.stopped,
         "seconds": history.total_seconds,
         "device": str(dev),
     }
@@ -127,12 +131,15 @@ def train(
 
 
 def _saved_config(path: Path, method: str, scale: int, default: Any) -> Any:
-    """The config in the JSON beside ``path`` (if any), checked against the call."""
+    """The config in the JSON beside ``path`` (if any), checked against the call;
+    where the JSON holds the weights' sha256 (:func:`train` writes it), the file must
+    match it."""
     meta_path = path.with_suffix(".json")
     if not meta_path.is_file():
         return default
     try:
         meta = json.loads(meta_path.read_text())
+        expected = meta.get("sha256")
         saved = (meta["method"], meta["scale"])
         fields = {
             k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items()
@@ -142,6 +149,12 @@ def _saved_config(path: Path, method: str, scale: int, default: Any) -> Any:
     if saved != (method, scale):
         got = f"{saved[0]} x{saved[1]}"
         raise InputError(f"{path}: weights of {got}, not of {method} x{scale}")
+    if expected is not None and file_sha256(path) != expected:
+        raise InputError(
+            f"{path}: its sha256 is not the one {meta_path.name} recorded when it was "
+            f"trained (changed or damaged); retrain with "
+            f"`{train_command(method, scale, meta.get('profile', 'quick'))}`"
+        )
     try:
         return type(default)(**fields)
     except (TypeError, ValueError) as err:

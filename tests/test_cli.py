@@ -255,6 +255,13 @@ def test_train_then_upscale(bird, data_dir, tmp_path, cache, capsys):
         weights, "-o", tmp_path / "v.png",
     )  # fmt: skip
     assert code == 2 and str(weights) in err and not (tmp_path / "v.png").exists()
+    # weights changed after training no longer match the recorded sha256: refused
+    weights.write_bytes(weights.read_bytes() + b"\0")
+    code, _, err = run(
+        capsys, "upscale", bird, "--scale", 2, "--method", "srcnn", "--profile",
+        "smoke", "-o", tmp_path / "d.png",
+    )  # fmt: skip
+    assert code == 2 and "sha256" in err and not (tmp_path / "d.png").exists()
 
 
 def test_cli_knows_every_supervised_method():

@@ -192,3 +192,57 @@ def test_rerun_reproduces_committed_srcnn_x3(data_dir, monkeypatch):
         old.append(row["psnr"])
     assert max(abs(a - b) for a, b in zip(new, old, strict=True)) < 0.3
     assert sum(new) / len(new) == pytest.approx(sum(old) / len(old), abs=0.05)
+
+
+def test_paper_runs_end_by_their_rule_on_held_out_training_images(
+    data_dir, monkeypatch
+):
+    """A ``paper`` run validates on the last BSD200 images, never trains on them,
+    and stops when its validations stop rising (here: at once, a 50 dB margin)."""
+    from srcore.training import supervised as sup
+    from srcore.training.models import StoppingRule
+
+    rule = StoppingRule(
+        val_every=2, plateau_checks=1, plateau_db=50.0, max_hours=1, holdout=2
+    )
+    held = sup.held_out_images(rule, 3, data_dir)
+    names = [n for n, _ in data.iter_images("BSD200", 3, root=data_dir)]
+    assert [n for n, _ in held] == names[-2:]
+    seen: dict[str, list] = {}
+    real_validator, real_images = sup.psnr_validator, sup._train_images
+
+    def spy_validator(pairs, shave):
+        seen["val_targets"] = [hr for _, hr in pairs]
+        return real_validator(pairs, shave=shave)
+
+    def spy_images(cfg, scale, root, limit, held_out=frozenset()):
+        seen["held_out"] = held_out
+        return real_images(cfg, scale, root, limit, held_out)
+
+    monkeypatch.setattr(sup, "psnr_validator", spy_validator)
+    monkeypatch.setattr(sup, "_train_images", spy_images)
+    cfg = model_config("srcnn", "smoke", 3, steps=40, train_sets=("BSD200",))
+    _, history = fit(
+        "srcnn", cfg, 3, data_root=data_dir, smoke=True, progress=False, stopping=rule
+    )
+    assert seen["held_out"] == {("BSD200", n) for n in names[-2:]}
+    luma = [rgb_to_ycbcr(hr)[:, :1] for _, hr in held]
+    assert [t.shape for t in seen["val_targets"]] == [t.shape for t in luma]
+    assert history.stopped.startswith("plateau") and history.steps_done == 4
+    without = fit("srcnn", cfg, 3, data_root=data_dir, smoke=True, progress=False)[1]
+    assert without.stopped is None and without.steps_done == 40
+
+
+def test_only_paper_records_carry_a_stopping_rule():
+    """Quick records keep the keys they were committed under; paper ones say how
+    they end."""
+    s = supervised.RunSettings(0, "bicubic", None, None)
+    quick = supervised.run_config(
+        "vdsr", 2, "quick", s, model_config("vdsr", "quick", 2)
+    )
+    paper = supervised.run_config(
+        "vdsr", 2, "paper", s, model_config("vdsr", "paper", 2)
+    )
+    assert "stopping" not in quick
+    assert paper["stopping"]["val_set"] == "BSD200"
+    assert paper["stopping"]["max_hours"] > 0

@@ -23,7 +23,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,12 @@ from srcore.runs.results import (
     run_key,
 )
 from srcore.training.loop import TrainingPaused, count_parameters
-from srcore.training.models import SPECS, config_from_json, model_config
+from srcore.training.models import (
+    SPECS,
+    config_from_json,
+    model_config,
+    stopping_rule,
+)
 from srcore.training.supervised import fit, super_resolve
 
 __all__ = [
@@ -213,6 +218,7 @@ def run_config(
             EVAL_SETS if settings.degradation == "bicubic" else RANDOM_KERNEL_EVAL_SETS
         )
         eval_sets = by_profile[profile]
+    rule = stopping_rule(name, profile)
     return {
         "method": name,
         "model": config_dict(cfg),
@@ -222,6 +228,8 @@ def run_config(
         "degradation": settings.degradation,
         "fault": settings.fault,
         "scoring": SCORING,
+        # only where a rule ends the run (paper), so earlier records keep their keys
+        **({"stopping": asdict(rule)} if rule else {}),
     }
 
 
@@ -290,6 +298,7 @@ def _run(
                 fault=settings.fault,
                 init=None if init is None else init(cfg),
                 deadline=ctx.deadline,
+                stopping=stopping_rule(name, ctx.profile),
             )
         except TrainingPaused as paused:  # a long run spans sessions (the queue)
             raise BudgetExhausted(f"{name} {key}: {paused}") from paused
@@ -305,6 +314,7 @@ def _run(
             "seconds": history.total_seconds,
             "seconds_per_step": history.seconds_per_step,
             "steps": history.steps_done,
+            "stopped": history.stopped,
             "params": count_parameters(net),
             "device": history.device,
         }

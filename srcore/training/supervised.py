@@ -29,7 +29,7 @@ from srcore.profiles import resolve_device
 from srcore.protocol import DEGRADATIONS
 from srcore.resize import imresize
 from srcore.training.loop import TrainHistory, psnr_validator, train
-from srcore.training.models import SPECS, ModelSpec, on_luma
+from srcore.training.models import SPECS, ModelSpec, StoppingRule, on_luma
 from srcore.training.optim import TrainConfig
 from srcore.training.patches import PatchSampler, validation_pairs
 
@@ -42,6 +42,7 @@ __all__ = [
     "RGB_TILE_INPUT",
     "TILE_OVERLAP",
     "fit",
+    "held_out_images",
     "super_resolve",
 ]
 
@@ -69,8 +70,11 @@ RGB_TILE_INPUT = 96
 TILE_OVERLAP = 16
 
 
-def _train_config(cfg: Any, device: str) -> TrainConfig:
-    """The engine's :class:`TrainConfig` from a method config's training fields."""
+def _train_config(
+    cfg: Any, device: str, stopping: StoppingRule | None = None
+) -> TrainConfig:
+    """The engine's :class:`TrainConfig` from a method config's training fields;
+    with a ``stopping`` rule, its validation cadence and its plateau and time cap."""
     milestones = getattr(cfg, "lr_milestones", ())
     lr_step = getattr(cfg, "lr_step", None)
     step_size = milestones[0] if milestones else lr_step
@@ -88,11 +92,14 @@ def _train_config(cfg: Any, device: str) -> TrainConfig:
         gamma=getattr(cfg, "lr_decay", 0.1),
         grad_clip=theta or None,
         grad_clip_mode="adjustable",
-        val_every=max(cfg.steps // 10, 1),
-        ckpt_every=max(cfg.steps // 10, 1),
+        val_every=stopping.val_every if stopping else max(cfg.steps // 10, 1),
+        ckpt_every=stopping.val_every if stopping else max(cfg.steps // 10, 1),
         log_every=max(min(cfg.steps // 100, 50), 1),
         seed=cfg.seed,
         device=device,
+        plateau_checks=stopping.plateau_checks if stopping else 0,
+        plateau_db=stopping.plateau_db if stopping else 0.0,
+        max_hours=stopping.max_hours if stopping else None,
     )
 
 
@@ -109,13 +116,30 @@ def _loss(cfg: Any) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     return cropped_mse
 
 
-def _train_images(cfg: Any, scale: int, data_root: Any, limit: int | None) -> list:
+def _train_images(
+    cfg: Any,
+    scale: int,
+    data_root: Any,
+    limit: int | None,
+    held_out: frozenset[tuple[str, str]] = frozenset(),
+) -> list:
+    """HR training images of ``cfg.train_sets`` at least one crop wide, without the
+    ``(set, image)`` pairs held out for validation."""
     images = []
     for name in cfg.train_sets:
-        for _, hr in data.iter_images(name, scale, root=data_root, limit=limit):
-            if min(hr.shape[-2:]) >= cfg.crop:
+        for image, hr in data.iter_images(name, scale, root=data_root, limit=limit):
+            if (name, image) not in held_out and min(hr.shape[-2:]) >= cfg.crop:
                 images.append(hr)
     return images
+
+
+def held_out_images(
+    rule: StoppingRule, scale: int, data_root: Any = None
+) -> list[tuple[str, torch.Tensor]]:
+    """The validation images of a :class:`StoppingRule`: the last ``rule.holdout``
+    images (by name) of ``rule.val_set``, HR modcropped to ``scale``."""
+    images = list(data.iter_images(rule.val_set, scale, root=data_root))
+    return images[-rule.holdout :]
 
 
 class _MultiScaleSampler:
@@ -176,15 +200,24 @@ def random_image_branch(model: nn.Module, seed: int) -> None:
 
 
 def _validation(
-    scale: int, channels: str, upsampled: bool, degradation: str, data_root: Any, n: int
+    scale: int,
+    channels: str,
+    upsampled: bool,
+    degradation: str,
+    data_root: Any,
+    n: int,
+    val: list[tuple[str, torch.Tensor]] | None = None,
+    val_set: str = "Set5",
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Set5 validation pairs; random-kernel ones use each image's seeded kernel."""
-    val = list(data.iter_images("Set5", scale, root=data_root))[:n]
+    """Set5 validation pairs (``val``: other ``(name, hr)`` images instead); random-
+    kernel ones use each image's seeded kernel."""
+    if val is None:
+        val = list(data.iter_images("Set5", scale, root=data_root))[:n]
     if degradation == "bicubic":
         return validation_pairs([hr for _, hr in val], scale, channels, upsampled)
     pairs = []
     for name, hr in val:
-        seed = stable_seed("Set5", name, scale)
+        seed = stable_seed(val_set, name, scale)
         pairs += validation_pairs(
             [hr],
             scale,
@@ -209,6 +242,7 @@ def fit(
     fault: str | None = None,
     init: dict[str, torch.Tensor] | None = None,
     deadline: float | None = None,
+    stopping: StoppingRule | None = None,
 ) -> tuple[nn.Module, TrainHistory]:
     """Train method ``name`` with ``cfg``; returns the network and its history.
 
@@ -221,6 +255,9 @@ def fit(
     (:func:`srcore.runs.supervised.run_srgan` passes it). ``degradation`` makes the
     LR patches (see :data:`srcore.protocol.DEGRADATIONS`); ``fault`` injects one of
     :data:`FAULTS`; ``smoke`` trains on the first 4 images of each set.
+    ``stopping`` (:func:`srcore.training.models.stopping_rule`, the ``paper``
+    runs) validates on its held-out images instead of Set5, leaves them out of
+    training, and ends the run by its plateau and time cap.
 
     Example:
         >>> fit("srgan", None, 4)
@@ -238,7 +275,14 @@ as init
             "SRGAN's generator starts from a trained SRResNet: pass its weights as init"
         )
     spec = SPECS[name]
-    images = _train_images(cfg, scale, data_root, 4 if smoke else None)
+    held = [] if stopping is None else held_out_images(stopping, scale, data_root)
+    images = _train_images(
+        cfg,
+        scale,
+        data_root,
+        4 if smoke else None,
+        frozenset((stopping.val_set, image) for image, _ in held),  # type: ignore[union-attr]
+    )
     channels = "y" if on_luma(spec, getattr(cfg, "channels", 1)) else "rgb"
     samplers = [
         PatchSampler(
@@ -258,7 +302,14 @@ as init
     ]
     n_val = 1 if smoke else 5
     pairs = _validation(
-        scale, channels, spec.upsampled_input, degradation, data_root, n_val
+        scale,
+        channels,
+        spec.upsampled_input,
+        degradation,
+        data_root,
+        n_val,
+        val=held or None,
+        val_set=stopping.val_set if held else "Set5",
     )
     # The initial weights follow the config's seed, so a run re-made in isolation
     # starts where the recorded one did (records made before this drew them from
@@ -287,7 +338,7 @@ as init
         model,
         spec.loss(cfg) if spec.loss else _loss(cfg),
         source,
-        _train_config(cfg, device),
+        _train_config(cfg, device, stopping),
         val_fn=psnr_validator(pairs, shave=scale),
         ckpt_dir=ckpt_dir,
         progress=progress,
