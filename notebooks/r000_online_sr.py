@@ -108,6 +108,8 @@ data_root = None
 results = None
 
 # %%
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -116,7 +118,7 @@ from IPython.display import Markdown, display
 from srcore import plots
 from srcore.chapters import (
     claim_files,
-    paper_runs,
+    progress,
     published,
     tables,
     verdicts,
@@ -283,18 +285,29 @@ if waiting:
 # The online-SR stream as report 000 ran it, ZSSR\* along 10 BSD100 images, from
 # scratch and with weight transfer, with the ``paper`` profile: each image up to 3000
 # iterations, batch 8, DoG loss. These runs take several minutes per image on this
-# project's 2-core CPU; they are computed by `scripts/paper_runs.py`, image by image,
-# and committed as they land. A cell appears once its first image is done; until it is
-# finished its row says how many of its images are done, and its means are over those
-# alone.
+# project's 2-core CPU; they are computed by `scripts/paper_runs.py` (under the names
+# below), image by image, and committed as they land. A cell appears once its first
+# image is done; until it is finished its row says how many of its images are done,
+# and its means are over those alone.
 
 # %%
-paper = paper_runs.table(["osr-star-scratch", "osr-star-transfer"], ctx)
-begun, pending = paper_runs.started(paper)
+PAPER_STREAMS = {"osr-star-scratch": False, "osr-star-transfer": True}  # -> transfer
+ROWS = {False: "ZSSR*", True: "ZSSR/online*"}  # report 000's Table 2 rows
+paper_records, published_cells = {}, {}
+for name, transfer in PAPER_STREAMS.items():
+    run = partial(
+        zssr_runs.osr_run, "BSD100", 2, transfer=transfer, limit=10, variant="zssr_star"
+    )
+    paper_records[name] = progress.so_far(run, ctx, ("BSD100", 10), 2)
+    row = ROWS[transfer]
+    source = f"report 000, Table 2 ({row}, General-100)"
+    published_cells[name] = (REPORT["table2"][row][0], source)
+paper = progress.table(paper_records, published_cells)
+begun, pending = progress.started(paper)
 if len(begun):
     display(plots.style_table(begun))
 display(Markdown(pending))
-paper_done, paper_total = paper_runs.done_total(paper)
+paper_done, paper_total = progress.done_total(paper)
 prose["r000_paper_done"] = paper_done
 prose["r000_paper_total"] = paper_total
 
@@ -577,6 +590,8 @@ report_claims.append(
     )
 )
 claim_files.publish("r000", report_claims, ctx)
+paper_cells = progress.cell_list(paper_records, published_cells)
+claim_files.publish_facts("r000", {"paper_cells": paper_cells}, ctx)
 display(plots.style_table(verdicts.verdict_table(report_claims)))
 prose["verdict_line"] = verdicts.summary_line(report_claims)
 prose.say("In short: {verdict_line}.")

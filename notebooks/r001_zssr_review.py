@@ -81,6 +81,8 @@ data_root = None
 results = None
 
 # %%
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -89,17 +91,17 @@ from IPython.display import Markdown, display
 from srcore import health, plots
 from srcore.chapters import (
     claim_files,
-    paper_runs,
+    progress,
     published,
     tables,
     verdicts,
     zssr_tables,
 )
 from srcore.chapters.verdicts import VGG, Claim
-from srcore.methods.zssr import ZSSRConfig
+from srcore.methods.zssr import PRESETS, ZSSRConfig
 from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
-from srcore.runs import zssr_experiments
+from srcore.runs import zssr_experiments, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import machines
 from srcore.vgg import vgg_weights_available
@@ -346,18 +348,42 @@ plt.show()
 # paper's numbers used (ZSSR README), Set5 ×4 both in one jump and gradually (×2 then
 # ×4: the paper does not say which way its ×4 ran), every other cell in one jump.
 # These runs take minutes per image on this project's 2-core CPU; they are computed by
-# `scripts/paper_runs.py`, image by image, and committed as they land. A cell appears
-# once its first image is done; until it is finished its row says how many of its
-# images are done, and its means are over those alone.
+# `scripts/paper_runs.py`, image by image, under the names below, and committed as
+# they land. A cell appears once its first image is done; until it is finished its
+# row says how many of its images are done, and its means are over those alone.
+# Beside each, the same cell at the ``quick`` budget over the same images (in one
+# jump), where it has them all.
 
 # %%
-ideal_cells = [n for n, job in paper_runs.JOBS.items() if job.group == "b"]
-paper = paper_runs.table(ideal_cells, ctx)
-begun, pending = paper_runs.started(paper)
+GRADUAL_X2, GRADUAL_X4 = PRESETS["gradual_x2"], PRESETS["gradual_x4"]
+PAPER_CELLS = {  # name -> set, scale, its ZSSR settings, its quick cell's (or None)
+    "zssr-Set5-x2-gradual": ("Set5", 2, GRADUAL_X2, {}),
+    "zssr-Set5-x3": ("Set5", 3, {}, {}),
+    "zssr-Set5-x4": ("Set5", 4, {}, {}),
+    "zssr-Set5-x4-gradual": ("Set5", 4, GRADUAL_X4, GRADUAL_X4),
+    "zssr-Set5-x2-gradual-seed1": ("Set5", 2, {**GRADUAL_X2, "seed": 1}, None),
+    "zssr-Set5-x2-gradual-seed2": ("Set5", 2, {**GRADUAL_X2, "seed": 2}, None),
+    "zssr-Set14-x2-gradual": ("Set14", 2, GRADUAL_X2, {}),
+    "zssr-Set14-x3": ("Set14", 3, {}, {}),
+    "zssr-Set14-x4": ("Set14", 4, {}, {}),
+    "zssr-BSD100-x2": ("BSD100", 2, {}, {}),
+    "zssr-BSD100-x3": ("BSD100", 3, {}, {}),
+    "zssr-BSD100-x4": ("BSD100", 4, {}, {}),
+}
+quick_ctx = ctx.replace(profile="quick", mode="read", partial=True)
+paper_records, quick_cells, published_cells = {}, {}, {}
+for name, (dataset, scale, settings, quick) in PAPER_CELLS.items():
+    run = partial(zssr_runs.zssr_run, dataset, scale, **settings)
+    paper_records[name] = progress.so_far(run, ctx, (dataset, None), scale)
+    if quick is not None:
+        quick_cells[name] = zssr_runs.zssr_run(dataset, scale, quick_ctx, **quick)
+    published_cells[name] = (IDEAL[(dataset, scale)]["ZSSR"][0], "ZSSR paper, Table 1")
+paper = progress.table(paper_records, published_cells, quick_cells)
+begun, pending = progress.started(paper)
 if len(begun):
     display(plots.style_table(begun))
 display(Markdown(pending))
-paper_done, paper_total = paper_runs.done_total(paper)
+paper_done, paper_total = progress.done_total(paper)
 prose["r001_paper_done"] = paper_done
 prose["r001_paper_total"] = paper_total
 
@@ -611,9 +637,18 @@ def paper_evidence(records):
 
 
 bicubic = published.published_table("Bicubic").set_index(["dataset", "scale"]).psnr
-cells = paper_runs.set5_cells(ctx)  # the paper-budget records by scale, per seed
+SET5_CELLS = {  # the paper-budget cells behind the Set5 rows, by scale, per seed
+    2: [
+        "zssr-Set5-x2-gradual",
+        "zssr-Set5-x2-gradual-seed1",
+        "zssr-Set5-x2-gradual-seed2",
+    ],
+    3: ["zssr-Set5-x3"],
+    4: ["zssr-Set5-x4"],
+}
+cells = {s: [paper_records[name] for name in names] for s, names in SET5_CELLS.items()}
 rows = [(scale, "", cells.get(scale)) for scale in (2, 3, 4)]
-gradual = paper_runs.read(paper_runs.SET5_X4_GRADUAL, ctx)
+gradual = paper_records["zssr-Set5-x4-gradual"]
 if gradual is not None and gradual.complete:  # the paper does not say which ×4 ran
     rows.append((4, ", gradual ×2→×4", [gradual]))
 seeds_done = sum(record.complete for record in spread)
@@ -685,6 +720,14 @@ report_claims += [
     Claim("L1 + perceptual loss raises SSIM", direction=1, why_not=VGG),
 ]
 claim_files.publish("r001", report_claims, ctx)
+set5_paper = []  # for the front page: each Set5 cell's PSNR over its complete seeds
+for scale, records in cells.items():
+    done = [r for r in records if r.complete]
+    if done:
+        psnr = float(np.mean([r.mean("psnr") for r in done]))
+        set5_paper.append({"scale": scale, "psnr": psnr, "seeds": len(done)})
+paper_cells = progress.cell_list(paper_records, published_cells)
+claim_files.publish_facts("r001", {"paper_cells": paper_cells, "set5": set5_paper}, ctx)
 display(plots.style_table(verdicts.verdict_table(report_claims)))
 prose["verdict_line"] = verdicts.summary_line(report_claims)
 prose.say("In short: {verdict_line}.")

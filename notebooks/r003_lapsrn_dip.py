@@ -95,6 +95,8 @@ data_root = None
 results = None
 
 # %%
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -103,7 +105,7 @@ from IPython.display import Markdown, display
 from srcore import data, plots
 from srcore.chapters import (
     claim_files,
-    paper_runs,
+    progress,
     published,
     supervised_tables,
     tables,
@@ -419,18 +421,30 @@ for item in list(dict.fromkeys(names))[: dip_vs_lapsrn.N_SAVED]:
 #
 # DIP at the published setting, the whole Set5 images at ×4 with the ``paper`` profile:
 # 2000 steps, the paper's network, MSE and Charbonnier. These runs take up to an hour
-# per image on this project's 2-core CPU; they are computed by `scripts/paper_runs.py`,
-# image by image, and committed as they land. A cell appears once its first image is
-# done; until it is finished its row says how many of its images are done, and its
-# means are over those alone.
+# per image on this project's 2-core CPU; they are computed by `scripts/paper_runs.py`
+# (under the names below), image by image, and committed as they land. A cell appears
+# once its first image is done; until it is finished its row says how many of its
+# images are done, and its means are over those alone.
 
 # %%
-paper = paper_runs.table(["dip-Set5-x4-mse", "dip-Set5-x4-charbonnier"], ctx)
-begun, pending = paper_runs.started(paper)
+PAPER_LOSSES = {"dip-Set5-x4-mse": "mse", "dip-Set5-x4-charbonnier": "charbonnier"}
+paper_records = {
+    name: progress.so_far(
+        partial(dip_vs_lapsrn.dip_run, loss, eval_spec=dip_vs_lapsrn.DIP_SET5),
+        ctx,
+        ("Set5", None),
+        4,
+    )
+    for name, loss in PAPER_LOSSES.items()
+}
+dip_paper = (published.DIP_PAPER["x4"]["Set5"][0], "DIP paper (recalled, not verified)")
+published_cells = dict.fromkeys(PAPER_LOSSES, dip_paper)
+paper = progress.table(paper_records, published_cells)
+begun, pending = progress.started(paper)
 if len(begun):
     display(plots.style_table(begun))
 display(Markdown(pending))
-paper_done, paper_total = paper_runs.done_total(paper)
+paper_done, paper_total = progress.done_total(paper)
 prose["r003_paper_done"] = paper_done
 prose["r003_paper_total"] = paper_total
 
@@ -686,6 +700,8 @@ report_claims = [
     ),
 ]
 claim_files.publish("r003", report_claims, ctx)
+paper_cells = progress.cell_list(paper_records, published_cells)
+claim_files.publish_facts("r003", {"paper_cells": paper_cells}, ctx)
 display(plots.style_table(verdicts.verdict_table(report_claims)))
 prose["verdict_line"] = verdicts.summary_line(report_claims)
 prose.say("In short: {verdict_line}.")

@@ -1,9 +1,11 @@
 """The book's queue of long runs: every record a chapter shows empty, in the order
-they are computed, and how far each has got.
+they are computed, and how far each has got. ``scripts/paper_runs.py`` is its
+command line; this file is its job list, beside it and outside the installed
+package.
 
 Each job is one cached, resumable record (:func:`srcore.runs.results.load_or_run`),
-computed image by image by ``scripts/paper_runs.py`` across sessions, in the order
-of :data:`JOBS` (issue 21's a to e):
+computed image by image across sessions, in the order of :data:`JOBS` (issue 21's a
+to f):
 
 a. what the book shows empty at the ``quick`` budget: the four chapter 01 records
    the lr guard changed (``scripts/migrate_lr_guard.py``), its init before/after
@@ -21,16 +23,17 @@ e. chapter 01's DIV2KRK blind runs, made anew since ZSSR's tests run fp32 and it
    record to re-make (:data:`REMAKE`, those made at a dirty commit);
 f. b's Set14 and BSD100 cells at the ``quick`` budget, set beside the paper ones.
 
-The chapters read a job with :func:`read` (never computing: "n of N done" until it
-is finished) and :func:`table`; :func:`status` says where every job stands and the
-CPU time left by estimate.
+The chapters read the records of b, c and d themselves, under the same names, with
+:mod:`srcore.chapters.progress` ("n of N done" until a record is finished);
+:func:`read` reads a job the same way and :func:`status` says where every job
+stands and the CPU time left by estimate. ``tests/test_paper_runs.py`` checks that
+each record a chapter shows is the record its job computes (same key).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,9 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from srcore import protocol
-from srcore.chapters import zssr_tables
-from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
+from srcore.chapters import progress
 from srcore.methods.zssr import PRESETS
 from srcore.runs import (
     blind_zssr,
@@ -51,7 +52,7 @@ from srcore.runs import (
     zssr_runs,
 )
 from srcore.runs.context import RunContext
-from srcore.runs.results import RunRecord, machines, record_path
+from srcore.runs.results import RunRecord, record_path
 
 __all__ = [
     "Job",
@@ -63,10 +64,7 @@ __all__ = [
     "STREAM_IMAGES",
     "read",
     "run",
-    "table",
-    "done_total",
     "status",
-    "published",
     "SET5_CELLS",
     "set5_cells",
 ]
@@ -125,8 +123,7 @@ class Job:
     before it starts; ``fp32`` runs it without bf16 autocast (the precision of the
     records it is compared with); ``item_minutes`` is a rough CPU-minutes prior per
     image, used by :func:`status` until the job's own items say better; ``remake``
-    is the key of a committed record this job makes anew (:data:`REMAKE`);
-    ``quick`` makes the same cell at the ``quick`` budget, set beside it.
+    is the key of a committed record this job makes anew (:data:`REMAKE`).
     """
 
     make: Callable[[RunContext], RunRecord]
@@ -137,7 +134,6 @@ class Job:
     fp32: bool = False
     item_minutes: float = 3.0
     remake: str | None = None
-    quick: Callable[[RunContext], RunRecord] | None = None
 
 
 def _zssr(
@@ -287,7 +283,6 @@ def _jobs() -> dict[str, Job]:
                 (ds, None),
                 scale,
                 item_minutes=12.0 if gradual else 3.0,
-                quick=_zssr(ds, scale),  # the chapter's quick cell: one jump
             )
             if (ds, scale) == ("Set5", 4):
                 # The paper does not say how its x4 was run; one jump ends 1.4 dB
@@ -299,7 +294,6 @@ def _jobs() -> dict[str, Job]:
                     (ds, None),
                     scale,
                     item_minutes=6.0,
-                    quick=_zssr(ds, scale, **gradual_x4),
                 )
                 # ZSSR depends on its seed: a verdict on Set5 x2 needs 3 (issue 22)
                 for seed in SET5_SEEDS[1:]:
@@ -412,139 +406,31 @@ def _precision(fp32: bool) -> Iterator[None]:
 
 def read(name: str, ctx: RunContext) -> RunRecord:
     """Job ``name``'s record as far as it got (``done`` of ``total``), never
-    computing: the job's profile, read mode, unfinished records allowed. A job not
-    started yet counts its test images from the dataset folder; a job that re-makes
-    a record counts only the items made after :attr:`Remake.made_until`."""
+    computing (:func:`srcore.chapters.progress.so_far` at the job's profile); a job
+    that re-makes a record counts only the items made after
+    :attr:`Remake.made_until`."""
     job = JOBS[name]
-    rec = job.make(ctx.replace(profile=job.profile, mode="read", partial=True))
+    rec = progress.so_far(job.make, ctx, job.images, job.scale, job.profile)
     if job.remake is not None and job.remake in REMAKE:
         total = rec.total
         rec.per_image = [r for r in rec.per_image if _remade(r, REMAKE[job.remake])]
         rec.extra["total"] = total
-    if rec.total is None:
-        try:
-            items = protocol.test_items([job.images], job.scale, ctx.data_root)
-        except (OSError, ValueError):
-            items = None  # no dataset here: the total stays unknown
-        rec.extra["total"] = None if items is None else len(items)
     return rec
 
 
-#: Report 001's Set5 cells at the paper budget, by scale: their verdict rows.
+#: Report 001's Set5 cells at the paper budget, by scale: the records behind chapter
+#: 01's Set5 verdicts (``tests/test_findings.py`` checks its claims against them).
 SET5_CELLS = {
     2: ("zssr-Set5-x2-gradual", *(f"zssr-Set5-x2-gradual-seed{s}" for s in (1, 2))),
     3: ("zssr-Set5-x3",),
     4: ("zssr-Set5-x4",),
 }
-#: The other candidate for the paper's Set5 x4 (it does not say how its x4 ran).
-SET5_X4_GRADUAL = "zssr-Set5-x4-gradual"
 
 
 def set5_cells(ctx: RunContext) -> dict[int, list[RunRecord]]:
     """:data:`SET5_CELLS` as far as they got (:func:`read`), by scale: one record
     per seed."""
     return {scale: [read(n, ctx) for n in names] for scale, names in SET5_CELLS.items()}
-
-
-def published(name: str) -> tuple[float | None, str]:
-    """The published PSNR a job is set beside, and where it comes from (``None``
-    for a job no paper ran as such)."""
-    job = JOBS[name]
-    ds, scale = job.images[0], job.scale
-    if job.profile != "paper":
-        return None, ""
-    if name.startswith("zssr"):
-        return REPORT_001_IDEAL[(ds, scale)]["ZSSR"][0], "ZSSR paper, Table 1"
-    if name.startswith("dip"):
-        value = DIP_PAPER["x4"][ds][0]
-        return value, "DIP paper (recalled, not verified)"
-    row = "ZSSR*" if name.endswith("scratch") else "ZSSR/online*"
-    return REPORT_000["table2"][row][0], f"report 000, Table 2 ({row}, General-100)"
-
-
-def _quick_cell(job: Job, ctx: RunContext, images: set[str]) -> float:
-    """Mean PSNR of the job's cell at the ``quick`` budget over ``images`` (those
-    the paper run has done) where it has them all."""
-    if job.quick is None:
-        return math.nan
-    rec = job.quick(ctx.replace(profile="quick", mode="read", partial=True))
-    psnr = {r["image"]: r["psnr"] for r in rec.per_image}
-    same = images and images <= set(psnr)
-    mean = sum(psnr[i] for i in images) / len(images) if same else math.nan
-    return mean
-
-
-def table(names: Sequence[str], ctx: RunContext) -> pd.DataFrame:
-    """One row per job: how far it got ("n of N"), its mean PSNR and its gain over
-    bicubic on the items done, how many trained (:mod:`srcore.health`), the same
-    cell at the ``quick`` budget (where the job has one), the published value, and
-    the machines and precisions its items ran on (:func:`srcore.runs.results.
-    machines`). Items not done are not in the means."""
-    rows = []
-    for name in names:
-        rec = read(name, ctx)
-        f = pd.DataFrame(rec.per_image)
-        value, source = published(name)
-        done_images = {r["image"] for r in rec.per_image}
-        quick = _quick_cell(JOBS[name], ctx, done_images)
-        done = f"{rec.done} of {'?' if rec.total is None else rec.total}"
-        psnr = float(f.psnr.mean()) if rec.done else float("nan")
-        bicubic = float(f.psnr_bicubic.mean()) if rec.done else float("nan")
-        rows.append(
-            {
-                "job": name,
-                "done": done,
-                "psnr": psnr,
-                "gain_db": psnr - bicubic,
-                "trained": zssr_tables.trained_count(rec.per_image) if rec.done else "",
-                "quick_psnr": quick,
-                "published": value,
-                "published_source": source,
-                "machine": machines([rec]) if rec.done else "",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def cell_name(name: str) -> str:
-    """A job's cell in words: ``"zssr-Set5-x4-gradual"`` -> ``"Set5 ×4 gradual"``.
-
-    Example:
-        >>> cell_name("dip-Set5-x4-charbonnier")
-        'Set5 ×4 charbonnier'
-    """
-    parts = name.split("-")[1:]
-    return " ".join(
-        "×" + p[1:] if p[:1] == "x" and p[1:].isdigit() else p for p in parts
-    )
-
-
-def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The rows of a :func:`table` with at least one image done, and one line
-    naming the cells not started (a pending cell is never a row of dashes).
-
-    Example:
-        >>> t = pd.DataFrame({"job": ["zssr-Set5-x2", "zssr-Set14-x3"],
-        ...                   "done": ["5 of 5", "0 of 14"]})
-        >>> rows, line = started(t)
-        >>> rows.job.tolist(), line
-        (['zssr-Set5-x2'], 'Not started yet: Set14 ×3.')
-    """
-    begun = table_.done.str.split(" of ").str[0].astype(int) > 0
-    pending = [cell_name(n) for n in table_.job[~begun]]
-    line = f"Not started yet: {', '.join(pending)}." if pending else ""
-    return table_[begun].reset_index(drop=True), line
-
-
-def done_total(table_: pd.DataFrame) -> tuple[int, int]:
-    """Images done and images in all over the rows of a :func:`table` (rows of a
-    job whose total is unknown count only what is done)."""
-    done = total = 0
-    for cell in table_.done:
-        n, _, of = cell.partition(" of ")
-        done += int(n)
-        total += int(of) if of.isdigit() else int(n)
-    return done, total
 
 
 def status(ctx: RunContext, names: Sequence[str] | None = None) -> pd.DataFrame:

@@ -6,14 +6,14 @@ Usage::
     python scripts/paper_runs.py --budget-minutes 170 [--device auto] [--jobs NAME...]
         [--groups a b ...] [--threads N] [--batch N] [--status]
 
-Jobs (:data:`srcore.chapters.paper_runs.JOBS`, groups a to f) run in their order;
-each is one resumable record, so an item (image) interrupted by the budget, a crash
-or the end of a session is recomputed next time and the items done before it are
-kept. No item starts after the deadline (one started before it may run past it).
-Run it from a clean ``git worktree`` of main: every item records the commit and
-dirty flag it started at, and a record made at a dirty commit may not be
-committed. Its records land in that worktree's ``book/results``; copy them to main
-and commit them as they land.
+Jobs (:data:`paper_jobs.JOBS`: ``scripts/paper_jobs.py``, the job list beside this
+script; groups a to f) run in their order; each is one resumable record, so an item
+(image) interrupted by the budget, a crash or the end of a session is recomputed
+next time and the items done before it are kept. No item starts after the deadline
+(one started before it may run past it). Run it from a clean ``git worktree`` of
+main: every item records the commit and dirty flag it started at, and a record made
+at a dirty commit may not be committed. Its records land in that worktree's
+``book/results``; copy them to main and commit them as they land.
 
 On a CPU without native bf16 (:func:`srcore.precision.cpu_has_native_bf16`) a
 ``paper`` job would run fp32 at several times the cost: the queue then runs only
@@ -27,9 +27,9 @@ from __future__ import annotations
 import argparse
 import time
 
+import paper_jobs
 import torch
 
-from srcore.chapters import paper_runs
 from srcore.precision import cpu_has_native_bf16
 from srcore.profiles import resolve_device
 from srcore.runs.context import RunContext
@@ -38,7 +38,7 @@ from srcore.runs.results import BudgetExhausted
 
 def print_status(ctx: RunContext) -> None:
     """``n of N done`` per job, the minutes left by estimate, and their totals."""
-    table = paper_runs.status(ctx)
+    table = paper_jobs.status(ctx)
     for r in table.itertuples():
         how = "measured" if r.measured else "prior"
         print(
@@ -58,7 +58,7 @@ def print_status(ctx: RunContext) -> None:
 
 def runnable(name: str, device: torch.device) -> str | None:
     """Why job ``name`` does not run on ``device`` (``None``: it runs)."""
-    job = paper_runs.JOBS[name]
+    job = paper_jobs.JOBS[name]
     if device.type == "cpu" and job.profile == "paper" and not job.fp32:
         if not cpu_has_native_bf16():
             return (
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget-minutes", type=float, default=60.0)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--jobs", nargs="+", choices=list(paper_runs.JOBS))
+    parser.add_argument("--jobs", nargs="+", choices=list(paper_jobs.JOBS))
     parser.add_argument("--groups", nargs="+", choices=list("abcdef"))
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     names = args.jobs or [
         n
-        for n, j in paper_runs.JOBS.items()
+        for n, j in paper_jobs.JOBS.items()
         if not args.groups or j.group in args.groups
     ]
     if not args.status:
@@ -111,11 +111,11 @@ def main(argv: list[str] | None = None) -> None:
             if why is not None:
                 print(f"== {name}: not run: {why}", flush=True)
                 continue
-            if paper_runs.read(name, ctx).complete:
+            if paper_jobs.read(name, ctx).complete:
                 continue
             print(f"== {name}", flush=True)
             try:
-                paper_runs.run(name, ctx)
+                paper_jobs.run(name, ctx)
             except BudgetExhausted as stop:
                 print(f"budget spent: {stop}", flush=True)
                 break

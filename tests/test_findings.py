@@ -109,7 +109,9 @@ def test_report001_prose_follows_the_records(read_mode, tmp_path) -> None:
     non-ideal case's and pixel shuffle's difference from plain ZSSR, recomputed
     here; its Set5 claims rest on the paper-budget cells once they are complete (the
     notebook, in read mode, checked its claims against the stored file)."""
-    from srcore.chapters import claim_files, paper_runs
+    from script_modules import paper_jobs as paper_runs  # the queue's job list
+
+    from srcore.chapters import claim_files
     from srcore.runs import zssr_experiments
 
     shown = _chapter_markdown("r001_zssr_review", read_mode, tmp_path)

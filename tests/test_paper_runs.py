@@ -1,5 +1,7 @@
-"""The paper-budget jobs: what they run, how the book reads them unfinished, and the
-command that computes them within a budget (no GPU needed to check any of it)."""
+"""The paper-budget jobs (``scripts/paper_jobs.py``): what they run, how the book
+reads them unfinished, that each record a chapter shows is the record its job
+computes, and the command that computes them within a budget
+(``scripts/paper_runs.py``; no GPU needed to check any of it)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from script_modules import paper_jobs, paper_runs
 
-from srcore.chapters import paper_runs
-from srcore.chapters.published import REPORT_001_IDEAL
+from srcore.chapters import claim_files, progress
+from srcore.chapters.published import DIP_PAPER, REPORT_000, REPORT_001_IDEAL
 from srcore.precision import use_bf16
 from srcore.runs.context import RunContext
 from srcore.runs.results import load_or_run
@@ -31,43 +34,88 @@ def _script(name: str):
 
 def test_jobs_are_paper_runs_of_what_the_papers_ran(tmp_path, data_dir):
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
-    x2 = paper_runs.read("zssr-Set5-x2-gradual", ctx)
+    x2 = paper_jobs.read("zssr-Set5-x2-gradual", ctx)
     model = x2.config["model"]
     assert x2.config["profile"] == "paper" and model["max_iters"] == 3000
     assert len(model["scale_factors"]) == 6  # the reference's gradual x2 config
-    assert paper_runs.read("zssr-Set5-x4", ctx).config["model"]["scale_factors"] == []
-    dip = paper_runs.read("dip-Set5-x4-charbonnier", ctx)
+    assert paper_jobs.read("zssr-Set5-x4", ctx).config["model"]["scale_factors"] == []
+    dip = paper_jobs.read("dip-Set5-x4-charbonnier", ctx)
     assert dip.config["model"]["steps"] == 2000 and dip.config["eval"]["crop"] is None
-    stream = paper_runs.read("osr-star-transfer", ctx)
+    stream = paper_jobs.read("osr-star-transfer", ctx)
     assert stream.config["variant"] == "zssr_star" and stream.config["transfer"]
 
 
 def test_unstarted_jobs_read_as_n_of_N(tmp_path, data_dir):
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
-    rec = paper_runs.read("zssr-Set14-x2-gradual", ctx)
+    rec = paper_jobs.read("zssr-Set14-x2-gradual", ctx)
     assert (rec.done, rec.total, rec.complete) == (0, 14, False)
-    table = paper_runs.table(["zssr-Set5-x3", "dip-Set5-x4-mse", "zssr-BSD100-x4"], ctx)
+    names = ["zssr-Set5-x3", "dip-Set5-x4-mse", "zssr-BSD100-x4"]
+    table = progress.table({n: paper_jobs.read(n, ctx) for n in names})
     assert table.done.tolist() == ["0 of 5", "0 of 5", "0 of 100"]
-    assert paper_runs.done_total(table) == (0, 110)
-    assert table.published.tolist() == [
-        pytest.approx(33.42),
-        pytest.approx(29.90),
-        pytest.approx(REPORT_001_IDEAL[("BSD100", 4)]["ZSSR"][0]),
-    ]
+    assert progress.done_total(table) == (0, 110)
+    begun, pending = progress.started(table)
+    assert begun.empty
+    assert pending == "Not started yet: Set5 ×3, Set5 ×4 mse, BSD100 ×4."
+
+
+#: The chapters that show records at the papers' budget.
+PAPER_CHAPTERS = ("r000", "r001", "r003")
+
+
+def _paper_value(name: str) -> float:
+    """The published PSNR a paper-budget job's cell is set beside."""
+    job = paper_jobs.JOBS[name]
+    ds, scale = job.images[0], job.scale
+    if name.startswith("zssr"):
+        return REPORT_001_IDEAL[(ds, scale)]["ZSSR"][0]  # the ZSSR paper, Table 1
+    if name.startswith("dip"):
+        return DIP_PAPER["x4"][ds][0]
+    row = "ZSSR*" if name.endswith("scratch") else "ZSSR/online*"
+    return REPORT_000["table2"][row][0]  # report 000, Table 2
+
+
+def test_each_record_a_chapter_shows_is_the_record_its_job_computes(data_dir):
+    """The cells the chapters stored (``make claims``) are the queue's jobs of groups
+    b, c and d, each the same record (key) with the same images in all, each beside
+    its paper's value; the front page counts their images done from the records."""
+    ctx = RunContext(data_root=data_dir, progress=False)
+    stored = claim_files.load_facts(PAPER_CHAPTERS, ctx)
+    cells = {
+        c["cell"]: c
+        for chapter in PAPER_CHAPTERS
+        for c in stored[chapter]["paper_cells"]
+    }
+    jobs = [n for n, j in paper_jobs.JOBS.items() if j.group in ("b", "c", "d")]
+    assert sorted(cells) == sorted(jobs)
+    for name, cell in cells.items():
+        rec = paper_jobs.read(name, ctx)
+        assert (cell["key"], cell["method"], cell["total"]) == (
+            rec.key,
+            rec.method,
+            rec.total,
+        ), name
+        assert progress.images_done([cell]) == (rec.done, rec.total), name
+    assert cells["zssr-Set5-x3"]["published"] == pytest.approx(33.42)
+    assert cells["dip-Set5-x4-mse"]["published"] == pytest.approx(29.90)
+    assert cells["zssr-BSD100-x4"]["published"] == pytest.approx(
+        REPORT_001_IDEAL[("BSD100", 4)]["ZSSR"][0]
+    )
+    for name in jobs:
+        assert cells[name]["published"] == pytest.approx(_paper_value(name)), name
 
 
 def test_the_queue_holds_issue_21s_jobs_in_order(tmp_path, data_dir):
     """a (quick, what the book showed empty), b (report 001's nine ideal cells at the
     paper budget), c (DIP), d (the stream), e (re-makes), in that order."""
-    groups = [job.group for job in paper_runs.JOBS.values()]
+    groups = [job.group for job in paper_jobs.JOBS.values()]
     assert groups == sorted(groups)
-    cells = [n for n, j in paper_runs.JOBS.items() if j.group == "b"]
+    cells = [n for n, j in paper_jobs.JOBS.items() if j.group == "b"]
     # the nine cells, Set5 x4 a second way (gradual x2 -> x4): the paper does not
     # say which way its x4 ran; and Set5 x2 with seeds 1 and 2 (a verdict needs 3)
     assert len(cells) == 12 and "zssr-Set5-x4-gradual" in cells
     seeds = [
-        paper_runs.read(n, RunContext(results=tmp_path, data_root=data_dir))
-        for n in paper_runs.SET5_CELLS[2]
+        paper_jobs.read(n, RunContext(results=tmp_path, data_root=data_dir))
+        for n in paper_jobs.SET5_CELLS[2]
     ]
     assert [r.config["model"]["seed"] for r in seeds] == [0, 1, 2]
     assert (
@@ -82,25 +130,25 @@ def test_the_queue_holds_issue_21s_jobs_in_order(tmp_path, data_dir):
         )
         == 1
     )
-    assert {(j.images[0], j.scale) for j in map(paper_runs.JOBS.get, cells)} == {
+    assert {(j.images[0], j.scale) for j in map(paper_jobs.JOBS.get, cells)} == {
         (ds, s) for ds in ("Set5", "Set14", "BSD100") for s in (2, 3, 4)
     }
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
-    init = paper_runs.read("zssr-init-reference-seed1", ctx)
+    init = paper_jobs.read("zssr-init-reference-seed1", ctx)
     assert init.config["profile"] == "quick" and init.config["limit"] == 2
     assert init.config["model"]["init_variance"] == pytest.approx(0.1)
-    assert paper_runs.read("zssr-Set5-x2-quick-seed2", ctx).config["model"]["seed"] == 2
-    assert paper_runs.JOBS["zssr-Set5-x2-quick-seed2"].fp32
+    assert paper_jobs.read("zssr-Set5-x2-quick-seed2", ctx).config["model"]["seed"] == 2
+    assert paper_jobs.JOBS["zssr-Set5-x2-quick-seed2"].fp32
 
 
 def test_every_record_to_remake_has_a_job_that_makes_that_record():
     """Read against the committed records: each re-make job computes the very key
     it replaces, and counts none of the old record's items as done."""
     ctx = RunContext(progress=False)
-    jobs = {j.remake: n for n, j in paper_runs.JOBS.items() if j.remake}
-    assert set(jobs) == set(paper_runs.REMAKE)
+    jobs = {j.remake: n for n, j in paper_jobs.JOBS.items() if j.remake}
+    assert set(jobs) == set(paper_jobs.REMAKE)
     for key, name in jobs.items():
-        rec = paper_runs.read(name, ctx)
+        rec = paper_jobs.read(name, ctx)
         assert rec.key == key, name
         assert rec.done == 0 and rec.total > 0, name
 
@@ -124,10 +172,10 @@ def _toy_job(monkeypatch, tmp_path, calls, *, fp32=False, remake=None):
             progress=False,
         )
 
-    job = paper_runs.Job(
+    job = paper_jobs.Job(
         make, ("Set5", 2), 2, profile="quick", fp32=fp32, remake=remake
     )
-    monkeypatch.setitem(paper_runs.JOBS, "toy", job)
+    monkeypatch.setitem(paper_jobs.JOBS, "toy", job)
     return job
 
 
@@ -136,13 +184,13 @@ def test_a_job_computes_what_is_missing_and_status_measures_it(monkeypatch, tmp_
     _toy_job(monkeypatch, tmp_path, calls, fp32=True)
     monkeypatch.setenv("SRCORE_CPU_BF16", "1")
     ctx = RunContext(results=tmp_path, progress=False)
-    assert paper_runs.read("toy", ctx).done == 0
-    paper_runs.run("toy", ctx)
+    assert paper_jobs.read("toy", ctx).done == 0
+    paper_jobs.run("toy", ctx)
     # fp32 job: bf16 off while it computes, and back on after
     assert calls == [("a", False), ("b", False)] and use_bf16(True, "cpu")
-    row = paper_runs.status(ctx, ["toy"]).iloc[0]
+    row = paper_jobs.status(ctx, ["toy"]).iloc[0]
     assert (row.done, row.total, row.minutes_left, row.measured) == (2, 2, 0.0, True)
-    paper_runs.run("toy", ctx)
+    paper_jobs.run("toy", ctx)
     assert len(calls) == 2  # complete: nothing recomputed
 
 
@@ -150,7 +198,7 @@ def test_a_remake_replaces_the_old_items_and_resumes_its_own(monkeypatch, tmp_pa
     calls: list = []
     job = _toy_job(monkeypatch, tmp_path, calls)
     ctx = RunContext(results=tmp_path, progress=False)
-    old = paper_runs.run("toy", ctx)  # the committed record, to be re-made
+    old = paper_jobs.run("toy", ctx)  # the committed record, to be re-made
     assert old.complete and len(calls) == 2
     # its items were made long ago (dated 2020), the re-make's after the cutoff
     path = tmp_path / "toy" / f"{old.key}.json"
@@ -159,37 +207,35 @@ def test_a_remake_replaces_the_old_items_and_resumes_its_own(monkeypatch, tmp_pa
         row["provenance"]["date"] = "2020-01-01T00:00:00+00:00"
     path.write_text(json.dumps(data))
     cutoff = "2021-01-01T00:00:00+00:00"
-    monkeypatch.setitem(paper_runs.REMAKE, "toy-key", paper_runs.Remake("test", cutoff))
+    monkeypatch.setitem(paper_jobs.REMAKE, "toy-key", paper_jobs.Remake("test", cutoff))
     monkeypatch.setitem(
-        paper_runs.JOBS, "toy", dataclasses.replace(job, remake="toy-key")
+        paper_jobs.JOBS, "toy", dataclasses.replace(job, remake="toy-key")
     )
-    assert paper_runs.read("toy", ctx).done == 0  # the old items do not count
-    paper_runs.run("toy", ctx)
+    assert paper_jobs.read("toy", ctx).done == 0  # the old items do not count
+    paper_jobs.run("toy", ctx)
     assert len(calls) == 4
-    rec = paper_runs.read("toy", ctx)
+    rec = paper_jobs.read("toy", ctx)
     assert (rec.done, rec.total) == (2, 2)
-    paper_runs.run("toy", ctx)  # re-made: it stays
+    paper_jobs.run("toy", ctx)  # re-made: it stays
     assert len(calls) == 4
 
 
 def test_a_spent_budget_computes_nothing_and_reports_status(tmp_path, capsys):
-    script = _script("paper_runs")
-    script.main(["--budget-minutes", "0", "--jobs", "zssr-Set5-x3", "--status"])
+    paper_runs.main(["--budget-minutes", "0", "--jobs", "zssr-Set5-x3", "--status"])
     lines = capsys.readouterr().out.strip().splitlines()
     jobs = [line for line in lines if " done " in line]
-    assert len(jobs) == len(paper_runs.JOBS)
+    assert len(jobs) == len(paper_jobs.JOBS)
     assert all(re.search(r"\d+ of \d+ done  ~ *\d+ CPU-min left", j) for j in jobs)
     assert lines[-1].startswith("all: ~") and lines[-1].endswith("CPU-hours left")
 
 
 def test_without_native_bf16_the_queue_runs_no_paper_job(monkeypatch):
-    script = _script("paper_runs")
     cpu = torch.device("cpu")
     monkeypatch.setenv("SRCORE_CPU_BF16", "0")
-    assert "no native bf16" in script.runnable("zssr-Set5-x3", cpu)
-    assert script.runnable("zssr-init-srcore-seed0", cpu) is None  # quick
+    assert "no native bf16" in paper_runs.runnable("zssr-Set5-x3", cpu)
+    assert paper_runs.runnable("zssr-init-srcore-seed0", cpu) is None  # quick
     monkeypatch.setenv("SRCORE_CPU_BF16", "1")
-    assert script.runnable("zssr-Set5-x3", cpu) is None
+    assert paper_runs.runnable("zssr-Set5-x3", cpu) is None
 
 
 def test_gpu_script_parses_and_names_files_that_exist():
@@ -240,4 +286,4 @@ def test_the_stream_seed_jobs_make_the_records_chapter_00_reads(tmp_path, data_d
         variant=d["stream_variant"],
     )
     for record, name in zip(pair, ("scratch", "transfer"), strict=True):
-        assert paper_runs.read(f"osr-quick-seed2-{name}", ctx).key == record.key
+        assert paper_jobs.read(f"osr-quick-seed2-{name}", ctx).key == record.key

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from script_modules import paper_jobs as paper_runs  # the queue's job list
 
-from srcore.chapters import paper_runs
 from srcore.runs import results
 from srcore.runs.results import MissingResultError, load_or_run, run_key
 

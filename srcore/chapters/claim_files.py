@@ -4,6 +4,9 @@ A chapter's notebook makes its :class:`~srcore.chapters.verdicts.Claim` rows onc
 from its records, and :func:`publish` stores them as JSON beside the records
 (``<results>/claims/<chapter>-<profile>.json``). The synthesis chapter and the
 front page join what the chapters stored (:func:`load`); nothing re-runs a chapter.
+A chapter's few plain numbers for the front page (how many of its paper-budget
+images are done...) are stored the same way by :func:`publish_facts`
+(``<chapter>-<profile>.facts.json``) and read by :func:`load_facts`.
 
 In the book build (results mode ``read``) a notebook only *checks* its file: a
 chapter whose records changed since its claims were stored fails with the command
@@ -26,14 +29,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from srcore.chapters.verdicts import Claim
 from srcore.runs.context import RunContext
 from srcore.runs.results import atomic_write_json, results_mode, results_root
 
-__all__ = ["StaleClaims", "claims_path", "publish", "load", "load_all"]
+__all__ = [
+    "StaleClaims",
+    "claims_path",
+    "publish",
+    "load",
+    "load_all",
+    "publish_facts",
+    "load_facts",
+]
 
 #: The folder under a results root that holds the chapters' claims.
 FOLDER = "claims"
@@ -43,10 +55,12 @@ class StaleClaims(RuntimeError):
     """A chapter's stored claims differ from what its records now give."""
 
 
-def claims_path(chapter: str, ctx: RunContext) -> Path:
-    """Where ``chapter``'s claims at ``ctx.profile`` are stored."""
+def claims_path(chapter: str, ctx: RunContext, kind: str = "") -> Path:
+    """Where ``chapter``'s claims at ``ctx.profile`` are stored (``kind="facts"``:
+    its facts)."""
     root = results_root(ctx.results, ctx.profile)
-    return root / FOLDER / f"{chapter}-{ctx.profile}.json"
+    suffix = f".{kind}.json" if kind else ".json"
+    return root / FOLDER / f"{chapter}-{ctx.profile}{suffix}"
 
 
 def _as_json(claims: Sequence[Claim]) -> list[dict]:
@@ -61,8 +75,12 @@ def _canonical(data: object) -> str:
 def publish(chapter: str, claims: Sequence[Claim], ctx: RunContext) -> Path:
     """Store ``claims`` for the synthesis; in read mode, check the stored file instead
     (raise :class:`StaleClaims` when it differs) unless ``SRCORE_CLAIMS=write``."""
-    path = claims_path(chapter, ctx)
-    data = _as_json(claims)
+    return _store(claims_path(chapter, ctx), _as_json(claims), ctx)
+
+
+def _store(path: Path, data: object, ctx: RunContext) -> Path:
+    """Write ``data`` to ``path``, or in read mode check that it is what ``path``
+    holds (see :func:`publish`)."""
     checking = results_mode(ctx.mode) == "read"
     if os.environ.get("SRCORE_CLAIMS") == "write":
         checking = False
@@ -89,6 +107,33 @@ def load(chapters: Sequence[str], ctx: RunContext) -> dict[str, list[Claim] | No
             out[chapter] = [Claim(**row) for row in json.loads(path.read_text())]
         else:
             out[chapter] = None
+    return out
+
+
+def publish_facts(chapter: str, facts: Mapping[str, Any], ctx: RunContext) -> Path:
+    """Store a few plain values of ``chapter`` (JSON: numbers, text, lists) for the
+    front page, checked in read mode like :func:`publish`.
+
+    Example:
+        >>> import tempfile
+        >>> ctx = RunContext(results=tempfile.mkdtemp(), mode="auto")
+        >>> publish_facts("r9", {"paper_done": 3, "paper_total": 5}, ctx).name
+        'r9-quick.facts.json'
+        >>> load_facts(["r9", "r8"], ctx)
+        {'r9': {'paper_done': 3, 'paper_total': 5}, 'r8': None}
+    """
+    return _store(claims_path(chapter, ctx, "facts"), dict(facts), ctx)
+
+
+def load_facts(
+    chapters: Sequence[str], ctx: RunContext
+) -> dict[str, dict[str, Any] | None]:
+    """Each chapter's stored facts at ``ctx.profile``; None for a chapter whose
+    notebook has not stored any yet."""
+    out: dict[str, dict[str, Any] | None] = {}
+    for chapter in chapters:
+        path = claims_path(chapter, ctx, "facts")
+        out[chapter] = json.loads(path.read_text()) if path.exists() else None
     return out
 
 
