@@ -447,20 +447,10 @@ for record in ext:
         REPORT["table2"][f"ZSSR/{mode}*"][0] - REPORT["table2"]["ZSSR"][0]
     )
 stream_records = [*table2, *[r for pair in seed_pairs for r in pair]]
-health = tables.not_trained([*table1, *stream_records])
-prose.update({f"health_{k}": v for k, v in health.items()})
 prose["report_star_slowdown"] = published.REPORT_000["star_slowdown"]
 
 # %% tags=["remove-input"]
-prose.say(
-    """
-* **Training health** (the protocol chapter's rule): of the
-  {health_runs} optimisations in this chapter's tables,
-  {health_not_trained} did not train and {health_unchecked}
-  were made before the rule (their tables say "not recorded"); each is flagged in the
-  `trained` column of its table.
-"""
-)
+display(Markdown(tables.health_bullet([*table1, *stream_records])))
 
 # %% tags=["remove-input"]
 prose.say(

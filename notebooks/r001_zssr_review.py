@@ -543,19 +543,9 @@ for _, r in beside.iterrows():
     if not pd.isna(r["difference (report)"]):
         prose[f"{key}_report_diff"] = float(r["difference (report)"])
 ours = init["srcore (init 1.0, lr guard)"]
-health_counts = tables.not_trained([*ideal, *spread, *ours, *nonideal, *variants])
-prose.update({f"health_{key}": value for key, value in health_counts.items()})
 
 # %% tags=["remove-input"]
-prose.say(
-    """
-* **Training health** (the protocol chapter's rule): of the
-  {health_runs} optimisations in this chapter's tables,
-  {health_not_trained} did not train and {health_unchecked}
-  were made before the rule (their tables say "not recorded"); each is flagged in the
-  `trained` column of its table.
-"""
-)
+display(Markdown(tables.health_bullet([*ideal, *spread, *ours, *nonideal, *variants])))
 
 # %% tags=["remove-input"]
 prose.say(

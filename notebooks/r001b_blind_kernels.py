@@ -623,18 +623,19 @@ plt.show()
 blind_records = {  # by key: seed 0 is in both
     r.key: r for runs in [*blind.values(), *seed_sets] for r in runs.values()
 }
-health_counts = tables.not_trained(list(blind_records.values()))
-prose.update({f"health_{key}": value for key, value in health_counts.items()})
 
 # %% tags=["remove-input"]
+display(
+    Markdown(
+        tables.health_bullet(
+            list(blind_records.values()),
+            "this page's tables (ZSSR's and KernelGAN's)",
+            columns=("ZSSR trained", "kernelgan_health"),
+        )
+    )
+)
 prose.say(
     """
-* **Training health** (the protocol chapter's rule): of the
-  {health_runs} optimisations in this page's tables (ZSSR's and
-  KernelGAN's), {health_not_trained} did not train and
-  {health_unchecked} were made before the rule (their tables say "not
-  recorded"); each is flagged in the `trained` or `kernelgan_health` column of its
-  table.
 * **Blind case**, ZSSR with KernelGAN's kernel against ZSSR assuming bicubic:
   BSD100 ×2 ({blind_x2_n} images) {blind_x2_estimated:.2f}
   vs {blind_x2_assumed:.2f} dB, winning on {blind_x2_wins};

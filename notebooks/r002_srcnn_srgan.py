@@ -320,9 +320,6 @@ prose["gan_sharper"] = int((energy[gan_label] > energy["SRResNet"]).sum())
 prose["gan_sets"] = len(energy)
 prose["gan_psnr"] = float(rows[rows.method == gan_label].psnr.mean())
 prose["srresnet_psnr"] = float(rows[rows.method == "SRResNet"].psnr.mean())
-health_counts = tables.not_trained(runs)
-for key, value in health_counts.items():
-    prose[f"health_{key}"] = value
 gan_health = health.gan_health(srgan_run.history["content"])
 prose["gan_verdict"] = gan_health["verdict"]
 prose["gan_content_rise"] = 100 * (gan_health["ratio"] - 1)
@@ -330,15 +327,7 @@ prose["gan_rise_limit"] = 100 * health.GAN_CONTENT_RISE
 
 
 # %% tags=["remove-input"]
-prose.say(
-    """
-* **Training health** (the protocol chapter's rule): of the
-  {health_runs} optimisations in this chapter's tables,
-  {health_not_trained} did not train and {health_unchecked}
-  were made before the rule (their tables say "not recorded"); each is flagged in the
-  `trained` column of its table.
-"""
-)
+display(Markdown(tables.health_bullet(runs)))
 
 # %% tags=["remove-input"]
 prose.say(

@@ -544,19 +544,9 @@ prose["wobble_order"] = "smaller than" if smaller else "not smaller than"
 best_lapsrn = max(lapsrn_crops, key=lambda r: per_image_psnr(r).mean())
 diff, se, word = paired(charb, best_lapsrn)
 prose.update(charb_minus_lapsrn=diff, charb_minus_lapsrn_se=se, charb_vs_lapsrn=word)
-health = tables.not_trained([*dip_runs, *lapsrn])
-prose.update({f"health_{k}": v for k, v in health.items()})
 
 # %% tags=["remove-input"]
-prose.say(
-    """
-* **Training health** (the protocol chapter's rule): of the
-  {health_runs} optimisations in this chapter's tables,
-  {health_not_trained} did not train and {health_unchecked}
-  were made before the rule (their tables say "not recorded"); each is flagged in the
-  `trained` column of its table.
-"""
-)
+display(Markdown(tables.health_bullet([*dip_runs, *lapsrn])))
 
 # %% tags=["remove-input"]
 sets = list(dict.fromkeys(whole.dataset))

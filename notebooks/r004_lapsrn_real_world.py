@@ -382,22 +382,7 @@ for s in scales:
 # The numbers below are computed from the runs above.
 
 # %% tags=["remove-input"]
-prose.update(
-    {
-        f"health_{k}": v
-        for k, v in tables.not_trained(
-            [*runs.values(), *fault_records.values()]
-        ).items()
-    }
-)
-prose.say(
-    """
-* **Training health** (the protocol chapter's rule): of the {health_runs}
-  optimisations in this chapter's tables, {health_not_trained} did not train and
-  {health_unchecked} were made before the rule (their tables say "not recorded");
-  each is flagged in the `trained` column of its table.
-"""
-)
+display(Markdown(tables.health_bullet([*runs.values(), *fault_records.values()])))
 for s in scales:
     rows = ours[ours.scale == s]
     prose[f"x{s}_beats"] = int((rows.gain_db > 0).sum())

@@ -27,14 +27,17 @@ import torch
 from srcore import health
 from srcore.imageops import load_image
 from srcore.methods import bicubic
+from srcore.prose import Prose
 from srcore.protocol import crop_center, test_pair
 from srcore.runs.results import RunRecord, record_crop
+from srcore.tableformat import header
 
 __all__ = [
     "label",
     "trained",
     "optimised_rows",
     "not_trained",
+    "health_bullet",
     "evidence_flags",
     "mean_scores",
     "crop_views",
@@ -196,6 +199,43 @@ def not_trained(records: Sequence[RunRecord]) -> dict[str, int]:
         r["health"]["verdict"] != "trained" for r in rows if r.get("health") is not None
     )
     return {"not_trained": bad, "unchecked": unchecked, "runs": len(rows)}
+
+
+#: The training-health bullet of every chapter's findings, filled in by
+#: :func:`health_bullet` (one sentence for the whole book).
+HEALTH_BULLET = (
+    "* **Training health** (the protocol chapter's rule): of the {runs} optimisations"
+    " in {counted}, {not_trained} did not train and {unchecked} were made before the"
+    ' rule (their tables say "not recorded"); each is flagged in the {columns} column'
+    " of its table."
+)
+
+
+def health_bullet(
+    records: Sequence[RunRecord],
+    counted: str = "this chapter's tables",
+    columns: Sequence[str] = ("trained",),
+) -> str:
+    """The Markdown bullet that counts, by :func:`not_trained`, the optimisations of
+    ``records`` that did not train and those made before the health rule.
+
+    ``counted`` names what was counted (``"this page's tables (ZSSR's and
+    KernelGAN's)"``); ``columns`` are the raw names of the table columns that flag a
+    run, shown under their headers (:func:`srcore.tableformat.header`).
+
+    Example:
+        >>> columns = ("trained", "kernelgan_health")
+        >>> bullet = health_bullet([], "this page's tables", columns)
+        >>> bullet[bullet.index("of the") : bullet.index(" did")]
+        "of the 0 optimisations in this page's tables, 0"
+        >>> bullet[bullet.index("flagged") :]
+        'flagged in the `trained` or `KernelGAN trained` column of its table.'
+    """
+    shown = [f"`{header(name)}`" for name in columns]
+    flagged = " or ".join(filter(None, [", ".join(shown[:-1]), shown[-1]]))
+    return Prose(not_trained(records), counted=counted, columns=flagged).text(
+        HEALTH_BULLET
+    )
 
 
 def evidence_flags(records: Sequence[RunRecord]) -> dict[str, int]:
