@@ -146,9 +146,14 @@ def test_pyramid_loss_weights_by_hand() -> None:
         got = float(pyramid_loss([o1, o2], hr, weights=(w1, w2)))
         assert got == pytest.approx(w1 * r1 + w2 * r2, rel=1e-5)
     assert float(pyramid_loss([o1, o2], hr)) == pytest.approx(r1 + r2, rel=1e-5)
-    # "sum": pixels counted, 16 at x2 and 64 at x4.
+    # "sum": pixels counted, 16 at x2 and 64 at x4 ...
     got = float(pyramid_loss([o1, o2], hr, reduction="sum"))
     assert got == pytest.approx(16 * r1 + 64 * r2, rel=1e-5)
+    # ... per image: a batch of two copies has the same loss (MatConvNet's SGD
+    # divides by the batch size), not twice it
+    two = [torch.cat([o, o]) for o in (o1, o2)]
+    got2 = float(pyramid_loss(two, torch.cat([hr, hr]), reduction="sum"))
+    assert got2 == pytest.approx(got, rel=1e-5)
     assert float(charbonnier(o2, t2)) == pytest.approx(r2, rel=1e-5)
     with pytest.raises(ValueError, match="weights"):
         pyramid_loss([o1, o2], hr, weights=(1.0,))

@@ -141,23 +141,25 @@ class StoppingRule:
     holdout: int = 10
 
 
-#: The stopping rule of each ``paper`` run (issue 24). ``val_every`` gives about one
-#: validation per 5-10 minutes on a 2-core bf16 CPU (benchmarks/paper_training.py);
-#: a plateau is 5 validations that add less than 0.02 dB, i.e. a curve flatter than
-#: about 0.2 dB an hour. The caps are this project's compute, not the papers':
-#: VDSR's whole schedule (9,960 updates, its lr divided by 10 every 2,490) fits in
-#: its cap; SRCNN, LapSRN and SRResNet end long before their papers' schedules, and
-#: the chapter shows their curves for that reason.
+#: The stopping rule of each ``paper`` run (issue 24). Measured on a 2-core Zen 4
+#: with native bf16 (benchmarks/paper_training.py, seconds per update): SRCNN 0.072
+#: (fp32; bf16 is slower), VDSR 1.12, LapSRN 0.41, SRResNet 0.53. ``val_every`` is
+#: then one validation per 6-9 minutes, and a plateau (5 validations adding less
+#: than 0.02 dB) a curve flatter than about 0.03 dB an hour. The caps are this
+#: project's compute, not the papers': VDSR's whole schedule (9,960 updates, lr / 10
+#: every 2,490: ~3.1 h) fits in its cap; SRCNN (1.5e7 updates: ~300 h), LapSRN (1e6:
+#: ~115 h) and SRResNet (1e6: ~150 h) end long before their papers' schedules, so
+#: the chapter shows their curves.
 PAPER_STOPPING: dict[str, StoppingRule] = {
     "srcnn": StoppingRule(
-        val_every=20_000, plateau_checks=5, plateau_db=0.02, max_hours=4
+        val_every=5_000, plateau_checks=5, plateau_db=0.02, max_hours=4
     ),
-    "vdsr": StoppingRule(val_every=500, plateau_checks=5, plateau_db=0.02, max_hours=8),
+    "vdsr": StoppingRule(val_every=500, plateau_checks=5, plateau_db=0.02, max_hours=5),
     "lapsrn": StoppingRule(
-        val_every=500, plateau_checks=5, plateau_db=0.02, max_hours=8
+        val_every=1_000, plateau_checks=5, plateau_db=0.02, max_hours=8
     ),
     "srresnet": StoppingRule(
-        val_every=2_000, plateau_checks=5, plateau_db=0.02, max_hours=10
+        val_every=1_000, plateau_checks=5, plateau_db=0.02, max_hours=10
     ),
 }
 
