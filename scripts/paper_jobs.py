@@ -105,7 +105,7 @@ DIRTY = "made at a commit with uncommitted changes"
 #: Group g, cheapest first (benchmarks/paper_training.py: VDSR's whole schedule is
 #: about 3 h here, the others end at their caps): the networks issue 24's acceptance
 #: names, then SRCNN's other scales. VDSR trains one network for x2, x3 and x4; its
-#: record scores it at x2.
+#: record scores it at x2. SRCNN trains in fp32 (ModelSpec.bf16_pays: faster here).
 SUPERVISED_PAPER = (
     ("vdsr", 2),
     ("srcnn", 3),
@@ -114,10 +114,6 @@ SUPERVISED_PAPER = (
     ("srcnn", 2),
     ("srcnn", 4),
 )
-#: Networks whose training step is slower under bf16 autocast than in fp32 on a
-#: 2-core Zen 4 (SRCNN: 0.117 against 0.072 s per update, benchmarks/
-#: paper_training.py): their queue jobs run fp32.
-FASTER_IN_FP32 = frozenset({"srcnn"})
 
 
 def _supervised(method: str, scale: int) -> Callable[[RunContext], RunRecord]:
@@ -404,7 +400,6 @@ def _jobs() -> dict[str, Job]:
             ("Set5", None),
             scale,
             group="g",
-            fp32=method in FASTER_IN_FP32,
             item_minutes=hours * 60 / 5,
         )
     return {

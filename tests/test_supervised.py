@@ -246,3 +246,15 @@ def test_only_paper_records_carry_a_stopping_rule():
     assert "stopping" not in quick
     assert paper["stopping"]["val_set"] == "BSD200"
     assert paper["stopping"]["max_hours"] > 0
+
+
+def test_srcnn_trains_fp32_where_bf16_would_be_slower(data_dir, monkeypatch):
+    """bf16 autocast is per network: SRCNN keeps fp32 (its step is slower in bf16),
+    VDSR takes bf16, on a CPU that has it (forced here)."""
+    monkeypatch.setenv("SRCORE_CPU_BF16", "1")
+    precision = {}
+    for name in ("srcnn", "vdsr"):
+        cfg = model_config(name, "smoke", 2, steps=2)
+        _, history = fit(name, cfg, 2, data_root=data_dir, smoke=True, progress=False)
+        precision[name] = history.precision
+    assert precision == {"srcnn": "fp32", "vdsr": "bf16"}

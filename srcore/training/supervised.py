@@ -71,10 +71,11 @@ TILE_OVERLAP = 16
 
 
 def _train_config(
-    cfg: Any, device: str, stopping: StoppingRule | None = None
+    cfg: Any, device: str, stopping: StoppingRule | None = None, amp: bool = True
 ) -> TrainConfig:
     """The engine's :class:`TrainConfig` from a method config's training fields;
-    with a ``stopping`` rule, its validation cadence and its plateau and time cap."""
+    with a ``stopping`` rule, its validation cadence and its plateau and time cap;
+    ``amp=False`` keeps the run fp32 (:attr:`ModelSpec.bf16_pays`)."""
     milestones = getattr(cfg, "lr_milestones", ())
     lr_step = getattr(cfg, "lr_step", None)
     step_size = milestones[0] if milestones else lr_step
@@ -97,6 +98,7 @@ def _train_config(
         log_every=max(min(cfg.steps // 100, 50), 1),
         seed=cfg.seed,
         device=device,
+        amp=amp,
         plateau_checks=stopping.plateau_checks if stopping else 0,
         plateau_db=stopping.plateau_db if stopping else 0.0,
         max_hours=stopping.max_hours if stopping else None,
@@ -338,7 +340,7 @@ as init
         model,
         spec.loss(cfg) if spec.loss else _loss(cfg),
         source,
-        _train_config(cfg, device, stopping),
+        _train_config(cfg, device, stopping, amp=spec.bf16_pays),
         val_fn=psnr_validator(pairs, shave=scale),
         ckpt_dir=ckpt_dir,
         progress=progress,
