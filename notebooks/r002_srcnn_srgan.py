@@ -304,9 +304,9 @@ are the next section.
 # last BSD200 images (`holdout` of them), held out of training, so that no test image
 # decides when a run ends.
 # These runs take hours on this project's 2-core CPU; `scripts/paper_runs.py` computes
-# them in the background (queue group g, under the names below), resumably across
-# sessions. Where the recipe differs from the paper's, the method's config says so
-# (VDSR's clipping threshold, which the paper does not give; LapSRN's patch size,
+# them in the background (queue group g, jobs `<method>-x<scale>-paper`), resumably
+# across sessions. Where the recipe differs from the paper's, the method's config says
+# so (VDSR's clipping threshold, which the paper does not give; LapSRN's patch size,
 # from the authors' code). SRCNN's published value is its ImageNet-trained model; the
 # 91-image model it trains here is reported lower in its paper.
 
@@ -326,7 +326,7 @@ rules = pd.DataFrame(
 )
 display(plots.style_table(rules))
 paper_networks = {
-    f"{m}-x{s}-paper": progress.so_far(
+    f"paper-{PAPER_NAMES[m]}-x{s}": progress.so_far(
         lambda c, m=m, s=s: supervised.run(m, s, c), ctx, ("Set5", None), s
     )
     for m, s in PAPER_NETWORKS.items()
