@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import Image
 
 from srcore.data.registry import DatasetInfo, dataset_info, resolve_split
-from srcore.files import atomic_write
+from srcore.files import atomic_write, file_sha256
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -192,14 +192,7 @@ def _cached(kind: str, path: Path, compute: Callable[[Path], str]) -> str:
 
 
 def _sha256_file(path: Path) -> str:
-    def compute(p: Path) -> str:
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
-
-    return _cached("file", path, compute)
+    return _cached("file", path, file_sha256)
 
 
 def pixel_digest(data: bytes | Path) -> str:
