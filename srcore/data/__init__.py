@@ -1,28 +1,11 @@
 """Benchmark and training datasets: registry, checksums, download and reading.
 
 Every number in the study is computed on files whose sha256 is pinned in
-``srcore/manifests/datasets.csv``, so a result can always be traced back to exact
-bytes. Reading functions therefore verify before they read and fail loudly, naming
-every missing or corrupt file, instead of silently scoring a partial dataset.
-
-Images are never stored in the repository. They live under a data root (see
-:func:`data_root`) and can be restored with :func:`fetch`, which downloads the
-GitHub archive of each source repository at the pinned commit and checks every
-extracted file against the manifest.
-
-One module per idea, everything public importable from here
-(``from srcore import data; data.fetch("Set5")``):
-
-* :mod:`~srcore.data.registry`: :data:`DATASETS`, :func:`dataset_info`,
-  :func:`data_root`, :class:`DatasetError`;
-* :mod:`~srcore.data.checksums`: the manifest (:class:`ManifestEntry`,
-  :func:`manifest`, :func:`build_manifest`) and file hashing;
-* :mod:`~srcore.data.verification`: :func:`verify`, :func:`require`,
-  :func:`available`;
-* :mod:`~srcore.data.read`: :func:`image_paths`, :func:`load_hr`,
-  :func:`iter_images`, :func:`load_lr_reference`, the DIV2KRK images and kernels;
-* :mod:`~srcore.data.download`: :func:`fetch`;
-* :mod:`~srcore.data.demo`: scikit-image's photos as a fallback.
+``srcore/manifests/datasets.csv``; reading functions verify first and fail loudly,
+naming every missing or corrupt file. Images live under :func:`data_root`, never in
+the repository; :func:`fetch` restores them from the source repositories at the
+pinned commits. One module per idea (registry, checksums, verification, read,
+download, demo), everything public importable from here.
 
 Example:
     >>> from srcore import data

@@ -1,11 +1,5 @@
-"""The checksum manifest: every dataset file, its pinned sha256 and its source.
-
-Every number in the study is computed on files whose sha256 is pinned in
-``srcore/manifests/datasets.csv`` (package data), so a result can always be traced
-back to exact bytes. :func:`manifest` reads its rows, :func:`build_manifest`
-regenerates it from the data folder, and :func:`file_ok` checks a file against its
-row (hashes cached: the test suite and every benchmark verify ~1,200 files).
-"""
+"""The checksum manifest (``srcore/manifests/datasets.csv``): every dataset file,
+its pinned sha256 and its source, and the cached hashing that checks a file."""
 
 from __future__ import annotations
 
@@ -23,18 +17,6 @@ from PIL import Image
 
 from srcore.data.registry import DatasetInfo, dataset_info, resolve_split
 from srcore.files import atomic_write, file_sha256
-
-__all__ = [
-    "MANIFEST_COLUMNS",
-    "REPACKED_SPLIT_PREFIXES",
-    "ManifestEntry",
-    "build_manifest",
-    "file_ok",
-    "load_manifest",
-    "manifest",
-    "pixel_digest",
-]
-
 
 MANIFEST_COLUMNS = (
     "dataset",
@@ -57,11 +39,10 @@ REPACKED_SPLIT_PREFIXES = ("MATLAB_float_ref",)
 class ManifestEntry:
     """One file of a dataset: where it goes, its hash, and where it comes from.
 
-    ``source_sha256`` is the hash of the file as it is in the source archive; it
-    differs from ``sha256`` only for converted files (T91: BMP -> PNG), and is empty
-    for repacked files that cannot be downloaded. ``pixel_sha256`` (converted files
-    only) hashes the decoded pixels, so a conversion made with another zlib still
-    verifies.
+    ``source_sha256``: the file's hash in the source archive (differs from ``sha256``
+    for converted files, T91's BMP -> PNG; empty for repacked files).
+    ``pixel_sha256`` (converted files): the decoded pixels' hash, so a conversion
+    made with another zlib still verifies.
     """
 
     dataset: str
@@ -133,15 +114,9 @@ def build_manifest(
     dst_csv: str | os.PathLike,
     bmp_csv: str | os.PathLike | None = None,
 ) -> int:
-    """Regenerate the packaged manifest from the data folder's ``MANIFEST.csv``.
-
-    Run once whenever the shared data changes, e.g.
-    ``build_manifest("../shared/datasets/MANIFEST.csv",
-    "srcore/manifests/datasets.csv")``. Adds ``source_sha256`` (T91: the original
-    BMP hash from ``T91/ORIGINAL_BMP_SHA256.csv``; repacked splits: empty) and, for
-    converted files, ``pixel_sha256`` computed from the image next to ``src_csv``.
-    Returns the number of rows written.
-    """
+    """Regenerate the packaged manifest from the data folder's ``MANIFEST.csv``,
+    adding ``source_sha256`` (T91: from ``T91/ORIGINAL_BMP_SHA256.csv``) and
+    ``pixel_sha256``; returns the number of rows written."""
     src_csv = Path(src_csv)
     src_root = src_csv.parent
     bmp_csv = Path(bmp_csv) if bmp_csv else src_root / "T91" / "ORIGINAL_BMP_SHA256.csv"
@@ -158,7 +133,7 @@ def build_manifest(
             png_name = Path(entry.relpath).name
             if png_name not in bmp_hash:
                 raise ValueError(f"no original hash for converted file {entry.relpath}")
-            pixels = _pixel_sha256(src_root / entry.relpath)
+            pixels = _cached("pixels", src_root / entry.relpath, pixel_digest)
             entry = replace(
                 entry, source_sha256=bmp_hash[png_name], pixel_sha256=pixels
             )
@@ -176,10 +151,7 @@ def build_manifest(
     return len(out)
 
 
-# --------------------------------------------------------------------------------------
-# Hashing (cached: the test suite and every benchmark verify ~1,200 files)
-# --------------------------------------------------------------------------------------
-
+# Cached by path, size and mtime: the tests and every benchmark verify ~1,200 files.
 _HASH_CACHE: dict[tuple[str, str, int, int], str] = {}
 
 
@@ -191,14 +163,8 @@ def _cached(kind: str, path: Path, compute: Callable[[Path], str]) -> str:
     return _HASH_CACHE[key]
 
 
-def _sha256_file(path: Path) -> str:
-    return _cached("file", path, file_sha256)
-
-
 def pixel_digest(data: bytes | Path) -> str:
-    """sha256 of decoded pixels (mode, size and raw bytes): format-independent.
-
-    ``data`` is the encoded file's bytes or its path.
+    """sha256 of the decoded pixels (mode, size, raw bytes) of a file's bytes or path.
 
     Example:
         >>> png, bmp = io.BytesIO(), io.BytesIO()
@@ -215,14 +181,9 @@ def pixel_digest(data: bytes | Path) -> str:
     return h.hexdigest()
 
 
-def _pixel_sha256(path: Path) -> str:
-    return _cached("pixels", path, pixel_digest)
-
-
 def file_ok(path: Path, entry: ManifestEntry) -> bool:
     """Whether the file at ``path`` is ``entry``'s: same sha256, or same pixels for
-    a converted file (``entry.pixel_sha256``). Hashes are cached per path, size and
-    modification time.
+    a converted file (``entry.pixel_sha256``).
 
     Example:
         >>> import tempfile
@@ -232,11 +193,11 @@ def file_ok(path: Path, entry: ManifestEntry) -> bool:
         ...     file_ok(path, manifest("Set5", ["HR"])[0])
         False
     """
-    if _sha256_file(path) == entry.sha256:
+    if _cached("file", path, file_sha256) == entry.sha256:
         return True
     if not entry.pixel_sha256:
         return False
     try:
-        return _pixel_sha256(path) == entry.pixel_sha256
+        return _cached("pixels", path, pixel_digest) == entry.pixel_sha256
     except OSError:
         return False

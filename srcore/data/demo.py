@@ -1,9 +1,4 @@
-"""Demo images: scikit-image's bundled photos, a fallback when no dataset is there.
-
-Notebooks and demos run on a machine with no dataset by falling back to these
-(:func:`load_demo_or_dataset`), with a warning; a partial or corrupt dataset still
-raises, because scoring it would give silently wrong numbers.
-"""
+"""Demo images: scikit-image's bundled photos, a fallback when no dataset is there."""
 
 from __future__ import annotations
 
@@ -18,19 +13,14 @@ from srcore.data.registry import dataset_info
 from srcore.data.verification import verify
 from srcore.imageops import modcrop, to_tensor
 
-__all__ = ["DEMO_NAMES", "demo_images", "load_demo_or_dataset"]
-
 DEMO_NAMES = ("astronaut", "chelsea", "coffee", "rocket", "camera")
 
 
 def demo_images(
     limit: int | None = None, keep_grey: bool = False
 ) -> list[tuple[str, torch.Tensor]]:
-    """scikit-image's bundled photos as ``(name, (1, C, H, W))`` float tensors.
-
-    They ship inside the scikit-image wheel, so demos and notebooks still run on a
-    machine with no dataset. ``camera`` is greyscale: 3 equal channels unless
-    ``keep_grey``.
+    """scikit-image's bundled photos as ``(name, (1, C, H, W))`` float tensors
+    (``camera`` is grey: 3 equal channels unless ``keep_grey``).
 
     Example:
         >>> [(n, tuple(x.shape)) for n, x in demo_images(limit=1)]
@@ -53,11 +43,8 @@ def load_demo_or_dataset(
     root: str | os.PathLike | None = None,
     limit: int | None = None,
 ) -> list[tuple[str, torch.Tensor]]:
-    """The dataset's HR images (modcropped), or the demo images if it is absent.
-
-    Falls back only when no file of the dataset is there at all, with a warning
-    naming the substitute; a partial or corrupt dataset raises instead, because
-    scoring it would give silently wrong numbers.
+    """The dataset's HR images (modcropped), or with a warning the demo images when no
+    file of it is there; a partial or corrupt dataset raises.
 
     Example:
         >>> import tempfile

@@ -1,10 +1,4 @@
-"""Download: rebuild a dataset from its source repositories at the pinned commits.
-
-:func:`fetch` downloads the GitHub archive of each source repository (with pooch,
-into the user cache), copies out the files the manifest lists, converts the few
-stored in another format (T91: BMP -> PNG) and checks every file against its pinned
-sha256 before it is installed; a file that fails is never left in place.
-"""
+"""Download: rebuild a dataset from its source repositories at the pinned commits."""
 
 from __future__ import annotations
 
@@ -24,13 +18,7 @@ from srcore.data.registry import DatasetError, data_root, dataset_info, problem_
 from srcore.data.verification import manual_files
 from srcore.files import atomic_write
 
-__all__ = ["GITHUB", "fetch"]
-
 GITHUB = "https://github.com"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda fh: fh.write(data))
 
 
 def _archive_prefix(zf: zipfile.ZipFile) -> str:
@@ -93,14 +81,11 @@ def fetch(
 ) -> Path:
     """Download a dataset into ``<root>`` and verify every file; returns ``root/name``.
 
-    For each source repository the GitHub archive at the pinned commit is fetched
-    with pooch into ``cache_dir`` (default: the user cache), and only the needed
-    files are copied out. Files already present with the right hash are left
-    alone. ``mirror`` (or ``$SRCORE_DATA_MIRROR``) replaces ``https://github.com``.
-
-    Raises:
-        DatasetError: one error listing every file that could not be obtained or
-            failed its checksum; failed files are never left in place.
+    Each source repository's GitHub archive at the pinned commit is fetched with
+    pooch into ``cache_dir`` (default: the user cache); the listed files are copied
+    out (T91 converted BMP -> PNG) and installed only if they match their sha256.
+    ``mirror`` (or ``$SRCORE_DATA_MIRROR``) replaces ``https://github.com``. Raises
+    one :class:`DatasetError` listing every file not obtained or corrupt.
 
     Example (a dataset with no manifest cannot be downloaded):
         >>> import tempfile
@@ -195,7 +180,7 @@ def _fetch_group(
                 if data is None:
                     corrupt.append(entry.relpath)
                 else:
-                    _atomic_write(base / entry.relpath, data)
+                    atomic_write(base / entry.relpath, lambda fh, d=data: fh.write(d))
     except zipfile.BadZipFile as err:
         notes.append(f"{url} is not a valid zip archive: {err}")
         missing = [e.relpath for e in group]

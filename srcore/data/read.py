@@ -1,9 +1,7 @@
 """Reading verified datasets: image paths, HR images, shipped LR, DIV2KRK kernels.
 
-Images are never stored in the repository; they live under :func:`data_root`. Every
-function here verifies the split it reads first (:func:`~srcore.data.verification.
-require`), so a benchmark never scores a partial or corrupt dataset. Images come
-back as float ``(1, C, H, W)`` tensors in ``[0, 1]``, HR modcropped to the scale.
+Every function verifies the split it reads first; images come back as float
+``(1, C, H, W)`` tensors in ``[0, 1]``, HR modcropped to the scale.
 """
 
 from __future__ import annotations
@@ -22,16 +20,6 @@ from srcore.data.registry import data_root, dataset_info, resolve_split
 from srcore.data.verification import manual_files, require
 from srcore.imageops import load_image, load_image_uint8, modcrop, to_tensor
 
-__all__ = [
-    "div2krk_indices",
-    "div2krk_kernel",
-    "image_paths",
-    "iter_images",
-    "load_div2krk",
-    "load_hr",
-    "load_lr_reference",
-]
-
 
 def image_paths(
     name: str,
@@ -39,11 +27,9 @@ def image_paths(
     scale: int | None = None,
     root: str | os.PathLike | None = None,
 ) -> list[Path]:
-    """Verified paths of one split, sorted by file name (plain string order).
-
-    String order is the order SelfExSR numbered BSD100 (img_001 = first id), so
-    "the first k images" means the same thing everywhere. ``scale`` picks the LR
-    split: ``image_paths("Set5", "LR_bicubic", 2)`` -> ``LR_bicubic_X2``.
+    """Verified paths of one split (``scale`` picks an LR split, ``LR_bicubic_X2``),
+    in file-name string order: SelfExSR's numbering of BSD100, so "the first k
+    images" means the same everywhere.
 
     Example (General-100 has no manifest: its images are placed by hand):
         >>> import tempfile
@@ -84,12 +70,9 @@ def load_hr(
     root: str | os.PathLike | None = None,
     keep_grey: bool = True,
 ) -> torch.Tensor:
-    """HR image ``(1, C, H, W)`` cropped top-left to multiples of ``scale``.
-
+    """HR image ``(1, C, H, W)`` cropped top-left to multiples of ``scale``;
     ``image`` is a file stem (``"baby"``) or an index in sorted order. Grey images
-    (Set14 bridge) stay 1-channel with ``keep_grey``: they are scored on their own
-    grey levels, as in the MATLAB protocol.
-    """
+    stay 1-channel with ``keep_grey``, as in the MATLAB protocol."""
     path = _pick(image_paths(name, "HR", root=root), image, f"{name} HR")
     return modcrop(load_image(path, keep_grey=keep_grey), scale)
 
@@ -101,11 +84,8 @@ def iter_images(
     limit: int | None = None,
     keep_grey: bool = True,
 ) -> Iterator[tuple[str, torch.Tensor]]:
-    """Yield ``(image_name, hr)`` in sorted order, HR modcropped to ``scale``.
-
-    The whole split is verified before the first image is yielded, so a loop never
-    stops half way through a benchmark because of a bad file.
-    """
+    """Yield ``(image_name, hr)`` in sorted order, HR modcropped to ``scale``; the
+    whole split is verified before the first image."""
     paths = image_paths(name, "HR", root=root)
     for path in paths[:limit]:
         yield path.stem, modcrop(load_image(path, keep_grey=keep_grey), scale)
@@ -114,16 +94,11 @@ def iter_images(
 def load_lr_reference(
     name: str, image: str | int, scale: int, root: Any = None
 ) -> torch.Tensor:
-    """The shipped ``LR_bicubic/X<scale>`` image ``(1, C, h, w)`` (MATLAB-made, exact
-    recipe unknown); grey images stay grey, as in :func:`load_hr`.
-
-    Benchmarks make their own LR with :func:`srcore.resize.imresize`; these files
-    are only for comparing against what the literature used.
-    """
-    keep_grey = True
+    """The shipped ``LR_bicubic/X<scale>`` image ``(1, C, h, w)`` (MATLAB-made), grey
+    kept: only to compare with what the literature used."""
     paths = image_paths(name, "LR_bicubic", scale, root=root)
     path = _pick(paths, image, f"{name} LR_bicubic_X{scale}")
-    return load_image(path, keep_grey=keep_grey)
+    return load_image(path, keep_grey=True)
 
 
 def div2krk_indices() -> list[int]:
@@ -151,11 +126,8 @@ def div2krk_kernel(
 def load_div2krk(
     image_index: int, scale: int, root: str | os.PathLike | None = None
 ) -> tuple[torch.Tensor, np.ndarray]:
-    """DIV2KRK LR image ``im_<i>`` (RGB ``(1, 3, h, w)``) and its kernel.
-
-    The matching HR is ``load_hr("DIV2K", f"{800 + i:04d}", scale)``. The PNGs are
-    RGBA with an opaque alpha, which is dropped without the usual warning.
-    """
+    """DIV2KRK LR image ``im_<i>`` (RGB ``(1, 3, h, w)``, its opaque alpha dropped)
+    and its kernel; the HR is ``load_hr("DIV2K", f"{800 + i:04d}", scale)``."""
     paths = image_paths("DIV2KRK", "lr", scale, root=root)
     path = _pick(paths, f"im_{int(image_index)}", f"DIV2KRK lr_x{scale}")
     with warnings.catch_warnings():

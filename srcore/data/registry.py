@@ -1,12 +1,5 @@
-"""The dataset registry: what each dataset is, its splits, and where the data lives.
-
-:data:`DATASETS` names every dataset the study uses (role, description, splits, how
-it is obtained), read from the package data file ``srcore/manifests/registry.yaml``;
-:func:`dataset_info` looks one up, :func:`resolve_split` turns
-``"HR"`` or ``"LR_bicubic"`` + scale into a split folder, and :func:`data_root` finds
-the folder that holds them. :class:`DatasetError` is the one error for a missing,
-incomplete or corrupt dataset.
-"""
+"""The dataset registry (``srcore/manifests/registry.yaml``): what each dataset is,
+its splits, where the data lives, and the one error for a bad dataset."""
 
 from __future__ import annotations
 
@@ -18,23 +11,10 @@ from pathlib import Path
 
 import yaml
 
-__all__ = [
-    "DATASETS",
-    "DatasetError",
-    "DatasetInfo",
-    "data_root",
-    "dataset_info",
-    "problem_message",
-    "resolve_split",
-]
-
 
 class DatasetError(RuntimeError):
-    """A dataset that is missing, incomplete or corrupt; lists every bad file.
-
-    One exception for all problems, so a user fixes everything in one go rather
-    than discovering files one at a time.
-    """
+    """A dataset that is missing, incomplete or corrupt; lists every bad file, so a
+    user fixes everything in one go."""
 
     def __init__(
         self,
@@ -73,12 +53,9 @@ def problem_message(
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What a dataset is, what it is used for and how it is obtained.
-
-    ``source`` is ``"github-archive"`` when :func:`fetch` can rebuild it from the
-    manifest, or ``"manual"`` when the files must be placed by hand (``url`` says
-    where to get them and ``files_known`` is False: there is no checksum list).
-    """
+    """What a dataset is, what it is used for and how it is obtained: ``source`` is
+    ``"github-archive"`` (:func:`fetch` rebuilds it) or ``"manual"`` (placed by hand
+    from ``url``; ``files_known`` False: no checksum list)."""
 
     name: str
     role: str
@@ -141,12 +118,9 @@ def resolve_split(info: DatasetInfo, split: str, scale: int | None) -> str:
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """Folder that holds the datasets (``<root>/<dataset>/...``).
-
-    Order: the argument, then ``$SRCORE_DATA``, then ``../shared/datasets`` next to
-    the repository checkout (the study's layout, also used by CI), then the user
-    cache (``pooch.os_cache("srcore")``) where :func:`fetch` puts downloads.
-    """
+    """Folder that holds the datasets (``<root>/<dataset>/...``): the argument, else
+    ``$SRCORE_DATA``, else ``../shared/datasets`` beside the checkout, else the user
+    cache where :func:`fetch` puts downloads."""
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("SRCORE_DATA")

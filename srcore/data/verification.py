@@ -1,11 +1,7 @@
 """Verification: are a dataset's files all there, with the pinned bytes?
 
-Reading functions verify before they read and fail loudly, naming every missing or
-corrupt file, instead of silently scoring a partial dataset. :func:`verify` returns a
-:class:`VerifyReport`, :func:`require` raises one :class:`DatasetError` listing every
-bad file, and :func:`available` tabulates all datasets. A dataset with no manifest
-(General-100) is read from the images placed by hand (:func:`manual_files`), with a
-warning that they are unverified.
+A dataset with no manifest (General-100) is read from images placed by hand
+(:func:`manual_files`), with a warning that they are unverified.
 """
 
 from __future__ import annotations
@@ -26,16 +22,6 @@ from srcore.data.registry import (
     dataset_info,
     problem_message,
 )
-
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "VerifyReport",
-    "available",
-    "manual_files",
-    "require",
-    "verify",
-]
-
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 _HINT = (
@@ -76,29 +62,34 @@ class VerifyReport:
         )
 
 
-def _local_images(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+def _local_images(info: DatasetInfo, root: Path, warn: bool) -> list[Path]:
+    """The image files of ``<root>/<name>/HR`` by name, warned as unverified."""
+    folder = root / info.name / "HR"
+    files = (
+        [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+        if folder.is_dir()
+        else []
+    )
+    if files and warn:
+        warnings.warn(
+            f"{info.name} has no checksum manifest: using {len(files)} images from "
+            f"{folder} unverified",
+            stacklevel=3,
+        )
     return sorted(files, key=lambda p: p.name)
 
 
-def _manual_folder(info: DatasetInfo, root: Path) -> Path:
-    return root / info.name / "HR"
-
-
-def _no_manifest_message(info: DatasetInfo, root: Path) -> str:
-    return (
+def _no_manifest(info: DatasetInfo, root: Path) -> DatasetError:
+    return DatasetError(
         f"no checksum manifest for {info.name}; place the images under "
-        f"{_manual_folder(info, root)} (source: {info.url})"
+        f"{root / info.name / 'HR'} (source: {info.url})",
+        name=info.name,
     )
 
 
 def manual_files(info: DatasetInfo, base: Path) -> list[Path]:
-    """Images placed by hand for a dataset with no manifest (General-100), warned.
-
-    They are the image files of ``<base>/<name>/HR`` in name order; none there is a
-    :class:`DatasetError` saying where to put them.
+    """Images placed by hand in ``<base>/<name>/HR`` for a dataset with no manifest
+    (General-100), in name order, with a warning; none is a :class:`DatasetError`.
 
     Example:
         >>> import tempfile
@@ -108,20 +99,10 @@ def manual_files(info: DatasetInfo, base: Path) -> list[Path]:
         ...
         srcore.data.registry.DatasetError: no checksum manifest for General-100; ...
     """
-    folder = _manual_folder(info, base)
-    files = _local_images(folder)
+    files = _local_images(info, base, warn=True)
     if not files:
-        raise DatasetError(_no_manifest_message(info, base), name=info.name)
-    _warn_unverified(info, len(files), folder)
+        raise _no_manifest(info, base)
     return files
-
-
-def _warn_unverified(info: DatasetInfo, n: int, folder: Path) -> None:
-    warnings.warn(
-        f"{info.name} has no checksum manifest: using {n} images from {folder} "
-        "unverified",
-        stacklevel=3,
-    )
 
 
 def verify(
@@ -129,10 +110,8 @@ def verify(
     root: str | os.PathLike | None = None,
     splits: Iterable[str] | None = None,
 ) -> VerifyReport:
-    """Check every file of a dataset (or of some splits) against the manifest.
-
-    Never raises for bad files: they are listed in the report (a dataset with no
-    local files, such as Urban100 here, comes back with everything missing).
+    """Check every file of a dataset (or of some splits) against the manifest; bad
+    files are listed in the report, never raised.
 
     Example:
         >>> import tempfile
@@ -145,11 +124,8 @@ def verify(
     base = data_root(root)
     report = VerifyReport(info.name, base)
     if not info.files_known:
-        folder = _manual_folder(info, base)
-        report.n_unverified = len(_local_images(folder))
-        if report.n_unverified:
-            _warn_unverified(info, report.n_unverified, folder)
-        else:
+        report.n_unverified = len(_local_images(info, base, warn=True))
+        if not report.n_unverified:
             report.missing.append(f"{info.name}/HR/*")
         return report
     for entry in manifest(info.name, splits):
@@ -168,9 +144,8 @@ def require(
     root: str | os.PathLike | None = None,
     splits: Iterable[str] | None = None,
 ) -> Path:
-    """Verify and return the data root, or raise one :class:`DatasetError`.
-
-    The error lists every missing and corrupt file and says how to fix it.
+    """Verify and return the data root, or raise one :class:`DatasetError` listing
+    every missing and corrupt file and how to fix it.
 
     Example:
         >>> import tempfile
@@ -184,15 +159,13 @@ def require(
     if not report.ok:
         info = dataset_info(name)
         if not info.files_known:
-            raise DatasetError(_no_manifest_message(info, report.root), name=info.name)
+            raise _no_manifest(info, report.root)
         raise report.error()
     return report.root
 
 
 def available(root: str | os.PathLike | None = None) -> Any:
-    """Table (pandas DataFrame) of expected, present and verified files per split.
-
-    Backs ``python -m srcore data list``; ``n_ok`` hashes the files (cached).
+    """Expected, present and verified files per split (``srcore data list``).
 
     Example:
         >>> import tempfile
@@ -207,7 +180,7 @@ def available(root: str | os.PathLike | None = None) -> Any:
     records = []
     for info in DATASETS.values():
         if not info.files_known:
-            n = len(_local_images(_manual_folder(info, base)))
+            n = len(_local_images(info, base, warn=False))
             records.append(
                 dict(dataset=info.name, role=info.role, split="HR", n_files=None)
                 | dict(n_present=n, n_ok=None)

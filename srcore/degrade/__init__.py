@@ -1,30 +1,16 @@
 """Degradation models: how a low-resolution (LR) image is made from a high-res one.
 
-Two families are used in the SR literature:
-
 * **Bicubic** (the classic benchmarks): ``LR = imresize(HR, 1/s)``, MATLAB's
-  antialiased bicubic, see :func:`bicubic_downscale`.
-* **Blur kernel + subsampling** (DIV2KRK, KernelGAN, ZSSR):
-  ``LR = (HR ⋆ k)↓s``, a correlation with a blur kernel ``k`` followed by keeping every
-  ``s``-th pixel, see :func:`downscale_with_kernel` and :func:`random_kernel`.
+  antialiased bicubic, :func:`bicubic_downscale`.
+* **Blur kernel + subsampling** (DIV2KRK, KernelGAN, ZSSR): ``LR = (HR ⋆ k)↓s``,
+  :func:`downscale_with_kernel` with e.g. :func:`random_kernel`.
 
-:func:`degrade` chains either of them with additive Gaussian noise, JPEG compression
-and 8-bit quantisation, in that order.
-
-The package is laid out as kornia's filters: kernel constructors
-(:mod:`~srcore.degrade.kernels`) apart from the operators that apply them
-(:mod:`~srcore.degrade.ops`: blur and downscaling; :mod:`~srcore.degrade.noise`:
-noise and JPEG), the named recipes built from both (:mod:`~srcore.degrade.recipes`)
-and the argument checks they share (:mod:`~srcore.degrade.checks`). Everything
-public is importable from here: ``from srcore.degrade import random_kernel``.
-
-Conventions: images are float ``(B, C, H, W)`` tensors in ``[0, 1]`` on any device.
-Kernels are float64 ``(k, k)`` tensors (or ``(B, k, k)``, one per image), indexed
-``kernel[row, col]``; where a direction matters, ``x`` is the column and ``y`` the row
-(pointing down). Everything random takes ``seed``: an ``int``, a CPU
-``torch.Generator``, a ``numpy.random.Generator`` or ``None`` (torch's global
-generator, so ``torch.manual_seed`` governs it). Random numbers are drawn on the CPU and
-then moved, so a seed gives the same result on every device.
+:func:`degrade` chains either with Gaussian noise, JPEG and 8-bit quantisation. As
+kornia's filters: kernel constructors (:mod:`~srcore.degrade.kernels`) apart from
+the operators (:mod:`~srcore.degrade.ops`, :mod:`~srcore.degrade.noise`), the
+recipes built from both (:mod:`~srcore.degrade.recipes`) and the shared argument
+checks (:mod:`~srcore.degrade.checks`). Everything random takes a ``seed``
+(:data:`Seed`).
 
 Example:
     >>> import torch
@@ -32,12 +18,6 @@ Example:
     >>> lr = D.degrade(torch.rand(1, 3, 32, 32), 2, kernel=D.random_kernel(seed=0))
     >>> tuple(lr.shape)
     (1, 3, 16, 16)
-
-References:
-    Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation using an
-    Internal-GAN" (KernelGAN, NeurIPS 2019), section 5 (the DIV2KRK recipe).
-    Shocher, Cohen, Irani, "Zero-Shot Super-Resolution using Deep Internal Learning"
-    (ZSSR, CVPR 2018).
 """
 
 from srcore.degrade.checks import Seed
@@ -53,7 +33,7 @@ from srcore.degrade.kernels import (
     kernel_to_image,
     random_kernel,
 )
-from srcore.degrade.noise import add_gaussian_noise, add_speckle_noise, jpeg
+from srcore.degrade.noise import add_gaussian_noise, jpeg
 from srcore.degrade.ops import bicubic_downscale, blur, downscale_with_kernel
 from srcore.degrade.recipes import (
     degrade,
@@ -78,7 +58,6 @@ __all__ = [
     "downscale_with_kernel",
     "bicubic_downscale",
     "add_gaussian_noise",
-    "add_speckle_noise",
     "jpeg",
     "degrade",
     "stable_seed",

@@ -1,14 +1,8 @@
 """Arguments shared by the degradation family: seeds, images, kernels, scales, sigmas.
 
-Each check returns the value in the form the operators use (a CPU generator, a
-float64 kernel, an ``int`` scale, a ``float`` sigma) or raises a ``ValueError`` /
-``TypeError`` that says what was expected, so every public function of
-:mod:`srcore.degrade` rejects bad input with the same words.
-
-Seeds: everything random takes ``seed``, a :data:`Seed`: an ``int``, a CPU
-``torch.Generator``, a ``numpy.random.Generator`` or ``None`` (torch's global
-generator, so ``torch.manual_seed`` governs it). Random numbers are drawn on the CPU
-and then moved, so a seed gives the same result on every device.
+Each check returns the value in the form the operators use or raises an error that
+says what was expected, so every function of :mod:`srcore.degrade` rejects bad
+input with the same words.
 """
 
 from __future__ import annotations
@@ -18,23 +12,13 @@ import math
 import numpy as np
 import torch
 
-__all__ = [
-    "Seed",
-    "torch_generator",
-    "check_image",
-    "check_kernel",
-    "integer_scale",
-    "check_sigma",
-]
-
+#: An ``int``, a CPU ``torch.Generator``, a ``numpy.random.Generator`` or ``None``
+#: (torch's global generator). Numbers are drawn on the CPU, the same on every device.
 Seed = int | torch.Generator | np.random.Generator | None
 
 
 def torch_generator(seed: Seed) -> torch.Generator:
-    """A CPU ``torch.Generator`` for ``seed`` (see the module docstring).
-
-    An ``int`` seeds a fresh generator, a numpy generator draws the seed of one,
-    a CPU ``torch.Generator`` is used as is and ``None`` is torch's global one.
+    """A CPU ``torch.Generator`` for a :data:`Seed` (a numpy generator draws its seed).
 
     Example:
         >>> a = torch.rand(2, generator=torch_generator(3))
@@ -81,13 +65,8 @@ def check_image(x: torch.Tensor, name: str = "x") -> None:
 
 
 def check_kernel(kernel: torch.Tensor | np.ndarray, batch: int | None) -> torch.Tensor:
-    """Validate a blur kernel: ``(kh, kw)`` or ``(B, kh, kw)``, odd sides, sum > 0.
-
-    ``batch`` is the number of images the kernel will blur (a 3-D kernel must have
-    one per image), or None when there is no batch to match.
-
-    Returns:
-        The kernel as a float64 tensor (not renormalised).
+    """A blur kernel as float64: ``(kh, kw)`` or ``(B, kh, kw)`` with ``B == batch``
+    (unless None), odd sides, finite, sum > 0 (not renormalised).
 
     Example:
         >>> check_kernel(np.ones((3, 3)), None).dtype

@@ -1,14 +1,10 @@
 """Blur-kernel constructors: Gaussian, anisotropic Gaussian, DIV2KRK-style random.
 
-The kernels the operators of :mod:`srcore.degrade.ops` apply. They are float64
-``(k, k)`` tensors, non-negative, summing to 1, indexed ``kernel[row, col]``; where a
-direction matters, ``x`` is the column and ``y`` the row (pointing down).
-:func:`kernel_moments` measures a kernel as a distribution and
-:func:`kernel_to_image` draws it for galleries.
+Kernels are float64 ``(k, k)`` tensors, non-negative, summing to 1, indexed
+``kernel[row, col]``; ``x`` is the column and ``y`` the row (pointing down).
 
-References:
-    Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation using an
-    Internal-GAN" (KernelGAN, NeurIPS 2019), section 5 (the DIV2KRK recipe).
+Reference: Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation
+using an Internal-GAN" (KernelGAN, NeurIPS 2019), section 5 (the DIV2KRK recipe).
 """
 
 from __future__ import annotations
@@ -20,18 +16,6 @@ import torch
 import torch.nn.functional as F
 
 from srcore.degrade.checks import Seed, check_kernel, integer_scale, torch_generator
-
-__all__ = [
-    "gaussian_kernel",
-    "anisotropic_gaussian_kernel",
-    "random_kernel",
-    "kernel_moments",
-    "kernel_to_image",
-    "compose_x2",
-    "center_kernel",
-    "bicubic_kernel",
-    "kernel_error",
-]
 
 
 def _gaussian_grid(
@@ -55,28 +39,18 @@ def _check_size(size: int) -> int:
 
 
 def gaussian_kernel(size: int, sigma: float) -> torch.Tensor:
-    """Isotropic Gaussian blur kernel, normalised to sum 1.
-
-    ``k[i, j] ∝ exp(-((i - c)^2 + (j - c)^2) / (2 sigma^2))`` with ``c = (size - 1)/2``.
-
-    Args:
-        size: side in pixels (odd if the kernel is to be used by :func:`blur`).
-        sigma: standard deviation in pixels, > 0.
-
-    Returns:
-        float64 ``(size, size)`` tensor, non-negative, sum 1, symmetric.
+    """Isotropic Gaussian, ``k[i, j] ∝ exp(-((i - c)² + (j - c)²) / 2σ²)``,
+    ``c = (size - 1)/2``, sum 1: :func:`anisotropic_gaussian_kernel` with
+    ``λ1 = λ2 = sigma``.
 
     Example:
         >>> k = gaussian_kernel(5, 1.0)
         >>> round(float(k.sum()), 6), tuple(k.shape)
         (1.0, (5, 5))
     """
-    size = _check_size(size)
     if not sigma > 0:
         raise ValueError(f"sigma must be > 0, got {sigma!r}")
-    cov = torch.eye(2, dtype=torch.float64) * float(sigma) ** 2
-    k = _gaussian_grid(size, cov)
-    return k / k.sum()
+    return anisotropic_gaussian_kernel(size, sigma, sigma, 0.0)
 
 
 def _covariance(lambda1: float, lambda2: float, theta: float) -> torch.Tensor:
@@ -92,28 +66,14 @@ def _covariance(lambda1: float, lambda2: float, theta: float) -> torch.Tensor:
 def anisotropic_gaussian_kernel(
     size: int, lambda1: float, lambda2: float, theta: float
 ) -> torch.Tensor:
-    """Anisotropic Gaussian blur kernel, normalised to sum 1.
+    """Anisotropic Gaussian, ``k(d) ∝ exp(-d^T Σ^-1 d / 2)``, sum 1, with
+    ``d = (x - c, y - c)``, ``Σ = R(θ) diag(λ1², λ2²) R(θ)^T``,
+    ``R(θ) = [[cos θ, -sin θ], [sin θ, cos θ]]``.
 
-    ``k(d) ∝ exp(-d^T Σ^-1 d / 2)`` with ``d = (x - c, y - c)`` (``x`` = column,
-    ``y`` = row, ``c = (size - 1)/2``) and
-
-        ``Σ = R(θ) diag(λ1², λ2²) R(θ)^T``,
-        ``R(θ) = [[cos θ, -sin θ], [sin θ, cos θ]]``.
-
-    So ``lambda1`` and ``lambda2`` are the **standard deviations** (pixels) along the
-    principal axes, and the ``lambda1`` axis points along ``(cos θ, sin θ)`` in
-    ``(x, y)``: ``θ = 0`` is horizontal, and since ``y`` points down a positive ``θ``
-    turns it clockwise on screen. (KernelGAN's ``λ`` are variances: see
-    :func:`random_kernel`.)
-
-    Args:
-        size: side in pixels (odd for :func:`blur`); take ``size >= 6 max(λ)`` if the
-            second moments of the kernel must equal ``Σ`` (truncation shrinks them).
-        lambda1, lambda2: standard deviations along the principal axes, > 0.
-        theta: angle of the ``lambda1`` axis in radians.
-
-    Returns:
-        float64 ``(size, size)`` tensor, non-negative, sum 1.
+    ``lambda1``, ``lambda2`` are **standard deviations** (px) along the principal
+    axes; the ``lambda1`` axis points along ``(cos θ, sin θ)`` in ``(x, y)``, so
+    ``θ = 0`` is horizontal (KernelGAN's ``λ`` are variances: :func:`random_kernel`).
+    The second moments equal ``Σ`` only if ``size >= 6 max(λ)``.
 
     Example:
         >>> k = anisotropic_gaussian_kernel(21, 3.0, 1.0, 0.0)  # wide horizontally
@@ -130,14 +90,9 @@ def anisotropic_gaussian_kernel(
 
 
 def kernel_moments(kernel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Centre of mass and covariance of a 2-D kernel seen as a distribution.
-
-    ``m = Σ k(p) p / Σ k``, ``C = Σ k(p) (p - m)(p - m)^T / Σ k`` with ``p = (x, y)``
-    (column, row). For :func:`anisotropic_gaussian_kernel` with a large enough size,
-    ``C ≈ R(θ) diag(λ1², λ2²) R(θ)^T``.
-
-    Returns:
-        ``(mean_xy, cov)``: float64 ``(2,)`` and ``(2, 2)``.
+    """Centre of mass ``m = Σ k(p) p / Σ k`` and covariance
+    ``C = Σ k(p) (p - m)(p - m)^T / Σ k`` of a 2-D kernel, ``p = (x, y)``:
+    float64 ``(2,)`` and ``(2, 2)``.
 
     Example:
         >>> m, c = kernel_moments(gaussian_kernel(31, 2.0))
@@ -178,13 +133,9 @@ def compose_x2(k: torch.Tensor) -> torch.Tensor:
 def center_kernel(kernel: torch.Tensor | np.ndarray, rounds: int = 5) -> torch.Tensor:
     """Move a kernel's centre of mass onto its middle tap (sub-pixel, cubic spline).
 
-    A shift of the kernel is a shift of the image, which no LR image can reveal, so
-    estimated kernels are centred as DIV2KRK's are (KernelGAN's ``kernel_shift`` does
-    the same on its own grid). One zero tap is added on every side, negative ringing
-    taps are clipped and the sum is 1; a few rounds bring the centre within ~1e-3 px.
-
-    Returns:
-        float64 ``(n + 2, n + 2)``, non-negative, sum 1.
+    A shift of the kernel is a shift of the image, which no LR image reveals, so
+    estimated kernels are centred as DIV2KRK's are. One zero tap is added on every
+    side and negative ringing taps are clipped: float64 ``(n + 2, n + 2)``, sum 1.
 
     Example:
         >>> k = torch.zeros(5, 5, dtype=torch.float64); k[1, 3] = 1.0
@@ -207,14 +158,9 @@ def center_kernel(kernel: torch.Tensor | np.ndarray, rounds: int = 5) -> torch.T
 
 
 def bicubic_kernel(scale: int = 2, size: int = 13, shift: float = 0.0) -> torch.Tensor:
-    """The kernel a method assumes when it assumes bicubic: MATLAB's antialiased
-    cubic for ``imresize(·, 1/scale)``, ``w(t) = cubic((t - shift) / s) / s``, at the
-    integer offsets ``t`` from the middle of an odd ``size x size`` grid (outer
-    product, sum 1); ``shift`` moves it off the middle tap.
-
-    On :func:`~srcore.degrade.ops.downscale_with_kernel`'s grid (which moves an odd
-    kernel by half a pixel for even scales) it reproduces ``imresize`` to about 69 dB
-    at x2 (``size=13``) and 88 dB at x4 (``size=25``) on a smooth random image.
+    """MATLAB's antialiased cubic for ``imresize(·, 1/scale)`` as a blur kernel:
+    ``w(t) = cubic((t - shift) / s) / s`` at the integer offsets ``t`` from the
+    middle of an odd ``size x size`` grid (outer product, sum 1).
 
     Example:
         >>> k = bicubic_kernel(2)
@@ -235,10 +181,8 @@ def bicubic_kernel(scale: int = 2, size: int = 13, shift: float = 0.0) -> torch.
 def kernel_error(
     estimate: torch.Tensor | np.ndarray, truth: torch.Tensor | np.ndarray
 ) -> float:
-    """Relative L2 distance of two centred kernels: ``||k_est - k|| / ||k||``, after
-    zero-padding the smaller to the larger's (odd) size, middle taps aligned.
-
-    0 for the true kernel; a delta against a wide kernel gives more than 1.
+    """Relative L2 distance of two centred kernels, ``||k_est - k|| / ||k||``, the
+    smaller zero-padded to the larger's (odd) size, middle taps aligned.
 
     Example:
         >>> k = gaussian_kernel(11, 1.5)
@@ -260,23 +204,18 @@ def kernel_error(
 def excess_blur(
     cov_estimate: torch.Tensor | np.ndarray, cov_truth: torch.Tensor | np.ndarray
 ) -> float:
-    """How much more an estimated kernel blurs than the true one, in its worst
-    direction: the largest eigenvalue of ``C_est - C_true`` (pixels², covariances of
-    :func:`kernel_moments`).
+    """How much more an estimated kernel blurs than the true one in its worst
+    direction: ``max_u u^T (C_est - C_true) u`` over unit ``u``, the largest
+    eigenvalue (px², covariances of :func:`kernel_moments`).
 
-    ``max_u u^T (C_est - C_true) u`` over unit directions ``u``: positive when the
-    estimate claims blur along some direction that the image does not have, so a
-    method inverting it sharpens beyond the truth there (ringing); zero or negative
-    when the estimate is nowhere wider than the truth, so it only under-corrects,
-    as a bicubic assumption does on a wider kernel.
+    Positive: the estimate claims blur the image lacks, so inverting it
+    over-sharpens (ringing); ``<= 0``: it only under-corrects.
 
     Example:
         >>> wide = anisotropic_gaussian_kernel(31, 3.0, 1.0, 0.0)  # wide along x
         >>> tall = anisotropic_gaussian_kernel(31, 3.0, 1.0, math.pi / 2)
         >>> round(excess_blur(kernel_moments(tall)[1], kernel_moments(wide)[1]), 2)
         8.0
-        >>> excess_blur(kernel_moments(wide)[1], kernel_moments(wide)[1]) < 1e-9
-        True
     """
     a = torch.as_tensor(cov_estimate, dtype=torch.float64)
     b = torch.as_tensor(cov_truth, dtype=torch.float64)
@@ -310,10 +249,8 @@ def _sample_kernel(
     mean = torch.tensor([c, c], dtype=torch.float64)
     k = _gaussian_grid(size, cov, mean) * factor
     if center:
-        # The noise moves the centre of mass by a fraction of a pixel. Move the Gaussian
-        # the other way (keeping the noise pattern) until the centre of mass is on the
-        # middle tap: converges in a few steps and, unlike interpolating the kernel,
-        # leaves no negative ringing taps.
+        # Move the Gaussian (not the noise pattern) against the centre-of-mass error:
+        # unlike interpolating the kernel, this leaves no negative ringing taps.
         for _ in range(50):
             err = kernel_moments(k)[0] - c
             if float(err.abs().max()) < 1e-10:
@@ -332,42 +269,19 @@ def random_kernel(
     variance_range: tuple[float, float] = (0.6, 5.0),
     center: bool = True,
 ) -> torch.Tensor:
-    """A random blur kernel following the DIV2KRK / KernelGAN recipe.
+    """A random blur kernel by the DIV2KRK / KernelGAN recipe (section 5).
 
-    For ``scale = 2`` (KernelGAN, section 5): an anisotropic Gaussian on a
-    ``size x size`` grid (11 x 11) with covariance ``R(θ) diag(λ1, λ2) R(θ)^T``,
-    ``λ1, λ2 ~ U(0.6, 5)``, ``θ ~ U(-π, π)``, each tap multiplied by
-    ``U(1 - noise_level, 1 + noise_level)`` (0.4), normalised to sum 1.
+    x2: an anisotropic Gaussian on a ``size x size`` grid with covariance
+    ``R(θ) diag(λ1, λ2) R(θ)^T``, ``λ ~ U(variance_range)``, ``θ ~ U(-π, π)``, each
+    tap times ``U(1 - noise_level, 1 + noise_level)``, sum 1. Here ``λ`` are
+    **variances** (px²): DIV2KRK's x2 kernels measure 0.78-2.17 px standard
+    deviation, which fits 0.6-5 as variances only.
 
-    Here ``λ`` are **variances** (px²), i.e. standard deviations in ``[0.77, 2.24]``:
-    the 100 DIV2KRK x2 kernels measure 0.78 to 2.17 px, which an 11 x 11 grid could not
-    show if 0.6-5 were standard deviations.
-
-    * ``scale = 4``: KernelGAN's analytic x4 kernel. An x2 kernel is drawn as above and
-      composed with itself on the x2-upsampled grid (``k ∗ k↑2``): blurring and
-      subsampling by 4 with it equals doing the x2 degradation twice. Size
-      ``3 size - 2`` (31 x 31, as DIV2KRK's ``gt_k_x4``); covariance 5x the x2 one
-      (standard deviations 1.73-5.0; DIV2KRK's measure 1.76-4.78).
-    * other integer scales: drawn directly with variances times ``(scale / 2)^2`` on an
-      odd grid of side ``size * scale // 2`` (rounded up to odd).
-
-    ``center=True`` moves the centre of mass onto the middle tap (the multiplicative
-    noise shifts it by ~0.05 px, up to ~0.16), as in DIV2KRK's stored kernels.
-    Kernels stay independent of the subsampling grid, which
-    :func:`downscale_with_kernel` owns (its default grid does KernelGAN's sub-pixel
-    shift for even scales).
-
-    Args:
-        size: side of the x2 kernel (odd).
-        scale: integer downscaling factor >= 2.
-        seed: a :data:`~srcore.degrade.checks.Seed`; the same seed gives the same
-            kernel.
-        noise_level: half-width of the multiplicative noise, in ``[0, 1)``.
-        variance_range: range of the covariance eigenvalues at x2, px².
-        center: put the centre of mass on the middle tap.
-
-    Returns:
-        float64 ``(n, n)`` tensor, non-negative, sum 1.
+    x4: KernelGAN's analytic kernel :func:`compose_x2` of an x2 draw, ``3 size - 2``
+    wide (31, as DIV2KRK's ``gt_k_x4``). Other scales: variances times
+    ``(scale / 2)²`` on an odd grid of side ``size * scale // 2``. ``center`` puts
+    the centre of mass on the middle tap, as in DIV2KRK's stored kernels; the
+    sub-pixel grid is :func:`~srcore.degrade.ops.downscale_with_kernel`'s.
 
     Example:
         >>> k = random_kernel(seed=0)
@@ -396,11 +310,8 @@ def random_kernel(
 
 
 def kernel_to_image(kernel: torch.Tensor | np.ndarray, *, zoom: int = 1) -> np.ndarray:
-    """A kernel as a float64 ``(h*zoom, w*zoom)`` image in ``[0, 1]`` for galleries.
-
-    ``img = max(k, 0) / max(k)``, then each tap repeated ``zoom x zoom`` times (nearest
-    neighbour, so the taps stay visible). Negative taps (interpolation ringing) show as
-    0 rather than shifting the zero level to grey.
+    """A kernel as a float64 ``(h*zoom, w*zoom)`` image, ``max(k, 0) / max(k)``,
+    each tap repeated ``zoom x zoom`` times (nearest neighbour) for galleries.
 
     Example:
         >>> kernel_to_image(gaussian_kernel(3, 1.0), zoom=2).shape

@@ -1,8 +1,7 @@
-"""Degradations after the downscaling: Gaussian and speckle noise, JPEG.
+"""Degradations after the downscaling: additive Gaussian noise and JPEG.
 
-Images are float ``(B, C, H, W)`` tensors in ``[0, 1]`` on any device. Noise is
-drawn on the CPU from ``seed`` (a :data:`~srcore.degrade.checks.Seed`) and then
-moved, so a seed gives the same noise on every device.
+Noise is drawn on the CPU from ``seed`` (:data:`~srcore.degrade.checks.Seed`) and
+then moved, so a seed gives the same noise on every device.
 """
 
 from __future__ import annotations
@@ -15,21 +14,14 @@ from PIL import Image
 
 from srcore.degrade.checks import Seed, check_image, check_sigma, torch_generator
 
-__all__ = ["add_gaussian_noise", "add_speckle_noise", "jpeg"]
-
-
-def _randn_like(x: torch.Tensor, seed: Seed) -> torch.Tensor:
-    n = torch.randn(x.shape, generator=torch_generator(seed), dtype=torch.float32)
-    return n.to(device=x.device, dtype=x.dtype)
-
 
 def add_gaussian_noise(
     x: torch.Tensor, sigma: float, seed: Seed = None
 ) -> torch.Tensor:
     """Additive white Gaussian noise: ``y = x + sigma n``, ``n ~ N(0, 1)`` per value.
 
-    ``sigma`` is on the ``[0, 1]`` intensity scale: the usual "noise level 10" of
-    8-bit papers is ``sigma = 10/255``. Not clipped (quantise afterwards).
+    ``sigma`` is on the ``[0, 1]`` scale (8-bit papers' "noise level 10" is
+    ``10/255``). Not clipped.
 
     Example:
         >>> y = add_gaussian_noise(torch.full((1, 3, 64, 64), 0.5), 10 / 255, seed=0)
@@ -38,38 +30,16 @@ def add_gaussian_noise(
     """
     check_image(x)
     sigma = check_sigma(sigma)
-    return x + sigma * _randn_like(x, seed)
-
-
-def add_speckle_noise(x: torch.Tensor, sigma: float, seed: Seed = None) -> torch.Tensor:
-    """Multiplicative (speckle) noise: ``y = x + x n``, ``n ~ N(0, sigma^2)`` per value.
-
-    The noise std at a pixel is ``sigma x``: none where the image is black. ``sigma``
-    is relative (``0.1`` = 10 % of the intensity). Not clipped.
-
-    Example:
-        >>> y = add_speckle_noise(torch.zeros(1, 1, 4, 4), 0.5, seed=0)
-        >>> bool((y == 0).all())
-        True
-    """
-    check_image(x)
-    sigma = check_sigma(sigma)
-    return x + x * (sigma * _randn_like(x, seed))
+    n = torch.randn(x.shape, generator=torch_generator(seed), dtype=torch.float32)
+    return x + sigma * n.to(device=x.device, dtype=x.dtype)
 
 
 def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
-    """JPEG-compress and decode each image of the batch with PIL (libjpeg).
+    """JPEG-compress and decode each image of a ``(B, 1 or 3, H, W)`` batch with PIL.
 
-    Each image is rounded to uint8 (clipped to ``[0, 1]``), saved as baseline JPEG at
-    ``quality`` with PIL's defaults (4:2:0 chroma subsampling for RGB, standard
-    quantisation tables scaled by ``quality``) and read back. Works for C = 1 or 3.
-
-    Args:
-        x: ``(B, C, H, W)``, any device.
-        quality: integer in ``[1, 95]`` (PIL advises against more than 95).
-
-    Returns:
-        ``(B, C, H, W)`` on the 8-bit grid, dtype and device of ``x``.
+    Each image is rounded to uint8 (clipped), saved as baseline JPEG at ``quality``
+    (1-95) with PIL's defaults (4:2:0 chroma subsampling, standard tables) and read
+    back: 8-bit values, dtype and device of ``x``.
 
     Example:
         >>> y = jpeg(torch.rand(2, 3, 16, 16), quality=75)

@@ -1,12 +1,5 @@
 """Operators that apply a degradation: blur, downscale with a kernel, bicubic.
 
-* **Bicubic** (the classic benchmarks): ``LR = imresize(HR, 1/s)``, MATLAB's
-  antialiased bicubic, see :func:`bicubic_downscale`.
-* **Blur kernel + subsampling** (DIV2KRK, KernelGAN, ZSSR):
-  ``LR = (HR ⋆ k)↓s``, a correlation with a blur kernel ``k`` (built by
-  :mod:`srcore.degrade.kernels`) followed by keeping every ``s``-th pixel, see
-  :func:`blur` and :func:`downscale_with_kernel`.
-
 Images are float ``(B, C, H, W)`` tensors in ``[0, 1]`` on any device; kernels
 ``(k, k)`` or ``(B, k, k)``, one per image.
 """
@@ -21,23 +14,17 @@ import torch.nn.functional as F
 
 from srcore.degrade.checks import check_image, check_kernel, integer_scale
 
-__all__ = ["blur", "downscale_with_kernel", "bicubic_downscale"]
-
 
 def _symmetric_index(n: int, pad: int, device: torch.device) -> torch.Tensor:
-    """Indices of ``[-pad, n + pad)`` mirrored half-sample style: ``c b a | a b c``,
-    mirrored again as often as needed when ``pad >= n`` (the extension is periodic
-    with period ``2n``, as scipy.ndimage's ``'reflect'``)."""
+    """Indices of ``[-pad, n + pad)`` mirrored half-sample style (``c b a | a b c``),
+    periodic with period ``2n`` when ``pad >= n``."""
     i = torch.arange(-pad, n + pad, device=device).remainder(2 * n)
     return torch.where(i >= n, 2 * n - 1 - i, i)
 
 
 def _symmetric_pad(x: torch.Tensor, ph: int, pw: int) -> torch.Tensor:
-    """Pad H by ``ph`` and W by ``pw`` on both sides, mirroring the edge pixel too.
-
-    This is MATLAB's ``'symmetric'`` and scipy.ndimage's ``'reflect'`` mode (torch's
-    ``'reflect'`` leaves the edge pixel out), for any pad size.
-    """
+    """Pad H by ``ph`` and W by ``pw`` on both sides, edge pixel mirrored too: MATLAB's
+    ``'symmetric'``, scipy.ndimage's ``'reflect'`` (torch's ``'reflect'`` is not)."""
     h, w = x.shape[-2:]
     x = x.index_select(-2, _symmetric_index(h, ph, x.device))
     return x.index_select(-1, _symmetric_index(w, pw, x.device))
@@ -49,11 +36,8 @@ def _correlate(
     stride: int = 1,
     offset: tuple[int, int] = (0, 0),
 ) -> torch.Tensor:
-    """Per-channel correlation with symmetric padding, sampled at ``offset + stride*j``.
-
-    ``x`` is ``(B, C, H, W)``, ``kernel`` a checked ``(kh, kw)`` or ``(B, kh, kw)``.
-    Output ``(B, C, H // stride, W // stride)``.
-    """
+    """Per-channel correlation with symmetric padding, sampled at ``offset + stride*j``:
+    ``(B, C, H, W)`` -> ``(B, C, H // stride, W // stride)``."""
     b, c, h, w = x.shape
     kh, kw = kernel.shape[-2:]
     # An image smaller than the kernel (ZSSR's smallest fathers at x4) is blurred
@@ -77,23 +61,13 @@ def _correlate(
 
 
 def blur(x: torch.Tensor, kernel: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """Correlate every channel of every image with a kernel; output has the input size.
+    """Correlate every channel of every image with a kernel (odd sides, used as given):
 
     ``y[b, c, i, j] = Σ_{u, v} k[u, v] x[b, c, i + u - kh//2, j + v - kw//2]``
 
-    (correlation, as scipy.ndimage.correlate and DIV2KRK; for symmetric kernels the
-    same as convolution). Outside the image, ``x`` is mirrored half-sample style
-    (``c b a | a b c``: MATLAB ``'symmetric'``, scipy ``'reflect'``), so a constant
-    image stays constant up to the border. The kernel is used as given (not
-    renormalised).
-
-    Args:
-        x: ``(B, C, H, W)`` float tensor, any device, any size (an image smaller
-            than the kernel is mirrored repeatedly).
-        kernel: ``(kh, kw)``, or ``(B, kh, kw)`` one per image; odd sides, sum > 0.
-
-    Returns:
-        ``(B, C, H, W)``, dtype and device of ``x``.
+    (correlation, as scipy.ndimage.correlate and DIV2KRK), ``x`` mirrored
+    half-sample style outside (``c b a | a b c``: MATLAB ``'symmetric'``), repeatedly
+    for an image smaller than the kernel. Returns ``(B, C, H, W)`` like ``x``.
 
     Example:
         >>> delta = torch.zeros(3, 3, dtype=torch.float64); delta[1, 1] = 1
@@ -107,12 +81,8 @@ def blur(x: torch.Tensor, kernel: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 
 def _shift_kernel(kernel: torch.Tensor, shift: float) -> torch.Tensor:
-    """Move kernel(s) by ``shift`` px along both axes (cubic-spline interpolation).
-
-    ``k'[t] = k[t - shift]``, as KernelGAN's ``kernel_shift`` (scipy.ndimage.shift,
-    order 3). One zero tap is added on every side so that no mass falls off; the sum
-    is restored exactly. Interpolation leaves tiny negative ringing taps.
-    """
+    """``k'[t] = k[t - shift]`` along both axes by cubic spline, as KernelGAN's
+    ``kernel_shift``; one zero tap added on every side, the sum restored."""
     from scipy import ndimage
 
     arr = kernel.detach().cpu().to(torch.float64).numpy()
@@ -136,30 +106,13 @@ def downscale_with_kernel(
     ``LR[b, c, j, i] = blur(HR, k)[b, c, p_y(j), p_x(i)]``, ``j < H // s``,
     ``i < W // s``, with :func:`blur`'s correlation and symmetric padding.
 
-    Sampling grid (default, ``offset=None``): LR pixel ``j`` sits at HR coordinate
-    ``p(j) = s j + (s - 1)/2``, the centre of its ``s x s`` block, which is where
-    MATLAB's ``imresize`` (so :func:`bicubic_downscale`) puts it: a symmetric kernel
-    then adds no shift. For odd ``s`` that is the integer offset ``(s - 1)/2``. For
-    even ``s`` it falls between HR pixels, so the kernel is moved by -0.5 px along both
-    axes (cubic-spline interpolation, as KernelGAN's ``kernel_shift``) and sampled at
-    offset ``s // 2``. This reproduces the stored DIV2KRK LR (made by KernelGAN's code)
-    at about 48 dB (x2) and 49-53 dB (x4) on textured crops of image 43, where the best
-    integer offset reaches only 35-45 dB. (KernelGAN moves the kernel's centre of mass
-    rather than the kernel by a fixed amount; DIV2KRK's kernels are centred to 0.03 px.)
-
-    With an integer ``offset`` the kernel is used as given and
-    ``LR = blur(HR, k)[..., o_y::s, o_x::s]`` (cropped to ``H // s x W // s``): pure
-    subsampling for a delta kernel.
-
-    Args:
-        x: ``(B, C, H, W)`` float tensor, any device, at least the kernel's size.
-        kernel: ``(k, k)`` or ``(B, k, k)``, odd sides, sum > 0 (not renormalised).
-        scale: positive integer factor.
-        offset: None for the centred grid above, or ``o`` / ``(o_y, o_x)`` in
-            ``[0, s)`` for plain subsampling from that pixel.
-
-    Returns:
-        ``(B, C, H // s, W // s)``, dtype and device of ``x``.
+    Default grid (``offset=None``): LR pixel ``j`` sits at HR ``s j + (s - 1)/2``,
+    the centre of its block, as in MATLAB's ``imresize``. For even ``s`` that falls
+    between pixels, so the kernel is moved by -0.5 px (as KernelGAN's
+    ``kernel_shift``) and sampled from ``s // 2``: this reproduces the stored DIV2KRK
+    LR images. An integer ``offset`` (``o`` or ``(o_y, o_x)`` in ``[0, s)``) keeps the
+    kernel as given: ``blur(HR, k)[..., o_y::s, o_x::s]``. Returns
+    ``(B, C, H // s, W // s)`` like ``x``.
 
     Example:
         >>> from srcore.degrade.kernels import random_kernel
@@ -185,10 +138,8 @@ def downscale_with_kernel(
 def bicubic_downscale(x: torch.Tensor, scale: float) -> torch.Tensor:
     """The standard SR degradation: MATLAB ``imresize(x, 1/scale, 'bicubic')``.
 
-    Antialiased Keys cubic (a = -0.5), symmetric borders, LR pixel ``j`` at HR
-    coordinate ``s j + (s - 1)/2`` (see :func:`srcore.resize.imresize`). Output size
-    ``ceil(H / s) x ceil(W / s)`` (exactly ``H/s x W/s`` after ``modcrop``); not
-    clipped or quantised.
+    Antialiased Keys cubic (a = -0.5), symmetric borders (:func:`srcore.resize.
+    imresize`); output ``ceil(H / s) x ceil(W / s)``, not clipped or quantised.
 
     Example:
         >>> tuple(bicubic_downscale(torch.rand(1, 3, 48, 48), 3).shape)

@@ -1,14 +1,7 @@
 """Named degradation recipes: the LR images the study's chapters are scored on.
 
-:func:`degrade` chains a downscaling (:mod:`srcore.degrade.ops`) with additive
-Gaussian noise, JPEG compression (:mod:`srcore.degrade.noise`) and 8-bit
-quantisation, in that order. :func:`degrade_random_kernel` and
-:func:`random_kernel_degradation` are its DIV2KRK-style random-kernel forms, for test
-images and training patches; :func:`stable_seed` fixes an image's kernel by its name.
-
-References:
-    Shocher, Cohen, Irani, "Zero-Shot Super-Resolution using Deep Internal Learning"
-    (ZSSR, CVPR 2018).
+:func:`degrade` chains downscaling, noise, JPEG and 8-bit quantisation; its
+random-kernel forms serve test images and training patches.
 """
 
 from __future__ import annotations
@@ -23,13 +16,6 @@ from srcore.degrade.kernels import random_kernel
 from srcore.degrade.noise import add_gaussian_noise, jpeg
 from srcore.degrade.ops import bicubic_downscale, downscale_with_kernel
 
-__all__ = [
-    "degrade",
-    "stable_seed",
-    "degrade_random_kernel",
-    "random_kernel_degradation",
-]
-
 
 def degrade(
     hr: torch.Tensor,
@@ -41,26 +27,13 @@ def degrade(
     seed: Seed = None,
     quantize_output: bool = True,
 ) -> torch.Tensor:
-    """Make an LR image: downscale, add noise, JPEG, quantise to 8 bit (in that order).
+    """Make an LR image: ``LR = Q(JPEG_q(D_s(HR) + sigma n))``.
 
-    ``LR = Q(JPEG_q(D_s(HR) + sigma n))`` with ``D_s`` = :func:`bicubic_downscale`
-    when ``kernel`` is None, else :func:`downscale_with_kernel` (centred grid);
-    ``n ~ N(0, 1)`` drawn from ``seed``; each stage skipped when off
-    (``noise_sigma = 0``, ``jpeg_quality = None``); ``Q`` = round to the 8-bit grid
-    with clipping (:func:`srcore.imageops.quantize`).
-
-    Args:
-        hr: ``(B, C, H, W)`` in ``[0, 1]``; ``H`` and ``W`` multiples of ``scale``
-            (``srcore.imageops.modcrop`` first).
-        scale: positive integer factor.
-        kernel: blur kernel ``(k, k)`` or ``(B, k, k)``, or None for bicubic.
-        noise_sigma: Gaussian noise std on the ``[0, 1]`` scale (e.g. ``10/255``).
-        jpeg_quality: ``1..95``, or None for no JPEG.
-        seed: for the noise; same seed, same output.
-        quantize_output: round to the 8-bit grid at the end (as stored LR images are).
-
-    Returns:
-        ``(B, C, H // s, W // s)``, dtype and device of ``hr``.
+    ``D_s`` is :func:`bicubic_downscale` when ``kernel`` is None, else
+    :func:`downscale_with_kernel`; ``n ~ N(0, 1)`` from ``seed``; a stage is skipped
+    when off (``noise_sigma = 0``, ``jpeg_quality = None``); ``Q`` rounds to the 8-bit
+    grid (:func:`srcore.imageops.quantize`) unless ``quantize_output`` is False.
+    ``H`` and ``W`` must be multiples of ``scale``; returns ``(B, C, H/s, W/s)``.
 
     Example:
         >>> lr = degrade(torch.rand(1, 3, 64, 64), 4, noise_sigma=5 / 255, seed=0)
@@ -90,10 +63,8 @@ def degrade(
 
 
 def stable_seed(*parts: object) -> int:
-    """A seed from names (``"BSD100", "3096", 4``), the same on every machine and run.
-
-    Python's ``hash`` of a string changes between processes; CRC-32 of the joined
-    text does not, so an image's test kernel is fixed by its name and the scale.
+    """A seed from names (``"BSD100", "3096", 4``): CRC-32 of the joined text, the
+    same in every process (unlike Python's ``hash``).
 
     Example:
         >>> stable_seed("BSD100", "3096", 4) == stable_seed("BSD100/3096", 4)
@@ -105,11 +76,8 @@ def stable_seed(*parts: object) -> int:
 
 
 def degrade_random_kernel(hr: torch.Tensor, scale: int, seed: Seed) -> torch.Tensor:
-    """``LR = Q((HR ⋆ k)↓s)`` with ``k = random_kernel(scale=scale, seed=seed)``.
-
-    The random-kernel test images of Benedetti (and ZSSR's non-ideal case) when a
-    dataset does not ship its own LR: one DIV2KRK-style kernel per image, drawn from
-    a seed such as :func:`stable_seed` of the image's name.
+    """``LR = Q((HR ⋆ k)↓s)`` with ``k = random_kernel(scale=scale, seed=seed)``: a
+    random-kernel test image where a dataset ships no LR (seed: :func:`stable_seed`).
 
     Example:
         >>> hr = torch.rand(1, 3, 32, 32)
@@ -123,14 +91,9 @@ def degrade_random_kernel(hr: torch.Tensor, scale: int, seed: Seed) -> torch.Ten
 def random_kernel_degradation(
     scale: int,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
-    """A patch-sampler degradation: each HR patch gets its own DIV2KRK-style kernel.
-
-    Returns ``f(hr (B, C, P, P)) -> lr (B, C, P/s, P/s)``, 8-bit. The B kernels are
-    drawn from torch's global generator, which
-    :class:`srcore.training.patches.PatchSampler`
-    forks and seeds from ``(seed, step)``: a training batch is still a pure function
-    of its step. The patch borders are padded symmetrically by the blur, as a whole
-    image's are.
+    """A patch-sampler degradation, ``f(hr (B, C, P, P)) -> lr (B, C, P/s, P/s)``,
+    each patch with its own random kernel drawn from torch's global generator (which
+    :class:`srcore.training.patches.PatchSampler` seeds per step).
 
     Example:
         >>> lr = random_kernel_degradation(2)(torch.rand(3, 3, 24, 24))
