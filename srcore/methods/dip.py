@@ -1,28 +1,20 @@
 """Deep Image Prior for super-resolution: fit a random network to one LR image.
 
 ``x* = f_θ*(z)``, ``θ* = argmin_θ E(d(f_θ(z)), x0)``: a randomly initialised
-hourglass ``f_θ`` (:class:`SkipNet`) maps a fixed noise tensor ``z`` to an HR image;
-its downsampled output ``d(f_θ(z))`` is fitted to the LR image ``x0`` with Adam for a
-fixed number of steps, and the output at the end is the SR image. Nothing is
-trained beforehand: the structure of the network is the prior (Ulyanov, Vedaldi,
-Lempitsky, CVPR 2018, eq. (2) and §4 "super-resolution"; IJCV 2020).
-
-Settings are those of the authors' ``super-resolution.ipynb``: 2000 steps at x4
-(4000 at x8), Adam at 0.01, regularising noise ``z + 0.03 n`` (0.05 at x8) redrawn
-every step, a 5-scale skip net with 128 channels and input depth 32, a Lanczos2
-downsampler. Indulkar swaps the MSE data term for Charbonnier (ε = 1e-3).
-
-Differences from the authors' code (each documented where made): MATLAB-style
+hourglass ``f_θ`` (:class:`SkipNet`) maps fixed noise ``z`` to an HR image whose
+downsampling ``d`` is fitted to the LR image ``x0`` with Adam for a fixed number of
+steps; the structure of the network is the prior (Ulyanov, Vedaldi, Lempitsky, CVPR
+2018, eq. (2) and §4). Settings are those of the authors' ``super-resolution.ipynb``;
+Indulkar swaps the MSE data term for Charbonnier (ε = 1e-3). Deviations: MATLAB-style
 :func:`downsample` (same Lanczos2 weights, other border); BatchNorm keeps no running
 statistics (the notebook never calls ``eval()``); the output and the PSNR trace are
-``f(z)``, not the notebook's output on the last step's perturbed input.
+``f(z)``, not the output on the last step's perturbed input.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import pickle
 import time
 from collections.abc import Mapping
@@ -35,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from srcore.files import atomic_write
 from srcore.losses import charbonnier, mse
 from srcore.metrics import psnr
 from srcore.precision import autocast, use_bf16
@@ -72,22 +65,14 @@ class SkipNet(nn.Module):
     """DIP's "skip" hourglass (encoder-decoder with skip connections), ``z -> x``.
 
     Level ``i`` (of ``levels``): down = 3x3 conv stride 2 + 3x3 conv (``channels``
-    each); skip = 1x1 conv to ``skip`` channels taken before the downsampling; up =
-    bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv. Every conv is
-    reflection-padded and followed by BN + LeakyReLU(0.2); a 1x1 conv and a sigmoid
-    make the output. Default init (PyTorch's), as in the authors' code.
+    each); skip = 1x1 conv to ``skip`` channels (0: none) taken before the
+    downsampling; up = bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv.
+    Every conv is reflection-padded and followed by BN + LeakyReLU(0.2); a 1x1 conv
+    and a sigmoid make the output. PyTorch's default init, as the authors'.
 
-    Args:
-        in_channels: depth of the noise input (32 for SR).
-        out_channels: image channels.
-        channels: feature maps of every down and up conv (128 for SR).
-        levels: number of scales (5 for SR).
-        skip: channels of each skip connection (4 for SR; 0 removes them).
-
-    Input ``(B, in_channels, H, W)``, output ``(B, out_channels, H, W)`` in (0, 1).
-    ``H`` and ``W`` must be multiples of ``2**levels`` and at least ``2**(levels+1)``
-    (a ValueError otherwise): the authors crop their images to multiples of 32
-    (``enforse_div32='CROP'``), so crop HR first, e.g. with ``srcore.imageops.modcrop``.
+    ``(B, in_channels, H, W) -> (B, out_channels, H, W)`` in (0, 1); ``H`` and ``W``
+    must be multiples of ``2**levels`` and at least ``2**(levels+1)`` (the authors
+    crop their images to multiples of 32: crop HR first).
 
     Example:
         >>> net = SkipNet(8, 3, channels=8, levels=2)
@@ -158,18 +143,11 @@ class SkipNet(nn.Module):
 def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
     """The data term's ``d``: MATLAB-style antialiased Lanczos2 shrinking by ``scale``.
 
-    ``imresize(x, 1/scale, kernel="lanczos2")`` (given as an output size, so that
-    ``ceil`` cannot add a row), differentiable, any device; ``(B, C, H, W) -> (B, C,
-    H/scale, W/scale)``.
-
-    DIP's own ``Downsampler(kernel_type='lanczos2', phase=0.5, preserve_size=True)``
-    is a stride-``s`` convolution with a ``4s x 4s`` kernel ``lanczos2(d / s)``
-    sampled at half-pixel offsets ``d`` and normalised to sum 1, after replication
-    padding by ``1.5 s``. MATLAB's antialiased Lanczos2 at ``1/s`` has the same
-    support (``4s`` taps), the same stretched kernel and the same pixel-centre
-    alignment (LR pixel ``j`` sits at HR coordinate ``(j + 1/2) s - 1/2``), so the
-    two agree to rounding in the interior; they differ only in the two LR pixels
-    nearest each border, where DIP replicates the edge and MATLAB mirrors it.
+    ``imresize(x, 1/scale, kernel="lanczos2")``, differentiable; ``(B, C, H, W) ->
+    (B, C, H/scale, W/scale)``. DIP's own ``Downsampler(kernel_type='lanczos2',
+    phase=0.5, preserve_size=True)`` has the same taps and pixel-centre alignment, so
+    the two agree to rounding except in the two LR pixels nearest each border, where
+    DIP replicates the edge and MATLAB mirrors it.
 
     Example:
         >>> tuple(downsample(torch.rand(2, 3, 32, 32), 4).shape)
@@ -211,11 +189,7 @@ PAPER_BY_SCALE: dict[int, dict] = {
 }
 
 #: Overrides per profile. ``quick`` keeps the paper's network and x4 noise and cuts
-#: the steps to 600 (30 % of x4's 2000; DIP's PSNR curve rises fastest early, report
-#: 003 Fig. 3). One 128x128 HR crop costs ~0.45 s per step on 2 idle CPU cores
-#: (scaled from ~1.8 s at 256x256), i.e. ~5 min per image and ~25 min for Set5's five
-#: x4 centre crops; on a loaded machine (load 6) benchmarks/dip.py measured 2.9 s per
-#: step, ~30 min per image. Several images at once do not save time on a CPU.
+#: the steps to 600 (DIP's PSNR curve rises fastest early).
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "channels": 8, "levels": 2, "input_depth": 8},
     "quick": {"steps": 600},
@@ -291,43 +265,22 @@ def optimize(
     Per image ``i``: ``θ_i`` and ``z_i ~ U[0, 1)^{D x H x W} * var`` drawn from seed
     ``config.seed + i``; each step minimises ``loss(downsample(f_θi(z_i + σ n)),
     x0_i)`` with fresh ``n ~ N(0, 1)``; the result is ``f_θi(z_i)`` after
-    ``config.steps`` steps. The stopping rule is the fixed step count: ``hr`` only
-    feeds the PSNR trace for figures (the loop never sees it; ``hr=None`` returns the
-    same ``sr``).
+    ``config.steps`` steps. ``hr`` ``(N, C, h*scale, w*scale)`` only feeds the PSNR
+    trace (Y, 8-bit, ``shave=scale``; the loop never sees it).
 
-    Batching: one image runs its plain module. For N > 1 the networks' parameters
-    are stacked (``torch.func.stack_module_state``) and one ``vmap``-ed
-    ``functional_call`` runs them, which PyTorch lowers to grouped convolutions
-    (groups = N); BN statistics stay per image. The loss is the *sum* of the
-    per-image losses, so image i's gradient is exactly its own, and Adam being
-    elementwise, one Adam over the stacks is N independent Adams. N at once
-    therefore equals N runs of one image (seeds ``seed + i``) up to float rounding
-    (tested). The gain is on a GPU (one launch per layer instead of N); on a CPU
-    pass one image at a time. Where the device has native bf16
+    One image runs its plain module. For N > 1 the stacked parameters run in one
+    ``vmap``-ed ``functional_call`` (grouped convolutions); the loss is the *sum*
+    of the per-image losses and Adam is elementwise, so N at once equals N runs of
+    one image up to float rounding (tested). Where the device has native bf16
     (:func:`srcore.precision.use_bf16`) the network runs under bf16 autocast
-    (``config.amp``; last layer, loss and Adam in fp32), channels-last for one
-    image; on CUDA cuDNN autotuning is on.
+    (``config.amp``; last layer, loss and Adam in fp32).
 
-    Args:
-        lr_imgs: ``(N, C, h, w)`` in [0, 1].
-        scale: integer factor; ``h*scale x w*scale`` must suit :class:`SkipNet`.
-        config: a :class:`DIPConfig` (see ``PROFILES``, ``PAPER_BY_SCALE``).
-        hr: optional ``(N, C, h*scale, w*scale)`` ground truth for the trace: Y-channel
-            PSNR of the 8-bit output, ``shave=scale``, after every ``trace_every``
-            steps and the last one.
-        device: ``"auto"``, ``"cpu"``, ``"cuda"``...
-        progress: show a tqdm bar.
-        checkpoint: a file to save the whole state to every ``checkpoint_every``
-            steps (networks, BN statistics, Adam, the noise generators, traces) and
-            to resume from when it exists, so a run longer than a session is not
-            lost: a resumed run computes what an uninterrupted one does (tested).
-            The file is removed when the run ends.
-        checkpoint_match: what must be equal for a saved state to be resumed (e.g.
-            the machine and precision: a run never mixes two of them); besides the
-            inputs' shape, ``scale`` and ``config``. A state that does not match is
-            ignored and the run starts afresh.
-        checkpoint_note: what each part of a resumed run records in
-            ``DIPResult.segments`` (e.g. the commit it ran at).
+    Checkpoints: the whole state (networks, Adam, noise generators, traces) is saved
+    to ``checkpoint`` every ``checkpoint_every`` steps and resumed from when the file
+    exists and was saved with the same inputs' shape, ``scale``, ``config`` and
+    ``checkpoint_match`` (else the run starts afresh); a resumed run computes what
+    an uninterrupted one does (tested), and each part records ``checkpoint_note`` in
+    ``DIPResult.segments``. The file is removed when the run ends.
 
     Returns:
         A :class:`DIPResult`. Raises ``FloatingPointError`` naming the step and images
@@ -430,7 +383,7 @@ def optimize(
     if checkpoint is not None:
         segments.append({"from_step": start, **dict(checkpoint_note or {})})
 
-    def save(step: int) -> None:
+    def save(step: int) -> None:  # a kill mid-write leaves the last whole state
         state = {
             "match": match,
             "step": step,
@@ -445,11 +398,7 @@ def optimize(
             "image_losses": image_losses,
             "segments": segments,
         }
-        path = Path(checkpoint)  # type: ignore[arg-type]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, path)  # a kill mid-write leaves the last whole state
+        atomic_write(checkpoint, lambda fh: torch.save(state, fh))  # type: ignore[arg-type]
 
     steps = range(start + 1, config.steps + 1)
     with flags or contextlib.nullcontext():

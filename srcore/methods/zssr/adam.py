@@ -1,18 +1,15 @@
 """Adam as ZSSR trains with it: one network's (:class:`Adam`) or N stacked ones'
 (:class:`RowAdam`, one step count and learning rate per image).
 
-The reference trains with ``tf.train.AdamOptimizer`` (github.com/assafshocher/ZSSR,
-``ZSSR.py``). The update here is PyTorch's ``torch.optim.Adam`` formula, written
-out so that the one-image and the N-image loops compute it with the same float
-operations (:func:`adam_update`):
+``torch.optim.Adam``'s formula (:func:`adam_update`), written out so that the
+one-image and the N-image loops compute it with the same float operations
+(``torch.optim.Adam`` updates ``m`` by ``lerp``, which rounds differently):
 
     m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2,
     p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 
-Deviation: TensorFlow adds ``eps`` to ``sqrt(v)`` before the bias correction
-(``eps_hat = eps sqrt(1 - b2^t)``), PyTorch (and this) to ``sqrt(v_hat)``.
-``torch.optim.Adam`` itself is not used: it updates ``m`` by ``lerp``, which rounds
-differently from the ``mul``/``add`` above that the committed runs used.
+The reference's ``tf.train.AdamOptimizer`` adds ``eps`` to ``sqrt(v)`` before the
+bias correction; PyTorch (and this) to ``sqrt(v_hat)``.
 """
 
 from __future__ import annotations
@@ -38,14 +35,8 @@ def adam_update(
     """One Adam step: the new ``(p, m, v)`` (the inputs are left as they are).
 
     ``step_size = lr / (1 - b1^t)`` and ``bc2_sqrt = sqrt(1 - b2^t)`` are floats, or
-    tensors that broadcast against ``p`` (one value per stacked row).
-
-    Example:
-        >>> p, g, z = torch.ones(2), torch.full((2,), 0.5), torch.zeros(2)
-        >>> bc2_sqrt = math.sqrt(1 - 0.999)
-        >>> p1, m, v = adam_update(p, g, z, z, 1.0, bc2_sqrt, (0.9, 0.999), 1e-8)
-        >>> [round(x, 6) for x in p1.tolist()]  # lr 0.1: the first step moves by lr
-        [0.9, 0.9]
+    tensors that broadcast against ``p`` (one value per stacked row); the examples
+    are :class:`Adam`'s and :class:`RowAdam`'s.
     """
     b1, b2 = betas
     m = (m * b1).add_(g, alpha=1 - b1)

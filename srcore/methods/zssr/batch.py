@@ -1,35 +1,19 @@
 """ZSSR on N images at once: N networks, stacked weights, one vmapped forward.
 
-An optimisation of :func:`~srcore.methods.zssr.single.zssr` called N times. Each
-image keeps everything ZSSR gives it alone: its own network (init from seed
-``config.seed + i``), its own fathers and sons (from the same seed), its own
-learning-rate policy and its own stopping iteration (an :class:`ImageState` each:
-what the one-image loop keeps in local variables, updated by the same statements).
-What is shared is the work per iteration: the N networks' weights are stacked
-``{name: (N, ...)}`` (:func:`stack_nets`), and one ``torch.vmap`` of
-``functional_call`` runs every image's crops through its own network, which PyTorch
-lowers to grouped convolutions (groups = N).
-
-Crops of different sizes (between images, and between iterations) are zero-padded
-to the largest of the step, with validity masks (:mod:`~srcore.methods.zssr.crops`):
-each crop sees the zero border of its own size, as alone, and the loss is taken on
-each crop's own region. The padded pixels cost compute, not accuracy. (Grouping by
-size instead would fragment the batch, since sizes vary continuously with the
-father's scale.)
-
-Per-image learning rates: the loss is the *sum* of the images' losses, so row ``i``
-of each gradient is image ``i``'s own; :class:`~srcore.methods.zssr.adam.RowAdam`
-keeps one step count and one learning rate per row, and an image that has stopped
-(lr below ``min_lr``) is left out of the forward, the backward and the update.
-Hence N images at once equal N calls of ``zssr`` with seeds ``seed + i``, up to
-float rounding (tested).
-
-Where the device has native bf16 (:func:`srcore.precision.use_bf16`) the training
-forward runs under bf16 autocast (``config.amp``; weights and Adam in fp32); the
-tests and the output run fp32.
-channels_last is not used here: vmap folds the images into the channel axis of a
-grouped convolution. The gain is on a GPU (one kernel launch per layer for all
-images); on a 2-core CPU the work per image is the same as one at a time.
+An optimisation of :func:`~srcore.methods.zssr.single.zssr` called N times: each
+image keeps its own network (init from seed ``config.seed + i``), fathers and sons,
+learning-rate policy and stopping iteration (an :class:`ImageState` each: the
+one-image loop's local variables, updated by the same statements). What is shared
+is the work per iteration: the weights are stacked ``{name: (N, ...)}``
+(:func:`stack_nets`) and one ``torch.vmap`` of ``functional_call`` runs every image's
+crops through its own network (grouped convolutions, groups = N). Crops of different
+sizes are zero-padded with validity masks (:mod:`~srcore.methods.zssr.crops`). The
+loss is the *sum* of the images' losses, so row ``i`` of each gradient is image
+``i``'s own; :class:`~srcore.methods.zssr.adam.RowAdam` keeps one step count and
+learning rate per row, and a stopped image is left out of the forward, the backward
+and the update. Hence N images at once equal N calls of ``zssr`` up to float
+rounding (tested). channels_last is not used: vmap folds the images into the
+channel axis. The gain is on a GPU (one kernel launch per layer for all images).
 """
 
 from __future__ import annotations
@@ -159,24 +143,67 @@ def stack_nets(
     return nets[0], params
 
 
-def _train_many(
-    ims: list[ImageState],
-    c: ZSSRConfig,
-    channels: int,
-    init_state: dict | Sequence[dict | None] | None,
+def zssr_many(
+    lr_imgs: Sequence[torch.Tensor],
+    scale: Scale,
+    config: ZSSRConfig = ZSSRConfig(),  # noqa: B008 (frozen, hence safe)
     *,
-    ensemble: bool,
-    progress: bool,
-    trace_every: int,
-    t_start: float,
+    kernels: Sequence[torch.Tensor | np.ndarray | None] | None = None,
+    hrs: Sequence[torch.Tensor | None] | None = None,
+    init_state: dict | Sequence[dict | None] | None = None,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+    trace_every: int = 50,
+    postprocess: bool = True,
 ) -> list[ZSSRResult]:
-    """Train the images' networks together, stage by stage, iteration by iteration:
-    per image the statements of the one-image loop."""
-    dev, stages = ims[0].sources[0].device, ims[0].p.stages
+    """ZSSR on N images at once, each with its own network, fathers and lr policy.
+
+    Image ``i`` gets what ``zssr(lr_imgs[i], scale, replace(config, seed=config.seed
+    + i), kernel=kernels[i], hr=hrs[i], init_state=...)`` would give it (up to float
+    rounding). ``lr_imgs`` are N ``(1, C, h_i, w_i)`` (sizes may differ, ``C`` may
+    not); ``init_state`` is one state dict for every image or a list, one per image;
+    ``postprocess`` is ``zssr``'s ``output="ensemble"`` (else ``"plain"``).
+
+    Returns:
+        N :class:`~srcore.methods.zssr.image.ZSSRResult`, in order; ``seconds`` and
+        ``seconds_per_iter`` are those of the whole batch.
+
+    Example:
+        >>> from srcore.methods.zssr.config import PROFILES
+        >>> from srcore.profiles import resolve_profile
+        >>> cfg = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
+        >>> imgs = [torch.rand(1, 3, 16, 16), torch.rand(1, 3, 20, 18)]
+        >>> res = zssr_many(imgs, 2, cfg, device="cpu", progress=False)
+        >>> [tuple(r.sr.shape) for r in res]
+        [(1, 3, 32, 32), (1, 3, 40, 36)]
+    """
+    t_start = time.perf_counter()
+    lr_imgs = list(lr_imgs)
+    if not lr_imgs:
+        raise ValueError("zssr_many needs at least one image")
+    dev = resolve_device(device)
+    n = len(lr_imgs)
+    hrs = list(hrs) if hrs is not None else [None] * n
+    kernels = list(kernels) if kernels is not None else [None] * n
+    if len(hrs) != n or len(kernels) != n:
+        raise ValueError(f"{len(hrs)} HR images, {len(kernels)} kernels for {n} images")
+    if trace_every < 1:
+        raise ValueError(f"trace_every must be >= 1, got {trace_every}")
+    ims = [
+        ImageState.start(
+            plan(img, scale, config, kernel, hr), config, config.seed + i, dev
+        )
+        for i, (img, hr, kernel) in enumerate(zip(lr_imgs, hrs, kernels, strict=True))
+    ]
+    channels = {int(img.shape[1]) for img in lr_imgs}
+    if len(channels) != 1:
+        raise ValueError(f"all images need the same channel count, got {channels}")
+    (n_channels,) = channels
+    c, stages = config, ims[0].p.stages
 
     def stacked(state) -> tuple[nn.Module, dict[str, torch.Tensor]]:
         gens = [im.gen for im in ims]
-        net, params = stack_nets(gens, c, channels, stages[-1][0], state)
+        net, params = stack_nets(gens, c, n_channels, stages[-1][0], state)
         return net.to(dev).eval(), {k: v.to(dev) for k, v in params.items()}
 
     # Eval mode throughout: training dropout comes as explicit per-image masks.
@@ -316,7 +343,7 @@ def _train_many(
                 res.rec_final = rec_error(
                     fwd, im.base_img, im.sf, c, im.gen, im.p.kernel
                 )
-            if ensemble:
+            if postprocess:
                 sr = self_ensemble(
                     lambda x, hw, fwd=fwd, sf=im.sf: net_sr(fwd, x, sf, hw),
                     im.base_img,
@@ -352,81 +379,3 @@ def _train_many(
             **{k: v[i].detach().cpu().clone() for k, v in params.items()},
         }
     return [im.res for im in ims]
-
-
-def zssr_many(
-    lr_imgs: Sequence[torch.Tensor],
-    scale: Scale,
-    config: ZSSRConfig = ZSSRConfig(),  # noqa: B008 (frozen, hence safe)
-    *,
-    kernels: Sequence[torch.Tensor | np.ndarray | None] | None = None,
-    hrs: Sequence[torch.Tensor | None] | None = None,
-    init_state: dict | Sequence[dict | None] | None = None,
-    device: str | torch.device = "auto",
-    progress: bool = True,
-    trace_every: int = 50,
-    postprocess: bool = True,
-) -> list[ZSSRResult]:
-    """ZSSR on N images at once, each with its own network, fathers and lr policy.
-
-    Image ``i`` gets exactly what ``zssr(lr_imgs[i], scale, replace(config, seed=
-    config.seed + i), kernel=kernels[i], hr=hrs[i], init_state=...)`` would give it
-    (up to float rounding), computed in one batched loop (see the module docstring).
-    The loop runs until every image has stopped; stopped images cost nothing more.
-
-    Args:
-        lr_imgs: N tensors ``(1, C, h_i, w_i)`` in [0, 1]; sizes may differ, ``C``
-            may not.
-        scale: the SR factor (or a (vertical, horizontal) pair), shared.
-        config: shared :class:`~srcore.methods.zssr.config.ZSSRConfig`.
-        kernels: one blur kernel (or None) per image, for the non-ideal case.
-        hrs: one ground truth (or None) per image, for the PSNR traces only.
-        init_state: weights for every image (one state dict) or per image (a list);
-            e.g. a pretrained network fine-tuned on each image (Online SR "ext_ftune").
-        device, progress, trace_every, postprocess: as for ``zssr``.
-
-    Returns:
-        N :class:`~srcore.methods.zssr.image.ZSSRResult`, in order. ``seconds`` and
-        ``seconds_per_iter`` are those of the whole batch (divide by N for a
-        per-image cost).
-
-    Example:
-        >>> from srcore.methods.zssr.config import PROFILES
-        >>> from srcore.profiles import resolve_profile
-        >>> cfg = resolve_profile(ZSSRConfig(), PROFILES, "smoke")
-        >>> imgs = [torch.rand(1, 3, 16, 16), torch.rand(1, 3, 20, 18)]
-        >>> res = zssr_many(imgs, 2, cfg, device="cpu", progress=False)
-        >>> [tuple(r.sr.shape) for r in res]
-        [(1, 3, 32, 32), (1, 3, 40, 36)]
-    """
-    t_start = time.perf_counter()
-    lr_imgs = list(lr_imgs)
-    if not lr_imgs:
-        raise ValueError("zssr_many needs at least one image")
-    dev = resolve_device(device)
-    n = len(lr_imgs)
-    hrs = list(hrs) if hrs is not None else [None] * n
-    kernels = list(kernels) if kernels is not None else [None] * n
-    if len(hrs) != n or len(kernels) != n:
-        raise ValueError(f"{len(hrs)} HR images, {len(kernels)} kernels for {n} images")
-    if trace_every < 1:
-        raise ValueError(f"trace_every must be >= 1, got {trace_every}")
-    ims = [
-        ImageState.start(
-            plan(img, scale, config, kernel, hr), config, config.seed + i, dev
-        )
-        for i, (img, hr, kernel) in enumerate(zip(lr_imgs, hrs, kernels, strict=True))
-    ]
-    channels = {int(img.shape[1]) for img in lr_imgs}
-    if len(channels) != 1:
-        raise ValueError(f"all images need the same channel count, got {channels}")
-    return _train_many(
-        ims,
-        config,
-        channels.pop(),
-        init_state,
-        ensemble=postprocess,
-        progress=progress,
-        trace_every=trace_every,
-        t_start=t_start,
-    )

@@ -1,35 +1,19 @@
 """ZSSR's settings: :class:`ZSSRConfig`, its ``PROFILES`` and ``PRESETS``, their checks.
 
-The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR; Shocher,
-Cohen, Irani, CVPR 2018), each field citing its source, with two deviations: the
-init, and a guard on the lr rule (``lr_hold_margin``: no cut while the network is
-no better than the interpolation, :func:`srcore.methods.zssr.policy.lr_may_drop`;
-``PRESETS["reference_lr_rule"]`` restores the authors' rule). ``PROFILES`` (smoke,
-quick, paper) and ``PRESETS`` (the reference's other ready-made configs and the
-reports' variants) hold overrides only;
-:func:`check_config` refuses inconsistent settings.
-
-Why the init deviates. The reference draws every weight from N(0, 0.1 / (9 c_in)).
-Through 8 bias-free ReLU layers each layer scales the signal by about sqrt(0.1 / 2),
-so the residual starts near 1e-6 of the image and its gradients near Adam's epsilon:
-on some images the network never leaves the interpolation. Measured here (quick
-profile, fp32, 1 thread), the gain of the final output over bicubic with the
-reference init and with ``init_variance=1.0``: BSD100/101087 x2, seeds 0-2, +0.99
-dB each time with the reference init (its reconstruction error never fell: a stall)
-against +1.74 dB (seed 0) with ours; Set5 butterfly x4, seeds 0-1: +0.86/+0.88
-against +1.47/+1.20; Set5 bird x2, seed 0: +4.45 against +4.70. With variance 1.0
-the residual starts at a few percent of the image and the network trains from the
-first iterations. ``PRESETS["reference_init"]`` restores the authors' value.
-Every other module of :mod:`srcore.methods.zssr` imports this one. A run record's key
-is a hash of the config: its fields, defaults and order are part of the stored
-results.
+The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR), each
+field citing its source, with two deviations. The init: the reference's N(0, 0.1 /
+(9 c_in)) shrinks the signal by about sqrt(0.05) per bias-free ReLU layer, so the
+residual starts near 1e-6 of the image, and on some images the network never leaves
+the interpolation; variance 1.0 starts it at a few percent and it trains from the
+first iterations (``PRESETS["reference_init"]`` restores the authors' value). The lr
+rule's guard ``lr_hold_margin`` (:func:`srcore.methods.zssr.policy.lr_may_drop`;
+``PRESETS["reference_lr_rule"]`` restores the authors' rule). A run record's key is a
+hash of the config: its fields, defaults and order are part of the stored results.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-# The public names are re-exported (and listed) by srcore.methods.zssr.
 
 LOSSES = ("l1", "mse", "dog")
 UPSAMPLERS = ("bicubic", "pixelshuffle")
@@ -99,16 +83,9 @@ class ZSSRConfig:
     seed: int = 0  # zssr_many / online_sr: image i uses seed + i
 
 
-#: Overrides per profile. ``smoke`` is plumbing only. ``quick`` keeps the paper's
+#: Overrides per profile. ``smoke`` is plumbing only; ``quick`` keeps the paper's
 #: network and rules, caps training at 500 iterations and scales the lr policy's
-#: periods down (checks every 30, >= 128 between changes, a line through the last 5
-#: errors tested every 25). Set5 x2 (Y PSNR, shave 2), one thread on a busy 2-core
-#: machine: bird 41.52 / butterfly 32.27 / head 35.83 / woman 35.68 dB after 500
-#: iterations (140-160 s each, 0.26-0.30 s per iteration), baby 38.49 after 800
-#: (its plain-network trace is flat from 500 on: 38.37 at 500, 38.35 at 800); mean
-#: 36.76 vs bicubic 33.65 (+3.1 dB; the paper's full budget: 37.37, +3.7). 800
-#: iterations gave 36.79 (those numbers: the reference init, before the change of
-#: init above; the records of the book hold today's).
+#: periods down.
 PROFILES: dict[str, dict] = {
     "smoke": {
         "depth": 3,

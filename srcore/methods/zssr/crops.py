@@ -1,20 +1,17 @@
 """ZSSR's training crops: (father, son) pairs, and crops of unequal size as one batch.
 
-A father is ``crop x crop`` only when its source is large enough; otherwise it is the
-whole rescaled source (``utils.py random_augment``, github.com/assafshocher/ZSSR), so
-the ``batch_size`` fathers of one iteration (and those of N images trained at once)
-can differ in size. They are **zero-padded** at the bottom and right to the largest,
-and :class:`~srcore.methods.zssr.net.ZSSRNet` multiplies its feature maps by each
-crop's validity mask after every layer: each crop then sees the zero border of its
-own size, as alone, and the loss is taken on each crop's own region. With one crop,
-or crops of one size, nothing is padded and no mask is made. N images trained at
-once (:mod:`~srcore.methods.zssr.batch`) pad their crops to the sizes common to all
-of them (:func:`collate`).
+A father is ``crop x crop`` only when its source is large enough, so the
+``batch_size`` fathers of one iteration (and those of N images trained at once) can
+differ in size. They are zero-padded at the bottom and right to the largest, and
+:class:`~srcore.methods.zssr.net.ZSSRNet` multiplies its feature maps by each crop's
+validity mask after every layer: each crop sees the zero border of its own size, as
+alone, and the loss is taken on each crop's own region. Crops of one size are not
+padded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -23,19 +20,7 @@ import torch.nn.functional as F
 from srcore.losses import dog_pyramid_loss, l1, mse
 from srcore.methods.zssr.config import ZSSRConfig
 
-__all__ = [
-    "Pair",
-    "CropBatch",
-    "pad_to",
-    "valid_mask",
-    "largest",
-    "batch_crops",
-    "collate",
-    "drop_masks",
-    "PIXEL_LOSSES",
-    "pixel_loss",
-    "crop_loss",
-]
+__all__ = ["Pair", "CropBatch", "batch_crops", "collate", "drop_masks", "crop_loss"]
 
 Size = tuple[int, int]
 
@@ -63,53 +48,30 @@ class CropBatch:
     drop: tuple[torch.Tensor, torch.Tensor] | None  # layers 1-2 masks (B, width, ., .)
 
 
-def pad_to(crops: Sequence[torch.Tensor], hw: Size) -> torch.Tensor:
-    """``(1, C, h_b, w_b)`` crops zero-padded (bottom, right) to ``hw``, as one batch.
-
-    Example:
-        >>> crops = [torch.ones(1, 3, 4, 5), torch.ones(1, 3, 6, 2)]
-        >>> tuple(pad_to(crops, (6, 5)).shape)
-        (2, 3, 6, 5)
-    """
-
-    def pad(t: torch.Tensor) -> torch.Tensor:
-        return F.pad(t, (0, hw[1] - t.shape[-1], 0, hw[0] - t.shape[-2]))
-
-    return torch.cat([pad(t) for t in crops])
+def _pad_to(crops: Sequence[torch.Tensor], hw: Size) -> torch.Tensor:
+    """``(1, C, h_b, w_b)`` crops zero-padded (bottom, right) to ``hw``, one batch."""
+    pads = [(0, hw[1] - t.shape[-1], 0, hw[0] - t.shape[-2]) for t in crops]
+    return torch.cat([F.pad(t, pad) for t, pad in zip(crops, pads, strict=True)])
 
 
-def valid_mask(
-    sizes: Sequence[Size], hw: Size, device: torch.device | str = "cpu"
-) -> torch.Tensor:
-    """``(B, 1, *hw)``: 1 inside each crop's own ``(h, w)``, 0 in its padding.
-
-    Example:
-        >>> valid_mask([(1, 2)], (2, 2)).flatten().tolist()
-        [1.0, 1.0, 0.0, 0.0]
-    """
+def _valid_mask(sizes: Sequence[Size], hw: Size, device: torch.device) -> torch.Tensor:
+    """``(B, 1, *hw)``: 1 inside each crop's own ``(h, w)``, 0 in its padding."""
     mask = torch.zeros(len(sizes), 1, *hw, device=device)
     for b, (h, w) in enumerate(sizes):
         mask[b, :, :h, :w] = 1
     return mask
 
 
-def largest(sizes: Sequence[Size]) -> Size:
-    """The smallest size that holds all ``sizes``.
-
-    Example:
-        >>> largest([(4, 5), (6, 2)])
-        (6, 5)
-    """
+def _largest(sizes: Sequence[Size]) -> Size:
+    """The smallest size that holds all ``sizes``."""
     return (max(h for h, _ in sizes), max(w for _, w in sizes))
 
 
 def batch_crops(
     pairs: Sequence[Pair], drops: Sequence[Sequence[torch.Tensor]] | None
 ) -> CropBatch:
-    """One image's pairs (and per-pair dropout masks of layers 1-2) as a batch.
-
-    Each tensor is padded to the largest of its kind; validity masks are made when
-    the pairs differ in size.
+    """One image's pairs (and per-pair dropout masks of layers 1-2) as a batch, each
+    tensor padded to the largest of its kind, with validity masks when sizes differ.
 
     Example:
         >>> def pair(h, w):
@@ -121,19 +83,19 @@ def batch_crops(
     """
     sizes = [tuple(p.father.shape[-2:]) for p in pairs]
     son_sizes = [tuple(p.son.shape[-2:]) for p in pairs]
-    hr_hw, lr_hw = largest(sizes), largest(son_sizes)
+    hr_hw, lr_hw = _largest(sizes), _largest(son_sizes)
     masked = len(set(sizes)) > 1 or len(set(son_sizes)) > 1
     device = pairs[0].father.device
     drop = None
     if drops is not None:
-        drop_hw = largest([tuple(m[0].shape[-2:]) for m in drops])
-        drop = tuple(pad_to([m[k] for m in drops], drop_hw) for k in (0, 1))
+        drop_hw = _largest([tuple(m[0].shape[-2:]) for m in drops])
+        drop = tuple(_pad_to([m[k] for m in drops], drop_hw) for k in (0, 1))
     return CropBatch(
-        son=pad_to([p.son for p in pairs], lr_hw),
-        interp=pad_to([p.interp for p in pairs], hr_hw),
-        father=pad_to([p.father for p in pairs], hr_hw),
-        valid_lr=valid_mask(son_sizes, lr_hw, device) if masked else None,
-        valid_hr=valid_mask(sizes, hr_hw, device) if masked else None,
+        son=_pad_to([p.son for p in pairs], lr_hw),
+        interp=_pad_to([p.interp for p in pairs], hr_hw),
+        father=_pad_to([p.father for p in pairs], hr_hw),
+        valid_lr=_valid_mask(son_sizes, lr_hw, device) if masked else None,
+        valid_hr=_valid_mask(sizes, hr_hw, device) if masked else None,
         sizes=sizes,
         drop=drop,
     )
@@ -181,10 +143,8 @@ def drop_masks(
     device: torch.device,
 ) -> list[list[torch.Tensor]] | None:
     """Dropout masks of layers 1-2 for each crop at its own size (its son's with
-    ``at_lr``, else its father's), divided by ``1 - p``; None without dropout.
-
-    They come from the image's device generator ``gen``, so that a crop gets the
-    same mask alone or among N images.
+    ``at_lr``, else its father's), divided by ``1 - p``; None without dropout. They
+    come from the image's device generator ``gen``: the same alone or among N images.
 
     Example:
         >>> c = ZSSRConfig(dropout=0.5, width=4)
@@ -198,53 +158,27 @@ def drop_masks(
     p, masks = config.dropout, []
     for pair in pairs:
         shape = (1, config.width, *(pair.son if at_lr else pair.father).shape[-2:])
-        masks.append(
-            [
-                (torch.rand(shape, generator=gen, device=device) >= p) / (1 - p)
-                for _ in range(2)
-            ]
-        )
+        draws = [torch.rand(shape, generator=gen, device=device) for _ in range(2)]
+        masks.append([(u >= p) / (1 - p) for u in draws])
     return masks
 
 
-#: ``config.loss`` -> the loss function (:mod:`srcore.losses`).
-PIXEL_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
-    "l1": l1,
-    "mse": mse,
-    "dog": dog_pyramid_loss,
-}
-
-
-def pixel_loss(c: ZSSRConfig) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """``(output, father) -> loss`` of ``c.loss`` (the DoG loss with its settings).
-
-    Example:
-        >>> x = torch.zeros(1, 1, 4, 4)
-        >>> float(pixel_loss(ZSSRConfig())(x, x + 0.5))
-        0.5
-    """
-    fn = PIXEL_LOSSES[c.loss]
-    if c.loss == "dog":
-        return lambda x, y: fn(x, y, c.dog_levels, c.dog_sigma, c.dog_weight)
-    return fn
-
-
 def crop_loss(
-    out: torch.Tensor,
-    father: torch.Tensor,
-    sizes: Sequence[Size],
-    config: ZSSRConfig,
+    out: torch.Tensor, father: torch.Tensor, sizes: Sequence[Size], config: ZSSRConfig
 ) -> torch.Tensor:
-    """Mean over the ``B`` crops of the pixel loss on each crop's own region.
+    """Mean over the ``B`` crops of the pixel loss ``config.loss`` (the DoG loss with
+    its settings) on each crop's own region.
 
     Example:
         >>> out, father = torch.zeros(2, 1, 4, 4), torch.ones(2, 1, 4, 4)
         >>> float(crop_loss(out, father, [(4, 4), (2, 2)], ZSSRConfig()))
         1.0
     """
-    fn = pixel_loss(config)
+    c = config
+    fn = {"l1": l1, "mse": mse, "dog": dog_pyramid_loss}[c.loss]
+    dog = (c.dog_levels, c.dog_sigma, c.dog_weight) if c.loss == "dog" else ()
     terms = [
-        fn(out[b : b + 1, :, :h, :w], father[b : b + 1, :, :h, :w])
+        fn(out[b : b + 1, :, :h, :w], father[b : b + 1, :, :h, :w], *dog)
         for b, (h, w) in enumerate(sizes)
     ]
     return torch.stack(terms).mean()

@@ -1,12 +1,7 @@
-"""ZSSR's training examples: HR fathers cut from the LR image, LR sons made from them.
-
-Fathers follow ``utils.py random_augment`` of the authors' code
-(github.com/assafshocher/ZSSR): a plain crop, a crop under one of the 8 dihedral
-transforms, or an affine warp of the image rescaled by ``s``, with ``s`` drawn with
-probability proportional to the father's size (Shocher, Cohen, Irani, CVPR 2018, §4)
-or uniformly (the code). Sons are ``ZSSR.py father_to_son``: the father downscaled by
-bicubic ``imresize`` or a given kernel, plus noise. Every random draw comes from the
-image's CPU generator, so an image's examples depend on its seed alone.
+"""ZSSR's training examples: HR fathers cut from the LR image (``utils.py
+random_augment``), LR sons made from them (``ZSSR.py father_to_son``). Every random
+draw comes from the image's CPU generator, so an image's examples depend on its seed
+alone.
 """
 
 from __future__ import annotations
@@ -79,8 +74,7 @@ def _away_from_zero(a: float, floor: float = 1e-2) -> float:
 def _affine_crop(
     img: torch.Tensor, rel: float, c: ZSSRConfig, gen: torch.Generator
 ) -> torch.Tensor:
-    """``random_augment``'s 'affine' mode: scale, scale difference, mirror, rotation,
-    shear, then a crop of the warped image (bicubic, a = -0.75 as OpenCV's)."""
+    """``random_augment``'s 'affine' mode, bicubic (a = -0.75 as OpenCV's)."""
     h, w = img.shape[-2:]
     diff = _normal(gen) * c.scale_diff_sigma
     mirror = (1.0 if _normal(gen) >= 0 else -1.0) if c.allow_rotation else 1.0
@@ -122,21 +116,15 @@ def sample_father(
 
     ``utils.py random_augment``: with probability ``leave_as_is_probability`` a plain
     crop of the LR image; ``no_interpolate_probability`` a crop of a source under one
-    of the 8 dihedral transforms; otherwise an affine warp of the source rescaled by
-    ``s / base``. ``s`` comes from :func:`sample_father_scale` on ``[min_scale,
-    max_scale]`` and picks the smallest source with ``base > s - 1e-6``. The crop is
-    ``crop x crop``, or the whole (rescaled) source along an axis shorter than that.
-
-    Args:
-        sources: ``(1, C, H_k, W_k)`` images: the LR image, then each finished
-            stage's output (gradual SR).
-        source_scales: their scales relative to the LR image (1.0 first).
-        config: probabilities, ``min_scale``, sigmas, ``crop``, ``father_sampling``.
-        gen: the image's CPU generator (every random draw comes from it).
-        max_scale: the largest usable source scale.
+    of the 8 dihedral transforms; otherwise an affine warp (scale difference, mirror,
+    rotation, shear) of the source rescaled by ``s / base``. ``s`` comes from
+    :func:`sample_father_scale` on ``[min_scale, max_scale]`` and picks the smallest
+    source with ``base > s - 1e-6``. ``sources`` are ``(1, C, H_k, W_k)`` (the LR
+    image, then each finished stage's output) at ``source_scales`` (1.0 first).
 
     Returns:
-        ``(1, C, h, w)`` in [0, 1] with ``h, w <= crop``.
+        ``(1, C, h, w)`` in [0, 1]: ``crop x crop``, or the whole (rescaled) source
+        along an axis shorter than that.
 
     Example:
         >>> g = torch.Generator().manual_seed(0)
@@ -146,14 +134,10 @@ def sample_father(
     """
     c = config
     u = _uniform(gen)
-    if u < c.leave_as_is_probability:
-        mode, s = "leave", 1.0
-    else:
-        mode = (
-            "no_interp"
-            if u < c.leave_as_is_probability + c.no_interpolate_probability
-            else "affine"
-        )
+    mode, s = "leave", 1.0
+    if u >= c.leave_as_is_probability:
+        rotate_only = u < c.leave_as_is_probability + c.no_interpolate_probability
+        mode = "no_interp" if rotate_only else "affine"
         s = sample_father_scale(gen, c.min_scale, max_scale, c.father_sampling)
     i = next((k for k, b in enumerate(source_scales) if b > s - 1e-6), 0)
     img = sources[i]

@@ -1,11 +1,5 @@
-"""ZSSR's image-specific network, :class:`ZSSRNet` (``ZSSR.py build_network``).
-
-``depth`` 3x3 convolutions without biases, ReLU between, weights ``N(0, 0.1 / (9
-c_in))``, output = interpolated son + residual (Shocher, Cohen, Irani, CVPR 2018,
-§4; github.com/assafshocher/ZSSR), with Goyal's ZSSR* options (tanh residual,
-dropout in layers 1-2) and Peretz & Rahamim §8.1's pixel-shuffle variant, and
-:func:`build_net`, one image's network (this one or an external backbone) with its
-random init drawn from the image's generator.
+"""ZSSR's image-specific network :class:`ZSSRNet` (``ZSSR.py build_network``), and
+:func:`build_net`, one image's network with its init drawn from the image's generator.
 """
 
 from __future__ import annotations
@@ -40,14 +34,10 @@ class ZSSRNet(nn.Module):
     divided by ``1 - p``) of layers 1 and 2; without it, ``F.dropout`` runs in
     training mode when ``dropout > 0``.
 
-    Init: weights ``N(0, init_variance / (9 c_in))`` (``ZSSR.py build_network`` with
-    its 0.1; srcore 1.0, see :mod:`srcore.methods.zssr.config`),
-    biases (``bias=True`` only; the reference has none) zero.
+    Init: weights ``N(0, init_variance / (9 c_in))`` (the reference's 0.1; srcore's
+    1.0, see :mod:`srcore.methods.zssr.config`), biases (``bias=True`` only) zero.
 
     Example:
-        >>> net = ZSSRNet(3, depth=3, width=8)
-        >>> tuple(net(torch.rand(1, 3, 20, 20)).shape)
-        (1, 3, 20, 20)
         >>> ps = ZSSRNet(3, depth=3, width=8, upsample="pixelshuffle", scale=2)
         >>> tuple(ps(torch.rand(1, 3, 10, 10)).shape)
         (1, 3, 20, 20)
@@ -138,10 +128,9 @@ def build_net(
     """One image's network on the CPU: :class:`ZSSRNet` per ``config``, or
     ``backbone()``; then ``init_state`` when given.
 
-    The random init comes from the image's ``generator`` (for a backbone, a seed
-    drawn from it seeds torch's global generator inside a fork), before any father
-    is drawn, so an image gets the same start alone or among N. ``scale`` (the last
-    stage's) sizes the pixel shuffle.
+    The init comes from the image's ``generator`` (for a backbone, a seed drawn from
+    it seeds torch's global generator inside a fork) before any father is drawn, so
+    an image gets the same start alone or among N. ``scale`` sizes the pixel shuffle.
 
     Example:
         >>> net = build_net(ZSSRConfig(depth=3, width=8), 3, 2, torch.Generator())

@@ -1,13 +1,7 @@
 """ZSSR's learning-rate rule: fit a line to the reconstruction errors, drop lr by 10.
 
-With one deviation of ours, :func:`lr_may_drop`: the rule does not cut the rate
-while the network reconstructs the LR image no better than the interpolation does.
-
-``ZSSR.py learning_rate_policy`` of the authors' code (github.com/assafshocher/ZSSR):
-every ``lr_check_every`` iterations, once more than ``min_iters`` have passed since
-the last change, a line is fitted to the last ``lr_slope_range // test_every``
-reconstruction errors and lr is divided by 10 unless the error clearly falls. The
-slope's standard error uses the numpy < 1.16 scaling the reference ran with.
+``ZSSR.py learning_rate_policy`` of the authors' code (github.com/assafshocher/ZSSR),
+with one guard of ours (:func:`lr_may_drop`).
 """
 
 from __future__ import annotations
@@ -27,9 +21,8 @@ def fit_slope(steps: Sequence[float], errors: Sequence[float]) -> tuple[float, f
 
     ``std(a) = sqrt(C[0, 0])`` with ``C = (A^T A)^-1 RSS / (M - 4)``, ``A = [t, 1]``,
     ``RSS`` the residual sum of squares over the ``M`` points: ``np.polyfit(t, e, 1,
-    cov=True)`` as numpy computed it before 1.16 (``resids / (len(x) - order - 2)``,
-    ``order = 2``), the version the reference ran; numpy >= 1.16 divides by ``M - 2``,
-    which with the reference's 5 points gives a ``sqrt(3)`` smaller ``std``.
+    cov=True)`` as numpy computed it before 1.16, the version the reference ran
+    (numpy >= 1.16 divides by ``M - 2``).
 
     Example:
         >>> slope, std = fit_slope([0, 50, 100, 150, 200], [5.0, 4.0, 3.0, 2.0, 1.0])
@@ -50,15 +43,10 @@ def fit_slope(steps: Sequence[float], errors: Sequence[float]) -> tuple[float, f
 def lr_should_drop(
     steps: Sequence[float], errors: Sequence[float], ratio: float = 1.5
 ) -> bool:
-    """Whether the reconstruction error has stopped falling: ``-ratio * a < std(a)``.
-
-    ZSSR.py ``learning_rate_policy``: divide lr by 10 unless the error falls by
-    more than ``std / ratio`` per iteration, i.e. unless the fitted slope ``a`` is
-    clearly negative; a flat or rising error always drops lr.
+    """Whether the reconstruction error has stopped falling: ``-ratio * a < std(a)``
+    for the fitted slope ``a`` (:func:`fit_slope`; ZSSR.py ``learning_rate_policy``).
 
     Example:
-        >>> lr_should_drop(range(0, 250, 50), [1.0, 0.8, 0.6, 0.4, 0.2])
-        False
         >>> lr_should_drop(range(0, 250, 50), [0.5, 0.52, 0.49, 0.51, 0.5])
         True
     """
@@ -78,27 +66,19 @@ def lr_check_due(it: int, last_change: int, config: ZSSRConfig) -> bool:
 
 
 def lr_may_drop(error: float, interp_error: float, margin: float) -> bool:
-    """Ours: whether the lr rule may cut the rate at all, i.e. whether the latest
-    reconstruction error is ``margin`` below the interpolation's:
-    ``error < (1 - margin) * interp_error`` (``margin <= 0``: always, the authors'
-    rule).
+    """Ours: the rule may cut the rate only once the latest reconstruction error is
+    ``margin`` below the interpolation's, ``error < (1 - margin) * interp_error``
+    (``margin <= 0``: always, the authors' rule).
 
-    Why. Early in training Adam can drive the residual to zero (the network
-    collapses onto the interpolation: measured on BSD100/101087 x2, within 25
-    iterations), and the error then stays flat at the interpolation's for 50 to
-    250 iterations before the network leaves it. The authors' rule reads that
-    plateau as convergence and cuts the rate, and the network then leaves it ten
-    times slower or never: quick ZSSR on that image gained +1.26 dB over bicubic at
-    seed 2, +1.56 with this guard (seeds 0, 1: +1.69/+1.61 and +1.66/+1.67, the rule
-    never having fired on the plateau). The margin is the health rule's
-    (:mod:`srcore.health`): a run whose error never gets 5 % below the
-    interpolation's is under-fitted, and its rate is not cut before it does.
+    Early in training Adam can collapse the network onto the interpolation, and the
+    error then stays flat at the interpolation's for a few hundred iterations; the
+    authors' rule reads that plateau as convergence and cuts the rate, after which
+    the network leaves it ten times slower or never. The margin is the health rule's
+    (:mod:`srcore.health`).
 
     Example:
         >>> lr_may_drop(0.99, 1.0, 0.05), lr_may_drop(0.90, 1.0, 0.05)
         (False, True)
-        >>> lr_may_drop(1.2, 1.0, 0.0)  # the authors' rule
-        True
     """
     return margin <= 0 or error < (1 - margin) * interp_error
 
@@ -113,18 +93,14 @@ def lr_drops(
 ) -> bool:
     """The whole rule after iteration ``it`` of a stage: whether lr is divided by 10.
 
-    A check is due (:func:`lr_check_due`), enough reconstruction errors ``errors``
-    (tested at the stage's iterations ``steps``) have been recorded, the line through
-    the last ``lr_slope_range // test_every`` of them is not clearly falling
-    (:func:`lr_should_drop`), and the network beats the interpolation's error
-    ``interp_error`` (:func:`lr_may_drop`). Always False without ``lr_policy``.
+    A check is due (:func:`lr_check_due`), the line through the last ``lr_slope_range
+    // test_every`` reconstruction errors (tested at the stage's iterations
+    ``steps``) is not clearly falling (:func:`lr_should_drop`), and the error beats
+    the interpolation's (:func:`lr_may_drop`). Always False without ``lr_policy``.
 
     Example:
-        >>> c = ZSSRConfig()
-        >>> lr_drops(299, 0, range(0, 300, 50), [0.5] * 6, 1.0, c)
+        >>> lr_drops(299, 0, range(0, 300, 50), [0.5] * 6, 1.0, ZSSRConfig())
         True
-        >>> lr_drops(299, 0, range(0, 300, 50), [0.5] * 6, 0.5, c)  # not below bicubic
-        False
     """
     n = config.lr_slope_range // config.test_every
     return (

@@ -1,12 +1,6 @@
-"""Scales and sizes for ZSSR: scale pairs, MATLAB's output size, bicubic resizing
-given both the scale and the output size.
-
-A scale is a float or a ``(vertical, horizontal)`` pair (gradual SR's stages,
-``configs.py scale_factors``). The reference (github.com/assafshocher/ZSSR,
-``ZSSR.py forward_backward_pass``) interpolates a son back to its father with the
-scale *and* the father's size; sons (:mod:`~srcore.methods.zssr.fathers`),
-back-projection (:mod:`~srcore.methods.zssr.test_time`) and the training job
-(:mod:`~srcore.methods.zssr.single`) all resize this way, so the helpers live here.
+"""Scales and sizes for ZSSR: scale pairs, MATLAB's output size, and bicubic resizing
+given both the scale and the output size (sons, back-projection and the loops all
+resize this way, as ``ZSSR.py forward_backward_pass`` does).
 """
 
 from __future__ import annotations
@@ -31,17 +25,10 @@ def scale_pair(scale: Scale) -> tuple[float, float]:
         >>> scale_pair(2), scale_pair((1.5, 2))
         ((2.0, 2.0), (1.5, 2.0))
     """
-    if isinstance(scale, tuple | list):
-        if len(scale) != 2:
-            raise ValueError(
-                f"a scale pair must be (vertical, horizontal), got {scale}"
-            )
-        pair = (float(scale[0]), float(scale[1]))
-    else:
-        pair = (float(scale), float(scale))
-    if not all(math.isfinite(s) and s > 0 for s in pair):
-        raise ValueError(f"scale must be positive and finite, got {scale!r}")
-    return pair
+    pair = tuple(scale) if isinstance(scale, tuple | list) else (scale, scale)
+    if len(pair) != 2 or not all(math.isfinite(s) and s > 0 for s in pair):
+        raise ValueError(f"scale must be positive and finite, or a pair, got {scale!r}")
+    return (float(pair[0]), float(pair[1]))
 
 
 def out_size(hw: Sequence[int], scale: Scale) -> tuple[int, int]:
@@ -62,13 +49,11 @@ def _matrix(n_in: int, n_out: int, scale: float, device: torch.device) -> torch.
 
 
 def resize_to(x: torch.Tensor, scale: Scale, size: Sequence[int]) -> torch.Tensor:
-    """MATLAB bicubic ``imresize`` given both the scale and the output size.
+    """MATLAB bicubic ``imresize`` with the *scale* (kernel positions) and the *size*.
 
-    The reference interpolates a son of a father that is not a multiple of the scale
-    with the *scale* (kernel positions) and the father's *size* (ZSSR.py
-    ``forward_backward_pass``); :func:`srcore.resize.imresize` takes only one, so the
-    per-axis matrices are applied here (float64, smaller scale first, as MATLAB).
-    ``x`` is ``(B, C, h, w)``; the result ``(B, C, *size)`` keeps ``x``'s dtype.
+    :func:`srcore.resize.imresize` takes only one of them, so the per-axis matrices
+    are applied here (float64, smaller scale first, as MATLAB). ``x`` is ``(B, C, h,
+    w)``; the result ``(B, C, *size)`` keeps ``x``'s dtype.
 
     Example:
         >>> tuple(resize_to(torch.rand(1, 3, 9, 8), 2, (17, 16)).shape)

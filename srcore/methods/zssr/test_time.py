@@ -1,11 +1,7 @@
-"""ZSSR at test time: back-projection and the geometric self-ensemble.
-
-``ZSSR.py final_test`` and ``utils.py back_projection`` of the authors' code
-(github.com/assafshocher/ZSSR; Shocher, Cohen, Irani, CVPR 2018, §4): the network is
-applied to the 8 dihedral transforms of the LR image, each output is back-projected
-onto it (Irani & Peleg 1991), and the median of the outputs is back-projected again.
-Here too: the network's SR of an image (:func:`net_sr`) and ``quick_test``'s
-reconstruction error (:func:`rec_error`), which drives the learning-rate rule.
+"""ZSSR at test time (``ZSSR.py final_test``, ``utils.py back_projection``): the
+geometric self-ensemble with back-projection (Irani & Peleg 1991), the network's SR
+of an image (:func:`net_sr`), and ``quick_test``'s reconstruction error
+(:func:`rec_error`), which drives the learning-rate rule.
 """
 
 from __future__ import annotations
@@ -37,8 +33,8 @@ def back_projection(
     """One iterative back-projection step: ``sr + U(lr - D(sr))``, clipped to [0, 1].
 
     ``D`` downscales to the LR size (bicubic, or the kernel's blur-and-subsample),
-    ``U`` is bicubic upscaling to the SR size (Irani & Peleg 1991; utils.py
-    ``back_projection``). Shapes: ``sr (B, C, H, W)``, ``lr_img (B, C, h, w)``.
+    ``U`` is bicubic upscaling to the SR size. ``sr (B, C, H, W)``, ``lr_img (B, C,
+    h, w)``.
 
     Example:
         >>> lr = torch.rand(1, 1, 8, 8)
@@ -78,12 +74,9 @@ def self_ensemble(
     ``y_k = BP^n(T_k^-1 upscale(T_k lr))``; the result is ``BP^n(median_k y_k)``
     with ``n = bp_iters`` steps of :func:`back_projection`.
 
-    Args:
-        upscale: ``(x (1, C, h', w'), size) -> (1, C, *size)``; ``size`` is the output
-            size for the transformed input (height and width swapped on odd ``k``).
-        lr_img: ``(1, C, h, w)``.
-        scale: the factor (or a (vertical, horizontal) pair).
-        size: output size, default ``ceil((h, w) * scale)``.
+    ``upscale(x, size)`` maps ``x (1, C, h', w')`` to ``(1, C, *size)``, ``size`` the
+    output size for the transformed input (swapped on odd ``k``); ``lr_img`` is ``(1,
+    C, h, w)``, ``size`` defaults to ``ceil((h, w) * scale)``.
 
     Example:
         >>> from srcore.resize import imresize
