@@ -1,63 +1,23 @@
 """Did a run train? One rule for every optimisation, from the run's own record.
 
-Every method here minimises an objective that the bicubic interpolation also has a
-value on, computed from the LR input alone (or, for supervised training, from the
-training patches), never from a test image's HR:
-
-=============  =========================================  ===========================
-run            the run's own error ``e``                  the interpolation's ``e0``
-=============  =========================================  ===========================
-ZSSR, OSR      reconstruction of the LR image from its    the same with the network
-               son, after training (ZSSR's lr test)       removed (son interpolated)
-DIP            data term ``loss(d(f(z)), x0)``, mean of   ``loss(d(bicubic(x0)), x0)``
-               the last 5 % of steps
-supervised     training loss, last logged window          the same loss of the
-                                                          interpolated input on the
-                                                          first training batches
-=============  =========================================  ===========================
-
-The verdict compares the final error ``e`` with ``e0`` and with the run's own first
-error ``e1`` (its first reconstruction test, first step, first logged loss):
-
-- ``"trained"`` when ``e <= (1 - MARGIN) e0``: the run ends at least ``MARGIN``
-  below what the interpolation scores on the run's own objective;
-- ``"diverged"`` when ``e`` is not finite or ``e >= (1 + MARGIN) e1``: it got worse
-  than it started;
-- ``"stalled"`` when ``e > (1 - MARGIN) e1``: it never got ``MARGIN`` below its own
-  start (a ZSSR network that stays at the interpolation);
-- ``"under-fitted"`` otherwise: it learnt, but ended above the interpolation's error
-  (a DIP or supervised budget too short to fit as well as bicubic does).
-
-A GAN's losses do not fall, and no interpolation has a value on its objective: a
-KernelGAN run (:mod:`srcore.methods.kernelgan`) is judged instead on the kernel its
-generator ends with (:func:`kernel_health`): ``"diverged"`` when a loss was not
-finite, the kernel's taps sum more than :data:`KERNEL_SUM_TOLERANCE` away from 1 or
-more than :data:`KERNEL_BOUNDARY_SHARE` of its mass sits on its outer ring (the
-constraints it was trained under); ``"stalled"`` when it stayed within
-:data:`KERNEL_PRIOR_DISTANCE` of the bicubic kernel it was pulled towards at the
-start; ``"trained"`` otherwise. Whether the kernel is *right* is measured apart,
-against the true kernel.
-
-An adversarial fine-tuning (SRGAN from SRResNet) keeps its content term, the pixel
-loss against the HR patches it trains on, from the network it starts from: it is
-judged on that term alone (:func:`gan_health`): ``"diverged"`` when the mean of its
-last :data:`GAN_WINDOW` of steps is more than :data:`GAN_CONTENT_RISE` above the mean
-of its first (the adversarial term pulled the network away from the images),
-``"trained"`` otherwise.
-
-A run that is not ``"trained"`` is flagged in every table and average it enters
-(:func:`flag`). The rule cannot see the HR image: a run may train by it and still
-score below bicubic (it then learnt its own objective but not the test image), and
-the chapters say so where it happens.
+Each method minimises an objective on which the bicubic interpolation also has a
+value, from the LR input or the training patches alone, never a test image's HR:
+ZSSR/OSR's reconstruction of the LR image from its son (``e0``: the son
+interpolated), DIP's data term over its last :data:`TAIL` of steps (``e0``:
+``loss(d(bicubic(x0)), x0)``), a supervised run's last logged training loss (``e0``:
+the interpolated input's loss on the first batches). With ``e1`` the run's first
+error, :func:`verdict` says ``"trained"`` when ``e <= (1 - MARGIN) e0``,
+``"diverged"`` when ``e`` is not finite or ``e >= (1 + MARGIN) e1``, ``"stalled"``
+when ``e > (1 - MARGIN) e1``, else ``"under-fitted"``. A GAN's losses do not fall:
+KernelGAN is judged on its final kernel (:func:`kernel_health`), an adversarial
+fine-tuning on its content loss (:func:`gan_health`). A run not ``"trained"`` is
+flagged in every table it enters (:func:`flag`); the rule cannot see the HR image.
 
 Example:
     >>> verdict(0.9, 1.0, 1.0), verdict(0.99, 1.0, 1.0), verdict(1.2, 1.0, 1.0)
     ('trained', 'stalled', 'diverged')
     >>> verdict(2.0, 1.0, 50.0)  # fell from 50 but stays above the interpolation
     'under-fitted'
-    >>> health(0.9, 1.0, 1.0)
-    {'verdict': 'trained', 'error': 0.9, 'interp_error': 1.0, 'start_error': 1.0, \
-'ratio': 0.9}
 """
 
 from __future__ import annotations
@@ -89,20 +49,19 @@ __all__ = [
     "RULE",
 ]
 
-#: How far below (above) the interpolation's error a run must end to count as
-#: trained (diverged): 5 %.
+#: How far below (above) the interpolation's error a run must end to be trained
+#: (diverged).
 MARGIN = 0.05
 #: The share of DIP's steps whose mean data term is its final error.
 TAIL = 0.05
 VERDICTS = ("trained", "under-fitted", "stalled", "diverged")
 #: KernelGAN's kernel: how far from 1 its taps may sum, the share of its mass its
-#: outer ring may hold, and how close to bicubic it may stay (relative L2), for
-#: :func:`kernel_health`.
+#: outer ring may hold, how close to bicubic it may stay (relative L2).
 KERNEL_SUM_TOLERANCE = 0.1
 KERNEL_BOUNDARY_SHARE = 0.1
 KERNEL_PRIOR_DISTANCE = 0.1
-#: SRGAN's content term: the share of logged steps at each end that is averaged, and
-#: how far the end may rise above the start, for :func:`gan_health`.
+#: SRGAN's content term: the share of logged steps averaged at each end, and how far
+#: the end may rise above the start.
 GAN_WINDOW = 0.1
 GAN_CONTENT_RISE = 0.1
 #: The rule in words, for the protocol chapter (the numbers come from the constants).
@@ -123,8 +82,7 @@ RULE = (
 
 
 def verdict(error: float, interp_error: float, start_error: float) -> str:
-    """The verdict of a run ending at ``error``, starting at ``start_error``, against
-    the interpolation's ``interp_error`` (module docstring)."""
+    """The verdict of a run ending at ``error`` (module docstring)."""
     if not all(math.isfinite(v) for v in (error, interp_error, start_error)):
         return "diverged"
     if error >= (1 + MARGIN) * start_error:
@@ -137,8 +95,12 @@ def verdict(error: float, interp_error: float, start_error: float) -> str:
 
 
 def health(error: float, interp_error: float, start_error: float) -> dict[str, Any]:
-    """The health entry of a record row: verdict, the three errors and the ratio
-    of the final error to the interpolation's."""
+    """A record row's health entry: verdict, the three errors, ``error / interp``.
+
+    Example:
+        >>> health(0.9, 1.0, 1.0)["ratio"]
+        0.9
+    """
     ratio = error / interp_error if interp_error > 0 else math.inf
     return {
         "verdict": verdict(error, interp_error, start_error),
@@ -165,13 +127,14 @@ def tail_mean(values: Sequence[float], share: float = TAIL) -> float:
 def kernel_verdict(
     kernel_sum: float, boundary_share: float, prior_distance: float
 ) -> str:
-    """KernelGAN's verdict from its final kernel (module docstring).
+    """KernelGAN's verdict from its final kernel: diverged when a value is not
+    finite, its sum is off 1 by more than :data:`KERNEL_SUM_TOLERANCE` or its outer
+    ring holds more than :data:`KERNEL_BOUNDARY_SHARE` of its mass; stalled within
+    :data:`KERNEL_PRIOR_DISTANCE` of the bicubic kernel; else trained.
 
     Example:
-        >>> kernel_verdict(1.01, 0.02, 0.4), kernel_verdict(0.5, 0.0, 0.4)
-        ('trained', 'diverged')
-        >>> kernel_verdict(1.0, 0.0, 0.05)
-        'stalled'
+        >>> kernel_verdict(1.01, 0.02, 0.4), kernel_verdict(1.0, 0.0, 0.05)
+        ('trained', 'stalled')
     """
     values = (kernel_sum, boundary_share, prior_distance)
     if not all(math.isfinite(v) for v in values):
@@ -188,7 +151,7 @@ def kernel_verdict(
 def kernel_health(
     kernel_sum: float, boundary_share: float, prior_distance: float
 ) -> dict[str, Any]:
-    """The health entry of a KernelGAN row: its verdict and the three numbers."""
+    """A KernelGAN row's health entry: its verdict and the three numbers."""
     return {
         "verdict": kernel_verdict(kernel_sum, boundary_share, prior_distance),
         "rule": "kernel",
@@ -199,8 +162,8 @@ def kernel_health(
 
 
 def gan_verdict(start: float, end: float) -> str:
-    """An adversarial fine-tuning's verdict from its content loss at the start and
-    the end (module docstring).
+    """An adversarial fine-tuning's verdict: diverged when its content loss ends
+    more than :data:`GAN_CONTENT_RISE` above its start.
 
     Example:
         >>> gan_verdict(1.0, 1.05), gan_verdict(1.0, 1.29)
@@ -212,9 +175,8 @@ def gan_verdict(start: float, end: float) -> str:
 
 
 def gan_health(content: Sequence[float]) -> dict[str, Any]:
-    """The health entry of an adversarial run from its logged content losses:
-    verdict, the start and end means (:data:`GAN_WINDOW` of the steps each) and
-    their ratio.
+    """An adversarial run's health entry from its logged content losses: verdict,
+    the means of the first and last :data:`GAN_WINDOW` of steps, their ratio.
 
     Example:
         >>> gan_health([1.0] * 10 + [1.3] * 10)["verdict"]
@@ -235,10 +197,9 @@ def gan_health(content: Sequence[float]) -> dict[str, Any]:
 
 
 def row_verdict(row: Mapping[str, Any]) -> str | None:
-    """The verdict of a record row by today's rule, from the errors it stores (so
-    every table applies the same rule, whatever code wrote the row); None for a row
-    without a health entry (bicubic, or made before the rule). A ZSSR row without a
-    stored start error starts at its first reconstruction test.
+    """A record row's verdict by today's rule, from the errors it stores; None
+    without a health entry (bicubic). A ZSSR row without a start error starts at its
+    first reconstruction test.
 
     Example:
         >>> row_verdict({"health": {"error": 1.0, "interp_error": 1.0},
@@ -260,9 +221,7 @@ def row_verdict(row: Mapping[str, Any]) -> str | None:
 
 
 def is_healthy(row: Mapping[str, Any]) -> bool:
-    """Whether a record row trained (rows without a health entry, e.g. bicubic or
-    the records made before the rule, count as healthy here: tables say
-    "not recorded" for those)."""
+    """Whether a record row trained (one without a health entry counts as healthy)."""
     v = row_verdict(row)
     return v is None or v == "trained"
 

@@ -1,10 +1,8 @@
 """Training losses: pixel (L1, MSE, Charbonnier), DoG pyramid, VGG perceptual, GAN.
 
-The image losses take ``x`` (the prediction) and ``y`` (the target) as ``(B, C, H, W)``
-float tensors on the same device and return a scalar: the mean over all elements, so
-a loss does not change with batch or patch size (papers that *sum* over pixels differ
-from ours by a constant factor, which only rescales the learning rate). The GAN
-losses take discriminator logits.
+The image losses take the prediction ``x`` and target ``y``, ``(B, C, H, W)``, and
+return the mean over all elements (papers that *sum* differ by a constant factor,
+which only rescales the learning rate); the GAN losses take discriminator logits.
 """
 
 from __future__ import annotations
@@ -66,15 +64,9 @@ def mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
     """Charbonnier penalty, a differentiable L1: ``mean sqrt((x - y)^2 + eps^2)``.
 
-    ε convention: this is LapSRN's ``ρ(x) = sqrt(x^2 + ε^2)`` with ``ε = 1e-3``, i.e.
-    ``1e-6`` *inside* the square root. Some code writes ``sqrt(d^2 + eps)`` with
-    ``eps = 1e-6``, which is the same loss; ``sqrt(d^2 + 1e-3)`` is a different,
-    much smoother one (floor 0.032). The minimum value, reached at ``x == y``, is
-    ``eps``; the gradient is finite everywhere, 0 at ``x == y``.
-
-    Args:
-        x, y: same shape, any float dtype.
-        eps: ε > 0 in the units of the images ([0, 1] here).
+    ε convention: LapSRN's ``ρ(x) = sqrt(x^2 + ε^2)`` with ``ε = 1e-3``, i.e. ``1e-6``
+    *inside* the square root (``sqrt(d^2 + 1e-3)`` would be a much smoother loss).
+    Its minimum, at ``x == y``, is ``eps``.
 
     Example:
         >>> z = torch.zeros(2, 1, 4, 4)
@@ -89,9 +81,6 @@ def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-3) -> torch.Te
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
     return torch.sqrt((x - y).square() + eps * eps).mean()
-
-
-# ------------------------------------------------------------------- DoG pyramid
 
 
 def _gaussian_1d(
@@ -117,18 +106,9 @@ def dog_pyramid(
 ) -> list[torch.Tensor]:
     """Difference-of-Gaussians pyramid ``[DoG_0, ..., DoG_{k-1}, K^k x]``, full size.
 
-    ``K`` is a Gaussian blur of standard deviation ``sigma`` pixels, ``K^i`` its
-    ``i``-fold composition (``K^0`` = identity), ``DoG_i = K^i x - K^{i+1} x``. The
-    bands telescope: ``sum(pyramid) == x`` exactly (up to float rounding). Every level
-    has the input's size; edges are replicated, so a constant image has zero bands.
-
-    Args:
-        x: ``(B, C, H, W)`` float.
-        levels: number of DoG bands ``k`` (>= 1).
-        sigma: blur per step, in pixels.
-
-    Returns:
-        ``k + 1`` tensors shaped like ``x``.
+    ``K`` is a Gaussian blur of std ``sigma`` px (edges replicated), ``K^0`` the
+    identity, ``DoG_i = K^i x - K^{i+1} x``: the ``levels + 1`` tensors, shaped like
+    ``x``, sum to ``x``.
 
     Example:
         >>> x = torch.rand(1, 1, 32, 32)
@@ -159,47 +139,20 @@ def dog_pyramid_loss(
 ) -> torch.Tensor:
     """Difference-of-Gaussians pyramid loss: weighted MSE per frequency band.
 
-    Goyal, "Online Super-Resolution using Deep Internal Learning", §2.3:
-
-    ``L = W * sum_{i=0}^{k-1} MSE(DoG_i x, DoG_i y) + MSE(K^k x, K^k y)``
-
-    with the pyramid of :func:`dog_pyramid` (``k = levels = 6`` bands, Gaussian of
-    ``sigma = 3`` px, ``W = weight = 10``: the report's settings, §2.3 and §3.3).
-
-    Interpretation (the report's formula is ambiguous in two places):
-
-    * *Which bands.* The report indexes ``DoG_i = K^i - K^{i+1}`` for ``i = 1..k`` and
-      keeps ``K^{k+1}``; read literally, with ``K^1`` one blur, the band ``x - K x``
-      (everything above the first Gaussian, i.e. the detail SR must restore) would be
-      missing and the loss would only see ``K x``. We start the pyramid at the image
-      (``K^0`` = identity), so the ``k`` bands plus the low-pass sum to the image, as
-      the text's "equally weighs the reconstruction of each frequency band" requires
-      and as the author's public code does (bands start at ``img - blur(img)``;
-      github.com/mohit1997/OZSSR, ``laploss.py``, whose published versions use L1
-      and a 5x5 kernel: we follow the report's MSE and sigma = 3).
-    * *Where W goes.* The typeset formula puts the low-pass term inside the
-      ``W``-weighted sum; the text says W "scale[s] up the gradient ... for errors in
-      higher frequency bands" because "DoG have smaller magnitude than the blurred
-      image". We weight the DoG bands by ``W`` and the low-pass by 1, as the text and
-      the author's code do.
-
-    No decimation between levels (the report composes blurs at full size). Edges are
-    replicated. Images smaller than the kernel (19 px for sigma 3) work but their
-    bands are dominated by the border.
-
-    Args:
-        x, y: ``(B, C, H, W)`` prediction and target.
-        levels, sigma, weight: ``k``, the Gaussian std in pixels, ``W``.
-
-    Returns:
-        Scalar, ``>= 0``, zero iff the pyramids agree (i.e. iff ``x == y``).
+    ``L = W * sum_{i=0}^{k-1} MSE(DoG_i x, DoG_i y) + MSE(K^k x, K^k y)`` with the
+    pyramid of :func:`dog_pyramid` (``k = 6``, ``sigma = 3`` px, ``W = 10``: the
+    report's settings, §2.3 and §3.3). The report's formula is ambiguous; as its text
+    and the author's code (github.com/mohit1997/OZSSR, ``laploss.py``) do, the bands
+    start at the image (``K^0`` = identity, so the band ``x - K x`` is kept) and
+    ``W`` weights the bands, not the low-pass. No decimation between levels.
 
     Example:
         >>> y = torch.rand(1, 1, 24, 24)
-        >>> float(dog_pyramid_loss(y, y))
-        0.0
         >>> round(float(dog_pyramid_loss(y + 0.1, y)), 6)  # a constant offset: low-pass
         0.01
+
+    Reference:
+        Goyal, "Online Super-Resolution using Deep Internal Learning", §2.3.
     """
     _check_pair(x, y)
     # The pyramid is linear, so the pyramid of the difference is the difference.
@@ -208,31 +161,14 @@ def dog_pyramid_loss(
     return weight * detail + bands[-1].square().mean()
 
 
-# -------------------------------------------------------------------- perceptual
-
-
 class PerceptualLoss(nn.Module):
     """VGG19 feature loss ``mean (s φ_l(n(x)) - s φ_l(n(y)))^2``, SRGAN's ``l_VGG/i,j``.
 
-    ``φ_l`` is :func:`srcore.vgg.vgg19_features` cut at ``layer``, ``n`` the ImageNet
-    normalisation ``(x - mean) / std`` that torchvision's weights expect (inputs in
-    [0, 1]; a 1-channel input is repeated to RGB), and ``s = feature_scale``.
-
-    ``feature_scale = 1 / 12.75`` is SRGAN's rescaling of the VGG features ("to obtain
-    VGG losses of a scale that is comparable to the MSE loss ... equivalent to
-    multiplying with a rescaling factor of ≈ 0.006", i.e. ``1 / 12.75^2`` on the loss).
-    SRGAN calibrated it for its own VGG (Caffe weights, 0-255 BGR input); with
-    torchvision's weights on normalised input the features have a different scale, so
-    the constant keeps the paper's recipe, not the paper's loss magnitude. Pass
-    ``feature_scale=1.0`` for the plain feature MSE (Johnson et al. 2016 style).
-
-    Args:
-        layer: a name from :data:`srcore.vgg.VGG19_LAYERS`; ``"relu5_4"`` = VGG54,
-            ``"relu2_2"`` = VGG22.
-        feature_scale: ``s`` above.
-        pretrained: ImageNet weights (see :func:`srcore.vgg.vgg19_features`);
-            ``False`` gives random features, for plumbing tests only.
-        device: where the VGG lives (move the module with ``.to`` as usual).
+    ``φ_l`` is :func:`srcore.vgg.vgg19_features` cut at ``layer`` (``"relu5_4"`` =
+    VGG54), ``n`` torchvision's ImageNet normalisation (a 1-channel input is repeated
+    to RGB) and ``s = feature_scale``: SRGAN's ``1 / 12.75``, calibrated for its Caffe
+    VGG, so with torchvision's weights it keeps the paper's recipe, not its loss
+    magnitude. ``pretrained=False`` gives random features, for plumbing tests only.
 
     Example:
         >>> loss = PerceptualLoss("relu2_2", pretrained=False)
@@ -285,18 +221,9 @@ class PerceptualLoss(nn.Module):
         return (self._phi(x) - target).square().mean()
 
 
-# --------------------------------------------------------------------------- GAN
-
-
 def adversarial_loss_generator(d_fake_logits: torch.Tensor) -> torch.Tensor:
-    """SRGAN generator loss ``mean -log D(G(z))`` = ``mean softplus(-logit)``.
-
-    The non-saturating form of Goodfellow et al. (2014) that SRGAN uses (eq. 6),
-    computed as binary cross-entropy with logits against the label "real"; the mean
-    over the batch replaces the paper's sum.
-
-    Args:
-        d_fake_logits: discriminator logits on generated images, any shape (``(B, 1)``).
+    """SRGAN generator loss ``mean -log D(G(z))`` = ``mean softplus(-logit)``, the
+    non-saturating form (eq. 6) with the batch mean for the paper's sum.
 
     Example:
         >>> round(float(adversarial_loss_generator(torch.zeros(4, 1))), 6)  # log 2
@@ -312,9 +239,8 @@ def adversarial_loss_discriminator(
 ) -> torch.Tensor:
     """SRGAN discriminator loss ``mean -log D(x_HR) + mean -log(1 - D(G(z)))``.
 
-    Binary cross-entropy with logits, real labelled 1 and fake 0; the two terms are
-    *summed* (the negated value function of eq. 2), so logits of 0 give ``2 log 2``.
-    Detach the generated images before calling it when updating D only.
+    Both terms summed (the negated value function of eq. 2); detach the generated
+    images when updating D only.
 
     Example:
         >>> z = torch.zeros(4, 1)

@@ -1,15 +1,9 @@
 """Super-resolve a user's own image with any method of the package, in one call.
 
 :func:`upscale` is what ``srcore upscale`` runs on each image: MATLAB bicubic, a
-network trained beforehand (SRCNN, VDSR, SRResNet, SRGAN, LapSRN) or a method that
-learns on the image itself (ZSSR, Deep Image Prior). The output is always on the 8-bit
-grid, ``ceil(scale x)`` the input's size, as the evaluation protocol scores it.
-
-The supervised networks come from :func:`srcore.trained.load_network` (weights that
-``srcore train`` saved, or a file of the user's).
-
-Every problem the user can fix (a method or scale a method cannot do, missing weights,
-a malformed kernel) raises :class:`InputError` with a one-line message.
+network trained beforehand (:func:`srcore.trained.load_network`) or ZSSR/DIP, which
+learn on the image itself. Every problem the user can fix raises :class:`InputError`
+with a one-line message.
 
 Example:
     >>> tuple(upscale(torch.rand(1, 3, 8, 8), 2, "bicubic").shape)
@@ -76,10 +70,8 @@ def check_method(method: str) -> str:
 
 
 def check_scale(method: str, scale: float) -> int | float:
-    """The scale as ``int`` when integral; bicubic and ZSSR also take a float.
-
-    Trained networks and DIP need an integer >= 2 (LapSRN a power of two, SRResNet
-    and SRGAN 3 or a power of two); bicubic any scale > 0; ZSSR any scale > 1.
+    """The scale as ``int`` when integral: bicubic takes any scale > 0, ZSSR any > 1,
+    the others an integer >= 2 their network can build.
 
     Example:
         >>> check_scale("srcnn", 2.0), check_scale("bicubic", 1.5)
@@ -109,12 +101,9 @@ def check_scale(method: str, scale: float) -> int | float:
 def check_size(
     method: str, lr_img: torch.Tensor, scale: float, kernel: Any = None
 ) -> None:
-    """An :class:`InputError` if the image is too small for ``method``.
-
-    Learning methods need :data:`MIN_LR_SIDE` pixels per side; ZSSR needs its
-    smallest fathers (``min_scale`` 0.5 of the image) to hold ``2 ceil(scale)`` pixels
-    and the kernel (the rule :func:`srcore.methods.zssr.zssr` checks itself).
-    """
+    """An :class:`InputError` if the image is too small for ``method``: learning
+    methods need :data:`MIN_LR_SIDE` px per side, ZSSR's smallest fathers (half the
+    image) ``2 ceil(scale)`` px and the kernel."""
     h, w = lr_img.shape[-2:]
     need = 1 if method == "bicubic" else MIN_LR_SIDE
     if method == "zssr":
@@ -128,8 +117,7 @@ def check_size(
 
 
 def check_device(device: str) -> torch.device:
-    """:func:`srcore.profiles.resolve_device`, with a bad or absent device an
-    :class:`InputError`."""
+    """:func:`srcore.profiles.resolve_device`, raising :class:`InputError`."""
     try:
         return resolve_device(device)
     except (RuntimeError, ValueError) as err:
@@ -137,9 +125,8 @@ def check_device(device: str) -> torch.device:
 
 
 def load_kernel(path: str | os.PathLike) -> np.ndarray:
-    """A blur kernel from ``.npy`` or ``.mat`` (key ``Kernel`` as in DIV2KRK, else
-    the only 2-D array): square, odd side, finite, summing to 1 (within
-    :data:`KERNEL_SUM_TOLERANCE`); float64."""
+    """A blur kernel from ``.npy`` or ``.mat`` (key ``Kernel`` as in DIV2KRK, else the
+    only array): square, odd side, finite, summing to 1; float64."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: kernel file not found")
@@ -197,9 +184,8 @@ def estimate_kernel(
     device: str = "auto",
     progress: bool = False,
 ) -> np.ndarray:
-    """The image's blur kernel for ``scale`` (2 or 4), estimated by KernelGAN from
-    the image alone (:mod:`srcore.methods.kernelgan`, the profile's budget); float64,
-    sum 1. Grey images are repeated to RGB for it."""
+    """The image's blur kernel for ``scale`` (2 or 4), estimated by KernelGAN from the
+    image alone with the profile's budget; float64, sum 1."""
     from srcore.methods.kernelgan import estimate_kernel as kernelgan
     from srcore.methods.kernelgan import kernel_config
 
@@ -214,9 +200,8 @@ def estimate_kernel(
     return res.kernel.numpy()
 
 
-#: ``--kernel estimate``'s credibility rule (:func:`check_estimate`): how many dB
-#: further from the bicubic interpolation ZSSR's output with the estimate may be
-#: than ZSSR's output without it.
+#: How many dB further from the bicubic interpolation ZSSR's output with an
+#: estimated kernel may be than without it (:func:`check_estimate`).
 ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB = 10.0
 
 
@@ -230,29 +215,13 @@ def check_estimate(
 
     ``d = PSNR_Y(sr_plain, b) - PSNR_Y(sr_kernel, b)``, ``b`` the bicubic
     interpolation of ``lr_img`` (shave = scale): how much further from ``b`` the
-    estimate takes ZSSR than ZSSR goes on its own. The estimate is credible when
-    ``d <= ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB`` (10 dB).
-
-    Why a test on the outputs: KernelGAN's estimate is the kernel under which the LR
-    image's patches recur at half its size, which is the HR->LR kernel only when the
-    HR was as sharp (for its grid) as the LR. A MATLAB-bicubic LR of a soft photo is
-    sharper than its HR, so KernelGAN explains the photo's softness as blur: on
-    Set5 bird x2 (LR 144 px) its kernel has variances 1.15 and 2.80 px² (seed 1:
-    1.13, 3.12; Set14 barbara, LR 360 x 288: 1.18, 2.39), where bicubic's is 0
-    (taps 0.5, 0.28, -0.03 have no second moment; KernelGAN's clean-up of the
-    exact bicubic kernel gives 0.78 px²). Neither a longer warm start at bicubic
-    nor an undecayed learning rate narrows it (1.30, 2.52 and 1.06, 2.26): it is
-    the GAN's equilibrium. Nothing in the LR image alone tells the two cases
-    apart: its spectral fall-off, its sons' sharpness and the detail the kernel
-    removes rank bird's estimate among the true kernels of chapter 01's
-    random-kernel images. ZSSR with such a kernel sharpens an already sharp image
-    and rings. Bird, quick profile: ZSSR with the estimate is 24.1 dB from b,
-    without it 38.4 dB (d = 14.3; against the HR 25.1 dB, bicubic 36.8, plain ZSSR
-    41.4). A right kernel moves ZSSR much less: chapter 01's BSD100/101087
-    (random kernel) with its estimate scores 28.6 dB against bicubic's 27.2 and
-    is 37.6 dB from b, where plain ZSSR (+0.2 dB over bicubic) is closer still, so
-    d is below ~5 dB; a wrong one on 101085 (17.9 dB against bicubic's 24.3) is
-    17.5 dB from b, d above 15 (plain ZSSR's distances not measured on these two).
+    estimate takes ZSSR than ZSSR goes on its own; credible when
+    ``d <= ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB``. KernelGAN finds the kernel under
+    which the LR image's patches recur at half its size, which is the HR->LR kernel
+    only when the HR was as sharp as the LR: on the bicubic LR of a soft photo it
+    explains the softness as blur, and nothing in the LR image alone tells the two
+    cases apart. ZSSR with such a kernel sharpens an already sharp image and rings,
+    moving far from ``b``; a right kernel moves it much less.
 
     Returns:
         ``{"credible", "disagreement_db", "psnr_to_bicubic", "plain_psnr_to_bicubic",
@@ -295,17 +264,15 @@ def _zssr(lr_img, scale, profile, kernel, device, progress, seed) -> torch.Tenso
     from srcore.methods.zssr import zssr
     from srcore.runs.zssr_runs import zssr_config
 
-    # the book's ZSSR config: the profile, plus the given-kernel settings with a kernel
     cfg = zssr_config("zssr", profile, true_kernel=kernel is not None, seed=seed)
     res = zssr(lr_img, scale, cfg, kernel=kernel, device=device, progress=progress)
     return quantize(res.sr)
 
 
 def _dip(lr_img, scale, profile, device, progress, seed) -> torch.Tensor:
-    """DIP on the image padded (edge replicated, bottom/right) so that its HR size
-    suits the skip net (multiples of ``2**levels``, >= 2 ** (levels + 1)); the output
-    is cropped back. The authors crop their HR images instead, which would lose
-    pixels of a user's image."""
+    """DIP on the image edge-padded (bottom/right) to an HR size the skip net takes
+    (multiples of ``2**levels``), the output cropped back (the authors crop the HR
+    instead, which would lose pixels)."""
     from srcore.methods.dip import PAPER_BY_SCALE, PROFILES, DIPConfig, optimize
     from srcore.profiles import resolve_profile
 
@@ -338,20 +305,10 @@ def upscale(
 ) -> torch.Tensor:
     """Super-resolve one image by ``method``; ``(1, C, h, w)`` in [0, 1], C = 1 or 3.
 
-    Args:
-        scale: see :func:`check_scale` for what each method takes.
-        method: one of :data:`METHODS`.
-        profile: ZSSR's/DIP's compute profile; which trained weights to load.
-        kernel: ZSSR only: the degradation's blur kernel (kernel-aware ZSSR with the
-            reference's given-kernel settings).
-        network: for a trained method, :func:`srcore.trained.load_network`'s.
-        device, progress: where to compute; tqdm bars for ZSSR/DIP iterations and
-            for the tiles of a large image (a supervised network).
-        seed: ZSSR's/DIP's random stream (init, crops, noise): a run that learns on
-            the image gives the same output for the same seed on the same machine.
-
-    Returns:
-        ``(1, C, ceil(h scale), ceil(w scale))`` on the 8-bit grid, on the CPU.
+    ``kernel`` is ZSSR's blur kernel; ``network`` a trained method's
+    :func:`srcore.trained.load_network`; ``profile`` and ``seed`` set ZSSR's/DIP's
+    budget and random stream. Returns ``(1, C, ceil(h scale), ceil(w scale))`` on the
+    8-bit grid, on the CPU.
     """
     scale = check_scale(method, scale)
     if kernel is not None and method != "zssr":
@@ -379,23 +336,16 @@ def upscale(
 def score(
     sr: torch.Tensor, hr: torch.Tensor, scale: float, lr_img: torch.Tensor
 ) -> dict[str, float]:
-    """PSNR/SSIM of ``sr`` and of bicubic against ``hr`` by the protocol.
-
-    Y channel (grey as is), ``shave = scale`` (``ceil`` of a non-integer scale);
-    ``hr`` already cropped (:func:`srcore.imagefiles.reference`): ``sr`` and the
-    bicubic output are cropped to its size (the protocol's modcrop).
-    """
+    """PSNR/SSIM of ``sr`` and of bicubic against ``hr`` by the protocol: Y channel
+    (grey as is), ``shave = ceil(scale)``, both cropped to ``hr``'s size
+    (:func:`srcore.imagefiles.reference`)."""
     shave = math.ceil(scale)
     height, width = hr.shape[-2:]
-    sr = sr[..., :height, :width]
-    if sr.shape[1] == 1 and hr.shape[1] == 3:
-        sr = sr.expand(-1, 3, -1, -1)
-    bic = bicubic.upscale(lr_img, scale)[..., :height, :width]
-    if bic.shape[1] == 1 and hr.shape[1] == 3:
-        bic = bic.expand(-1, 3, -1, -1)
-    return {
-        "psnr": float(psnr(sr, hr, shave=shave)[0]),
-        "ssim": float(ssim(sr, hr, shave=shave)[0]),
-        "psnr_bicubic": float(psnr(bic, hr, shave=shave)[0]),
-        "ssim_bicubic": float(ssim(bic, hr, shave=shave)[0]),
-    }
+    row = {}
+    for name, x in (("", sr), ("_bicubic", bicubic.upscale(lr_img, scale))):
+        x = x[..., :height, :width]
+        if x.shape[1] == 1 and hr.shape[1] == 3:
+            x = x.expand(-1, 3, -1, -1)
+        row[f"psnr{name}"] = float(psnr(x, hr, shave=shave)[0])
+        row[f"ssim{name}"] = float(ssim(x, hr, shave=shave)[0])
+    return row
