@@ -1,18 +1,10 @@
 """The results cache: every number in the book is a record made by ``load_or_run``.
 
-A run is keyed by its method and the hash of its full config (dataset, scale, profile,
-seed and every hyper-parameter). One small JSON file per key under ``book/results/``
-holds per-image metrics, timings, an optional thinned history and the provenance
-(commit, dirty flag, date, hardware, device, library versions). Images are never
-stored.
-
-Why this shape:
-- the book build must not train: with mode ``"read"`` a missing record is an error that
-  names it, instead of an hour of silent computation;
-- an interrupted run resumes: per-image results are appended to a ``.partial.json``
-  file after each image (atomically), and a restart skips the images already done;
-- re-running a notebook with the same config loads the same record, so the numbers in
-  the book are the numbers in git.
+A run is keyed by its method and the hash of its full config; one small JSON per key
+under ``book/results/`` holds per-image metrics, timings, an optional thinned history
+and the provenance (commit, dirty flag, date, hardware, device, versions). In
+``"read"`` mode (the book build) a missing record is an error naming it; an
+interrupted run resumes from its ``.partial.json``, written after each item.
 """
 
 from __future__ import annotations
@@ -26,7 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +54,11 @@ SCHEMA_VERSION = 1
 
 
 class MissingResultError(FileNotFoundError):
-    """A record the book needs is not in the results folder (and computing is
-    disabled)."""
+    """A record the book needs is missing and computing is disabled."""
 
 
 class BudgetExhausted(RuntimeError):
-    """A run reached its context's deadline: the items done so far are saved and
-    the next call resumes after them."""
+    """The context's deadline was reached; the items done are saved, a call resumes."""
 
 
 @dataclass
@@ -107,30 +97,11 @@ class RunRecord:
         return float(np.mean(values))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA_VERSION,
-            "key": self.key,
-            "method": self.method,
-            "config": self.config,
-            "per_image": self.per_image,
-            "timings": self.timings,
-            "history": self.history,
-            "provenance": self.provenance,
-            "extra": self.extra,
-        }
+        return {"schema": SCHEMA_VERSION, **asdict(self)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
-        return cls(
-            key=data["key"],
-            method=data["method"],
-            config=dict(data["config"]),
-            per_image=list(data["per_image"]),
-            timings=dict(data.get("timings", {})),
-            history=dict(data.get("history", {})),
-            provenance=dict(data.get("provenance", {})),
-            extra=dict(data.get("extra", {})),
-        )
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 def _canonical(config: Mapping[str, Any]) -> str:
@@ -154,11 +125,7 @@ RESULTS_PATHSPEC = "book/results"
 
 
 def smoke_results_root() -> Path:
-    """Where smoke records go when no folder is given: a per-user temporary folder.
-
-    Smoke numbers mean nothing, so they never land in the committed
-    ``book/results`` (which only receives quick and paper records).
-    """
+    """A per-user temporary folder: smoke records never land in ``book/results``."""
     return Path(tempfile.gettempdir()) / f"srcore-smoke-results-{os.getuid()}"
 
 
@@ -171,8 +138,6 @@ def results_root(
     Example:
         >>> results_root(profile="smoke") == smoke_results_root()
         True
-        >>> results_root("elsewhere", profile="smoke").name
-        'elsewhere'
     """
     if root is not None:
         return Path(root)
@@ -183,17 +148,14 @@ def results_root(
 
 
 def crop_file(method: str, key: str, item: str, root: Any = None) -> Path:
-    """Where a record saves its output (or a crop of it) for ``item``
-    (``"BSD100/3096"`` -> ``<method>/<key>-crops/BSD100_3096.png``): one naming for
-    every method, so the figures find any record's images the same way."""
+    """Where a record saves its output crop for ``item``
+    (``"BSD100/3096"`` -> ``<method>/<key>-crops/BSD100_3096.png``)."""
     name = item.replace("/", "_") + ".png"
     return results_root(root) / method / f"{key}-crops" / name
 
 
 def record_crop(record: RunRecord, item: str, root: Any = None) -> Path:
-    """:func:`crop_file` of ``item`` for an existing record, in the folder its own
-    profile writes to (smoke records: the temporary folder) unless ``root`` is
-    given."""
+    """:func:`crop_file` of ``item`` for a record, in its profile's folder."""
     base = results_root(root, record.config.get("profile"))
     return crop_file(record.method, record.key, item, base)
 
@@ -210,8 +172,7 @@ def results_mode(mode: str | None = None) -> str:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON through a temp file + rename, so a crash never leaves half a
-    record."""
+    """Write JSON atomically (temp file + rename)."""
     text = json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n"
     atomic_write(path, lambda fh: fh.write(text.encode()))
 
@@ -237,14 +198,8 @@ def _git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
 
 
 def _cpu_name() -> str:
-    """The CPU's model name, with its family and model numbers where the name alone
-    is generic (a virtual machine's "AMD EPYC" may be Zen 3 without native bf16 or
-    Zen 4 with it: two CPUs whose numbers must not share a mean unannounced).
-
-    Example:
-        >>> isinstance(_cpu_name(), str)
-        True
-    """
+    """The CPU's model name with its family and model numbers (a virtual "AMD EPYC"
+    may be Zen 3 without native bf16 or Zen 4 with it)."""
     fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -283,12 +238,10 @@ def provenance(device: str | torch.device = "cpu") -> dict[str, Any]:
 
 
 def _git_state(repo: Path = REPO_ROOT) -> dict[str, Any]:
-    """The commit, dirty flag and date now: taken when a run starts and when each
-    of its items starts (a resumed record's items may come from several commits).
+    """The commit, dirty flag and date now (at a run's and at each item's start).
 
-    Dirty means a tracked file outside ``book/results`` differs from the commit: the
-    records a queue writes there are data, not code (a record being re-made replaces
-    a committed one), so they never make the code that computes them dirty."""
+    Dirty: a tracked file outside ``book/results`` differs from the commit (records
+    are data, not code)."""
     status = _git(
         "status",
         "--porcelain",
@@ -305,24 +258,16 @@ def _git_state(repo: Path = REPO_ROOT) -> dict[str, Any]:
     }
 
 
-def _record_path(root: Path, method: str, key: str) -> Path:
-    return root / method / f"{key}.json"
-
-
 def item_machine(record: RunRecord, row: Mapping[str, Any]) -> tuple[str, str]:
-    """``(hardware, precision)`` of one item of ``record``: its own provenance where
-    it says (items made since issue 21), else the record's. The precision is
-    ``"bf16"`` when the config's ``model.amp`` was on and the item ran on CUDA or on
-    a CPU with native bf16, else ``"fp32"``.
+    """``(hardware, precision)`` of one item: its own provenance where it has one,
+    else the record's; ``"bf16"`` when ``model.amp`` was on and the item ran on CUDA
+    or a CPU with native bf16, else ``"fp32"``.
 
     Example:
         >>> rec = RunRecord("k", "m", {"model": {"amp": True}}, [],
         ...                 provenance={"hardware": "CPU A", "cpu_native_bf16": True})
         >>> item_machine(rec, {"provenance": {"date": "2026-12-07"}})
         ('CPU A', 'bf16')
-        >>> item_machine(rec, {"provenance": {"hardware": "CPU B",
-        ...                                   "cpu_native_bf16": False}})
-        ('CPU B', 'fp32')
     """
     own = row.get("provenance", {})
     where = own if "hardware" in own else record.provenance
@@ -334,9 +279,8 @@ def item_machine(record: RunRecord, row: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def machines(records: Iterable[RunRecord]) -> str:
-    """The machines and precisions the items of ``records`` were made on, one
-    ``"hardware, precision"`` per distinct pair joined by ``" / "`` (one pair: the
-    numbers share a machine and a precision)."""
+    """The distinct ``"hardware, precision"`` of the items of ``records``, joined
+    by ``" / "``."""
     pairs = {item_machine(r, row) for r in records for row in r.per_image}
     return " / ".join(f"{h}, {p}" for h, p in sorted(pairs))
 
@@ -348,7 +292,7 @@ def record_path(
     profile: str | None = None,
 ) -> Path:
     """Where the complete record ``key`` of ``method`` lives (:func:`results_root`)."""
-    return _record_path(results_root(root, profile), method, key)
+    return results_root(root, profile) / method / f"{key}.json"
 
 
 def load_or_run(
@@ -369,41 +313,32 @@ def load_or_run(
 ) -> RunRecord:
     """Load the record of ``(method, config)`` or compute it item by item, resumably.
 
-    Args:
-        method: method name (the record's folder).
-        config: the full, JSON-serialisable config; its hash is the key.
-        items: item names (usually image names) in order, or a callable returning
-            them (called only when something must be computed, so that reading a
-            cached record never needs the dataset).
-        compute: ``name -> row`` (metrics, seconds, ...); called once per missing item.
-        root: results folder (see :func:`results_root`; smoke records default to a
-            temporary folder, never ``book/results``).
-        mode: ``auto`` / ``read`` / ``force`` (see :func:`results_mode`).
-        device: the device the numbers are made on, for the provenance.
-        finalize: optional ``rows -> {"history": ..., "extra": ...}`` run after the
-            last item (e.g. training curves), stored with the record.
-        partial: in ``read`` mode, return the unfinished record (its ``done`` of
-            ``total`` items; none at all when the run has not started) instead of
-            raising :class:`MissingResultError`.
-        deadline: ``time.time()`` after which no new item starts: raises
-            :class:`BudgetExhausted` with the items done so far saved.
-        compute_many: ``names -> rows`` for several items at once (the same rows
-            ``compute`` would give, e.g. N images on one GPU); used with
-            ``batch > 1``, ``batch`` missing items at a time.
-
-    Returns:
-        The :class:`RunRecord`; its ``per_image`` rows keep the order of ``items``.
+    ``items`` (or a callable giving them, called only when something is computed)
+    name the rows in order; ``compute(name) -> row`` makes a missing one, and
+    ``compute_many(names) -> rows`` makes ``batch`` at a time. ``finalize(rows)``
+    may add ``{"history": ..., **extra}`` after the last item. ``mode``: see
+    :func:`results_mode`; in ``read`` mode ``partial`` returns an unfinished record
+    instead of raising :class:`MissingResultError`. Past ``deadline`` no new item
+    starts (:class:`BudgetExhausted`). ``device`` goes into the provenance.
     """
     mode = results_mode(mode)
     config = json.loads(_canonical(config))
     base = results_root(root, config.get("profile"))
     key = run_key(method, config)
-    path = _record_path(base, method, key)
+    path = base / method / f"{key}.json"
     if mode != "force" and path.exists():
         return RunRecord.from_json(json.loads(path.read_text()))
     partial_path = path.with_suffix(".partial.json")
+    done = _read_partial(partial_path, key) if mode != "force" else {}
     if mode == "read" and partial:
-        return _unfinished(method, key, config, partial_path)
+        return RunRecord(
+            key,
+            method,
+            config,
+            per_image=list(done.get("per_image", [])),
+            provenance=dict(done.get("provenance", {})),
+            extra={"total": done.get("total")},
+        )
     if mode == "read":
         raise MissingResultError(
             "no cached result "
@@ -412,14 +347,7 @@ def load_or_run(
             "run the notebook with SRCORE_RESULTS_MODE=auto (or `make results`) "
             "to compute it"
         )
-    rows: dict[str, dict[str, Any]] = {}
-    if mode == "auto" and partial_path.exists():
-        try:
-            partial = json.loads(partial_path.read_text())
-            if partial.get("key") == key:
-                rows = {r["image"]: r for r in partial["per_image"]}
-        except (json.JSONDecodeError, KeyError):
-            rows = {}  # a damaged partial file only costs recomputation
+    rows = {r["image"]: r for r in done.get("per_image", [])}
     names = list(items() if callable(items) else items)
     started = time.perf_counter()
     # Taken before any computation: a commit made while the run goes on is not its.
@@ -487,26 +415,13 @@ def load_or_run(
     return record
 
 
-def _unfinished(
-    method: str, key: str, config: dict[str, Any], partial_path: Path
-) -> RunRecord:
-    """What a run has done so far, from its ``.partial.json`` (or nothing)."""
-    data: dict[str, Any] = {}
-    if partial_path.exists():
-        try:
-            data = json.loads(partial_path.read_text())
-        except json.JSONDecodeError:
-            data = {}
-    if data.get("key") != key:
-        data = {}
-    return RunRecord(
-        key=key,
-        method=method,
-        config=config,
-        per_image=list(data.get("per_image", [])),
-        provenance=dict(data.get("provenance", {})),
-        extra={"total": data.get("total")},
-    )
+def _read_partial(path: Path, key: str) -> dict[str, Any]:
+    """The ``.partial.json`` of run ``key``, or {} (none, damaged or another key)."""
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}  # a damaged partial file only costs recomputation
+    return data if data.get("key") == key else {}
 
 
 def load_records(
@@ -533,9 +448,8 @@ def record_for(
     finalize: Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
     compute_many: Callable[[list[str]], list[Mapping[str, Any]]] | None = None,
 ) -> RunRecord:
-    """:func:`load_or_run` in the results folder, mode, progress setting, deadline
-    and batch size of a run's context (``ctx.results``, else the profile's folder:
-    see :func:`results_root`)."""
+    """:func:`load_or_run` with the folder, mode, progress, deadline and batch of
+    a run's context."""
     return load_or_run(
         method,
         config,

@@ -1,20 +1,11 @@
 """Supervised runs: train a network on patches, score it on the benchmarks, cache both.
 
-One run = one model config (method, profile, scale, seed): it trains with
-:func:`srcore.training.supervised.fit`, then scores every evaluation image of
-:mod:`srcore.protocol` with :func:`srcore.training.supervised.super_resolve`.
-Everything goes through :func:`srcore.runs.results.load_or_run` with the items
-``["train", "Set5/baby", ...]``, so:
-
-- the record holds training time per step, the loss / validation curves, inference
-  seconds per image, PSNR/SSIM, a sharpness measure and LPIPS where its weights exist;
-- an interrupted run resumes (training from its checkpoint, evaluation per image);
-- weights and checkpoints live in the cache folder (``$SRCORE_CACHE``, default
-  ``~/.cache/srcore``), never in git; small crops of the outputs are written next to
-  the record for the book's figures.
-
-SRGAN has its own runner, :func:`run_srgan`: its generator starts from the SRResNet
-of the same profile, whose record it loads (or makes with :func:`run`) first.
+One record per model config (method, profile, scale, seed), items
+``["train", "Set5/baby", ...]``: training with :func:`srcore.training.supervised.fit`
+(resumable from its checkpoint), then each test image with
+:func:`srcore.training.supervised.super_resolve`. Weights and checkpoints live in
+:func:`cache_dir`, never in git; output crops are saved beside the record. SRGAN's
+generator starts from the SRResNet record of the same profile.
 """
 
 from __future__ import annotations
@@ -67,8 +58,6 @@ __all__ = [
     "cache_dir",
     "load_weights",
     "run",
-    "run_srgan",
-    "srgan_init",
     "run_config",
     "RunSettings",
     # re-exported from srcore.training for the command line
@@ -79,34 +68,18 @@ __all__ = [
 ]
 
 
-#: ``init(cfg) -> state dict`` of a run's starting weights (SRGAN: the SRResNet's).
-Init = Callable[[Any], dict[str, torch.Tensor]]
-
-
-#: Test images whose output crop every supervised record keeps besides the first
-#: image of each set: figures that show a named image (Set5's butterfly).
+#: Test images whose output crop a record keeps besides each set's first image.
 FIGURE_ITEMS = ("Set5/butterfly",)
 
 
 def cache_dir() -> Path:
-    """Where weights and checkpoints go: ``$SRCORE_CACHE`` or ``~/.cache/srcore``.
-
-    Example:
-        >>> os.environ["SRCORE_CACHE"] = "/tmp/srcore-cache"
-        >>> cache_dir()
-        PosixPath('/tmp/srcore-cache')
-        >>> del os.environ["SRCORE_CACHE"]
-    """
+    """Where weights and checkpoints go: ``$SRCORE_CACHE`` or ``~/.cache/srcore``."""
     env = os.environ.get("SRCORE_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "srcore"
 
 
 def load_weights(record: RunRecord, name: str) -> nn.Module:
-    """The trained network of a record, from the cache (trained by :func:`run`).
-
-    Raises:
-        FileNotFoundError: the weights are not in this machine's cache.
-    """
+    """The trained network of a record, from the cache (FileNotFoundError if not)."""
     path = cache_dir() / "weights" / name / f"{record.key}.pt"
     if not path.exists():
         raise FileNotFoundError(
@@ -142,50 +115,23 @@ def run(
 
     ``seed`` seeds the initial weights and the patch stream. ``degradation=
     "random_kernel"`` trains on patches blurred by a fresh DIV2KRK-style kernel each
-    and tests on :data:`srcore.protocol.RANDOM_KERNEL_EVAL_SETS`; ``fault`` injects
-    one of :data:`srcore.training.supervised.FAULTS` into training. ``eval_sets``
-    ((set, first n or None) pairs) replaces the profile's test sets, e.g. for a
-    network trained only to initialise another method. ``overrides`` are fields of
-    the method's config. ``"srgan"`` goes to :func:`run_srgan`.
+    and tests on :data:`srcore.protocol.RANDOM_KERNEL_EVAL_SETS`; ``fault`` is one of
+    :data:`srcore.training.supervised.FAULTS`. ``eval_sets`` ((set, first n or None)
+    pairs) replaces the profile's test sets. ``overrides`` are fields of the
+    method's config. SRGAN's generator starts from the SRResNet record its
+    ``init_from`` names (``"srresnet:<profile>"``), loaded or made when SRGAN trains
+    (``mode="force"`` retrains SRGAN, not its SRResNet).
     """
     settings = RunSettings(seed, degradation, fault, eval_sets)
-    if name == "srgan":
-        return run_srgan(scale, ctx, settings, **overrides)
-    return _run(name, scale, ctx, settings, init=None, overrides=overrides)
-
-
-def run_srgan(
-    scale: int, ctx: RunContext, settings: RunSettings, **overrides: Any
-) -> RunRecord:
-    """SRGAN at ``scale``: the adversarial phase from the SRResNet its config names.
-
-    The generator's starting weights are those of the record of
-    ``run("srresnet", scale, ...)`` with the profile ``cfg.init_from`` names
-    (``"srresnet:<profile>"``; bicubic LR, the profile's test sets), loaded, or made,
-    only when SRGAN itself has to train; ``mode="force"`` retrains SRGAN, not its
-    SRResNet. Called by :func:`run` for ``"srgan"``.
-    """
 
     def srresnet_weights(cfg: Any) -> dict[str, torch.Tensor]:
         keep = ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
-        return srgan_init(cfg, scale, keep)
+        profile = cfg.init_from.split(":", 1)[1]
+        base = run("srresnet", scale, keep.replace(profile=profile))
+        return load_weights(base, "srresnet").state_dict()
 
-    return _run(
-        "srgan", scale, ctx, settings, init=srresnet_weights, overrides=overrides
-    )
-
-
-def srgan_init(
-    cfg: Any, scale: int, ctx: RunContext = DEFAULT_CONTEXT
-) -> dict[str, torch.Tensor]:
-    """SRGAN's starting generator weights: those of the SRResNet record that
-    ``cfg.init_from`` (``"srresnet:<profile>"``) names, loaded or made by :func:`run`.
-
-    Pass them to :func:`srcore.training.supervised.fit` as ``init``.
-    """
-    profile = cfg.init_from.split(":", 1)[1]
-    base = run("srresnet", scale, ctx.replace(profile=profile))
-    return load_weights(base, "srresnet").state_dict()
+    init = srresnet_weights if name == "srgan" else None
+    return _run(name, scale, ctx, settings, init=init, overrides=overrides)
 
 
 @dataclass(frozen=True)
@@ -234,10 +180,8 @@ def run_config(
 
 
 def training_health(history: Any) -> dict[str, Any] | None:
-    """The health entry of a training run (:mod:`srcore.health`): the model's loss
-    (SRGAN: the content term) on fresh training batches after training, against
-    the interpolation's on the same batches and the first logged loss; None where
-    the history has neither."""
+    """The :mod:`srcore.health` entry of a training history (SRGAN: of its content
+    loss), None without held-out losses."""
     if history.interp_loss is None or history.heldout_loss is None:
         return None
     gan = getattr(history, "gan", {})
@@ -251,10 +195,10 @@ def _run(
     ctx: RunContext,
     settings: RunSettings,
     *,
-    init: Init | None,
+    init: Callable[[Any], dict[str, torch.Tensor]] | None,
     overrides: dict[str, Any],
 ) -> RunRecord:
-    """:func:`run` of one method, its starting weights from ``init`` if given."""
+    """:func:`run`, the starting weights from ``init(cfg)`` if given."""
     spec = SPECS[name]
     cfg = model_config(name, ctx.profile, scale, seed=settings.seed, **overrides)
     config = run_config(name, scale, ctx.profile, settings, cfg)

@@ -1,11 +1,9 @@
 """Cached ZSSR and Online-SR runs on the benchmark sets.
 
-:func:`zssr_run` scores one ZSSR variant on a dataset (ideal bicubic LR or
-random-kernel LR, with the true kernel given to ZSSR or not); :func:`osr_run` runs a
-stream of images with or without weight transfer. Both go through
-:func:`srcore.runs.results.load_or_run`: one row per image, resumable, each row with the
-PSNR trace against iterations (from the HR, for figures only: ZSSR's stopping rule
-never sees it).
+:func:`zssr_run` scores one ZSSR variant on a dataset (bicubic or random-kernel LR,
+told the kernel or not); :func:`osr_run` runs a stream of images with or without
+weight transfer. One record row per image, with the PSNR trace against iterations
+(from the HR, for figures only: ZSSR's stopping rule never sees it).
 """
 
 from __future__ import annotations
@@ -68,8 +66,7 @@ TRACE_EVERY = 50
 def zssr_config(
     variant: str, profile: str, *, true_kernel: bool = False, **overrides: Any
 ) -> ZSSRConfig:
-    """The :class:`ZSSRConfig` of a variant and profile (+ the reference's
-    given-kernel settings when ZSSR is told the true kernel)."""
+    """The :class:`ZSSRConfig` of a variant and profile (+ the given-kernel preset)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {list(VARIANTS)}, got {variant!r}")
     extra = {**VARIANTS[variant], **(PRESETS["given_kernel"] if true_kernel else {})}
@@ -79,10 +76,7 @@ def zssr_config(
 def zssr_row(
     res: ZSSRResult, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
 ) -> dict[str, Any]:
-    """A record row of one ZSSR image: :func:`srcore.protocol.score_row` of its
-    output, its optimisation (iterations, learning-rate drops, seconds, the
-    reconstruction-error trace and its health verdict, :mod:`srcore.health`) and
-    the PSNR trace of the plain network output."""
+    """A record row of one ZSSR image: its scores, optimisation, health and traces."""
     return {
         **protocol.score_row(res.sr, hr, lr_img, scale),
         "health": health(
@@ -113,8 +107,8 @@ def run_image(
     backbone: Callable[[], nn.Module] | None = None,
     init: dict[str, torch.Tensor] | None = None,
 ) -> ZSSRResult:
-    """ZSSR on one test image of a record, on the context's device and with its
-    progress bar, tracing the plain output's PSNR every :data:`TRACE_EVERY`."""
+    """ZSSR on one test image on the context's device, PSNR traced every
+    :data:`TRACE_EVERY`."""
     return zssr(
         lr_img,
         scale,
@@ -129,18 +123,15 @@ def run_image(
     )
 
 
-#: The VDSR backbone: VDSR trained on BSD200 (BSDS300's training split, apart from
-#: the BSD100 test images), on RGB so that it can stand in for ZSSR's RGB network,
-#: at the run's one scale (``scales=(scale,)``). It is scored on Set5 only: its own
-#: quality is a side note.
+#: The VDSR backbone: RGB VDSR trained on BSD200 (no BSD100 test image) at the run's
+#: one scale, scored on Set5 only.
 VDSR_BACKBONE: dict[str, Any] = {"channels": 3, "train_sets": ("BSD200",)}
 VDSR_EVAL_SETS = (("Set5", None),)
 
 
 def pretrained_vdsr(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
-    """The pre-run of ZSSR's VDSR backbone: the record of :data:`VDSR_BACKBONE`
-    trained at ``scale``, trained first when missing (never retrained by force:
-    "read" stays "read", "force" becomes "auto")."""
+    """The record of :data:`VDSR_BACKBONE` at ``scale``, trained when missing
+    ("force" becomes "auto")."""
     pre = ctx.replace(mode="read" if ctx.mode == "read" else None)
     return supervised.run(
         "vdsr", scale, pre, eval_sets=VDSR_EVAL_SETS, scales=(scale,), **VDSR_BACKBONE
@@ -150,9 +141,8 @@ def pretrained_vdsr(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
 def vdsr_backbone(
     record: RunRecord, ctx: RunContext = DEFAULT_CONTEXT
 ) -> tuple[Callable[[], nn.Module], dict[str, torch.Tensor]]:
-    """A VDSR factory and the pre-trained weights of ``record`` (a
-    :func:`pretrained_vdsr` record), retraining them when the record was made
-    elsewhere and the weights are not in this machine's cache."""
+    """A VDSR factory and the weights of a :func:`pretrained_vdsr` record (retrained
+    when not in this machine's cache)."""
     try:
         net = supervised.load_weights(record, "vdsr")
     except FileNotFoundError:
@@ -188,16 +178,12 @@ def zssr_run(
 ) -> RunRecord:
     """ZSSR ``variant`` on the first ``limit`` images of ``dataset`` at ``scale``.
 
-    ``degradation`` makes the LR (:func:`srcore.runs.kernel_runs.image_pair`: MATLAB
-    bicubic, or a seeded DIV2KRK-style kernel per image); ``true_kernel`` gives
-    ZSSR that kernel (its sons and back-projection then use it). ``kernels``, a
-    KernelGAN record of the same images (:func:`srcore.runs.kernel_runs.
-    estimated_kernels`), gives it the estimated kernels instead, with the same
-    given-kernel settings; otherwise ZSSR assumes bicubic. ``vdsr``, a
-    :func:`pretrained_vdsr` record, replaces ZSSR's network by that VDSR, fine-tuned
-    internally. ``estimated_kernel=True`` and ``backbone="vdsr"`` run those
-    pre-runs here. Image k of the set uses seed ``seed + k``. Each row:
-    :func:`zssr_row`.
+    ``degradation`` makes the LR (:func:`srcore.runs.kernel_runs.image_pair`);
+    ZSSR is given the true kernel (``true_kernel``), KernelGAN's estimate
+    (``kernels``, a :func:`srcore.runs.kernel_runs.kernelgan_run` record), or assumes
+    bicubic. ``vdsr`` (a :func:`pretrained_vdsr` record) replaces ZSSR's network by
+    that VDSR, fine-tuned. ``estimated_kernel=True`` and ``backbone="vdsr"`` make
+    those pre-runs here. Image k uses seed ``seed + k``.
     """
     if (true_kernel or estimated_kernel or kernels) and degradation == "bicubic":
         raise ValueError(
@@ -231,25 +217,17 @@ def zssr_run(
     if kernels is not None:
         config["kernel_estimate"] = {"method": "kernelgan", "record": kernels.key}
     key = run_key("zssr", config)
-    # Listed, and the backbone's weights loaded, when an image is computed: a
-    # complete record needs neither the dataset nor the weights.
+    # lazy: a complete record needs neither the dataset nor the weights
     items = cache(partial(protocol.test_items, [(dataset, limit)], scale, data_root))
     weights = cache(partial(vdsr_backbone, vdsr, ctx))
 
     def inputs(item: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """The item's LR, HR, and the kernel ZSSR is given (or None)."""
         lr_img, hr = image_pair(item, scale, degradation, profile, data_root)
+        kernel = None if kernels is None else estimated_kernel_of(kernels, item)
         if true_kernel:
-            return (
-                lr_img,
-                hr,
-                protocol.test_kernel(*item.split("/", 1), scale, data_root),
-            )
-        return (
-            lr_img,
-            hr,
-            None if kernels is None else estimated_kernel_of(kernels, item),
-        )
+            kernel = protocol.test_kernel(*item.split("/", 1), scale, data_root)
+        return lr_img, hr, kernel
 
     def row(item: str, lr_img, hr, res: ZSSRResult) -> dict[str, Any]:
         if items().index(item) == 0:
@@ -303,9 +281,8 @@ def zssr_run(
     )
 
 
-#: External pretraining (OSR over the first 30 T91 images, as online SR did):
-#: images and training steps per image, per profile (``None``: the profile's own
-#: per-image budget).
+#: External pretraining (OSR over the first T91 images, as online SR did): images
+#: and steps per image per profile (``None``: the profile's per-image budget).
 EXTERNAL: dict[str, dict[str, Any]] = {
     "smoke": {"images": 2, "steps": 4},
     "quick": {"images": 8, "steps": 100},
@@ -319,10 +296,9 @@ def external_weights(
     cfg: ZSSRConfig,
     ctx: RunContext = DEFAULT_CONTEXT,
 ) -> dict[str, torch.Tensor]:
-    """External weights: ZSSR trained online over the first images of ``dataset``
-    (:func:`srcore.methods.osr.pretrain_external`), cached by their settings
-    (:func:`external_settings`, also part of the stream's run key) under
-    ``$SRCORE_CACHE/weights/osr-ext``."""
+    """ZSSR trained online over the first images of ``dataset``
+    (:func:`srcore.methods.osr.pretrain_external`), cached by
+    :func:`external_settings` under ``<cache>/weights/osr-ext``."""
     settings = external_settings(dataset, cfg, ctx.profile)
     path = (
         supervised.cache_dir()
@@ -375,10 +351,8 @@ def osr_run(
     "T91"     True      True   image k-1's (k=0: external) ZSSR/ext/online
     ========  ========  =====  ==========================  ==================
 
-    The external weights come from :func:`external_weights`. Image k uses seed
-    ``seed + k`` in every mode, so the records differ only in the initial
-    weights. Resuming a stream half way reloads the previous image's weights from
-    the cache folder.
+    Image k uses seed ``seed + k`` in every mode, so the records differ only in
+    the initial weights (:func:`external_weights`).
     """
     if not adapt and (external is None or transfer):
         raise ValueError(
@@ -438,8 +412,7 @@ def osr_run(
 
 
 def external_settings(dataset: str, cfg: ZSSRConfig, profile: str) -> dict[str, Any]:
-    """What the external weights are trained on (part of a stream's key): the
-    dataset, how many of its images, and training steps per image."""
+    """What the external weights are trained on (part of a stream's key)."""
     spec = EXTERNAL[profile]
     steps = spec["steps"] if spec["steps"] is not None else cfg.max_iters
     return {"dataset": dataset, "images": spec["images"], "steps": steps}

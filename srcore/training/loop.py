@@ -1,29 +1,15 @@
 """The one supervised training loop, with checkpoints that resume exactly.
 
-``train(model, loss_fn, sampler, config)`` runs ``config.steps`` updates on the batches
-``sampler.batch(step, batch_size)`` and returns a :class:`TrainHistory`. Every method
-trained by regression (SRCNN, VDSR, LapSRN, SRResNet) goes through it; loops that need
-more (the SRGAN generator/discriminator pair) reuse its pieces: ``optim``,
-``checkpoint`` (both in :mod:`srcore.training`) and :func:`check_finite`.
-
-Why it is built this way:
-
-- **Exact resume.** Batches are a pure function of ``(seed, step)``
-  (:class:`srcore.training.patches.PatchSampler`), and a checkpoint (atomic,
-  ``weights_only``: :mod:`srcore.training.checkpoint`) holds the model, optimizer,
-  scheduler, AMP scaler, RNG states and the not-yet-logged losses. On the CPU a run
-  stopped and resumed ends with the same weights, bit for bit, as one that never
-  stopped (the tests check it); on CUDA, cuDNN's algorithm choice may still differ.
-- **Divergence is an error, not a silent NaN curve.** Losses are checked for NaN/inf
-  at every log, validation and checkpoint (one device sync per log, not per step);
-  :class:`TrainingDiverged` names the step and the last good checkpoint, which is
-  never overwritten by the diverged state.
-- **Speed where it is free.** bf16 autocast and channels-last memory on CUDA and on
-  CPUs with native bf16 (:func:`srcore.precision.use_bf16`; fp16 with a
-  ``GradScaler`` on a GPU without bf16); fp32 elsewhere.
-- **A health check.** After the last update the model's loss and the bicubic
-  interpolation's are measured on the same :data:`INTERP_BATCHES` fresh batches
-  (:func:`heldout_losses`; the rule is :mod:`srcore.health`'s).
+``train(model, loss_fn, sampler, config)`` runs ``config.steps`` updates on
+``sampler.batch(step, batch_size)`` (SRCNN, VDSR, LapSRN, SRResNet; the SRGAN loop
+reuses its pieces). Batches are a pure function of ``(seed, step)`` and a checkpoint
+holds the model, optimizer, scheduler, scaler, RNG states and unlogged losses, so on
+the CPU a resumed run ends bit-equal to an uninterrupted one. A NaN/inf loss raises
+:class:`TrainingDiverged` (checked once per log, not per step) and leaves the last
+good checkpoint. bf16 autocast and channels-last run where
+:func:`srcore.precision.use_bf16` says they pay (fp16 + GradScaler on a GPU without
+bf16). After the last update the model and bicubic are compared on the same fresh
+batches (:func:`heldout_losses`, for :mod:`srcore.health`).
 """
 
 from __future__ import annotations
@@ -81,8 +67,7 @@ INTERP_BATCHES = 8
 # with other values (or on another device, where only rounding differs).
 _RESUME_IGNORES = ("val_every", "ckpt_every", "log_every", "device")
 
-#: Seconds between redraws of the progress bar; `srcore train` writing to a log
-#: file (not a terminal) sets 30 so that the log gets a line every 30 s.
+#: Seconds between redraws of the progress bar (`srcore train` to a log file: 30).
 PROGRESS_INTERVAL = 0.1
 
 
@@ -103,8 +88,7 @@ class TrainingDiverged(RuntimeError):
 
 
 class TrainingPaused(RuntimeError):
-    """Training reached its wall-clock deadline: a checkpoint holds the run, and the
-    next call with the same ``ckpt_dir`` resumes from it."""
+    """The wall-clock deadline was reached; the same ``ckpt_dir`` resumes the run."""
 
     def __init__(self, step: int, checkpoint: Path) -> None:
         self.step, self.checkpoint = step, checkpoint
@@ -117,10 +101,9 @@ class TrainingPaused(RuntimeError):
 class TrainHistory:
     """What a run did: the loss curve, validation PSNR, timing and where it ran.
 
-    ``step[i]`` is the number of updates done when ``loss[i]`` (the mean loss of the
-    updates since the previous point) was logged; likewise ``val_step``/``val_psnr``.
-    ``seconds_per_step`` leaves out validation and checkpoint writing;
-    ``total_seconds`` is the wall time of all sessions, resumed ones included.
+    ``loss[i]`` is the mean loss of the updates up to ``step[i]`` since the previous
+    point. ``seconds_per_step`` leaves out validation and checkpoints;
+    ``total_seconds`` covers all sessions.
     """
 
     step: list[int] = field(default_factory=list)
@@ -132,9 +115,7 @@ class TrainHistory:
     device: str = "cpu"
     steps_done: int = 0
     resumed_from: int | None = None
-    #: the model's and the bicubic interpolation's loss on the same INTERP_BATCHES
-    #: fresh training batches after the last update (the health rule's errors,
-    #: :mod:`srcore.health`)
+    #: model and bicubic loss on INTERP_BATCHES fresh batches (:func:`heldout_losses`)
     heldout_loss: float | None = None
     interp_loss: float | None = None
     precision: str = "fp32"
@@ -167,11 +148,7 @@ class BatchSource(Protocol):
 def check_finite(
     loss: torch.Tensor | float, step: int, ckpt_path: str | os.PathLike | None
 ) -> None:
-    """Raise :class:`TrainingDiverged` if ``loss`` is NaN or infinite.
-
-    ``ckpt_path`` is the last good checkpoint (None if there is none), named in the
-    message so the run can be restarted from it with other settings.
-    """
+    """Raise :class:`TrainingDiverged` naming ``ckpt_path`` if ``loss`` is NaN/inf."""
     value = float(loss)
     if not math.isfinite(value):
         raise TrainingDiverged(
@@ -180,9 +157,8 @@ def check_finite(
 
 
 def interpolated_like(inputs: torch.Tensor, out: Any) -> Any:
-    """The bicubic interpolation of ``inputs`` shaped like the model's output
-    ``out`` (a tensor, or a pyramid's list of them): the input itself where it is
-    already at the output's size (SRCNN, VDSR), else MATLAB bicubic to that size.
+    """``inputs`` at the size of the model's output ``out`` (a tensor or a pyramid's
+    list): itself where sizes agree (SRCNN, VDSR), else MATLAB bicubic.
 
     Example:
         >>> x = torch.rand(1, 1, 4, 4)
@@ -210,14 +186,11 @@ def heldout_losses(
     device: torch.device,
     dtype: torch.dtype | None = None,
 ) -> tuple[float, float]:
-    """``(model loss, interpolation loss)``, each the mean over the same
-    :data:`INTERP_BATCHES` batches ``sampler.batch(first_step + k)`` (training data
-    the model has not seen, for ``first_step`` = the steps done): the health rule's
-    final error and baseline, free of batch-to-batch noise.
+    """``(model loss, interpolation loss)``, means over the batches
+    ``sampler.batch(first_step + k)``, k < :data:`INTERP_BATCHES` (unseen data).
 
-    The model runs in training mode (a pyramid network returns its levels, as its
-    loss expects), and its buffers (BatchNorm's running statistics) are restored
-    afterwards, so the weights and statistics it leaves with are unchanged.
+    The model runs in training mode (a pyramid returns its levels, as its loss
+    expects); its state (BatchNorm statistics) is restored afterwards.
     """
     saved = {k: v.detach().clone() for k, v in model.state_dict().items()}
     was_training = model.training
@@ -249,11 +222,8 @@ def psnr_validator(
     shave: int,
     tile: int | None = None,
 ) -> Callable[[nn.Module], float]:
-    """A ``val_fn`` for :func:`train`: mean PSNR (dB) of the model over ``pairs``.
-
-    Scored by :func:`srcore.metrics.psnr` (8-bit, luma for RGB, grey levels for one
-    channel) after shaving ``shave`` pixels (the SR scale, also for upsampled-input
-    models). The model's scale is read from the pair sizes.
+    """A ``val_fn`` for :func:`train`: mean :func:`srcore.metrics.psnr` (dB) over
+    ``pairs``, ``shave`` pixels shaved; the scale is read from the pair sizes.
 
     Example:
         >>> from srcore.training.patches import validation_pairs
@@ -285,19 +255,14 @@ def _amp_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
 
 
 def stop_reason(val_psnr: list[float], hours: float, config: TrainConfig) -> str | None:
-    """Why training stops now under ``config``'s stopping rule, or None.
-
-    *Plateau*: the best of the last ``plateau_checks`` validation PSNRs is less than
-    ``plateau_db`` above the best before them (the curve has stopped rising by the
-    stated margin). *Time cap*: ``hours`` of training (every session of the run) have
-    reached ``max_hours``.
+    """Why training stops now, or None: a *plateau* (the best of the last
+    ``plateau_checks`` validation PSNRs is less than ``plateau_db`` above the best
+    before them) or the *time cap* (``hours`` of all sessions reach ``max_hours``).
 
     Example:
         >>> cfg = TrainConfig(val_every=10, plateau_checks=2, plateau_db=0.05)
         >>> stop_reason([30.0, 30.5, 30.52, 30.53], 0.1, cfg)
         'plateau: the last 2 validations rose 0.030 dB (< 0.05) above 30.50 dB'
-        >>> stop_reason([30.0, 30.5, 30.6], 0.1, cfg) is None
-        True
     """
     if config.max_hours is not None and hours >= config.max_hours:
         return f"time cap: {hours:.2f} h of training (cap {config.max_hours:g} h)"
@@ -345,43 +310,16 @@ def train(
 ) -> TrainHistory:
     """Minimise ``loss_fn(model(input), target)`` over ``config.steps`` updates.
 
-    Update ``t`` (0-based) uses ``sampler.batch(t, config.batch_size)``. The model is
-    moved to the config's device (and channels-last on CUDA) in place and left in the
-    train/eval mode it came in.
-
-    Args:
-        model: the network; its weights are trained in place.
-        loss_fn: ``(output, target) -> scalar``, e.g.
-        ``torch.nn.functional.l1_loss``.
-        sampler: a :class:`BatchSource`, e.g.
-        :class:`srcore.training.patches.PatchSampler`.
-        config: a :class:`TrainConfig`.
-        val_fn: ``model -> PSNR`` (e.g. :func:`psnr_validator`), called in eval mode
-            without gradients every ``val_every`` updates and at the end.
-        ckpt_dir: folder of the run's checkpoint (one file, :data:`CHECKPOINT_NAME`,
-            replaced every ``ckpt_every`` updates and at the end). If it holds a
-            checkpoint written under the same config (log/val/ckpt cadence and device
-            aside), training resumes from it; a finished one returns at once. Key it
-            by the whole run (model, data, loss), e.g. the results run key: those are
-            not recorded in the checkpoint.
-        progress: show a tqdm bar with the running loss.
-        param_groups: ``model -> optimizer groups`` for per-layer learning rates
-            (SRCNN's 1e-4 / 1e-5); a group's ``lr`` overrides ``config.lr``.
-        deadline: ``time.time()`` after which training checkpoints (at its next log
-            or validation point) and raises :class:`TrainingPaused`; needs
-            ``ckpt_dir``. Not part of the run: a resumed run ends with the same
-            weights.
-
-    Returns:
-        The :class:`TrainHistory` (of all sessions, when resumed).
-
-    Raises:
-        TrainingDiverged: a loss was NaN or inf; the last good checkpoint is kept.
-
-    Stopping rule: with ``config.plateau_checks`` or ``config.max_hours`` set, the run
-    may end before ``config.steps`` (:func:`stop_reason`, checked at each log or
-    validation point); ``history.stopped`` says why, ``history.steps_done`` when, and
-    a resumed stopped run returns at once.
+    Update ``t`` uses ``sampler.batch(t, config.batch_size)``; the model is trained in
+    place on the config's device. ``val_fn`` (``model -> PSNR``, e.g.
+    :func:`psnr_validator`) runs in eval mode every ``val_every`` updates and at the
+    end. ``ckpt_dir`` holds one checkpoint (:data:`CHECKPOINT_NAME`); one written
+    under the same config (cadence and device aside) is resumed, so key the folder by
+    the whole run (model, data, loss). ``param_groups`` gives per-layer learning rates
+    (SRCNN). Past ``deadline`` (``time.time()``, needs ``ckpt_dir``) the run
+    checkpoints and raises :class:`TrainingPaused`. The stopping rule
+    (:func:`stop_reason`) may end it early: ``history.stopped`` says why.
+    Returns the :class:`TrainHistory` of all sessions.
 
     Example:
         >>> from srcore.training.patches import PatchSampler

@@ -1,10 +1,8 @@
 """The supervised methods as the runs see them: how each is built, fed and configured.
 
-One :class:`ModelSpec` per method (:data:`SPECS`) says how to build its network from
-its config, whether it takes the bicubic upscale (SRCNN, VDSR) or the LR image, and
-whether it works on the luma channel. :func:`model_config` resolves a method's config
-for a profile and scale, with the substitutions this build needs (training sets, the
-SRGAN content loss) written into the config, so a record says what actually ran.
+One :class:`ModelSpec` per method (:data:`SPECS`); :func:`model_config` resolves a
+method's config for a profile and scale with this build's substitutions (training
+sets, SRGAN's content loss) written into it, so a record says what actually ran.
 """
 
 from __future__ import annotations
@@ -52,8 +50,7 @@ class ModelSpec:
 
 
 def on_luma(spec: ModelSpec, channels: int) -> bool:
-    """Whether a model works on Y: its paper's choice (``luma_only``) unless it is
-    configured for 3 channels (VDSR as ZSSR's RGB backbone).
+    """Whether a model works on Y: ``luma_only`` unless configured for 3 channels.
 
     Example:
         >>> on_luma(SPECS["vdsr"], 1), on_luma(SPECS["vdsr"], 3)
@@ -82,8 +79,7 @@ def _build_srresnet(cfg: Any, scale: int) -> nn.Module:
 
 
 SPECS: dict[str, ModelSpec] = {
-    # SRCNN trains in fp32: 0.072 s per paper update against 0.117 under bf16 on a
-    # 2-core Zen 4 (benchmarks/paper_training.py), and its committed records are fp32
+    # fp32: bf16 is slower for SRCNN's tiny layers (benchmarks/paper_training.py)
     "srcnn": ModelSpec(
         "srcnn",
         srcnn.SRCNNConfig(),
@@ -126,17 +122,13 @@ SPECS: dict[str, ModelSpec] = {
 
 @dataclass(frozen=True)
 class StoppingRule:
-    """How a ``paper``-profile supervised run ends: by its validation curve, not by
-    the paper's update count, which no CPU reaches (SRCNN's Caffe solver runs 1.5e7).
+    """How a ``paper``-profile run ends: by its validation curve, not by the paper's
+    update count, which no CPU reaches.
 
-    Every ``val_every`` updates the network is scored (PSNR, Y or RGB as it trains,
-    shave = scale) on the last ``holdout`` images of ``val_set`` (sorted by name),
-    which are then left out of its training images: a held-out *training-side* set,
-    so that no test image chooses when a run ends. The run stops when the best of
-    the last ``plateau_checks`` validations is less than ``plateau_db`` above the
-    best before them, or after ``max_hours`` of training over all sessions
-    (:func:`srcore.training.loop.stop_reason`), or at the paper's own update count,
-    whichever comes first.
+    Every ``val_every`` updates the network is scored on the last ``holdout`` images
+    of ``val_set``, left out of training (no test image chooses when a run ends). It
+    stops at a plateau or after ``max_hours``
+    (:func:`srcore.training.loop.stop_reason`), or at the paper's update count.
 
     Example:
         >>> rule = PAPER_STOPPING["vdsr"]
@@ -152,15 +144,9 @@ class StoppingRule:
     holdout: int = 10
 
 
-#: The stopping rule of each ``paper`` run (issue 24). Measured on a 2-core Zen 4
-#: with native bf16 (benchmarks/paper_training.py, seconds per update): SRCNN 0.072
-#: (fp32; bf16 is slower), VDSR 1.12, LapSRN 0.41, SRResNet 0.53. ``val_every`` is
-#: then one validation per 6-9 minutes, and a plateau (5 validations adding less
-#: than 0.02 dB) a curve flatter than about 0.03 dB an hour. The caps are this
-#: project's compute, not the papers': VDSR's whole schedule (9,960 updates, lr / 10
-#: every 2,490: ~3.1 h) fits in its cap; SRCNN (1.5e7 updates: ~300 h), LapSRN (1e6:
-#: ~115 h) and SRResNet (1e6: ~150 h) end long before their papers' schedules, so
-#: the chapter shows their curves.
+#: The stopping rule of each ``paper`` run: ``val_every`` is one validation per 6-9
+#: minutes (benchmarks/paper_training.py); the caps are this project's compute (VDSR's
+#: whole schedule fits; SRCNN, LapSRN and SRResNet end long before their papers').
 PAPER_STOPPING: dict[str, StoppingRule] = {
     "srcnn": StoppingRule(
         val_every=5_000, plateau_checks=5, plateau_db=0.02, max_hours=4
@@ -176,25 +162,21 @@ PAPER_STOPPING: dict[str, StoppingRule] = {
 
 
 def stopping_rule(name: str, profile: str) -> StoppingRule | None:
-    """The rule that ends method ``name``'s run at ``profile``: :data:`PAPER_STOPPING`
-    at ``paper``, none elsewhere (smoke and quick train their fixed step counts).
+    """:data:`PAPER_STOPPING` of ``name`` at ``paper``; None elsewhere.
 
     Example:
-        >>> stopping_rule("srcnn", "quick") is None
-        True
-        >>> stopping_rule("srcnn", "paper").max_hours
-        4
+        >>> stopping_rule("srcnn", "paper").max_hours, stopping_rule("srcnn", "quick")
+        (4, None)
     """
     return PAPER_STOPPING.get(name) if profile == "paper" else None
 
 
 def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
-    """The method's config for a profile and scale, with the training sets resolved.
+    """The method's config for a profile and scale.
 
-    Training sets that are not in :data:`srcore.data.DATASETS` (SRResNet's ImageNet
-    subset) are replaced by :data:`FALLBACK_TRAIN_SETS`, and the substitution is
-    visible in the config. SRGAN's content loss falls back to MSE where the VGG
-    weights are missing, and its ``init_from`` names the SRResNet it starts from.
+    Training sets not in :data:`srcore.data.DATASETS` (SRResNet's ImageNet subset)
+    become :data:`FALLBACK_TRAIN_SETS`; SRGAN's content loss falls back to MSE
+    without VGG weights, and its ``init_from`` names the SRResNet it starts from.
 
     Example:
         >>> model_config("srresnet", "smoke", 4).train_sets
@@ -209,8 +191,6 @@ def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
     if name == "srgan":
         from srcore.training.gan import content_loss_name
 
-        # VGG54 where the ImageNet weights exist, else the paper's SRGAN-MSE; the
-        # generator starts from the SRResNet of the same profile.
         cfg = replace(
             cfg,
             content_loss=content_loss_name(cfg.content_loss),
@@ -220,8 +200,7 @@ def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
 
 
 def config_from_json(name: str, fields: dict[str, Any]) -> Any:
-    """Method ``name``'s config from its JSON form (a record's ``config["model"]``):
-    JSON lists become the tuples the dataclass holds.
+    """Method ``name``'s config from a record's ``config["model"]`` (lists -> tuples).
 
     Example:
         >>> cfg = model_config("lapsrn", "smoke", 2)

@@ -1,22 +1,13 @@
 """Training pairs cut from HR images: random patches, degraded on the fly.
 
-Every supervised SR method here trains on ``(LR patch, HR patch)`` pairs made the same
-way: an HR crop of side ``patch_size`` is cut at a position on the scale grid, turned by
-one of the 8 dihedral transforms, and degraded into its LR partner (MATLAB bicubic and
-8-bit rounding by default, as :func:`srcore.protocol.make_lr`). SRCNN and VDSR
-take the
-bicubic upscale of that LR at HR size (``upsample_input=True``).
+An HR crop of side ``patch_size`` is cut on the scale grid, turned by one of the 8
+dihedral transforms and degraded into its LR partner (MATLAB bicubic, 8-bit, as
+:func:`srcore.protocol.make_lr`); SRCNN and VDSR take its bicubic upscale. A batch is
+a pure function of ``(seed, step)``, so a resumed run sees the batches an
+uninterrupted one would.
 
-Why on the fly rather than a pre-cut patch file (SRCNN's ``train.h5``): the pairs of a
-batch are a pure function of ``(seed, step)``, so a run resumed from a checkpoint sees
-exactly the batches an uninterrupted run would have seen, whatever the batch order or
-the number of workers. Cropping before degrading keeps the LR of an aligned crop equal
-to the LR the degradation would give the crop alone; the degradation sees no pixels
-from outside the patch.
-
-Reference: Dong et al., "Image Super-Resolution Using Deep Convolutional Networks"
-(SRCNN, TPAMI 2016), section 4.1 (sub-images, Y channel); Lim et al., "Enhanced Deep
-Residual Networks" (EDSR, CVPRW 2017), section 4.2 (random flips and 90° rotations).
+Reference: Dong et al., SRCNN (TPAMI 2016) §4.1 (sub-images, Y channel); Lim et al.,
+EDSR (CVPRW 2017) §4.2 (random flips and 90° rotations).
 """
 
 from __future__ import annotations
@@ -40,9 +31,8 @@ _CUBIC_HALF_WIDTH = 2.0  # Keys cubic support is [-2, 2] input pixels when enlar
 
 
 def step_seed(seed: int, step: int) -> int:
-    """A 63-bit seed for ``(seed, step)``: SHA-256, so neighbouring steps share nothing.
-
-    ``seed + step`` would make run ``seed=1`` replay run ``seed=0`` one step later.
+    """A 63-bit seed for ``(seed, step)`` by SHA-256 (``seed + step`` would make run
+    ``seed=1`` replay run ``seed=0`` one step later).
 
     Example:
         >>> step_seed(0, 1) == step_seed(0, 1) != step_seed(1, 0)
@@ -53,14 +43,8 @@ def step_seed(seed: int, step: int) -> int:
 
 
 def _to_channels(img: torch.Tensor, channels: str) -> torch.Tensor:
-    """``(1, C, H, W)`` RGB or grey -> the training channels, float32.
-
-    ``"rgb"``: grey images are replicated to 3 channels. ``"y"``: MATLAB ``rgb2ycbcr``
-    luma rounded to 8 bits, as SRCNN's ``generate_train.m`` computes it on uint8 input;
-    a 1-channel image stays on its own grey levels (MATLAB's
-    ``if size(im, 3) > 1, im = rgb2ycbcr(im)``), the rule :mod:`srcore.metrics`
-    scores by.
-    """
+    """``(1, C, H, W)`` -> float32 ``"rgb"`` (grey replicated) or ``"y"`` (MATLAB luma
+    rounded to 8 bits as SRCNN's ``generate_train.m``; grey stays grey)."""
     img = img.to(torch.float32)
     if channels == "rgb":
         return img.expand(-1, 3, -1, -1).contiguous() if img.shape[1] == 1 else img
@@ -89,7 +73,7 @@ def _check_channels(channels: str) -> None:
 def _make_input(
     hr: torch.Tensor, scale: int, degradation: Degradation | None, upsample: bool
 ) -> torch.Tensor:
-    """The network input for HR ``(B, C, H, W)``: degraded, optionally upscaled back."""
+    """The network input for HR ``(B, C, H, W)``: degraded, optionally upscaled."""
     lr_img = degrade(hr, scale) if degradation is None else degradation(hr)
     want = (hr.shape[-2] // scale, hr.shape[-1] // scale)
     if tuple(lr_img.shape[-2:]) != want or lr_img.shape[:2] != hr.shape[:2]:
@@ -106,30 +90,15 @@ def _make_input(
 class PatchSampler:
     """Random aligned ``(LR, HR)`` patch pairs, a pure function of ``(seed, step)``.
 
-    One sample: pick an image with probability proportional to its number of aligned
-    patch positions (so every aligned patch of the set is equally likely, like cutting
-    all sub-images as SRCNN does), optionally rescale it by ``f ~ U(rescale)``, cut a
-    ``patch_size`` square at a multiple of ``scale``, apply a random dihedral transform,
-    then degrade the batch into LR.
-
-    Args:
-        hr_images: ``(1, C, H, W)`` float images in [0, 1], RGB or grey, any sizes of
-            at least ``patch_size``.
-        scale: integer SR factor.
-        patch_size: HR side of a patch, a multiple of ``scale``.
-        degradation: HR batch ``(B, C, P, P)`` -> LR ``(B, C, P/s, P/s)``; default
-            :func:`srcore.degrade.degrade` (MATLAB bicubic, 8-bit). It runs under a
-            forked global torch RNG seeded from ``(seed, step)``, so a random
-            degradation drawing from torch's global generator is reproducible too.
-        channels: ``"rgb"`` or ``"y"`` (MATLAB luma rounded to 8 bits; grey images
-            keep their grey levels).
-        augment: random rotations by 90° and flips (the 8 dihedral transforms).
-        rescale: ``(lo, hi)`` range of a random HR rescale factor (MATLAB bicubic,
-            8-bit), or None. ``f`` is raised where needed so the rescaled image still
-            holds a patch. Only a window around the patch is resized, with a margin
-            wider than the kernel, so large images cost no more than small ones.
-        upsample_input: return the LR upscaled to HR size (bicubic, 8-bit).
-        seed: base seed of every batch.
+    One sample: an image of ``hr_images`` (``(1, C, H, W)`` in [0, 1]) picked with
+    probability proportional to its aligned patch positions (every patch of the set
+    equally likely, as SRCNN's sub-images), optionally rescaled by ``f ~ U(rescale)``
+    (raised where the image would no longer hold a patch; only a window around the
+    patch is resized), a ``patch_size`` square at a multiple of ``scale``, a random
+    dihedral transform (``augment``). The batch is then degraded: ``degradation``
+    ``(B, C, P, P) -> (B, C, P/s, P/s)`` (default :func:`srcore.degrade.degrade`)
+    runs under a global torch RNG seeded from ``(seed, step)``, and
+    ``upsample_input`` returns its bicubic upscale (8-bit) at HR size.
 
     Example:
         >>> sampler = PatchSampler([torch.rand(1, 3, 40, 50)], scale=2, patch_size=16)
@@ -241,11 +210,8 @@ class PatchSampler:
         return crop
 
     def batch(self, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The training pair of ``step``: ``(lr (B, C, h, w), hr (B, C, P, P))``.
-
-        ``h = w = P / scale``, or ``P`` with ``upsample_input``. The same ``(seed,
-        step)`` always gives the same tensors; the global RNG is left untouched.
-        """
+        """``(lr (B, C, P/s, P/s) or upsampled, hr (B, C, P, P))`` of ``step``; the
+        global RNG is left untouched."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         s = step_seed(self.seed, step)
@@ -265,14 +231,8 @@ def validation_pairs(
     *,
     degradation: Degradation | None = None,
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Whole-image ``(lr, hr)`` pairs made exactly as the training patches are.
-
-    Each HR is converted to ``channels`` and cropped to a multiple of ``scale``
-    (``modcrop``); its LR is ``degradation(hr)`` (default MATLAB bicubic, 8-bit),
-    upscaled back to HR size with ``upsample_input``.
-
-    Returns:
-        ``[(lr (1, C, h, w), hr (1, C, H, W)), ...]`` in the order given.
+    """Whole-image ``(lr, hr)`` pairs made as the training patches are (HR in
+    ``channels``, modcropped; LR ``degradation(hr)``, upscaled with ``upsample_input``).
 
     Example:
         >>> [(lr, hr)] = validation_pairs([torch.rand(1, 3, 33, 35)], 2, "y")

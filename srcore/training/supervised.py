@@ -1,18 +1,16 @@
 """Training one supervised model, and the inference policy its scores use.
 
 :func:`fit` trains a method of :data:`srcore.training.models.SPECS` on patches of its
-training sets (T91 + BSD200 here, the "291 images" of VDSR) with the one loop
-(:func:`srcore.training.loop.train`; SRGAN's adversarial phase with
-:func:`srcore.training.gan.train_srgan`), validating PSNR on Set5 while it trains.
-Two deliberate faults (:data:`FAULTS`) can be injected, to test explanations of a
-failed model. :func:`super_resolve` is how a trained network is applied to a test
-image: the channel handling of each paper's test script and the tiling of large
-images. The runs (:mod:`srcore.runs.supervised`) cache and score what these make.
+training sets with the one loop (SRGAN: :func:`srcore.training.gan.train_srgan`),
+validating PSNR while it trains; :data:`FAULTS` can be injected. :func:`super_resolve`
+applies a trained network to a test image as each paper's test script does, tiling
+large images.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,30 +50,22 @@ __all__ = [
 #: random weights instead of bilinear interpolation.
 FAULTS = ("misaligned_pairs", "random_image_branch")
 
-# The inference policy. These values were set when the supervised runner was first
-# written, to bound memory, not tuned; the committed DIV2K/DIV2KRK scores were made
-# with them, so changing one changes those numbers (tiles are not exact, see
-# TILE_OVERLAP).
-#: Output pixels above which an image runs in tiles. Every image of Set5, Set14 and
-#: BSD100 is below it; DIV2K's and DIV2KRK's 2K images are above.
+# The inference policy: set to bound memory, not tuned. Tiles are not exact (VDSR
+# sees 20 pixels, past TILE_OVERLAP), so a change changes the DIV2K/DIV2KRK scores.
+#: Output pixels above which an image runs in tiles (DIV2K's 2K images, not Set5).
 TILE_ABOVE_OUTPUT_PIXELS = 1024 * 1024
-#: Output side of a luma model's tile: the LR-side tile of :func:`predict` is 256
-#: for SRCNN/VDSR (fed the upscaled image) and ``256 // scale`` for LapSRN.
+#: Output side of a luma model's tile (LR side 256 // scale for LapSRN).
 LUMA_TILE_OUTPUT = 256
-#: Input side of an RGB model's tile (SRResNet/SRGAN: 96 LR pixels, 384 out at x4).
+#: Input side of an RGB model's tile (SRResNet/SRGAN: 96 LR pixels).
 RGB_TILE_INPUT = 96
 #: Input pixels of context on each inner side of a tile: :func:`predict`'s default.
-#: The deeper networks see further (VDSR's 20 3x3 layers reach 20 pixels), so a
-#: tiled output is close to, not bit-equal to, the whole-image one.
 TILE_OVERLAP = 16
 
 
 def _train_config(
     cfg: Any, device: str, stopping: StoppingRule | None = None, amp: bool = True
 ) -> TrainConfig:
-    """The engine's :class:`TrainConfig` from a method config's training fields;
-    with a ``stopping`` rule, its validation cadence and its plateau and time cap;
-    ``amp=False`` keeps the run fp32 (:attr:`ModelSpec.bf16_pays`)."""
+    """The loop's :class:`TrainConfig` from a method config (and a stopping rule)."""
     milestones = getattr(cfg, "lr_milestones", ())
     lr_step = getattr(cfg, "lr_step", None)
     step_size = milestones[0] if milestones else lr_step
@@ -125,8 +115,7 @@ def _train_images(
     limit: int | None,
     held_out: frozenset[tuple[str, str]] = frozenset(),
 ) -> list:
-    """HR training images of ``cfg.train_sets`` at least one crop wide, without the
-    ``(set, image)`` pairs held out for validation."""
+    """HR images of ``cfg.train_sets`` at least one crop wide, but ``held_out``."""
     images = []
     for name in cfg.train_sets:
         for image, hr in data.iter_images(name, scale, root=data_root, limit=limit):
@@ -138,8 +127,7 @@ def _train_images(
 def held_out_images(
     rule: StoppingRule, scale: int, data_root: Any = None
 ) -> list[tuple[str, torch.Tensor]]:
-    """The validation images of a :class:`StoppingRule`: the last ``rule.holdout``
-    images (by name) of ``rule.val_set``, HR modcropped to ``scale``."""
+    """The last ``rule.holdout`` images of ``rule.val_set`` (HR, modcropped)."""
     images = list(data.iter_images(rule.val_set, scale, root=data_root))
     return images[-rule.holdout :]
 
@@ -155,8 +143,7 @@ class _MultiScaleSampler:
 
 
 class MisalignedPairs:
-    """The ``misaligned_pairs`` fault: each HR target gets a dihedral transform of
-    its own (seeded by the step), so it no longer matches its LR input.
+    """The ``misaligned_pairs`` fault: each HR target gets its own dihedral transform.
 
     Example:
         >>> hr = [torch.rand(1, 1, 32, 32)]
@@ -180,8 +167,7 @@ class MisalignedPairs:
 
 
 def random_image_branch(model: nn.Module, seed: int) -> None:
-    """The ``random_image_branch`` fault: LapSRN's image upsamplers get He-normal
-    random weights (as a sub-pixel conv gets by default in Keras-like code).
+    """The ``random_image_branch`` fault: He-normal LapSRN image upsamplers.
 
     Example:
         >>> from srcore.methods.lapsrn import LapSRN
@@ -206,19 +192,15 @@ def _validation(
     channels: str,
     upsampled: bool,
     degradation: str,
-    data_root: Any,
-    n: int,
-    val: list[tuple[str, torch.Tensor]] | None = None,
-    val_set: str = "Set5",
+    val: tuple[str, list[tuple[str, torch.Tensor]]],
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Set5 validation pairs (``val``: other ``(name, hr)`` images instead); random-
-    kernel ones use each image's seeded kernel."""
-    if val is None:
-        val = list(data.iter_images("Set5", scale, root=data_root))[:n]
+    """Pairs of ``val = (set, [(name, hr), ...])``; random-kernel LR from each image's
+    seeded kernel."""
+    val_set, images = val
     if degradation == "bicubic":
-        return validation_pairs([hr for _, hr in val], scale, channels, upsampled)
+        return validation_pairs([hr for _, hr in images], scale, channels, upsampled)
     pairs = []
-    for name, hr in val:
+    for name, hr in images:
         seed = stable_seed(val_set, name, scale)
         pairs += validation_pairs(
             [hr],
@@ -248,18 +230,13 @@ def fit(
 ) -> tuple[nn.Module, TrainHistory]:
     """Train method ``name`` with ``cfg``; returns the network and its history.
 
-    ``deadline`` (``time.time()``, with ``ckpt_dir``): past it, training checkpoints
-    and raises :class:`srcore.training.loop.TrainingPaused` (SRGAN's adversarial
-    loop does not pause yet: it runs to its end).
-
-    The initial weights are drawn from ``cfg.seed``; ``init`` (a state dict) replaces
-    them, and SRGAN needs it: its generator starts from a trained SRResNet
-    (:func:`srcore.runs.supervised.run_srgan` passes it). ``degradation`` makes the
-    LR patches (see :data:`srcore.protocol.DEGRADATIONS`); ``fault`` injects one of
-    :data:`FAULTS`; ``smoke`` trains on the first 4 images of each set.
-    ``stopping`` (:func:`srcore.training.models.stopping_rule`, the ``paper``
-    runs) validates on its held-out images instead of Set5, leaves them out of
-    training, and ends the run by its plateau and time cap.
+    Initial weights follow ``cfg.seed``; ``init`` (a state dict) replaces them (SRGAN
+    starts from a trained SRResNet). ``degradation`` makes the LR patches
+    (:data:`srcore.protocol.DEGRADATIONS`); ``fault`` is one of :data:`FAULTS`;
+    ``smoke`` trains on 4 images per set. Validation is on Set5, or with a
+    ``stopping`` rule on its held-out training images, which also ends the run.
+    Past ``deadline`` training pauses (:class:`srcore.training.loop.TrainingPaused`;
+    not SRGAN's loop).
 
     Example:
         >>> fit("srgan", None, 4)
@@ -277,14 +254,13 @@ as init
             "SRGAN's generator starts from a trained SRResNet: pass its weights as init"
         )
     spec = SPECS[name]
-    held = [] if stopping is None else held_out_images(stopping, scale, data_root)
-    images = _train_images(
-        cfg,
-        scale,
-        data_root,
-        4 if smoke else None,
-        frozenset((stopping.val_set, image) for image, _ in held),  # type: ignore[union-attr]
-    )
+    if stopping is None:
+        val_set, held = "Set5", frozenset()
+        val = list(data.iter_images("Set5", scale, root=data_root))[: 1 if smoke else 5]
+    else:
+        val_set, val = stopping.val_set, held_out_images(stopping, scale, data_root)
+        held = frozenset((val_set, image) for image, _ in val)
+    images = _train_images(cfg, scale, data_root, 4 if smoke else None, held)
     channels = "y" if on_luma(spec, getattr(cfg, "channels", 1)) else "rgb"
     samplers = [
         PatchSampler(
@@ -302,20 +278,11 @@ as init
         )
         for s in tuple(getattr(cfg, "scales", (scale,)))
     ]
-    n_val = 1 if smoke else 5
     pairs = _validation(
-        scale,
-        channels,
-        spec.upsampled_input,
-        degradation,
-        data_root,
-        n_val,
-        val=held or None,
-        val_set=stopping.val_set if held else "Set5",
+        scale, channels, spec.upsampled_input, degradation, (val_set, val)
     )
-    # The initial weights follow the config's seed, so a run re-made in isolation
-    # starts where the recorded one did (records made before this drew them from
-    # the caller's RNG stream).
+    val_fn = psnr_validator(pairs, shave=scale)
+    # seeded here, so that a run re-made in isolation starts where the recorded one did
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = spec.build(cfg, scale)
@@ -324,15 +291,10 @@ as init
     if init is not None:
         model.load_state_dict(init)
     if name == "srgan":
-        return _fit_srgan(
-            cfg, scale, model, samplers[0], pairs, ckpt_dir, device, progress
-        )
+        return _fit_srgan(cfg, model, samplers[0], val_fn, ckpt_dir, device, progress)
     groups = None
     if name == "srcnn":
-
-        def groups(m: nn.Module) -> list[dict]:
-            return srcnn.param_groups(m, cfg.lr, cfg.lr_last)
-
+        groups = partial(srcnn.param_groups, lr=cfg.lr, lr_last=cfg.lr_last)
     source = samplers[0] if len(samplers) == 1 else _MultiScaleSampler(samplers)
     if fault == "misaligned_pairs":
         source = MisalignedPairs(source, cfg.seed)
@@ -341,7 +303,7 @@ as init
         spec.loss(cfg) if spec.loss else _loss(cfg),
         source,
         _train_config(cfg, device, stopping, amp=spec.bf16_pays),
-        val_fn=psnr_validator(pairs, shave=scale),
+        val_fn=val_fn,
         ckpt_dir=ckpt_dir,
         progress=progress,
         param_groups=groups,
@@ -352,10 +314,9 @@ as init
 
 def _fit_srgan(
     cfg: srresnet.SRGANConfig,
-    scale: int,
     generator: nn.Module,
     sampler: PatchSampler,
-    pairs: list,
+    val_fn: Callable[[nn.Module], float],
     ckpt_dir: Path | None,
     device: str,
     progress: bool,
@@ -379,7 +340,7 @@ def _fit_srgan(
         seed=cfg.seed,
         device=resolve_device(device),
         ckpt_dir=ckpt_dir,
-        val_fn=psnr_validator(pairs, shave=scale),
+        val_fn=val_fn,
         val_every=max(cfg.steps // 10, 1),
         ckpt_every=max(cfg.steps // 10, 1),
         log_every=max(min(cfg.steps // 100, 50), 1),
@@ -401,12 +362,10 @@ def super_resolve(
 ) -> torch.Tensor:
     """The model's 8-bit output for one LR image ``(1, C, h, w)``, in its channels.
 
-    Luma models follow their papers' test scripts: the network restores Y (from the
-    bicubic upscale's Y for SRCNN/VDSR, from the LR's Y for LapSRN) and the chroma
-    stays bicubic; a grey image is its own luma. RGB models get a grey image
-    replicated to 3 channels and return the mean of their output channels. Outputs
-    above :data:`TILE_ABOVE_OUTPUT_PIXELS` run in tiles (``progress``: a bar over
-    them, which also says that the image is tiled).
+    Luma models restore Y (of the bicubic upscale for SRCNN/VDSR, of the LR for
+    LapSRN) and keep bicubic chroma, as their papers' test scripts; a grey image is
+    its own luma. RGB models get grey replicated and return their channels' mean.
+    Outputs above :data:`TILE_ABOVE_OUTPUT_PIXELS` run in tiles (``progress``: a bar).
 
     Example:
         >>> net = nn.Conv2d(1, 1, 1)
