@@ -1,17 +1,10 @@
-"""Every method's records side by side: one row per run and image, then one row per
-method, set, scale and degradation beside its published value.
+"""Every method's records side by side, for the synthesis chapter and front page.
 
-Nothing here trains or scores. :func:`walk` reads the records of a results folder
-(skipping unfinished and dirty ones), :func:`image_rows` flattens them into one row per
-(run, image), and :func:`summary` groups them: per (method, profile, set, scale,
-degradation, image list) the mean over runs (seeds) of each run's mean,
+:func:`walk` reads a results folder, :func:`image_rows` makes one row per (run,
+image) and :func:`summary` one per method, set, scale, degradation and image list:
+the mean over runs (seeds) of each run's mean,
 :math:`\\bar p = \\frac{1}{R}\\sum_r \\frac{1}{N}\\sum_i p_{r,i}`, its spread over
-runs (standard deviation, ddof 1), bicubic on the same images, the mean gain
-:math:`\\Delta = \\overline{p - p_{\\text{bicubic}}}` and the published anchor
-(:func:`srcore.chapters.published.anchor`). :func:`published_gaps` measures ours
-against those anchors, :func:`who_wins` names the best method per set and scale and
-:func:`wins_story` says it in words: the book's front page and its closing chapters
-use them.
+runs (ddof 1), the mean gain over bicubic and the published anchor.
 
 Example:
     >>> rec = RunRecord(key="k", method="srcnn", config={"method": "srcnn",
@@ -43,24 +36,6 @@ from srcore.chapters.verdicts import MARGIN_DB
 from srcore.runs.random_kernel_lapsrn import FAULT_NAMES
 from srcore.runs.results import RunRecord
 
-__all__ = [
-    "SETS",
-    "FAMILIES",
-    "INTERNAL",
-    "SKIP_DIRTY",
-    "walk",
-    "method_label",
-    "image_rows",
-    "published_value",
-    "image_lists",
-    "summary",
-    "set_order",
-    "shown_lists",
-    "published_gaps",
-    "who_wins",
-    "wins_story",
-]
-
 #: The order of the test sets in every table (any other set follows, sorted).
 SETS = ("Set5", "Set14", "BSD100", "DIV2K", "DIV2KRK")
 #: A record's method -> the family its figure colour and marker stand for.
@@ -78,9 +53,8 @@ FAMILIES = {
 }
 #: The families whose every image is its own optimisation (test time = training).
 INTERNAL = ("ZSSR", "ZSSR/OSR streams", "DIP")
-#: Whether a page at this profile leaves out records made from uncommitted code:
-#: smoke records are made by the tests, often from a working tree being edited, and
-#: their numbers mean nothing anyway.
+#: Whether a page at this profile leaves out records made from uncommitted code
+#: (smoke records are made by the tests and mean nothing anyway).
 SKIP_DIRTY = {"smoke": False, "quick": True, "paper": True}
 #: The only test sets whose anchors were made on random kernels (KernelGAN's).
 RANDOM_KERNEL_SETS = ("DIV2KRK",)
@@ -89,12 +63,9 @@ RANDOM_KERNEL_SETS = ("DIV2KRK",)
 def walk(
     root: str | os.PathLike, skip_dirty: bool = True
 ) -> tuple[list[RunRecord], dict[str, int]]:
-    """The finished, clean method records under ``root`` and how many were skipped.
-
-    Skipped: ``unfinished`` (a ``.partial.json`` or a record with fewer items than
-    its total) and, with ``skip_dirty``, ``dirty`` (``provenance.dirty`` true: made
-    from uncommitted code, being re-made; :data:`SKIP_DIRTY`). Protocol checks (a
-    config with a ``check`` key) are not methods and are counted as ``checks``.
+    """The finished, clean method records under ``root`` and how many were skipped:
+    ``unfinished``, ``dirty`` (with ``skip_dirty``: made from uncommitted code) and
+    protocol ``checks`` (a config with a ``check`` key).
 
     Example:
         >>> import tempfile
@@ -121,9 +92,8 @@ def walk(
 
 
 def method_label(record: RunRecord) -> str:
-    """:func:`srcore.chapters.tables.label`, plus the fault a run injected on purpose
-    (``misaligned_pairs``...), so a broken run never averages with a
-    sound one.
+    """:func:`srcore.chapters.tables.label`, plus the fault a run injected on purpose,
+    so a broken run never averages with a sound one.
 
     Example:
         >>> rec = RunRecord(key="k", method="srcnn", config={"fault":
@@ -146,14 +116,9 @@ def _setting(rec: RunRecord, by_key: dict[str, RunRecord], name: str) -> Any:
 
 
 def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """One row per (run, image): method (:func:`method_label`), family, profile, set,
-    scale, degradation, device (``cpu``/``cuda``), run (``key@seed``), image, psnr,
-    ssim, psnr_bicubic, ssim_bicubic, seconds.
-
-    ``image`` is ``"Set5/baby"`` (a DIP row's ``"@seed"`` dropped); a supervised
-    record's ``"train"`` row is left out; a record scored on crops has the set
-    ``"BSD100 (64² crops)"``; a bicubic record is its own bicubic.
-    """
+    """One row per (run, image): method (:func:`method_label`), family, profile, set
+    (``"BSD100 (64² crops)"`` for crops), scale, degradation, device, run
+    (``key@seed``), image (``"Set5/baby"``), scores, seconds and health."""
     by_key = {r.key: r for r in records}
     out = []
     for rec in records:
@@ -200,8 +165,7 @@ def image_rows(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def _health_word(row: dict[str, Any]) -> str:
-    """ "" for a trained optimisation, else its verdict, or "unchecked" for one made
-    before the health rule."""
+    """ "" if trained, else its verdict ("unchecked": made before the rule)."""
     return "unchecked" if row.get("health") is None else health.flag(row)
 
 
@@ -216,15 +180,11 @@ SUMMARY += ["published_psnr", "published"]
 def published_value(
     method: str, ds: str, scale: int, degradation: str
 ) -> tuple[float, str]:
-    """(PSNR, cell text) of the published value comparable to our row of ``method``
-    (a :func:`method_label`) on set ``ds`` at ``scale``, else (NaN, "").
-
-    Anchors on full images only; on DIV2KRK only for random kernels and elsewhere
-    only for bicubic LR. Bicubic's own anchor is Kim et al. (2016)'s column.
+    """(PSNR, cell text) of the published value comparable to our row, else
+    (NaN, ""): random kernels on DIV2KRK only, bicubic LR elsewhere; Bicubic's own
+    is Kim et al. (2016)'s column.
 
     Example:
-        >>> published_value("Bicubic", "Set5", 2, "bicubic")
-        (33.66, '33.66')
         >>> published_value("SRCNN", "Set5", 2, "random_kernel")
         (nan, '')
     """
@@ -240,10 +200,8 @@ def published_value(
 
 
 def image_lists(rows: pd.DataFrame) -> pd.Series:
-    """Which images each run scored on its set, as a short name: the number of
-    images and a digest of their sorted names (``"5 images #3f2a"``). Two runs are
-    seeds of one mean only when this is equal: a record over 2 images of BSD100 is
-    not a fourth seed of three records over 5.
+    """Which images each run scored on its set (``"5 images #3f2a"``: a digest of
+    their names): two runs are seeds of one mean only when it is equal.
 
     Example:
         >>> rows = pd.DataFrame({"run": ["a", "a", "b"], "set": ["S"] * 3,
@@ -261,16 +219,8 @@ def image_lists(rows: pd.DataFrame) -> pd.Series:
 
 
 def summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per method, profile, set, scale, degradation and image list
-    (:func:`image_lists`; see the module).
-
-    Columns: the keys, n_images, runs, psnr, psnr_sd (NaN with one run), ssim,
-    psnr_bicubic, gain_db, gain_sd, seconds (mean per image), device (``cpu``,
-    ``cuda`` or ``cpu+cuda``), not_trained and unchecked (optimisations behind the
-    row that failed the health rule, or were made before it), published_psnr and
-    published (its text, "" if none). A published value is set beside a row only
-    when the row covers the whole set (as many images as the set's largest group):
-    a paper's mean over 100 images is not compared with ours over 2.
+    """One row per :data:`KEYS` (see the module), columns :data:`SUMMARY`; a
+    published value only beside a row over the whole set (its largest image list).
     """
     if rows.empty:
         return pd.DataFrame(columns=[*KEYS, *SUMMARY])
@@ -311,8 +261,7 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def set_order(name: str) -> tuple[int, str]:
-    """Sort key of a set's name: :data:`SETS` order, then any other set by name
-    (``"BSD100 (64² crops)"`` sorts with BSD100).
+    """Sort key of a set's name: :data:`SETS` order, then any other set by name.
 
     Example:
         >>> sorted(["T91", "BSD100 (64² crops)", "Set5"], key=set_order)
@@ -334,8 +283,8 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def shown_lists(table: pd.DataFrame) -> pd.Series:
-    """Per (set, scale, degradation), the image list a page table shows: the one
-    most methods were scored on (bicubic aside), then the one with most images.
+    """Per (set, scale, degradation), the image list most methods were scored on
+    (bicubic aside), then the one with most images.
 
     Example:
         >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [2] * 3,
@@ -356,21 +305,8 @@ def shown_lists(table: pd.DataFrame) -> pd.Series:
 
 
 def published_gaps(table: pd.DataFrame) -> dict[str, Any]:
-    """Ours minus published (dB) on the bicubic-LR rows of :func:`summary` that have
-    a published value.
-
-    ``bicubic_max_gap``: the largest \\|ours − Kim et al.\\| of Bicubic (the protocol's
-    own check); over the other methods' rows, ``mean_gap``, ``min_gap`` and
-    ``max_gap`` (NaN without any), ``n_gap_rows`` (how many) and ``n_below`` (those
-    below their published value).
-
-    Example:
-        >>> t = pd.DataFrame({"method": ["Bicubic", "SRCNN", "ZSSR"],
-        ...     "degradation": ["bicubic"] * 3, "psnr": [33.70, 36.0, 37.0],
-        ...     "published_psnr": [33.66, 36.66, float("nan")]})
-        >>> g = published_gaps(t)
-        >>> round(g["bicubic_max_gap"], 2), round(g["mean_gap"], 2), g["n_below"]
-        (0.04, -0.66, 1)
+    """Ours minus published (dB) on bicubic-LR rows: Bicubic's largest \\|gap\\|,
+    and the other methods' mean, min, max, count and count below.
     """
     bic = table[table.degradation == "bicubic"]
     is_bicubic = bic.method == "Bicubic"
@@ -387,14 +323,9 @@ def published_gaps(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
-    """Per set and scale (bicubic LR, the image list of :func:`shown_lists`, methods
-    whose runs all trained): the best method by mean PSNR and its test-time seconds
-    per image; the fastest method within ``near_db`` of it; and the
-    quality-versus-compute frontier, the methods no faster method beats in PSNR,
-    fastest first.
-
-    Columns: set (``"Set5 ×4"``), best, best_psnr, best_s, near (the fastest within
-    ``near_db``), near_psnr, near_s, frontier (names joined by " → "), n_methods.
+    """Per set and scale (bicubic LR, :func:`shown_lists`, trained runs only): the
+    best method by PSNR, the fastest within ``near_db`` of it, and the frontier of
+    methods no faster method beats, fastest first.
 
     Example:
         >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [4] * 3,
@@ -450,10 +381,8 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
 
 
 def wins_story(wins: pd.DataFrame, table: pd.DataFrame) -> str:
-    """:func:`who_wins` in sentences, for a page's prose: how often a per-image
-    optimisation (ZSSR, DIP) is best and how often a supervised network, and, where
-    the best is an optimisation, a supervised network within the margin of it and
-    the factor of test time it saves.
+    """:func:`who_wins` in sentences: how often a per-image optimisation is best, and
+    where one is, a supervised network near it and the test time it saves.
 
     Example:
         >>> t = pd.DataFrame({"method": ["ZSSR", "SRCNN"],

@@ -1,18 +1,9 @@
-"""The claims each chapter judged, stored where the synthesis chapter reads them.
+"""The claims (and a few facts) each chapter judged, stored as JSON beside the
+records (``<results>/claims/<chapter>-<profile>.json``) where the synthesis chapter
+and the front page read them; nothing re-runs a chapter.
 
-A chapter's notebook makes its :class:`~srcore.chapters.verdicts.Claim` rows once,
-from its records, and :func:`publish` stores them as JSON beside the records
-(``<results>/claims/<chapter>-<profile>.json``). The synthesis chapter and the
-front page join what the chapters stored (:func:`load`); nothing re-runs a chapter.
-A chapter's few plain numbers for the front page (how many of its paper-budget
-images are done...) are stored the same way by :func:`publish_facts`
-(``<chapter>-<profile>.facts.json``) and read by :func:`load_facts`.
-
-In the book build (results mode ``read``) a notebook only *checks* its file: a
-chapter whose records changed since its claims were stored fails with the command
-that refreshes them (``make claims``), so the committed files cannot go stale
-silently. ``SRCORE_CLAIMS=write`` (what ``make claims`` sets) writes them in read
-mode too.
+In results mode ``read`` a notebook only *checks* its file and fails with the
+command that refreshes it (``make claims``, which sets ``SRCORE_CLAIMS=write``).
 
 Example:
     >>> import tempfile
@@ -36,16 +27,6 @@ from typing import Any
 from srcore.chapters.verdicts import Claim
 from srcore.runs.context import RunContext
 from srcore.runs.results import atomic_write_json, results_mode, results_root
-
-__all__ = [
-    "StaleClaims",
-    "claims_path",
-    "publish",
-    "load",
-    "load_all",
-    "publish_facts",
-    "load_facts",
-]
 
 #: The folder under a results root that holds the chapters' claims.
 FOLDER = "claims"
@@ -97,22 +78,20 @@ def _store(path: Path, data: object, ctx: RunContext) -> Path:
     return path
 
 
+def _read(chapter: str, ctx: RunContext, kind: str = "") -> Any:
+    path = claims_path(chapter, ctx, kind)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def load(chapters: Sequence[str], ctx: RunContext) -> dict[str, list[Claim] | None]:
-    """Each chapter's stored claims at ``ctx.profile``; None for a chapter whose
-    notebook has not stored any yet."""
-    out: dict[str, list[Claim] | None] = {}
-    for chapter in chapters:
-        path = claims_path(chapter, ctx)
-        if path.exists():
-            out[chapter] = [Claim(**row) for row in json.loads(path.read_text())]
-        else:
-            out[chapter] = None
-    return out
+    """Each chapter's stored claims at ``ctx.profile`` (None: none stored yet)."""
+    rows = {chapter: _read(chapter, ctx) for chapter in chapters}
+    return {c: None if r is None else [Claim(**x) for x in r] for c, r in rows.items()}
 
 
 def publish_facts(chapter: str, facts: Mapping[str, Any], ctx: RunContext) -> Path:
-    """Store a few plain values of ``chapter`` (JSON: numbers, text, lists) for the
-    front page, checked in read mode like :func:`publish`.
+    """Store a few plain JSON values of ``chapter`` for the front page, like
+    :func:`publish`.
 
     Example:
         >>> import tempfile
@@ -128,13 +107,8 @@ def publish_facts(chapter: str, facts: Mapping[str, Any], ctx: RunContext) -> Pa
 def load_facts(
     chapters: Sequence[str], ctx: RunContext
 ) -> dict[str, dict[str, Any] | None]:
-    """Each chapter's stored facts at ``ctx.profile``; None for a chapter whose
-    notebook has not stored any yet."""
-    out: dict[str, dict[str, Any] | None] = {}
-    for chapter in chapters:
-        path = claims_path(chapter, ctx, "facts")
-        out[chapter] = json.loads(path.read_text()) if path.exists() else None
-    return out
+    """Each chapter's stored facts at ``ctx.profile`` (None: none stored yet)."""
+    return {chapter: _read(chapter, ctx, "facts") for chapter in chapters}
 
 
 def load_all(ctx: RunContext) -> dict[str, list[Claim]]:

@@ -1,18 +1,9 @@
 """Records a long queue is still computing, as a chapter shows them: how many of
 their images are done, the means over those, and the cells not started yet.
 
-A chapter names the records it shows at a budget the book build cannot afford (the
-``paper`` profile: minutes to hours per image on a CPU), reads each with
-:func:`so_far` (never computing), and shows :func:`table`: one row per cell, "n of
-N" images done and the means over the images done. ``scripts/paper_runs.py``
-computes such records image by image across sessions; the book shows them as they
-land. :func:`started` keeps the rows with an image done and names the others in one
-line; :func:`done_total` sums the images over a table.
-
-For the front page a chapter stores :func:`cell_list` (which record each cell is,
-its images in all, its published value: nothing that changes while the queue runs,
-:func:`srcore.chapters.claim_files.publish_facts`), and the front page counts the
-images done from the records as they are with :func:`images_done`.
+A chapter reads each ``paper``-budget record with :func:`so_far` (never computing)
+and shows :func:`table`; for the front page it stores :func:`cell_list`, and
+:func:`images_done` counts the images done from the records as they are.
 
 Example:
     >>> rec = RunRecord(key="k", method="zssr", config={}, per_image=[
@@ -38,16 +29,6 @@ from srcore.chapters import zssr_tables
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, machines, record_path
 
-__all__ = [
-    "so_far",
-    "table",
-    "cell_name",
-    "started",
-    "done_total",
-    "cell_list",
-    "images_done",
-]
-
 
 def so_far(
     make: Callable[[RunContext], RunRecord],
@@ -56,11 +37,9 @@ def so_far(
     scale: int,
     profile: str = "paper",
 ) -> RunRecord:
-    """The record ``make`` reads at ``profile`` as far as it got (``done`` of
-    ``total``), never computing: read mode, unfinished records allowed. For a run
-    not started yet, ``total`` counts its test images, the first ``limit`` of
-    ``images = (dataset, limit)`` at ``scale``, in the dataset folder (None
-    without it)."""
+    """The record ``make`` reads at ``profile`` as far as it got, never computing; for
+    a run not started, ``total`` counts the test images ``images = (dataset,
+    limit)`` (None without the dataset)."""
     rec = make(ctx.replace(profile=profile, mode="read", partial=True))
     if rec.total is None:
         try:
@@ -86,13 +65,9 @@ def table(
     published: Mapping[str, tuple[float | None, str]] | None = None,
     quick: Mapping[str, RunRecord] | None = None,
 ) -> pd.DataFrame:
-    """One row per cell (name -> record as far as it got, :func:`so_far`): how far
-    it got ("n of N"), its mean PSNR and its gain over bicubic on the images done,
-    how many trained (:mod:`srcore.health`), the same cell at the ``quick`` budget
-    (``quick[name]``) over the same images where it has them all, the published
-    value and its source (``published[name]``), and the machines and precisions its
-    images ran on (:func:`srcore.runs.results.machines`). Images not done are not
-    in the means."""
+    """One row per cell (name -> :func:`so_far` record): "n of N" done, mean PSNR and
+    gain over bicubic on the images done, how many trained, the ``quick`` record's
+    PSNR on the same images, the published value and source, the machines."""
     published, quick = published or {}, quick or {}
     rows = []
     for name, rec in cells.items():
@@ -131,8 +106,7 @@ def cell_name(name: str) -> str:
 
 
 def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The rows of a :func:`table` with at least one image done, and one line
-    naming the cells not started (a pending cell is never a row of dashes).
+    """The rows of a :func:`table` with an image done, and one line naming the rest.
 
     Example:
         >>> t = pd.DataFrame({"job": ["zssr-Set5-x2", "zssr-Set14-x3"],
@@ -148,8 +122,8 @@ def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def done_total(table_: pd.DataFrame) -> tuple[int, int]:
-    """Images done and images in all over the rows of a :func:`table` (a row whose
-    total is unknown counts only what is done).
+    """Images done and in all over a :func:`table` (an unknown total counts what is
+    done).
 
     Example:
         >>> done_total(pd.DataFrame({"done": ["3 of 5", "0 of ?"]}))
@@ -167,10 +141,8 @@ def cell_list(
     cells: Mapping[str, RunRecord],
     published: Mapping[str, tuple[float | None, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """What a chapter stores about its cells (name -> record as far as it got): per
-    cell its name, its record's method, key and profile, its images in all and the
-    published PSNR beside it (None without one). Nothing here changes while the
-    queue computes the records.
+    """What a chapter stores about its cells, nothing that changes while the queue
+    runs: name, method, key, profile, images in all, published PSNR.
 
     Example:
         >>> rec = RunRecord(key="dip-1", method="dip", config={"profile": "paper"},
@@ -194,8 +166,7 @@ def cell_list(
 
 
 def _items_done(cell: Mapping[str, Any], root: str | os.PathLike | None) -> int:
-    """Items of a stored cell's record done now: the finished record's, else its
-    ``.partial.json``'s, else none."""
+    """Items done now in a cell's finished record, else in its ``.partial.json``."""
     path = record_path(cell["method"], cell["key"], root, cell["profile"])
     for candidate in (path, path.with_suffix(".partial.json")):
         if candidate.exists():
@@ -208,9 +179,8 @@ def _items_done(cell: Mapping[str, Any], root: str | os.PathLike | None) -> int:
 def images_done(
     cells: Sequence[Mapping[str, Any]], root: str | os.PathLike | None = None
 ) -> tuple[int, int]:
-    """Images done and images in all over stored cells (:func:`cell_list`), the
-    images done counted from their records under ``root`` as they are now (a cell
-    whose total is unknown counts only what is done).
+    """Images done (from the records under ``root`` now) and in all over stored
+    cells (:func:`cell_list`).
 
     Example:
         >>> import tempfile

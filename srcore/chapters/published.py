@@ -1,11 +1,9 @@
 """Every published and report number the book prints, read from ``published.yaml``.
 
-That file (package data beside this module) holds each value with its source and its
-tag (``shared/LITERATURE.md``: ``V`` verified against the cited file, ``P`` paper value
-cross-checked against a third-party copy, ``U`` not verified, printed "unverified"),
-and says what each table means. This module gives the values the shapes the chapters
-read: :data:`ANCHORS` (every published value set beside a method, :func:`anchor`), the
-literature tables, and the reports' own numbers ``REPORT_000`` ... ``REPORT_004``.
+That file holds each value with its source and its tag (``V`` verified against the
+cited file, ``P`` cross-checked against a third-party copy, ``U`` printed
+"unverified") and says what each table means; this module gives them the shapes the
+chapters read.
 
 Example:
     >>> row = published_table("Bicubic").query("dataset == 'Set5' and scale == 2")
@@ -22,27 +20,6 @@ from typing import Any
 
 import pandas as pd
 import yaml
-
-__all__ = [
-    "Published",
-    "KIM2016_TABLE2",
-    "published_table",
-    "compare_with_published",
-    "agreement",
-    "REPORT_000",
-    "REPORT_001",
-    "REPORT_001_IDEAL",
-    "REPORT_001_NONIDEAL",
-    "REPORT_002",
-    "REPORT_003",
-    "REPORT_004",
-    "KERNELGAN_DIV2KRK",
-    "ANCHORS",
-    "ANCHOR_OF",
-    "anchor",
-    "anchor_text",
-    "anchor_label",
-]
 
 
 @dataclass(frozen=True)
@@ -106,23 +83,14 @@ _ANCHOR_AT = {(a.method, a.dataset, a.scale): a for a in ANCHORS}
 
 
 def published_table(method: str | None = None) -> pd.DataFrame:
-    """Kim et al. 2016's rows as a DataFrame (optionally one method), with source and
-    tag.
-
-    Example:
-        >>> len(published_table("VDSR")), sorted(set(published_table().tag))
-        (12, ['P', 'V'])
-    """
+    """Kim et al. 2016's rows (optionally one method's), with source and tag."""
     rows = [asdict(r) for r in KIM2016_TABLE2 if method is None or r.method == method]
     return pd.DataFrame(rows)
 
 
 def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.DataFrame:
-    """Our mean PSNR/SSIM beside the published ones, with the differences.
-
-    ``ours`` has columns dataset, scale, psnr, ssim (e.g. from
-    :func:`srcore.runs.benchmark.benchmark_table`). Rows without a published value keep
-    NaN.
+    """Our mean PSNR/SSIM (columns dataset, scale, psnr, ssim) beside the published
+    ones, with the differences ``d_psnr``, ``d_ssim`` (NaN where none is published).
 
     Example:
         >>> ours = pd.DataFrame([{"dataset": "Set5", "scale": 2, "psnr": 33.65,
@@ -138,12 +106,9 @@ def compare_with_published(ours: pd.DataFrame, method: str = "Bicubic") -> pd.Da
 
 
 def agreement(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> dict[str, Any]:
-    """How many compared rows of :func:`compare_with_published` lie within the bounds.
-
-    Returns ``n_within``, ``n_rows``, ``all_within`` (bool), ``outside`` (the
-    ``"Set14 ×4"`` names of the rows outside, comma-separated; ``"none"`` if all are
-    within), ``max_abs_d_psnr``, ``min_d_psnr``/``max_d_psnr``/``mean_d_psnr`` (ours
-    minus published), ``max_abs_d_ssim`` and the two tolerances.
+    """How many compared rows of :func:`compare_with_published` lie within the
+    bounds, which lie outside (``"Set14 ×4"``, or ``"none"``), and the differences'
+    extremes.
 
     Example:
         >>> t = pd.DataFrame({"dataset": ["Set5", "Set14"], "scale": [2, 4],
@@ -172,16 +137,12 @@ def agreement(table: pd.DataFrame, psnr_tol: float, ssim_tol: float) -> dict[str
 
 
 def anchor(method: str, dataset: str, scale: int) -> Published | None:
-    """The published value of ``method`` (an anchor name or a book label mapped by
-    :data:`ANCHOR_OF`; a label starting ``ZSSR, gradual`` maps to ZSSR) on
-    ``dataset`` at ``scale``, or None.
+    """The published value of ``method`` (an anchor name, or a label mapped by
+    :data:`ANCHOR_OF`) on ``dataset`` at ``scale``, or None.
 
     Example:
-        >>> a = anchor("SRResNet", "Set5", 4)
-        >>> a.psnr, a.tag
-        (32.05, 'V')
-        >>> anchor("SRGAN-MSE", "Set14", 4).tag, anchor("LapSRN", "Urban100", 4)
-        ('U', None)
+        >>> anchor("SRResNet", "Set5", 4).psnr, anchor("LapSRN", "Urban100", 4)
+        (32.05, None)
     """
     name = (
         "ZSSR" if method.startswith("ZSSR, gradual") else ANCHOR_OF.get(method, method)
@@ -217,10 +178,7 @@ def anchor_text(method: str, dataset: str, scale: int) -> str:
 
 
 def report_table(name: str) -> pd.DataFrame:
-    """A report's own results table, as the chapter's summary shows it.
-
-    ``name``: ``"000-table1"``, ``"000-table2"``, ``"001-variants"``, ``"002"``,
-    ``"003"`` or ``"004"``.
+    """A report's own results table (``name``: a key of the data file, ``"003"``).
 
     Example:
         >>> published_row = report_table("003").iloc[0]

@@ -25,8 +25,6 @@ from srcore.chapters.published import anchor_text
 from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
-__all__ = ["summary", "efficiency", "TREND_DB", "TREND_TAIL", "trends"]
-
 #: A validation curve is "still rising" ("falling") when its last point is more than
 #: this many dB above (below) its point at the start of the run's last
 #: :data:`TREND_TAIL` share of steps, else "flat".
@@ -35,15 +33,9 @@ TREND_TAIL = 0.3
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """Mean scores per method, dataset and scale, beside bicubic on the same images.
-
-    Columns: method (:func:`srcore.chapters.tables.label`), dataset, scale, n_images,
-    psnr, ssim, psnr_bicubic, ssim_bicubic, gain_db, hf_energy, hf_energy_bicubic,
-    hf_energy_hr, lpips (NaN where LPIPS could not run), infer_s (seconds per image),
-    trained (the training's health verdict, :func:`srcore.chapters.tables.trained`),
-    published (the paper's PSNR on that set and scale, :func:`published.anchor_text`;
-    empty where the method was not published there).
-    """
+    """Mean scores per method, dataset and scale beside bicubic, high-frequency
+    energy, LPIPS (NaN where it could not run), seconds per image, health and the
+    published PSNR (:func:`~srcore.chapters.published.anchor_text`)."""
     rows = []
     for rec in records:
         frame = pd.DataFrame([r for r in rec.per_image if r["image"] != "train"])
@@ -67,9 +59,8 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def trends(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """Where each run's validation PSNR was going when training stopped: its first
-    and last value, the change over the last :data:`TREND_TAIL` of the steps and
-    the trend ("still rising" means under-trained at this budget).
+    """Where each run's validation PSNR was going when training stopped: first and
+    last value, the change over the last :data:`TREND_TAIL` of the steps, the trend.
 
     Example:
         >>> rec = RunRecord(key="k", method="srcnn", config={"scale": 2},

@@ -1,11 +1,5 @@
-"""What every chapter's tables share: one label per record, one mean row, one crop view.
-
-* :func:`label`: the display name of any record (supervised, LapSRN variants, DIP,
-  ZSSR/OSR, bicubic), so one method has one name in every table and figure;
-* :func:`mean_scores`: the mean PSNR/SSIM of a set of per-image rows beside bicubic on
-  the same images, and the mean per-image gain;
-* :func:`crop_views`: the panels of a crop figure: bicubic of the LR as the records
-  made it, each record's saved output (:func:`srcore.runs.results.crop_file`), HR.
+"""What every chapter's tables share: one label per record (one name for one method
+in every table and figure), its health, one mean row, one crop view.
 
 Example:
     >>> from srcore.runs.results import RunRecord
@@ -32,18 +26,6 @@ from srcore.protocol import crop_center, test_pair
 from srcore.runs.results import RunRecord, record_crop
 from srcore.tableformat import header
 
-__all__ = [
-    "label",
-    "trained",
-    "optimised_rows",
-    "not_trained",
-    "health_bullet",
-    "evidence_flags",
-    "mean_scores",
-    "crop_views",
-    "versus",
-]
-
 #: Display names of the methods whose records need no further detail.
 NAMES = {
     "bicubic": "Bicubic",
@@ -65,13 +47,9 @@ ZSSR_VARIANTS = {
 
 
 def label(record: RunRecord) -> str:
-    """Display name of any record.
-
-    ``SRCNN``, ``SRGAN-MSE``; LapSRN by what its chapter varies: ``LapSRN w1=2,
-    w2=1`` (explicit level weights), ``LapSRN, sub-pixel`` (pre-activated
-    levels, by upsampler); ``DIP with Charbonnier``; ZSSR/OSR by variant, stream mode,
-    scale stages, backbone and kernel (``ZSSR, true kernel``, ``OSR (weight
-    transfer)``, ``ZSSR/ext/online*``). Any other method keeps its record name.
+    """Display name of any record: ``SRGAN-MSE``, LapSRN by level weights or
+    upsampler, DIP by loss, ZSSR/OSR by variant, stream mode, scale stages, backbone
+    and kernel (``ZSSR, true kernel``, ``OSR (weight transfer)``).
 
     Example:
         >>> from srcore.runs.results import RunRecord
@@ -143,9 +121,8 @@ def _stage(factor: Any) -> str:
 
 def trained(record: RunRecord) -> str:
     """A record's health in a table cell (:mod:`srcore.health`): ``"k of n"`` items
-    trained for an internal-learning run (ZSSR, OSR, DIP), the verdict of the
-    training for a supervised one, ``"not recorded"`` for a record made before the
-    rule, ``""`` where nothing was optimised (bicubic).
+    trained (internal learning), the training's verdict (supervised), ``"not
+    recorded"`` (made before the rule) or ``""`` (nothing optimised).
 
     Example:
         >>> def row(image, error):
@@ -176,9 +153,9 @@ UNTRAINED = ("bicubic", "bicubic-vs-selfexsr", "imresize-vs-matlab", "lapsrn-cro
 
 
 def optimised_rows(record: RunRecord) -> list[dict[str, Any]]:
-    """The rows of a record that carry an optimisation: every item of a ZSSR, OSR
-    or DIP run, the ``"train"`` row of a supervised one, none for bicubic. An SRGAN
-    row is judged on its logged content loss (:func:`srcore.health.gan_health`)."""
+    """The rows of a record that carry an optimisation: every item of an
+    internal-learning run, the ``"train"`` row of a supervised one (SRGAN's judged on
+    its content loss), none for bicubic."""
     if record.method in UNTRAINED:
         return []
     if record.method in INTERNAL:
@@ -216,18 +193,11 @@ def health_bullet(
     counted: str = "this chapter's tables",
     columns: Sequence[str] = ("trained",),
 ) -> str:
-    """The Markdown bullet that counts, by :func:`not_trained`, the optimisations of
-    ``records`` that did not train and those made before the health rule.
-
-    ``counted`` names what was counted (``"this page's tables (ZSSR's and
-    KernelGAN's)"``); ``columns`` are the raw names of the table columns that flag a
-    run, shown under their headers (:func:`srcore.tableformat.header`).
+    """:data:`HEALTH_BULLET` filled in by :func:`not_trained` of ``records``;
+    ``columns``: the raw names of the table columns that flag a run.
 
     Example:
-        >>> columns = ("trained", "kernelgan_health")
-        >>> bullet = health_bullet([], "this page's tables", columns)
-        >>> bullet[bullet.index("of the") : bullet.index(" did")]
-        "of the 0 optimisations in this page's tables, 0"
+        >>> bullet = health_bullet([], "this page", ("trained", "kernelgan_health"))
         >>> bullet[bullet.index("flagged") :]
         'flagged in the `trained` or `KernelGAN trained` column of its table.'
     """
@@ -239,10 +209,8 @@ def health_bullet(
 
 
 def evidence_flags(records: Sequence[RunRecord]) -> dict[str, int]:
-    """What weakens the evidence of ``records``, as a verdict's claim takes it
-    (:class:`srcore.chapters.verdicts.Claim`): ``unhealthy`` optimisations that did
-    not train, ``dirty`` records made from uncommitted code, ``unchecked``
-    optimisations made before the health rule.
+    """What weakens the evidence of ``records``, as a
+    :class:`~srcore.chapters.verdicts.Claim` takes it.
 
     Example:
         >>> evidence_flags([])
@@ -257,10 +225,8 @@ def evidence_flags(records: Sequence[RunRecord]) -> dict[str, int]:
 
 
 def mean_scores(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> dict[str, Any]:
-    """Mean scores of per-image rows (keys psnr, ssim, psnr_bicubic, ssim_bicubic).
-
-    Returns ``n_images`` (the number of rows), the four means and ``gain_db``, the
-    mean per-image PSNR gain over bicubic on the same LR images.
+    """``n_images``, the means of psnr, ssim, psnr_bicubic, ssim_bicubic over
+    per-image rows, and ``gain_db``, the mean per-image PSNR gain over bicubic.
 
     Example:
         >>> m = mean_scores([{"psnr": 30.0, "psnr_bicubic": 28.0, "ssim": 0.9,
@@ -288,14 +254,10 @@ def crop_views(
     data_root: Any = None,
     results: Any = None,
 ) -> dict[str, torch.Tensor]:
-    """The panels of one crop figure of ``item`` (``"BSD100/102061"``), all the
-    central ``CROP_BOX`` square (:func:`srcore.protocol.crop_center`).
-
-    ``bicubic``: bicubic interpolation of the LR; then each record's saved output
-    under ``labels`` (default :func:`label`); ``HR``. ``pair``: the ``(lr, hr)`` the
-    records were scored on; by default the protocol's test pair at the first record's
-    scale and degradation (:func:`srcore.protocol.test_pair`).
-    """
+    """The panels of one crop figure of ``item`` (``"BSD100/102061"``), central crops
+    (:func:`srcore.protocol.crop_center`): bicubic of the LR, each record's saved
+    output under ``labels`` (default :func:`label`), HR. ``pair`` defaults to the
+    protocol's test pair at the first record's scale and degradation."""
     ds, image = item.split("/", 1)
     if pair is None:
         c = records[0].config
@@ -314,14 +276,12 @@ def crop_views(
 
 
 def versus(diff: float, bound: float) -> str:
-    """The word for a difference ``diff`` judged against ``bound`` (same unit, >= 0).
-
-    ``"above"`` if ``diff > bound``, ``"below"`` if ``diff < -bound``, otherwise
-    ``"level with"``: the checked label a chapter's prose puts between two methods.
+    """``"above"`` if ``diff > bound``, ``"below"`` if ``diff < -bound``, else
+    ``"level with"``: the word a chapter's prose puts between two methods.
 
     Example:
-        >>> versus(0.3, 0.1), versus(-0.3, 0.1), versus(0.05, 0.1)
-        ('above', 'below', 'level with')
+        >>> versus(0.3, 0.1), versus(0.05, 0.1)
+        ('above', 'level with')
     """
     if diff > bound:
         return "above"

@@ -23,16 +23,6 @@ from srcore import health
 from srcore.chapters.tables import label, mean_scores, trained
 from srcore.runs.results import RunRecord
 
-__all__ = [
-    "summary",
-    "network_alone",
-    "seed_spread",
-    "trained_count",
-    "done_of",
-    "traces",
-    "iterations_to_match",
-]
-
 #: The column order of :func:`summary` (the tables the chapters show).
 COLUMNS = ["method", "dataset", "scale", "n_images", "psnr", "psnr_bicubic"]
 COLUMNS += ["gain_db", "ssim", "ssim_bicubic", "iterations", "s_per_image"]
@@ -54,12 +44,10 @@ def trained_count(rows: Sequence[dict]) -> str:
 
 
 def network_alone(rows: Sequence[dict]) -> str:
-    """The plain network's output against bicubic, an analysis from its PSNR trace
-    (scored against the HR image, which neither the training nor the health rule
-    sees): the mean over images of its last traced PSNR minus bicubic's, and on how
-    many images its best traced PSNR rises above bicubic at all. A network that
-    never does learnt nothing the final output's gain could come from; the rest of
-    that gain is self-ensemble and back-projection. "" without traces.
+    """The plain network's output against bicubic from its PSNR trace: the mean last
+    traced PSNR minus bicubic's, and on how many images its best rises above
+    bicubic at all (else the gain is self-ensemble and back-projection). "" without
+    traces.
 
     Example:
         >>> network_alone([{"trace_psnr": [29.0, 29.9], "psnr_bicubic": 30.0},
@@ -75,9 +63,8 @@ def network_alone(rows: Sequence[dict]) -> str:
 
 
 def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """Mean scores per record: method, dataset, scale, n, PSNR/SSIM beside bicubic
-    on the same LR images, mean gain, iterations and seconds per image and the
-    health count."""
+    """Mean scores per record beside bicubic, iterations, seconds, health
+    (:data:`COLUMNS`)."""
     rows = []
     for rec in records:
         f = pd.DataFrame(rec.per_image)
@@ -97,10 +84,8 @@ def summary(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
-    """One run per seed (same method, set and scale): each seed's mean PSNR and gain
-    over bicubic, then their mean and standard deviation over the seeds (not over
-    images), over the finished runs only (``done`` says how far each got).
-    Untrained items are counted in ``trained``, never dropped silently.
+    """One run per seed: each seed's mean PSNR and gain over bicubic, then their mean
+    and standard deviation over the finished seeds (not over images).
 
     Example:
         >>> from srcore.runs.results import RunRecord
@@ -164,7 +149,7 @@ def traces(record: RunRecord) -> pd.DataFrame:
 
 def iterations_to_match(scratch: RunRecord, online: RunRecord) -> pd.DataFrame:
     """Per stream position: the plain-output PSNR from-scratch ZSSR ends with, and
-    the iterations each run needs to reach it (None: never within its budget)."""
+    the iterations each run needs to reach it (None: never)."""
     rows = []
     for k, (a, b) in enumerate(zip(scratch.per_image, online.per_image, strict=True)):
         target = a["trace_psnr"][-1]
