@@ -1,11 +1,6 @@
-"""Benchmark evaluation: a method on a dataset at a scale, scored by the protocol.
-
-The protocol (:mod:`srcore.protocol`, :mod:`srcore.metrics`): HR modcropped to the
-scale, LR made by MATLAB-bicubic downscaling and rounded to 8 bits
-(:func:`srcore.protocol.make_lr`), the method's output rounded to 8 bits, PSNR/SSIM on
-the 8-bit luma (grey levels for grey images) with ``shave = scale``.
-Results go through :func:`srcore.runs.results.load_or_run`, so a repeated call loads
-them.
+"""Benchmark evaluation: a method on a dataset at a scale, scored by the protocol
+(:mod:`srcore.protocol`: MATLAB-bicubic 8-bit LR, PSNR/SSIM on the 8-bit luma with
+``shave = scale``), cached by :func:`srcore.runs.results.load_or_run`.
 """
 
 from __future__ import annotations
@@ -56,11 +51,8 @@ def evaluate(
     upscaler: Upscaler | None = None,
     method_config: dict[str, Any] | None = None,
 ) -> RunRecord:
-    """Score ``method`` on every (profile-limited) image of ``dataset`` at ``scale``.
-
-    Returns the cached :class:`RunRecord` (per-image ``psnr``, ``ssim``, ``seconds``)
-    when one exists for the same config, else computes it (resumably).
-    """
+    """Score ``method`` on every (profile-limited) image of ``dataset`` at ``scale``:
+    per-image ``psnr``, ``ssim``, ``seconds``."""
     profile, data_root = ctx.profile, ctx.data_root
     fn = upscaler or METHODS.get(method)
     if fn is None:
@@ -124,12 +116,11 @@ def benchmark_table(records: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def matlab_imresize_check(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
-    """Hold :func:`srcore.resize.imresize` against MATLAB's own double-precision output.
+    """Hold :func:`srcore.resize.imresize` against MATLAB's double-precision output.
 
-    ``Set5/MATLAB_float_ref/X<s>/*.mat`` (made by MATLAB, see the data README) hold
-    ``im_l_ycbcr = imresize(rgb2ycbcr(im_gt / 255), 1/s, 'bicubic')`` and the Y of
-    ``imresize(im_l_ycbcr, s)`` x 255; each row reports the largest absolute difference
-    of ours from them (on the 0-255 scale).
+    ``Set5/MATLAB_float_ref/X<s>/*.mat`` hold ``im_l_ycbcr = imresize(rgb2ycbcr(im_gt
+    / 255), 1/s, 'bicubic')`` and the Y of ``imresize(im_l_ycbcr, s)`` x 255; each row
+    is our largest absolute difference from them (0-255 scale).
     """
     import numpy as np
     from scipy.io import loadmat
@@ -176,11 +167,9 @@ def matlab_imresize_check(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunR
 def selfexsr_agreement(
     records: Sequence[RunRecord], ctx: RunContext = DEFAULT_CONTEXT
 ) -> RunRecord:
-    """Per-image agreement of bicubic records with SelfExSR's own per-image table.
-
-    SelfExSR (Huang et al. 2015) published MATLAB-computed per-image bicubic PSNR/SSIM
-    for Set5, Set14 and BSD100 (``SELFEXSR_PER_IMAGE_METRICS.csv`` in the data root).
-    One row per (dataset, scale): mean and largest absolute per-image difference.
+    """Bicubic records against SelfExSR's (Huang et al. 2015) per-image MATLAB table
+    (``SELFEXSR_PER_IMAGE_METRICS.csv``): per (dataset, scale), the mean and largest
+    per-image difference.
     """
     by_key = {f"{r.config['dataset']}_x{r.config['scale']}": r for r in records}
 

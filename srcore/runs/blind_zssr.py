@@ -1,10 +1,6 @@
 """Blind ZSSR: ZSSR on random-kernel images told the true kernel, KernelGAN's
-estimate of it, or nothing (it assumes bicubic), and KernelGAN alone.
-
-Each function names a set of :func:`srcore.runs.zssr_runs.zssr_run` and
-:func:`srcore.runs.kernel_runs.kernelgan_run` records so that a chapter and the
-paper-budget queue ask for the same records (same keys); nothing here reshapes them
-into tables.
+estimate of it, or nothing (it assumes bicubic), and KernelGAN alone. Each function
+names a set of records so that a chapter and the queue ask for the same keys.
 """
 
 from __future__ import annotations
@@ -34,17 +30,15 @@ BLIND_KINDS: dict[str, dict[str, bool]] = {
     "assumes bicubic": {},
 }
 
-#: The blind case's sets, (set, scale): BSD100 x2 is the ZSSR paper's non-ideal
-#: setting (seeded DIV2KRK-style kernels); DIV2KRK's own LR files and kernels are
-#: KernelGAN's.
+#: The blind case's (set, scale): BSD100 x2 is ZSSR's non-ideal setting (seeded
+#: kernels), DIV2KRK KernelGAN's own.
 BLIND_SETS: tuple[tuple[str, int], ...] = (
     ("BSD100", 2),
     ("DIV2KRK", 2),
     ("DIV2KRK", 4),
 )
 
-#: KernelGAN alone: (set, scale). BSD100's x4 LR images are smaller than
-#: KernelGAN's crop plus its shaved border, so it cannot run on them.
+#: KernelGAN alone: (set, scale); BSD100's x4 LR images are too small for its crop.
 KERNEL_SETS: tuple[tuple[str, int], ...] = (
     ("BSD100", 2),
     ("DIV2KRK", 2),
@@ -60,10 +54,8 @@ def blind_runs(
     seed: int = 0,
     dataset: str = "BSD100",
 ) -> dict[str, RunRecord]:
-    """ZSSR on the first ``limit`` random-kernel images of ``dataset`` (BSD100 with
-    seeded kernels, or DIV2KRK's own), told the true kernel, KernelGAN's estimate, or
-    nothing (assumes bicubic), by :data:`BLIND_KINDS`, plus the KernelGAN record
-    (key ``"kernels"``). With ``ctx.partial`` a record may be unfinished."""
+    """ZSSR on the first ``limit`` random-kernel images of ``dataset`` per
+    :data:`BLIND_KINDS`, plus the KernelGAN record (key ``"kernels"``)."""
     kw: dict[str, Any] = dict(degradation="random_kernel", limit=limit, seed=seed)
     runs = {
         kind: zssr_runs.zssr_run(dataset, scale, ctx, **flags, **kw)
@@ -92,9 +84,8 @@ def blind_key(dataset: str, scale: int) -> str:
 def blind_sets(
     bsd100_images: int, div2krk_images: int, *, ctx: RunContext, seed: int = 0
 ) -> dict[str, dict[str, RunRecord]]:
-    """:func:`blind_runs` on the first images of each of :data:`BLIND_SETS`, keyed by
-    :func:`blind_key`; a set given 0 images is left out. Records may be unfinished
-    (``partial``)."""
+    """:func:`blind_runs` (partial records) on each of :data:`BLIND_SETS` given
+    images, keyed by :func:`blind_key`."""
     limits = {"BSD100": bsd100_images, "DIV2KRK": div2krk_images}
     part = ctx.replace(partial=True)
     return {
@@ -107,8 +98,7 @@ def blind_sets(
 def blind_seed_runs(
     images: int, seeds: Sequence[int], *, ctx: RunContext
 ) -> list[dict[str, RunRecord]]:
-    """The BSD100 x2 blind case (:func:`blind_runs`) once per seed: KernelGAN's
-    crops and init and ZSSR's sampling change, the images and kernels do not."""
+    """The BSD100 x2 blind case (:func:`blind_runs`, partial) once per seed."""
     part = ctx.replace(partial=True)
     return [blind_runs(2, images, ctx=part, seed=s) for s in seeds]
 

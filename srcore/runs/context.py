@@ -1,17 +1,11 @@
 """Where and how a run computes: one small object instead of six keywords.
 
-Every run function (:func:`srcore.runs.supervised.run`,
-:func:`srcore.runs.zssr_runs.zssr_run`, ...) takes a :class:`RunContext` for the
-settings that say *where* and *how* it computes (profile, data folder, results folder,
-results mode, device, progress bars). What it computes (method, scale, seed, loss...)
-are the run's own arguments, and only those enter the record's key with the profile.
+What a run computes (method, scale, seed...) are its own arguments and enter the
+record's key; a :class:`RunContext` holds the rest.
 
 Example:
-    >>> ctx = RunContext(profile="smoke", progress=False)
-    >>> ctx.replace(mode="read").mode
+    >>> RunContext(profile="smoke", progress=False).replace(mode="read").mode
     'read'
-    >>> ctx.profile
-    'smoke'
 """
 
 from __future__ import annotations
@@ -32,31 +26,21 @@ MODES = ("auto", "read", "force")
 class RunContext:
     """The run settings that do not change what is computed.
 
-    Attributes:
-        profile: ``"smoke"`` | ``"quick"`` | ``"paper"`` (how much compute).
-        data_root: dataset folder; ``None``: ``$SRCORE_DATA`` or ``../shared/datasets``.
-        results: records folder; ``None``: ``book/results`` for quick/paper runs and a
-            temporary folder for smoke runs (:func:`srcore.runs.results.results_root`).
-        mode: ``"auto"`` (load, compute what is missing), ``"read"`` (never compute),
-            ``"force"`` (recompute); ``None``: ``$SRCORE_RESULTS_MODE`` or auto.
-        device: ``"auto"`` | ``"cpu"`` | ``"cuda"``.
-        progress: show tqdm bars on long loops.
-        partial: in ``"read"`` mode, return what a run has done so far (an
-            unfinished record, "n of N done") instead of failing on a missing one.
-        deadline: ``time.time()`` after which no new item starts
-            (:class:`srcore.runs.results.BudgetExhausted`; the run resumes later).
-        batch: items computed at once where a run can batch them (ZSSR on a GPU:
-            :func:`srcore.methods.zssr.zssr_many`); 1 computes them one by one.
+    ``data_root``/``results`` ``None``: the default folders
+    (:func:`srcore.runs.results.results_root`); ``mode`` as
+    :func:`srcore.runs.results.results_mode`; ``partial``: in ``"read"`` mode, an
+    unfinished record instead of an error; past ``deadline`` no new item starts;
+    ``batch``: items computed at once where a run can (ZSSR on a GPU).
     """
 
-    profile: str = "quick"
+    profile: str = "quick"  # "smoke" | "quick" | "paper"
     data_root: str | os.PathLike | None = None
     results: str | os.PathLike | None = None
-    mode: str | None = None
-    device: str = "auto"
+    mode: str | None = None  # "auto" | "read" | "force"; None: $SRCORE_RESULTS_MODE
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
     progress: bool = True
     partial: bool = False
-    deadline: float | None = None
+    deadline: float | None = None  # time.time()
     batch: int = 1
 
     def __post_init__(self) -> None:

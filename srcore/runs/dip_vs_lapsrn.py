@@ -1,17 +1,8 @@
 """DIP and LapSRN at ×4 on the same test crops: the runs behind the DIP chapter.
 
-* LapSRN: :func:`lapsrn_runs` trains one network per pyramid-loss weighting
-  ``(w1, w2)`` (:data:`WEIGHTINGS`) through :func:`srcore.runs.supervised.run` and
-  scores it on the full benchmark sets; :func:`lapsrn_on_crops` also scores it on
-  DIP's crops.
-* DIP: :func:`dip_run` optimises one network per (image, seed) for a data term
-  ("mse" or "charbonnier"), on the same images and seeds for both, and keeps each
-  run's PSNR-vs-step trace. ``quick`` uses fixed centre crops (:data:`DIP_EVAL`): a
-  DIP step's cost grows with the output size, and each record keeps its measured
-  seconds per step.
-
-Every run goes through :func:`srcore.runs.results.record_for` (cached, resumable
-records, one item per image).
+LapSRN: one trained network per pyramid-loss weighting (:data:`WEIGHTINGS`), scored
+on the benchmark sets and on DIP's crops. DIP: one optimisation per (image, seed)
+for each data term ("mse" or "charbonnier"), with its PSNR-vs-step trace.
 """
 
 from __future__ import annotations
@@ -60,8 +51,7 @@ SCALE = 4  # the comparison is at x4 only
 #: The LapSRN loss weightings compared (w1 on the x2 level, w2 on the x4 level).
 WEIGHTINGS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.0), (1.0, 2.0))
 #: DIP's test images per profile: the first ``images`` of ``dataset``, each cut to a
-#: centred ``crop`` square, optimised once per seed. Part of each DIP and
-#: LapSRN-on-crops record's key: a changed value is a new run.
+#: centred ``crop`` square, optimised once per seed (part of the records' keys).
 DIP_EVAL: dict[str, dict[str, Any]] = {
     "smoke": {
         "dataset": "BSD100",  # the test set of the DIP comparison
@@ -82,8 +72,7 @@ DIP_EVAL: dict[str, dict[str, Any]] = {
         "seeds": [0, 1],  # two optimisations per image, for the seed spread
     },
 }
-#: DIP at the published setting: the whole Set5 images at x4 (each cut to its
-#: largest centred multiple of 32, as the DIP code does), one optimisation each.
+#: DIP at the published setting: the whole Set5 images, one optimisation each.
 DIP_SET5: dict[str, Any] = {
     "dataset": "Set5",
     "images": None,
@@ -96,18 +85,14 @@ TRACE_EVERY = 25  # steps between two points of a DIP record's PSNR trace
 def crop_pair(
     dataset: str, image: str, crop: int | None, data_root: Any = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(lr, hr)`` of one DIP test image: HR centre-cropped, LR its MATLAB bicubic.
-
-    ``crop=None`` keeps the largest centred multiple of 32 (DIP's network halves the
-    size five times). The LR is made from the crop, so every method sees the same
-    ``(lr, hr)``.
+    """``(lr, hr)`` of one DIP test image: HR centre-cropped (``None``: the largest
+    multiple of 32, as DIP's network halves the size five times), LR from the crop.
     """
     return protocol.crop_pair(dataset, image, SCALE, crop, data_root, multiple=32)
 
 
 def _test_images(spec: dict[str, Any], data_root: Any) -> Callable[[], list[str]]:
-    """The test images of an eval ``spec`` (:data:`DIP_EVAL`), listed (and verified)
-    at the first call only: a run's ``items`` and ``compute`` share one listing."""
+    """The test images of an eval ``spec``, listed at the first call only."""
     sets = [(spec["dataset"], spec["images"])]
     return cache(lambda: protocol.test_items(sets, SCALE, data_root))
 
@@ -124,14 +109,10 @@ def dip_run(
     **overrides: Any,
 ) -> RunRecord:
     """DIP with ``loss`` ("mse" or "charbonnier") on :data:`DIP_EVAL` ``[profile]``
-    (or on ``eval_spec``, e.g. :data:`DIP_SET5`).
+    (or ``eval_spec``), one item per ``image@seed`` (``seed`` added to the spec's).
 
-    One item per ``image@seed``; each row holds the final PSNR/SSIM (Y, shave 4),
-    bicubic on the same crop, the PSNR trace every :data:`TRACE_EVERY` steps (from
-    the HR, for the figure only: the run always stops at ``config.steps``) and the
-    timings. Both losses use the same images, seeds (network init, input noise and
-    perturbations all follow the seed) and step count; ``seed`` is added to each
-    image's seed of :data:`DIP_EVAL`.
+    Each row: scores, the PSNR trace every :data:`TRACE_EVERY` steps (for figures:
+    the run always stops at ``config.steps``), the loss trace, health and timings.
     """
     profile, data_root = ctx.profile, ctx.data_root
     results = results_root(ctx.results, profile)
@@ -158,8 +139,7 @@ def dip_run(
         name, seed = item.rsplit("@", 1)
         ds, image = name.split("/", 1)
         lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
-        # A paper item can outlast a session: it resumes from its checkpoint, on
-        # the same machine and precision only, and records the commits it ran at.
+        # an item resumes from its checkpoint on the same machine only
         where = provenance(dev)
         res = dip.optimize(
             lr_img,
@@ -195,8 +175,7 @@ def dip_run(
 
 
 def checkpoint_file(key: str, item: str) -> Path:
-    """Where DIP item ``item`` of record ``key`` keeps its checkpoint while it runs:
-    the cache folder (:func:`srcore.runs.supervised.cache_dir`), never the results.
+    """Where DIP item ``item`` of record ``key`` keeps its checkpoint (the cache).
 
     Example:
         >>> checkpoint_file("dip-0123", "Set5/baby@0").name
@@ -214,10 +193,7 @@ def lapsrn_runs(ctx: RunContext, *, seed: int = 0) -> list[RunRecord]:
 
 
 def lapsrn_on_crops(run: RunRecord, ctx: RunContext) -> RunRecord:
-    """A trained LapSRN (from :func:`lapsrn_runs`) scored on DIP's crops.
-
-    Needs the run's weights in the cache; the record it writes is what the book reads.
-    """
+    """A trained LapSRN (:func:`lapsrn_runs`, weights in the cache) on DIP's crops."""
     profile, data_root = ctx.profile, ctx.data_root
     results = results_root(ctx.results, profile)
     spec = DIP_EVAL[profile]

@@ -1,24 +1,14 @@
 """Cached KernelGAN runs: one estimated blur kernel per random-kernel test image.
 
-:func:`kernelgan_run` estimates the kernel of each LR image of a random-kernel test
-set (:func:`srcore.protocol.test_pair`: DIV2KRK's own LR files, or BSD100 blurred by
-one seeded DIV2KRK-style kernel per image) and scores it against the true kernel
-(:func:`srcore.degrade.kernel_error`), beside the error of the bicubic kernel that a
-method assuming bicubic uses. ZSSR's blind case runs it first
-(:func:`estimated_kernels`) and reads the kernels from its record
-(:func:`estimated_kernel`). Both read their test images through :func:`image_pair`,
-which gives the smoke profile a small centre crop (seconds, not minutes, on 2K
-DIV2KRK images).
-
-Example:
-    >>> from srcore.runs.context import RunContext
-    >>> import tempfile
-    >>> ctx = RunContext(profile="smoke", results=tempfile.mkdtemp(), progress=False)
-    >>> rec = kernelgan_run("Set5", 2, ctx, limit=1)  # doctest: +SKIP
+:func:`kernelgan_run` estimates and scores the kernel of each LR image of a
+random-kernel test set against the true one, beside the bicubic kernel's error.
+ZSSR's blind case reads its kernels (:func:`estimated_kernel`). Test images come from
+:func:`image_pair`, a small centre crop at the smoke profile.
 """
 
 from __future__ import annotations
 
+from functools import cache, partial
 from typing import Any
 
 import torch
@@ -54,10 +44,8 @@ def image_pair(
     profile: str,
     data_root: str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(lr_img, hr)`` of ``item`` ("DIV2KRK/im_1"): :func:`srcore.protocol.
-    test_pair`, and at the smoke profile, for a random-kernel LR, its central
-    :data:`srcore.profiles.SMOKE_LR_CROP` square with the HR pixels above it
-    (Set5/baby x2: LR 72 x 72, HR 144 x 144)."""
+    """``(lr_img, hr)`` of ``item`` (:func:`srcore.protocol.test_pair`); a smoke
+    random-kernel pair is cut to its central :data:`srcore.profiles.SMOKE_LR_CROP`."""
     lr_img, hr = protocol.test_pair(*item.split("/", 1), scale, degradation, data_root)
     h, w = lr_img.shape[-2:]
     if profile != "smoke" or degradation == "bicubic" or max(h, w) <= SMOKE_LR_CROP:
@@ -85,12 +73,9 @@ def kernelgan_run(
 ) -> RunRecord:
     """KernelGAN on the first ``limit`` random-kernel LR images of ``dataset``.
 
-    Each row: the estimated kernel (``kernel``, for ``scale``) and its x2 source,
-    ``kernel_error`` and ``bicubic_error`` (:func:`srcore.degrade.kernel_error` of
-    the estimate and of :func:`srcore.degrade.bicubic_kernel` against the true
-    kernel), the covariances of the three kernels, KernelGAN's health
-    (:func:`srcore.methods.kernelgan.estimate_kernel`), seconds and loss traces.
-    Image k uses seed ``seed + k``.
+    Each row: the kernel and its x2 source, :func:`srcore.degrade.kernel_error` of it
+    and of the bicubic kernel, covariances, health, seconds and loss traces. Image k
+    uses seed ``seed + k``.
     """
     cfg = kernel_config(ctx.profile, seed=seed, **overrides)
     config = {
@@ -103,14 +88,9 @@ def kernelgan_run(
         "degradation": "random_kernel",
     }
     dev = resolve_device(ctx.device)
-    state: dict[str, Any] = {}
-
-    def items() -> list[str]:
-        if "items" not in state:
-            state["items"] = protocol.test_items(
-                [(dataset, limit)], scale, ctx.data_root
-            )
-        return state["items"]
+    items = cache(
+        partial(protocol.test_items, [(dataset, limit)], scale, ctx.data_root)
+    )
 
     def compute(item: str) -> dict[str, Any]:
         ds, image = item.split("/", 1)
@@ -160,8 +140,7 @@ def estimated_kernels(
     limit: int | None = None,
     seed: int = 0,
 ) -> RunRecord:
-    """The pre-run of ZSSR's blind case: :func:`kernelgan_run` on the same images,
-    computed first when missing ("read" stays "read"; no deadline: ZSSR cannot
-    start without its kernels)."""
+    """:func:`kernelgan_run` for ZSSR's blind case, made when missing ("force"
+    becomes "auto"; no deadline: ZSSR cannot start without its kernels)."""
     pre = ctx.replace(mode="read" if ctx.mode == "read" else None, deadline=None)
     return kernelgan_run(dataset, scale, pre, limit=limit, seed=seed)

@@ -1,10 +1,6 @@
-"""Online SR along a stream of images: from scratch, with weight transfer, from
-external weights, and once per seed.
-
-Each stream is one :func:`srcore.runs.zssr_runs.osr_run` record (×2, the first
-``limit`` images of a set in sorted order); these functions name the streams a
-comparison needs so that a chapter and the paper-budget queue ask for the same
-records (same keys).
+"""Online SR along a stream of images (×2, :func:`srcore.runs.zssr_runs.osr_run`):
+the streams a comparison needs, named so that a chapter and the queue ask for the
+same records.
 """
 
 from __future__ import annotations

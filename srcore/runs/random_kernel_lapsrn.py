@@ -1,12 +1,6 @@
-"""LapSRN trained and tested on random-kernel (DIV2KRK-style) degradations.
-
-Every run goes through :func:`srcore.runs.supervised.run` with
-``degradation="random_kernel"``: each training patch is blurred by a fresh
-DIV2KRK-style kernel (:func:`srcore.degrade.random_kernel`); the tests are DIV2KRK's
-own LR files (×2, ×4) and BSD100 with one seeded kernel per image (×2, ×4, ×8).
-Two upsamplers are compared (transposed and sub-pixel convolution), both with
-pre-activated, locally residual levels, and the ×2 sub-pixel run is repeated with
-one deliberate fault at a time (:data:`srcore.training.supervised.FAULTS`).
+"""LapSRN trained and tested on random-kernel (DIV2KRK-style) degradations, with
+transposed or sub-pixel upsamplers (pre-activated, locally residual levels), and the
+×2 sub-pixel run once per deliberate fault (:data:`srcore.training.supervised.FAULTS`).
 """
 
 from __future__ import annotations
@@ -21,9 +15,7 @@ from srcore.training.supervised import FAULTS
 
 __all__ = ["UPSAMPLERS", "FAULT_NAMES", "RUNS", "overrides", "runs", "fault_runs"]
 
-#: Per-profile patch settings, by scale: overrides of LapSRN's own profile
-#: (:data:`srcore.methods.lapsrn.PROFILES`); a profile not listed keeps the LapSRN
-#: profile's patches. Part of each record's key.
+#: Per-profile patch settings by scale, over LapSRN's own profile (part of the keys).
 RUNS: dict[str, dict[int, dict[str, Any]]] = {
     "smoke": {
         2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
@@ -46,8 +38,8 @@ FAULT_NAMES = {
 
 
 def overrides(scale: int, upsample: str, profile: str) -> dict[str, Any]:
-    """Model settings of one run: pre-activated levels with a local skip, the
-    given upsampler and the profile's patches (:data:`RUNS`).
+    """Model settings of one run: pre-activated residual levels, the upsampler and
+    the profile's patches (:data:`RUNS`).
 
     Example:
         >>> overrides(8, "subpixel", "quick")

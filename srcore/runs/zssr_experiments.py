@@ -1,9 +1,7 @@
-"""ZSSR in the ideal and the non-ideal case: the runs that compare it with bicubic,
-over seeds, with the authors' init, and its variants on random-kernel images.
-
-Each function names a set of :func:`srcore.runs.zssr_runs.zssr_run` records so that
-a chapter and the paper-budget queue ask for the same records (same keys); nothing
-here reshapes them into tables.
+"""ZSSR in the ideal and the non-ideal case: against bicubic, over seeds, with the
+authors' init, and its variants on random-kernel images. Each function names a set of
+:func:`srcore.runs.zssr_runs.zssr_run` records so that a chapter and the queue ask
+for the same keys.
 """
 
 from __future__ import annotations
@@ -37,9 +35,8 @@ def ideal_runs(
     ctx: RunContext,
     seed: int = 0,
 ) -> list[RunRecord]:
-    """ZSSR on MATLAB-bicubic LR for each (set, scale); at ``gradual_scales`` also
-    with the reference's gradual scale increments (the ZSSR paper's choice for
-    large factors), on the same images."""
+    """ZSSR on bicubic LR for each (set, scale); at ``gradual_scales`` also with the
+    reference's gradual scale increments."""
     runs = []
     for ds in sets:
         for s in scales:
@@ -53,13 +50,11 @@ def ideal_runs(
 def seed_runs(
     dataset: str, scale: int, seeds: Sequence[int], *, ctx: RunContext
 ) -> list[RunRecord]:
-    """The same ZSSR run once per seed (image k of a run with seed s uses s + k):
-    the seed spread of the ideal case."""
+    """The same ZSSR run once per seed (image k of seed s uses s + k)."""
     return [zssr_runs.zssr_run(dataset, scale, ctx, seed=s) for s in seeds]
 
 
-#: The BSD100 images of the init comparison: the first two, 101087 among them,
-#: on which the reference init stalled in the quick and paper runs.
+#: The BSD100 images of the init comparison (the first two, 101087 among them).
 INIT_IMAGES = 2
 
 
@@ -67,10 +62,8 @@ def init_runs(
     seeds: Sequence[int], *, ctx: RunContext, limit: int = INIT_IMAGES
 ) -> dict[str, list[RunRecord]]:
     """ZSSR x2 on the first ``limit`` BSD100 images as the authors' code runs it
-    (``PRESETS["reference_init"]``, weights N(0, 0.1 / (9 c_in)), and
-    ``PRESETS["reference_lr_rule"]``, which also cuts the rate on a collapsed
-    network's plateau) and as srcore does, once per seed: the before/after of the
-    stall fix."""
+    (``PRESETS["reference_init"]`` and ``["reference_lr_rule"]``) and as srcore
+    does, once per seed."""
     ref = {**PRESETS["reference_init"], **PRESETS["reference_lr_rule"]}
     return {
         "authors (init 0.1, lr rule as is)": [
@@ -92,11 +85,9 @@ def nonideal_runs(
     ctx: RunContext,
     seed: int = 0,
 ) -> tuple[list[RunRecord], list[RunRecord]]:
-    """The non-ideal case at one scale: ZSSR with the true kernel and assuming
-    bicubic on the first ``limit`` random-kernel BSD100 images, then the variants
-    on the same LR images (assuming bicubic): named ``variants`` (pixel shuffle)
-    and, with ``vdsr_backbone``, a VDSR pre-trained on BSD200 alone (0 internal
-    iterations) and fine-tuned by ZSSR."""
+    """ZSSR with the true kernel and assuming bicubic on the first ``limit``
+    random-kernel BSD100 images, then (assuming bicubic) ``variants`` and, with
+    ``vdsr_backbone``, a VDSR pre-trained on BSD200 alone and fine-tuned by ZSSR."""
     kw: dict[str, Any] = dict(degradation="random_kernel", limit=limit, seed=seed)
     base = [
         zssr_runs.zssr_run("BSD100", scale, ctx, true_kernel=t, **kw)
@@ -106,8 +97,7 @@ def nonideal_runs(
         zssr_runs.zssr_run("BSD100", scale, ctx, variant=v, **kw) for v in variants
     ]
     if vdsr_backbone:
-        # A backbone replaces ZSSR's network, so ZSSR's init is unused: these runs
-        # keep the reference's value, under which their records were made.
+        # ZSSR's init is unused here; the records were made under the reference's
         unused = PRESETS["reference_init"]
         extra += [
             zssr_runs.zssr_run(

@@ -1,11 +1,8 @@
-"""Checkpoints that resume exactly: the atomic ``weights_only`` file and the RNG state.
+"""Checkpoints that resume exactly: an atomic ``weights_only`` file and the RNG state.
 
-A checkpoint holds only tensors, numbers, strings and lists/dicts of them, so it loads
-with ``torch.load(..., weights_only=True)`` (no pickled code runs on load), and it is
-written to a temporary file and renamed (:func:`srcore.files.atomic_write`), so a
-crash never leaves half a file. The global generators (Python, NumPy, torch CPU and
-CUDA) are stored beside the weights as tensors and numbers (:func:`rng_state`), so a
-resumed run draws the same numbers as one that never stopped.
+A checkpoint holds only tensors, numbers, strings and lists/dicts of them (it loads
+with ``weights_only=True``) and is written atomically; the global generators are
+stored beside the weights (:func:`rng_state`).
 """
 
 from __future__ import annotations
@@ -78,11 +75,7 @@ def restore_rng_state(state: dict[str, Any]) -> None:
 
 
 def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
-    """``torch.save(state)`` atomically: a temporary file in the same folder, renamed.
-
-    Store tensors, numbers, strings and lists/dicts of them only, so that
-    :func:`load_checkpoint` can load with ``weights_only=True``.
-    """
+    """``torch.save(state)`` atomically (:func:`srcore.files.atomic_write`)."""
     return atomic_write(path, lambda fh: torch.save(state, fh))
 
 

@@ -3,14 +3,8 @@
 Alternating updates (k = 1): the discriminator on ``(HR, G(LR).detach())`` with the
 binary cross-entropy of eq. (2), then the generator on
 ``l_SR = l_content + 10^-3 l_adv`` (eq. 3), ``l_adv = -log D(G(LR))`` (eq. 6). The
-content loss is VGG54 (φ5,4 features, :class:`srcore.losses.PerceptualLoss`) for
-SRGAN-VGG54 or the pixel MSE for the paper's own SRGAN-MSE variant, which is what runs
-where the VGG weights cannot be had. The generator starts from a trained SRResNet.
-
-It reuses the supervised engine's pieces: batches that are a pure function of
-``(seed, step)``, atomic ``weights_only`` checkpoints that resume exactly
-(:mod:`srcore.training.checkpoint`), and a NaN/inf guard that names the step and keeps
-the last good checkpoint (:func:`srcore.training.loop.check_finite`).
+content loss is VGG54 or, where the VGG weights cannot be had, the paper's own
+SRGAN-MSE variant. Batches, checkpoints and the NaN guard are the supervised loop's.
 """
 
 from __future__ import annotations
@@ -35,10 +29,8 @@ __all__ = ["content_loss_name", "train_srgan"]
 
 
 def content_loss_name(requested: str = "vgg54") -> str:
-    """``requested`` if it can run here, else ``"mse"``: VGG54 needs ImageNet weights.
-
-    The fallback is SRGAN-MSE, a variant the paper itself reports (Table 1), not a
-    VGG loss on random features, which would be no perceptual loss at all.
+    """``requested`` if it can run here, else ``"mse"`` (SRGAN-MSE, the paper's
+    Table 1): VGG54 needs ImageNet weights, and random features are no loss at all.
     """
     if requested.startswith("vgg") and not vgg_weights_available():
         return "mse"
@@ -77,16 +69,10 @@ def train_srgan(
 ) -> dict[str, Any]:
     """Train ``generator`` against ``discriminator``; returns the history as a dict.
 
-    History keys: ``step``, ``loss`` (generator total), ``content``, ``adv``
-    (generator's adversarial term), ``d_loss``, ``d_real`` / ``d_fake`` (mean
-    probabilities the discriminator gives real and generated images), ``val_step``,
-    ``val_psnr``, ``seconds_per_step``, ``total_seconds``, ``device``, ``steps_done``,
-    ``resumed_from``, ``heldout_loss`` and ``interp_loss`` (the generator's and the
-    bicubic interpolation's content loss on the same fresh batches after training:
-    :func:`srcore.training.loop.heldout_losses`, :mod:`srcore.health`) and
-    ``precision``. Where the device has native bf16 (``amp``,
-    :func:`srcore.precision.use_bf16`) the networks run under bf16 autocast; losses,
-    weights and Adam stay fp32.
+    The keys of :class:`srcore.training.loop.TrainHistory` (``loss``: the generator's
+    total) plus ``content``, ``adv``, ``d_loss`` and ``d_real`` / ``d_fake`` (the
+    discriminator's mean probabilities). With ``amp`` on native bf16 the networks
+    run under autocast; losses, weights and Adam stay fp32.
     """
     device = torch.device(device)
     generator.to(device).train()
@@ -144,16 +130,8 @@ def train_srgan(
         g_loss.backward()
         opt_g.step()
         t_train += time.perf_counter() - t0
-        pending.append(
-            [
-                g_loss.item(),
-                c_loss.item(),
-                a_loss.item(),
-                d_loss.item(),
-                torch.sigmoid(d_real).mean().item(),
-                torch.sigmoid(d_fake).mean().item(),
-            ]
-        )
+        probs = [torch.sigmoid(d).mean() for d in (d_real, d_fake)]
+        pending.append([v.item() for v in (g_loss, c_loss, a_loss, d_loss, *probs)])
         done = t + 1
         if done % log_every == 0 or done == steps:
             means = np.mean(pending, axis=0).tolist()
@@ -178,8 +156,7 @@ def train_srgan(
             (ckpt_every and done % ckpt_every == 0) or done == steps
         ):
             hist["steps_done"] = done
-            n_new = done - start
-            hist["seconds_per_step"] = t_train / max(n_new, 1)
+            hist["seconds_per_step"] = t_train / max(done - start, 1)
             hist["total_seconds"] = base_total + time.perf_counter() - t_begin
             saved = checkpoint.save_checkpoint(
                 ckpt,

@@ -1,10 +1,5 @@
-"""How to optimise: the training config and the optimizer, schedule and clipping.
-
-:class:`TrainConfig` holds a run's optimisation settings (a method's config builds one
-with its paper's values); :func:`make_optimizer`, :func:`make_scheduler` and
-:func:`clip_gradients` turn it into the pieces :func:`srcore.training.loop.train` and
-the SRGAN loop use.
-"""
+"""How to optimise: the training config and the optimizer, schedule and clipping
+that :func:`srcore.training.loop.train` builds from it."""
 
 from __future__ import annotations
 
@@ -21,11 +16,8 @@ __all__ = ["TrainConfig", "make_optimizer", "make_scheduler", "clip_gradients"]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to optimise: optimizer, schedule, clipping, precision, logging cadence.
-
-    A method's config builds one of these with its paper's values; the defaults are
-    only a neutral starting point (Adam at 1e-4, as SRResNet).
-    """
+    """How to optimise; a method's config fills in its paper's values (the defaults
+    are a neutral start: Adam at 1e-4, as SRResNet)."""
 
     steps: int = 1000  # parameter updates (iterations), not epochs
     batch_size: int = 16
@@ -48,9 +40,7 @@ class TrainConfig:
     log_every: int = 10  # updates averaged into one history point
     seed: int = 0
     device: str = "auto"
-    # The stopping rule (0 / None: train all ``steps``): stop once the best of the
-    # last ``plateau_checks`` validations is not ``plateau_db`` above the best before
-    # them, or once the run (all sessions) has trained ``max_hours``.
+    # The stopping rule (0 / None: train all ``steps``): loop.stop_reason
     plateau_checks: int = 0
     plateau_db: float = 0.0
     max_hours: float | None = None
@@ -110,11 +100,9 @@ def make_optimizer(
 def make_scheduler(
     optimizer: torch.optim.Optimizer, config: TrainConfig
 ) -> torch.optim.lr_scheduler.LRScheduler | None:
-    """The learning-rate schedule, stepped once per update (not per epoch).
-
-    ``"step"``: ``lr_t = lr gamma^floor(t / step_size)`` (VDSR: x0.1 every 20 epochs);
-    ``"cosine"``: ``lr_t = lr (1 + cos(pi t / steps)) / 2``, reaching 0 at the end;
-    ``"none"``: None (constant).
+    """The learning-rate schedule, stepped once per update (not per epoch):
+    ``"step"``: ``lr_t = lr gamma^floor(t / step_size)``; ``"cosine"``:
+    ``lr_t = lr (1 + cos(pi t / steps)) / 2``; ``"none"``: None.
     """
     if config.schedule == "step":
         return torch.optim.lr_scheduler.StepLR(
@@ -132,11 +120,8 @@ def clip_gradients(
 ) -> None:
     """Clip gradients in place as ``config.grad_clip_mode`` says (nothing if None).
 
-    ``"adjustable"`` is VDSR's rule: each gradient value is clipped to
-    ``[-θ/γ, θ/γ]`` with ``θ = grad_clip`` and ``γ`` the current learning rate, so an
-    update never moves a weight by more than ``θ`` however large ``γ`` is
-    (Kim, Lee, Lee, "Accurate Image Super-Resolution Using Very Deep Convolutional
-    Networks", CVPR 2016, section 3.3).
+    ``"adjustable"`` (VDSR, Kim et al., CVPR 2016, §3.3) clips each value to
+    ``[-θ/γ, θ/γ]``, ``θ = grad_clip``, ``γ`` the current learning rate.
     """
     if config.grad_clip is None:
         return
