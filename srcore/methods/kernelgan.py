@@ -1,39 +1,26 @@
 """KernelGAN: estimate an LR image's blur kernel from the image alone.
 
-The LR image ``y`` was made by ``y = (x ⋆ k)↓s``. Its small patches recur across
-scales, so the right kernel is the one whose downscaling of ``y`` keeps the
-distribution of ``y``'s own patches. A generator ``G`` downscales crops of ``y`` by
-2; a patch discriminator ``D`` is trained to tell ``G``'s outputs from crops of
-``y``; ``G`` is trained to fool it. At the end ``G``'s kernel is the estimate:
+The LR image ``y = (x ⋆ k)↓s`` has small patches that recur across scales, so the
+right kernel is the one whose downscaling of ``y`` keeps the distribution of ``y``'s
+own patches. A deep *linear* generator ``G`` (6 convolutions, 7-5-3-1-1-1, 64
+channels, no bias) downscales crops of ``y`` by 2; a patch discriminator ``D`` tells
+its outputs from crops of ``y``:
 
     min_G max_D  E|D(y_crop) - 1| + E|D(G(y_crop'))|  +  R(k_G)
 
-with the paper's regularisers ``R`` (weights from the authors' code):
+with the regularisers (weights from the authors' code) ``0.5 |1 - Σ k|``, ``0.5
+mean|k · m|`` (``m`` penalises the outer ring), ``5 ||G(c) - bicubic(c)||²`` (a warm
+start, its weight divided by 100 every 200 steps once below 0.4, down to 5e-6), and
+below 5e-3 ``1 ||centre of mass - centre||²`` and ``5 mean |k|^0.2``. The final
+13 x 13 kernel keeps the taps above 0.75 x the 41st largest, renormalised and
+centred; the x4 kernel is the x2 one composed with itself (paper §4.1).
 
-- ``0.5 |1 - Σ k|`` (sum to one);
-- ``0.5 mean|k · m|``, ``m`` penalising the kernel's outer ring (boundaries);
-- ``5 ||G(c) - bicubic(c)||²`` (a warm start at bicubic); once that MSE has been
-  below 0.4 on 3 steps in a row, its weight is divided by 100 every 200 steps (down
-  to 5e-6), and when it is below 5e-3 two more terms come in:
-  ``1 ||centre of mass - centre||²`` and ``5 mean |k|^0.2`` (centred, sparse).
+Deviation: ``G(c) = (c ⋆ k_G)↓2`` with the composed kernel applied once, so ``k_G``
+is exactly the operator G applies (the reference strides G's first layer and
+computes its kernel without the stride); the six layers are still trained.
 
-``G`` is a deep *linear* network (6 convolutions, 7-5-3-1-1-1, 64 channels, no
-bias, no activation); its kernel ``k_G`` is the composition of its layers, 13 x 13.
-The final kernel keeps the taps above 0.75 x the 41st largest (the rest are zeroed),
-is renormalised and centred (:func:`srcore.degrade.center_kernel`). The x4 kernel is
-the x2 one composed with itself (:func:`srcore.degrade.compose_x2`): an x4 LR image is
-taken as degraded twice by the same x2 kernel (paper, section 4.1).
-
-Deviation (the reference strides G's first layer): here ``G(c) = (c ⋆ k_G)↓2`` with the
-composed kernel applied once, so ``k_G`` is exactly the operator G applies. The
-reference computes its kernel from the layers without the stride, which the later,
-coarse-grid layers do not match. The layers are still six trained convolutions
-(the over-parameterisation the paper relies on), composed on each step.
-
-Reference:
-    Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation using an
-    Internal-GAN", NeurIPS 2019 (Sec. 3-4, supplementary: architecture and losses);
-    the authors' code (configs, learner, loss: the weights and schedule above).
+Reference: Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation
+using an Internal-GAN", NeurIPS 2019, §3-4 and supplementary; the authors' code.
 
 Example:
     >>> res = estimate_kernel(torch.rand(1, 3, 56, 56), 2, kernel_config("smoke"))
@@ -96,10 +83,7 @@ class KernelGANConfig:
     seed: int = 0  # ours
 
 
-#: Overrides per profile. ``quick`` runs the paper's budget: a step costs ~40 ms on
-#: one CPU core, and 1500 steps left the kernel no closer to the truth than the best
-#: isotropic Gaussian (distance 0.51 against 0.31 after 3000 steps, on one
-#: random-kernel BSD100 image).
+#: Overrides per profile. ``quick`` runs the paper's budget (half of it is not enough).
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 30, "g_channels": 8, "d_channels": 8, "crop": 32},
     "quick": {},
@@ -175,11 +159,9 @@ class PatchDiscriminator(nn.Module):
 
 @dataclass
 class KernelGANResult:
-    """What :func:`estimate_kernel` returns.
-
-    ``kernel`` is the estimate for the requested scale (float64, centred, sum 1);
-    ``kernel_x2`` the x2 one it came from; ``raw_kernel`` G's kernel before the
-    clean-up. ``health``: :func:`srcore.health.kernel_health`."""
+    """What :func:`estimate_kernel` returns: ``kernel`` for the requested scale
+    (float64, centred, sum 1), the x2 one it came from, G's ``raw_kernel`` before the
+    clean-up, and :func:`srcore.health.kernel_health`."""
 
     kernel: torch.Tensor
     kernel_x2: torch.Tensor
@@ -245,28 +227,18 @@ def estimate_kernel(
 ) -> KernelGANResult:
     """Estimate the blur kernel of ``lr_img`` for SR by ``scale`` (2 or 4).
 
-    Health: a GAN's losses do not fall, so the run is judged on its final kernel
-    (:func:`srcore.health.kernel_health`: it satisfies the constraints it was trained
-    under and moved away from the bicubic kernel it started near).
-
-    Args:
-        lr_img: ``(1, 3, h, w)`` in [0, 1] (grey: repeat it to 3 channels), at least
-            ``crop + 2 border`` pixels on each side.
-        scale: 2 or 4 (x4: the x2 estimate composed with itself).
-        config: :class:`KernelGANConfig` (``kernel_config(profile)``).
-        device, progress, trace_every: where, a tqdm bar, and the loss trace's step.
-
-    Returns:
-        :class:`KernelGANResult`. Raises ``ValueError`` for a bad scale or size and
-        ``FloatingPointError`` when the losses stop being finite.
+    ``lr_img`` is ``(1, 3, h, w)`` in [0, 1] (grey: repeat it to 3 channels), at
+    least ``crop + 2 border`` pixels a side. A GAN's losses do not fall, so the run
+    is judged on its final kernel (:func:`srcore.health.kernel_health`). Raises
+    ``ValueError`` for a bad scale or size, ``FloatingPointError`` when the losses
+    stop being finite.
     """
     if scale not in (2, 4):
         raise ValueError(f"KernelGAN estimates x2 and x4 kernels, not x{scale}")
     dev = resolve_device(device)
     if dev.type != "cpu":
         return _estimate(lr_img, scale, config, dev, progress, trace_every)
-    # Its convolutions are tiny: on a CPU one thread is ~3x faster than two (40 vs
-    # 120+ ms a step on this study's 2-core machine), and leaves a core free.
+    # Its convolutions are tiny: on a CPU one thread is ~3x faster than two.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -312,19 +284,10 @@ def _estimate(
         corners = _crop_sampler(img, size, gen, count)
         return torch.cat([img[..., r : r + size, c : c + size] for r, c in corners])
 
-    def bicubic_down(c: torch.Tensor) -> torch.Tensor:
-        return _downscale(c, bicubic)
-
     g_crops, d_crops = crops(cfg.crop, cfg.steps), crops(d_size, cfg.steps)
     lam_bic, similar_steps, constrained = cfg.lambda_bicubic, 0, False
-    res = KernelGANResult(
-        kernel=torch.empty(0),
-        kernel_x2=torch.empty(0),
-        raw_kernel=torch.empty(0),
-        health={},
-        seconds=0.0,
-        steps=cfg.steps,
-    )
+    empty = torch.empty(0)
+    res = KernelGANResult(empty, empty, empty, {}, 0.0, cfg.steps)
     t0 = time.perf_counter()
     for step in tqdm(range(cfg.steps), desc="KernelGAN", disable=not progress):
         if step and step % cfg.lr_every == 0:
@@ -338,7 +301,7 @@ def _estimate(
         k = G.kernel()
         fake = G(g_in)
         adversarial = (1.0 - D(fake)).abs().mean()
-        loss_bic = F.mse_loss(fake, bicubic_down(g_in))
+        loss_bic = F.mse_loss(fake, _downscale(g_in, bicubic))
         loss = (
             adversarial
             + lam_bic * loss_bic

@@ -1,51 +1,27 @@
 """LapSRN: progressive x2 steps of a Laplacian pyramid, one per pyramid level.
 
-Lai et al. (2017), §3.1, Fig. 3. An input conv (``C -> 64``, 3x3) starts the
-*feature-extraction branch*; each level then runs ``depth`` 3x3 convolutions of 64
-maps, upsamples the features x2 with a 4x4 stride-2 transposed convolution, and turns
-them into a residual image with one 3x3 conv (``64 -> C``). The *image-reconstruction
-branch* upsamples the image x2 with a 4x4 transposed convolution initialised to
-bilinear interpolation (:func:`bilinear_deconv_weight`) and adds the residual:
-``I_k = up(I_{k-1}) + r_k``, ``I_0`` the LR input. Every conv and transposed conv but
-the residual and image-upsampling ones is followed by LeakyReLU(0.2); zero padding
-keeps sizes. Scale ``2^L`` has ``L`` levels (x2: 1, x4: 2, x8: 3).
+Lai et al. (2017), §3.1, Fig. 3. An input conv (``C -> 64``) starts the *feature
+branch*; each level runs ``depth`` 3x3 convolutions of 64 maps, upsamples the
+features x2 with a 4x4 stride-2 transposed convolution and turns them into a
+residual image with one 3x3 conv. The *image branch* upsamples the image x2 with a
+transposed convolution initialised to bilinear (:func:`bilinear_deconv_weight`) and
+adds the residual: ``I_k = up(I_{k-1}) + r_k``. Every conv but the residual and
+image-upsampling ones is followed by LeakyReLU(0.2). Scale ``2^L`` has ``L`` levels.
+Training mode returns ``[I_1, ..., I_L]`` for :func:`pyramid_loss`, eval mode only
+``I_L``.
 
-Outputs: in *training mode* ``forward`` returns the list ``[I_1, ..., I_L]`` (x2, x4,
-..., coarsest first) for :func:`pyramid_loss`; in *eval mode* it returns only the
-finest ``I_L``, so :func:`srcore.inference.predict` and
-:func:`srcore.training.loop.psnr_validator` see an ordinary ``(B, C, h, w) -> (B, C,
-sh, sw)``
-network. :meth:`LapSRN.forward_levels` always returns the list.
+Variants after Benedetti, in our reading: ``upsample="subpixel"``: *both* branches use
+``conv 3x3 (n -> 4n) + PixelShuffle(2)``, the image branch's initialised to the same
+bilinear x2 (:func:`bilinear_subpixel_weight`), so both variants start as the same
+function. ``preact_residual=True``: per level ``h = f + body(f)``, ``body = (LReLU ->
+conv) x depth`` (He et al. 2016), then ``f' = up(h)`` without activation; the skip
+spans one level's convolutions (Benedetti does not say where it starts), and the
+slope stays 0.2 (Benedetti states 0.02).
 
-Variants (``upsample``, ``preact_residual``) follow Benedetti, which swaps the
-transposed convolutions for sub-pixel convolutions (Shi et al. 2016) and uses 10
-pre-activated convolutions with a local skip per level. Our reading of both:
-
-* ``upsample="subpixel"``: *both* branches use ``conv 3x3 (n -> 4n) + PixelShuffle(2)``.
-  The image branch's conv is initialised so that it computes exactly the same bilinear
-  x2 as the 4x4 transposed conv (:func:`bilinear_subpixel_weight`; taps
-  ``(1/4, 3/4, 0)`` and ``(0, 3/4, 1/4)`` per output phase), so both variants start as
-  the same function and differ only in what they can learn. The feature branch's conv
-  gets the same He init as the transposed conv it replaces.
-* ``preact_residual=True``: per level ``h = f + body(f)``, ``body = (LReLU -> conv) x
-  depth`` (the activation *before* each conv, no activation after the last, as in
-  pre-activation ResNets, He et al. 2016), then ``f' = up(h)`` without activation; the
-  residual conv and the next level's body read it through their leading LReLU. The
-  input conv is then linear. Benedetti does not say where the skip starts; ours spans
-  the ``depth`` convolutions of one level (its "skip connection links the input to the
-  output of the last convolutional layer"). Benedetti states a LeakyReLU slope of
-  0.02; we keep 0.2 (``negative_slope`` changes it).
-
-Initialisation follows the authors' ``init_LapSRN.m``: the input conv ~ N(0, 1e-3^2),
-every other feature-branch filter (convs, feature upsampling, residual conv) ~ N(0,
-2 / (9 n)) with ``n = features`` (He et al. 2015 for 3x3 filters), biases 0; the image
-upsampling filter is bilinear and has no bias. So a fresh network is, to within the
-tiny residual, bilinear x2 per level. Not reproduced: the code's 0.1 learning-rate
-multiplier on biases, and its 3x3 (not 4x4) feature transposed conv; the paper's text
-says 4x4 for all transposed convs, which we follow.
-
-The bilinear filters live in :mod:`srcore.methods.lapsrn_bilinear` and the pyramid
-loss in :mod:`srcore.methods.lapsrn_loss`; both are importable from here.
+Init (``init_LapSRN.m``): input conv N(0, 1e-3^2), every other feature filter N(0, 2 /
+(9 n)), biases 0, image upsampling bilinear without bias. Not reproduced: the code's
+0.1 learning-rate multiplier on biases and its 3x3 feature transposed conv (the
+paper's text says 4x4).
 """
 
 from __future__ import annotations
@@ -57,11 +33,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from srcore.methods.lapsrn_bilinear import (
-    bilinear_deconv_weight,
-    bilinear_subpixel_weight,
-)
-from srcore.methods.lapsrn_loss import pyramid_loss, pyramid_targets
+from srcore.losses import charbonnier
+from srcore.resize import imresize
 
 __all__ = [
     "LapSRN",
@@ -74,6 +47,124 @@ __all__ = [
 ]
 
 UPSAMPLERS = ("deconv", "subpixel")
+
+
+def bilinear_deconv_weight(channels: int, factor: int = 2) -> torch.Tensor:
+    """Transposed-conv weight doing channel-wise bilinear upsampling by ``factor``.
+
+    ``w[c, c] = k k^T`` (zero off the diagonal), ``k_t = 1 - |t - c0| / factor`` over
+    ``t = 0 .. K-1``, ``K = 2 factor - factor % 2``, ``c0`` the kernel centre. As
+    ``ConvTranspose2d(C, C, K, stride=factor, padding=(K - factor) // 2)`` it equals
+    bilinear ``F.interpolate`` away from the border. Returns float32 ``(C, C, K,
+    K)``.
+
+    Example:
+        >>> bilinear_deconv_weight(1)[0, 0, 0]
+        tensor([0.0625, 0.1875, 0.1875, 0.0625])
+
+    Reference: Long, Shelhamer, Darrell, "Fully Convolutional Networks", CVPR 2015
+    (``upsample_filt``); Lai et al. 2017 §4.1.
+    """
+    if channels < 1 or factor < 1:
+        raise ValueError(f"channels and factor must be >= 1, got {channels}, {factor}")
+    size = 2 * factor - factor % 2
+    center = factor - 1 if size % 2 else factor - 0.5
+    k = 1 - (torch.arange(size, dtype=torch.float64) - center).abs() / factor
+    w = torch.zeros(channels, channels, size, size, dtype=torch.float64)
+    w[range(channels), range(channels)] = torch.outer(k, k)
+    return w.float()
+
+
+def bilinear_subpixel_weight(channels: int) -> torch.Tensor:
+    """``Conv2d(C, 4C, 3, padding=1)`` weight that, followed by ``PixelShuffle(2)``,
+    is the same bilinear x2 as :func:`bilinear_deconv_weight` (borders included).
+
+    Output pixel ``2i + a`` sits at input coordinate ``i -+ 1/4``, so its taps over
+    ``(i - 1, i, i + 1)`` are ``(1/4, 3/4, 0)`` (``a = 0``) or ``(0, 3/4, 1/4)``;
+    phase ``(a, b)`` of channel ``c`` is channel ``4c + 2a + b``. Returns float32
+    ``(4C, C, 3, 3)``.
+
+    Example:
+        >>> bilinear_subpixel_weight(1)[0, 0]
+        tensor([[0.0625, 0.1875, 0.0000],
+                [0.1875, 0.5625, 0.0000],
+                [0.0000, 0.0000, 0.0000]])
+    """
+    taps = torch.tensor([[0.25, 0.75, 0.0], [0.0, 0.75, 0.25]], dtype=torch.float64)
+    w = torch.zeros(4 * channels, channels, 3, 3, dtype=torch.float64)
+    for c in range(channels):
+        for a in range(2):
+            for b in range(2):
+                w[4 * c + 2 * a + b, c] = torch.outer(taps[a], taps[b])
+    return w.float()
+
+
+def pyramid_targets(hr: torch.Tensor, levels: int) -> list[torch.Tensor]:
+    """The HR pyramid ``[hr / 2^(L-1), ..., hr / 2, hr]``, each level MATLAB bicubic
+    from ``hr`` itself (``getBatch_LapSRN.m``); sides multiples of ``2^(L-1)``.
+
+    Example:
+        >>> [tuple(t.shape[-2:]) for t in pyramid_targets(torch.rand(1, 1, 8, 12), 3)]
+        [(2, 3), (4, 6), (8, 12)]
+    """
+    h, w = hr.shape[-2:]
+    f = 2 ** (levels - 1)
+    if levels < 1 or h % f or w % f:
+        raise ValueError(f"HR size {(h, w)} is not divisible by 2^(levels-1) = {f}")
+    return [
+        imresize(hr, size=(h // 2**j, w // 2**j)) if j else hr
+        for j in range(levels - 1, -1, -1)
+    ]
+
+
+def pyramid_loss(
+    outputs: Sequence[torch.Tensor],
+    hr: torch.Tensor,
+    *,
+    weights: Sequence[float] | None = None,
+    eps: float = 1e-3,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """LapSRN's multi-level Charbonnier loss: ``sum_k w_k rho(I_k - y_k)``.
+
+    ``y_k`` is the HR image bicubic-downscaled to level ``k`` (:func:`pyramid_targets`),
+    ``rho`` the Charbonnier penalty ``sqrt(d^2 + eps^2)``. ``outputs`` are ``L``
+    tensors, coarsest first (one tensor is one level); ``hr`` ``(B, C, H, W)`` is the
+    finest level's target. ``weights[k]`` (default 1) multiplies level ``k``'s loss,
+    so Indulkar's ``(w1, w2)`` for x4 is ``(w_x2, w_x4)``; the total is the plain
+    weighted sum (paper eq. (1), Indulkar eq. (2)).
+
+    ``reduction="mean"`` averages each level over batch and pixels; ``"sum"`` sums
+    over each image's pixels and averages over the batch: the authors'
+    ``vllab_nn_L1_loss.m`` sums over the batch, and MatConvNet's SGD divides every
+    gradient by the batch size, so the paper's lr (1e-5) applies as tuned.
+
+    Example:
+        >>> hr = torch.rand(2, 1, 8, 8)
+        >>> outs = pyramid_targets(hr, 2)
+        >>> round(float(pyramid_loss(outs, hr, weights=(2.0, 1.0))), 6)  # 3 eps
+        0.003
+
+    Reference: Lai et al., CVPR 2017, §3.3, eq. (1).
+    """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    if isinstance(outputs, torch.Tensor):
+        outputs = [outputs]
+    n = len(outputs)
+    weights = [1.0] * n if weights is None else [float(w) for w in weights]
+    if len(weights) != n:
+        raise ValueError(f"{n} outputs but {len(weights)} weights")
+    if tuple(outputs[-1].shape) != tuple(hr.shape):
+        raise ValueError(
+            f"finest output {tuple(outputs[-1].shape)} vs HR {tuple(hr.shape)}"
+        )
+    total = hr.new_zeros(())
+    for out, target, w in zip(outputs, pyramid_targets(hr, n), weights, strict=True):
+        loss = charbonnier(out, target, eps)
+        per_image = out.numel() / out.shape[0]
+        total = total + w * (loss * per_image if reduction == "sum" else loss)
+    return total
 
 
 def _conv(cin: int, cout: int, bias: bool = True) -> nn.Conv2d:
@@ -127,18 +218,10 @@ class _Level(nn.Module):
 class LapSRN(nn.Module):
     """Lai et al.'s Laplacian pyramid SR network; ``(B, C, h, w)`` LR in [0, 1].
 
-    Args:
-        channels: image channels, 1 (Y, as in the paper) or 3 (RGB).
-        scale: 2, 4 or 8 (any power of two); one level per x2.
-        depth: 3x3 convolutions per level, ``d`` (10 for x2/x4 in the paper).
-        features: maps of the feature branch (64).
-        upsample: ``"deconv"`` (paper) or ``"subpixel"`` (Benedetti); see module.
-        preact_residual: Benedetti's pre-activated levels with a local skip.
-        negative_slope: LeakyReLU slope (0.2).
-
-    Returns (forward): training mode: list of ``L = log2(scale)`` tensors
-    ``(B, C, 2^k h, 2^k w)``, ``k = 1 .. L`` (coarsest first); eval mode: only the
-    last, ``(B, C, scale h, scale w)``. Not clamped.
+    ``scale`` is a power of two (one level per x2), ``depth`` the 3x3 convolutions
+    per level (10 for x2/x4 in the paper). ``forward`` returns, in training mode, the
+    ``L = log2(scale)`` levels ``(B, C, 2^k h, 2^k w)``, coarsest first; in eval
+    mode only the last, ``(B, C, scale h, scale w)``. Not clamped.
 
     Example:
         >>> net = LapSRN(scale=4, depth=2, features=8)
@@ -224,9 +307,8 @@ class LapSRN(nn.Module):
 class LapSRNConfig:
     """LapSRN training recipe; defaults are the paper's x4 model (Lai et al. 2017).
 
-    ``steps`` counts mini-batch updates; the paper's epoch is 1000 of them (§4.1), so
-    its "halve every 50 epochs" is ``lr_step = 50_000``. The code's ``lr_min = 1e-6``
-    floor is not modelled (our step schedule keeps halving).
+    ``steps`` counts mini-batch updates (an epoch is 1000, §4.1). The code's ``lr_min
+    = 1e-6`` floor is not modelled.
     """
 
     scale: int = 4  # §4: separate x2, x4, x8 models
@@ -240,10 +322,7 @@ class LapSRNConfig:
     loss_reduction: str = "sum"  # eq. (1), vllab_nn_L1_loss.m: sum over pixels
     eps: float = 1e-3  # §3.3: ε = 1e-3 (code: sqrt(d^2 + 1e-6))
     train_sets: tuple[str, ...] = ("T91", "BSD200")  # §4.1: 291 images
-    # HR patch side: the authors' code (init_opts.m) uses 48, the paper's §4.1 text
-    # 128. At 128 the paper's lr (1e-5 on the per-image sum) makes the loss jump
-    # 5-fold within 3 updates in fp32 and turn NaN at update 11 in bf16; at 48 the
-    # same recipe descends (issue 24's probe): we follow the released code.
+    # HR patch side: init_opts.m's 48 (the §4.1 text's 128 diverges with this lr)
     crop: int = 48
     rescale: tuple[float, float] | None = (0.5, 1.0)  # §4.1: random downscale
     augment: bool = True  # §4.1: rotations by 90° and flips
@@ -288,11 +367,8 @@ class LapSRNConfig:
 
 
 #: Overrides per profile. ``quick`` (ours, not the paper's): depth 5, Adam at 1e-3
-#: on the per-level *mean* loss (the paper's SGD at 1e-5 is tuned to a loss summed
-#: over ~10^6 pixels and needs ~10^5 updates), /10 for the last 20 %, 64x64 HR
-#: patches (16x16 LR at x4) without the random rescale, batch 16, 1000 steps (~0.8 s
-#: each on one busy CPU core). Sanity run, x4 Y on Set5: the fresh (bilinear) network
-#: 27.07 dB; after 600 steps of this recipe (decay at 480) 30.05 dB, bicubic 28.42.
+#: on the per-level *mean* loss (the paper's SGD at 1e-5 needs ~10^5 updates), /10
+#: for the last 20 %, 64x64 HR patches without the random rescale, batch 16.
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "batch_size": 2, "crop": 32, "depth": 2, "rescale": None},
     "quick": {
