@@ -1,11 +1,9 @@
 """One atomic write: every file ``srcore`` writes goes through :func:`atomic_write`;
 and :func:`file_sha256`, the hash that checks a written file later.
 
-The bytes go to a temporary file in the target's folder, which is then renamed over
-the target (``os.replace`` is atomic on one file system). A crash mid-write never
-leaves a truncated record, PNG or checkpoint that a later run would read as data,
-and the file gets the permissions of any file the user creates (``0666 & ~umask``;
-``tempfile.mkstemp`` alone would leave it at 0600).
+The bytes go to a temporary file in the target's folder, renamed over the target
+(atomic on one file system), so a crash never leaves a truncated file that a later
+run would read as data; the file gets the user's usual permissions.
 
 Example:
     >>> import tempfile, pathlib
@@ -22,8 +20,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
-
-__all__ = ["atomic_write", "file_sha256"]
 
 
 def _umask() -> int:

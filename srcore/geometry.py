@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["dihedral", "undo_dihedral"]
-
 
 def dihedral(x: torch.Tensor, k: int) -> torch.Tensor:
-    """One of the 8 symmetries of the square: rotate ``k % 4`` quarter turns, then
-    mirror left-right when ``k >= 4``.
-
-    Args:
-        x: ``(..., H, W)``.
-        k: transform index in ``0..7`` (0 is the identity).
+    """One of the 8 symmetries of the square on ``(..., H, W)``: rotate ``k % 4``
+    quarter turns, then mirror left-right when ``k >= 4`` (``k = 0``: identity).
 
     Example:
         >>> x = torch.arange(4.0).reshape(1, 1, 2, 2)

@@ -26,29 +26,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = [
-    "MARGIN",
-    "TAIL",
-    "VERDICTS",
-    "verdict",
-    "row_verdict",
-    "health",
-    "KERNEL_SUM_TOLERANCE",
-    "KERNEL_BOUNDARY_SHARE",
-    "KERNEL_PRIOR_DISTANCE",
-    "kernel_verdict",
-    "kernel_health",
-    "GAN_WINDOW",
-    "GAN_CONTENT_RISE",
-    "gan_verdict",
-    "gan_health",
-    "tail_mean",
-    "is_healthy",
-    "flag",
-    "count_unhealthy",
-    "RULE",
-]
-
 #: How far below (above) the interpolation's error a run must end to be trained
 #: (diverged).
 MARGIN = 0.05

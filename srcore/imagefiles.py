@@ -1,8 +1,6 @@
 """The image files a command reads and writes: inputs, outputs and HR references.
 
-``srcore upscale`` takes files or folders of images, writes one PNG per input (to a
-file for one input, else into a folder) and matches HR images to inputs by name. Each
-check here raises :class:`srcore.upscaling.InputError` naming the file, before any
+Each check raises :class:`srcore.upscaling.InputError` naming the file before any
 work starts, so that a bad command leaves nothing behind.
 
 Example:
@@ -23,23 +21,12 @@ import torch
 from srcore.imageops import SAVE_FORMATS
 from srcore.upscaling import InputError
 
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "folder_images",
-    "input_files",
-    "output_files",
-    "hr_files",
-    "reference",
-]
-
-#: What a folder given as INPUT or --hr is searched for (files named on the command
-#: line are read whatever their suffix).
+#: What a folder given as INPUT or --hr is searched for.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 
 
 def folder_images(folder: Path) -> list[Path]:
-    """The images of a folder (not its subfolders), sorted by name; none is an
-    error."""
+    """The images of a folder (not its subfolders), sorted by name; none is an error."""
     found = sorted(
         p
         for p in folder.iterdir()
@@ -52,7 +39,7 @@ def folder_images(folder: Path) -> list[Path]:
 
 def input_files(names: list[str]) -> tuple[list[Path], bool]:
     """The input files of files and folders ``names``, and whether a folder was
-    among them (the output is then a folder)."""
+    among them."""
     files, folder = [], False
     for name in names:
         path = Path(name)
@@ -71,8 +58,7 @@ def input_files(names: list[str]) -> tuple[list[Path], bool]:
 
 
 def _writable(folder: Path, out: Path) -> None:
-    """The nearest existing ancestor of ``folder`` (which may not exist yet) must be
-    a writable folder."""
+    """The nearest existing ancestor of ``folder`` must be a writable folder."""
     probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
@@ -90,12 +76,8 @@ def output_files(
     suffix: str = "",
 ) -> list[Path]:
     """One output image per input: ``out`` itself for one input, else
-    ``out/<stem><suffix>.<fmt>`` (``fmt``: png, jpg or webp).
-
-    ``out`` is a folder when ``folder`` (a folder was an input), there are several
-    inputs, it is an existing folder or ``raw`` (the name as typed) ends with ``/``;
-    a folder-to-be named like an image (``x.png``) is refused rather than made. A
-    single output file's format is its suffix's (.png, .jpg/.jpeg, .webp).
+    ``out/<stem><suffix>.<fmt>``, as when ``folder``, ``out`` is a folder or ``raw``
+    (the name as typed) ends with ``/``.
 
     Example:
         >>> import tempfile
@@ -151,20 +133,13 @@ def hr_files(hr: list[str] | None, inputs: list[Path]) -> list[Path | None]:
 def reference(
     hr: torch.Tensor, lr_hw: tuple[int, int], scale: float, name: str | Path
 ) -> torch.Tensor:
-    """The HR image cropped (bottom/right) to the size it shares with the output, as
-    ``modcrop`` does; :func:`srcore.upscaling.score` crops the output to it too.
-
-    The output of an ``h x w`` input is ``ceil(h scale) x ceil(w scale)``; the HR may
-    differ from it by up to ``ceil(scale) - 1`` pixels either way (the rows modcrop
-    removes, or the one a rounded-up downscale added), no more, and the shared size
-    must be large enough for SSIM after shaving ``ceil(scale)`` pixels. Sizes are
-    written width×height, as image tools do.
+    """The HR image cropped (bottom/right) to the size it shares with the output
+    (``ceil(h scale) x ceil(w scale)``), as ``modcrop`` does; the two may differ by
+    up to ``ceil(scale) - 1`` pixels either way.
 
     Example:
         >>> tuple(reference(torch.rand(1, 3, 101, 99), (50, 49), 2, "hr.png").shape)
         (1, 3, 100, 98)
-        >>> tuple(reference(torch.rand(1, 3, 451, 300), (226, 150), 2, "hr.png").shape)
-        (1, 3, 451, 300)
     """
     h, w = (math.ceil(n * scale) for n in lr_hw)
     hh, hw = hr.shape[-2:]

@@ -1,9 +1,8 @@
 """Image I/O and the pixel-level operations of the evaluation protocol.
 
-This module is the only place where PIL, numpy and uint8 meet the rest of ``srcore``:
-everything inside the package is a float32 ``(B, C, H, W)`` tensor in ``[0, 1]``.
-The colour conversions follow MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb`` (ITU-R BT.601,
-"studio" range, luma in 16-235), which is what the published SR tables were scored on.
+The only place where PIL, numpy and uint8 meet ``srcore``'s float32 ``(B, C, H, W)``
+tensors in [0, 1]. Colour conversions follow MATLAB's ``rgb2ycbcr`` / ``ycbcr2rgb``
+(ITU-R BT.601 studio range), on which the published SR tables were scored.
 """
 
 from __future__ import annotations
@@ -20,26 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from srcore.files import atomic_write
 
-__all__ = [
-    "ImageReadError",
-    "load_image",
-    "load_image_uint8",
-    "save_png",
-    "save_image",
-    "png16",
-    "to_tensor",
-    "to_uint8",
-    "quantize",
-    "modcrop",
-    "shave",
-    "rgb_to_ycbcr",
-    "ycbcr_to_rgb",
-    "rgb_to_y",
-    "is_greyscale",
-]
-
-# MATLAB rgb2ycbcr for R, G, B in [0, 1]: ycbcr = offset + M @ rgb (values on the
-# 0-255 scale).
+# MATLAB rgb2ycbcr for R, G, B in [0, 1]: ycbcr = offset + M @ rgb (0-255 scale).
 _YCBCR_MATRIX = np.array(
     [
         [65.481, 128.553, 24.966],
@@ -55,16 +35,9 @@ class ImageReadError(ValueError):
 
 
 def load_image_uint8(path: str | os.PathLike, *, keep_grey: bool = False) -> np.ndarray:
-    """Read an image file into a uint8 ``(H, W, 3)`` array (or ``(H, W)`` grey).
-
-    Handles PNG/BMP/JPEG/TIFF, 16-bit (scaled to 8 bit with rounding), palette, LA/RGBA
-    (alpha dropped with a warning) and EXIF orientation. With ``keep_grey=True`` a
-    single-channel image stays ``(H, W)`` so that it can be scored on its own grey
-    levels, as the MATLAB scripts do for Set14's ``bridge``.
-
-    Raises:
-        ImageReadError: naming the file, for a missing, empty or unreadable file.
-    """
+    """Read an image file into a uint8 ``(H, W, 3)`` array (``(H, W)`` for grey with
+    ``keep_grey``): 16-bit rounded to 8, palette expanded, alpha dropped with a
+    warning, EXIF orientation applied; :class:`ImageReadError` names a bad file."""
     path = Path(path)
     if not path.exists():
         raise ImageReadError(f"image file not found: {path}")
@@ -81,14 +54,11 @@ def load_image_uint8(path: str | os.PathLike, *, keep_grey: bool = False) -> np.
 
 def _pil_to_uint8(img: Image.Image, path: Path, keep_grey: bool) -> np.ndarray:
     mode = img.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I"):
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
         peak = 65535.0 if arr.max() > 255 or mode.startswith("I;16") else 255.0
-        grey = np.clip(np.round(arr / peak * 255.0), 0, 255).astype(np.uint8)
-        return grey if keep_grey else np.repeat(grey[..., None], 3, axis=2)
-    if mode == "F":
-        arr = np.asarray(img, dtype=np.float64)
-        grey = np.clip(np.round(arr * 255.0), 0, 255).astype(np.uint8)
+        grey = np.round(arr * 255.0 if mode == "F" else arr / peak * 255.0)
+        grey = np.clip(grey, 0, 255).astype(np.uint8)
         return grey if keep_grey else np.repeat(grey[..., None], 3, axis=2)
     if mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
@@ -127,20 +97,15 @@ def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Ten
         >>> import tempfile, pathlib
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "grey.png"
         >>> _ = save_png(torch.full((1, 1, 4, 6), 0.5), path)
-        >>> load_image(path).shape  # grey is read as RGB unless keep_grey
-        torch.Size([1, 3, 4, 6])
-        >>> load_image(path, keep_grey=True).shape
-        torch.Size([1, 1, 4, 6])
+        >>> load_image(path).shape, load_image(path, keep_grey=True).shape
+        (torch.Size([1, 3, 4, 6]), torch.Size([1, 1, 4, 6]))
     """
     return to_tensor(load_image_uint8(path, keep_grey=keep_grey))
 
 
 def quantize(x: torch.Tensor) -> torch.Tensor:
-    """Round to the 8-bit grid and clip, staying in float: ``round(255 x) / 255``.
-
-    The published tables score 8-bit images (MATLAB ``im2uint8``), so every image that
-    is scored or fed to the next stage of the protocol passes through here.
-    """
+    """Round to the 8-bit grid and clip, staying in float: ``round(255 x) / 255``
+    (MATLAB ``im2uint8``, as the published tables score)."""
     return torch.round(x.clamp(0, 1) * 255.0) / 255.0
 
 
@@ -163,8 +128,7 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
 
 def _uint8_image(x: torch.Tensor | np.ndarray, caller: str) -> np.ndarray:
     """An image to write: a float tensor in [0, 1] as 8-bit, a uint8 array as is; any
-    other array dtype raises ``TypeError`` (a cast would turn floats in [0, 1] to 0/1
-    and wrap ints above 255)."""
+    other array raises ``TypeError`` (a cast would turn [0, 1] floats to 0/1)."""
     arr = to_uint8(x) if isinstance(x, torch.Tensor) else np.asarray(x)
     if arr.dtype != np.uint8:
         raise TypeError(
@@ -174,14 +138,7 @@ def _uint8_image(x: torch.Tensor | np.ndarray, caller: str) -> np.ndarray:
 
 
 def save_png(x: torch.Tensor | np.ndarray, path: str | os.PathLike) -> Path:
-    """Write an image as PNG atomically (temporary file in the same folder, then
-    rename).
-
-    A crash mid-write never leaves a truncated PNG that a later run would read as data.
-    ``x`` is a float tensor in [0, 1] or a uint8 array; any other array dtype raises
-    ``TypeError`` (a cast would silently turn floats in [0, 1] to 0/1, wrap ints > 255).
-    """
-    path = Path(path)
+    """Write a float tensor in [0, 1] or a uint8 array as PNG, atomically."""
     arr = _uint8_image(x, "save_png")
     return atomic_write(path, lambda fh: Image.fromarray(arr).save(fh, format="PNG"))
 
@@ -196,13 +153,10 @@ SAVE_FORMATS = {
 
 
 def png16(x: torch.Tensor) -> bytes:
-    """A float image in [0, 1] ``(1, C, H, W)``, C = 1 or 3, as a 16-bit PNG file:
-    each value rounded to ``round(65535 x)`` (PIL writes 16-bit grey only).
-
-    PNG layout (ISO/IEC 15948): the signature, an ``IHDR`` chunk (size, bit depth
-    16, colour type 0 grey or 2 RGB), one ``IDAT`` chunk with the zlib stream of the
-    rows (each led by filter byte 0, samples big-endian) and ``IEND``; every chunk
-    is length, type, data and the CRC-32 of type and data.
+    """A float image in [0, 1] ``(1, C, H, W)``, C = 1 or 3, as a 16-bit PNG file of
+    ``round(65535 x)`` (PIL writes 16-bit grey only): signature, ``IHDR``, one
+    ``IDAT`` of the zlib-compressed rows (filter byte 0, big-endian samples), ``IEND``
+    (ISO/IEC 15948).
 
     Example:
         >>> import io
@@ -233,9 +187,8 @@ def png16(x: torch.Tensor) -> bytes:
 def save_image(
     x: torch.Tensor | np.ndarray, path: str | os.PathLike, *, depth: int = 8
 ) -> Path:
-    """:func:`save_png`, in the format of ``path``'s suffix (:data:`SAVE_FORMATS`:
-    PNG, JPEG or WebP at quality 95, 8-bit), atomically; ``depth=16`` writes a
-    16-bit PNG of a float tensor (:func:`png16`).
+    """:func:`save_png` in the format of ``path``'s suffix (:data:`SAVE_FORMATS`);
+    ``depth=16`` writes a 16-bit PNG of a float tensor (:func:`png16`).
 
     Example:
         >>> import tempfile
@@ -282,12 +235,7 @@ def shave(x: torch.Tensor, border: int) -> torch.Tensor:
 
 def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
     """MATLAB ``rgb2ycbcr`` for double input: ``(B, 3, H, W)`` RGB in [0,1] -> YCbCr
-    in [0,1].
-
-    Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255 (BT.601 studio range), similarly
-    Cb, Cr. No rounding: call :func:`quantize` on the result for MATLAB's uint8
-    behaviour.
-    """
+    in [0,1], ``Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255``; not rounded."""
     _check_rgb(x)
     m = torch.as_tensor(_YCBCR_MATRIX, dtype=x.dtype, device=x.device)
     off = torch.as_tensor(_YCBCR_OFFSET, dtype=x.dtype, device=x.device)
@@ -308,15 +256,6 @@ def rgb_to_y(x: torch.Tensor) -> torch.Tensor:
     _check_rgb(x)
     w = torch.as_tensor(_YCBCR_MATRIX[0], dtype=x.dtype, device=x.device)
     return (torch.einsum("j,bjhw->bhw", w, x)[:, None] + 16.0) / 255.0
-
-
-def is_greyscale(x: torch.Tensor) -> bool:
-    """True for a 1-channel image or a 3-channel one whose channels are identical."""
-    if x.shape[-3] == 1:
-        return True
-    return bool(torch.equal(x[..., 0, :, :], x[..., 1, :, :])) and bool(
-        torch.equal(x[..., 1, :, :], x[..., 2, :, :])
-    )
 
 
 def _check_rgb(x: torch.Tensor) -> None:

@@ -1,35 +1,24 @@
 """Whole-image inference at any size, tiled when memory is short.
 
-Benchmark images run through a network whole (Set5 to Urban100 on any GPU, or on 2 CPU
-cores, fit). DIV2K at x2 through a deep model may not: :func:`predict` then cuts the
-LR image into overlapping tiles, runs them in small batches and keeps the centre of
-each tile. For a fully convolutional network whose receptive field reaches at most
-``overlap`` LR pixels from the output pixel, the kept centres see exactly the context
-the whole image gives them, so tiled and untiled outputs agree to rounding (the tests
-check 1e-4). Unlike blending, nothing is averaged, so no seam is softened either.
+:func:`predict` runs an image whole, or cuts it into overlapping tiles, runs them in
+small batches and keeps the centre of each. For a fully convolutional network whose
+receptive field reaches at most ``overlap`` LR pixels, the kept centres see exactly
+the context the whole image gives them, so tiled and whole outputs agree to rounding;
+nothing is blended, so no seam is softened.
 """
 
 from __future__ import annotations
-
-import statistics
-import time
 
 import torch
 from torch import nn
 
 from srcore.profiles import resolve_device
 
-__all__ = ["predict", "measure_inference", "tile_spans"]
-
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int]]:
-    """Tiles along one axis: ``(start, core_start, core_end)``, all of side
-    ``min(tile, length)``.
-
-    The cores (of side ``tile - 2 overlap``) partition ``[0, length)``; each tile
-    holds its core plus ``overlap`` pixels of context on both sides, except where the
-    image ends (the tile is then pushed inwards, so every tile has the same size and
-    tiles batch together).
+    """Tiles along one axis, ``(start, core_start, core_end)``, all of side
+    ``min(tile, length)``: the cores partition ``[0, length)``, each tile adds
+    ``overlap`` pixels of context a side, pushed inwards where the image ends.
 
     Example:
         >>> tile_spans(10, 6, 1)
@@ -66,24 +55,12 @@ def predict(
 ) -> torch.Tensor:
     """Run ``model`` on a whole image, or on overlapping tiles stitched together.
 
-    The model runs in eval mode; every submodule's train/eval flag, and the model's
-    device, are restored afterwards.
-
-    Args:
-        model: maps ``(B, C, h, w)`` to ``(B, C', scale h, scale w)``; ``scale=1``
-            for networks fed the bicubic-upsampled image (SRCNN, VDSR).
-        lr_img: ``(B, C, h, w)`` input, any size.
-        scale: output size / input size.
-        tile: LR-side tile size, or None to run the whole image at once.
-        overlap: LR pixels of context kept on each inner side of a tile; at least the
-            receptive-field radius for an exact result. ``tile > 2 overlap``.
-        device: where to compute; default the model's device.
-        batch_tiles: tiles per forward pass.
-        progress: a tqdm bar over the tiles (it names the tiling: "tiles 12/40"),
-            shown only when the image is tiled.
-
-    Returns:
-        ``(B, C', scale h, scale w)`` on ``lr_img``'s device, not clipped.
+    ``model`` maps ``(B, C, h, w)`` to ``(B, C', scale h, scale w)`` (``scale=1`` for
+    networks fed the upsampled image); ``tile`` is the LR tile side (None: whole),
+    ``overlap`` at least the receptive-field radius for an exact result; ``device``
+    defaults to the model's. The model runs in eval mode, its flags and device
+    restored afterwards. Returns ``(B, C', scale h, scale w)`` on ``lr_img``'s
+    device, not clipped.
 
     Example:
         >>> net = nn.Sequential(nn.Conv2d(3, 12, 3, padding=1), nn.PixelShuffle(2))
@@ -168,44 +145,3 @@ def _tiled(
         bar.update(len(chunk))
     bar.close()
     return out
-
-
-def measure_inference(
-    model: nn.Module,
-    lr_img: torch.Tensor,
-    scale: int,
-    repeats: int = 3,
-    *,
-    tile: int | None = None,
-    device: str | torch.device | None = None,
-) -> float:
-    """Median wall time in seconds of :func:`predict` on ``lr_img``, after one warm-up.
-
-    The warm-up run absorbs one-off costs (cuDNN algorithm search, allocator growth,
-    lazy initialisation) that the papers' per-image times leave out; CUDA is
-    synchronised around each run so the time covers the computation, not its launch.
-    Transfers of the input and output are included.
-
-    Example:
-        >>> net = nn.Conv2d(3, 3, 3, padding=1)
-        >>> measure_inference(net, torch.rand(1, 3, 8, 8), scale=1) > 0
-        True
-    """
-    if repeats < 1:
-        raise ValueError(f"repeats must be >= 1, got {repeats}")
-    target = _model_device(model, lr_img.device) if device is None else device
-    target = resolve_device(target)
-
-    def sync() -> None:
-        if target.type == "cuda":
-            torch.cuda.synchronize(target)
-
-    predict(model, lr_img, scale=scale, tile=tile, device=target)
-    times = []
-    for _ in range(repeats):
-        sync()
-        t0 = time.perf_counter()
-        predict(model, lr_img, scale=scale, tile=tile, device=target)
-        sync()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)

@@ -16,19 +16,6 @@ from torch import nn
 from srcore.degrade import gaussian_kernel
 from srcore.vgg import vgg19_features
 
-__all__ = [
-    "l1",
-    "mse",
-    "charbonnier",
-    "dog_pyramid",
-    "dog_pyramid_loss",
-    "PerceptualLoss",
-    "adversarial_loss_generator",
-    "adversarial_loss_discriminator",
-    "IMAGENET_MEAN",
-    "IMAGENET_STD",
-]
-
 #: torchvision's ImageNet normalisation, the input convention of its VGG weights.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -1,15 +1,9 @@
 """Which precision a network runs in: bf16 autocast where the hardware has it.
 
-Every training loop of srcore (ZSSR, DIP, the supervised loop) asks :func:`use_bf16`
-whether to run its network under ``torch.autocast(..., torch.bfloat16)``: on CUDA
-when the GPU supports bf16, on the CPU only when it has *native* bf16 arithmetic
-(x86 ``avx512_bf16`` or ``amx_bf16``, Arm ``bf16``). Elsewhere autocast would
-emulate bf16 in software: on this project's AVX2 machine a ZSSR training step took
-3.3 s under bf16 against 0.19 s in fp32. Weights, optimiser state, losses and the
-last layers the methods name stay fp32.
-
-``SRCORE_CPU_BF16=1`` (or ``0``) overrides the CPU check, for tests and for
-measuring the emulated path.
+Every training loop asks :func:`use_bf16` whether to run its network under bf16
+autocast: on a CUDA GPU that supports it, on a CPU only with *native* bf16 arithmetic
+(elsewhere it is emulated, many times slower). Weights, optimiser state and losses
+stay fp32. ``SRCORE_CPU_BF16=1`` (or ``0``) overrides the CPU check.
 
 Example:
     >>> use_bf16(False, "cpu")
@@ -25,8 +19,6 @@ import os
 from pathlib import Path
 
 import torch
-
-__all__ = ["cpu_has_native_bf16", "use_bf16", "autocast", "precision_name"]
 
 #: /proc/cpuinfo flags that mean native bf16 arithmetic on the CPU.
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")

@@ -1,15 +1,9 @@
 """Profiles and devices: how much compute a run may spend, and where.
 
-Every experiment has three profiles:
-
-- ``smoke``: seconds; what the tests run. Numbers are meaningless, the plumbing is not.
-- ``quick``: what 2 CPU cores finish in minutes; the default for committed results until
-  GPU runs exist.
-- ``paper``: the paper's own protocol, meant for a GPU.
-
-A method's config is a frozen dataclass holding the paper's defaults; its ``PROFILES``
-dict holds *overrides only*, applied with :func:`dataclasses.replace`, so a misspelt key
-is an error rather than a silently ignored setting.
+Three profiles: ``smoke`` (seconds, for the tests), ``quick`` (minutes on 2 CPU
+cores) and ``paper`` (the paper's protocol, for a GPU). A method's ``PROFILES`` hold
+overrides of its paper-default config only, applied with :func:`dataclasses.replace`,
+so a misspelt key is an error.
 """
 
 from __future__ import annotations
@@ -20,20 +14,10 @@ from typing import Any, TypeVar
 
 import torch
 
-__all__ = [
-    "PROFILE_NAMES",
-    "SMOKE_LR_CROP",
-    "resolve_profile",
-    "resolve_device",
-    "config_dict",
-]
-
 PROFILE_NAMES = ("smoke", "quick", "paper")
 
-#: Smoke runs of the non-ideal and blind cases (KernelGAN, ZSSR on random-kernel
-#: LR images, 2K ones in DIV2KRK) take the central square of this many LR pixels:
-#: KernelGAN's smoke crop and border (32 + 2 x 10) and ZSSR's largest x4 kernel
-#: (KernelGAN's, 33 px, at min_scale 0.5) still fit.
+#: LR side of the central square smoke runs of the random-kernel cases take: large
+#: enough for KernelGAN's smoke crop and ZSSR's largest x4 kernel.
 SMOKE_LR_CROP = 72
 
 C = TypeVar("C")

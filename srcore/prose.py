@@ -1,18 +1,8 @@
 """A chapter's prose with its numbers filled in by code: same on Colab and in the book.
 
-A notebook's paragraph that quotes measured values is a code cell that formats a
-Markdown template with named values and displays the result, so the text a reader
-sees is the same after "Run all" on Colab as in the rendered book (where the cell's
-input is hidden):
-
-    prose = Prose()
-    prose["gain"] = 1.234
-    prose.say("ZSSR gains {gain:+.2f} dB over bicubic.")
-
-Each ``{name:format}`` field is ``format(prose[name], format)`` (Python's format
-mini-language); literal braces are doubled (``{{doc}}`` gives ``{doc}``). A name
-the template quotes but nothing has set fails with the missing name, before any
-text is shown.
+A paragraph that quotes measured values is a code cell that formats a Markdown
+template (``prose.say("ZSSR gains {gain:+.2f} dB.")``, Python's format mini-language,
+literal braces doubled) with named values and displays it.
 """
 
 from __future__ import annotations
@@ -24,19 +14,12 @@ import string
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Prose", "fields", "notebook_prose"]
-
 #: A template's field (``{gain:+.2f}``) as it stands in a notebook's prose.
 FIELD = re.compile(r"\{[^{}\n]*\}")
 
 
 def fields(template: str) -> list[str]:
-    """The names a template quotes, in order (repeats kept).
-
-    Example:
-        >>> fields("{a:.2f} dB, {b} of {{literal}}, {a:+.1f}")
-        ['a', 'b', 'a']
-    """
+    """The names a template quotes, in order (repeats kept)."""
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
@@ -92,9 +75,8 @@ def _said(code: str) -> list[str]:
 
 
 def notebook_prose(path: str | Path) -> list[str]:
-    """The prose of a notebook (``.ipynb``, or a percent-format ``.py``): its
-    markdown cells and the templates its code cells say, each field replaced by
-    ``G`` (a value filled in by code, never typed).
+    """The prose of a notebook (``.ipynb`` or percent ``.py``): its markdown cells and
+    the templates its code cells say, each field replaced by ``G``.
 
     Example:
         >>> import tempfile

@@ -1,16 +1,12 @@
 """MATLAB-compatible ``imresize`` for batched torch tensors.
 
-The SR literature makes its low-resolution inputs with MATLAB's ``imresize(hr, 1/s,
-'bicubic')``: a cubic kernel with a = -0.5, *widened by 1/s when shrinking* (MATLAB's
-antialiasing), symmetric padding at the borders, and pixel centres aligned so that the
-image corners coincide. PIL and OpenCV differ on each point (OpenCV uses a = -0.75 and
-neither antialiases the same way), which moves benchmark PSNR by tenths of a dB.
-
-Implementation: for each axis, MATLAB's ``contributions`` weights are assembled into a
-dense ``(out, in)`` matrix (border mirroring folded in), and the resize is two matrix
-products computed in float64. The same matrices on CPU and CUDA give the same result
-up to float64 rounding. Reference: MATLAB R2017a ``imresize.m`` (``contributions``,
-``cubic``, ``dimensionOrder``), documented behaviour reimplemented here.
+The SR literature makes its LR inputs with MATLAB's ``imresize(hr, 1/s, 'bicubic')``:
+a cubic kernel with a = -0.5 *widened by 1/s when shrinking* (antialiasing), symmetric
+padding and aligned image corners; PIL and OpenCV differ on each point, which moves
+benchmark PSNR by tenths of a dB. Each axis is one float64 product with a dense
+``(out, in)`` matrix of MATLAB's ``contributions`` weights, border mirroring folded
+in. Reference: MATLAB R2017a ``imresize.m`` (``contributions``, ``cubic``,
+``dimensionOrder``).
 """
 
 from __future__ import annotations
@@ -22,8 +18,6 @@ from functools import lru_cache
 
 import numpy as np
 import torch
-
-__all__ = ["imresize", "imresize_np", "resize_matrix", "KERNELS"]
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -69,15 +63,12 @@ def resize_matrix(
     kernel: str = "cubic",
     antialias: bool = True,
 ) -> np.ndarray:
-    """The ``(out_length, in_length)`` float64 matrix that resizes one axis as MATLAB
-    does.
+    """The ``(out_length, in_length)`` float64 matrix that resizes one axis as MATLAB.
 
-    Row ``i`` holds the weights of output pixel ``i``:
-    ``u = i/scale + 0.5 (1 - 1/scale)`` (1-based), kernel taps at
-    ``floor(u - width/2) + (0..P-1)``, weights normalised to sum 1, out-of-range taps
-    mirrored symmetrically (``[1..n, n..1]``). When shrinking with ``antialias`` the
-    kernel is stretched: ``h(x) = scale * k(scale * x)`` and the width divided by
-    ``scale``.
+    Row ``i`` (1-based) weighs taps ``floor(u - width/2) + (0..P-1)`` around
+    ``u = i/scale + 0.5 (1 - 1/scale)``, normalised to sum 1, out-of-range taps
+    mirrored (``[1..n, n..1]``); shrinking with ``antialias`` uses
+    ``h(x) = scale * k(scale * x)`` over ``width / scale``.
     """
     if kernel not in KERNELS:
         raise ValueError(f"unknown kernel {kernel!r}; choose one of {sorted(KERNELS)}")
@@ -135,26 +126,15 @@ def imresize(
 ) -> torch.Tensor:
     """Resize a batch of images exactly as MATLAB's ``imresize`` does on double input.
 
-    Args:
-        x: ``(B, C, H, W)`` (or ``(C, H, W)``/``(H, W)``) float tensor, any device.
-        scale: factor (``0.5`` halves, ``2`` doubles; non-integer allowed), or a pair
-            (h, w).
-        size: output ``(H, W)`` instead of a scale.
-        kernel: ``"cubic"`` (default, a = -0.5), ``"bilinear"``, ``"lanczos2"``,
-            ``"lanczos3"``.
-        antialias: widen the kernel when shrinking (MATLAB's default).
-
-    Returns:
-        The resized tensor, same dtype and device, *not* clipped or rounded (quantise
-        with :func:`srcore.imageops.quantize` to reproduce MATLAB's uint8 output).
+    ``x``: ``(B, C, H, W)``, ``(C, H, W)`` or ``(H, W)``; ``scale`` a factor or an
+    ``(h, w)`` pair, or ``size`` the output ``(H, W)``; ``kernel`` one of
+    :data:`KERNELS`. Returns the same dtype and device, *not* clipped or rounded
+    (:func:`srcore.imageops.quantize` gives MATLAB's uint8). The axis with the smaller
+    scale goes first, as MATLAB's ``dimensionOrder``.
 
     Example:
-        >>> lr = imresize(torch.rand(1, 3, 96, 96), 1 / 3)
-        >>> tuple(lr.shape)
+        >>> tuple(imresize(torch.rand(1, 3, 96, 96), 1 / 3).shape)
         (1, 3, 32, 32)
-
-    The axis with the smaller scale is resized first, as in MATLAB (``dimensionOrder``);
-    computation is in float64 so CPU and CUDA agree to ~1e-15.
     """
     if not torch.is_floating_point(x):
         raise TypeError(f"imresize expects a float tensor, got {x.dtype}")
@@ -181,28 +161,3 @@ def imresize(
     for _ in range(squeeze):
         y = y[0]
     return y
-
-
-def imresize_np(
-    img: np.ndarray,
-    scale: float | tuple[float, float] | None = None,
-    *,
-    size: tuple[int, int] | None = None,
-    kernel: str = "cubic",
-    antialias: bool = True,
-) -> np.ndarray:
-    """Numpy convenience wrapper: ``(H, W)`` or ``(H, W, C)`` array -> resized float64
-    array.
-
-    A uint8 input is read as ``[0, 255]`` values and the result is rounded back to
-    uint8, like MATLAB on uint8 (but rounding once at the end, not after each axis).
-    """
-    arr = np.asarray(img)
-    is_uint8 = arr.dtype == np.uint8
-    t = torch.from_numpy(arr.astype(np.float64))
-    t = t[None, None] if arr.ndim == 2 else t.permute(2, 0, 1)[None]
-    out = imresize(t, scale, size=size, kernel=kernel, antialias=antialias)[0]
-    out_np = out[0].numpy() if arr.ndim == 2 else out.permute(1, 2, 0).numpy()
-    if is_uint8:
-        return np.clip(np.round(out_np), 0, 255).astype(np.uint8)
-    return out_np

@@ -1,27 +1,14 @@
 """Papermill sweeps: one executed notebook per combination of parameter values.
 
-A sweep is the grid product of some parameters' values, with other parameters fixed:
-``--grid seed 0 1 --grid scale 2 4 -p profile quick`` makes 4 runs. Each run is one
-``papermill`` process (papermill is safe across processes, not threads), executed by
-one of two backends:
-
-- ``local``: a pool of ``jobs`` runs at a time on this machine, each with its share
-  of the cores (:mod:`srcore.threads`);
-- ``ray``: one Ray task per run (one GPU per task where the cluster has GPUs), on a
-  local Ray started on the spot or on the cluster at ``address`` (``ray start --head``
-  on a head node, SLURM or Kubernetes). The paths must be on a filesystem the
-  workers share.
-
-The output folder holds ``<name>.ipynb`` per finished run (the name is made from its
-parameters), ``logs/<name>.log`` (papermill's log with every cell's output), and
-``sweep.json``: one row per run with ``parameters``, ``status``, ``seconds``,
-``output``, ``log`` (and ``error`` for a failed run). ``status`` is ``"ok"``,
-``"failed"`` (the partly executed notebook is kept as ``<name>.failed.ipynb``),
-``"skipped"`` (a finished notebook with the same parameters is already there) or
-``"cancelled"`` (Ctrl-C came first). A run's
-notebook appears only once it has finished, so a sweep that is run again, or resumed
-after an interruption, computes only the runs that have not finished; inside a run,
-the notebook's records are cached in the results folder as always.
+``--grid seed 0 1 --grid scale 2 4 -p profile quick`` makes 4 runs, each one
+``papermill`` process (safe across processes, not threads), on a ``local`` pool of
+``jobs`` runs sharing the cores (:mod:`srcore.threads`) or as ``ray`` tasks (one GPU
+each where the cluster has them; the paths must be on a shared filesystem). The
+output folder holds ``<name>.ipynb`` per finished run, ``logs/<name>.log`` and
+``sweep.json``: one row per run with ``parameters``, ``status`` (``ok``, ``failed``
+with ``<name>.failed.ipynb`` and ``error``, ``skipped`` when already finished, or
+``cancelled`` by Ctrl-C), ``seconds``, ``output``, ``log``. A run's notebook appears
+only once it has finished, so running a sweep again computes only the rest.
 
 Example:
     >>> runs = expand({"profile": "smoke"}, {"seed": [0, 1]})
@@ -57,20 +44,6 @@ import yaml
 from srcore import threads
 from srcore.files import atomic_write
 
-__all__ = [
-    "BACKENDS",
-    "SweepCancelled",
-    "expand",
-    "run_name",
-    "parse_value",
-    "check_parameters",
-    "finished",
-    "execute",
-    "task_resources",
-    "sweep",
-    "summary",
-]
-
 BACKENDS = ("local", "ray")
 RAY_MISSING = (
     "--backend ray needs Ray: pip install -e '.[ray]' (or `pip install ray`), "
@@ -89,8 +62,7 @@ class SweepCancelled(Exception):
 
 
 def parse_value(text: str) -> Any:
-    """A command-line value read as YAML, as papermill's ``-y`` does: ``2`` is an int,
-    ``[Set5, Set14]`` a list, ``null`` is ``None``, anything else a string."""
+    """A command-line value read as YAML, as papermill's ``-y`` does."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
@@ -99,8 +71,8 @@ def parse_value(text: str) -> Any:
 
 
 def expand(fixed: dict[str, Any], grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the grid's values (the first grid parameter varies
-    slowest), each merged with the fixed parameters (fixed first, then the grid)."""
+    """Every combination of the grid's values (the first varies slowest), each after
+    the fixed parameters."""
     clash = sorted(set(fixed) & set(grid))
     if clash:
         raise ValueError(f"parameter(s) {clash} both fixed (-p) and swept (--grid)")
@@ -123,8 +95,8 @@ def _token(value: Any) -> str:
 
 
 def run_name(stem: str, parameters: dict[str, Any]) -> str:
-    """A file-name-safe name of a run: the notebook's stem and each ``name-value``;
-    a long name is cut and ends with a hash of the full parameters."""
+    """A file-name-safe name of a run: the notebook's stem and each ``name-value``
+    (a long one cut, ending with a hash of the parameters)."""
     name = "__".join([stem, *(f"{k}-{_token(v)}" for k, v in parameters.items())])
     if len(name) <= _NAME_LIMIT:
         return name
@@ -180,16 +152,11 @@ def execute(
 ) -> dict[str, Any]:
     """Run one notebook under papermill in its own process; returns its row.
 
-    ``jobs``: how many runs share this machine's cores at a time; the run's process
-    then gets its share of the threads (:func:`srcore.threads.child_env`; ``None``
-    leaves the environment as it is, as on Ray, which sets each task's threads).
-
-    The notebook runs in its own folder (as the book runs it), writes to
-    ``<out_dir>/.running/<name>.ipynb`` and is moved to ``<out_dir>/<name>.ipynb``
-    only when it has finished without error. While it runs, the file
-    ``<out_dir>/.stop`` (made by the sweep on Ctrl-C) is polled every 0.2 s: once it is
-    there the run is stopped (status ``"cancelled"``). A file, because the run may be
-    a Ray task in another process or on another node of a shared filesystem.
+    ``jobs`` runs share the cores (:func:`srcore.threads.child_env`; ``None``, as on
+    Ray, leaves the environment as is). The notebook runs in its own folder, writes
+    ``<out_dir>/.running/<name>.ipynb``, moved to ``<out_dir>/<name>.ipynb`` once it
+    has finished without error. The run stops (``"cancelled"``) once the file
+    ``<out_dir>/.stop`` appears: a file, since a Ray task may run on another node.
     """
     out = Path(out_dir)
     stop_file = out / STOP_FILE
@@ -198,13 +165,7 @@ def execute(
         return stop_file.exists()
 
     if cancelled():  # a queued Ray task that starts after Ctrl-C
-        return {
-            "parameters": parameters,
-            "status": "cancelled",
-            "seconds": None,
-            "output": None,
-            "log": None,
-        }
+        return _row(parameters, "cancelled")
 
     running = out / ".running" / f"{name}.ipynb"
     log = out / "logs" / f"{name}.log"
@@ -254,21 +215,31 @@ def execute(
             output = None
     with contextlib.suppress(OSError):
         running.parent.rmdir()  # only once no other run is using it
-    row = {
-        "parameters": parameters,
-        "status": status,
-        "seconds": seconds,
-        "output": None if output is None else str(output),
-        "log": str(log),
-    }
+    row = _row(parameters, status, seconds, output, log)
     if status == "failed":
         row["error"] = _last_line(log)
     return row
 
 
+def _row(
+    parameters: dict[str, Any],
+    status: str,
+    seconds: float | None = None,
+    output: Path | None = None,
+    log: Path | None = None,
+) -> dict[str, Any]:
+    """One run's row of ``sweep.json``."""
+    return {
+        "parameters": parameters,
+        "status": status,
+        "seconds": seconds,
+        "output": None if output is None else str(output),
+        "log": None if log is None else str(log),
+    }
+
+
 def _last_line(log: Path) -> str:
-    """The last non-blank line of a failed run's log: papermill ends it with the
-    exception (``RuntimeError: ...``)."""
+    """The last non-blank line of a failed run's log (papermill's exception)."""
     lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
     return next((line[:200] for line in reversed(lines) if line), "(empty log)")
 
@@ -282,16 +253,11 @@ class _Interrupts:
     """SIGINT and SIGTERM while a sweep runs: each is remembered and touches the stop
     file (``on_signal``); nothing is raised.
 
-    A KeyboardInterrupt is raised wherever the main thread happens to be: between
-    taking two futures' locks in ``concurrent.futures.wait`` (a worker then waits for
-    that lock for ever, and the sweep with it), halfway through ``ray.init`` (a Ray
-    half started that crashes the interpreter at exit), or inside code that swallows
-    it. So the sweep asks ``bool(interrupts)`` between its waits instead.
-
-    The handler is installed even where SIGINT was ignored, as it is in a background
-    job of a non-interactive shell (how CI or ``nohup cmd &`` starts a sweep): there a
-    SIGINT used to be lost, and every run inherited the ignored SIGINT too (an ignored
-    signal stays ignored across ``exec``; a handled one does not).
+    A KeyboardInterrupt raised wherever the main thread is can deadlock
+    ``concurrent.futures.wait``, half-start Ray or be swallowed, so the sweep asks
+    ``bool(interrupts)`` between its waits instead. The handler is installed even
+    where SIGINT was ignored (a background job of a non-interactive shell), since an
+    ignored signal would stay ignored in every run too.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -307,8 +273,8 @@ class _Interrupts:
             self.on_signal()
 
     def install(self) -> None:
-        """Handle the signals here (again after ``ray.init``, which sets its own
-        SIGTERM handler); a no-op off the main thread, which signals never reach."""
+        """Handle the signals here (again after ``ray.init``, which sets its own); a
+        no-op off the main thread, which signals never reach."""
         if threading.current_thread() is not threading.main_thread():
             return
         for signum in self.SIGNALS:
@@ -326,10 +292,9 @@ class _Interrupts:
 def _local(
     jobs: int, tasks: list[tuple], interrupts: _Interrupts, stop: Callable[[], None]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields ``(index, row)`` as the local pool finishes each run. Once interrupted
-    it calls ``stop`` (each running run stops its process), cancels the runs not
-    started, waits for the running ones and yields the rows they return; closed
-    early (an error in the caller), it stops the runs the same way."""
+    """Yields ``(index, row)`` as the local pool finishes each run. Interrupted, or
+    closed early, it calls ``stop``, cancels the runs not started and (interrupted)
+    yields the rows the running ones return."""
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(execute, *t, jobs=jobs): i for i, t in tasks}
         pending = set(futures)
@@ -364,10 +329,9 @@ def _ray(
     interrupts: _Interrupts,
     stop: Callable[[], None],
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields ``(index, row)`` as Ray finishes each task. Once interrupted it calls
-    ``stop`` (running tasks stop their runs, queued ones return at once), waits for
-    the tasks and yields their rows; a Ray started here is shut down on every way
-    out, a signal during ``ray.init`` included (it is handled once init returns)."""
+    """Yields ``(index, row)`` as Ray finishes each task. Interrupted, it calls
+    ``stop``, waits for the tasks and yields their rows; a Ray started here is shut
+    down on every way out."""
     import ray  # sweep() has checked that it is installed
 
     started_here = not ray.is_initialized()
@@ -423,21 +387,13 @@ def sweep(
     """Run every combination of ``grid`` (with ``fixed``) and return the rows of
     ``sweep.json``, in grid order.
 
-    Args:
-        notebook: the ``.ipynb`` to execute (it needs a ``parameters`` cell).
-        fixed: parameters set for every run (``-p``).
-        grid: parameters to sweep, each with its values (``--grid``).
-        out: the output folder (made if missing).
-        backend: ``"local"`` or ``"ray"``.
-        jobs: runs at a time; ``None``: 1 locally, all of Ray's CPUs on Ray.
-        address: a running Ray cluster's address (``ray start --head`` prints it).
-        progress: a tqdm bar over the runs.
+    ``jobs``: runs at a time (``None``: 1 locally, all of Ray's CPUs); ``address``: a
+    running Ray cluster's (``ray start --head`` prints it).
 
     Raises:
         ValueError: an unknown backend or parameter, a clash of ``-p`` and ``--grid``.
         ImportError: ``backend="ray"`` without Ray installed.
-        SweepCancelled: on Ctrl-C (SIGINT) or SIGTERM, after stopping every run;
-            ``.runs`` says which finished.
+        SweepCancelled: on SIGINT or SIGTERM, after stopping every run.
     """
     from tqdm.auto import tqdm
 
@@ -465,13 +421,7 @@ def sweep(
         name = run_name(notebook.stem, parameters)
         output = out / f"{name}.ipynb"
         if finished(output, parameters):
-            rows[i] = {
-                "parameters": parameters,
-                "status": "skipped",
-                "seconds": 0.0,
-                "output": str(output),
-                "log": None,
-            }
+            rows[i] = _row(parameters, "skipped", 0.0, output)
         else:
             tasks.append((i, (str(notebook), str(out), name, parameters)))
     _write_index(out, rows)
@@ -506,13 +456,7 @@ def sweep(
     if interrupts:
         for i, task in tasks:
             if rows[i] is None:
-                rows[i] = {
-                    "parameters": task[3],
-                    "status": "cancelled",
-                    "seconds": None,
-                    "output": None,
-                    "log": None,
-                }
+                rows[i] = _row(task[3], "cancelled")
         _write_index(out, rows)
         raise SweepCancelled(rows)
     return rows
@@ -544,8 +488,7 @@ def summary(rows: list[dict[str, Any]]) -> str:
 
 
 def _stop_when_orphaned(parent: int) -> None:
-    """A sweep killed outright (``kill -9``) cannot stop its runs: each run stops
-    itself, as on Ctrl-C, once its parent process is gone."""
+    """A run stops itself, as on Ctrl-C, once its sweep is gone (``kill -9``)."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os.kill(os.getpid(), signal.SIGINT)
@@ -553,8 +496,7 @@ def _stop_when_orphaned(parent: int) -> None:
 
 def _run_one(notebook: str, output: str, parameters_json: str) -> None:
     """The process of one run: papermill, with SIGINT and SIGTERM raising
-    KeyboardInterrupt (a background shell would leave SIGINT ignored), so that
-    papermill shuts its kernel down when the sweep stops the run or dies."""
+    KeyboardInterrupt so that it shuts its kernel down when the run is stopped."""
     import logging
 
     import papermill

@@ -1,14 +1,9 @@
 """Tables as in a paper: human headers, number formats by unit, one provenance line.
 
-* :func:`style_table`: a DataFrame as the book shows it: headers from
-  :data:`HEADERS`, dB with 2 decimals, SSIM with 4, differences signed, whole
-  numbers as integers, seconds to 3 significant digits, no index;
-* :func:`provenance_caption`: the line under a table saying how its numbers were
-  made (profile, images, seeds, hardware, commit), with each record's full
-  provenance in a collapsed ``<details>`` block.
-
-Only display happens here: the DataFrame keeps its raw column names, so a
-chained ``.format({"raw_name": ...})`` still addresses them.
+:func:`style_table` shows a DataFrame as the book does; :func:`provenance_caption`
+says under a table how its numbers were made. Only display happens here: the
+DataFrame keeps its raw column names, so a chained ``.format({"raw_name": ...})``
+still addresses them.
 
 Example:
     >>> import pandas as pd
@@ -33,21 +28,8 @@ from pandas.io.formats.style import Styler
 
 from srcore.runs.results import RunRecord
 
-__all__ = [
-    "HEADERS",
-    "DB_COLUMNS",
-    "RAW_NAMES",
-    "CONTEXT",
-    "header",
-    "style_table",
-    "table_or_note",
-    "provenance_caption",
-]
-
-#: Raw column name -> the header a reader sees, in the order of the package data file
-#: ``srcore/manifests/table_headers.yaml``. A name not listed (one already in words:
-#: ``"variant (ours)"``) is shown as it is; the book test fails on a header that is
-#: still an identifier (it has ``_``, or is one of :data:`RAW_NAMES`).
+#: Raw column name -> the header a reader sees (``manifests/table_headers.yaml``); a
+#: name not listed is shown as it is.
 HEADERS: dict[str, str] = yaml.safe_load(
     resources.files("srcore")
     .joinpath("manifests/table_headers.yaml")
@@ -80,12 +62,7 @@ _TIME = ("seconds", "s_per", "infer_s", "_min", "s per ")
 
 
 def header(name: Any) -> str:
-    """The header of raw column ``name`` (:data:`HEADERS`; a name in words as is).
-
-    Example:
-        >>> header("gain_db"), header("variant (ours)")
-        ('Δ vs bicubic (dB)', 'variant (ours)')
-    """
+    """The header of raw column ``name`` (:data:`HEADERS`; a name in words as is)."""
     return HEADERS.get(str(name), str(name))
 
 
@@ -110,12 +87,7 @@ def _signed(name: str) -> bool:
 
 
 def _significant(x: float, digits: int = 3) -> str:
-    """``x`` to ``digits`` significant digits, never in e-notation above 1e-4.
-
-    Example:
-        >>> [_significant(v) for v in (1234.5, 12.345, 0.012345, 0.0)]
-        ['1234', '12.3', '0.0123', '0']
-    """
+    """``x`` to ``digits`` significant digits, never in e-notation above 1e-4."""
     if x == 0:
         return "0"
     a = abs(x)
@@ -170,9 +142,8 @@ def _cell(value: Any, number: Callable[[float], str]) -> str:
     return number(float(value))
 
 
-#: Columns that say what a table holds rather than what it measured: where one of
-#: them has a single value over all the rows, :func:`style_table` says it once in
-#: the caption instead of repeating it on every row.
+#: Columns that say what a table holds: one with a single value over the rows is said
+#: once in the caption (:func:`style_table`).
 CONTEXT: tuple[str, ...] = ("dataset", "scale", "n_images", "n", "profile", "seed")
 CONTEXT += ("device", "iterations", "steps")
 
@@ -202,19 +173,13 @@ def style_table(
     """``df`` as the book shows it: a Styler with human headers, no index.
 
     Formats by column (its raw name, :func:`_unit`): dB 2 decimals (3 at most),
-    SSIM 4, differences signed (``+0.12``), whole numbers as integers (``500``, not
-    ``500.000000``), seconds to 3 significant digits, other floats 2 decimals from 1
-    up and 3 significant digits below; missing values as ``–``; text as it is.
-    ``digits`` maps a part of a column name to its decimals (``{"s_per": 3}``; for
-    a dB column 3 at most). A column of ``fold`` (:data:`CONTEXT`) with one value
-    over two rows or more is hidden and said once in the caption (``set: Set5``),
-    after ``caption`` where one is given.
+    SSIM 4, differences signed (``+0.12``), whole numbers as integers, seconds to 3
+    significant digits, other floats 2 decimals from 1 up and 3 significant digits
+    below; missing values as ``–``. ``digits`` maps a part of a column name to its
+    decimals (``{"s_per": 3}``). A column of ``fold`` with one value over two rows or
+    more is hidden and said once in the caption, after ``caption``.
 
     Example:
-        >>> t = pd.DataFrame({"d_psnr": [-0.0114], "s_per_step": [0.05712]})
-        >>> html = style_table(t, {"d_psnr": 3}).to_html()
-        >>> "ours − published (dB)" in html, "-0.011" in html, "0.0571" in html
-        (True, True, True)
         >>> t = pd.DataFrame({"dataset": ["Set5"] * 2, "psnr": [30.0, 31.0]})
         >>> style_table(t).caption
         'set: Set5'
@@ -349,14 +314,9 @@ def _record_line(rec: RunRecord) -> str:
 
 
 def provenance_caption(records: Sequence[RunRecord]) -> str:
-    """How the numbers of a table were made, for ``display(Markdown(...))``.
-
-    One line, ``Made with: profile quick · 5 images · seed 0 · <hardware> (cpu) ·
-    commit abc1234`` (records from several commits: ``k commits, latest abc1234``),
-    which opens onto the full list: one line per record with its key, profile,
-    commit, date, hardware and torch, and ``uncommitted code`` where a record was
-    made from a modified working tree. An HTML ``<details>`` block (collapsed; no
-    blank line inside, so Markdown keeps it one block).
+    """How the numbers of a table were made, for ``display(Markdown(...))``: one
+    line (profile · images · seeds · hardware · commit) in a collapsed HTML
+    ``<details>`` block that lists each record's full provenance.
 
     Example:
         >>> rec = RunRecord(key="k1", method="bicubic", config={"profile": "quick",

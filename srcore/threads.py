@@ -1,16 +1,10 @@
 """How many CPU threads a computation uses, so that processes side by side share the
 cores instead of fighting over them.
 
-PyTorch gives every process as many threads as the machine has cores. Two such
-processes on the same cores oversubscribe them: OpenMP threads spin waiting for each
-other and both run many times slower than one alone (on 2 cores, two trainings fell
-from about 48 to 2 iterations per second each; issue 25). The rule here:
-
-* ``--threads N`` on a command sets ``N`` (:func:`apply`);
-* otherwise ``OMP_NUM_THREADS`` decides, when the user set it (torch reads it);
-* a sweep of ``jobs`` runs at a time gives each run ``share(jobs)`` threads,
-  :math:`\\max(1, \\lfloor c / j \\rfloor)` for ``c`` cores, through the environment of
-  the run's process (:func:`child_env`), unless the user set ``OMP_NUM_THREADS``.
+PyTorch gives every process a thread per core, and processes side by side then run
+many times slower than one alone. ``--threads N`` sets ``N`` (:func:`apply`), else a
+user's ``OMP_NUM_THREADS`` decides; a sweep of ``jobs`` runs gives each run
+``max(1, cores // jobs)`` threads through its environment (:func:`child_env`).
 
 Example:
     >>> share(2, cores=2), share(3, cores=16), share(4, cores=2)
@@ -25,8 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-
-__all__ = ["VARIABLES", "cores", "share", "child_env", "apply"]
 
 #: The environment variables the thread pools of torch and its math libraries read.
 VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -50,9 +42,8 @@ def share(jobs: int, cores: int | None = None) -> int:
 def child_env(
     jobs: int, env: Mapping[str, str] | None = None, cores: int | None = None
 ) -> dict[str, str]:
-    """The environment of one of ``jobs`` runs at a time: ``env`` (default this
-    process's) with every variable of :data:`VARIABLES` set to :func:`share`, unless
-    the user set ``OMP_NUM_THREADS`` (then it is kept as given)."""
+    """``env`` (default this process's) with :data:`VARIABLES` set to :func:`share`,
+    unless the user set ``OMP_NUM_THREADS``."""
     out = dict(os.environ if env is None else env)
     if "OMP_NUM_THREADS" in out:
         return out

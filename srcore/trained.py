@@ -1,10 +1,9 @@
 """Trained networks for ``srcore upscale``: where ``srcore train`` saves, how they load.
 
-One file per (method, scale, profile): ``<cache>/cli/<method>-x<scale>-<profile>.pt``
-(a state dict, ``<cache>`` = :func:`srcore.runs.supervised.cache_dir`) beside a JSON
-with the method, scale, profile and full config, so that :func:`load_network`
-rebuilds the same network even if a profile's defaults change later. Training is
-:func:`srcore.runs.supervised.fit`, as the book's runs train.
+One state dict per (method, scale, profile), :func:`weights_path`, beside a JSON of
+its sha256 and full config, so that :func:`load_network` rebuilds the same network
+even if a profile's defaults change. Training is :func:`srcore.runs.supervised.fit`,
+as the book's runs train.
 
 Example:
     >>> weights_path("srcnn", 2, "quick").name
@@ -27,8 +26,6 @@ from srcore.files import atomic_write, file_sha256
 from srcore.inference import predict
 from srcore.profiles import PROFILE_NAMES, config_dict
 from srcore.upscaling import SUPERVISED, InputError, check_device, check_scale
-
-__all__ = ["Network", "weights_path", "train_command", "train", "load_network"]
 
 
 @dataclass(frozen=True)
@@ -78,10 +75,7 @@ def train(
 ) -> Path:
     """Train a supervised network with a profile; returns where its weights are.
 
-    Uses :func:`srcore.runs.supervised.fit` (training sets and validation as the
-    runs use them; SRGAN starts from this command's SRResNet of the same profile,
-    trained first when missing). An
-    interrupted training resumes from its checkpoint folder, removed when done.
+    An interrupted training resumes from its checkpoint folder, removed when done.
     """
     from srcore.runs.supervised import fit, model_config
     from srcore.training.models import stopping_rule
@@ -131,9 +125,8 @@ def train(
 
 
 def _saved_config(path: Path, method: str, scale: int, default: Any) -> Any:
-    """The config in the JSON beside ``path`` (if any), checked against the call;
-    where the JSON holds the weights' sha256 (:func:`train` writes it), the file must
-    match it."""
+    """The config in the JSON beside ``path`` (if any), checked against the call and
+    the weights' sha256 it holds."""
     meta_path = path.with_suffix(".json")
     if not meta_path.is_file():
         return default
@@ -183,9 +176,8 @@ def load_network(
 ) -> Network:
     """The trained network: ``weights`` if given, else :func:`weights_path`.
 
-    ``tile`` (pixels of the network's input, >= 64) runs it on overlapping tiles
-    (16 pixels of context each side, so smaller tiles would mostly be context);
-    ``None`` tiles only big images (:func:`srcore.runs.supervised.super_resolve`).
+    ``tile`` (network-input pixels, >= 64) runs it on overlapping tiles; ``None``
+    tiles only big images (:func:`srcore.runs.supervised.super_resolve`).
     """
     from srcore.runs.supervised import SPECS, model_config
 

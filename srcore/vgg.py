@@ -1,20 +1,12 @@
 """VGG19 feature extractor for perceptual (content) losses.
 
-SRGAN's content loss ``l_VGG/i,j`` (Ledig et al. 2017, eq. 5) compares feature maps
-``φ_i,j``: the output of the ``j``-th convolution, *after* its ReLU, before the
-``i``-th max-pooling of the 19-layer VGG of Simonyan & Zisserman (2015). Layers are
-named here the same way: ``"relu5_4"`` is SRGAN's ``φ5,4`` ("VGG54"), ``"relu2_2"``
-its ``φ2,2`` ("VGG22"); ``"conv3_1"`` is the pre-activation output and ``"pool2"`` the
-second pooling.
-
-The network is torchvision's VGG19 ``features`` stack, with the same module indices so
-that torchvision's ImageNet checkpoint (``VGG19_Weights.IMAGENET1K_V1``) loads into it,
-cut right after the requested layer. The classifier head is never built (it holds 120 M
-of VGG19's 144 M parameters and a perceptual loss does not use it).
-
-Weights are downloaded once by ``torch.hub`` into ``<torch.hub.get_dir()>/checkpoints``
-and loaded with ``weights_only=True``. Offline, put ``vgg19-dcbb9e9d.pth`` there by
-hand; :func:`vgg_weights_available` tells whether it is present without downloading.
+Layers are named as SRGAN's ``φ_i,j`` (Ledig et al. 2017, eq. 5): ``"relu5_4"`` is the
+4th convolution of block 5 after its ReLU ("VGG54"), ``"conv3_1"`` a pre-activation
+output, ``"pool2"`` the second pooling. The network is torchvision's VGG19
+``features`` stack with its module indices, so that torchvision's ImageNet checkpoint
+loads into it, cut after the requested layer (the classifier head is never built).
+The checkpoint comes through ``torch.hub``; offline, put ``vgg19-dcbb9e9d.pth`` in
+its ``checkpoints`` folder (:func:`vgg_checkpoint_path`).
 """
 
 from __future__ import annotations
@@ -25,14 +17,6 @@ from urllib.parse import urlparse
 
 import torch
 from torch import nn
-
-__all__ = [
-    "VGG19_LAYERS",
-    "WeightsUnavailable",
-    "vgg19_features",
-    "vgg_weights_available",
-    "vgg_checkpoint_path",
-]
 
 #: Convolutions per block in VGG19 (configuration "E" of Simonyan & Zisserman 2015).
 _BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
@@ -63,12 +47,7 @@ def vgg_checkpoint_path() -> str:
 
 
 def vgg_weights_available() -> bool:
-    """True when the VGG19 checkpoint file is in the hub cache (nothing is downloaded).
-
-    Example:
-        >>> isinstance(vgg_weights_available(), bool)
-        True
-    """
+    """Whether the VGG19 checkpoint is in the hub cache (nothing is downloaded)."""
     return os.path.isfile(vgg_checkpoint_path())
 
 
@@ -98,8 +77,7 @@ def _load_imagenet_state() -> dict[str, torch.Tensor]:
             _WEIGHTS_URL, progress=False, check_hash=True, weights_only=True
         )
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
-        # URLError/HTTPError/socket errors are OSErrors; a bad hash or a truncated
-        # file raises RuntimeError/EOFError/UnpicklingError.
+        # network errors are OSErrors; a bad hash or truncated file raises the others
         folder = os.path.dirname(vgg_checkpoint_path())
         raise WeightsUnavailable(
             f"VGG19 ImageNet weights could not be loaded ({type(err).__name__}: "
@@ -116,25 +94,11 @@ def vgg19_features(
 ) -> nn.Module:
     """VGG19 ``features`` truncated after ``layer``, in eval mode, parameters frozen.
 
-    The module maps ``(B, 3, H, W)`` ImageNet-normalised RGB (``(x - mean) / std`` with
-    torchvision's mean/std, see :class:`srcore.losses.PerceptualLoss`) to the feature
-    map of ``layer``: ``(B, C_l, H / 2^p, W / 2^p)`` with ``p`` the number of poolings
-    before it (``relu5_4``: 512 channels, ``p = 4``).
-
-    Args:
-        layer: one of :data:`VGG19_LAYERS` (``"relu5_4"`` is SRGAN's φ5,4).
-        pretrained: load torchvision's ``VGG19_Weights.IMAGENET1K_V1``. With ``False``
-            the network is randomly initialised (torchvision's init, seeded by
-            ``torch.manual_seed``). **Random features are not a perceptual loss**: that
-            mode exists only to test the plumbing (shapes, gradients, devices) offline.
-        device: where the module lives.
-
-    Returns:
-        ``nn.Sequential`` in eval mode with ``requires_grad=False`` on every parameter.
-
-    Raises:
-        WeightsUnavailable: ``pretrained=True`` and the checkpoint can neither be found
-            in the hub cache nor downloaded (e.g. offline), or is corrupt.
+    Maps ``(B, 3, H, W)`` ImageNet-normalised RGB to the feature map of ``layer``,
+    ``(B, C_l, H / 2^p, W / 2^p)`` after ``p`` poolings. ``pretrained`` loads
+    torchvision's ``VGG19_Weights.IMAGENET1K_V1`` (:class:`WeightsUnavailable` when it
+    can be neither found nor downloaded); ``False`` gives torchvision's random init,
+    **not a perceptual loss**: only to test the plumbing offline.
 
     Example:
         >>> net = vgg19_features("relu2_2", pretrained=False)
@@ -142,9 +106,8 @@ def vgg19_features(
         (1, 128, 16, 16)
 
     Reference:
-        Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
-        Recognition", ICLR 2015 (configuration E); Ledig et al., "Photo-Realistic Single
-        Image Super-Resolution Using a Generative Adversarial Network", CVPR 2017, §2.2.
+        Simonyan & Zisserman, ICLR 2015 (configuration E); Ledig et al., CVPR 2017,
+        §2.2.
     """
     if layer not in VGG19_LAYERS:
         raise ValueError(f"unknown VGG19 layer {layer!r}; choose one of {VGG19_LAYERS}")

@@ -15,7 +15,6 @@ from skimage.color import rgb2ycbcr as sk_rgb2ycbcr
 
 from srcore.imageops import (
     ImageReadError,
-    is_greyscale,
     load_image,
     load_image_uint8,
     modcrop,
@@ -102,7 +101,6 @@ def test_load_greyscale_keep_grey_and_default(tmp_path):
     assert rgb.shape == (1, 3, 4, 5)
     for c in range(3):
         assert torch.equal(rgb[0, c], g[0, 0])
-    assert is_greyscale(rgb) and is_greyscale(g)
 
 
 def test_load_palette_image_decodes_palette_colours(tmp_path):
@@ -381,12 +379,3 @@ def test_rgb_to_y_gradcheck():
 def test_colour_conversions_reject_wrong_shapes(fn, shape):
     with pytest.raises(ValueError, match="RGB"):
         fn(torch.zeros(shape))
-
-
-def test_is_greyscale():
-    g = torch.rand(1, 1, 4, 4)
-    assert is_greyscale(g)
-    assert is_greyscale(g.expand(1, 3, 4, 4))
-    c = g.repeat(1, 3, 1, 1)
-    c[0, 2, 1, 1] += 0.01
-    assert not is_greyscale(c)

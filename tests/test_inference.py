@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from srcore.inference import measure_inference, predict, tile_spans
+from srcore.inference import predict, tile_spans
 
 
 def _same_size_net() -> nn.Module:
@@ -95,11 +95,6 @@ def test_errors():
         predict(net, x, scale=2, tile=16, overlap=4)  # a same-size model, scale 2
     with pytest.raises(ValueError, match=r"\(B, C, h, w\)"):
         predict(net, x[0], scale=1)
-
-
-def test_measure_inference_returns_seconds():
-    seconds = measure_inference(_shuffle_net(), _image(1), 2, repeats=2)
-    assert 0 < seconds < float("inf")  # no upper bound: that is the machine's speed
 
 
 def test_a_tiled_image_says_so_with_a_bar_over_its_tiles(capsys):

@@ -20,7 +20,7 @@ import torch
 
 from srcore import imresize
 from srcore.imageops import rgb_to_ycbcr
-from srcore.resize import KERNELS, imresize_np, resize_matrix
+from srcore.resize import KERNELS, resize_matrix
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 MATLAB_REF = SHARED / "Set5" / "MATLAB_float_ref"
@@ -312,25 +312,6 @@ def test_chw_and_hw_inputs_and_float32():
     y = imresize(x.float(), 2)
     assert y.dtype == torch.float32
     assert float((y.double() - imresize(x, 2)).abs().max()) < 1e-6
-
-
-def test_imresize_np_uint8_and_float():
-    rng = np.random.default_rng(5)
-    img = rng.integers(0, 256, (15, 11, 3), dtype=np.uint8)
-    out = imresize_np(img, 0.5)
-    assert out.dtype == np.uint8 and out.shape == (8, 6, 3)
-    as_float = imresize_np(img.astype(np.float64), 0.5)
-    assert as_float.dtype == np.float64
-    assert np.array_equal(out, np.clip(np.round(as_float), 0, 255).astype(np.uint8))
-    # float path equals the tensor path
-    ref = tensor_to_hwc(imresize(hwc_to_tensor(img.astype(np.float64)), 0.5))
-    np.testing.assert_allclose(as_float, ref, rtol=0, atol=1e-12)
-    # (H, W) input, size argument
-    grey = img[..., 0]
-    g = imresize_np(grey, size=(30, 22))
-    assert g.dtype == np.uint8 and g.shape == (30, 22)
-    gf = imresize_np(grey.astype(np.float64), size=(30, 22))
-    assert np.array_equal(g, np.clip(np.round(gf), 0, 255).astype(np.uint8))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
