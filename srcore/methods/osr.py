@@ -1,8 +1,5 @@
-"""Online Super-Resolution (Goyal): ZSSR over a stream, carrying the weights.
-
-Goyal ("Online Super-Resolution using Deep Internal Learning", §2.4,
-§3, Table 2) processes a stream of LR images with ZSSR and compares how each image's
-network starts:
+"""Online Super-Resolution (Goyal, §2.4, §3, Table 2): ZSSR over a stream of LR
+images, comparing how image k's network starts (:data:`MODES`):
 
 =============  =====================================================  ===============
 mode           image k's network starts from                          trains on image
@@ -14,13 +11,9 @@ mode           image k's network starts from                          trains on 
 "ext_online"   image k-1's final weights (image 0: external)          yes
 =============  =====================================================  ===============
 
-The external weights come from :func:`pretrain_external`: as the report says, not a
-supervised training but OSR run over external images (T91), each image serving as its
-own source of fathers with bicubic sons. Image ``k`` of a stream uses seed
-``config.seed + k`` in every mode, so the modes differ only in the initial weights.
-Each result's PSNR trace (when HR images are given) starts at iteration 0, the
-transferred network before any training, which is what a plot of "iterations needed
-to reach a PSNR" compares (:func:`iterations_to_reach`).
+The external weights come from :func:`pretrain_external`. Image ``k`` uses seed
+``config.seed + k`` in every mode, so the modes differ only in the initial weights;
+each PSNR trace starts at iteration 0, the transferred network before training.
 """
 
 from __future__ import annotations
@@ -40,7 +33,7 @@ from srcore.methods.zssr import (
     zssr_many,
 )
 
-__all__ = ["MODES", "online_sr", "pretrain_external", "iterations_to_reach"]
+__all__ = ["MODES", "online_sr", "pretrain_external"]
 
 MODES = ("scratch", "online", "ext", "ext_ftune", "ext_online")
 
@@ -61,23 +54,12 @@ def online_sr(
 ) -> list[ZSSRResult]:
     """Super-resolve a stream of LR images with ZSSR, Online SR style.
 
-    Args:
-        stream: LR images ``(1, C, h_k, w_k)`` in [0, 1], in stream order.
-        scale: the SR factor.
-        config: the ZSSR settings of every image (its ``max_iters`` is the budget
-            per image; ``mode="ext"`` trains 0 iterations).
-        mode: one of :data:`MODES` (table in the module docstring).
-        init_state: the external weights; required by the ``"ext*"`` modes,
-            refused by the others.
-        hrs: ground truths for the PSNR traces (never used for training).
-        kernels: per-image blur kernels (non-ideal case), or None for bicubic.
-        batched: run the independent modes (``"scratch"``, ``"ext"``,
-            ``"ext_ftune"``) through ``zssr_many`` (same results, one loop).
-        device, progress, trace_every: as for :func:`srcore.methods.zssr.zssr`.
-
-    Returns:
-        One :class:`~srcore.methods.zssr.ZSSRResult` per image; ``state`` of the
-        last one is the stream's final network.
+    ``stream`` holds LR images ``(1, C, h_k, w_k)`` in stream order; ``config`` is
+    every image's (``max_iters`` the budget per image; ``mode="ext"`` trains 0);
+    ``init_state``, the external weights, is required by the ``"ext*"`` modes and
+    refused by the others; ``hrs`` only feed the PSNR traces. ``batched`` runs the
+    independent modes through ``zssr_many`` (same results, one loop). Returns one
+    :class:`~srcore.methods.zssr.ZSSRResult` per image.
 
     Example:
         >>> from srcore.methods.zssr import PROFILES
@@ -157,23 +139,10 @@ def pretrain_external(
     """Goyal's external pretraining: Online SR over external images (T91).
 
     "The pretrained models are not trained in a supervised manner. Instead, we use
-    the OSR on T91 images" (Goyal §3.3): each external image in turn is ZSSR's
-    input, i.e. the source of HR fathers (itself and its rescaled versions) with
-    bicubic LR sons, for ``steps`` iterations (``config``'s lr policy may stop it
-    earlier), starting from the previous image's weights. No SR output is computed.
-
-    Args:
-        hr_images: external images ``(1, C, H, W)`` in [0, 1] (T91's HR images;
-            ``srcore.data.iter_images("T91", scale)``).
-        scale: the SR factor the network is trained for.
-        config: the ZSSR settings (network, fathers, lr policy); ``max_iters`` is
-            replaced by ``steps``.
-        steps: training iterations per image.
-        init_state: weights to continue from (None: random init, seed ``config.seed``).
-
-    Returns:
-        The final network's ``state_dict`` (CPU), ready for ``online_sr(...,
-        mode="ext*", init_state=...)``.
+    the OSR on T91 images" (Goyal §3.3): each external image ``(1, C, H, W)`` in turn
+    is ZSSR's input (the source of its fathers) for ``steps`` iterations (the lr
+    policy may stop it earlier), starting from the previous image's weights. Returns
+    the final ``state_dict`` (CPU) for ``online_sr(..., mode="ext*", init_state=...)``.
 
     Example:
         >>> from srcore.methods.zssr import PROFILES
@@ -204,20 +173,3 @@ def pretrain_external(
     if state is None:
         raise ValueError("pretrain_external needs at least one image")
     return state
-
-
-def iterations_to_reach(result: ZSSRResult, target_psnr: float) -> int | None:
-    """The first traced iteration count whose PSNR is ``>= target_psnr`` (or None).
-
-    Resolution is the trace's ``trace_every``.
-
-    Example:
-        >>> r = ZSSRResult(None, 100, 1e-3, None, [0, 50, 100], [30.0, 31.5, 32.0],
-        ...                [], [], [], [], 0.0, 0.0, {})
-        >>> iterations_to_reach(r, 31.0), iterations_to_reach(r, 40.0)
-        (50, None)
-    """
-    for it, value in zip(result.trace_iters, result.trace_psnr, strict=True):
-        if value >= target_psnr:
-            return it
-    return None

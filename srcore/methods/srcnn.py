@@ -5,16 +5,11 @@
 Dong et al. (2016) as the default: ``f1 = 9, f2 = 1, f3 = 5, n1 = 64, n2 = 32``, on the
 luma (Y of YCbCr) only.
 
-Padding (a deliberate deviation from the training recipe, matching the test recipe):
-the original *trains* with valid convolutions on 33x33 sub-images whose 21x21 output is
-compared with the central 21x21 of the label (``generate_train.m``: stride 14,
-``(33 - 21) / 2 = 6`` px border), but *tests* with ``imfilter(..., 'same',
-'replicate')`` in its MATLAB ``SRCNN.m``, i.e. replicate padding so that the output
-has the input size. Here every convolution pads with edge replication
-(``padding_mode="replicate"``), so the output always has the input's size, train or
-test; :attr:`SRCNN.border` (6 for 9-1-5) is the width whose outputs see padded input,
-and ``SRCNNConfig.border`` asks the training loop to leave it out of the loss, which
-makes training on 33x33 patches equivalent to the original's 21x21 labels.
+Padding: the original trains with valid convolutions (33x33 sub-images, 21x21
+labels) but tests with ``imfilter(..., 'same', 'replicate')``. Here every convolution
+replicates the edge, so the output has the input's size, train or test;
+``SRCNNConfig.border`` (6 for 9-1-5, :attr:`SRCNN.border`) leaves the outputs that see
+padding out of the loss, which makes 33x33 patches equal to the original's labels.
 """
 
 from __future__ import annotations
@@ -30,23 +25,12 @@ __all__ = ["SRCNN", "SRCNNConfig", "PROFILES", "param_groups"]
 class SRCNN(nn.Module):
     """Dong et al.'s three-layer SR network; ``(B, C, H, W) -> (B, C, H, W)``.
 
-    Args:
-        channels: image channels (1: the Y channel, as in the paper).
-        f1, f2, f3: kernel sizes of the three layers (odd).
-        n1, n2: feature maps after layers 1 and 2.
-
-    Input is the bicubic-upscaled LR image in [0, 1] (already at the HR size); the
-    output is the HR estimate, not clamped.
-
-    Initialisation follows the paper and its Caffe model: weights ~ N(0, 0.001^2),
-    biases 0 (Dong et al. 2016, §4.1); ``init_std=None`` selects our faster He init
-    (see :meth:`reset_parameters`).
+    Kernel sizes ``f1, f2, f3`` (odd), feature maps ``n1, n2``. The input is the
+    bicubic-upscaled LR image in [0, 1]; the output is not clamped. Init: see
+    :meth:`reset_parameters`.
 
     Example:
-        >>> net = SRCNN()
-        >>> tuple(net(torch.rand(2, 1, 33, 33)).shape)
-        (2, 1, 33, 33)
-        >>> sum(p.numel() for p in net.parameters())  # 64*81+64 + 32*64+32 + 32*25+1
+        >>> sum(p.numel() for p in SRCNN().parameters())  # 64*81+64+32*64+32+32*25+1
         8129
 
     Reference:
@@ -83,13 +67,9 @@ class SRCNN(nn.Module):
         self.reset_parameters(init_std)
 
     def reset_parameters(self, std: float | None = 1e-3) -> None:
-        """Weights ~ N(0, std^2), biases 0: the paper's and its Caffe model's filler.
-
-        ``std=None`` (ours) draws layers 1-2 with He normal init (``sqrt(2 / fan_in)``)
-        instead and keeps N(0, 1e-3^2) for the linear last layer: with Adam this
-        converges several times faster than the paper's tiny init (our quick
-        profile: +1.2 dB over bicubic on Set5 x3 after 600 steps, versus -1.3 dB).
-        """
+        """Weights ~ N(0, std^2), biases 0 (the paper's filler, §4.1); ``std=None``
+        (ours, faster with Adam) draws layers 1-2 with He normal init and keeps N(0,
+        1e-3^2) for the linear last layer."""
         for conv in (self.conv1, self.conv2, self.conv3):
             if std is None and conv is not self.conv3:
                 nn.init.kaiming_normal_(conv.weight, mode="fan_in", nonlinearity="relu")
@@ -107,8 +87,7 @@ def param_groups(model: SRCNN, lr: float, lr_last: float) -> list[dict]:
     """Optimizer groups with the paper's per-layer rates: ``lr`` for layers 1-2,
     ``lr_last`` for the reconstruction layer (Dong et al. 2016, §4.1: 1e-4 and 1e-5).
 
-    This follows the paper's text; the released Caffe prototxt also gives the biases
-    of layers 1-2 a 0.1 multiplier (1e-5), a detail not reproduced here.
+    Not reproduced: the Caffe prototxt's 0.1 multiplier on the biases of layers 1-2.
 
     Example:
         >>> groups = param_groups(SRCNN(), 1e-4, 1e-5)
@@ -124,12 +103,8 @@ def param_groups(model: SRCNN, lr: float, lr_last: float) -> list[dict]:
 
 @dataclass(frozen=True)
 class SRCNNConfig:
-    """SRCNN training recipe; defaults are the paper's 9-1-5 x3 model on 91 images.
-
-    ``steps`` counts mini-batch updates. The paper's Caffe solver (base_lr 1e-4,
-    momentum 0.9, batch 128, fixed rate) runs up to 1.5e7 iterations; its figures show
-    PSNR still creeping up after 8e8 back-propagations.
-    """
+    """SRCNN training recipe; defaults are the paper's 9-1-5 x3 model on 91 images
+    (``steps`` counts mini-batch updates)."""
 
     scale: int = 3  # Dong et al. 2016 §4: x3 is the main setting (x2, x4 too)
     channels: int = 1  # §4.1: Y channel of YCbCr only
@@ -156,13 +131,9 @@ class SRCNNConfig:
     seed: int = 0  # ours
 
 
-#: Overrides per profile. ``quick`` (ours, not the paper's) swaps SGD for Adam at
-#: 1e-3 on every layer (Kingma & Ba 2015; many re-implementations use Adam), divided
-#: by 10 for the last 20 % of steps, random 33x33 crops from T91 + BSD200 (the "291
-#: images" of VDSR) and He init, so that 2 CPU cores pass bicubic + 1 dB on Set5 x3
-#: in minutes (1500 steps of batch 32 at ~0.06 s per step on 2 idle cores: +1.21 dB
-#: on Set5 x3 in the committed record); the paper's 1e-4/1e-5 SGD needs millions of
-#: updates to get there.
+#: Overrides per profile. ``quick`` (ours, not the paper's): Adam at 1e-3 on every
+#: layer, /10 for the last 20 %, random 33x33 crops from T91 + BSD200 and He init,
+#: so that a CPU trains it in minutes (the paper's SGD needs millions of updates).
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "batch_size": 4, "crop": 21, "stride": 0},
     "quick": {

@@ -11,17 +11,11 @@ Discriminator (Fig. 4 bottom): ``k3n64s1`` conv + LeakyReLU(0.2); seven
 k3n512s1, k3n512s2``; dense 1024; LeakyReLU; dense 1. It returns the *logit*; the
 paper's sigmoid is inside the BCE-with-logits losses of :mod:`srcore.losses`.
 
-Deviations, all deliberate:
-
-* Range: SRGAN scales LR to [0, 1] and HR to [-1, 1] (§3.2); here both are [0, 1],
-  as everywhere in ``srcore``, and the output layer is linear (no tanh; the caller
-  clamps at inference). The MSE on [0, 1] is 1/4 of the MSE on [-1, 1].
-* Discriminator input size: the paper's first dense layer takes the flattened 512x6x6
-  map of a 96x96 patch. An adaptive average pool to ``pool_size x pool_size`` (6 by
-  default) comes first, so the network is *exactly* the paper's for 96x96 inputs
-  (the pool is then the identity) and still accepts any size.
-* Unspecified details: channel-wise PReLU (He et al. 2015), PyTorch's default
-  initialisation, biases kept on convolutions followed by BN.
+Deviations: LR and HR are both in [0, 1] (SRGAN's HR is [-1, 1], §3.2) and the
+output layer is linear; an adaptive average pool to ``pool_size`` (6) precedes the
+dense layers, so the discriminator is the paper's for 96x96 inputs and accepts any
+size. Unspecified details: channel-wise PReLU, PyTorch's default init, biases kept on
+convolutions followed by BN.
 """
 
 from __future__ import annotations
@@ -81,13 +75,8 @@ def _upsample_factors(scale: int) -> list[int]:
 class SRResNet(nn.Module):
     """Ledig et al.'s SRResNet (the SRGAN generator); ``(B,C,h,w) -> (B,C,s*h,s*w)``.
 
-    Args:
-        channels: image channels (3: RGB).
-        features: width of the trunk (64 in the paper).
-        blocks: residual blocks ``B`` (16 in the paper).
-        scale: upscaling factor: 2, 4, 8 (sub-pixel x2 stages) or 3 (one x3 stage).
-
-    Input is the LR image in [0, 1]; the output is not clamped.
+    ``scale`` 2, 4, 8 (sub-pixel x2 stages) or 3 (one x3 stage). The output is not
+    clamped.
 
     Example:
         >>> net = SRResNet(features=16, blocks=2, scale=4)
@@ -131,11 +120,8 @@ class SRResNet(nn.Module):
 class Discriminator(nn.Module):
     """SRGAN's discriminator: ``(B, C, H, W)`` in [0, 1] -> ``(B, 1)`` real/fake logits.
 
-    Args:
-        channels: image channels.
-        features: width of the first layer (64); it doubles every two layers to 8x.
-        pool_size: side of the adaptive average pool before the dense layers; 6 makes
-            it the paper's network for 96x96 inputs, 1 a global pool (fewer weights).
+    ``features`` (64) doubles every two layers to 8x; ``pool_size`` is the side of
+    the adaptive pool before the dense layers (6: the paper's for 96x96, 1: global).
 
     Example:
         >>> d = Discriminator(features=8)
@@ -222,11 +208,9 @@ class SRGANConfig:
     seed: int = 0  # ours
 
 
-#: SRResNet overrides. ``quick`` (ours): half the width, half the blocks and 64x64
-#: HR patches, which 2 CPU cores train for 2000 steps in ~7 minutes (0.2 s per step);
-#: the network is therefore *not* the paper's SRResNet and its numbers are labelled
-#: as such. At the paper's constant 1e-4 those 2000 steps left it below bicubic on
-#: Set5 x4 (27.7 vs 28.4 dB), so quick uses Adam at 1e-3, divided by 10 at step 1600.
+#: SRResNet overrides. ``quick`` (ours, *not* the paper's network): half the width,
+#: half the blocks, 64x64 HR patches, 2000 steps of Adam at 1e-3 (/10 at 1600; the
+#: paper's constant 1e-4 stays below bicubic in that budget).
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 3, "batch_size": 2, "crop": 32, "features": 16, "blocks": 2},
     "quick": {
@@ -241,10 +225,9 @@ PROFILES: dict[str, dict] = {
     "paper": {},
 }
 
-#: SRGAN overrides. ``quick`` (ours): the reduced generator of ``PROFILES["quick"]``
-#: (initialised from that quick SRResNet), a global-pool discriminator, batch 8 and
-#: a few hundred updates: enough to watch the adversarial term act, not to reproduce
-#: the paper's textures. VGG54 needs the ImageNet weights (see srcore.vgg).
+#: SRGAN overrides. ``quick`` (ours): the reduced generator of ``PROFILES["quick"]``,
+#: a global-pool discriminator, batch 8, a few hundred updates (the adversarial term
+#: acts; the paper's textures are not reproduced).
 SRGAN_PROFILES: dict[str, dict] = {
     "smoke": {
         "steps": 3,

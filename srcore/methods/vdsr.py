@@ -25,14 +25,8 @@ __all__ = ["VDSR", "VDSRConfig", "PROFILES", "clip_value"]
 class VDSR(nn.Module):
     """Kim et al.'s very deep residual SR network; ``(B, C, H, W) -> (B, C, H, W)``.
 
-    Args:
-        channels: image channels (1: luma, as in the paper).
-        depth: number of convolutions ``d`` (>= 2; the paper's final model has 20).
-        features: feature maps of the hidden layers.
-
-    Input is the bicubic-upscaled LR image in [0, 1]; output = input + residual, not
-    clamped. Weights use He et al. (2015) normal init for ReLU (``std = sqrt(2 /
-    fan_in)``, §4.1 "we use the method described in He et al."), biases 0.
+    The input is the bicubic-upscaled LR image in [0, 1]; output = input + residual,
+    not clamped. Init: He et al. (2015) normal for ReLU (§4.1), biases 0.
 
     Example:
         >>> net = VDSR(depth=5)
@@ -106,11 +100,7 @@ class VDSRConfig:
     lr_decay: float = 0.1  # §4.1: divided by 10 ...
     lr_step: int = 2490  # ... every 20 epochs (80 epochs = 9960 iterations, §4.1)
     # §3.2 adjustable gradient clipping, each gradient in [-θ/γ, θ/γ]; θ is not
-    # given. Ours, the largest of 1e-2, 1e-3, 1e-4 whose first 40 updates (x2, batch
-    # 64, bf16) descend without a jump: 1e-2 diverges at the first update (loss 0.89
-    # -> 3.6e4, fp32 and bf16 alike), 1e-3 jumps 40-fold twice in its first 10
-    # updates, 1e-4 descends smoothly (issue 24's probe with
-    # benchmarks/paper_training.py's patches).
+    # given: ours, the largest of 1e-2, 1e-3, 1e-4 that descends without a jump.
     clip_theta: float = 1e-4
     steps: int = 9960  # §4.1: 80 epochs of batch 64
     loss: str = "mse"  # §3.2: 1/2 ||r - f(x)||^2
@@ -119,11 +109,8 @@ class VDSRConfig:
 
 
 #: Overrides per profile. ``quick`` is not the paper's recipe: Adam at 1e-4 (÷10
-#: for the last 20 %), no clipping (it exists to tame SGD at lr 0.1), no weight
-#: decay, x3 only, batch 16 and 1000 steps, so that 2 CPU cores train it in ~10-15
-#: minutes (~0.7 s per step unloaded). Sanity run (Set5 x3, Y): +0.3 dB over bicubic
-#: after 200 steps, +0.5 dB after 300. The paper's SGD at 0.1 relies on its
-#: clipping and needs its full 80 epochs.
+#: for the last 20 %), no clipping (it tames SGD at lr 0.1), no weight decay, x3
+#: only, batch 16 and 1000 steps, so that a CPU trains it in minutes.
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "batch_size": 2, "crop": 21, "depth": 5},
     "quick": {
