@@ -20,15 +20,6 @@ from srcore.protocol import SCORING, make_lr
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
 from srcore.runs.results import RunRecord, load_or_run
 
-__all__ = [
-    "METHODS",
-    "PROFILES",
-    "evaluate",
-    "benchmark_table",
-    "matlab_imresize_check",
-    "selfexsr_agreement",
-]
-
 Upscaler = Callable[[torch.Tensor, int], torch.Tensor]
 
 #: Methods that need no training, by name. Trained methods register their own runners.

@@ -12,17 +12,6 @@ from srcore.runs import kernel_runs, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 
-__all__ = [
-    "BLIND_KINDS",
-    "BLIND_SETS",
-    "KERNEL_SETS",
-    "blind_runs",
-    "blind_key",
-    "blind_sets",
-    "blind_seed_runs",
-    "kernel_runs_on",
-]
-
 #: The blind case's ZSSR runs, by what ZSSR is told about the kernel.
 BLIND_KINDS: dict[str, dict[str, bool]] = {
     "true kernel": {"true_kernel": True},

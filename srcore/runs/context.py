@@ -17,8 +17,6 @@ from pathlib import Path
 
 from srcore.profiles import PROFILE_NAMES
 
-__all__ = ["RunContext", "MODES", "DEFAULT_CONTEXT"]
-
 MODES = ("auto", "read", "force")
 
 

@@ -33,44 +33,18 @@ from srcore.runs.results import (
 from srcore.training.models import SPECS
 from srcore.training.supervised import super_resolve
 
-__all__ = [
-    "SCALE",
-    "WEIGHTINGS",
-    "DIP_EVAL",
-    "DIP_SET5",
-    "TRACE_EVERY",
-    "N_SAVED",
-    "crop_pair",
-    "dip_run",
-    "checkpoint_file",
-    "lapsrn_runs",
-    "lapsrn_on_crops",
-]
-
 SCALE = 4  # the comparison is at x4 only
 #: The LapSRN loss weightings compared (w1 on the x2 level, w2 on the x4 level).
 WEIGHTINGS: tuple[tuple[float, float], ...] = ((1.0, 1.0), (2.0, 1.0), (1.0, 2.0))
 #: DIP's test images per profile: the first ``images`` of ``dataset``, each cut to a
 #: centred ``crop`` square, optimised once per seed (part of the records' keys).
 DIP_EVAL: dict[str, dict[str, Any]] = {
-    "smoke": {
-        "dataset": "BSD100",  # the test set of the DIP comparison
-        "images": 1,  # one image: checks the pipeline only
-        "crop": 64,  # HR side of the centred crop (LR 16x16)
-        "seeds": [0],  # one optimisation per image
-    },
-    "quick": {
-        "dataset": "BSD100",  # the test set of the DIP comparison
-        "images": 10,  # ten images (which ten is not stated where this was set)
-        "crop": 64,  # 64x64 crops: whole images take far longer on two CPU cores
-        "seeds": [0],  # one optimisation per image
-    },
-    "paper": {
-        "dataset": "BSD100",  # the test set of the DIP comparison
-        "images": 100,  # the whole set
-        "crop": None,  # the whole image, cropped to a multiple of 32 (the DIP code)
-        "seeds": [0, 1],  # two optimisations per image, for the seed spread
-    },
+    # one image, a 64x64 HR crop (LR 16x16): checks the pipeline only
+    "smoke": {"dataset": "BSD100", "images": 1, "crop": 64, "seeds": [0]},
+    # 64x64 crops: whole images take far longer on two CPU cores
+    "quick": {"dataset": "BSD100", "images": 10, "crop": 64, "seeds": [0]},
+    # the whole set, whole images (a multiple of 32), two seeds for the spread
+    "paper": {"dataset": "BSD100", "images": 100, "crop": None, "seeds": [0, 1]},
 }
 #: DIP at the published setting: the whole Set5 images, one optimisation each.
 DIP_SET5: dict[str, Any] = {

@@ -20,15 +20,6 @@ from srcore.profiles import SMOKE_LR_CROP, config_dict, resolve_device
 from srcore.runs.context import DEFAULT_CONTEXT, RunContext
 from srcore.runs.results import RunRecord, record_for
 
-__all__ = [
-    "image_pair",
-    "kernelgan_run",
-    "estimated_kernels",
-    "estimated_kernel",
-    "kernel_from_row",
-    "KERNEL_DIGITS",
-]
-
 #: Significant digits of the kernel taps stored in a record (sum 1 to ~1e-7).
 KERNEL_DIGITS = 8
 

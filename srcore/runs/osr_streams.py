@@ -11,8 +11,6 @@ from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 
-__all__ = ["EXTERNAL_MODES", "external_runs", "stream_seed_runs"]
-
 #: The modes that start from external weights: (transfer along the stream, adapt
 #: each image's network to it).
 EXTERNAL_MODES: dict[str, tuple[bool, bool]] = {

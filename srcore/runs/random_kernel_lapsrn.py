@@ -13,20 +13,12 @@ from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 from srcore.training.supervised import FAULTS
 
-__all__ = ["UPSAMPLERS", "FAULT_NAMES", "RUNS", "overrides", "runs", "fault_runs"]
-
 #: Per-profile patch settings by scale, over LapSRN's own profile (part of the keys).
 RUNS: dict[str, dict[int, dict[str, Any]]] = {
-    "smoke": {
-        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
-        4: {"crop": 64},  # 16x16 LR patches
-        8: {"crop": 96, "batch_size": 2},  # 12x12 LR; tiny batch: pipeline check
-    },
-    "quick": {
-        2: {"crop": 64},  # HR patch side: room for the x2 kernel's support
-        4: {"crop": 64},  # 16x16 LR patches
-        8: {"crop": 96, "batch_size": 8},  # 12x12 LR; batch 8 keeps x4's step cost
-    },
+    # HR patch side 64 leaves room for the x2 kernel; x8: 12x12 LR, a tiny batch
+    "smoke": {2: {"crop": 64}, 4: {"crop": 64}, 8: {"crop": 96, "batch_size": 2}},
+    # x8: batch 8 keeps x4's step cost
+    "quick": {2: {"crop": 64}, 4: {"crop": 64}, 8: {"crop": 96, "batch_size": 8}},
     "paper": {},  # the LapSRN paper profile's patches at every scale
 }
 UPSAMPLERS = ("deconv", "subpixel")

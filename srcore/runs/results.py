@@ -29,26 +29,6 @@ from srcore.files import atomic_write
 from srcore.precision import cpu_has_native_bf16
 from srcore.runs.context import RunContext
 
-__all__ = [
-    "RunRecord",
-    "MissingResultError",
-    "BudgetExhausted",
-    "config_hash",
-    "run_key",
-    "results_root",
-    "crop_file",
-    "record_crop",
-    "results_mode",
-    "provenance",
-    "load_or_run",
-    "record_for",
-    "record_path",
-    "item_machine",
-    "machines",
-    "load_records",
-    "atomic_write_json",
-]
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_VERSION = 1
 

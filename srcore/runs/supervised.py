@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,27 +47,8 @@ from srcore.runs.results import (
     run_key,
 )
 from srcore.training.loop import TrainingPaused, count_parameters
-from srcore.training.models import (
-    SPECS,
-    config_from_json,
-    model_config,
-    stopping_rule,
-)
+from srcore.training.models import SPECS, config_from_json, model_config, stopping_rule
 from srcore.training.supervised import fit, super_resolve
-
-__all__ = [
-    "cache_dir",
-    "load_weights",
-    "run",
-    "run_config",
-    "RunSettings",
-    # re-exported from srcore.training for the command line
-    "SPECS",
-    "model_config",
-    "fit",
-    "super_resolve",
-]
-
 
 #: Test images whose output crop a record keeps besides each set's first image.
 FIGURE_ITEMS = ("Set5/butterfly",)
@@ -214,11 +196,7 @@ def _run(
         base / key,
     )
     state: dict[str, Any] = {}
-
-    def items() -> list[str]:
-        if "items" not in state:
-            state["items"] = ["train", *test_items(eval_sets, scale, ctx.data_root)]
-        return state["items"]
+    items = cache(lambda: ["train", *test_items(eval_sets, scale, ctx.data_root)])
 
     def model() -> nn.Module:
         if "model" not in state:

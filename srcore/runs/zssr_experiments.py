@@ -14,15 +14,6 @@ from srcore.runs import zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord
 
-__all__ = [
-    "GRADUAL",
-    "INIT_IMAGES",
-    "ideal_runs",
-    "seed_runs",
-    "init_runs",
-    "nonideal_runs",
-]
-
 #: The reference's gradual configs per final scale (``zssr.PRESETS``).
 GRADUAL: dict[int, str] = {2: "gradual_x2", 4: "gradual_x4"}
 

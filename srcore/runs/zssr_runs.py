@@ -36,22 +36,6 @@ from srcore.runs.kernel_runs import estimated_kernel as estimated_kernel_of
 from srcore.runs.kernel_runs import estimated_kernels, image_pair
 from srcore.runs.results import RunRecord, crop_file, record_for, results_root, run_key
 
-__all__ = [
-    "VARIANTS",
-    "VDSR_BACKBONE",
-    "pretrained_vdsr",
-    "vdsr_backbone",
-    "zssr_config",
-    "zssr_run",
-    "EXTERNAL",
-    "external_weights",
-    "osr_run",
-    "external_settings",
-    "zssr_row",
-    "run_image",
-    "VDSR_EVAL_SETS",
-]
-
 #: Named variants: overrides on top of the profile (see ``zssr.PRESETS``).
 VARIANTS: dict[str, dict[str, Any]] = {
     "zssr": {},

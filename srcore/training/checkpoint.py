@@ -17,15 +17,6 @@ import torch
 
 from srcore.files import atomic_write
 
-__all__ = [
-    "CHECKPOINT_NAME",
-    "save_checkpoint",
-    "load_checkpoint",
-    "rng_state",
-    "restore_rng_state",
-    "seed_everything",
-]
-
 #: The one checkpoint file of a training run's folder.
 CHECKPOINT_NAME = "checkpoint.pt"
 

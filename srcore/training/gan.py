@@ -25,8 +25,6 @@ from srcore.training import checkpoint
 from srcore.training.loop import BatchSource, check_finite, heldout_losses
 from srcore.vgg import vgg_weights_available
 
-__all__ = ["content_loss_name", "train_srgan"]
-
 
 def content_loss_name(requested: str = "vgg54") -> str:
     """``requested`` if it can run here, else ``"mse"`` (SRGAN-MSE, the paper's

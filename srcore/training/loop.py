@@ -45,21 +45,6 @@ from srcore.training.optim import (
     make_scheduler,
 )
 
-__all__ = [
-    "TrainHistory",
-    "TrainingDiverged",
-    "TrainingPaused",
-    "BatchSource",
-    "train",
-    "check_finite",
-    "count_parameters",
-    "psnr_validator",
-    "stop_reason",
-    "interpolated_like",
-    "heldout_losses",
-    "INTERP_BATCHES",
-]
-
 #: Fresh training batches on which a trained model and the interpolation are compared.
 INTERP_BATCHES = 8
 

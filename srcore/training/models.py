@@ -17,18 +17,6 @@ from srcore import data
 from srcore.methods import lapsrn, srcnn, srresnet, vdsr
 from srcore.profiles import resolve_profile
 
-__all__ = [
-    "FALLBACK_TRAIN_SETS",
-    "ModelSpec",
-    "StoppingRule",
-    "PAPER_STOPPING",
-    "stopping_rule",
-    "SPECS",
-    "on_luma",
-    "model_config",
-    "config_from_json",
-]
-
 #: Training sets actually used when a paper's own set is not in the registry.
 FALLBACK_TRAIN_SETS = ("T91", "BSD200")
 

@@ -11,8 +11,6 @@ from typing import Any
 
 import torch
 
-__all__ = ["TrainConfig", "make_optimizer", "make_scheduler", "clip_gradients"]
-
 
 @dataclass(frozen=True)
 class TrainConfig:

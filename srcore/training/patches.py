@@ -23,8 +23,6 @@ from srcore.geometry import dihedral
 from srcore.imageops import modcrop, quantize, rgb_to_y
 from srcore.resize import imresize
 
-__all__ = ["PatchSampler", "validation_pairs", "step_seed"]
-
 Degradation = Callable[[torch.Tensor], torch.Tensor]
 CHANNELS = ("rgb", "y")
 _CUBIC_HALF_WIDTH = 2.0  # Keys cubic support is [-2, 2] input pixels when enlarging

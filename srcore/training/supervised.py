@@ -31,19 +31,6 @@ from srcore.training.models import SPECS, ModelSpec, StoppingRule, on_luma
 from srcore.training.optim import TrainConfig
 from srcore.training.patches import PatchSampler, validation_pairs
 
-__all__ = [
-    "FAULTS",
-    "MisalignedPairs",
-    "random_image_branch",
-    "TILE_ABOVE_OUTPUT_PIXELS",
-    "LUMA_TILE_OUTPUT",
-    "RGB_TILE_INPUT",
-    "TILE_OVERLAP",
-    "fit",
-    "held_out_images",
-    "super_resolve",
-]
-
 #: Deliberate training faults: ``misaligned_pairs`` gives each HR target its own
 #: random rotation/flip, independent of its LR input (an augmentation applied to one
 #: side only); ``random_image_branch`` starts LapSRN's image-upsampling filters from
