@@ -15,7 +15,7 @@ from srcore.losses import adversarial_loss_discriminator, mse
 from srcore.methods import srcnn, srresnet, vdsr
 from srcore.methods.srcnn import SRCNN, SRCNNConfig
 from srcore.methods.srresnet import Discriminator, SRGANConfig, SRResNet, SRResNetConfig
-from srcore.methods.vdsr import VDSR, VDSRConfig, clip_value
+from srcore.methods.vdsr import VDSR, VDSRConfig
 from srcore.profiles import resolve_profile
 from srcore.vgg import VGG19_LAYERS
 
@@ -136,12 +136,6 @@ def test_srcnn_param_groups_follow_the_paper():
     assert [g["lr"] for g in groups] == [1e-4, 1e-5]
     ids = [id(p) for g in groups for p in g["params"]]
     assert sorted(ids) == sorted(id(p) for p in net.parameters())
-
-
-def test_clip_value():
-    assert clip_value(0.01, 0.001) == pytest.approx(10.0)
-    with pytest.raises(ValueError):
-        clip_value(0.01, 0.0)
 
 
 def _fit(model: nn.Module, x, target_fn, steps: int, lr: float) -> tuple[float, float]:

@@ -64,11 +64,9 @@ def _block(cin: int, cout: int, k: int, stride: int = 1) -> nn.Sequential:
 class SkipNet(nn.Module):
     """DIP's "skip" hourglass (encoder-decoder with skip connections), ``z -> x``.
 
-    Level ``i`` (of ``levels``): down = 3x3 conv stride 2 + 3x3 conv (``channels``
-    each); skip = 1x1 conv to ``skip`` channels (0: none) taken before the
-    downsampling; up = bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv.
-    Every conv is reflection-padded and followed by BN + LeakyReLU(0.2); a 1x1 conv
-    and a sigmoid make the output. PyTorch's default init, as the authors'.
+    Per level: down = 3x3 conv stride 2 + 3x3 conv; skip = 1x1 conv to ``skip``
+    channels; up = bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv; every
+    conv reflection-padded, with BN + LeakyReLU(0.2); a 1x1 conv and a sigmoid last.
 
     ``(B, in_channels, H, W) -> (B, out_channels, H, W)`` in (0, 1); ``H`` and ``W``
     must be multiples of ``2**levels`` and at least ``2**(levels+1)`` (the authors
@@ -79,9 +77,8 @@ class SkipNet(nn.Module):
         >>> tuple(net(torch.rand(1, 8, 16, 16)).shape)
         (1, 3, 16, 16)
 
-    Reference: Ulyanov et al., "Deep Image Prior", supplementary Fig. 21 and
-    ``models/skip.py`` (``skip_n33d=128, skip_n33u=128, skip_n11=4, num_scales=5,
-    upsample_mode='bilinear'``, ``pad='reflection'``, ``downsample_mode='stride'``).
+    Reference: Ulyanov et al., "Deep Image Prior", supplementary Fig. 21;
+    ``models/skip.py``.
     """
 
     def __init__(

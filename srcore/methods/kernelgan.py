@@ -15,9 +15,8 @@ below 5e-3 ``1 ||centre of mass - centre||²`` and ``5 mean |k|^0.2``. The final
 13 x 13 kernel keeps the taps above 0.75 x the 41st largest, renormalised and
 centred; the x4 kernel is the x2 one composed with itself (paper §4.1).
 
-Deviation: ``G(c) = (c ⋆ k_G)↓2`` with the composed kernel applied once, so ``k_G``
-is exactly the operator G applies (the reference strides G's first layer and
-computes its kernel without the stride); the six layers are still trained.
+Deviation: ``G(c) = (c ⋆ k_G)↓2`` with the composed kernel, so ``k_G`` is exactly
+the operator G applies (the reference strides G's first layer).
 
 Reference: Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation
 using an Internal-GAN", NeurIPS 2019, §3-4 and supplementary; the authors' code.

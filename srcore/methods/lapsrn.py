@@ -1,14 +1,10 @@
 """LapSRN: progressive x2 steps of a Laplacian pyramid, one per pyramid level.
 
-Lai et al. (2017), §3.1, Fig. 3. An input conv (``C -> 64``) starts the *feature
-branch*; each level runs ``depth`` 3x3 convolutions of 64 maps, upsamples the
-features x2 with a 4x4 stride-2 transposed convolution and turns them into a
-residual image with one 3x3 conv. The *image branch* upsamples the image x2 with a
-transposed convolution initialised to bilinear (:func:`bilinear_deconv_weight`) and
-adds the residual: ``I_k = up(I_{k-1}) + r_k``. Every conv but the residual and
-image-upsampling ones is followed by LeakyReLU(0.2). Scale ``2^L`` has ``L`` levels.
-Training mode returns ``[I_1, ..., I_L]`` for :func:`pyramid_loss`, eval mode only
-``I_L``.
+Lai et al. (2017), §3.1, Fig. 3: per level, the *feature branch* runs ``depth`` 3x3
+convolutions, upsamples x2 (4x4 transposed conv) and makes a residual image; the
+*image branch* upsamples x2 with a transposed conv initialised to bilinear
+(:func:`bilinear_deconv_weight`) and adds it: ``I_k = up(I_{k-1}) + r_k``. Every conv
+but the residual and image ones is followed by LeakyReLU(0.2).
 
 Variants after Benedetti, in our reading: ``upsample="subpixel"``: *both* branches use
 ``conv 3x3 (n -> 4n) + PixelShuffle(2)``, the image branch's initialised to the same
@@ -52,11 +48,9 @@ UPSAMPLERS = ("deconv", "subpixel")
 def bilinear_deconv_weight(channels: int, factor: int = 2) -> torch.Tensor:
     """Transposed-conv weight doing channel-wise bilinear upsampling by ``factor``.
 
-    ``w[c, c] = k k^T`` (zero off the diagonal), ``k_t = 1 - |t - c0| / factor`` over
-    ``t = 0 .. K-1``, ``K = 2 factor - factor % 2``, ``c0`` the kernel centre. As
-    ``ConvTranspose2d(C, C, K, stride=factor, padding=(K - factor) // 2)`` it equals
-    bilinear ``F.interpolate`` away from the border. Returns float32 ``(C, C, K,
-    K)``.
+    ``w[c, c] = k k^T``, ``k_t = 1 - |t - c0| / factor``, ``t < K = 2 factor - factor
+    % 2``, ``c0`` the centre: float32 ``(C, C, K, K)`` for ``ConvTranspose2d(C, C, K,
+    stride=factor, padding=(K - factor) // 2)``.
 
     Example:
         >>> bilinear_deconv_weight(1)[0, 0, 0]
@@ -79,10 +73,9 @@ def bilinear_subpixel_weight(channels: int) -> torch.Tensor:
     """``Conv2d(C, 4C, 3, padding=1)`` weight that, followed by ``PixelShuffle(2)``,
     is the same bilinear x2 as :func:`bilinear_deconv_weight` (borders included).
 
-    Output pixel ``2i + a`` sits at input coordinate ``i -+ 1/4``, so its taps over
-    ``(i - 1, i, i + 1)`` are ``(1/4, 3/4, 0)`` (``a = 0``) or ``(0, 3/4, 1/4)``;
-    phase ``(a, b)`` of channel ``c`` is channel ``4c + 2a + b``. Returns float32
-    ``(4C, C, 3, 3)``.
+    Output pixel ``2i + a`` takes taps ``(1/4, 3/4, 0)`` (``a = 0``) or ``(0, 3/4,
+    1/4)`` over ``(i - 1, i, i + 1)``; phase ``(a, b)`` of channel ``c`` is channel
+    ``4c + 2a + b``. Returns float32 ``(4C, C, 3, 3)``.
 
     Example:
         >>> bilinear_subpixel_weight(1)[0, 0]
@@ -127,17 +120,12 @@ def pyramid_loss(
 ) -> torch.Tensor:
     """LapSRN's multi-level Charbonnier loss: ``sum_k w_k rho(I_k - y_k)``.
 
-    ``y_k`` is the HR image bicubic-downscaled to level ``k`` (:func:`pyramid_targets`),
-    ``rho`` the Charbonnier penalty ``sqrt(d^2 + eps^2)``. ``outputs`` are ``L``
-    tensors, coarsest first (one tensor is one level); ``hr`` ``(B, C, H, W)`` is the
-    finest level's target. ``weights[k]`` (default 1) multiplies level ``k``'s loss,
-    so Indulkar's ``(w1, w2)`` for x4 is ``(w_x2, w_x4)``; the total is the plain
-    weighted sum (paper eq. (1), Indulkar eq. (2)).
-
-    ``reduction="mean"`` averages each level over batch and pixels; ``"sum"`` sums
-    over each image's pixels and averages over the batch: the authors'
-    ``vllab_nn_L1_loss.m`` sums over the batch, and MatConvNet's SGD divides every
-    gradient by the batch size, so the paper's lr (1e-5) applies as tuned.
+    ``y_k`` is :func:`pyramid_targets`' level ``k``, ``rho`` the Charbonnier penalty
+    ``sqrt(d^2 + eps^2)``; ``outputs`` are coarsest first, ``weights`` (Indulkar's
+    ``(w_x2, w_x4)`` for x4) default to 1, and the total is not divided by their sum.
+    ``reduction="sum"`` sums over each image's pixels and averages over the batch
+    (the authors' loss, with MatConvNet dividing gradients by the batch size);
+    ``"mean"`` averages over batch and pixels.
 
     Example:
         >>> hr = torch.rand(2, 1, 8, 8)

@@ -138,11 +138,9 @@ def pretrain_external(
 ) -> dict[str, torch.Tensor]:
     """Goyal's external pretraining: Online SR over external images (T91).
 
-    "The pretrained models are not trained in a supervised manner. Instead, we use
-    the OSR on T91 images" (Goyal §3.3): each external image ``(1, C, H, W)`` in turn
-    is ZSSR's input (the source of its fathers) for ``steps`` iterations (the lr
-    policy may stop it earlier), starting from the previous image's weights. Returns
-    the final ``state_dict`` (CPU) for ``online_sr(..., mode="ext*", init_state=...)``.
+    "We use the OSR on T91 images" (Goyal §3.3): each external image in turn is
+    ZSSR's input for ``steps`` iterations, starting from the previous image's
+    weights. Returns the final ``state_dict`` for ``online_sr(..., mode="ext*")``.
 
     Example:
         >>> from srcore.methods.zssr import PROFILES

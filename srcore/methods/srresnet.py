@@ -1,15 +1,10 @@
 """SRResNet generator, SRGAN discriminator and their training recipes.
 
-Generator (Ledig et al. 2017, Fig. 4 top): ``k9n64s1`` conv + PReLU; ``B = 16``
-residual blocks ``conv-BN-PReLU-conv-BN (+ skip)``; ``k3n64s1`` conv + BN added to the
-output of the first PReLU (the long skip); ``log2(scale)`` sub-pixel stages
-``conv(64 -> 256) - PixelShuffle(2) - PReLU`` (Shi et al. 2016); ``k9n3s1`` output conv.
-It works on the LR image directly: ``(B, C, h, w) -> (B, C, scale*h, scale*w)``.
-
-Discriminator (Fig. 4 bottom): ``k3n64s1`` conv + LeakyReLU(0.2); seven
-``conv-BN-LeakyReLU`` blocks ``k3n64s2, k3n128s1, k3n128s2, k3n256s1, k3n256s2,
-k3n512s1, k3n512s2``; dense 1024; LeakyReLU; dense 1. It returns the *logit*; the
-paper's sigmoid is inside the BCE-with-logits losses of :mod:`srcore.losses`.
+Generator (Ledig et al. 2017, Fig. 4): ``k9n64s1`` conv + PReLU; 16 residual blocks
+``conv-BN-PReLU-conv-BN``; conv + BN plus the long skip; sub-pixel x2 stages
+``conv - PixelShuffle(2) - PReLU``; ``k9n3s1`` conv. Discriminator: seven
+``conv-BN-LeakyReLU`` blocks (64 to 512 maps, stride 2 every other), dense 1024,
+dense 1: a *logit* (the sigmoid is in :mod:`srcore.losses`' BCE-with-logits).
 
 Deviations: LR and HR are both in [0, 1] (SRGAN's HR is [-1, 1], §3.2) and the
 output layer is linear; an adaptive average pool to ``pool_size`` (6) precedes the

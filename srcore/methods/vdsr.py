@@ -6,10 +6,9 @@ the last, and a global skip from the bicubic-upscaled input to the output (Kim e
 2016, §3.1, Fig. 2). One network serves every scale: the scale is in the input's
 blur, and training mixes x2, x3 and x4 (§3.3, "multi-scale").
 
-Training (§3.2, §4.1): SGD, momentum 0.9, weight decay 1e-4, batch 64 of 41x41
-patches, learning rate 0.1 divided by 10 every 20 epochs for 80 epochs, and
-*adjustable gradient clipping*: each gradient is clipped to ``[-θ/γ, θ/γ]`` with ``γ``
-the current learning rate, so the step ``γ g`` never exceeds ``θ`` (:func:`clip_value`).
+Training (§3.2, §4.1): SGD at 0.1 (/10 every 20 epochs, 80 epochs), *adjustable
+gradient clipping* of each gradient to ``[-θ/γ, θ/γ]``, ``γ`` the current rate (the
+training loop's ``grad_clip_mode="adjustable"``).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["VDSR", "VDSRConfig", "PROFILES", "clip_value"]
+__all__ = ["VDSR", "VDSRConfig", "PROFILES"]
 
 
 class VDSR(nn.Module):
@@ -64,22 +63,6 @@ class VDSR(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
-
-
-def clip_value(theta: float, lr: float) -> float:
-    """VDSR's adjustable clipping bound ``θ / γ`` for a learning rate ``γ``.
-
-    Use it as ``torch.nn.utils.clip_grad_value_(model.parameters(), clip_value(θ,
-    γ))`` before each step, with ``γ`` the *current* rate, so that an SGD step moves
-    no weight by more than ``θ`` (before momentum).
-
-    Example:
-        >>> round(clip_value(0.01, 0.1), 9)
-        0.1
-    """
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    return theta / lr
 
 
 @dataclass(frozen=True)

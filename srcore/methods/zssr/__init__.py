@@ -30,28 +30,15 @@ images (Online SR).
 """
 
 from srcore.methods.zssr.batch import zssr_many
-from srcore.methods.zssr.config import (
-    FATHER_SAMPLING,
-    LOSSES,
-    PRESETS,
-    PROFILES,
-    UPSAMPLERS,
-    ZSSRConfig,
-    check_config,
-)
+from srcore.methods.zssr.config import PRESETS, PROFILES, ZSSRConfig, check_config
 from srcore.methods.zssr.fathers import (
     father_to_son,
     sample_father,
     sample_father_scale,
 )
 from srcore.methods.zssr.image import ZSSRResult
-from srcore.methods.zssr.net import ZSSRNet, build_net
-from srcore.methods.zssr.policy import (
-    fit_slope,
-    lr_check_due,
-    lr_may_drop,
-    lr_should_drop,
-)
+from srcore.methods.zssr.net import ZSSRNet
+from srcore.methods.zssr.policy import fit_slope, lr_check_due, lr_should_drop
 from srcore.methods.zssr.scale import Scale
 from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble
@@ -60,13 +47,9 @@ __all__ = [
     "ZSSRConfig",
     "PROFILES",
     "PRESETS",
-    "LOSSES",
-    "UPSAMPLERS",
-    "FATHER_SAMPLING",
     "check_config",
     "Scale",
     "ZSSRNet",
-    "build_net",
     "ZSSRResult",
     "sample_father_scale",
     "sample_father",
@@ -74,7 +57,6 @@ __all__ = [
     "fit_slope",
     "lr_should_drop",
     "lr_check_due",
-    "lr_may_drop",
     "back_projection",
     "self_ensemble",
     "zssr",

@@ -114,11 +114,8 @@ def stack_nets(
     scale: float,
     init_state: dict | Sequence[dict | None] | None,
 ) -> tuple[nn.Module, dict[str, torch.Tensor]]:
-    """A template network and the images' stacked parameters ``{name: (N, ...)}``.
-
-    Image ``i``'s init is :func:`~srcore.methods.zssr.net.build_net`'s from its own
-    generator ``gens[i]`` (seed ``seed + i``), as alone; ``init_state`` (one dict,
-    or one per image) then replaces it.
+    """A template network and the images' stacked parameters ``{name: (N, ...)}``,
+    image ``i``'s init from ``gens[i]`` as alone, or ``init_state`` (one or a list).
 
     Example:
         >>> from srcore.methods.zssr.config import ZSSRConfig

@@ -158,10 +158,8 @@ def father_to_son(
 ) -> torch.Tensor:
     """The LR son of an HR father: ``clip(D(father) + noise_std n, 0, 1)``.
 
-    ``D`` is MATLAB's antialiased bicubic ``imresize(father, 1/scale)`` (size
-    ``ceil(H / s)``), or with a ``kernel`` ``(k, k)`` the blur-and-subsample
-    :func:`srcore.degrade.downscale_with_kernel` (integer scale, size ``H // s``);
-    ``n ~ N(0, 1)`` from ``seed`` (ZSSR.py ``father_to_son``).
+    ``D`` is MATLAB's bicubic ``imresize(father, 1/scale)``, or with a ``kernel`` the
+    blur-and-subsample :func:`srcore.degrade.downscale_with_kernel`; ``n ~ N(0, 1)``.
 
     Example:
         >>> tuple(father_to_son(torch.rand(1, 3, 33, 32), 2).shape)
@@ -188,10 +186,8 @@ def sample_pairs(
     max_scale: float,
     kernel: torch.Tensor | None = None,
 ) -> list[Pair]:
-    """One iteration's ``batch_size`` training pairs: a father
-    (:func:`sample_father`), its son (:func:`father_to_son`, noise from ``gen``) and
-    the son interpolated back to the father's size with ``scale`` (ZSSR.py
-    ``forward_backward_pass``).
+    """One iteration's ``batch_size`` pairs: a father (:func:`sample_father`), its son
+    and the son interpolated back to the father's size (``forward_backward_pass``).
 
     Example:
         >>> g = torch.Generator().manual_seed(0)

@@ -21,21 +21,15 @@ class ZSSRNet(nn.Module):
     """ZSSR's image-specific network: ``depth`` 3x3 convolutions, ReLU between, and a
     residual over the bicubic interpolation.
 
-    ``upsample="bicubic"`` (the paper): the input ``x`` is the son interpolated to the
-    father's size, ``(B, C, H, W)``, and ``out = x + r(x)``. ``"pixelshuffle"``
-    (Peretz & Rahamim §8.1): the input is the son itself ``(B, C, h, w)``, the last conv
-    makes ``C s^2`` maps and ``PixelShuffle(s)`` the HR residual, added to ``base``
-    (the son's bicubic interpolation, computed with ``imresize`` when not given) and
-    cropped to its size. ``tanh_residual`` puts ``tanh`` on ``r`` (Goyal ZSSR*).
-
-    ``valid`` ``(B, 1, H', W')`` zeroes the feature maps outside each crop after
-    every hidden layer, so zero-padded crops of different sizes batched together see
-    the same zero border as alone (exact). ``drop`` gives the dropout masks (already
-    divided by ``1 - p``) of layers 1 and 2; without it, ``F.dropout`` runs in
-    training mode when ``dropout > 0``.
-
-    Init: weights ``N(0, init_variance / (9 c_in))`` (the reference's 0.1; srcore's
-    1.0, see :mod:`srcore.methods.zssr.config`), biases (``bias=True`` only) zero.
+    ``upsample="bicubic"`` (the paper): ``x`` is the son interpolated to the father's
+    size, ``(B, C, H, W)``, and ``out = x + r(x)``. ``"pixelshuffle"`` (Peretz &
+    Rahamim §8.1): ``x`` is the son ``(B, C, h, w)`` and ``PixelShuffle(s)`` of the
+    last conv's ``C s^2`` maps is added to ``base`` (the son's bicubic interpolation,
+    computed when not given). ``tanh_residual`` puts ``tanh`` on ``r`` (Goyal ZSSR*).
+    ``valid`` ``(B, 1, H', W')`` zeroes the feature maps outside each padded crop
+    after every hidden layer; ``drop`` gives layers 1-2's dropout masks (else
+    ``F.dropout`` runs when ``dropout > 0``). Init: weights ``N(0, init_variance /
+    (9 c_in))``, biases zero.
 
     Example:
         >>> ps = ZSSRNet(3, depth=3, width=8, upsample="pixelshuffle", scale=2)

@@ -50,8 +50,7 @@ def back_projection(
 
 
 def _median(outputs: list[torch.Tensor]) -> torch.Tensor:
-    """Element-wise median, the mean of the two middle values for an even count
-    (``np.median``; ``torch.median`` would return the lower one)."""
+    """Element-wise ``np.median`` (``torch.median`` returns the lower middle value)."""
     stacked = torch.stack(outputs).sort(dim=0).values
     n = len(outputs)
     return (stacked[(n - 1) // 2] + stacked[n // 2]) / 2
@@ -69,14 +68,11 @@ def self_ensemble(
 ) -> torch.Tensor:
     """Geometric self-ensemble with back-projection (ZSSR.py ``final_test``).
 
-    For each dihedral transform ``T_k`` (8; ``k`` = 0, 2, 4, 6 when the two axes'
-    scales differ; only the identity when ``flips`` is False):
-    ``y_k = BP^n(T_k^-1 upscale(T_k lr))``; the result is ``BP^n(median_k y_k)``
-    with ``n = bp_iters`` steps of :func:`back_projection`.
-
-    ``upscale(x, size)`` maps ``x (1, C, h', w')`` to ``(1, C, *size)``, ``size`` the
-    output size for the transformed input (swapped on odd ``k``); ``lr_img`` is ``(1,
-    C, h, w)``, ``size`` defaults to ``ceil((h, w) * scale)``.
+    ``y_k = BP^n(T_k^-1 upscale(T_k lr))`` for the dihedral transforms ``T_k`` (8;
+    the 4 rotations when the axes' scales differ; the identity without ``flips``),
+    and the result ``BP^n(median_k y_k)``, ``n = bp_iters`` steps of
+    :func:`back_projection`. ``upscale(x, size)`` maps ``(1, C, h', w')`` to ``(1, C,
+    *size)``; ``size`` defaults to ``ceil((h, w) * scale)``.
 
     Example:
         >>> from srcore.resize import imresize
