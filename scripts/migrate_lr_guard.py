@@ -1,6 +1,6 @@
 """One-off migration of the committed ZSSR and Online-SR records to the config field
 ``lr_hold_margin`` (issue 21: the lr rule does not cut the rate while the network
-is no better than the interpolation, :func:`srcore.methods.zssr.policy.lr_may_drop`).
+is no better than the interpolation, :func:`srcore.methods.zssr.optim.lr_may_drop`).
 
 The guard only ever blocks a cut of the learning rate, and draws nothing at random,
 so a run in which the authors' rule never cut the rate while the reconstruction

@@ -23,7 +23,7 @@ external ``backbone`` such as :class:`srcore.methods.vdsr.VDSR`.
 
 Layout, lowest first: ``config``, ``scale`` (scales, sizes, resizing), ``net``,
 ``image`` (one image's checked inputs and result), ``crops`` and ``fathers`` (the
-training examples), ``policy`` (the lr rule), ``adam``, ``test_time``; then
+training examples), ``optim`` (Adam, the lr rule), ``test_time``; then
 ``single``: :func:`zssr`, the plain one-image loop (read it first), and ``batch``:
 :func:`zssr_many`, N images at once (tested equal). :mod:`srcore.methods.osr` streams
 images (Online SR).
@@ -38,7 +38,7 @@ from srcore.methods.zssr.fathers import (
 )
 from srcore.methods.zssr.image import ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet
-from srcore.methods.zssr.policy import fit_slope, lr_check_due, lr_should_drop
+from srcore.methods.zssr.optim import fit_slope, lr_check_due, lr_should_drop
 from srcore.methods.zssr.scale import Scale
 from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble

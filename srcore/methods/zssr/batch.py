@@ -9,7 +9,7 @@ is the work per iteration: the weights are stacked ``{name: (N, ...)}``
 crops through its own network (grouped convolutions, groups = N). Crops of different
 sizes are zero-padded with validity masks (:mod:`~srcore.methods.zssr.crops`). The
 loss is the *sum* of the images' losses, so row ``i`` of each gradient is image
-``i``'s own; :class:`~srcore.methods.zssr.adam.RowAdam` keeps one step count and
+``i``'s own; :class:`~srcore.methods.zssr.optim.RowAdam` keeps one step count and
 learning rate per row, and a stopped image is left out of the forward, the backward
 and the update. Hence N images at once equal N calls of ``zssr`` up to float
 rounding (tested). channels_last is not used: vmap folds the images into the
@@ -29,13 +29,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
-from srcore.methods.zssr.adam import RowAdam
 from srcore.methods.zssr.config import ZSSRConfig
 from srcore.methods.zssr.crops import CropBatch, collate, crop_loss, drop_masks
 from srcore.methods.zssr.fathers import father_to_son, sample_pairs
 from srcore.methods.zssr.image import Plan, ZSSRResult, plan
 from srcore.methods.zssr.net import build_net
-from srcore.methods.zssr.policy import lr_drops
+from srcore.methods.zssr.optim import RowAdam, lr_drops
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.methods.zssr.single import interpolation
 from srcore.methods.zssr.test_time import Forward, net_sr, rec_error, self_ensemble

@@ -6,7 +6,7 @@ field citing its source, with two deviations. The init: the reference's N(0, 0.1
 residual starts near 1e-6 of the image, and on some images the network never leaves
 the interpolation; variance 1.0 starts it at a few percent and it trains from the
 first iterations (``PRESETS["reference_init"]`` restores the authors' value). The lr
-rule's guard ``lr_hold_margin`` (:func:`srcore.methods.zssr.policy.lr_may_drop`;
+rule's guard ``lr_hold_margin`` (:func:`srcore.methods.zssr.optim.lr_may_drop`;
 ``PRESETS["reference_lr_rule"]`` restores the authors' rule). A run record's key is a
 hash of the config: its fields, defaults and order are part of the stored results.
 """
@@ -58,7 +58,7 @@ class ZSSRConfig:
     test_every: int = 50  # configs.py: run_test_every (reconstruction error)
     lr_policy: bool = True  # ours: False keeps lr for max_iters (timing runs)
     # ours: no cut while the error is not this far below the interpolation's
-    # (policy.lr_may_drop); 0.0: the authors' rule
+    # (optim.lr_may_drop); 0.0: the authors' rule
     lr_hold_margin: float = 0.05
     # HR fathers (utils.py random_augment)
     father_sampling: str = "size"  # paper §4 "proportional to size"; code: "uniform"

@@ -23,13 +23,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
-from srcore.methods.zssr.adam import Adam
 from srcore.methods.zssr.config import ZSSRConfig
 from srcore.methods.zssr.crops import CropBatch, batch_crops, crop_loss, drop_masks
 from srcore.methods.zssr.fathers import father_to_son, sample_pairs
 from srcore.methods.zssr.image import ZSSRResult, plan
 from srcore.methods.zssr.net import ZSSRNet, build_net
-from srcore.methods.zssr.policy import lr_drops
+from srcore.methods.zssr.optim import Adam, lr_drops
 from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.methods.zssr.test_time import net_sr, rec_error, self_ensemble
 from srcore.metrics import psnr
