@@ -1,9 +1,5 @@
-"""One image's ZSSR run: its checked inputs and stages (:func:`plan`), its result.
-
-Both loops, the one-image :func:`~srcore.methods.zssr.single.zssr` and the N-image
-:func:`~srcore.methods.zssr.batch.zssr_many`, start from a :class:`Plan` and end
-with a :class:`ZSSRResult` per image.
-"""
+"""One image's ZSSR run: its checked inputs and stages (:func:`plan`), where both
+loops start, and its :class:`ZSSRResult`, where they end."""
 
 from __future__ import annotations
 

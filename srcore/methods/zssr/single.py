@@ -109,18 +109,11 @@ def zssr(
     nhwc = c.channels_last and (dev.type == "cuda" or use_bf16(c.amp, dev))
 
     def new_net(state: dict[str, torch.Tensor] | None) -> nn.Module:
-        net = (
-            build_net(
-                c,
-                p.lr_img.shape[1],
-                p.stages[-1][0],
-                gen,
-                backbone=backbone,
-                init_state=state,
-            )
-            .to(dev)
-            .eval()
-        )  # eval throughout: dropout comes as explicit masks
+        channels, last_scale = p.lr_img.shape[1], p.stages[-1][0]
+        net = build_net(
+            c, channels, last_scale, gen, backbone=backbone, init_state=state
+        )
+        net = net.to(dev).eval()  # eval throughout: dropout comes as explicit masks
         return net.to(memory_format=torch.channels_last) if nhwc else net
 
     def layout(x: torch.Tensor) -> torch.Tensor:
@@ -132,9 +125,8 @@ def zssr(
         return net(layout(x), interp) if shuffle else net(layout(interp))
 
     def fwd(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
-        # Tests, trace and output in fp32 whatever the training precision: the lr
-        # rule reads the reconstruction error, and rounding noise in it must not
-        # move the rule's slope test (issue 21)
+        # Tests, trace and output in fp32 whatever the training precision: rounding
+        # noise in the reconstruction error must not move the lr rule's slope test
         with torch.no_grad():
             return run_net(x, interp)
 
