@@ -1,18 +1,13 @@
 """Command line: ``srcore upscale|train|sweep|benchmark|data`` (``python -m srcore``).
 
-``upscale`` super-resolves your own images (files or a folder) with any method and
-writes 8-bit PNGs, optionally scored against HR images by the protocol; ``train``
-trains a supervised network for it; ``sweep`` runs a notebook under papermill once per
-combination of parameter values, on a local pool or on Ray (:mod:`srcore.sweep`);
-``benchmark`` prints mean PSNR/SSIM (Y channel, shave = scale) per dataset and scale
-and can write them as JSON records; ``data list|verify|fetch`` shows, checks and
-downloads the datasets of the registry.
+``upscale`` super-resolves your own images with any method, optionally scored against
+HR images; ``train`` trains a supervised network for it; ``sweep`` runs a notebook
+once per combination of parameter values (:mod:`srcore.sweep`); ``benchmark`` prints
+mean PSNR/SSIM per dataset and scale; ``data list|verify|fetch`` handles datasets.
 
-Exit status: 0 when done; 2 for bad input (a missing, empty or unreadable file, an
-image too small, a scale or method that cannot be done, missing weights, an
-unwritable output, an unknown notebook parameter), told in one line on stderr, with
-no output file left for the image that failed; 1 when a dataset is missing, nothing
-was evaluated or a sweep run failed; 130 when a sweep was interrupted (Ctrl-C).
+Exit status: 0 when done; 2 for bad input, told in one line on stderr, with no output
+file left for the image that failed; 1 when a dataset is missing, nothing was
+evaluated or a sweep run failed; 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -32,6 +27,7 @@ try:  # torch takes seconds to load: a Ctrl-C meanwhile ends as in main()
     from srcore import data, threads
     from srcore.files import atomic_write
     from srcore.imageops import ImageReadError, load_image, save_image
+    from srcore.profiles import PROFILE_NAMES
     from srcore.resize import imresize
     from srcore.upscaling import SUPERVISED, InputError
 except KeyboardInterrupt:
@@ -52,11 +48,16 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    records, skipped = [], []
+    ctx = RunContext(
+        profile=args.profile,
+        data_root=args.data_root,
+        results=args.results,
+        mode=args.mode,
+    )
+    records = []
     for dataset in args.datasets:
         report = data.verify(dataset, args.data_root, ["HR"])
         if not report.ok:
-            skipped.append(dataset)
             print(
                 f"skipped {dataset}: {len(report.missing)} missing and "
                 f"{len(report.corrupt)} corrupt HR files under {report.root}; "
@@ -66,20 +67,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
             )
             continue
         for scale in args.scales:
-            for method in args.methods:
-                records.append(
-                    evaluate(
-                        method,
-                        dataset,
-                        scale,
-                        RunContext(
-                            profile=args.profile,
-                            data_root=args.data_root,
-                            results=args.results,
-                            mode=args.mode,
-                        ),
-                    )
-                )
+            records += [evaluate(m, dataset, scale, ctx) for m in args.methods]
     if not records:
         print("error: nothing was evaluated", file=sys.stderr)
         return 1
@@ -171,9 +159,7 @@ def _sweep(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("_build") / "sweeps" / Path(args.notebook).stem)
     try:
         fixed = {name: sw.parse_value(value) for name, value in args.parameters or []}
-        grid = {}
-        for name, *values in args.grid or []:
-            grid[name] = [sw.parse_value(v) for v in values]
+        grid = {n: [sw.parse_value(v) for v in vs] for n, *vs in args.grid or []}
         rows = sw.sweep(
             args.notebook,
             fixed,
@@ -223,6 +209,7 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
 
     from srcore import imagefiles as files
     from srcore import upscaling as up
+    from srcore.protocol import score_row
     from srcore.trained import load_network
 
     try:
@@ -302,13 +289,9 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             tile=tile,
         )
     quiet = not _progress() or len(jobs) == 1
-    for src, dst, img, hr in tqdm(jobs, desc="images", disable=quiet):
-        t0 = time.perf_counter()
-        if estimate:
-            kernel = up.estimate_kernel(
-                img, scale, args.profile, device=args.device, progress=_progress()
-            )
-        sr = up.upscale(
+
+    def run(img: torch.Tensor, kernel: np.ndarray | None) -> torch.Tensor:
+        return up.upscale(
             img,
             scale,
             args.method,
@@ -319,17 +302,17 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             progress=_progress(),
             seed=args.seed,
         )
+
+    for src, dst, img, hr in tqdm(jobs, desc="images", disable=quiet):
+        t0 = time.perf_counter()
+        if estimate:
+            kernel = up.estimate_kernel(
+                img, scale, args.profile, device=args.device, progress=_progress()
+            )
+        sr = run(img, kernel)
         check = None
         if estimate:  # judged against ZSSR without it (up.check_estimate)
-            plain = up.upscale(
-                img,
-                scale,
-                args.method,
-                profile=args.profile,
-                device=args.device,
-                progress=_progress(),
-                seed=args.seed,
-            )
+            plain = run(img, None)
             check = up.check_estimate(sr, plain, img, scale)
             if not check["credible"]:
                 print(
@@ -361,7 +344,7 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
             row["kernel_used"] = "estimate" if check["credible"] else "bicubic"
             row["kernel_check"] = check
         if hr is not None:
-            row.update(up.score(sr, hr, scale, img))
+            row.update(score_row(sr, hr, img, scale))
         print(json.dumps(row) if args.json else _line(row), flush=True)
     for message in failed:
         print(f"error: {message}", file=sys.stderr)
@@ -412,7 +395,7 @@ def _add_upscale(sub: Any) -> None:
     p.add_argument(
         "--profile",
         default="quick",
-        choices=["smoke", "quick", "paper"],
+        choices=PROFILE_NAMES,
         help="zssr/dip compute, or which trained weights (default: quick)",
     )
     p.add_argument(
@@ -488,7 +471,7 @@ def _add_threads(p: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    """The installed package's version (``pyproject.toml``)."""
+    """The installed package's version."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -513,9 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a supervised network for `upscale`")
     train.add_argument("method", help=", ".join(SUPERVISED))
     train.add_argument("--scale", type=float, required=True)
-    train.add_argument(
-        "--profile", default="quick", choices=["smoke", "quick", "paper"]
-    )
+    train.add_argument("--profile", default="quick", choices=PROFILE_NAMES)
     train.add_argument("--device", default="auto")
     train.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
     _add_threads(train)
@@ -555,9 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--methods", nargs="+", default=["bicubic"])
     bench.add_argument("--datasets", nargs="+", default=["Set5", "Set14", "BSD100"])
     bench.add_argument("--scales", nargs="+", type=int, default=[2, 3, 4])
-    bench.add_argument(
-        "--profile", default="quick", choices=["smoke", "quick", "paper"]
-    )
+    bench.add_argument("--profile", default="quick", choices=PROFILE_NAMES)
     bench.add_argument("--json", help="write the table as a list of JSON records")
     bench.add_argument("--data-root", help="dataset root (default: $SRCORE_DATA)")
     bench.add_argument("--results", help="results cache folder (default: book/results)")

@@ -6,10 +6,8 @@ autocast: on a CUDA GPU that supports it, on a CPU only with *native* bf16 arith
 stay fp32. ``SRCORE_CPU_BF16=1`` (or ``0``) overrides the CPU check.
 
 Example:
-    >>> use_bf16(False, "cpu")
-    False
-    >>> precision_name(False, "cpu")
-    'fp32'
+    >>> use_bf16(False, "cpu"), precision_name(False, "cpu")
+    (False, 'fp32')
 """
 
 from __future__ import annotations

@@ -33,10 +33,6 @@ class Prose(dict[str, Any]):
             >>> p = Prose(gain=1.234, verdict="reproduced")
             >>> p.text("gains {gain:+.2f} dB: {verdict} ({{doc}})")
             'gains +1.23 dB: reproduced ({doc})'
-            >>> p.text("{missing}")
-            Traceback (most recent call last):
-            ...
-            KeyError: "the prose quotes 'missing', which no cell has set"
         """
         missing = [name for name in fields(template) if name not in self]
         if missing:

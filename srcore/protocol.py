@@ -1,23 +1,16 @@
 """The evaluation protocol: the one source of test pairs for every method's runs.
 
-A test pair is ``(lr, hr)`` for one image of a benchmark set. The HR image is the
-dataset's image modcropped to the scale (:func:`srcore.data.load_hr`); the LR image is
-made from it in one of the :data:`DEGRADATIONS`:
-
-* ``"bicubic"``: MATLAB's ``imresize(hr, 1/scale)`` rounded to 8 bits
-  (:func:`make_lr`), the classic benchmarks' LR;
-* ``"random_kernel"``: DIV2KRK's own LR files, or the HR blurred by a DIV2KRK-style
-  kernel seeded by the image's name and subsampled (:func:`test_pair`).
-
-Which images a run scores is set here too (:data:`EVAL_SETS`,
-:data:`RANDOM_KERNEL_EVAL_SETS`, :func:`test_items`), and so is the centre crop of
-each output kept for the book's figures (:func:`crop_center`). Supervised,
-internal-learning and training-free methods all take their pairs from this module,
-so they score the same pixels.
+A test pair is ``(lr, hr)``: the dataset's image modcropped to the scale
+(:func:`srcore.data.load_hr`) and an LR image made from it by one of the
+:data:`DEGRADATIONS` (:func:`test_pair`). Which images a run scores
+(:func:`test_items`), how it scores them (:func:`score_row`) and the crops kept for
+the book's figures (:func:`crop_center`) are set here too, so every method scores
+the same pixels.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,38 +21,18 @@ from srcore.degrade import degrade, random_kernel, stable_seed
 from srcore.methods import bicubic
 from srcore.metrics import psnr, ssim
 
-#: How every record scores an output, as fields (part of each record's config, so a
-#: change of protocol is a change of key): PSNR/SSIM on MATLAB's 8-bit luma (grey
-#: images on their own grey levels), the border of ``scale`` pixels shaved.
+#: How every record scores an output (part of each record's config, so a change of
+#: protocol is a change of key).
 SCORING: dict[str, Any] = {"channel": "Y", "grey": "as is", "bits": 8, "shave": "scale"}
 
-__all__ = [
-    "SCORING",
-    "score_row",
-    "EVAL_SETS",
-    "RANDOM_KERNEL_EVAL_SETS",
-    "DEGRADATIONS",
-    "CROP_BOX",
-    "make_lr",
-    "test_pair",
-    "test_kernel",
-    "test_items",
-    "centre_crop",
-    "crop_center",
-    "crop_pair",
-]
-
-#: Evaluation sets per profile: (dataset, image limit or None for all). ``quick``
-#: scores 10 DIV2K validation images, the count of the study's SRCNN comparison.
+#: Evaluation sets per profile: (dataset, image limit or None for all).
 EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
     "smoke": (("Set5", 1),),
     "quick": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", 10)),
     "paper": (("Set5", None), ("Set14", None), ("BSD100", None), ("DIV2K", None)),
 }
-#: Test sets of the random-kernel runs: DIV2KRK's own LR images (x2 and x4 only; 13
-#: are stored here, full 2K images: ``quick`` scores the first 5) and BSD100 degraded
-#: by one seeded DIV2KRK-style kernel per image (:func:`test_pair`), which also covers
-#: x8 (``quick``: the first 20).
+#: Test sets of the random-kernel runs: DIV2KRK's own LR images (x2 and x4 only) and
+#: BSD100 degraded by one seeded DIV2KRK-style kernel per image (also x8).
 RANDOM_KERNEL_EVAL_SETS: dict[str, tuple[tuple[str, int | None], ...]] = {
     "smoke": (("Set5", 1),),
     "quick": (("DIV2KRK", 5), ("BSD100", 20)),
@@ -71,14 +44,8 @@ CROP_BOX = 64  # HR side of the crops saved for the book's figures
 
 
 def make_lr(hr: torch.Tensor, scale: int) -> torch.Tensor:
-    """The benchmark LR image: MATLAB ``imresize(hr, 1/scale)`` rounded to 8 bits.
-
-    Args:
-        hr: ``(B, C, H, W)`` in [0, 1], ``H`` and ``W`` multiples of ``scale``.
-        scale: the integer SR factor.
-
-    Returns:
-        ``(B, C, H / scale, W / scale)`` on the 8-bit grid.
+    """The benchmark LR image: MATLAB ``imresize(hr, 1/scale)`` rounded to 8 bits,
+    ``(B, C, H / scale, W / scale)`` for ``H``, ``W`` multiples of ``scale``.
 
     Example:
         >>> make_lr(torch.rand(1, 3, 12, 8), 4).shape
@@ -152,11 +119,8 @@ def test_kernel(
 def test_items(
     eval_sets: Sequence[tuple[str, int | None]], scale: int, data_root: Any = None
 ) -> list[str]:
-    """Test-image names ``"<dataset>/<stem>"`` of ``(dataset, limit)`` pairs.
-
-    Each set is listed in sorted order and cut to its first ``limit`` images;
-    DIV2KRK (x2/x4 only) lists the images this build's copy holds. The one place a
-    run's items come from, so every method scores the same images.
+    """Test-image names ``"<dataset>/<stem>"`` of ``(dataset, limit)`` pairs: each
+    set sorted and cut to its first ``limit`` images (DIV2KRK: those stored here).
 
     Example:
         >>> test_items([("DIV2KRK", 2)], 8)  # DIV2KRK has no x8
@@ -186,12 +150,7 @@ def centre_crop(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
 
 
 def crop_center(x: torch.Tensor) -> torch.Tensor:
-    """The central ``CROP_BOX`` square: the region saved for each model's output.
-
-    Example:
-        >>> crop_center(torch.zeros(1, 3, 100, 80)).shape
-        torch.Size([1, 3, 64, 64])
-    """
+    """The central ``CROP_BOX`` square: the region saved for each model's output."""
     return centre_crop(x, CROP_BOX, CROP_BOX)
 
 
@@ -204,19 +163,8 @@ def crop_pair(
     *,
     multiple: int = 1,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(lr, hr)`` of a centred HR crop and its :func:`make_lr`.
-
-    ``crop`` is the HR side of the square; ``None`` keeps the largest centred window
-    whose sides are multiples of ``multiple`` (e.g. 32 for a network that halves the
-    size five times). The LR is made from the crop, so every method scored on crops
-    sees the same ``(lr, hr)``.
-
-    Example:
-        >>> crop_pair("Set5", "baby", 4, 66)
-        Traceback (most recent call last):
-        ...
-        ValueError: crop 66 is not a multiple of scale 4
-    """
+    """``(lr, hr)`` of a centred HR crop of side ``crop`` and its :func:`make_lr`;
+    ``None`` keeps the largest centred window of sides multiple of ``multiple``."""
     if crop is not None and crop % scale:
         raise ValueError(f"crop {crop} is not a multiple of scale {scale}")
     hr = data.load_hr(dataset, image, scale, root=data_root)
@@ -234,10 +182,12 @@ for _fn in (test_pair, test_kernel, test_items):
 
 
 def score_row(
-    sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
+    sr: torch.Tensor, hr: torch.Tensor, lr_img: torch.Tensor, scale: float
 ) -> dict[str, float]:
-    """PSNR/SSIM of ``sr`` and of the bicubic interpolation of ``lr_img``, both
-    against ``hr`` under :data:`SCORING`: the one score row of every record.
+    """PSNR/SSIM of ``sr`` and of the bicubic interpolation of ``lr_img`` against
+    ``hr`` under :data:`SCORING` (``shave = ceil(scale)``), both cropped to ``hr``'s
+    size, a grey output repeated against an RGB ``hr``: the score row of every record
+    and of ``srcore upscale --hr``.
 
     Example:
         >>> hr = torch.rand(1, 3, 16, 16)
@@ -246,10 +196,13 @@ def score_row(
         >>> row["psnr"] == row["psnr_bicubic"], sorted(row)
         (True, ['psnr', 'psnr_bicubic', 'ssim', 'ssim_bicubic'])
     """
-    bic = bicubic.upscale(lr_img, scale)
-    return {
-        "psnr": float(psnr(sr, hr, shave=scale)),
-        "ssim": float(ssim(sr, hr, shave=scale)),
-        "psnr_bicubic": float(psnr(bic, hr, shave=scale)),
-        "ssim_bicubic": float(ssim(bic, hr, shave=scale)),
-    }
+    shave = math.ceil(scale)
+    height, width = hr.shape[-2:]
+    row = {}
+    for name, x in (("", sr), ("_bicubic", bicubic.upscale(lr_img, scale))):
+        x = x[..., :height, :width]
+        if x.shape[1] == 1 and hr.shape[1] == 3:
+            x = x.expand(-1, 3, -1, -1)
+        row[f"psnr{name}"] = float(psnr(x, hr, shave=shave))
+        row[f"ssim{name}"] = float(ssim(x, hr, shave=shave))
+    return row

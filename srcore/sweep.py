@@ -1,23 +1,17 @@
 """Papermill sweeps: one executed notebook per combination of parameter values.
 
-``--grid seed 0 1 --grid scale 2 4 -p profile quick`` makes 4 runs, each one
-``papermill`` process (safe across processes, not threads), on a ``local`` pool of
-``jobs`` runs sharing the cores (:mod:`srcore.threads`) or as ``ray`` tasks (one GPU
-each where the cluster has them; the paths must be on a shared filesystem). The
-output folder holds ``<name>.ipynb`` per finished run, ``logs/<name>.log`` and
-``sweep.json``: one row per run with ``parameters``, ``status`` (``ok``, ``failed``
-with ``<name>.failed.ipynb`` and ``error``, ``skipped`` when already finished, or
-``cancelled`` by Ctrl-C), ``seconds``, ``output``, ``log``. A run's notebook appears
-only once it has finished, so running a sweep again computes only the rest.
+Each run is one ``papermill`` process, on a ``local`` pool of ``jobs`` runs sharing
+the cores or as ``ray`` tasks (paths on a shared filesystem). The output folder holds
+``<name>.ipynb`` per finished run, ``logs/<name>.log`` and ``sweep.json``, one row per
+run: ``parameters``, ``status`` (``ok``, ``failed``, ``skipped`` when finished before,
+``cancelled``), ``seconds``, ``output``, ``log``. A notebook appears only once its run
+has finished, so running a sweep again computes only the rest.
 
 Example:
     >>> runs = expand({"profile": "smoke"}, {"seed": [0, 1]})
-    >>> runs
-    [{'profile': 'smoke', 'seed': 0}, {'profile': 'smoke', 'seed': 1}]
-    >>> run_name("00_protocol", runs[1])
-    '00_protocol__profile-smoke__seed-1'
-    >>> parse_value("[Set5, Set14]"), parse_value("2"), parse_value("smoke")
-    (['Set5', 'Set14'], 2, 'smoke')
+    >>> runs, run_name("00_protocol", runs[1])
+    ([{'profile': 'smoke', 'seed': 0}, {'profile': 'smoke', 'seed': 1}], \
+'00_protocol__profile-smoke__seed-1')
 """
 
 from __future__ import annotations

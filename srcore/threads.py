@@ -1,18 +1,12 @@
 """How many CPU threads a computation uses, so that processes side by side share the
-cores instead of fighting over them.
-
-PyTorch gives every process a thread per core, and processes side by side then run
-many times slower than one alone. ``--threads N`` sets ``N`` (:func:`apply`), else a
+cores: PyTorch gives every process a thread per core, and processes side by side then
+run many times slower than one alone. ``--threads N`` sets ``N`` (:func:`apply`), else a
 user's ``OMP_NUM_THREADS`` decides; a sweep of ``jobs`` runs gives each run
 ``max(1, cores // jobs)`` threads through its environment (:func:`child_env`).
 
 Example:
-    >>> share(2, cores=2), share(3, cores=16), share(4, cores=2)
-    (1, 5, 1)
-    >>> child_env(2, {"PATH": "/bin"}, cores=8)["OMP_NUM_THREADS"]
-    '4'
-    >>> child_env(2, {"OMP_NUM_THREADS": "3"}, cores=8)["OMP_NUM_THREADS"]
-    '3'
+    >>> share(3, cores=16), child_env(2, {"PATH": "/bin"}, cores=8)["OMP_NUM_THREADS"]
+    (5, '4')
 """
 
 from __future__ import annotations

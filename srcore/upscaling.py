@@ -23,28 +23,8 @@ import torch.nn.functional as F
 
 from srcore.imageops import quantize
 from srcore.methods import bicubic
-from srcore.metrics import psnr, ssim
+from srcore.metrics import psnr
 from srcore.profiles import resolve_device
-
-__all__ = [
-    "InputError",
-    "METHODS",
-    "SUPERVISED",
-    "INTERNAL",
-    "check_method",
-    "check_scale",
-    "check_size",
-    "check_device",
-    "load_kernel",
-    "KERNEL_SUM_TOLERANCE",
-    "ESTIMATE_SCALES",
-    "check_estimate_size",
-    "estimate_kernel",
-    "ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB",
-    "check_estimate",
-    "upscale",
-    "score",
-]
 
 #: Networks trained on external images first (``srcore train``).
 SUPERVISED = ("srcnn", "vdsr", "srresnet", "srgan", "lapsrn")
@@ -331,21 +311,3 @@ def upscale(
             network.model, network.spec, lr_img, scale, progress=progress
         )
         return sr.cpu()
-
-
-def score(
-    sr: torch.Tensor, hr: torch.Tensor, scale: float, lr_img: torch.Tensor
-) -> dict[str, float]:
-    """PSNR/SSIM of ``sr`` and of bicubic against ``hr`` by the protocol: Y channel
-    (grey as is), ``shave = ceil(scale)``, both cropped to ``hr``'s size
-    (:func:`srcore.imagefiles.reference`)."""
-    shave = math.ceil(scale)
-    height, width = hr.shape[-2:]
-    row = {}
-    for name, x in (("", sr), ("_bicubic", bicubic.upscale(lr_img, scale))):
-        x = x[..., :height, :width]
-        if x.shape[1] == 1 and hr.shape[1] == 3:
-            x = x.expand(-1, 3, -1, -1)
-        row[f"psnr{name}"] = float(psnr(x, hr, shave=shave)[0])
-        row[f"ssim{name}"] = float(ssim(x, hr, shave=shave)[0])
-    return row
