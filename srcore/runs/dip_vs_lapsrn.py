@@ -179,23 +179,17 @@ def lapsrn_on_crops(run: RunRecord, ctx: RunContext) -> RunRecord:
         "scoring": protocol.SCORING,
     }
     dev = resolve_device(ctx.device)
-    state: dict[str, Any] = {}
+    net = cache(lambda: supervised.load_weights(run, "lapsrn").to(dev))
     names = _test_images(spec, data_root)
 
     def compute(item: str) -> dict[str, Any]:
-        if "net" not in state:
-            state["net"] = supervised.load_weights(run, "lapsrn").to(dev)
         ds, image = item.split("/", 1)
         lr_img, hr = crop_pair(ds, image, spec["crop"], data_root)
         with torch.no_grad():
-            sr = super_resolve(state["net"], SPECS["lapsrn"], lr_img, SCALE).cpu()
+            sr = super_resolve(net(), SPECS["lapsrn"], lr_img, SCALE).cpu()
         if item in names()[:N_SAVED]:
-            save_png(
-                sr,
-                crop_file(
-                    "lapsrn-crops", run_key("lapsrn-crops", config), item, results
-                ),
-            )
+            key = run_key("lapsrn-crops", config)
+            save_png(sr, crop_file("lapsrn-crops", key, item, results))
         return {**protocol.score_row(sr, hr, lr_img, SCALE), "dataset": ds}
 
     return record_for("lapsrn-crops", config, names, compute, ctx, device=dev)

@@ -1,9 +1,5 @@
-"""Cached KernelGAN runs: one estimated blur kernel per random-kernel test image.
-
-:func:`kernelgan_run` estimates and scores the kernel of each LR image of a
-random-kernel test set against the true one, beside the bicubic kernel's error.
-ZSSR's blind case reads its kernels (:func:`estimated_kernel`). Test images come from
-:func:`image_pair`, a small centre crop at the smoke profile.
+"""Cached KernelGAN runs: one estimated blur kernel per random-kernel test image,
+scored against the true one; ZSSR's blind case reads them (:func:`estimated_kernel`).
 """
 
 from __future__ import annotations

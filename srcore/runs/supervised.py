@@ -1,11 +1,7 @@
 """Supervised runs: train a network on patches, score it on the benchmarks, cache both.
 
-One record per model config (method, profile, scale, seed), items
-``["train", "Set5/baby", ...]``: training with :func:`srcore.training.supervised.fit`
-(resumable from its checkpoint), then each test image with
-:func:`srcore.training.supervised.super_resolve`. Weights and checkpoints live in
-:func:`cache_dir`, never in git; output crops are saved beside the record. SRGAN's
-generator starts from the SRResNet record of the same profile.
+One record per model config, items ``["train", "Set5/baby", ...]``; weights and
+checkpoints live in :func:`cache_dir`, never in git.
 """
 
 from __future__ import annotations
@@ -13,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -105,96 +101,15 @@ def run(
     (``mode="force"`` retrains SRGAN, not its SRResNet).
     """
     settings = RunSettings(seed, degradation, fault, eval_sets)
-
-    def srresnet_weights(cfg: Any) -> dict[str, torch.Tensor]:
-        keep = ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
-        profile = cfg.init_from.split(":", 1)[1]
-        base = run("srresnet", scale, keep.replace(profile=profile))
-        return load_weights(base, "srresnet").state_dict()
-
-    init = srresnet_weights if name == "srgan" else None
-    return _run(name, scale, ctx, settings, init=init, overrides=overrides)
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What a supervised run computes beyond the model config (see :func:`run`)."""
-
-    seed: int
-    degradation: str
-    fault: str | None
-    eval_sets: Sequence[tuple[str, int | None]] | None
-
-
-def run_config(
-    name: str, scale: int, profile: str, settings: RunSettings, cfg: Any
-) -> dict[str, Any]:
-    """The config a supervised record is keyed by: every setting, always stated.
-
-    Example:
-        >>> from srcore.training.models import model_config
-        >>> s = RunSettings(0, "bicubic", None, None)
-        >>> c = run_config("srcnn", 2, "quick", s, model_config("srcnn", "quick", 2))
-        >>> c["degradation"], c["fault"], c["eval_sets"][0]
-        ('bicubic', None, ['Set5', None])
-    """
-    if settings.degradation not in DEGRADATIONS:
-        raise ValueError(f"degradation must be one of {DEGRADATIONS}")
-    eval_sets = settings.eval_sets
-    if eval_sets is None:
-        by_profile = (
-            EVAL_SETS if settings.degradation == "bicubic" else RANDOM_KERNEL_EVAL_SETS
-        )
-        eval_sets = by_profile[profile]
-    rule = stopping_rule(name, profile)
-    return {
-        "method": name,
-        "model": config_dict(cfg),
-        "scale": int(scale),
-        "profile": profile,
-        "eval_sets": [list(e) for e in eval_sets],
-        "degradation": settings.degradation,
-        "fault": settings.fault,
-        "scoring": SCORING,
-        # only where a rule ends the run (paper), so earlier records keep their keys
-        **({"stopping": asdict(rule)} if rule else {}),
-    }
-
-
-def training_health(history: Any) -> dict[str, Any] | None:
-    """The :mod:`srcore.health` entry of a training history (SRGAN: of its content
-    loss), None without held-out losses."""
-    if history.interp_loss is None or history.heldout_loss is None:
-        return None
-    gan = getattr(history, "gan", {})
-    curve = gan["content"] if gan.get("content") else history.loss
-    return health(history.heldout_loss, history.interp_loss, curve[0])
-
-
-def _run(
-    name: str,
-    scale: int,
-    ctx: RunContext,
-    settings: RunSettings,
-    *,
-    init: Callable[[Any], dict[str, torch.Tensor]] | None,
-    overrides: dict[str, Any],
-) -> RunRecord:
-    """:func:`run`, the starting weights from ``init(cfg)`` if given."""
     spec = SPECS[name]
     cfg = model_config(name, ctx.profile, scale, seed=settings.seed, **overrides)
     config = run_config(name, scale, ctx.profile, settings, cfg)
     eval_sets = [tuple(e) for e in config["eval_sets"]]
-    degradation = settings.degradation
     results = results_root(ctx.results, ctx.profile)
     dev = resolve_device(ctx.device)
     key = run_key(name, config)  # the record's key, as load_or_run computes it
-    base = cache_dir() / "weights" / name
-    weights, hist_path, ckpt = (
-        base / f"{key}.pt",
-        base / f"{key}.history.json",
-        base / key,
-    )
+    ckpt = cache_dir() / "weights" / name / key
+    weights, hist_path = ckpt.with_suffix(".pt"), ckpt.with_suffix(".history.json")
     state: dict[str, Any] = {}
     items = cache(lambda: ["train", *test_items(eval_sets, scale, ctx.data_root)])
 
@@ -204,6 +119,12 @@ def _run(
             net.load_state_dict(torch.load(weights, weights_only=True))
             state["model"] = net.to(dev).eval()
         return state["model"]
+
+    def srresnet_weights(cfg: Any) -> dict[str, torch.Tensor]:
+        keep = ctx.replace(mode=None if ctx.mode == "force" else ctx.mode)
+        profile = cfg.init_from.split(":", 1)[1]
+        base = run("srresnet", scale, keep.replace(profile=profile))
+        return load_weights(base, "srresnet").state_dict()
 
     def train_item() -> dict[str, Any]:
         try:
@@ -218,7 +139,7 @@ def _run(
                 smoke=ctx.profile == "smoke",
                 degradation=degradation,
                 fault=settings.fault,
-                init=None if init is None else init(cfg),
+                init=srresnet_weights(cfg) if name == "srgan" else None,
                 deadline=ctx.deadline,
                 stopping=stopping_rule(name, ctx.profile),
             )
@@ -274,3 +195,58 @@ def _run(
         }
 
     return record_for(name, config, items, compute, ctx, device=dev, finalize=finalize)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a supervised run computes beyond the model config (see :func:`run`)."""
+
+    seed: int
+    degradation: str
+    fault: str | None
+    eval_sets: Sequence[tuple[str, int | None]] | None
+
+
+def run_config(
+    name: str, scale: int, profile: str, settings: RunSettings, cfg: Any
+) -> dict[str, Any]:
+    """The config a supervised record is keyed by: every setting, always stated.
+
+    Example:
+        >>> from srcore.training.models import model_config
+        >>> s = RunSettings(0, "bicubic", None, None)
+        >>> c = run_config("srcnn", 2, "quick", s, model_config("srcnn", "quick", 2))
+        >>> c["degradation"], c["fault"], c["eval_sets"][0]
+        ('bicubic', None, ['Set5', None])
+    """
+    if settings.degradation not in DEGRADATIONS:
+        raise ValueError(f"degradation must be one of {DEGRADATIONS}")
+    eval_sets = settings.eval_sets
+    if eval_sets is None:
+        by_profile = (
+            EVAL_SETS if settings.degradation == "bicubic" else RANDOM_KERNEL_EVAL_SETS
+        )
+        eval_sets = by_profile[profile]
+    rule = stopping_rule(name, profile)
+    return {
+        "method": name,
+        "model": config_dict(cfg),
+        "scale": int(scale),
+        "profile": profile,
+        "eval_sets": [list(e) for e in eval_sets],
+        "degradation": settings.degradation,
+        "fault": settings.fault,
+        "scoring": SCORING,
+        # only where a rule ends the run (paper), so earlier records keep their keys
+        **({"stopping": asdict(rule)} if rule else {}),
+    }
+
+
+def training_health(history: Any) -> dict[str, Any] | None:
+    """The :mod:`srcore.health` entry of a training history (SRGAN: of its content
+    loss), None without held-out losses."""
+    if history.interp_loss is None or history.heldout_loss is None:
+        return None
+    gan = getattr(history, "gan", {})
+    curve = gan["content"] if gan.get("content") else history.loss
+    return health(history.heldout_loss, history.interp_loss, curve[0])

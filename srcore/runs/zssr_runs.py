@@ -1,9 +1,5 @@
-"""Cached ZSSR and Online-SR runs on the benchmark sets.
-
-:func:`zssr_run` scores one ZSSR variant on a dataset (bicubic or random-kernel LR,
-told the kernel or not); :func:`osr_run` runs a stream of images with or without
-weight transfer. One record row per image, with the PSNR trace against iterations
-(from the HR, for figures only: ZSSR's stopping rule never sees it).
+"""Cached ZSSR and Online-SR runs on the benchmark sets: one record row per image,
+with the PSNR trace against iterations (for figures only: ZSSR never sees the HR).
 """
 
 from __future__ import annotations
@@ -80,31 +76,10 @@ def zssr_row(
     }
 
 
-def run_image(
-    lr_img: torch.Tensor,
-    hr: torch.Tensor,
-    scale: int,
-    cfg: ZSSRConfig,
-    ctx: RunContext,
-    *,
-    kernel: torch.Tensor | None = None,
-    backbone: Callable[[], nn.Module] | None = None,
-    init: dict[str, torch.Tensor] | None = None,
-) -> ZSSRResult:
-    """ZSSR on one test image on the context's device, PSNR traced every
-    :data:`TRACE_EVERY`."""
-    return zssr(
-        lr_img,
-        scale,
-        cfg,
-        kernel=kernel,
-        hr=hr,
-        backbone=backbone,
-        init_state=init,
-        device=resolve_device(ctx.device),
-        progress=ctx.progress,
-        trace_every=TRACE_EVERY,
-    )
+def _zssr_options(ctx: RunContext) -> dict[str, Any]:
+    """ZSSR's device and progress bar in a run, the PSNR traced every TRACE_EVERY."""
+    device = resolve_device(ctx.device)
+    return {"device": device, "progress": ctx.progress, "trace_every": TRACE_EVERY}
 
 
 #: The VDSR backbone: RGB VDSR trained on BSD200 (no BSD100 test image) at the run's
@@ -113,12 +88,19 @@ VDSR_BACKBONE: dict[str, Any] = {"channels": 3, "train_sets": ("BSD200",)}
 VDSR_EVAL_SETS = (("Set5", None),)
 
 
-def pretrained_vdsr(scale: int, ctx: RunContext = DEFAULT_CONTEXT) -> RunRecord:
+def pretrained_vdsr(
+    scale: int, ctx: RunContext = DEFAULT_CONTEXT, *, retrain: bool = False
+) -> RunRecord:
     """The record of :data:`VDSR_BACKBONE` at ``scale``, trained when missing
-    ("force" becomes "auto")."""
-    pre = ctx.replace(mode="read" if ctx.mode == "read" else None)
+    ("force" becomes "auto"; ``retrain``: trained again)."""
+    mode = "force" if retrain else "read" if ctx.mode == "read" else None
     return supervised.run(
-        "vdsr", scale, pre, eval_sets=VDSR_EVAL_SETS, scales=(scale,), **VDSR_BACKBONE
+        "vdsr",
+        scale,
+        ctx.replace(mode=mode),
+        eval_sets=VDSR_EVAL_SETS,
+        scales=(scale,),
+        **VDSR_BACKBONE,
     )
 
 
@@ -130,15 +112,7 @@ def vdsr_backbone(
     try:
         net = supervised.load_weights(record, "vdsr")
     except FileNotFoundError:
-        scale = record.config["scale"]
-        supervised.run(
-            "vdsr",
-            scale,
-            ctx.replace(mode="force"),
-            eval_sets=VDSR_EVAL_SETS,
-            scales=(scale,),
-            **VDSR_BACKBONE,
-        )
+        pretrained_vdsr(record.config["scale"], ctx, retrain=True)
         net = supervised.load_weights(record, "vdsr")
     m = record.config["model"]
     return partial(VDSR, m["channels"], m["depth"], m["features"]), net.state_dict()
@@ -223,15 +197,15 @@ def zssr_run(
         lr_img, hr, kernel = inputs(item)
         factory, init = weights() if vdsr is not None else (None, None)
         image_cfg = dataclasses.replace(cfg, seed=cfg.seed + items().index(item))
-        res = run_image(
+        res = zssr(
             lr_img,
-            hr,
             scale,
             image_cfg,
-            ctx,
             kernel=kernel,
+            hr=hr,
             backbone=factory,
-            init=init,
+            init_state=init,
+            **_zssr_options(ctx),
         )
         return row(item, lr_img, hr, res)
 
@@ -245,9 +219,7 @@ def zssr_run(
             dataclasses.replace(cfg, seed=cfg.seed + first),
             kernels=ks,
             hrs=hrs,
-            device=resolve_device(ctx.device),
-            progress=ctx.progress,
-            trace_every=TRACE_EVERY,
+            **_zssr_options(ctx),
         )
         rows = [row(*args) for args in zip(chunk, lrs, hrs, many, strict=True)]
         for r, res in zip(rows, many, strict=True):
@@ -284,12 +256,8 @@ def external_weights(
     (:func:`srcore.methods.osr.pretrain_external`), cached by
     :func:`external_settings` under ``<cache>/weights/osr-ext``."""
     settings = external_settings(dataset, cfg, ctx.profile)
-    path = (
-        supervised.cache_dir()
-        / "weights"
-        / "osr-ext"
-        / f"{run_key('osr-ext', {**settings, 'model': config_dict(cfg)})}.pt"
-    )
+    name = run_key("osr-ext", {**settings, "model": config_dict(cfg)})
+    path = supervised.cache_dir() / "weights" / "osr-ext" / f"{name}.pt"
     if path.exists():
         return torch.load(path, weights_only=True)
     images = data.iter_images(
@@ -321,8 +289,7 @@ def osr_run(
     seed: int = 0,
     **overrides: Any,
 ) -> RunRecord:
-    """ZSSR over a stream of ``limit`` images, from scratch or with weight transfer,
-    optionally starting from external weights (online SR's modes).
+    """ZSSR over a stream of ``limit`` images in one of online SR's modes.
 
     ========  ========  =====  ==========================  ==================
     external  transfer  adapt  image k's network starts    online SR's name
@@ -335,8 +302,8 @@ def osr_run(
     "T91"     True      True   image k-1's (k=0: external) ZSSR/ext/online
     ========  ========  =====  ==========================  ==================
 
-    Image k uses seed ``seed + k`` in every mode, so the records differ only in
-    the initial weights (:func:`external_weights`).
+    Image k uses seed ``seed + k`` in every mode: the records differ only in the
+    initial weights (:func:`external_weights`).
     """
     if not adapt and (external is None or transfer):
         raise ValueError(
@@ -386,7 +353,9 @@ def osr_run(
         ds, image = item.split("/", 1)
         lr_img, hr = protocol.test_pair(ds, image, scale, "bicubic", data_root)
         image_cfg = dataclasses.replace(run_cfg, seed=cfg.seed + k)
-        res = run_image(lr_img, hr, scale, image_cfg, ctx, init=start)
+        res = zssr(
+            lr_img, scale, image_cfg, hr=hr, init_state=start, **_zssr_options(ctx)
+        )
         weights.mkdir(parents=True, exist_ok=True)
         torch.save(res.state, weights / f"{k}.pt")
         save_png(protocol.crop_center(res.sr), crop_file("osr", key, item, results))

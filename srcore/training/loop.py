@@ -1,15 +1,10 @@
 """The one supervised training loop, with checkpoints that resume exactly.
 
-``train(model, loss_fn, sampler, config)`` runs ``config.steps`` updates on
-``sampler.batch(step, batch_size)`` (SRCNN, VDSR, LapSRN, SRResNet; the SRGAN loop
-reuses its pieces). Batches are a pure function of ``(seed, step)`` and a checkpoint
-holds the model, optimizer, scheduler, scaler, RNG states and unlogged losses, so on
-the CPU a resumed run ends bit-equal to an uninterrupted one. A NaN/inf loss raises
-:class:`TrainingDiverged` (checked once per log, not per step) and leaves the last
-good checkpoint. bf16 autocast and channels-last run where
-:func:`srcore.precision.use_bf16` says they pay (fp16 + GradScaler on a GPU without
-bf16). After the last update the model and bicubic are compared on the same fresh
-batches (:func:`heldout_losses`, for :mod:`srcore.health`).
+Batches are a pure function of ``(seed, step)`` and a checkpoint holds the model,
+optimizer, scheduler, scaler, RNG states and unlogged losses, so on the CPU a resumed
+run ends bit-equal to an uninterrupted one. A NaN/inf loss raises
+:class:`TrainingDiverged` (checked once per log, not per step). bf16 autocast and
+channels-last run where :func:`srcore.precision.use_bf16` says they pay.
 """
 
 from __future__ import annotations
@@ -208,15 +203,7 @@ def psnr_validator(
     tile: int | None = None,
 ) -> Callable[[nn.Module], float]:
     """A ``val_fn`` for :func:`train`: mean :func:`srcore.metrics.psnr` (dB) over
-    ``pairs``, ``shave`` pixels shaved; the scale is read from the pair sizes.
-
-    Example:
-        >>> from srcore.training.patches import validation_pairs
-        >>> pairs = validation_pairs([torch.rand(1, 3, 24, 24)], 2, "rgb", True)
-        >>> val_fn = psnr_validator(pairs, shave=2)
-        >>> val_fn(nn.Identity()) > 10
-        True
-    """
+    ``pairs``, ``shave`` pixels shaved; the scale is read from the pair sizes."""
     from srcore.inference import predict
     from srcore.metrics import psnr
 

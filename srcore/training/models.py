@@ -1,9 +1,5 @@
-"""The supervised methods as the runs see them: how each is built, fed and configured.
-
-One :class:`ModelSpec` per method (:data:`SPECS`); :func:`model_config` resolves a
-method's config for a profile and scale with this build's substitutions (training
-sets, SRGAN's content loss) written into it, so a record says what actually ran.
-"""
+"""The supervised methods as the runs see them: how each is built, fed and configured
+(:data:`SPECS`), and their configs with this build's substitutions written in."""
 
 from __future__ import annotations
 
@@ -32,9 +28,7 @@ class ModelSpec:
     upsampled_input: bool  # fed the bicubic upscale (SRCNN, VDSR) or the LR itself
     luma_only: bool  # trained and run on the Y channel
     loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
-    # bf16 autocast where the hardware has it (srcore.precision); False where the
-    # network's step is slower in bf16 than in fp32 (SRCNN's tiny layers)
-    bf16_pays: bool = True
+    bf16_pays: bool = True  # bf16 autocast where the hardware has it (not SRCNN)
 
 
 def on_luma(spec: ModelSpec, channels: int) -> bool:
@@ -117,11 +111,6 @@ class StoppingRule:
     of ``val_set``, left out of training (no test image chooses when a run ends). It
     stops at a plateau or after ``max_hours``
     (:func:`srcore.training.loop.stop_reason`), or at the paper's update count.
-
-    Example:
-        >>> rule = PAPER_STOPPING["vdsr"]
-        >>> rule.val_set, rule.holdout, rule.plateau_checks * rule.val_every
-        ('BSD200', 10, 2500)
     """
 
     val_every: int
@@ -136,26 +125,16 @@ class StoppingRule:
 #: minutes (benchmarks/paper_training.py); the caps are this project's compute (VDSR's
 #: whole schedule fits; SRCNN, LapSRN and SRResNet end long before their papers').
 PAPER_STOPPING: dict[str, StoppingRule] = {
-    "srcnn": StoppingRule(
-        val_every=5_000, plateau_checks=5, plateau_db=0.02, max_hours=4
-    ),
-    "vdsr": StoppingRule(val_every=500, plateau_checks=5, plateau_db=0.02, max_hours=5),
-    "lapsrn": StoppingRule(
-        val_every=1_000, plateau_checks=5, plateau_db=0.02, max_hours=8
-    ),
-    "srresnet": StoppingRule(
-        val_every=1_000, plateau_checks=5, plateau_db=0.02, max_hours=10
-    ),
+    # val_every, plateau_checks, plateau_db, max_hours
+    "srcnn": StoppingRule(5_000, 5, 0.02, 4),
+    "vdsr": StoppingRule(500, 5, 0.02, 5),
+    "lapsrn": StoppingRule(1_000, 5, 0.02, 8),
+    "srresnet": StoppingRule(1_000, 5, 0.02, 10),
 }
 
 
 def stopping_rule(name: str, profile: str) -> StoppingRule | None:
-    """:data:`PAPER_STOPPING` of ``name`` at ``paper``; None elsewhere.
-
-    Example:
-        >>> stopping_rule("srcnn", "paper").max_hours, stopping_rule("srcnn", "quick")
-        (4, None)
-    """
+    """:data:`PAPER_STOPPING` of ``name`` at ``paper``; None elsewhere."""
     return PAPER_STOPPING.get(name) if profile == "paper" else None
 
 

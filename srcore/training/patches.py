@@ -1,10 +1,5 @@
-"""Training pairs cut from HR images: random patches, degraded on the fly.
-
-An HR crop of side ``patch_size`` is cut on the scale grid, turned by one of the 8
-dihedral transforms and degraded into its LR partner (MATLAB bicubic, 8-bit, as
-:func:`srcore.protocol.make_lr`); SRCNN and VDSR take its bicubic upscale. A batch is
-a pure function of ``(seed, step)``, so a resumed run sees the batches an
-uninterrupted one would.
+"""Training pairs cut from HR images: random patches, degraded on the fly, a pure
+function of ``(seed, step)`` so that a resumed run sees the same batches.
 
 Reference: Dong et al., SRCNN (TPAMI 2016) §4.1 (sub-images, Y channel); Lim et al.,
 EDSR (CVPRW 2017) §4.2 (random flips and 90° rotations).
@@ -30,12 +25,7 @@ _CUBIC_HALF_WIDTH = 2.0  # Keys cubic support is [-2, 2] input pixels when enlar
 
 def step_seed(seed: int, step: int) -> int:
     """A 63-bit seed for ``(seed, step)`` by SHA-256 (``seed + step`` would make run
-    ``seed=1`` replay run ``seed=0`` one step later).
-
-    Example:
-        >>> step_seed(0, 1) == step_seed(0, 1) != step_seed(1, 0)
-        True
-    """
+    ``seed=1`` replay run ``seed=0`` one step later)."""
     digest = hashlib.sha256(f"srcore-patches:{int(seed)}:{int(step)}".encode())
     return int.from_bytes(digest.digest()[:8], "little") >> 1
 

@@ -31,10 +31,7 @@ from srcore.training.models import SPECS, ModelSpec, StoppingRule, on_luma
 from srcore.training.optim import TrainConfig
 from srcore.training.patches import PatchSampler, validation_pairs
 
-#: Deliberate training faults: ``misaligned_pairs`` gives each HR target its own
-#: random rotation/flip, independent of its LR input (an augmentation applied to one
-#: side only); ``random_image_branch`` starts LapSRN's image-upsampling filters from
-#: random weights instead of bilinear interpolation.
+#: Deliberate training faults (:class:`MisalignedPairs`, :func:`random_image_branch`).
 FAULTS = ("misaligned_pairs", "random_image_branch")
 
 # The inference policy: set to bound memory, not tuned. Tiles are not exact (VDSR
@@ -130,16 +127,8 @@ class _MultiScaleSampler:
 
 
 class MisalignedPairs:
-    """The ``misaligned_pairs`` fault: each HR target gets its own dihedral transform.
-
-    Example:
-        >>> hr = [torch.rand(1, 1, 32, 32)]
-        >>> sampler = PatchSampler(hr, 2, 16, channels="y", seed=0)
-        >>> faulty = MisalignedPairs(sampler, seed=0)
-        >>> (a, ha), (b, hb) = sampler.batch(0, 4), faulty.batch(0, 4)
-        >>> torch.equal(a, b), torch.equal(ha, hb)
-        (True, False)
-    """
+    """The ``misaligned_pairs`` fault: each HR target gets its own dihedral transform
+    (seeded by the step), so it no longer matches its LR input."""
 
     def __init__(self, sampler: Any, seed: int) -> None:
         self.sampler, self.seed = sampler, seed
@@ -154,16 +143,8 @@ class MisalignedPairs:
 
 
 def random_image_branch(model: nn.Module, seed: int) -> None:
-    """The ``random_image_branch`` fault: He-normal LapSRN image upsamplers.
-
-    Example:
-        >>> from srcore.methods.lapsrn import LapSRN
-        >>> net = LapSRN(1, 2, depth=1, upsample="subpixel")
-        >>> w0 = net.levels[0].image_up[0].weight.clone()
-        >>> random_image_branch(net, seed=0)
-        >>> torch.equal(w0, net.levels[0].image_up[0].weight)
-        False
-    """
+    """The ``random_image_branch`` fault: LapSRN's image upsamplers get He-normal
+    random weights instead of bilinear interpolation."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for level in model.levels:
