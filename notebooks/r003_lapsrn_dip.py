@@ -284,7 +284,25 @@ prose.say(
 )
 
 # %% tags=["hide-input"]
-fig = plots.plot_psnr_traces(curves)
+# PSNR against step per loss: the mean over seeds (of the mean over the images) as a
+# line, mean ± sd as a band, min-max as a thin outline; bicubic dashed.
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+for (name, c), color in zip(
+    curves.groupby("loss", sort=False), plt.cm.tab10.colors, strict=False
+):
+    label = f"{name} (mean)"
+    if "seeds" in c and "images" in c:
+        n, k = int(c["images"].iloc[0]), int(c["seeds"].iloc[0])
+        spread = "1 seed: no spread" if k == 1 else f"± sd over {k} seeds"
+        label = f"{name}: mean of {n} images, {spread}"
+    ax.plot(c["step"], c["mean"], color=color, label=label)
+    ax.fill_between(
+        c["step"], c["mean"] - c["std"], c["mean"] + c["std"], color=color, alpha=0.2
+    )
+    for edge in ("min", "max"):
+        ax.plot(c["step"], c[edge], color=color, lw=0.6, ls=":")
+ax.axhline(curves["bicubic"].iloc[0], color="black", ls="--", lw=1, label="bicubic")
+fig = plots.finish_psnr_axes(fig, ax, "step")
 plt.show()
 
 # %% [markdown]

@@ -34,8 +34,6 @@ except KeyboardInterrupt:
     print("interrupted", file=sys.stderr)
     raise SystemExit(130) from None
 
-__all__ = ["main", "build_parser"]
-
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from srcore.runs.benchmark import METHODS, benchmark_table, evaluate

@@ -21,29 +21,15 @@ import torch.nn.functional as F
 from srcore.imageops import quantize, rgb_to_y
 from srcore.imageops import shave as shave_border
 
-__all__ = [
-    "scoring_channel",
-    "psnr",
-    "ssim",
-    "psnr_rgb",
-    "ssim_rgb",
-    "high_frequency_energy",
-    "LPIPSUnavailable",
-    "lpips_model",
-    "lpips_distance",
-    "lpips_status",
-]
-
 
 def scoring_channel(x: torch.Tensor, *, round_y: bool = True) -> torch.Tensor:
     """The channel the literature scores, on the 0-255 scale, float64, ``(B, 1, H, W)``.
 
-    RGB -> 8-bit RGB -> MATLAB luma (rounded to uint8 when ``round_y``, as ``rgb2ycbcr``
-    does on uint8 input). A one-channel image is scored on its own grey levels, as the
-    MATLAB scripts do (``if size(im, 3) > 1, im = rgb2ycbcr(im)``): a luma made from
-    replicated grey would squeeze the range into 16-235 and inflate PSNR by 1.3 dB. The
-    rule follows the stored channel count, like MATLAB: Set14's ``man`` is stored as RGB
-    with three equal channels and *is* scored on its luma in the published tables.
+    RGB -> 8-bit RGB -> MATLAB luma (rounded to uint8 when ``round_y``, as
+    ``rgb2ycbcr`` on uint8). A one-channel image is scored on its own grey levels, as
+    the MATLAB scripts do (``if size(im, 3) > 1, im = rgb2ycbcr(im)``): the rule
+    follows the stored channel count, so an RGB file of three equal channels is
+    scored on its luma.
     """
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise ValueError(
@@ -85,15 +71,9 @@ def psnr(
 ) -> torch.Tensor:
     """Peak signal-to-noise ratio in dB, one value per image: ``10 log10(255^2 / MSE)``.
 
-    Args:
-        sr, hr: ``(B, C, H, W)`` in [0, 1]; C = 3 (RGB) or 1 (grey).
-        shave: pixels removed on each side before scoring (the literature uses
-            ``scale``).
-        y_channel: score MATLAB's 8-bit luma (default) or all channels of the 8-bit
-            images.
-
-    Returns:
-        float64 tensor ``(B,)``; ``inf`` where the images are identical.
+    ``sr``, ``hr``: ``(B, C, H, W)`` in [0, 1], C = 3 or 1; ``shave`` pixels removed
+    on each side; ``y_channel``: MATLAB's 8-bit luma, else all 8-bit channels. Returns
+    float64 ``(B,)``, ``inf`` where the images are identical.
 
     Example:
         >>> hr = torch.full((1, 1, 8, 8), 100 / 255)
@@ -116,12 +96,8 @@ def _ssim_map(
     a: torch.Tensor, b: torch.Tensor, window: int, sigma: float
 ) -> torch.Tensor:
     """SSIM map of two ``(B, C, H, W)`` float64 images on the 0-255 scale ("valid"
-    region).
-
-    The Gaussian window is separable, so the five local statistics are filtered with
-    two 1-D passes in one grouped convolution each (an 11x speed-up over 2-D in
-    float64).
-    """
+    region); the five local statistics filtered by the separable window in two
+    grouped 1-D passes."""
     c1, c2 = (0.01 * 255.0) ** 2, (0.03 * 255.0) ** 2
     n, channels = a.shape[:2]
     g = _gaussian_1d(window, sigma).to(a.device)
@@ -151,11 +127,8 @@ def ssim(
     / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2))``
     with Gaussian-weighted local statistics (11x11, sigma 1.5), C1 = (0.01 L)^2,
     C2 = (0.03 L)^2, L = 255, averaged over the valid map (Wang's ``ssim_index.m``; not
-    MATLAB's built-in ``ssim``, which pads). With ``y_channel=False`` the per-channel
-    values are averaged (BasicSR's RGB convention).
-
-    Returns:
-        float64 tensor ``(B,)``.
+    MATLAB's built-in ``ssim``, which pads); float64 ``(B,)``. With
+    ``y_channel=False`` the per-channel values are averaged (BasicSR's convention).
     """
     a, b = _prepare(sr, hr, shave, y_channel)
     if min(a.shape[-2:]) < window:
@@ -165,22 +138,9 @@ def ssim(
     return _ssim_map(a, b, window, sigma).flatten(1).mean(dim=1)
 
 
-def psnr_rgb(sr: torch.Tensor, hr: torch.Tensor, *, shave: int = 0) -> torch.Tensor:
-    """PSNR over all RGB channels of the 8-bit images (BasicSR Model-Zoo convention)."""
-    return psnr(sr, hr, shave=shave, y_channel=False)
-
-
-def ssim_rgb(sr: torch.Tensor, hr: torch.Tensor, *, shave: int = 0) -> torch.Tensor:
-    """SSIM averaged over the RGB channels of the 8-bit images."""
-    return ssim(sr, hr, shave=shave, y_channel=False)
-
-
 def high_frequency_energy(x: torch.Tensor, *, cutoff: float = 0.25) -> torch.Tensor:
-    """Fraction of spectral energy above ``cutoff`` x Nyquist on the luma, per image.
-
-    A sharpness measure that needs no pretrained network: a GAN's textures raise it,
-    an MSE-trained network's blur lowers it. The mean is removed first.
-    """
+    """Fraction of spectral energy above ``cutoff`` x Nyquist on the luma (mean
+    removed), per image: a sharpness measure that needs no pretrained network."""
     y = scoring_channel(x if x.shape[1] in (1, 3) else x[:, :3], round_y=False)[:, 0]
     y = y - y.mean(dim=(-2, -1), keepdim=True)
     power = torch.fft.fft2(y).abs() ** 2
@@ -202,13 +162,9 @@ _LPIPS_FAILED: dict[str, str] = {}
 def lpips_model(
     net: str = "alex", device: str | torch.device = "cpu"
 ) -> torch.nn.Module:
-    """The published LPIPS metric (Zhang et al. 2018) with its pretrained backbone.
-
-    The backbone (AlexNet/VGG ImageNet weights) comes from torchvision's download cache
-    (``$TORCH_HOME/hub/checkpoints``). Where it cannot be fetched this raises
-    :class:`LPIPSUnavailable` instead of silently scoring with random features, which
-    would not be LPIPS.
-    """
+    """The published LPIPS metric (Zhang et al. 2018) with its pretrained backbone
+    from torchvision's cache; :class:`LPIPSUnavailable` where it cannot be fetched
+    (random features would not be LPIPS)."""
     key = (net, str(device))
     if net in _LPIPS_FAILED:  # one failed download per process is enough
         raise LPIPSUnavailable(_LPIPS_FAILED[net])
@@ -218,8 +174,7 @@ def lpips_model(
         except ImportError as err:  # pragma: no cover - lpips is a dependency
             raise LPIPSUnavailable("the `lpips` package is not installed") from err
         try:
-            # torch.hub announces its download attempt on stdout; keep that out of
-            # the book's pages (the error below says what happened).
+            # torch.hub announces its download on stdout: kept out of the book's pages
             quiet = contextlib.redirect_stdout(io.StringIO())
             with warnings.catch_warnings(), quiet:
                 warnings.simplefilter("ignore", UserWarning)  # torchvision deprecations
@@ -234,15 +189,6 @@ def lpips_model(
             raise LPIPSUnavailable(_LPIPS_FAILED[net]) from err
         _LPIPS_CACHE[key] = model.eval().to(device)
     return _LPIPS_CACHE[key]
-
-
-def lpips_status(net: str = "alex") -> str:
-    """One line for a chapter: whether LPIPS ran, or why not (never random features)."""
-    try:
-        lpips_model(net)
-    except LPIPSUnavailable:
-        return f"LPIPS: not run: needs the {net} ImageNet weights (offline build)."
-    return f"LPIPS: computed with the pretrained {net} backbone."
 
 
 @torch.no_grad()

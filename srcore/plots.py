@@ -19,22 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from srcore.degrade import kernel_to_image
-from srcore.tableformat import HEADERS, provenance_caption, style_table, table_or_note
-
-__all__ = [
-    "HEADERS",
-    "provenance_caption",
-    "style_table",
-    "table_or_note",
-    "detail_box",
-    "plot_crops",
-    "plot_kernel_gallery",
-    "plot_deltas",
-    "plot_training_curves",
-    "plot_psnr_vs_sharpness",
-    "plot_psnr_traces",
-    "finish_psnr_axes",
-]
+from srcore.tableformat import HEADERS as HEADERS
+from srcore.tableformat import provenance_caption as provenance_caption
+from srcore.tableformat import style_table as style_table
+from srcore.tableformat import table_or_note as table_or_note
 
 
 def _to_hwc(x: torch.Tensor) -> np.ndarray:
@@ -181,67 +169,6 @@ def plot_training_curves(
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
-
-
-def plot_psnr_vs_sharpness(table: pd.DataFrame) -> Figure:
-    """PSNR against high-frequency energy, one panel per dataset, one point per method.
-
-    Bicubic is a black cross and the HR images' own energy a dotted line: a sharper
-    output moves right, towards HR, usually at some cost in PSNR.
-    """
-    datasets = list(dict.fromkeys(table["dataset"]))
-    fig, axes = plt.subplots(
-        1, len(datasets), figsize=(3.2 * len(datasets), 3.2), squeeze=False
-    )
-    for ax, ds in zip(axes[0], datasets, strict=True):
-        group = table[table["dataset"] == ds]
-        for row in group.itertuples():
-            ax.scatter(row.hf_energy, row.psnr, s=40, label=row.method)
-        ref = group.iloc[0]
-        ax.scatter(
-            ref.hf_energy_bicubic, ref.psnr_bicubic, marker="x", c="k", label="bicubic"
-        )
-        ax.axvline(ref.hf_energy_hr, color="gray", lw=0.8, ls=":")
-        ax.set_title(ds)
-        ax.set_xlabel("high-frequency energy")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("PSNR (dB)")
-    axes[0][-1].legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def plot_psnr_traces(curves: pd.DataFrame, *, group: str = "loss") -> Figure:
-    """PSNR against optimisation step: the mean as a line, mean ± std as a band and
-    the min-max range as a thin outline, one colour per ``group`` value; the runs'
-    mean bicubic PSNR as a dashed line.
-
-    ``curves`` has columns ``group``, step, mean, std, min, max, bicubic (e.g. the
-    DIP curves of a chapter: one row per loss and traced step), and optionally
-    ``images`` and ``seeds``: then the spread is over seeds (of the mean over the
-    images) and the legend says so, "1 seed: no spread" where there is one.
-    """
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
-    for (name, c), color in zip(
-        curves.groupby(group, sort=False), plt.cm.tab10.colors, strict=False
-    ):
-        label = f"{name} (mean)"
-        if "seeds" in c and "images" in c:
-            n, k = int(c["images"].iloc[0]), int(c["seeds"].iloc[0])
-            spread = "1 seed: no spread" if k == 1 else f"± sd over {k} seeds"
-            label = f"{name}: mean of {n} images, {spread}"
-        ax.plot(c["step"], c["mean"], color=color, label=label)
-        ax.fill_between(
-            c["step"],
-            c["mean"] - c["std"],
-            c["mean"] + c["std"],
-            color=color,
-            alpha=0.2,
-        )
-        for edge in ("min", "max"):
-            ax.plot(c["step"], c[edge], color=color, lw=0.6, ls=":")
-    ax.axhline(curves["bicubic"].iloc[0], color="black", ls="--", lw=1, label="bicubic")
-    return finish_psnr_axes(fig, ax, "step")
 
 
 def finish_psnr_axes(fig: Figure, ax: Axes, xlabel: str) -> Figure:

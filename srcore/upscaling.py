@@ -61,9 +61,7 @@ def check_scale(method: str, scale: float) -> int | float:
     if not math.isfinite(scale) or scale <= 0:
         raise InputError(f"scale must be a number > 0, got {scale:g}")
     integral = float(scale).is_integer()
-    if method == "bicubic":
-        return int(scale) if integral else float(scale)
-    if method == "zssr" and scale > 1:
+    if method == "bicubic" or (method == "zssr" and scale > 1):
         return int(scale) if integral else float(scale)
     if not integral or scale < 2:
         raise InputError(f"{method} needs an integer scale >= 2, got {scale:g}")

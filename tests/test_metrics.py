@@ -24,7 +24,7 @@ from skimage.metrics import structural_similarity as sk_ssim
 from srcore import imresize, load_image, psnr, ssim
 from srcore import metrics as M
 from srcore.imageops import load_image_uint8, modcrop, quantize, to_tensor
-from srcore.metrics import high_frequency_energy, psnr_rgb, ssim_rgb
+from srcore.metrics import high_frequency_energy
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 SET5 = ["baby", "bird", "butterfly", "head", "woman"]
@@ -58,7 +58,7 @@ def colour(r: int, g: int, b: int, h: int = 16, w: int = 16) -> torch.Tensor:
 def test_psnr_identical_is_inf():
     x = torch.rand(2, 3, 16, 16)
     assert torch.isinf(psnr(x, x)).all()
-    assert torch.isinf(psnr_rgb(x, x)).all()
+    assert torch.isinf(psnr(x, x, y_channel=False)).all()
 
 
 def test_psnr_one_grey_level():
@@ -95,7 +95,9 @@ def test_psnr_y_channel_known_colour_pairs():
         20 * math.log10(255 / 64), abs=1e-10
     )
     # On all RGB channels instead: MSE = (255^2 + 255^2 + 0) / 3 -> 10 log10(1.5).
-    assert float(psnr_rgb(green, red)) == pytest.approx(10 * math.log10(1.5), abs=1e-10)
+    assert float(psnr(green, red, y_channel=False)) == pytest.approx(
+        10 * math.log10(1.5), abs=1e-10
+    )
     # Black: Y = 16; blue: 16 + 24.966 = 40.966 -> 41. The rounding is part of the
     # protocol: the unrounded difference 24.966 would give 20.184 dB instead of 20.172.
     black, blue = colour(0, 0, 0), colour(0, 0, 255)
@@ -188,7 +190,7 @@ def test_set14_man_and_bridge_channel_counts(shared):
 def test_ssim_identical_is_one():
     x = torch.rand(2, 3, 32, 32)
     np.testing.assert_allclose(ssim(x, x).numpy(), 1.0, atol=1e-12)
-    np.testing.assert_allclose(ssim_rgb(x, x).numpy(), 1.0, atol=1e-12)
+    np.testing.assert_allclose(ssim(x, x, y_channel=False).numpy(), 1.0, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -210,7 +212,7 @@ def test_ssim_rgb_is_mean_of_channel_ssim():
     rng = np.random.default_rng(3)
     a = rng.integers(0, 256, (30, 35, 3), dtype=np.uint8)
     b = np.clip(a.astype(int) + rng.integers(-30, 31, a.shape), 0, 255).astype(np.uint8)
-    ours = float(ssim_rgb(to_tensor(b), to_tensor(a)))
+    ours = float(ssim(to_tensor(b), to_tensor(a), y_channel=False))
     ref = sk_ssim(
         a.astype(np.float64), b.astype(np.float64), channel_axis=-1, **SK_SSIM
     )
@@ -258,9 +260,9 @@ def test_ssim_rgb_matches_skimage_on_real_image(bird_pair):
     ref = sk_ssim(
         bird.astype(np.float64), degraded.astype(np.float64), channel_axis=-1, **SK_SSIM
     )
-    assert float(ssim_rgb(to_tensor(degraded), to_tensor(bird))) == pytest.approx(
-        ref, abs=1e-10
-    )
+    assert float(
+        ssim(to_tensor(degraded), to_tensor(bird), y_channel=False)
+    ) == pytest.approx(ref, abs=1e-10)
 
 
 # ------------------------------------------------------------------------------- errors
@@ -285,7 +287,7 @@ def test_metric_input_errors():
     with pytest.raises(ValueError, match="window"):
         ssim(a, a, shave=3)
     with pytest.raises(ValueError, match="channel"):
-        psnr_rgb(torch.rand(1, 3, 16, 16), a)
+        psnr(torch.rand(1, 3, 16, 16), a, y_channel=False)
     with pytest.raises(ValueError):
         psnr(torch.rand(1, 2, 16, 16), torch.rand(1, 2, 16, 16))
 
