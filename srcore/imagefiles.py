@@ -99,10 +99,7 @@ def output_files(
         )
     if f".{fmt}" not in SAVE_FORMATS:
         raise InputError(f"--format must be png, jpg or webp, got {fmt!r}")
-    if as_folder:
-        outs = [out / f"{p.stem}{suffix}.{fmt}" for p in inputs]
-    else:
-        outs = [out]
+    outs = [out / f"{p.stem}{suffix}.{fmt}" for p in inputs] if as_folder else [out]
     _writable(out if as_folder else out.parent, out)
     for src, dst in zip(inputs, outs, strict=True):
         if dst.exists() and dst.resolve() == src.resolve():
