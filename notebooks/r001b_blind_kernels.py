@@ -118,6 +118,12 @@ KERNELGAN = published.KERNELGAN_DIV2KRK  # KernelGAN's Table 1 (DIV2KRK)
 
 
 # %%
+def table_or_note(df):
+    """The styled table, or a one-line note where a set has no record yet (an empty
+    table would show as a bare header)."""
+    return Markdown("*(no record yet)*") if df.empty else plots.style_table(df)
+
+
 def common_images(runs):
     """The images that every run of ``runs`` has done, in the set's order."""
     done = [[r["image"] for r in record.per_image] for record in runs.values()]
@@ -276,8 +282,8 @@ the discriminator, against bicubic's):
 )
 
 # %%
-display(plots.table_or_note(blind_table(bsd)))
-display(plots.table_or_note(blind_kernel_table(bsd)))
+display(table_or_note(blind_table(bsd)))
+display(table_or_note(blind_kernel_table(bsd)))
 display(Markdown(plots.provenance_caption(list(bsd.values()))))
 
 # %% [markdown]
@@ -446,7 +452,7 @@ truth, the less it helps.
 )
 
 # %%
-display(plots.table_or_note(seed_table))
+display(table_or_note(seed_table))
 seed_records = [r for runs in seed_sets for r in runs.values()]
 display(Markdown(plots.provenance_caption(seed_records)))
 
@@ -519,8 +525,8 @@ for scale in (2, 4):
         continue
     if scale == 4:
         display(Markdown("×4:"))
-    display(plots.table_or_note(blind_table(blind[key])))
-    display(plots.table_or_note(blind_kernel_table(blind[key])))
+    display(table_or_note(blind_table(blind[key])))
+    display(table_or_note(blind_kernel_table(blind[key])))
     display(Markdown(plots.provenance_caption(list(blind[key].values()))))
 
 # %%
@@ -585,7 +591,7 @@ kernels, ×2 and ×4). One estimate costs
 )
 
 # %%
-display(plots.table_or_note(kernel_table))
+display(table_or_note(kernel_table))
 
 # %% tags=["hide-input"]
 # True (top) and estimated (bottom) kernels of each set's first two images, on one

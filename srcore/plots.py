@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -22,7 +21,6 @@ from srcore.degrade import kernel_to_image
 from srcore.tableformat import HEADERS as HEADERS
 from srcore.tableformat import provenance_caption as provenance_caption
 from srcore.tableformat import style_table as style_table
-from srcore.tableformat import table_or_note as table_or_note
 
 
 def _to_hwc(x: torch.Tensor) -> np.ndarray:
@@ -128,23 +126,6 @@ def plot_kernel_gallery(
     for ax, kernel, title in zip(axes.flat, kernels, titles, strict=False):
         ax.imshow(kernel_to_image(kernel), cmap="magma", interpolation="nearest")
         ax.set_title(title, fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_deltas(table: pd.DataFrame, *, tolerance: float | None = None) -> Figure:
-    """Bar chart of ``d_psnr`` (ours - published) per dataset and scale."""
-    fig, ax = plt.subplots(figsize=(6.5, 2.8))
-    labels = [
-        f"{d} ×{s}" for d, s in zip(table["dataset"], table["scale"], strict=True)
-    ]
-    ax.bar(labels, table["d_psnr"], color="tab:blue")
-    if tolerance is not None:
-        for y in (-tolerance, tolerance):
-            ax.axhline(y, color="gray", ls="--", lw=1)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("ours − published (dB)")
-    ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
     return fig
 

@@ -145,16 +145,6 @@ def _caption(df: pd.DataFrame, fold: Sequence[str], fmt: Mapping[str, Callable])
     return " · ".join(f"{header(c)}: {fmt[c](df[c].iloc[0])}" for c in fold)
 
 
-def table_or_note(df: pd.DataFrame, note: str = "no record yet", **kw: Any) -> Any:
-    """:func:`style_table` of ``df``, or a one-line Markdown note when it has no
-    row (an empty table would render as a bare header)."""
-    if df.empty:
-        from IPython.display import Markdown
-
-        return Markdown(f"*({note})*")
-    return style_table(df, **kw)
-
-
 def style_table(
     df: pd.DataFrame,
     digits: Mapping[str, int] | None = None,
