@@ -91,6 +91,8 @@ def kernelgan_run(
             lr_img, scale, image_cfg, device=dev, progress=ctx.progress
         )
         bicubic = bicubic_kernel(scale, 13 if scale == 2 else 25)
+        kept = ("health", "seconds", "steps")
+        kept += ("trace_steps", "trace_g", "trace_d", "trace_bicubic")
         return {
             "dataset": ds,
             "kernel": _taps(res.kernel),
@@ -99,13 +101,7 @@ def kernelgan_run(
             "bicubic_error": kernel_error(bicubic, truth),
             "cov_estimate": kernel_moments(res.kernel)[1].tolist(),
             "cov_true": kernel_moments(truth)[1].tolist(),
-            "health": res.health,
-            "seconds": res.seconds,
-            "steps": res.steps,
-            "trace_steps": res.trace_steps,
-            "trace_g": res.trace_g,
-            "trace_d": res.trace_d,
-            "trace_bicubic": res.trace_bicubic,
+            **{k: getattr(res, k) for k in kept},
         }
 
     return record_for("kernelgan", config, items, compute, ctx, device=dev)

@@ -57,22 +57,13 @@ def zssr_row(
     res: ZSSRResult, hr: torch.Tensor, lr_img: torch.Tensor, scale: int
 ) -> dict[str, Any]:
     """A record row of one ZSSR image: its scores, optimisation, health and traces."""
+    first = res.rec_mse[0] if res.rec_mse else res.rec_interp
+    kept = ("rec_iters", "rec_mse", "iterations", "final_lr", "lr_changes")
+    kept += ("trace_iters", "trace_psnr", "seconds", "seconds_per_iter")
     return {
         **protocol.score_row(res.sr, hr, lr_img, scale),
-        "health": health(
-            res.rec_final,
-            res.rec_interp,
-            res.rec_mse[0] if res.rec_mse else res.rec_interp,
-        ),
-        "rec_iters": res.rec_iters,
-        "rec_mse": res.rec_mse,
-        "iterations": res.iterations,
-        "final_lr": res.final_lr,
-        "lr_changes": res.lr_changes,
-        "trace_iters": res.trace_iters,
-        "trace_psnr": res.trace_psnr,
-        "seconds": res.seconds,
-        "seconds_per_iter": res.seconds_per_iter,
+        "health": health(res.rec_final, res.rec_interp, first),
+        **{k: getattr(res, k) for k in kept},
     }
 
 

@@ -67,10 +67,10 @@ def train_srgan(
 ) -> dict[str, Any]:
     """Train ``generator`` against ``discriminator``; returns the history as a dict.
 
-    The keys of :class:`srcore.training.loop.TrainHistory` (``loss``: the generator's
-    total) plus ``content``, ``adv``, ``d_loss`` and ``d_real`` / ``d_fake`` (the
-    discriminator's mean probabilities). With ``amp`` on native bf16 the networks
-    run under autocast; losses, weights and Adam stay fp32.
+    The keys of :class:`srcore.training.loop.TrainHistory` but ``stopped`` (``loss``:
+    the generator's total) plus ``content``, ``adv``, ``d_loss`` and ``d_real`` /
+    ``d_fake`` (the discriminator's mean probabilities). With ``amp`` on native bf16
+    the networks run under autocast; losses, weights and Adam stay fp32.
     """
     device = torch.device(device)
     generator.to(device).train()

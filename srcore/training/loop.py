@@ -109,12 +109,9 @@ class TrainHistory:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainHistory:
         """Inverse of :meth:`to_dict`; an unknown key is an error, not ignored."""
-        data = dict(data)
-        for key in ("step", "val_step"):
-            data[key] = [int(v) for v in data.get(key, [])]
-        for key in ("loss", "val_psnr"):
-            data[key] = [float(v) for v in data.get(key, [])]
-        return cls(**data)
+        kinds = {"step": int, "val_step": int, "loss": float, "val_psnr": float}
+        lists = {k: [kind(v) for v in data.get(k, [])] for k, kind in kinds.items()}
+        return cls(**{**data, **lists})
 
 
 class BatchSource(Protocol):
