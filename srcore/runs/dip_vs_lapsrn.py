@@ -1,9 +1,5 @@
-"""DIP and LapSRN at ×4 on the same test crops: the runs behind the DIP chapter.
-
-LapSRN: one trained network per pyramid-loss weighting (:data:`WEIGHTINGS`), scored
-on the benchmark sets and on DIP's crops. DIP: one optimisation per (image, seed)
-for each data term ("mse" or "charbonnier"), with its PSNR-vs-step trace.
-"""
+"""DIP and LapSRN at ×4 on the same test crops: the runs behind the DIP chapter
+(LapSRN per pyramid-loss weighting, DIP per data term, image and seed)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
 """The results cache: every number in the book is a record made by ``load_or_run``.
 
-A run is keyed by its method and the hash of its full config; one small JSON per key
-under ``book/results/`` holds per-image metrics, timings, an optional thinned history
-and the provenance (commit, dirty flag, date, hardware, device, versions). In
-``"read"`` mode (the book build) a missing record is an error naming it; an
-interrupted run resumes from its ``.partial.json``, written after each item.
+A run is keyed by its method and the hash of its full config; one JSON per key holds
+per-image metrics, timings, history and provenance. In ``"read"`` mode (the book
+build) a missing record is an error naming it; a run resumes from its partial file.
 """
 
 from __future__ import annotations

@@ -91,14 +91,11 @@ def run(
 ) -> RunRecord:
     """Train (or load) method ``name`` at ``scale`` and score it on the eval sets.
 
-    ``seed`` seeds the initial weights and the patch stream. ``degradation=
-    "random_kernel"`` trains on patches blurred by a fresh DIV2KRK-style kernel each
-    and tests on :data:`srcore.protocol.RANDOM_KERNEL_EVAL_SETS`; ``fault`` is one of
-    :data:`srcore.training.supervised.FAULTS`. ``eval_sets`` ((set, first n or None)
-    pairs) replaces the profile's test sets. ``overrides`` are fields of the
-    method's config. SRGAN's generator starts from the SRResNet record its
-    ``init_from`` names (``"srresnet:<profile>"``), loaded or made when SRGAN trains
-    (``mode="force"`` retrains SRGAN, not its SRResNet).
+    ``seed`` seeds the initial weights and the patch stream; ``degradation``,
+    ``fault`` and ``eval_sets`` ((set, first n or None) pairs) as
+    :func:`srcore.training.supervised.fit` and :func:`run_config`; ``overrides`` are
+    fields of the method's config. SRGAN starts from the SRResNet record its
+    ``init_from`` names, loaded or made (``mode="force"`` retrains SRGAN only).
     """
     settings = RunSettings(seed, degradation, fault, eval_sets)
     spec = SPECS[name]

@@ -1,9 +1,5 @@
-"""Checkpoints that resume exactly: an atomic ``weights_only`` file and the RNG state.
-
-A checkpoint holds only tensors, numbers, strings and lists/dicts of them (it loads
-with ``weights_only=True``) and is written atomically; the global generators are
-stored beside the weights (:func:`rng_state`).
-"""
+"""Checkpoints that resume exactly: an atomic file of tensors, numbers and strings
+only (it loads with ``weights_only=True``), the RNG states beside the weights."""
 
 from __future__ import annotations
 

@@ -279,16 +279,12 @@ def train(
 ) -> TrainHistory:
     """Minimise ``loss_fn(model(input), target)`` over ``config.steps`` updates.
 
-    Update ``t`` uses ``sampler.batch(t, config.batch_size)``; the model is trained in
-    place on the config's device. ``val_fn`` (``model -> PSNR``, e.g.
-    :func:`psnr_validator`) runs in eval mode every ``val_every`` updates and at the
-    end. ``ckpt_dir`` holds one checkpoint (:data:`CHECKPOINT_NAME`); one written
-    under the same config (cadence and device aside) is resumed, so key the folder by
-    the whole run (model, data, loss). ``param_groups`` gives per-layer learning rates
-    (SRCNN). Past ``deadline`` (``time.time()``, needs ``ckpt_dir``) the run
-    checkpoints and raises :class:`TrainingPaused`. The stopping rule
-    (:func:`stop_reason`) may end it early: ``history.stopped`` says why.
-    Returns the :class:`TrainHistory` of all sessions.
+    Update ``t`` uses ``sampler.batch(t, config.batch_size)``. ``val_fn`` (``model ->
+    PSNR``) runs every ``val_every`` updates and at the end. A checkpoint in
+    ``ckpt_dir`` written under the same config (cadence and device aside) is resumed:
+    key the folder by the whole run. ``param_groups`` gives per-layer learning rates.
+    Past ``deadline`` the run checkpoints and raises :class:`TrainingPaused`;
+    :func:`stop_reason` may end it early (``history.stopped`` says why).
 
     Example:
         >>> from srcore.training.patches import PatchSampler

@@ -78,15 +78,12 @@ def _make_input(
 class PatchSampler:
     """Random aligned ``(LR, HR)`` patch pairs, a pure function of ``(seed, step)``.
 
-    One sample: an image of ``hr_images`` (``(1, C, H, W)`` in [0, 1]) picked with
-    probability proportional to its aligned patch positions (every patch of the set
-    equally likely, as SRCNN's sub-images), optionally rescaled by ``f ~ U(rescale)``
-    (raised where the image would no longer hold a patch; only a window around the
-    patch is resized), a ``patch_size`` square at a multiple of ``scale``, a random
-    dihedral transform (``augment``). The batch is then degraded: ``degradation``
-    ``(B, C, P, P) -> (B, C, P/s, P/s)`` (default :func:`srcore.degrade.degrade`)
-    runs under a global torch RNG seeded from ``(seed, step)``, and
-    ``upsample_input`` returns its bicubic upscale (8-bit) at HR size.
+    One sample: an image of ``hr_images`` (``(1, C, H, W)`` in [0, 1]) drawn in
+    proportion to its aligned patch positions (as SRCNN's sub-images), optionally
+    rescaled by ``f ~ U(rescale)``, a ``patch_size`` square at a multiple of
+    ``scale``, a random dihedral transform (``augment``). ``degradation`` ``(B, C, P,
+    P) -> (B, C, P/s, P/s)`` (default MATLAB bicubic, 8-bit) runs under a torch RNG
+    seeded from ``(seed, step)``; ``upsample_input`` returns its bicubic upscale.
 
     Example:
         >>> sampler = PatchSampler([torch.rand(1, 3, 40, 50)], scale=2, patch_size=16)
