@@ -39,7 +39,9 @@ def _to_channels(img: torch.Tensor, channels: str) -> torch.Tensor:
     return img if img.shape[1] == 1 else quantize(rgb_to_y(img))
 
 
-def _check_images(images: Sequence[torch.Tensor], what: str) -> None:
+def _check_images(images: Sequence[torch.Tensor], channels: str, what: str) -> None:
+    if channels not in CHANNELS:
+        raise ValueError(f"channels must be one of {CHANNELS}, got {channels!r}")
     if len(images) == 0:
         raise ValueError(f"{what}: no images given")
     for i, img in enumerate(images):
@@ -51,11 +53,6 @@ def _check_images(images: Sequence[torch.Tensor], what: str) -> None:
                 f"{what}: image {i} must be a float RGB or grey image in [0, 1], got "
                 f"{img.shape[1]} channels of {img.dtype}"
             )
-
-
-def _check_channels(channels: str) -> None:
-    if channels not in CHANNELS:
-        raise ValueError(f"channels must be one of {CHANNELS}, got {channels!r}")
 
 
 def _make_input(
@@ -112,8 +109,7 @@ class PatchSampler:
                 f"patch_size must be a positive multiple of scale {scale}, "
                 f"got {patch_size}"
             )
-        _check_channels(channels)
-        _check_images(hr_images, "PatchSampler")
+        _check_images(hr_images, channels, "PatchSampler")
         if rescale is not None:
             lo, hi = (float(v) for v in rescale)
             if not (0 < lo <= hi and math.isfinite(hi)):
@@ -224,8 +220,7 @@ def validation_pairs(
         >>> tuple(lr.shape), tuple(hr.shape)
         ((1, 1, 16, 17), (1, 1, 32, 34))
     """
-    _check_channels(channels)
-    _check_images(hr_images, "validation_pairs")
+    _check_images(hr_images, channels, "validation_pairs")
     pairs = []
     for img in hr_images:
         hr = modcrop(_to_channels(img, channels), scale)
