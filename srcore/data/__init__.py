@@ -13,12 +13,9 @@ Example:
     ('test', 14)
 """
 
-from srcore.data.checksums import (
-    ManifestEntry,
-    build_manifest,
-    load_manifest,
-    manifest,
-)
+# ruff: noqa: F401 (the package re-exports its modules' public names)
+
+from srcore.data.checksums import ManifestEntry, build_manifest, load_manifest, manifest
 from srcore.data.demo import DEMO_NAMES, demo_images, load_demo_or_dataset
 from srcore.data.download import fetch
 from srcore.data.read import (
@@ -38,30 +35,3 @@ from srcore.data.registry import (
     dataset_info,
 )
 from srcore.data.verification import VerifyReport, available, require, verify
-
-__all__ = [
-    "DATASETS",
-    "DEMO_NAMES",
-    "DatasetError",
-    "DatasetInfo",
-    "ManifestEntry",
-    "VerifyReport",
-    "available",
-    "build_manifest",
-    "data_root",
-    "dataset_info",
-    "demo_images",
-    "div2krk_indices",
-    "div2krk_kernel",
-    "fetch",
-    "image_paths",
-    "iter_images",
-    "load_demo_or_dataset",
-    "load_div2krk",
-    "load_hr",
-    "load_lr_reference",
-    "load_manifest",
-    "manifest",
-    "require",
-    "verify",
-]

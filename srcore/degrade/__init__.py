@@ -20,6 +20,8 @@ Example:
     (1, 3, 16, 16)
 """
 
+# ruff: noqa: F401 (the package re-exports its modules' public names)
+
 from srcore.degrade.checks import Seed
 from srcore.degrade.kernels import (
     anisotropic_gaussian_kernel,
@@ -41,26 +43,3 @@ from srcore.degrade.recipes import (
     random_kernel_degradation,
     stable_seed,
 )
-
-__all__ = [
-    "Seed",
-    "gaussian_kernel",
-    "anisotropic_gaussian_kernel",
-    "random_kernel",
-    "kernel_moments",
-    "kernel_to_image",
-    "compose_x2",
-    "center_kernel",
-    "bicubic_kernel",
-    "kernel_error",
-    "excess_blur",
-    "blur",
-    "downscale_with_kernel",
-    "bicubic_downscale",
-    "add_gaussian_noise",
-    "jpeg",
-    "degrade",
-    "stable_seed",
-    "random_kernel_degradation",
-    "degrade_random_kernel",
-]

@@ -102,6 +102,24 @@ def check_kernel(kernel: torch.Tensor | np.ndarray, batch: int | None) -> torch.
     return kernel
 
 
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(
+        x, bool
+    )
+
+
+def positive_scale(scale: float) -> float:
+    """``scale`` as a float: a finite number > 0 (any factor), or a ValueError.
+
+    Example:
+        >>> positive_scale(3)
+        3.0
+    """
+    if not _is_number(scale) or not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    return float(scale)
+
+
 def integer_scale(scale: float) -> int:
     """``scale`` as a positive int, or a ValueError saying why not.
 
@@ -109,10 +127,8 @@ def integer_scale(scale: float) -> int:
         >>> integer_scale(4.0)
         4
     """
-    ok = isinstance(scale, int | float | np.integer | np.floating) and not isinstance(
-        scale, bool
-    )
-    if not ok or not math.isfinite(scale) or scale < 1 or scale != int(scale):
+    ok = _is_number(scale) and math.isfinite(scale) and scale >= 1
+    if not ok or scale != int(scale):
         raise ValueError(
             f"scale must be a positive integer for kernel downscaling, got {scale!r} "
             "(use bicubic_downscale for non-integer factors)"
@@ -127,10 +143,6 @@ def check_sigma(sigma: float) -> float:
         >>> check_sigma(0)
         0.0
     """
-    if (
-        isinstance(sigma, bool)
-        or not isinstance(sigma, int | float | np.floating)
-        or not (math.isfinite(sigma) and sigma >= 0)
-    ):
+    if not _is_number(sigma) or not (math.isfinite(sigma) and sigma >= 0):
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     return float(sigma)

@@ -40,8 +40,7 @@ def _check_size(size: int) -> int:
 
 def gaussian_kernel(size: int, sigma: float) -> torch.Tensor:
     """Isotropic Gaussian, ``k[i, j] ∝ exp(-((i - c)² + (j - c)²) / 2σ²)``,
-    ``c = (size - 1)/2``, sum 1: :func:`anisotropic_gaussian_kernel` with
-    ``λ1 = λ2 = sigma``.
+    ``c = (size - 1)/2``, sum 1.
 
     Example:
         >>> k = gaussian_kernel(5, 1.0)
@@ -71,9 +70,8 @@ def anisotropic_gaussian_kernel(
     ``R(θ) = [[cos θ, -sin θ], [sin θ, cos θ]]``.
 
     ``lambda1``, ``lambda2`` are **standard deviations** (px) along the principal
-    axes; the ``lambda1`` axis points along ``(cos θ, sin θ)`` in ``(x, y)``, so
-    ``θ = 0`` is horizontal (KernelGAN's ``λ`` are variances: :func:`random_kernel`).
-    The second moments equal ``Σ`` only if ``size >= 6 max(λ)``.
+    axes (KernelGAN's are variances: :func:`random_kernel`); ``θ = 0`` puts the
+    ``lambda1`` axis horizontal.
 
     Example:
         >>> k = anisotropic_gaussian_kernel(21, 3.0, 1.0, 0.0)  # wide horizontally
@@ -124,18 +122,14 @@ def compose_x2(k: torch.Tensor) -> torch.Tensor:
     up = torch.zeros(2 * n - 1, 2 * n - 1, dtype=k.dtype)
     up[::2, ::2] = k
     # Full convolution = correlation with the flipped kernel over a zero-padded input.
-    out = F.conv2d(F.pad(up, (n - 1,) * 4)[None, None], k.flip(-2, -1)[None, None])[
-        0, 0
-    ]
-    return out / out.sum()
+    out = F.conv2d(F.pad(up, (n - 1,) * 4)[None, None], k.flip(-2, -1)[None, None])
+    return out[0, 0] / out.sum()
 
 
 def center_kernel(kernel: torch.Tensor | np.ndarray, rounds: int = 5) -> torch.Tensor:
-    """Move a kernel's centre of mass onto its middle tap (sub-pixel, cubic spline).
-
-    A shift of the kernel is a shift of the image, which no LR image reveals, so
-    estimated kernels are centred as DIV2KRK's are. One zero tap is added on every
-    side and negative ringing taps are clipped: float64 ``(n + 2, n + 2)``, sum 1.
+    """Move a kernel's centre of mass onto its middle tap (sub-pixel, cubic spline),
+    as DIV2KRK's are: no LR image reveals a shift. One zero tap added on every side,
+    negative ringing taps clipped: float64 ``(n + 2, n + 2)``, sum 1.
 
     Example:
         >>> k = torch.zeros(5, 5, dtype=torch.float64); k[1, 3] = 1.0
@@ -205,11 +199,8 @@ def excess_blur(
     cov_estimate: torch.Tensor | np.ndarray, cov_truth: torch.Tensor | np.ndarray
 ) -> float:
     """How much more an estimated kernel blurs than the true one in its worst
-    direction: ``max_u u^T (C_est - C_true) u`` over unit ``u``, the largest
-    eigenvalue (px², covariances of :func:`kernel_moments`).
-
-    Positive: the estimate claims blur the image lacks, so inverting it
-    over-sharpens (ringing); ``<= 0``: it only under-corrects.
+    direction: ``max_u u^T (C_est - C_true) u`` over unit ``u`` (px², covariances of
+    :func:`kernel_moments`); positive means inverting it over-sharpens.
 
     Example:
         >>> wide = anisotropic_gaussian_kernel(31, 3.0, 1.0, 0.0)  # wide along x
@@ -272,16 +263,12 @@ def random_kernel(
     """A random blur kernel by the DIV2KRK / KernelGAN recipe (section 5).
 
     x2: an anisotropic Gaussian on a ``size x size`` grid with covariance
-    ``R(θ) diag(λ1, λ2) R(θ)^T``, ``λ ~ U(variance_range)``, ``θ ~ U(-π, π)``, each
-    tap times ``U(1 - noise_level, 1 + noise_level)``, sum 1. Here ``λ`` are
-    **variances** (px²): DIV2KRK's x2 kernels measure 0.78-2.17 px standard
-    deviation, which fits 0.6-5 as variances only.
-
-    x4: KernelGAN's analytic kernel :func:`compose_x2` of an x2 draw, ``3 size - 2``
-    wide (31, as DIV2KRK's ``gt_k_x4``). Other scales: variances times
+    ``R(θ) diag(λ1, λ2) R(θ)^T``, ``λ ~ U(variance_range)`` **variances** (px²; what
+    fits DIV2KRK's measured 0.78-2.17 px), ``θ ~ U(-π, π)``, each tap times
+    ``U(1 - noise_level, 1 + noise_level)``, sum 1. x4: :func:`compose_x2` of an x2
+    draw (31 x 31, as DIV2KRK's ``gt_k_x4``); other scales: variances times
     ``(scale / 2)²`` on an odd grid of side ``size * scale // 2``. ``center`` puts
-    the centre of mass on the middle tap, as in DIV2KRK's stored kernels; the
-    sub-pixel grid is :func:`~srcore.degrade.ops.downscale_with_kernel`'s.
+    the centre of mass on the middle tap, as in DIV2KRK.
 
     Example:
         >>> k = random_kernel(seed=0)
@@ -317,11 +304,7 @@ def kernel_to_image(kernel: torch.Tensor | np.ndarray, *, zoom: int = 1) -> np.n
         >>> kernel_to_image(gaussian_kernel(3, 1.0), zoom=2).shape
         (6, 6)
     """
-    k = (
-        kernel.detach().cpu().double().numpy()
-        if isinstance(kernel, torch.Tensor)
-        else np.asarray(kernel, dtype=np.float64)
-    )
+    k = torch.as_tensor(kernel).detach().cpu().to(torch.float64).numpy()
     if k.ndim != 2:
         raise ValueError(f"kernel must be 2-D, got shape {k.shape}")
     if not isinstance(zoom, int) or zoom < 1:

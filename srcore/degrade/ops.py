@@ -6,13 +6,16 @@ Images are float ``(B, C, H, W)`` tensors in ``[0, 1]`` on any device; kernels
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from srcore.degrade.checks import check_image, check_kernel, integer_scale
+from srcore.degrade.checks import (
+    check_image,
+    check_kernel,
+    integer_scale,
+    positive_scale,
+)
 
 
 def _symmetric_index(n: int, pad: int, device: torch.device) -> torch.Tensor:
@@ -148,11 +151,7 @@ def bicubic_downscale(x: torch.Tensor, scale: float) -> torch.Tensor:
     from srcore.resize import imresize
 
     check_image(x)
-    ok = isinstance(scale, int | float | np.integer | np.floating) and not isinstance(
-        scale, bool
-    )
-    if not ok or not math.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    scale = positive_scale(scale)
     h, w = x.shape[-2:]
     if scale == int(scale) and h % int(scale) == 0 and w % int(scale) == 0:
         # Same result as scale=1/s, without trusting ceil(H * (1/s)) in floating point.
