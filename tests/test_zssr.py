@@ -39,8 +39,8 @@ from srcore.methods.zssr import (
 )
 from srcore.methods.zssr import fathers as zssr_fathers
 from srcore.methods.zssr import test_time as zssr_test_time
+from srcore.methods.zssr.image import resize_to
 from srcore.methods.zssr.optim import Adam, RowAdam
-from srcore.methods.zssr.scale import resize_to
 from srcore.metrics import psnr
 from srcore.profiles import PROFILE_NAMES, resolve_profile
 from srcore.resize import imresize

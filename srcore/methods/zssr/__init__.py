@@ -21,9 +21,9 @@ Variants (Goyal; Peretz & Rahamim): ``loss="dog"``, ``dropout``, ``batch_size`` 
 ``tanh_residual`` (ZSSR*), ``upsample="pixelshuffle"``, ``perceptual_weight``, an
 external ``backbone`` such as :class:`srcore.methods.vdsr.VDSR`.
 
-Layout, lowest first: ``config``, ``scale`` (scales, sizes, resizing), ``net``,
-``image`` (one image's checked inputs and result), ``crops`` and ``fathers`` (the
-training examples), ``optim`` (Adam, the lr rule), ``test_time``; then
+Layout, lowest first: ``config``, ``image`` (scales, resizing, one image's checked
+inputs and result), ``net``, ``fathers`` (the training examples and their batch),
+``optim`` (Adam, the lr rule), ``test_time``; then
 ``single``: :func:`zssr`, the plain one-image loop (read it first), and ``batch``:
 :func:`zssr_many`, N images at once (tested equal). :mod:`srcore.methods.osr` streams
 images (Online SR).
@@ -36,10 +36,9 @@ from srcore.methods.zssr.fathers import (
     sample_father,
     sample_father_scale,
 )
-from srcore.methods.zssr.image import ZSSRResult
+from srcore.methods.zssr.image import Scale, ZSSRResult
 from srcore.methods.zssr.net import ZSSRNet
 from srcore.methods.zssr.optim import fit_slope, lr_check_due, lr_should_drop
-from srcore.methods.zssr.scale import Scale
 from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble
 

@@ -7,7 +7,7 @@ one-image loop's local variables, updated by the same statements). What is share
 is the work per iteration: the weights are stacked ``{name: (N, ...)}``
 (:func:`stack_nets`) and one ``torch.vmap`` of ``functional_call`` runs every image's
 crops through its own network (grouped convolutions, groups = N). Crops of different
-sizes are zero-padded with validity masks (:mod:`~srcore.methods.zssr.crops`). The
+sizes are zero-padded with validity masks (:mod:`~srcore.methods.zssr.fathers`). The
 loss is the *sum* of the images' losses, so row ``i`` of each gradient is image
 ``i``'s own; :class:`~srcore.methods.zssr.optim.RowAdam` keeps one step count and
 learning rate per row, and a stopped image is left out of the forward, the backward
@@ -30,14 +30,31 @@ from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.crops import CropBatch, collate, crop_loss, drop_masks
-from srcore.methods.zssr.fathers import father_to_son, sample_pairs
-from srcore.methods.zssr.image import Plan, ZSSRResult, plan
+from srcore.methods.zssr.fathers import (
+    CropBatch,
+    collate,
+    crop_loss,
+    drop_masks,
+    sample_pairs,
+)
+from srcore.methods.zssr.image import (
+    Plan,
+    Scale,
+    ZSSRResult,
+    out_size,
+    plan,
+    scale_pair,
+)
 from srcore.methods.zssr.net import build_net
 from srcore.methods.zssr.optim import RowAdam, lr_drops
-from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
 from srcore.methods.zssr.single import interpolation
-from srcore.methods.zssr.test_time import Forward, net_sr, rec_error, self_ensemble
+from srcore.methods.zssr.test_time import (
+    Forward,
+    net_sr,
+    perceptual_term,
+    rec_error,
+    stage_output,
+)
 from srcore.metrics import psnr
 from srcore.precision import autocast
 from srcore.profiles import resolve_device
@@ -279,18 +296,16 @@ def zssr_many(
                 im = ims[i]
                 loss = crop_loss(out[j], batch.father[j], batch.sizes[j], c)
                 if perceptual is not None:
-                    son = father_to_son(
+                    row = {name: v[j] for name, v in p_act.items()}
+                    loss = loss + perceptual_term(
+                        lambda x, interp, row=row: run_one(row, x, interp),
                         im.base_img,
                         im.sf,
-                        kernel=im.p.kernel,
-                        noise_std=c.noise_std,
-                        seed=im.gen,
-                    )
-                    interp = resize_to(son, im.sf, im.base_img.shape[-2:])
-                    with autocast(c.amp, dev):
-                        rec = run_one({n: v[j] for n, v in p_act.items()}, son, interp)
-                    loss = loss + c.perceptual_weight * perceptual(
-                        rec.float(), im.base_img
+                        c,
+                        im.gen,
+                        im.p.kernel,
+                        perceptual,
+                        dev,
                     )
                 losses.append(loss)
             total = torch.stack(losses)
@@ -339,18 +354,10 @@ def zssr_many(
                 res.rec_final = rec_error(
                     fwd, im.base_img, im.sf, c, im.gen, im.p.kernel
                 )
-            if postprocess:
-                sr = self_ensemble(
-                    lambda x, hw, fwd=fwd, sf=im.sf: net_sr(fwd, x, sf, hw),
-                    im.base_img,
-                    im.sf,
-                    size=im.size,
-                    flips=c.output_flip,
-                    bp_iters=im.p.bp_iters[k],
-                    kernel=im.p.kernel,
-                )
-            else:
-                sr = net_sr(fwd, im.base_img, im.sf, im.size)
+            bp, kernel = im.p.bp_iters[k], im.p.kernel
+            sr = stage_output(
+                fwd, im.base_img, im.sf, im.size, c, bp, kernel, postprocess
+            )
             res.sr = sr.float().cpu()
             im.sources.append(sr.float())
             im.source_scales.append(min(stage))

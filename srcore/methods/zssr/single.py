@@ -24,13 +24,22 @@ from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.crops import CropBatch, batch_crops, crop_loss, drop_masks
-from srcore.methods.zssr.fathers import father_to_son, sample_pairs
-from srcore.methods.zssr.image import ZSSRResult, plan
+from srcore.methods.zssr.fathers import (
+    CropBatch,
+    batch_crops,
+    crop_loss,
+    drop_masks,
+    sample_pairs,
+)
+from srcore.methods.zssr.image import Scale, ZSSRResult, out_size, plan, scale_pair
 from srcore.methods.zssr.net import ZSSRNet, build_net
 from srcore.methods.zssr.optim import Adam, lr_drops
-from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
-from srcore.methods.zssr.test_time import net_sr, rec_error, self_ensemble
+from srcore.methods.zssr.test_time import (
+    net_sr,
+    perceptual_term,
+    rec_error,
+    stage_output,
+)
 from srcore.metrics import psnr
 from srcore.precision import autocast, use_bf16
 from srcore.profiles import resolve_device
@@ -201,13 +210,9 @@ def zssr(
                 out = train_forward(batch).float()
             loss = crop_loss(out, batch.father, batch.sizes, c)
             if perceptual is not None:
-                # Peretz & Rahamim: content loss of the LR image rebuilt from its son
-                son = father_to_son(
-                    base_img, sf, kernel=p.kernel, noise_std=c.noise_std, seed=gen
+                loss = loss + perceptual_term(
+                    run_net, base_img, sf, c, gen, p.kernel, perceptual, dev
                 )
-                with autocast(c.amp, dev):
-                    rec = run_net(son, resize_to(son, sf, base_img.shape[-2:]))
-                loss = loss + c.perceptual_weight * perceptual(rec.float(), base_img)
             value = float(loss.detach())
             if not math.isfinite(value):
                 raise FloatingPointError(
@@ -240,18 +245,8 @@ def zssr(
             res.rec_final = rec_error(fwd, base_img, sf, c, gen, p.kernel)
             if output == "none":
                 break
-        if output == "ensemble":
-            sr = self_ensemble(
-                lambda x, hw, sf=sf: net_sr(fwd, x, sf, hw),
-                base_img,
-                sf,
-                size=size,
-                flips=c.output_flip,
-                bp_iters=p.bp_iters[k],
-                kernel=p.kernel,
-            )
-        else:
-            sr = net_sr(fwd, base_img, sf, size)
+        ensemble = output == "ensemble"
+        sr = stage_output(fwd, base_img, sf, size, c, p.bp_iters[k], p.kernel, ensemble)
         res.sr = sr.float().cpu()
         sources.append(sr.float())
         source_scales.append(min(stage))

@@ -1,7 +1,8 @@
 """ZSSR at test time (``ZSSR.py final_test``, ``utils.py back_projection``): the
 geometric self-ensemble with back-projection (Irani & Peleg 1991), the network's SR
-of an image (:func:`net_sr`), and ``quick_test``'s reconstruction error
-(:func:`rec_error`), which drives the learning-rate rule.
+of an image (:func:`net_sr`, :func:`stage_output`), and the network rebuilding the LR
+image from its son: ``quick_test``'s error (:func:`rec_error`), which drives the
+learning-rate rule, and the perceptual loss term (:func:`perceptual_term`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from srcore.degrade import downscale_with_kernel
 from srcore.geometry import dihedral, undo_dihedral
 from srcore.methods.zssr.config import ZSSRConfig
 from srcore.methods.zssr.fathers import father_to_son
-from srcore.methods.zssr.scale import Scale, out_size, resize_to, scale_pair
+from srcore.methods.zssr.image import Scale, out_size, resize_to, scale_pair
+from srcore.precision import autocast
 
-__all__ = ["Forward", "back_projection", "self_ensemble", "net_sr", "rec_error"]
+__all__ = [
+    "Forward",
+    "back_projection",
+    "self_ensemble",
+    "net_sr",
+    "stage_output",
+    "rec_error",
+    "perceptual_term",
+]
 
 #: A trained network at test time: ``(x, interp) -> output``, ``x`` the network's
 #: input image and ``interp`` its bicubic interpolation to the output size.
@@ -111,6 +121,38 @@ def net_sr(
     return fwd(x, resize_to(x, scale, size)).float().clamp(0, 1)
 
 
+def stage_output(
+    fwd: Forward,
+    base_img: torch.Tensor,
+    scale: Scale,
+    size: Sequence[int],
+    config: ZSSRConfig,
+    bp_iters: int,
+    kernel: torch.Tensor | None,
+    ensemble: bool,
+) -> torch.Tensor:
+    """A stage's SR of its base image (``ZSSR.py final_test``): :func:`self_ensemble`
+    with ``bp_iters`` back-projections, or without ``ensemble`` the network alone.
+
+    Example:
+        >>> bic, lr = (lambda x, interp: interp), torch.rand(1, 3, 8, 8)
+        >>> out = stage_output(bic, lr, 2, (16, 16), ZSSRConfig(), 0, None, True)
+        >>> tuple(out.shape)
+        (1, 3, 16, 16)
+    """
+    if not ensemble:
+        return net_sr(fwd, base_img, scale, size)
+    return self_ensemble(
+        lambda x, hw: net_sr(fwd, x, scale, hw),
+        base_img,
+        scale,
+        size=size,
+        flips=config.output_flip,
+        bp_iters=bp_iters,
+        kernel=kernel,
+    )
+
+
 def rec_error(
     fwd: Forward,
     lr_img: torch.Tensor,
@@ -133,3 +175,24 @@ def rec_error(
     )
     out = net_sr(fwd, son, scale, lr_img.shape[-2:])
     return float((out - lr_img).square().mean())
+
+
+def perceptual_term(
+    run: Forward,
+    lr_img: torch.Tensor,
+    scale: Scale,
+    config: ZSSRConfig,
+    gen: torch.Generator,
+    kernel: torch.Tensor | None,
+    perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    device: torch.device,
+) -> torch.Tensor:
+    """``w * perceptual(run(son(I)), I)``: the content loss of the LR image ``I``
+    rebuilt from its son (Peretz & Rahamim), ``w = config.perceptual_weight``; ``run``
+    is the training forward (under ``config.amp`` autocast, with gradients)."""
+    son = father_to_son(
+        lr_img, scale, kernel=kernel, noise_std=config.noise_std, seed=gen
+    )
+    with autocast(config.amp, device):
+        rec = run(son, resize_to(son, scale, lr_img.shape[-2:]))
+    return config.perceptual_weight * perceptual(rec.float(), lr_img)
