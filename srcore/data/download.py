@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from srcore.data.checksums import ManifestEntry, file_ok, manifest, pixel_digest
-from srcore.data.registry import DatasetError, data_root, dataset_info, problem_message
-from srcore.data.verification import manual_files
+from srcore.data.checksums import ManifestEntry, manifest, pixel_digest
+from srcore.data.registry import data_root, dataset_info
+from srcore.data.verification import VerifyReport, manual_files, verify
 from srcore.files import atomic_write
 
 GITHUB = "https://github.com"
@@ -107,7 +107,9 @@ def fetch(
         Path(cache_dir) if cache_dir else Path(pooch.os_cache("srcore")) / "archives"
     )
     entries = manifest(info.name, splits)
-    todo = [e for e in entries if not _present_ok(base, e)]
+    report = verify(info.name, base, splits)
+    bad = {*report.missing, *report.corrupt}
+    todo = [e for e in entries if e.relpath in bad]
     missing: list[str] = []
     corrupt: list[str] = []
     notes: list[str] = []
@@ -133,19 +135,9 @@ def fetch(
             f"fetching {info.name} into {base} failed: {len(missing)} missing, "
             f"{len(corrupt)} corrupt (of {len(entries)} files)"
         )
-        detail = "\n".join(notes)
-        raise DatasetError(
-            problem_message(title, missing, corrupt, detail),
-            name=info.name,
-            missing=missing,
-            corrupt=corrupt,
-        )
+        failed = VerifyReport(info.name, base, missing=missing, corrupt=corrupt)
+        raise failed.error(title, "\n".join(notes))
     return base / info.name
-
-
-def _present_ok(base: Path, entry: ManifestEntry) -> bool:
-    path = base / entry.relpath
-    return path.is_file() and file_ok(path, entry)
 
 
 def _fetch_group(

@@ -30,27 +30,6 @@ class DatasetError(RuntimeError):
         self.corrupt = list(corrupt)
 
 
-def problem_message(
-    title: str, missing: Sequence[str], corrupt: Sequence[str], hint: str
-) -> str:
-    """The text of a :class:`DatasetError`: a title, then every bad file, then a hint.
-
-    Example:
-        >>> print(problem_message("Set5 is incomplete", ["Set5/HR/baby.png"], [], ""))
-        Set5 is incomplete
-        missing:
-          Set5/HR/baby.png
-    """
-    lines = [title]
-    if missing:
-        lines += ["missing:", *(f"  {m}" for m in missing)]
-    if corrupt:
-        lines += ["corrupt (sha256 mismatch):", *(f"  {c}" for c in corrupt)]
-    if hint:
-        lines.append(hint)
-    return "\n".join(lines)
-
-
 @dataclass(frozen=True)
 class DatasetInfo:
     """What a dataset is, what it is used for and how it is obtained: ``source`` is

@@ -20,7 +20,6 @@ from srcore.data.registry import (
     DatasetInfo,
     data_root,
     dataset_info,
-    problem_message,
 )
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -46,19 +45,31 @@ class VerifyReport:
         return not self.missing and not self.corrupt
 
     def error(self, title: str | None = None, hint: str | None = None) -> DatasetError:
-        """A :class:`DatasetError` naming every missing and corrupt file."""
+        """A :class:`DatasetError`: the title, every missing and corrupt file, a hint.
+
+        Example:
+            >>> print(VerifyReport("Set5", Path("d"), missing=["Set5/HR/baby.png"])
+            ...       .error(hint=""))
+            dataset Set5 under d is incomplete: 1 missing, 0 corrupt (of 1 files)
+            missing:
+              Set5/HR/baby.png
+        """
         total = self.n_ok + len(self.missing) + len(self.corrupt)
-        title = title or (
-            f"dataset {self.name} under {self.root} is incomplete: "
+        lines = [
+            title
+            or f"dataset {self.name} under {self.root} is incomplete: "
             f"{len(self.missing)} missing, {len(self.corrupt)} corrupt "
             f"(of {total} files)"
-        )
+        ]
+        if self.missing:
+            lines += ["missing:", *(f"  {m}" for m in self.missing)]
+        if self.corrupt:
+            lines += ["corrupt (sha256 mismatch):", *(f"  {c}" for c in self.corrupt)]
         hint = _HINT.format(name=self.name) if hint is None else hint
+        if hint:
+            lines.append(hint)
         return DatasetError(
-            problem_message(title, self.missing, self.corrupt, hint),
-            name=self.name,
-            missing=self.missing,
-            corrupt=self.corrupt,
+            "\n".join(lines), name=self.name, missing=self.missing, corrupt=self.corrupt
         )
 
 
@@ -187,12 +198,11 @@ def available(root: str | os.PathLike | None = None) -> Any:
             )
             continue
         for split in info.splits:
-            entries = manifest(info.name, [split])
-            present = [e for e in entries if (base / e.relpath).is_file()]
-            n_ok = sum(file_ok(base / e.relpath, e) for e in present)
+            r = verify(info.name, base, [split])
             records.append(
                 dict(dataset=info.name, role=info.role, split=split)
-                | dict(n_files=len(entries), n_present=len(present), n_ok=n_ok)
+                | dict(n_files=r.n_ok + len(r.missing) + len(r.corrupt))
+                | dict(n_present=r.n_ok + len(r.corrupt), n_ok=r.n_ok)
             )
     table = pd.DataFrame.from_records(records)
     return table.astype({"n_files": "Int64", "n_present": "Int64", "n_ok": "Int64"})
