@@ -265,23 +265,18 @@ def optimize(
     ``config.steps`` steps. ``hr`` ``(N, C, h*scale, w*scale)`` only feeds the PSNR
     trace (Y, 8-bit, ``shave=scale``; the loop never sees it).
 
-    One image runs its plain module. For N > 1 the stacked parameters run in one
-    ``vmap``-ed ``functional_call`` (grouped convolutions); the loss is the *sum*
-    of the per-image losses and Adam is elementwise, so N at once equals N runs of
-    one image up to float rounding (tested). Where the device has native bf16
-    (:func:`srcore.precision.use_bf16`) the network runs under bf16 autocast
-    (``config.amp``; last layer, loss and Adam in fp32).
+    N > 1 images run their stacked parameters in one ``vmap``-ed ``functional_call``;
+    the loss is the *sum* of the images' losses, so N at once equals N runs of one
+    image up to float rounding. With ``config.amp`` the network runs under bf16
+    autocast where the device has native bf16 (last layer, loss and Adam in fp32).
 
-    Checkpoints: the whole state (networks, Adam, noise generators, traces) is saved
-    to ``checkpoint`` every ``checkpoint_every`` steps and resumed from when the file
-    exists and was saved with the same inputs' shape, ``scale``, ``config`` and
-    ``checkpoint_match`` (else the run starts afresh); a resumed run computes what
-    an uninterrupted one does (tested), and each part records ``checkpoint_note`` in
+    The whole state is saved to ``checkpoint`` every ``checkpoint_every`` steps and
+    resumed from when it was saved with the same shape, ``scale``, ``config`` and
+    ``checkpoint_match``; each part records ``checkpoint_note`` in
     ``DIPResult.segments``. The file is removed when the run ends.
 
     Returns:
-        A :class:`DIPResult`. Raises ``FloatingPointError`` naming the step and images
-        if the loss stops being finite.
+        A :class:`DIPResult`. Raises ``FloatingPointError`` if the loss is not finite.
 
     Example:
         >>> cfg = DIPConfig(steps=2, channels=8, levels=2, input_depth=8)
@@ -351,13 +346,16 @@ def optimize(
         with torch.no_grad(), amp:
             return run_all(z).float().clamp(0, 1)
 
-    trace_steps: list[int] = []
-    trace: list[list[float]] = [[] for _ in range(n)]
-    losses: list[float] = []
-    image_losses: list[list[float]] = [[] for _ in range(n)]
-    step_time = 0.0
-    start, seconds_before = 0, 0.0
-    segments: list[dict[str, Any]] = []
+    log: dict[str, Any] = {  # what a checkpoint resumes, under its keys on disk
+        "step": 0,
+        "seconds": 0.0,
+        "step_time": 0.0,
+        "trace_steps": [],
+        "trace": [[] for _ in range(n)],
+        "losses": [],
+        "image_losses": [[] for _ in range(n)],
+        "segments": [],
+    }
     modules = {"net": net} if n == 1 else {"params": params, "buffers": buffers}
     match = {
         "shape": [n, c, h, w],
@@ -372,28 +370,19 @@ def optimize(
         opt.load_state_dict(saved["opt"])
         for g, state in zip(gens, saved["gens"], strict=True):
             g.set_state(state)
-        start, seconds_before = saved["step"], saved["seconds"]
-        step_time = saved["step_time"]
-        trace_steps, trace = saved["trace_steps"], saved["trace"]
-        losses, image_losses = saved["losses"], saved["image_losses"]
-        segments = saved["segments"]
+        log.update({k: saved[k] for k in log})
+    start, seconds_before = log["step"], log["seconds"]
     if checkpoint is not None:
-        segments.append({"from_step": start, **dict(checkpoint_note or {})})
+        log["segments"].append({"from_step": start, **dict(checkpoint_note or {})})
 
     def save(step: int) -> None:  # a kill mid-write leaves the last whole state
+        log.update(step=step, seconds=seconds_before + time.perf_counter() - t_start)
         state = {
             "match": match,
-            "step": step,
-            "seconds": seconds_before + time.perf_counter() - t_start,
-            "step_time": step_time,
             "modules": _module_state(modules),
             "opt": opt.state_dict(),
             "gens": [g.get_state() for g in gens],
-            "trace_steps": trace_steps,
-            "trace": trace,
-            "losses": losses,
-            "image_losses": image_losses,
-            "segments": segments,
+            **log,
         }
         atomic_write(checkpoint, lambda fh: torch.save(state, fh))  # type: ignore[arg-type]
 
@@ -425,15 +414,15 @@ def optimize(
             opt.zero_grad(set_to_none=True)
             per_image.sum().backward()
             opt.step()
-            losses.append(float(values.mean()))
+            log["losses"].append(float(values.mean()))
             for i in range(n):
-                image_losses[i].append(float(values[i]))
-            step_time += time.perf_counter() - t0
+                log["image_losses"][i].append(float(values[i]))
+            log["step_time"] += time.perf_counter() - t0
             if hr is not None and (step % trace_every == 0 or step == config.steps):
                 scores = psnr(clean().cpu(), hr.cpu(), shave=scale)
-                trace_steps.append(step)
+                log["trace_steps"].append(step)
                 for i in range(n):
-                    trace[i].append(float(scores[i]))
+                    log["trace"][i].append(float(scores[i]))
             if checkpoint is not None and step % checkpoint_every == 0:
                 if step < config.steps:
                     save(step)
@@ -442,14 +431,14 @@ def optimize(
         Path(checkpoint).unlink(missing_ok=True)
     return DIPResult(
         sr=sr,
-        trace_steps=trace_steps,
-        trace_psnr=trace,
-        loss=losses,
-        image_loss=image_losses,
+        trace_steps=log["trace_steps"],
+        trace_psnr=log["trace"],
+        loss=log["losses"],
+        image_loss=log["image_losses"],
         interp_loss=interp_loss,
         seconds=seconds_before + time.perf_counter() - t_start,
-        seconds_per_step=step_time / max(config.steps, 1),
-        segments=segments if len(segments) > 1 else [],
+        seconds_per_step=log["step_time"] / max(config.steps, 1),
+        segments=log["segments"] if len(log["segments"]) > 1 else [],
     )
 
 
