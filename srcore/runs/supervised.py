@@ -186,10 +186,7 @@ def run(
 
     def finalize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         history = json.loads(hist_path.read_text()) if hist_path.exists() else {}
-        return {
-            "history": history,
-            "params": count_parameters(spec.build(cfg, scale)),
-        }
+        return {"history": history, "params": count_parameters(spec.build(cfg, scale))}
 
     return record_for(name, config, items, compute, ctx, device=dev, finalize=finalize)
 

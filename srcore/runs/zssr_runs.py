@@ -300,7 +300,7 @@ def osr_run(
         raise ValueError(
             "adapt=False (no training) needs external weights, no transfer"
         )
-    profile, data_root, mode = ctx.profile, ctx.data_root, ctx.mode
+    profile, data_root = ctx.profile, ctx.data_root
     results = results_root(ctx.results, profile)
     cfg = zssr_config(variant, profile, seed=seed, **overrides)
     config: dict[str, Any] = {
@@ -321,11 +321,7 @@ def osr_run(
     dev = resolve_device(ctx.device)
     key = run_key("osr", config)
     weights = supervised.cache_dir() / "weights" / "osr" / key
-    names = (
-        protocol.test_items([(dataset, limit)], scale, data_root)
-        if mode != "read"
-        else []
-    )
+    names = cache(partial(protocol.test_items, [(dataset, limit)], scale, data_root))
     run_cfg = cfg if adapt else dataclasses.replace(cfg, max_iters=0)
     pretrained: list[dict[str, torch.Tensor]] = []  # loaded (or trained) on first use
 
@@ -339,7 +335,7 @@ def osr_run(
         return pretrained[0]
 
     def compute(item: str) -> dict[str, Any]:
-        k = names.index(item)
+        k = names().index(item)
         start = start_weights(k)
         ds, image = item.split("/", 1)
         lr_img, hr = protocol.test_pair(ds, image, scale, "bicubic", data_root)
