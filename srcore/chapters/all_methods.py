@@ -63,15 +63,8 @@ RANDOM_KERNEL_SETS = ("DIV2KRK",)
 def walk(
     root: str | os.PathLike, skip_dirty: bool = True
 ) -> tuple[list[RunRecord], dict[str, int]]:
-    """The finished, clean method records under ``root`` and how many were skipped:
-    ``unfinished``, ``dirty`` (with ``skip_dirty``: made from uncommitted code) and
-    protocol ``checks`` (a config with a ``check`` key).
-
-    Example:
-        >>> import tempfile
-        >>> walk(tempfile.mkdtemp())
-        ([], {'unfinished': 0, 'dirty': 0, 'checks': 0})
-    """
+    """The finished, clean method records under ``root`` and how many were skipped
+    (``unfinished``; ``dirty``: from uncommitted code; protocol ``checks``)."""
     kept, skipped = [], {"unfinished": 0, "dirty": 0, "checks": 0}
     for path in sorted(Path(root).glob("*/*.json")):
         if path.parent.name == claim_files.FOLDER:  # the chapters' claims, not runs
@@ -201,14 +194,7 @@ def published_value(
 
 def image_lists(rows: pd.DataFrame) -> pd.Series:
     """Which images each run scored on its set (``"5 images #3f2a"``: a digest of
-    their names): two runs are seeds of one mean only when it is equal.
-
-    Example:
-        >>> rows = pd.DataFrame({"run": ["a", "a", "b"], "set": ["S"] * 3,
-        ...                      "image": ["S/1", "S/2", "S/1"]})
-        >>> [x.split(" #")[0] for x in image_lists(rows)]
-        ['2 images', '2 images', '1 image']
-    """
+    their names): two runs are seeds of one mean only when it is equal."""
 
     def name(images: pd.Series) -> str:
         names = sorted(set(images))
@@ -284,16 +270,7 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def shown_lists(table: pd.DataFrame) -> pd.Series:
     """Per (set, scale, degradation), the image list most methods were scored on
-    (bicubic aside), then the one with most images.
-
-    Example:
-        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [2] * 3,
-        ...     "degradation": ["bicubic"] * 3, "method": ["A", "B", "A"],
-        ...     "image_list": ["5 images #a", "5 images #a", "2 images #b"],
-        ...     "n_images": [5, 5, 2]})
-        >>> shown_lists(t).tolist()
-        ['5 images #a']
-    """
+    (bicubic aside), then the one with most images."""
     at = ["set", "scale", "degradation"]
     t = table[table.method != "Bicubic"]
     t = t if len(t) else table
@@ -325,26 +302,13 @@ def published_gaps(table: pd.DataFrame) -> dict[str, Any]:
 def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
     """Per set and scale (bicubic LR, :func:`shown_lists`, trained runs only): the
     best method by PSNR, the fastest within ``near_db`` of it, and the frontier of
-    methods no faster method beats, fastest first.
-
-    Example:
-        >>> t = pd.DataFrame({"set": ["S"] * 3, "scale": [4] * 3,
-        ...     "degradation": ["bicubic"] * 3, "image_list": ["a"] * 3,
-        ...     "method": ["Bicubic", "Fast", "Slow"], "n_images": [5] * 3,
-        ...     "psnr": [28.0, 30.0, 30.1], "seconds": [0.01, 0.1, 60.0],
-        ...     "not_trained": [0, 0, 0]})
-        >>> w = who_wins(t).iloc[0]
-        >>> w.best, w.near, w.frontier
-        ('Slow', 'Fast', 'Bicubic → Fast → Slow')
+    methods no faster method beats, fastest first (``"Bicubic → SRCNN → ZSSR"``).
     """
     rows: list[dict[str, Any]] = []
     if table.empty:
         return pd.DataFrame(rows)
     t = table[(table.degradation == "bicubic") & ~table.set.str.contains("crops")]
-    if t.empty:
-        return pd.DataFrame(rows)
-    lists = shown_lists(t)
-    for (ds, scale, _), il in lists.items():
+    for (ds, scale, _), il in shown_lists(t).items() if len(t) else []:
         g = t[(t.set == ds) & (t.scale == scale) & (t.image_list == il)]
         g = g[g.not_trained.fillna(0) == 0]
         if len(g) < 2:
@@ -352,9 +316,8 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
         best = g.loc[g.psnr.idxmax()]
         near = g[g.psnr >= best.psnr - near_db].sort_values("seconds").iloc[0]
         frontier, top = [], -np.inf
-        for r in g.sort_values(
-            ["seconds", "psnr"], ascending=[True, False]
-        ).itertuples():
+        by_time = g.sort_values(["seconds", "psnr"], ascending=[True, False])
+        for r in by_time.itertuples():
             if r.psnr > top:
                 frontier.append(r.method)
                 top = r.psnr
@@ -382,18 +345,7 @@ def who_wins(table: pd.DataFrame, near_db: float = MARGIN_DB) -> pd.DataFrame:
 
 def wins_story(wins: pd.DataFrame, table: pd.DataFrame) -> str:
     """:func:`who_wins` in sentences: how often a per-image optimisation is best, and
-    where one is, a supervised network near it and the test time it saves.
-
-    Example:
-        >>> t = pd.DataFrame({"method": ["ZSSR", "SRCNN"],
-        ...                   "family": ["ZSSR", "SRCNN"]})
-        >>> w = pd.DataFrame({"set": ["Set5 ×4"], "best": ["ZSSR"], "best_psnr": [30.5],
-        ...     "best_s": [50.0], "near": ["SRCNN"], "near_psnr": [30.4],
-        ...     "near_s": [0.5], "frontier": ["SRCNN → ZSSR"], "n_methods": [2]})
-        >>> wins_story(w, t).split(". ")[0]
-        'Of 1 set and scale compared, a per-image optimisation is best on 1 and a \
-supervised network on 0'
-    """
+    where one is, a supervised network near it and the test time it saves."""
     if wins.empty:
         return "No set and scale has two methods on the same images yet."
     family = dict(zip(table.method, table.family, strict=True))

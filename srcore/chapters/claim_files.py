@@ -44,10 +44,6 @@ def claims_path(chapter: str, ctx: RunContext, kind: str = "") -> Path:
     return root / FOLDER / f"{chapter}-{ctx.profile}{suffix}"
 
 
-def _as_json(claims: Sequence[Claim]) -> list[dict]:
-    return [dataclasses.asdict(c) for c in claims]
-
-
 def _canonical(data: object) -> str:
     """One text per content (NaN equals NaN, key order ignored)."""
     return json.dumps(data, sort_keys=True)
@@ -56,7 +52,8 @@ def _canonical(data: object) -> str:
 def publish(chapter: str, claims: Sequence[Claim], ctx: RunContext) -> Path:
     """Store ``claims`` for the synthesis; in read mode, check the stored file instead
     (raise :class:`StaleClaims` when it differs) unless ``SRCORE_CLAIMS=write``."""
-    return _store(claims_path(chapter, ctx), _as_json(claims), ctx)
+    data = [dataclasses.asdict(c) for c in claims]
+    return _store(claims_path(chapter, ctx), data, ctx)
 
 
 def _store(path: Path, data: object, ctx: RunContext) -> Path:

@@ -1,9 +1,6 @@
-"""Records a long queue is still computing, as a chapter shows them: how many of
-their images are done, the means over those, and the cells not started yet.
-
-A chapter reads each ``paper``-budget record with :func:`so_far` (never computing)
-and shows :func:`table`; for the front page it stores :func:`cell_list`, and
-:func:`images_done` counts the images done from the records as they are.
+"""Records a long queue is still computing, as a chapter shows them (:func:`so_far`
+then :func:`table`): how many of their images are done, the means over those, and
+the cells not started yet; :func:`cell_list` is what the front page counts from.
 
 Example:
     >>> rec = RunRecord(key="k", method="zssr", config={}, per_image=[
@@ -79,7 +76,7 @@ def table(
         rows.append(
             {
                 "job": name,
-                "done": f"{rec.done} of {'?' if rec.total is None else rec.total}",
+                "done": zssr_tables.done_of(rec),
                 "psnr": psnr,
                 "gain_db": psnr - bicubic,
                 "trained": zssr_tables.trained_count(rec.per_image) if rec.done else "",
@@ -93,12 +90,7 @@ def table(
 
 
 def cell_name(name: str) -> str:
-    """A cell in words: ``"zssr-Set5-x4-gradual"`` -> ``"Set5 ×4 gradual"``.
-
-    Example:
-        >>> cell_name("dip-Set5-x4-charbonnier")
-        'Set5 ×4 charbonnier'
-    """
+    """A cell in words: ``"zssr-Set5-x4-gradual"`` -> ``"Set5 ×4 gradual"``."""
     parts = name.split("-")[1:]
     return " ".join(
         "×" + p[1:] if p[:1] == "x" and p[1:].isdigit() else p for p in parts
@@ -106,15 +98,7 @@ def cell_name(name: str) -> str:
 
 
 def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The rows of a :func:`table` with an image done, and one line naming the rest.
-
-    Example:
-        >>> t = pd.DataFrame({"job": ["zssr-Set5-x2", "zssr-Set14-x3"],
-        ...                   "done": ["5 of 5", "0 of 14"]})
-        >>> rows, line = started(t)
-        >>> rows.job.tolist(), line
-        (['zssr-Set5-x2'], 'Not started yet: Set14 ×3.')
-    """
+    """The rows of a :func:`table` with an image done, and one line naming the rest."""
     begun = table_.done.str.split(" of ").str[0].astype(int) > 0
     pending = [cell_name(n) for n in table_.job[~begun]]
     line = f"Not started yet: {', '.join(pending)}." if pending else ""
@@ -123,12 +107,7 @@ def started(table_: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 def done_total(table_: pd.DataFrame) -> tuple[int, int]:
     """Images done and in all over a :func:`table` (an unknown total counts what is
-    done).
-
-    Example:
-        >>> done_total(pd.DataFrame({"done": ["3 of 5", "0 of ?"]}))
-        (3, 5)
-    """
+    done)."""
     done = total = 0
     for cell in table_.done:
         n, _, of = cell.partition(" of ")
@@ -180,14 +159,7 @@ def images_done(
     cells: Sequence[Mapping[str, Any]], root: str | os.PathLike | None = None
 ) -> tuple[int, int]:
     """Images done (from the records under ``root`` now) and in all over stored
-    cells (:func:`cell_list`).
-
-    Example:
-        >>> import tempfile
-        >>> cell = {"method": "dip", "key": "dip-1", "profile": "paper", "total": 5}
-        >>> images_done([cell], tempfile.mkdtemp())
-        (0, 5)
-    """
+    cells (:func:`cell_list`)."""
     done = total = 0
     for cell in cells:
         n = _items_done(cell, root)

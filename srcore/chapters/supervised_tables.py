@@ -1,7 +1,6 @@
 """Tables of supervised records: mean scores beside bicubic, training cost.
 
 Example:
-    >>> from srcore.runs.results import RunRecord
     >>> rows = [{"image": "train", "params": 10, "steps": 2, "seconds": 60.0,
     ...          "seconds_per_step": 30.0},
     ...         {"image": "Set5/baby", "dataset": "Set5", "psnr": 30.0, "ssim": 0.9,

@@ -1,14 +1,5 @@
 """What every chapter's tables share: one label per record (one name for one method
-in every table and figure), its health, one mean row, one crop view.
-
-Example:
-    >>> from srcore.runs.results import RunRecord
-    >>> rec = RunRecord(key="k", method="dip", config={"model": {"loss": "mse"}},
-    ...                 per_image=[{"psnr": 26.0, "psnr_bicubic": 25.0, "ssim": 0.8,
-    ...                             "ssim_bicubic": 0.7}])
-    >>> label(rec), mean_scores(rec.per_image)["gain_db"]
-    ('DIP with MSE', 1.0)
-"""
+in every table and figure), its health, one mean row, one crop view."""
 
 from __future__ import annotations
 
@@ -52,7 +43,6 @@ def label(record: RunRecord) -> str:
     and kernel (``ZSSR, true kernel``, ``OSR (weight transfer)``).
 
     Example:
-        >>> from srcore.runs.results import RunRecord
         >>> rec = RunRecord(key="k", method="lapsrn", config={"method": "lapsrn",
         ...     "model": {"level_weights": [2.0, 1.0]}}, per_image=[])
         >>> label(rec)
@@ -136,7 +126,7 @@ def trained(record: RunRecord) -> str:
     rows = optimised_rows(record)
     if not rows:
         return ""
-    if any("health" not in r or r["health"] is None for r in rows):
+    if any(r.get("health") is None for r in rows):
         return "not recorded"
     bad = [health.row_verdict(r) for r in rows if not health.is_healthy(r)]
     if record.method not in INTERNAL and len(rows) == 1:
@@ -171,7 +161,7 @@ def not_trained(records: Sequence[RunRecord]) -> dict[str, int]:
     """How many optimisations of ``records`` did not train, and how many were made
     before the health rule (``{"not_trained": n, "unchecked": m, "runs": N}``)."""
     rows = [r for rec in records for r in optimised_rows(rec)]
-    unchecked = sum("health" not in r or r["health"] is None for r in rows)
+    unchecked = sum(r.get("health") is None for r in rows)
     bad = sum(
         r["health"]["verdict"] != "trained" for r in rows if r.get("health") is not None
     )
@@ -194,13 +184,7 @@ def health_bullet(
     columns: Sequence[str] = ("trained",),
 ) -> str:
     """:data:`HEALTH_BULLET` filled in by :func:`not_trained` of ``records``;
-    ``columns``: the raw names of the table columns that flag a run.
-
-    Example:
-        >>> bullet = health_bullet([], "this page", ("trained", "kernelgan_health"))
-        >>> bullet[bullet.index("flagged") :]
-        'flagged in the `trained` or `KernelGAN trained` column of its table.'
-    """
+    ``columns``: the raw names of the table columns that flag a run."""
     shown = [f"`{header(name)}`" for name in columns]
     flagged = " or ".join(filter(None, [", ".join(shown[:-1]), shown[-1]]))
     return Prose(not_trained(records), counted=counted, columns=flagged).text(
@@ -210,12 +194,8 @@ def health_bullet(
 
 def evidence_flags(records: Sequence[RunRecord]) -> dict[str, int]:
     """What weakens the evidence of ``records``, as a
-    :class:`~srcore.chapters.verdicts.Claim` takes it.
-
-    Example:
-        >>> evidence_flags([])
-        {'unhealthy': 0, 'dirty': 0, 'unchecked': 0}
-    """
+    :class:`~srcore.chapters.verdicts.Claim` takes it (``unhealthy``, ``dirty``,
+    ``unchecked`` counts)."""
     counts = not_trained(records)
     return {
         "unhealthy": counts["not_trained"],

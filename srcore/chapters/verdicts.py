@@ -12,9 +12,6 @@ and an effect is "no difference" within its own side's noise of zero
 claim is not tested are :data:`RULE`, the text the protocol chapter prints.
 
 Example:
-    >>> full = {"budget": "paper", "images": 5}
-    >>> verdict(Claim("variant helps", report=0.8, ours=0.7, **full))
-    'reproduced at the paper budget'
     >>> verdict(Claim("variant helps", report=0.8, ours=0.1, images=2))
     'not consistent at the quick budget (no difference; 2 images)'
 """
@@ -110,12 +107,7 @@ def _noise(margin: float, *spreads: float | None) -> float:
 
 def tolerance(c: Claim) -> float:
     """``max(margin, 2 sqrt(spread² + report_spread²))``: the largest difference
-    between the two effects that still agrees.
-
-    Example:
-        >>> round(tolerance(Claim("x", spread=0.3, report_spread=0.4)), 3)
-        1.0
-    """
+    between the two effects that still agrees."""
     return _noise(c.margin, c.spread, c.report_spread)
 
 
@@ -229,12 +221,6 @@ def _value(x: float | None, unit: str, spread: float | None = None) -> str:
 def verdict_table(claims: Sequence[Claim], report_text: Sequence[str] | None = None):
     """The chapter's verdict table (:data:`VERDICT_COLUMNS`); ``report_text`` prints
     a claim's report number where a bare effect is not enough (``"3-4× slower"``).
-
-    Example:
-        >>> t = verdict_table([Claim("DoG beats MSE", report=0.3, ours=0.25,
-        ...                          setting="quick · T91 · 1 seed", images=1)])
-        >>> t.iloc[0]["verdict"]
-        'consistent at the quick budget (1 image)'
     """
     texts = list(report_text) if report_text else [None] * len(claims)
     rows = []
@@ -280,13 +266,8 @@ def joined_table(claims_by_chapter: Mapping[str, Sequence[Claim]]) -> pd.DataFra
 
 
 def verdict_counts(verdicts: Iterable[str]) -> dict[str, int]:
-    """How many verdicts of each kind (:func:`verdict_kind`).
-
-    Example:
-        >>> verdict_counts(["reproduced", "not tested (x)", "consistent at the "
-        ...                 "quick budget (1 seed)"])["consistent"]
-        1
-    """
+    """How many verdicts of each kind (:func:`verdict_kind`), in :data:`VERDICTS`
+    order."""
     out = dict.fromkeys(VERDICTS, 0)
     for v in verdicts:
         out[verdict_kind(v)] += 1

@@ -1,7 +1,6 @@
 """Tables of ZSSR/OSR records: mean scores, PSNR traces, iterations to a target.
 
 Example:
-    >>> from srcore.runs.results import RunRecord
     >>> row = {"image": "Set5/baby", "psnr": 31.0, "ssim": 0.9, "psnr_bicubic": 30.0,
     ...        "ssim_bicubic": 0.8, "iterations": 100, "seconds": 2.0,
     ...        "trace_iters": [0, 50, 100], "trace_psnr": [29.0, 30.5, 31.0]}
@@ -9,8 +8,6 @@ Example:
     ...     "dataset": "Set5", "scale": 2, "transfer": False}, per_image=[row])
     >>> summary([rec]).method[0], float(summary([rec]).gain_db[0])
     ('ZSSR from scratch', 1.0)
-    >>> iterations_to_match(rec, rec).iters_online.tolist()
-    [100]
 """
 
 from __future__ import annotations
@@ -88,21 +85,17 @@ def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
     and standard deviation over the finished seeds (not over images).
 
     Example:
-        >>> from srcore.runs.results import RunRecord
-        >>> def rec(seed, psnr):
-        ...     row = {"image": "a", "psnr": psnr, "psnr_bicubic": 30.0}
-        ...     return RunRecord(key="k", method="zssr", config={"method": "zssr",
-        ...         "variant": "zssr", "model": {"seed": seed}}, per_image=[row])
-        >>> t = seed_spread([rec(0, 31.0), rec(1, 32.0), rec(2, 33.0)])
-        >>> t.seed.tolist()[-1], float(t.psnr.iloc[-1]), float(t.psnr_spread.iloc[-1])
-        ('mean ± sd', 32.0, 1.0)
-        >>> t.done.tolist()
-        ['1 of 1', '1 of 1', '1 of 1', '3 of 3 seeds']
+        >>> recs = [RunRecord(key="k", method="zssr", config={"model": {"seed": s}},
+        ...     per_image=[{"image": "a", "psnr": p, "psnr_bicubic": 30.0}])
+        ...     for s, p in [(0, 31.0), (1, 33.0)]]
+        >>> t = seed_spread(recs).iloc[-1]
+        >>> t.seed, t.done, float(t.psnr), round(float(t.psnr_spread), 3)
+        ('mean ± sd', '2 of 2 seeds', 32.0, 1.414)
     """
+    nan = float("nan")
     rows = []
     for rec in records:
         f = pd.DataFrame(rec.per_image)
-        nan = float("nan")
         rows.append(
             {
                 "seed": str(rec.config["model"]["seed"]),
@@ -112,39 +105,31 @@ def seed_spread(records: Sequence[RunRecord]) -> pd.DataFrame:
                 "trained": trained(rec),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).assign(psnr_spread=nan, gain_spread=nan)
     finished = table[[rec.complete for rec in records]]
     n = len(finished)
-    sd = finished[["psnr", "gain_db"]].std(ddof=1) if n > 1 else None
-    table["psnr_spread"] = float("nan")
-    table["gain_spread"] = float("nan")
+    # pandas gives NaN for the mean of nothing and the spread of one
     summary_row = {
         "seed": "mean ± sd",
         "done": f"{n} of {len(records)} seeds",
-        "psnr": float(finished.psnr.mean()) if n else float("nan"),
-        "gain_db": float(finished.gain_db.mean()) if n else float("nan"),
+        "psnr": float(finished.psnr.mean()),
+        "gain_db": float(finished.gain_db.mean()),
         "trained": trained_count([r for rec in records for r in rec.per_image]),
-        "psnr_spread": float(sd.psnr) if sd is not None else float("nan"),
-        "gain_spread": float(sd.gain_db) if sd is not None else float("nan"),
+        "psnr_spread": float(finished.psnr.std(ddof=1)),
+        "gain_spread": float(finished.gain_db.std(ddof=1)),
     }
     return pd.concat([table, pd.DataFrame([summary_row])], ignore_index=True)
 
 
 def traces(record: RunRecord) -> pd.DataFrame:
     """Long table: image, position, iteration, PSNR of the plain network output."""
-    rows = []
-    for k, r in enumerate(record.per_image):
-        for it, value in zip(r["trace_iters"], r["trace_psnr"], strict=True):
-            rows.append(
-                {
-                    "image": r["image"],
-                    "position": k,
-                    "iteration": it,
-                    "psnr": value,
-                    "method": label(record),
-                }
-            )
-    return pd.DataFrame(rows)
+    rows = [
+        (r["image"], k, it, value, label(record))
+        for k, r in enumerate(record.per_image)
+        for it, value in zip(r["trace_iters"], r["trace_psnr"], strict=True)
+    ]
+    columns = ["image", "position", "iteration", "psnr", "method"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def iterations_to_match(scratch: RunRecord, online: RunRecord) -> pd.DataFrame:
@@ -165,10 +150,8 @@ def iterations_to_match(scratch: RunRecord, online: RunRecord) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows)
-    frame["saved"] = frame.iters_scratch.astype(float) - frame.iters_online.astype(
-        float
-    )
-    return frame
+    saved = frame.iters_scratch.astype(float) - frame.iters_online.astype(float)
+    return frame.assign(saved=saved)
 
 
 def _first_at_least(row: dict, target: float) -> int | None:

@@ -1,11 +1,9 @@
 """Benchmark and training datasets: registry, checksums, download and reading.
 
 Every number in the study is computed on files whose sha256 is pinned in
-``srcore/manifests/datasets.csv``; reading functions verify first and fail loudly,
-naming every missing or corrupt file. Images live under :func:`data_root`, never in
-the repository; :func:`fetch` restores them from the source repositories at the
-pinned commits. One module per idea (registry, checksums, verification, read,
-download, demo), everything public importable from here.
+``srcore/manifests/datasets.csv``; reading functions verify first and name every
+missing or corrupt file. Images live under :func:`data_root`, never in the
+repository; :func:`fetch` restores them from the source repositories.
 
 Example:
     >>> from srcore import data

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from srcore.data.registry import DatasetInfo, dataset_info, resolve_split
+from srcore.data.registry import dataset_info, resolve_split
 from srcore.files import atomic_write, file_sha256
 
 MANIFEST_COLUMNS = (
@@ -93,20 +93,15 @@ def manifest(
         info = dataset_info(name)
         rows = [r for r in rows if r.dataset == info.name]
         if splits is not None:
-            wanted = _check_splits(info, splits)
+            wanted = {resolve_split(info, s, None) for s in splits}
+            unknown = sorted(wanted - set(info.splits))
+            if unknown:
+                raise ValueError(
+                    f"{info.name} has no split {', '.join(unknown)}; "
+                    f"its splits are {', '.join(info.splits)}"
+                )
             rows = [r for r in rows if r.split in wanted]
     return rows
-
-
-def _check_splits(info: DatasetInfo, splits: Iterable[str]) -> set[str]:
-    wanted = {resolve_split(info, s, None) for s in splits}
-    unknown = sorted(wanted - set(info.splits))
-    if unknown:
-        raise ValueError(
-            f"{info.name} has no split {', '.join(unknown)}; "
-            f"its splits are {', '.join(info.splits)}"
-        )
-    return wanted
 
 
 def build_manifest(

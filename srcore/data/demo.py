@@ -44,16 +44,7 @@ def load_demo_or_dataset(
     limit: int | None = None,
 ) -> list[tuple[str, torch.Tensor]]:
     """The dataset's HR images (modcropped), or with a warning the demo images when no
-    file of it is there; a partial or corrupt dataset raises.
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     with warnings.catch_warnings(record=True):
-        ...         images = load_demo_or_dataset("Set5", 3, root=tmp, limit=2)
-        >>> [(n, tuple(x.shape)) for n, x in images]
-        [('astronaut', (1, 3, 510, 510)), ('chelsea', (1, 3, 300, 450))]
-    """
+    file of it is there; a partial or corrupt dataset raises."""
     info = dataset_info(name)
     report = verify(info.name, root, ["HR"])
     if report.ok:

@@ -86,14 +86,6 @@ def fetch(
     out (T91 converted BMP -> PNG) and installed only if they match their sha256.
     ``mirror`` (or ``$SRCORE_DATA_MIRROR``) replaces ``https://github.com``. Raises
     one :class:`DatasetError` listing every file not obtained or corrupt.
-
-    Example (a dataset with no manifest cannot be downloaded):
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     fetch("General-100", tmp)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        srcore.data.registry.DatasetError: no checksum manifest for General-100; ...
     """
     import pooch
 

@@ -81,8 +81,6 @@ def resolve_split(info: DatasetInfo, split: str, scale: int | None) -> str:
     Example:
         >>> resolve_split(DATASETS["Set5"], "LR_bicubic", 2)
         'LR_bicubic_X2'
-        >>> resolve_split(DATASETS["DIV2K"], "HR", None)
-        'valid_HR'
     """
     if split == "HR":
         if info.hr_split is None:

@@ -100,16 +100,7 @@ def _no_manifest(info: DatasetInfo, root: Path) -> DatasetError:
 
 def manual_files(info: DatasetInfo, base: Path) -> list[Path]:
     """Images placed by hand in ``<base>/<name>/HR`` for a dataset with no manifest
-    (General-100), in name order, with a warning; none is a :class:`DatasetError`.
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     manual_files(DATASETS["General-100"], Path(tmp))  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        srcore.data.registry.DatasetError: no checksum manifest for General-100; ...
-    """
+    (General-100), in name order, with a warning; none is a :class:`DatasetError`."""
     files = _local_images(info, base, warn=True)
     if not files:
         raise _no_manifest(info, base)
@@ -156,16 +147,7 @@ def require(
     splits: Iterable[str] | None = None,
 ) -> Path:
     """Verify and return the data root, or raise one :class:`DatasetError` listing
-    every missing and corrupt file and how to fix it.
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     require("Set5", tmp, ["HR"])  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        srcore.data.registry.DatasetError: dataset Set5 under ... 5 missing, ...
-    """
+    every missing and corrupt file and how to fix it."""
     report = verify(name, root, splits)
     if not report.ok:
         info = dataset_info(name)
@@ -176,15 +158,7 @@ def require(
 
 
 def available(root: str | os.PathLike | None = None) -> Any:
-    """Expected, present and verified files per split (``srcore data list``).
-
-    Example:
-        >>> import tempfile
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     table = available(tmp)
-        >>> table.iloc[0].to_dict()["n_present"], list(table.columns)[:3]
-        (0, ['dataset', 'role', 'split'])
-    """
+    """Expected, present and verified files per split (``srcore data list``)."""
     import pandas as pd
 
     base = data_root(root)

@@ -5,12 +5,9 @@
 * **Blur kernel + subsampling** (DIV2KRK, KernelGAN, ZSSR): ``LR = (HR ⋆ k)↓s``,
   :func:`downscale_with_kernel` with e.g. :func:`random_kernel`.
 
-:func:`degrade` chains either with Gaussian noise, JPEG and 8-bit quantisation. As
-kornia's filters: kernel constructors (:mod:`~srcore.degrade.kernels`) apart from
-the operators (:mod:`~srcore.degrade.ops`, :mod:`~srcore.degrade.noise`), the
-recipes built from both (:mod:`~srcore.degrade.recipes`) and the shared argument
-checks (:mod:`~srcore.degrade.checks`). Everything random takes a ``seed``
-(:data:`Seed`).
+:func:`degrade` chains either with Gaussian noise, JPEG and 8-bit quantisation.
+Kernel constructors (``kernels``) stand apart from the operators (``ops``,
+``noise``) and the recipes (``recipes``); everything random takes a ``seed``.
 
 Example:
     >>> import torch

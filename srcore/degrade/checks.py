@@ -1,8 +1,5 @@
-"""Arguments shared by the degradation family: seeds, images, kernels, scales, sigmas.
-
-Each check returns the value in the form the operators use or raises an error that
-says what was expected, so every function of :mod:`srcore.degrade` rejects bad
-input with the same words.
+"""Argument checks of the degradation family (seeds, images, kernels, scales,
+sigmas): each returns the value as the operators use it or raises one clear error.
 """
 
 from __future__ import annotations

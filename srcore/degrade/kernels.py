@@ -298,12 +298,7 @@ def random_kernel(
 
 def kernel_to_image(kernel: torch.Tensor | np.ndarray, *, zoom: int = 1) -> np.ndarray:
     """A kernel as a float64 ``(h*zoom, w*zoom)`` image, ``max(k, 0) / max(k)``,
-    each tap repeated ``zoom x zoom`` times (nearest neighbour) for galleries.
-
-    Example:
-        >>> kernel_to_image(gaussian_kernel(3, 1.0), zoom=2).shape
-        (6, 6)
-    """
+    each tap repeated ``zoom x zoom`` times (nearest neighbour) for galleries."""
     k = torch.as_tensor(kernel).detach().cpu().to(torch.float64).numpy()
     if k.ndim != 2:
         raise ValueError(f"kernel must be 2-D, got shape {k.shape}")

@@ -18,10 +18,8 @@ from srcore.degrade.checks import Seed, check_image, check_sigma, torch_generato
 def add_gaussian_noise(
     x: torch.Tensor, sigma: float, seed: Seed = None
 ) -> torch.Tensor:
-    """Additive white Gaussian noise: ``y = x + sigma n``, ``n ~ N(0, 1)`` per value.
-
-    ``sigma`` is on the ``[0, 1]`` scale (8-bit papers' "noise level 10" is
-    ``10/255``). Not clipped.
+    """Additive white Gaussian noise, not clipped: ``y = x + sigma n``,
+    ``n ~ N(0, 1)``, ``sigma`` on the ``[0, 1]`` scale (8-bit "level 10" is 10/255).
 
     Example:
         >>> y = add_gaussian_noise(torch.full((1, 3, 64, 64), 0.5), 10 / 255, seed=0)
@@ -35,11 +33,8 @@ def add_gaussian_noise(
 
 
 def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
-    """JPEG-compress and decode each image of a ``(B, 1 or 3, H, W)`` batch with PIL.
-
-    Each image is rounded to uint8 (clipped), saved as baseline JPEG at ``quality``
-    (1-95) with PIL's defaults (4:2:0 chroma subsampling, standard tables) and read
-    back: 8-bit values, dtype and device of ``x``.
+    """JPEG-compress and decode each image of a ``(B, 1 or 3, H, W)`` batch with PIL
+    (uint8, baseline at ``quality`` 1-95, 4:2:0 chroma): dtype and device of ``x``.
 
     Example:
         >>> y = jpeg(torch.rand(2, 3, 16, 16), quality=75)
@@ -58,11 +53,7 @@ def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
     arr = torch.round(x.detach().clamp(0, 1) * 255).to(torch.uint8).cpu().numpy()
     out = []
     for img in arr:
-        pil = (
-            Image.fromarray(img[0])
-            if img.shape[0] == 1
-            else Image.fromarray(img.transpose(1, 2, 0))
-        )
+        pil = Image.fromarray(img[0] if img.shape[0] == 1 else img.transpose(1, 2, 0))
         buf = io.BytesIO()
         pil.save(buf, format="JPEG", quality=int(quality))
         buf.seek(0)

@@ -67,10 +67,8 @@ def blur(x: torch.Tensor, kernel: torch.Tensor | np.ndarray) -> torch.Tensor:
     """Correlate every channel of every image with a kernel (odd sides, used as given):
 
     ``y[b, c, i, j] = Σ_{u, v} k[u, v] x[b, c, i + u - kh//2, j + v - kw//2]``
-
-    (correlation, as scipy.ndimage.correlate and DIV2KRK), ``x`` mirrored
-    half-sample style outside (``c b a | a b c``: MATLAB ``'symmetric'``), repeatedly
-    for an image smaller than the kernel. Returns ``(B, C, H, W)`` like ``x``.
+    (correlation, as scipy.ndimage.correlate and DIV2KRK), ``x`` mirrored outside
+    (``c b a | a b c``: MATLAB ``'symmetric'``). Returns ``(B, C, H, W)`` like ``x``.
 
     Example:
         >>> delta = torch.zeros(3, 3, dtype=torch.float64); delta[1, 1] = 1
@@ -106,16 +104,11 @@ def downscale_with_kernel(
 ) -> torch.Tensor:
     """Blur with a kernel, then keep every ``scale``-th pixel: ``LR = (HR ⋆ k)↓s``.
 
-    ``LR[b, c, j, i] = blur(HR, k)[b, c, p_y(j), p_x(i)]``, ``j < H // s``,
-    ``i < W // s``, with :func:`blur`'s correlation and symmetric padding.
-
-    Default grid (``offset=None``): LR pixel ``j`` sits at HR ``s j + (s - 1)/2``,
-    the centre of its block, as in MATLAB's ``imresize``. For even ``s`` that falls
-    between pixels, so the kernel is moved by -0.5 px (as KernelGAN's
-    ``kernel_shift``) and sampled from ``s // 2``: this reproduces the stored DIV2KRK
-    LR images. An integer ``offset`` (``o`` or ``(o_y, o_x)`` in ``[0, s)``) keeps the
-    kernel as given: ``blur(HR, k)[..., o_y::s, o_x::s]``. Returns
-    ``(B, C, H // s, W // s)`` like ``x``.
+    Default grid: LR pixel ``j`` sits at HR ``s j + (s - 1)/2``, the centre of its
+    block (MATLAB's ``imresize``); for even ``s`` the kernel is moved by -0.5 px (as
+    KernelGAN's ``kernel_shift``) and sampled from ``s // 2``, which reproduces the
+    stored DIV2KRK LR images. An integer ``offset`` (``o`` or ``(o_y, o_x)`` in
+    ``[0, s)``) gives ``blur(HR, k)[..., o_y::s, o_x::s]``: ``(B, C, H // s, W // s)``.
 
     Example:
         >>> from srcore.degrade.kernels import random_kernel
@@ -139,10 +132,8 @@ def downscale_with_kernel(
 
 
 def bicubic_downscale(x: torch.Tensor, scale: float) -> torch.Tensor:
-    """The standard SR degradation: MATLAB ``imresize(x, 1/scale, 'bicubic')``.
-
-    Antialiased Keys cubic (a = -0.5), symmetric borders (:func:`srcore.resize.
-    imresize`); output ``ceil(H / s) x ceil(W / s)``, not clipped or quantised.
+    """The standard SR degradation: MATLAB ``imresize(x, 1/scale, 'bicubic')``
+    (:func:`srcore.resize.imresize`), ``ceil(H / s) x ceil(W / s)``, not quantised.
 
     Example:
         >>> tuple(bicubic_downscale(torch.rand(1, 3, 48, 48), 3).shape)

@@ -1,8 +1,5 @@
-"""Named degradation recipes: the LR images the study's chapters are scored on.
-
-:func:`degrade` chains downscaling, noise, JPEG and 8-bit quantisation; its
-random-kernel forms serve test images and training patches.
-"""
+"""Degradation recipes: :func:`degrade` chains downscaling, noise, JPEG and 8-bit
+quantisation; its random-kernel forms serve test images and training patches."""
 
 from __future__ import annotations
 
@@ -80,10 +77,8 @@ def degrade_random_kernel(hr: torch.Tensor, scale: int, seed: Seed) -> torch.Ten
     random-kernel test image where a dataset ships no LR (seed: :func:`stable_seed`).
 
     Example:
-        >>> hr = torch.rand(1, 3, 32, 32)
-        >>> lr = degrade_random_kernel(hr, 2, stable_seed("demo", 2))
-        >>> tuple(lr.shape), bool(torch.equal(lr, degrade_random_kernel(hr, 2, 4)))
-        ((1, 3, 16, 16), False)
+        >>> tuple(degrade_random_kernel(torch.rand(1, 3, 32, 32), 2, seed=4).shape)
+        (1, 3, 16, 16)
     """
     return degrade(hr, scale, kernel=random_kernel(scale=scale, seed=seed))
 
