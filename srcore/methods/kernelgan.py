@@ -1,22 +1,14 @@
 """KernelGAN: estimate an LR image's blur kernel from the image alone.
 
-The LR image ``y = (x ⋆ k)↓s`` has small patches that recur across scales, so the
-right kernel is the one whose downscaling of ``y`` keeps the distribution of ``y``'s
-own patches. A deep *linear* generator ``G`` (6 convolutions, 7-5-3-1-1-1, 64
-channels, no bias) downscales crops of ``y`` by 2; a patch discriminator ``D`` tells
-its outputs from crops of ``y``:
-
-    min_G max_D  E|D(y_crop) - 1| + E|D(G(y_crop'))|  +  R(k_G)
-
-with the regularisers (weights from the authors' code) ``0.5 |1 - Σ k|``, ``0.5
-mean|k · m|`` (``m`` penalises the outer ring), ``5 ||G(c) - bicubic(c)||²`` (a warm
-start, its weight divided by 100 every 200 steps once below 0.4, down to 5e-6), and
-below 5e-3 ``1 ||centre of mass - centre||²`` and ``5 mean |k|^0.2``. The final
-13 x 13 kernel keeps the taps above 0.75 x the 41st largest, renormalised and
-centred; the x4 kernel is the x2 one composed with itself (paper §4.1).
-
-Deviation: ``G(c) = (c ⋆ k_G)↓2`` with the composed kernel, so ``k_G`` is exactly
-the operator G applies (the reference strides G's first layer).
+Patches of ``y = (x ⋆ k)↓s`` recur across scales, so the right kernel keeps the
+distribution of ``y``'s patches when it downscales ``y``. A deep *linear* generator
+``G`` (convolutions 7-5-3-1-1-1, no bias) downscales crops of ``y`` by 2 against a
+patch discriminator ``D``: ``min_G max_D E|D(y_crop) - 1| + E|D(G(y_crop'))| +
+R(k_G)``, ``R`` the authors' regularisers (sum to one, boundary ring, a bicubic warm
+start whose weight decays, then centre of mass and sparsity). The final kernel keeps
+the taps above 0.75 x the 41st largest, renormalised and centred; the x4 kernel is
+the x2 one composed with itself (paper §4.1). Deviation: ``G(c) = (c ⋆ k_G)↓2`` with
+the composed kernel (the reference strides G's first layer).
 
 Reference: Bell-Kligler, Shocher, Irani, "Blind Super-Resolution Kernel Estimation
 using an Internal-GAN", NeurIPS 2019, §3-4 and supplementary; the authors' code.
@@ -235,25 +227,6 @@ def estimate_kernel(
     if scale not in (2, 4):
         raise ValueError(f"KernelGAN estimates x2 and x4 kernels, not x{scale}")
     dev = resolve_device(device)
-    if dev.type != "cpu":
-        return _estimate(lr_img, scale, config, dev, progress, trace_every)
-    # Its convolutions are tiny: on a CPU one thread is ~3x faster than two.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _estimate(lr_img, scale, config, dev, progress, trace_every)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _estimate(
-    lr_img: torch.Tensor,
-    scale: int,
-    config: KernelGANConfig,
-    dev: torch.device,
-    progress: bool,
-    trace_every: int,
-) -> KernelGANResult:
     if lr_img.ndim != 4 or lr_img.shape[:2] != (1, 3):
         raise ValueError(f"lr_img must be (1, 3, h, w), got {tuple(lr_img.shape)}")
     cfg = config
@@ -287,65 +260,72 @@ def _estimate(
     lam_bic, similar_steps, constrained = cfg.lambda_bicubic, 0, False
     empty = torch.empty(0)
     res = KernelGANResult(empty, empty, empty, {}, 0.0, cfg.steps)
-    t0 = time.perf_counter()
-    for step in tqdm(range(cfg.steps), desc="KernelGAN", disable=not progress):
-        if step and step % cfg.lr_every == 0:
-            for opt in (opt_g, opt_d):
-                for group in opt.param_groups:
-                    group["lr"] /= cfg.lr_factor
-        g_in = g_crops[step : step + 1]
-        d_real = d_crops[step : step + 1]
-        # G: fool D, within the kernel's constraints.
-        opt_g.zero_grad(set_to_none=True)
-        k = G.kernel()
-        fake = G(g_in)
-        adversarial = (1.0 - D(fake)).abs().mean()
-        loss_bic = F.mse_loss(fake, _downscale(g_in, bicubic))
-        loss = (
-            adversarial
-            + lam_bic * loss_bic
-            + cfg.lambda_sum_to_one * (1.0 - k.sum()).abs()
-            + cfg.lambda_boundaries * (k * mask).abs().mean()
-        )
-        if constrained:
+    t0, threads = time.perf_counter(), torch.get_num_threads()
+    if dev.type == "cpu":  # its convolutions are tiny: one thread is ~3x faster
+        torch.set_num_threads(1)
+    try:
+        for step in tqdm(range(cfg.steps), desc="KernelGAN", disable=not progress):
+            if step and step % cfg.lr_every == 0:
+                for opt in (opt_g, opt_d):
+                    for group in opt.param_groups:
+                        group["lr"] /= cfg.lr_factor
+            g_in = g_crops[step : step + 1]
+            d_real = d_crops[step : step + 1]
+            # G: fool D, within the kernel's constraints.
+            opt_g.zero_grad(set_to_none=True)
+            k = G.kernel()
+            fake = G(g_in)
+            adversarial = (1.0 - D(fake)).abs().mean()
+            loss_bic = F.mse_loss(fake, _downscale(g_in, bicubic))
             loss = (
-                loss
-                + cfg.lambda_centralized * F.mse_loss(_centre_of_mass(k), centre)
-                + cfg.lambda_sparse * (k.abs() + 1e-12).pow(0.2).mean()
+                adversarial
+                + lam_bic * loss_bic
+                + cfg.lambda_sum_to_one * (1.0 - k.sum()).abs()
+                + cfg.lambda_boundaries * (k * mask).abs().mean()
             )
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"KernelGAN's G loss is {loss.item()} at {step}")
-        loss.backward()
-        opt_g.step()
-        # D: real crops (with the authors' 1/255 noise) against G's outputs.
-        opt_d.zero_grad(set_to_none=True)
-        noise = 2.0 / 255.0
-        real = D(d_real + noise * torch.randn_like(d_real))
-        fake_d = D(fake.detach() + noise * torch.randn_like(fake))
-        loss_d = 0.5 * ((1.0 - real).abs().mean() + fake_d.abs().mean())
-        loss_d.backward()
-        opt_d.step()
-        # The authors' learner: warm start at bicubic, then the other constraints.
-        if similar_steps < 3:
-            similar_steps = similar_steps + 1 if loss_bic < cfg.bicubic_until else 0
-        elif step % cfg.bicubic_every == 0 and lam_bic > cfg.bicubic_min:
-            lam_bic = max(lam_bic / cfg.bicubic_decay, cfg.bicubic_min)
-            constrained = constrained or lam_bic < cfg.constraints_below
-        if step % trace_every == 0 or step == cfg.steps - 1:
-            res.trace_steps.append(step)
-            res.trace_g.append(adversarial.item())
-            res.trace_d.append(loss_d.item())
-            res.trace_bicubic.append(loss_bic.item())
-    res.seconds = time.perf_counter() - t0
-    res.raw_kernel = G.kernel().detach().double().cpu()
-    res.kernel_x2 = _clean(res.raw_kernel, cfg.keep_largest)
-    res.health = _health(res.raw_kernel, res.kernel_x2, mask.cpu())
-    res.kernel = (
-        res.kernel_x2
-        if scale == 2
-        else center_kernel(_crop_x4(compose_x2(res.kernel_x2), n))
-    )
-    return res
+            if constrained:
+                loss = (
+                    loss
+                    + cfg.lambda_centralized * F.mse_loss(_centre_of_mass(k), centre)
+                    + cfg.lambda_sparse * (k.abs() + 1e-12).pow(0.2).mean()
+                )
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"KernelGAN's G loss is {loss.item()} at {step}"
+                )
+            loss.backward()
+            opt_g.step()
+            # D: real crops (with the authors' 1/255 noise) against G's outputs.
+            opt_d.zero_grad(set_to_none=True)
+            noise = 2.0 / 255.0
+            real = D(d_real + noise * torch.randn_like(d_real))
+            fake_d = D(fake.detach() + noise * torch.randn_like(fake))
+            loss_d = 0.5 * ((1.0 - real).abs().mean() + fake_d.abs().mean())
+            loss_d.backward()
+            opt_d.step()
+            # The authors' learner: warm start at bicubic, then the other constraints.
+            if similar_steps < 3:
+                similar_steps = similar_steps + 1 if loss_bic < cfg.bicubic_until else 0
+            elif step % cfg.bicubic_every == 0 and lam_bic > cfg.bicubic_min:
+                lam_bic = max(lam_bic / cfg.bicubic_decay, cfg.bicubic_min)
+                constrained = constrained or lam_bic < cfg.constraints_below
+            if step % trace_every == 0 or step == cfg.steps - 1:
+                res.trace_steps.append(step)
+                res.trace_g.append(adversarial.item())
+                res.trace_d.append(loss_d.item())
+                res.trace_bicubic.append(loss_bic.item())
+        res.seconds = time.perf_counter() - t0
+        res.raw_kernel = G.kernel().detach().double().cpu()
+        res.kernel_x2 = _clean(res.raw_kernel, cfg.keep_largest)
+        res.health = _health(res.raw_kernel, res.kernel_x2, mask.cpu())
+        res.kernel = (
+            res.kernel_x2
+            if scale == 2
+            else center_kernel(_crop_x4(compose_x2(res.kernel_x2), n))
+        )
+        return res
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _crop_x4(k4: torch.Tensor, n: int) -> torch.Tensor:

@@ -1,32 +1,20 @@
 """Zero-Shot Super-Resolution: a small CNN trained at test time on the LR image alone.
 
-ZSSR (Shocher, Cohen, Irani, CVPR 2018; github.com/assafshocher/ZSSR) learns the
-image-specific map from LR to HR from the LR image itself: *HR fathers* are crops of
-the LR image and of rescaled versions of it, *LR sons* are the fathers degraded by the
-assumed kernel (MATLAB bicubic unless one is given), and an 8-layer, 64-channel
-network learns son -> father as a residual over the son's bicubic interpolation. At
-test time the network runs on the LR image itself under the 8 dihedral transforms
-(median), with back-projection. Each module names the part of the authors' code
-(``configs.py``, ``ZSSR.py``, ``utils.py``) it reimplements.
+HR *fathers* are crops of the LR image and of rescaled versions of it, LR *sons* are
+the fathers degraded by the assumed kernel (MATLAB bicubic unless one is given), and
+an 8-layer, 64-channel network learns son -> father as a residual over the son's
+bicubic interpolation; at test time it runs on the LR image under the 8 dihedral
+transforms (median), with back-projection. Deviations from the authors' code: fathers
+drawn with probability proportional to their size (paper §4), warps reflect at the
+border, PyTorch's Adam epsilon, numpy < 1.16's slope error, output size
+``ceil(size * scale)`` of the original image after a base change. Variants (Goyal;
+Peretz & Rahamim): ``loss="dog"``, ``dropout``, ``batch_size``, ``tanh_residual``,
+``upsample="pixelshuffle"``, ``perceptual_weight``, an external ``backbone``.
 
-Deviations: fathers are drawn with probability proportional to their size (paper §4;
-the code draws ``s`` uniformly, ``father_sampling="uniform"``); warps sample outside
-the image by reflection (OpenCV fills zeros) and crops stay inside the rescaled
-image; Adam's epsilon is PyTorch's; the slope's standard error uses the numpy < 1.16
-scaling the reference ran with; after a base change the output size is ``ceil(size *
-scale)`` of the *original* LR image (the code's can be a pixel larger); test-time
-work is float32 (the bicubic resizes compute in float64 either way).
+:func:`zssr` (``single``) is the plain one-image loop, read it first;
+:func:`zssr_many` (``batch``) runs N images at once, tested equal.
 
-Variants (Goyal; Peretz & Rahamim): ``loss="dog"``, ``dropout``, ``batch_size`` 8 and
-``tanh_residual`` (ZSSR*), ``upsample="pixelshuffle"``, ``perceptual_weight``, an
-external ``backbone`` such as :class:`srcore.methods.vdsr.VDSR`.
-
-Layout, lowest first: ``config``, ``image`` (scales, resizing, one image's checked
-inputs and result), ``net``, ``fathers`` (the training examples and their batch),
-``optim`` (Adam, the lr rule), ``test_time``; then
-``single``: :func:`zssr`, the plain one-image loop (read it first), and ``batch``:
-:func:`zssr_many`, N images at once (tested equal). :mod:`srcore.methods.osr` streams
-images (Online SR).
+Reference: Shocher, Cohen, Irani, CVPR 2018; github.com/assafshocher/ZSSR.
 """
 
 from srcore.methods.zssr.batch import zssr_many
