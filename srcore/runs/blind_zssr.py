@@ -27,12 +27,8 @@ BLIND_SETS: tuple[tuple[str, int], ...] = (
     ("DIV2KRK", 4),
 )
 
-#: KernelGAN alone: (set, scale); BSD100's x4 LR images are too small for its crop.
-KERNEL_SETS: tuple[tuple[str, int], ...] = (
-    ("BSD100", 2),
-    ("DIV2KRK", 2),
-    ("DIV2KRK", 4),
-)
+#: KernelGAN alone: the same sets (BSD100's x4 LR images are too small for its crop).
+KERNEL_SETS = BLIND_SETS
 
 
 def blind_runs(
@@ -63,11 +59,8 @@ def blind_key(dataset: str, scale: int) -> str:
         >>> blind_key("BSD100", 2), blind_key("DIV2KRK", 4)
         ('blind_x2', 'blind_div2krk_x4')
     """
-    return (
-        f"blind_x{scale}"
-        if dataset == "BSD100"
-        else f"blind_{dataset.lower()}_x{scale}"
-    )
+    infix = "" if dataset == "BSD100" else f"{dataset.lower()}_"
+    return f"blind_{infix}x{scale}"
 
 
 def blind_sets(
