@@ -12,12 +12,8 @@ bilinear x2 (:func:`bilinear_subpixel_weight`), so both variants start as the sa
 function. ``preact_residual=True``: per level ``h = f + body(f)``, ``body = (LReLU ->
 conv) x depth`` (He et al. 2016), then ``f' = up(h)`` without activation; the skip
 spans one level's convolutions (Benedetti does not say where it starts), and the
-slope stays 0.2 (Benedetti states 0.02).
-
-Init (``init_LapSRN.m``): input conv N(0, 1e-3^2), every other feature filter N(0, 2 /
-(9 n)), biases 0, image upsampling bilinear without bias. Not reproduced: the code's
-0.1 learning-rate multiplier on biases and its 3x3 feature transposed conv (the
-paper's text says 4x4).
+slope stays 0.2 (Benedetti states 0.02). Not reproduced: the code's 0.1 learning-rate
+multiplier on biases and its 3x3 feature transposed conv (the paper says 4x4).
 """
 
 from __future__ import annotations
@@ -215,8 +211,6 @@ class LapSRN(nn.Module):
         >>> net = LapSRN(scale=4, depth=2, features=8)
         >>> [tuple(y.shape) for y in net(torch.rand(1, 1, 6, 5))]
         [(1, 1, 12, 10), (1, 1, 24, 20)]
-        >>> tuple(net.eval()(torch.rand(1, 1, 6, 5)).shape)
-        (1, 1, 24, 20)
 
     Reference:
         Lai, Huang, Ahuja, Yang, "Deep Laplacian Pyramid Networks for Fast and Accurate

@@ -1,19 +1,12 @@
 """ZSSR on N images at once: N networks, stacked weights, one vmapped forward.
 
-An optimisation of :func:`~srcore.methods.zssr.single.zssr` called N times: each
-image keeps its own network (init from seed ``config.seed + i``), fathers and sons,
-learning-rate policy and stopping iteration (an :class:`ImageState` each: the
-one-image loop's local variables, updated by the same statements). What is shared
-is the work per iteration: the weights are stacked ``{name: (N, ...)}``
-(:func:`stack_nets`) and one ``torch.vmap`` of ``functional_call`` runs every image's
-crops through its own network (grouped convolutions, groups = N). Crops of different
-sizes are zero-padded with validity masks (:mod:`~srcore.methods.zssr.fathers`). The
-loss is the *sum* of the images' losses, so row ``i`` of each gradient is image
-``i``'s own; :class:`~srcore.methods.zssr.optim.RowAdam` keeps one step count and
-learning rate per row, and a stopped image is left out of the forward, the backward
-and the update. Hence N images at once equal N calls of ``zssr`` up to float
-rounding (tested). channels_last is not used: vmap folds the images into the
-channel axis. The gain is on a GPU (one kernel launch per layer for all images).
+Each image keeps its own network (seed ``config.seed + i``), fathers, lr rule and
+stop (an :class:`ImageState`: the one-image loop's local variables); one
+``torch.vmap`` of ``functional_call`` runs every image's crops through its own weights
+``{name: (N, ...)}``. The loss is the *sum* of the images' losses, so row ``i`` of each
+gradient is image ``i``'s; :class:`~srcore.methods.zssr.optim.RowAdam` keeps one step
+count and lr per row and skips stopped images. Hence N at once equal N calls of
+:func:`~srcore.methods.zssr.single.zssr` up to float rounding (tested).
 """
 
 from __future__ import annotations

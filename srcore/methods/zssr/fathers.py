@@ -294,17 +294,12 @@ def sample_father(
 ) -> torch.Tensor:
     """One HR father: a crop of a randomly rescaled and transformed source.
 
-    ``utils.py random_augment``: with probability ``leave_as_is_probability`` a plain
-    crop of the LR image; ``no_interpolate_probability`` a crop of a source under one
-    of the 8 dihedral transforms; otherwise an affine warp (scale difference, mirror,
-    rotation, shear) of the source rescaled by ``s / base``. ``s`` comes from
-    :func:`sample_father_scale` on ``[min_scale, max_scale]`` and picks the smallest
-    source with ``base > s - 1e-6``. ``sources`` are ``(1, C, H_k, W_k)`` (the LR
-    image, then each finished stage's output) at ``source_scales`` (1.0 first).
-
-    Returns:
-        ``(1, C, h, w)`` in [0, 1]: ``crop x crop``, or the whole (rescaled) source
-        along an axis shorter than that.
+    ``utils.py random_augment``: a plain crop of the LR image (probability
+    ``leave_as_is_probability``), a crop of a source under a dihedral transform
+    (``no_interpolate_probability``), else an affine warp of the smallest source with
+    scale ``> s - 1e-6`` (``s`` from :func:`sample_father_scale`). ``sources``: ``(1, C,
+    H_k, W_k)``, the LR image then each stage's output, at ``source_scales``. Returns
+    ``(1, C, h, w)`` in [0, 1], ``crop x crop`` where the source is large enough.
 
     Example:
         >>> g = torch.Generator().manual_seed(0)

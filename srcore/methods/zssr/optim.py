@@ -1,16 +1,5 @@
-"""How ZSSR optimises: the Adam update and the learning-rate rule.
-
-Adam is ``torch.optim.Adam``'s formula (:func:`adam_update`), for one network
-(:class:`Adam`) or N stacked ones (:class:`RowAdam`, one step count and learning rate
-per image), written out so that both loops compute it with the same float operations
-(``torch.optim.Adam`` updates ``m`` by ``lerp``, which rounds differently):
-
-    m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2,
-    p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-
-The reference's ``tf.train.AdamOptimizer`` adds ``eps`` to ``sqrt(v)`` before the
-bias correction; PyTorch (and this) to ``sqrt(v_hat)``. The lr rule is ``ZSSR.py
-learning_rate_policy`` (github.com/assafshocher/ZSSR) with one guard of ours
+"""How ZSSR optimises: the Adam update, for one network (:class:`Adam`) or N stacked
+ones (:class:`RowAdam`), and ``ZSSR.py learning_rate_policy`` with one guard of ours
 (:func:`lr_may_drop`).
 """
 
@@ -46,11 +35,13 @@ def adam_update(
     betas: tuple[float, float],
     eps: float,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One Adam step: the new ``(p, m, v)`` (the inputs are left as they are).
+    """One Adam step, ``torch.optim.Adam``'s formula: the new ``(p, m, v)``.
 
-    ``step_size = lr / (1 - b1^t)`` and ``bc2_sqrt = sqrt(1 - b2^t)`` are floats, or
-    tensors that broadcast against ``p`` (one value per stacked row); the examples
-    are :class:`Adam`'s and :class:`RowAdam`'s.
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``, ``p = p - step_size m /
+    (sqrt(v) / bc2_sqrt + eps)`` with ``step_size = lr / (1 - b1^t)``, ``bc2_sqrt =
+    sqrt(1 - b2^t)`` (floats, or one per stacked row). Written out so both loops round
+    alike (``torch.optim.Adam`` uses ``lerp``); TensorFlow, the reference's, adds
+    ``eps`` before the bias correction.
     """
     b1, b2 = betas
     m = (m * b1).add_(g, alpha=1 - b1)
@@ -194,13 +185,8 @@ def lr_check_due(it: int, last_change: int, config: ZSSRConfig) -> bool:
 def lr_may_drop(error: float, interp_error: float, margin: float) -> bool:
     """Ours: the rule may cut the rate only once the latest reconstruction error is
     ``margin`` below the interpolation's, ``error < (1 - margin) * interp_error``
-    (``margin <= 0``: always, the authors' rule).
-
-    Early in training Adam can collapse the network onto the interpolation, and the
-    error then stays flat at the interpolation's for a few hundred iterations; the
-    authors' rule reads that plateau as convergence and cuts the rate, after which
-    the network leaves it ten times slower or never. The margin is the health rule's
-    (:mod:`srcore.health`).
+    (``margin <= 0``: always, the authors' rule). Why: a network collapsed onto the
+    interpolation shows a flat error that the authors' rule reads as convergence.
 
     Example:
         >>> lr_may_drop(0.99, 1.0, 0.05), lr_may_drop(0.90, 1.0, 0.05)

@@ -1,13 +1,7 @@
-"""ZSSR on one image, in plain code: from the LR image to its SR output.
-
-:func:`zssr` is the method, ``ZSSR.py train`` of the authors' code
-(github.com/assafshocher/ZSSR), stage by stage for gradual SR: build the network
-(its init from the image's generator); each iteration, draw fathers and sons, one
-Adam step on their loss, then the reconstruction test and the lr rule (lr / 10,
-stop below ``min_lr``); after the stage, the network on the LR image under the
-self-ensemble and back-projection gives the SR (and fathers for the next stage).
-Everything the loop keeps is a local variable here; the pieces it calls are the
-plain functions that :func:`srcore.methods.zssr.batch.zssr_many` calls too.
+"""ZSSR on one image, in plain code (``ZSSR.py train``), stage by stage: each
+iteration draws fathers and sons and takes one Adam step, then the reconstruction test
+and the lr rule; after the stage, the self-ensemble gives the SR. The pieces it calls
+are those :func:`srcore.methods.zssr.batch.zssr_many` calls too.
 """
 
 from __future__ import annotations
