@@ -131,7 +131,8 @@ def train_srgan(
         probs = [torch.sigmoid(d).mean() for d in (d_real, d_fake)]
         pending.append([v.item() for v in (g_loss, c_loss, a_loss, d_loss, *probs)])
         done = t + 1
-        if done % log_every == 0 or done == steps:
+        last = done == steps
+        if done % log_every == 0 or last:
             means = np.mean(pending, axis=0).tolist()
             for value in (means[0], means[3]):
                 check_finite(value, done, saved)
@@ -140,19 +141,13 @@ def train_srgan(
                 hist[k].append(v)
             pending = []
             bar.set_postfix(g=f"{means[0]:.4f}", d=f"{means[3]:.3f}")
-        if (
-            val_fn is not None
-            and val_every
-            and (done % val_every == 0 or done == steps)
-        ):
+        if val_fn is not None and val_every and (done % val_every == 0 or last):
             generator.eval()
             with torch.no_grad():
                 hist["val_step"].append(done)
                 hist["val_psnr"].append(float(val_fn(generator)))
             generator.train()
-        if ckpt is not None and (
-            (ckpt_every and done % ckpt_every == 0) or done == steps
-        ):
+        if ckpt is not None and ((ckpt_every and done % ckpt_every == 0) or last):
             hist["steps_done"] = done
             hist["seconds_per_step"] = t_train / max(done - start, 1)
             hist["total_seconds"] = base_total + time.perf_counter() - t_begin
