@@ -31,12 +31,7 @@ FAULT_NAMES = {
 
 def overrides(scale: int, upsample: str, profile: str) -> dict[str, Any]:
     """Model settings of one run: pre-activated residual levels, the upsampler and
-    the profile's patches (:data:`RUNS`).
-
-    Example:
-        >>> overrides(8, "subpixel", "quick")
-        {'upsample': 'subpixel', 'preact_residual': True, 'crop': 96, 'batch_size': 8}
-    """
+    the profile's patches (:data:`RUNS`)."""
     extra: dict[str, Any] = {"upsample": upsample, "preact_residual": True}
     return extra | RUNS.get(profile, {}).get(scale, {})
 

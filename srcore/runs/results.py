@@ -111,12 +111,7 @@ def results_root(
     root: str | os.PathLike | None = None, profile: str | None = None
 ) -> Path:
     """The records folder: ``root``, else ``$SRCORE_RESULTS``, else
-    :func:`smoke_results_root` for ``profile="smoke"``, else ``book/results``.
-
-    Example:
-        >>> results_root(profile="smoke") == smoke_results_root()
-        True
-    """
+    :func:`smoke_results_root` for ``profile="smoke"``, else ``book/results``."""
     if root is not None:
         return Path(root)
     env = os.environ.get("SRCORE_RESULTS")

@@ -204,15 +204,7 @@ class RunSettings:
 def run_config(
     name: str, scale: int, profile: str, settings: RunSettings, cfg: Any
 ) -> dict[str, Any]:
-    """The config a supervised record is keyed by: every setting, always stated.
-
-    Example:
-        >>> from srcore.training.models import model_config
-        >>> s = RunSettings(0, "bicubic", None, None)
-        >>> c = run_config("srcnn", 2, "quick", s, model_config("srcnn", "quick", 2))
-        >>> c["degradation"], c["fault"], c["eval_sets"][0]
-        ('bicubic', None, ['Set5', None])
-    """
+    """The config a supervised record is keyed by: every setting, always stated."""
     if settings.degradation not in DEGRADATIONS:
         raise ValueError(f"degradation must be one of {DEGRADATIONS}")
     eval_sets = settings.eval_sets

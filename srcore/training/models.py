@@ -167,13 +167,6 @@ def model_config(name: str, profile: str, scale: int, **overrides: Any) -> Any:
 
 
 def config_from_json(name: str, fields: dict[str, Any]) -> Any:
-    """Method ``name``'s config from a record's ``config["model"]`` (lists -> tuples).
-
-    Example:
-        >>> cfg = model_config("lapsrn", "smoke", 2)
-        >>> import json
-        >>> config_from_json("lapsrn", json.loads(json.dumps(vars(cfg)))) == cfg
-        True
-    """
+    """Method ``name``'s config from a record's ``config["model"]`` (lists: tuples)."""
     tuples = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
     return type(SPECS[name].default)(**tuples)
