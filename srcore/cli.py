@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -177,6 +178,10 @@ def _sweep(args: argparse.Namespace) -> int:
             f"{out.resolve() / 'sweep.json'})",
             file=sys.stderr,
         )
+        if stop.hard_exit:  # Ray stopped halfway through its start
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
     print(sw.summary(rows))
     print(f"index: {out.resolve() / 'sweep.json'}")

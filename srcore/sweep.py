@@ -48,11 +48,21 @@ STOP_FILE = ".stop"
 
 
 class SweepCancelled(Exception):
-    """Ctrl-C during a sweep; ``runs`` are the rows written to ``sweep.json``."""
+    """Ctrl-C during a sweep; ``runs`` are the rows written to ``sweep.json``.
 
-    def __init__(self, runs: list[dict[str, Any]]):
+    ``hard_exit``: Ray was stopped halfway through its start (its processes killed);
+    the caller should leave with ``os._exit`` once it has said so, since Ray's own
+    exit handlers would wait on, or crash in, the half-made driver."""
+
+    def __init__(self, runs: list[dict[str, Any]], hard_exit: bool = False):
         super().__init__("sweep cancelled")
         self.runs = runs
+        self.hard_exit = hard_exit
+
+
+class _RayStartInterrupted(BaseException):
+    """Raised by the signal handler inside ``ray.init`` only (a BaseException, so
+    that Ray's ``except Exception`` blocks let it through)."""
 
 
 def parse_value(text: str) -> Any:
@@ -260,11 +270,16 @@ class _Interrupts:
         self.on_signal = on_signal
         self.received: list[int] = []
         self.previous: dict[int, Any] = {}
+        self.starting_ray = False  # while set, a signal aborts ray.init
+        self.ray_aborted = False
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)  # no lock taken: the main thread may hold it
         with contextlib.suppress(OSError):  # raised here, it would land anywhere
             self.on_signal()
+        if self.starting_ray:  # ray.init waits for its daemons for many seconds
+            self.starting_ray, self.ray_aborted = False, True
+            raise _RayStartInterrupted
 
     def install(self) -> None:
         """Handle the signals here (again after ``ray.init``, which sets its own); a
@@ -331,11 +346,18 @@ def _ray(
     started_here = not ray.is_initialized()
     try:
         if started_here:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
+            interrupts.starting_ray = True
+            try:
                 # "local": not a cluster that `ray start` left on this machine
-                ray.init(address="local", num_cpus=jobs, log_to_driver=False)
+                ray.init(
+                    address=address or "local",
+                    num_cpus=None if address else jobs,
+                    log_to_driver=False,
+                )
+                interrupts.starting_ray = False
+            except _RayStartInterrupted:
+                _kill_descendants()  # Ray's daemons; no task was submitted
+                return
             interrupts.install()  # ray.init replaced the SIGTERM handler
         if interrupts:  # during ray.init: no task is submitted
             return
@@ -364,8 +386,17 @@ def _ray(
         for ref in returned:  # interrupted: the rows of the stopped tasks
             yield refs[ref], ray.get(ref)
     finally:
-        if started_here:
+        if started_here and not interrupts.ray_aborted:
             ray.shutdown()
+
+
+def _kill_descendants() -> None:
+    """SIGKILL every process this one started (Ray's GCS, raylet, agents, workers)."""
+    import psutil  # a dependency of Ray
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
 
 
 def sweep(
@@ -452,7 +483,7 @@ def sweep(
             if rows[i] is None:
                 rows[i] = _row(task[3], "cancelled")
         _write_index(out, rows)
-        raise SweepCancelled(rows)
+        raise SweepCancelled(rows, hard_exit=interrupts.ray_aborted)
     return rows
 
 
