@@ -1,14 +1,11 @@
 """Deep Image Prior for super-resolution: fit a random network to one LR image.
 
-``x* = f_θ*(z)``, ``θ* = argmin_θ E(d(f_θ(z)), x0)``: a randomly initialised
-hourglass ``f_θ`` (:class:`SkipNet`) maps fixed noise ``z`` to an HR image whose
-downsampling ``d`` is fitted to the LR image ``x0`` with Adam for a fixed number of
-steps; the structure of the network is the prior (Ulyanov, Vedaldi, Lempitsky, CVPR
-2018, eq. (2) and §4). Settings are those of the authors' ``super-resolution.ipynb``;
-Indulkar swaps the MSE data term for Charbonnier (ε = 1e-3). Deviations: MATLAB-style
-:func:`downsample` (same Lanczos2 weights, other border); BatchNorm keeps no running
-statistics (the notebook never calls ``eval()``); the output and the PSNR trace are
-``f(z)``, not the output on the last step's perturbed input.
+``x* = f_θ*(z)``, ``θ* = argmin_θ E(d(f_θ(z)), x0)``: a random hourglass ``f_θ``
+(:class:`SkipNet`) maps fixed noise ``z`` to an HR image whose downsampling ``d`` is
+fitted to the LR image ``x0`` (Ulyanov, Vedaldi, Lempitsky, CVPR 2018, eq. (2), §4;
+settings of their ``super-resolution.ipynb``; Indulkar: a Charbonnier data term).
+Deviations: MATLAB-style :func:`downsample`; BatchNorm without running statistics;
+the output and the PSNR trace are ``f(z)``, not the last step's perturbed output.
 """
 
 from __future__ import annotations
@@ -48,8 +45,7 @@ __all__ = [
 
 
 def _bn(c: int) -> nn.BatchNorm2d:
-    # No running statistics: DIP's nets stay in train mode, so the statistics of the
-    # current input are always used; this also keeps the net a pure function (vmap).
+    # DIP's nets stay in train mode; no running statistics keeps them pure (vmap)
     return nn.BatchNorm2d(c, track_running_stats=False)
 
 
@@ -62,15 +58,11 @@ def _block(cin: int, cout: int, k: int, stride: int = 1) -> nn.Sequential:
 
 
 class SkipNet(nn.Module):
-    """DIP's "skip" hourglass (encoder-decoder with skip connections), ``z -> x``.
+    """DIP's "skip" hourglass, ``(B, in_channels, H, W) -> (B, out_channels, H, W)``.
 
-    Per level: down = 3x3 conv stride 2 + 3x3 conv; skip = 1x1 conv to ``skip``
-    channels; up = bilinear x2, concat [skip, deeper], BN, 3x3 conv, 1x1 conv; every
-    conv reflection-padded, with BN + LeakyReLU(0.2); a 1x1 conv and a sigmoid last.
-
-    ``(B, in_channels, H, W) -> (B, out_channels, H, W)`` in (0, 1); ``H`` and ``W``
-    must be multiples of ``2**levels`` and at least ``2**(levels+1)`` (the authors
-    crop their images to multiples of 32: crop HR first).
+    Per level: down = 3x3 conv stride 2 + 3x3 conv; skip = 1x1 conv; up = bilinear x2,
+    concat [skip, deeper], BN, 3x3 conv, 1x1 conv; a 1x1 conv and a sigmoid last.
+    ``H``, ``W``: multiples of ``2**levels``, at least ``2**(levels+1)``.
 
     Example:
         >>> net = SkipNet(8, 3, channels=8, levels=2)
@@ -138,13 +130,9 @@ class SkipNet(nn.Module):
 
 
 def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
-    """The data term's ``d``: MATLAB-style antialiased Lanczos2 shrinking by ``scale``.
-
-    ``imresize(x, 1/scale, kernel="lanczos2")``, differentiable; ``(B, C, H, W) ->
-    (B, C, H/scale, W/scale)``. DIP's own ``Downsampler(kernel_type='lanczos2',
-    phase=0.5, preserve_size=True)`` has the same taps and pixel-centre alignment, so
-    the two agree to rounding except in the two LR pixels nearest each border, where
-    DIP replicates the edge and MATLAB mirrors it.
+    """The data term's ``d``: ``imresize(x, 1/scale, kernel="lanczos2")``, ``(B, C, H,
+    W) -> (B, C, H/scale, W/scale)``. DIP's ``Downsampler`` has the same taps; it
+    differs in the two LR pixels nearest each border (it replicates, MATLAB mirrors).
 
     Example:
         >>> tuple(downsample(torch.rand(2, 3, 32, 32), 4).shape)
@@ -158,11 +146,8 @@ def downsample(x: torch.Tensor, scale: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class DIPConfig:
-    """DIP super-resolution settings; defaults are the authors' x4 ones.
-
-    ``steps`` and ``reg_noise_std`` depend on the scale: x8 uses
-    ``PAPER_BY_SCALE[8]`` (pass it as overrides to ``resolve_profile``).
-    """
+    """DIP super-resolution settings; defaults are the authors' x4 ones (x8:
+    ``PAPER_BY_SCALE[8]`` as overrides)."""
 
     steps: int = 2000  # super-resolution.ipynb: num_iter 2000 (x4), 4000 (x8)
     lr: float = 0.01  # super-resolution.ipynb: LR = 0.01
@@ -265,15 +250,11 @@ def optimize(
     ``config.steps`` steps. ``hr`` ``(N, C, h*scale, w*scale)`` only feeds the PSNR
     trace (Y, 8-bit, ``shave=scale``; the loop never sees it).
 
-    N > 1 images run their stacked parameters in one ``vmap``-ed ``functional_call``;
-    the loss is the *sum* of the images' losses, so N at once equals N runs of one
-    image up to float rounding. With ``config.amp`` the network runs under bf16
-    autocast where the device has native bf16 (last layer, loss and Adam in fp32).
-
-    The whole state is saved to ``checkpoint`` every ``checkpoint_every`` steps and
-    resumed from when it was saved with the same shape, ``scale``, ``config`` and
-    ``checkpoint_match``; each part records ``checkpoint_note`` in
-    ``DIPResult.segments``. The file is removed when the run ends.
+    N > 1 images run stacked in one ``vmap``; the loss is the *sum* of the images',
+    so N at once equals N runs up to float rounding. ``config.amp``: bf16 autocast
+    where native (last layer, loss and Adam in fp32). The state is saved to
+    ``checkpoint`` every ``checkpoint_every`` steps and resumed if saved with the same
+    shape, ``scale``, ``config`` and ``checkpoint_match``; removed at the end.
 
     Returns:
         A :class:`DIPResult`. Raises ``FloatingPointError`` if the loss is not finite.

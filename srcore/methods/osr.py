@@ -11,9 +11,8 @@ mode           image k's network starts from                          trains on 
 "ext_online"   image k-1's final weights (image 0: external)          yes
 =============  =====================================================  ===============
 
-The external weights come from :func:`pretrain_external`. Image ``k`` uses seed
-``config.seed + k`` in every mode, so the modes differ only in the initial weights;
-each PSNR trace starts at iteration 0, the transferred network before training.
+Image ``k`` uses seed ``config.seed + k`` in every mode, so the modes differ only in
+the initial weights; each PSNR trace starts at iteration 0, before training.
 """
 
 from __future__ import annotations
@@ -25,13 +24,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from srcore.methods.zssr import (
-    Scale,
-    ZSSRConfig,
-    ZSSRResult,
-    zssr,
-    zssr_many,
-)
+from srcore.methods.zssr import Scale, ZSSRConfig, ZSSRResult, zssr, zssr_many
 
 __all__ = ["MODES", "online_sr", "pretrain_external"]
 
@@ -54,12 +47,10 @@ def online_sr(
 ) -> list[ZSSRResult]:
     """Super-resolve a stream of LR images with ZSSR, Online SR style.
 
-    ``stream`` holds LR images ``(1, C, h_k, w_k)`` in stream order; ``config`` is
-    every image's (``max_iters`` the budget per image; ``mode="ext"`` trains 0);
-    ``init_state``, the external weights, is required by the ``"ext*"`` modes and
-    refused by the others; ``hrs`` only feed the PSNR traces. ``batched`` runs the
-    independent modes through ``zssr_many`` (same results, one loop). Returns one
-    :class:`~srcore.methods.zssr.ZSSRResult` per image.
+    ``stream``: LR images ``(1, C, h_k, w_k)``; ``init_state`` (the external weights)
+    is required by the ``"ext*"`` modes only; ``hrs`` only feed the PSNR traces;
+    ``batched`` runs the independent modes through ``zssr_many`` (same results).
+    Returns one :class:`~srcore.methods.zssr.ZSSRResult` per image.
 
     Example:
         >>> from srcore.methods.zssr import PROFILES
@@ -138,9 +129,8 @@ def pretrain_external(
 ) -> dict[str, torch.Tensor]:
     """Goyal's external pretraining: Online SR over external images (T91).
 
-    "We use the OSR on T91 images" (Goyal §3.3): each external image in turn is
-    ZSSR's input for ``steps`` iterations, starting from the previous image's
-    weights. Returns the final ``state_dict`` for ``online_sr(..., mode="ext*")``.
+    Each image in turn trains ZSSR for ``steps`` iterations from the previous one's
+    weights (Goyal §3.3); returns the final ``state_dict`` for ``mode="ext*"``.
 
     Example:
         >>> from srcore.methods.zssr import PROFILES

@@ -5,11 +5,9 @@
 Dong et al. (2016) as the default: ``f1 = 9, f2 = 1, f3 = 5, n1 = 64, n2 = 32``, on the
 luma (Y of YCbCr) only.
 
-Padding: the original trains with valid convolutions (33x33 sub-images, 21x21
-labels) but tests with ``imfilter(..., 'same', 'replicate')``. Here every convolution
-replicates the edge, so the output has the input's size, train or test;
-``SRCNNConfig.border`` (6 for 9-1-5, :attr:`SRCNN.border`) leaves the outputs that see
-padding out of the loss, which makes 33x33 patches equal to the original's labels.
+Padding: the original trains with valid convolutions (21x21 labels) and tests with
+``imfilter(..., 'same', 'replicate')``; here every convolution replicates the edge and
+the loss skips ``SRCNNConfig.border`` (6) pixels per side, the original's labels.
 """
 
 from __future__ import annotations
@@ -25,9 +23,7 @@ __all__ = ["SRCNN", "SRCNNConfig", "PROFILES", "param_groups"]
 class SRCNN(nn.Module):
     """Dong et al.'s three-layer SR network; ``(B, C, H, W) -> (B, C, H, W)``.
 
-    Kernel sizes ``f1, f2, f3`` (odd), feature maps ``n1, n2``. The input is the
-    bicubic-upscaled LR image in [0, 1]; the output is not clamped. Init: see
-    :meth:`reset_parameters`.
+    Input: the bicubic-upscaled LR image in [0, 1]; the output is not clamped.
 
     Example:
         >>> sum(p.numel() for p in SRCNN().parameters())  # 64*81+64+32*64+32+32*25+1
@@ -103,8 +99,7 @@ def param_groups(model: SRCNN, lr: float, lr_last: float) -> list[dict]:
 
 @dataclass(frozen=True)
 class SRCNNConfig:
-    """SRCNN training recipe; defaults are the paper's 9-1-5 x3 model on 91 images
-    (``steps`` counts mini-batch updates)."""
+    """SRCNN training recipe; defaults are the paper's 9-1-5 x3 model on 91 images."""
 
     scale: int = 3  # Dong et al. 2016 §4: x3 is the main setting (x2, x4 too)
     channels: int = 1  # §4.1: Y channel of YCbCr only
@@ -131,9 +126,8 @@ class SRCNNConfig:
     seed: int = 0  # ours
 
 
-#: Overrides per profile. ``quick`` (ours, not the paper's): Adam at 1e-3 on every
-#: layer, /10 for the last 20 %, random 33x33 crops from T91 + BSD200 and He init,
-#: so that a CPU trains it in minutes (the paper's SGD needs millions of updates).
+#: Overrides per profile. ``quick`` (ours): Adam at 1e-3, /10 for the last 20 %,
+#: random crops from T91 + BSD200 and He init, so that a CPU trains it in minutes.
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "batch_size": 4, "crop": 21, "stride": 0},
     "quick": {

@@ -6,11 +6,9 @@ Generator (Ledig et al. 2017, Fig. 4): ``k9n64s1`` conv + PReLU; 16 residual blo
 ``conv-BN-LeakyReLU`` blocks (64 to 512 maps, stride 2 every other), dense 1024,
 dense 1: a *logit* (the sigmoid is in :mod:`srcore.losses`' BCE-with-logits).
 
-Deviations: LR and HR are both in [0, 1] (SRGAN's HR is [-1, 1], §3.2) and the
-output layer is linear; an adaptive average pool to ``pool_size`` (6) precedes the
-dense layers, so the discriminator is the paper's for 96x96 inputs and accepts any
-size. Unspecified details: channel-wise PReLU, PyTorch's default init, biases kept on
-convolutions followed by BN.
+Deviations: LR and HR in [0, 1] (SRGAN's HR is [-1, 1], §3.2), a linear output; an
+adaptive pool to ``pool_size`` (6: the paper's for 96x96) before the dense layers.
+Unspecified: channel-wise PReLU, PyTorch's default init, biases kept before BN.
 """
 
 from __future__ import annotations
@@ -58,8 +56,7 @@ class _ResidualBlock(nn.Module):
 
 
 def _upsample_factors(scale: int) -> list[int]:
-    """Sub-pixel stages: x2 per stage for powers of two (the paper's x4 = 2 x 2), one
-    x3 stage for scale 3 (our extension, as in EDSR)."""
+    """Sub-pixel stages: x2 each for powers of two, one x3 stage (ours, as EDSR)."""
     if scale == 3:
         return [3]
     if scale >= 2 and scale & (scale - 1) == 0:
@@ -70,8 +67,7 @@ def _upsample_factors(scale: int) -> list[int]:
 class SRResNet(nn.Module):
     """Ledig et al.'s SRResNet (the SRGAN generator); ``(B,C,h,w) -> (B,C,s*h,s*w)``.
 
-    ``scale`` 2, 4, 8 (sub-pixel x2 stages) or 3 (one x3 stage). The output is not
-    clamped.
+    ``scale``: 3 or a power of two. The output is not clamped.
 
     Example:
         >>> net = SRResNet(features=16, blocks=2, scale=4)
@@ -115,8 +111,7 @@ class SRResNet(nn.Module):
 class Discriminator(nn.Module):
     """SRGAN's discriminator: ``(B, C, H, W)`` in [0, 1] -> ``(B, 1)`` real/fake logits.
 
-    ``features`` (64) doubles every two layers to 8x; ``pool_size`` is the side of
-    the adaptive pool before the dense layers (6: the paper's for 96x96, 1: global).
+    ``pool_size``: the adaptive pool's side (6: the paper's for 96x96, 1: global).
 
     Example:
         >>> d = Discriminator(features=8)
@@ -203,9 +198,8 @@ class SRGANConfig:
     seed: int = 0  # ours
 
 
-#: SRResNet overrides. ``quick`` (ours, *not* the paper's network): half the width,
-#: half the blocks, 64x64 HR patches, 2000 steps of Adam at 1e-3 (/10 at 1600; the
-#: paper's constant 1e-4 stays below bicubic in that budget).
+#: SRResNet overrides. ``quick`` (ours): half the width and blocks, 64x64 patches,
+#: 2000 steps at 1e-3 (the paper's 1e-4 stays below bicubic in that budget).
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 3, "batch_size": 2, "crop": 32, "features": 16, "blocks": 2},
     "quick": {
@@ -220,9 +214,8 @@ PROFILES: dict[str, dict] = {
     "paper": {},
 }
 
-#: SRGAN overrides. ``quick`` (ours): the reduced generator of ``PROFILES["quick"]``,
-#: a global-pool discriminator, batch 8, a few hundred updates (the adversarial term
-#: acts; the paper's textures are not reproduced).
+#: SRGAN overrides. ``quick`` (ours): ``PROFILES["quick"]``'s generator, a global-pool
+#: discriminator, a few hundred updates (the paper's textures are not reproduced).
 SRGAN_PROFILES: dict[str, dict] = {
     "smoke": {
         "steps": 3,

@@ -1,14 +1,9 @@
 """VDSR: a 20-layer 3x3 network that predicts the residual over bicubic upscaling.
 
-``F(x) = x + r(x)``, ``r = conv_d ∘ (ReLU ∘ conv)^{d-1}``: ``d = 20`` convolutions of
-3x3 with 64 maps, zero padding so every map keeps the input size, ReLU after all but
-the last, and a global skip from the bicubic-upscaled input to the output (Kim et al.
-2016, §3.1, Fig. 2). One network serves every scale: the scale is in the input's
-blur, and training mixes x2, x3 and x4 (§3.3, "multi-scale").
-
-Training (§3.2, §4.1): SGD at 0.1 (/10 every 20 epochs, 80 epochs), *adjustable
-gradient clipping* of each gradient to ``[-θ/γ, θ/γ]``, ``γ`` the current rate (the
-training loop's ``grad_clip_mode="adjustable"``).
+``F(x) = x + r(x)``, ``r = conv_d ∘ (ReLU ∘ conv)^{d-1}``: ``d = 20`` zero-padded 3x3
+convolutions of 64 maps (Kim et al. 2016, §3.1, Fig. 2). One network serves x2, x3
+and x4 (§3.3). Training (§3.2, §4.1): SGD at 0.1 with *adjustable gradient clipping*
+to ``[-θ/γ, θ/γ]``, ``γ`` the current rate (``grad_clip_mode="adjustable"``).
 """
 
 from __future__ import annotations
@@ -24,8 +19,7 @@ __all__ = ["VDSR", "VDSRConfig", "PROFILES"]
 class VDSR(nn.Module):
     """Kim et al.'s very deep residual SR network; ``(B, C, H, W) -> (B, C, H, W)``.
 
-    The input is the bicubic-upscaled LR image in [0, 1]; output = input + residual,
-    not clamped. Init: He et al. (2015) normal for ReLU (§4.1), biases 0.
+    Input: the bicubic-upscaled LR image in [0, 1]; the output is not clamped.
 
     Example:
         >>> net = VDSR(depth=5)
@@ -91,9 +85,8 @@ class VDSRConfig:
     seed: int = 0  # ours
 
 
-#: Overrides per profile. ``quick`` is not the paper's recipe: Adam at 1e-4 (÷10
-#: for the last 20 %), no clipping (it tames SGD at lr 0.1), no weight decay, x3
-#: only, batch 16 and 1000 steps, so that a CPU trains it in minutes.
+#: Overrides per profile. ``quick`` (ours): Adam at 1e-4 (÷10 for the last 20 %), no
+#: clipping or weight decay, x3 only, so that a CPU trains it in minutes.
 PROFILES: dict[str, dict] = {
     "smoke": {"steps": 5, "batch_size": 2, "crop": 21, "depth": 5},
     "quick": {

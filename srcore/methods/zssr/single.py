@@ -191,13 +191,7 @@ def zssr(
         for it in range(c.max_iters):
             t0 = time.perf_counter()
             pairs = sample_pairs(
-                sources,
-                source_scales,
-                sf,
-                c,
-                gen,
-                max_scale=max_scale,
-                kernel=p.kernel,
+                sources, source_scales, sf, c, gen, max_scale=max_scale, kernel=p.kernel
             )
             batch = batch_crops(pairs, drop_masks(pairs, shuffle, c, dgen, dev))
             with autocast(c.amp, dev):

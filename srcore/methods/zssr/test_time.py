@@ -40,11 +40,9 @@ def back_projection(
     *,
     kernel: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """One iterative back-projection step: ``sr + U(lr - D(sr))``, clipped to [0, 1].
+    """One back-projection step: ``sr + U(lr - D(sr))``, clipped to [0, 1].
 
-    ``D`` downscales to the LR size (bicubic, or the kernel's blur-and-subsample),
-    ``U`` is bicubic upscaling to the SR size. ``sr (B, C, H, W)``, ``lr_img (B, C,
-    h, w)``.
+    ``D``: bicubic or the kernel's blur-and-subsample; ``U``: bicubic upscaling.
 
     Example:
         >>> lr = torch.rand(1, 1, 8, 8)
@@ -78,11 +76,9 @@ def self_ensemble(
 ) -> torch.Tensor:
     """Geometric self-ensemble with back-projection (ZSSR.py ``final_test``).
 
-    ``y_k = BP^n(T_k^-1 upscale(T_k lr))`` for the dihedral transforms ``T_k`` (8;
-    the 4 rotations when the axes' scales differ; the identity without ``flips``),
-    and the result ``BP^n(median_k y_k)``, ``n = bp_iters`` steps of
-    :func:`back_projection`. ``upscale(x, size)`` maps ``(1, C, h', w')`` to ``(1, C,
-    *size)``; ``size`` defaults to ``ceil((h, w) * scale)``.
+    ``BP^n(median_k BP^n(T_k^-1 upscale(T_k lr)))`` over the 8 dihedral ``T_k`` (the 4
+    rotations when the axes' scales differ; none without ``flips``), ``n = bp_iters``;
+    ``upscale(x, size)`` maps ``(1, C, h', w')`` to ``(1, C, *size)``.
 
     Example:
         >>> from srcore.resize import imresize
