@@ -1,13 +1,10 @@
 """ZSSR's settings: :class:`ZSSRConfig`, its ``PROFILES`` and ``PRESETS``, their checks.
 
-The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR), each
-field citing its source, with two deviations. The init: the reference's N(0, 0.1 /
-(9 c_in)) shrinks the signal by about sqrt(0.05) per bias-free ReLU layer, so the
-residual starts near 1e-6 of the image, and on some images the network never leaves
-the interpolation; variance 1.0 starts it at a few percent and it trains from the
-first iterations (``PRESETS["reference_init"]`` restores the authors' value). The lr
-rule's guard ``lr_hold_margin`` (:func:`srcore.methods.zssr.optim.lr_may_drop`;
-``PRESETS["reference_lr_rule"]`` restores the authors' rule). A run record's key is a
+The defaults are the authors' ``configs.py`` (github.com/assafshocher/ZSSR), with two
+deviations. The init: the reference's N(0, 0.1 / (9 c_in)) starts the residual near
+1e-6 of the image and on some images never leaves the interpolation; variance 1.0
+trains from the start (``PRESETS["reference_init"]``: theirs). The lr rule's guard
+``lr_hold_margin`` (``PRESETS["reference_lr_rule"]``: theirs). A run record's key is a
 hash of the config: its fields, defaults and order are part of the stored results.
 """
 
@@ -22,10 +19,7 @@ FATHER_SAMPLING = ("size", "uniform")
 
 @dataclass(frozen=True)
 class ZSSRConfig:
-    """ZSSR settings; defaults are the authors' ``configs.py`` (x2, ideal case).
-
-    Iteration counts keep the reference's names (``max_iters``, ``min_iters``).
-    """
+    """ZSSR settings; defaults are the authors' ``configs.py`` (x2, ideal case)."""
 
     # network (ZSSR.py build_network)
     depth: int = 8  # configs.py: depth = 8

@@ -1,14 +1,10 @@
 """ZSSR's training examples: HR fathers cut from the LR image (``utils.py
 random_augment``), LR sons made from them (``ZSSR.py father_to_son``), and the crops
-of one iteration as one batch with their loss. Every random draw comes from the
-image's CPU generator, so an image's examples depend on its seed alone.
+of one iteration as one batch with their loss; every draw from the image's generator.
 
-A father is ``crop x crop`` only when its source is large enough, so the crops of one
-iteration (and of N images trained at once) can differ in size: they are zero-padded
-at the bottom and right to the largest, and :class:`~srcore.methods.zssr.net.ZSSRNet`
-multiplies its feature maps by each crop's validity mask after every layer, so each
-crop sees the zero border of its own size, as alone; the loss is taken on each crop's
-own region.
+Crops can differ in size (a father is ``crop x crop`` only where its source allows):
+they are zero-padded at the bottom and right, and ``ZSSRNet`` masks each crop's
+padding after every layer, so each crop runs as alone.
 """
 
 from __future__ import annotations
@@ -219,10 +215,9 @@ def sample_father_scale(
 ) -> float:
     """A father's scale ``s`` in ``[low, high]`` relative to the LR image.
 
-    ``rule="size"`` (paper §4: examples are sampled "with probability proportional to
-    the size of the HR father"): density ``p(s) ∝ s^2``, the father's area, drawn by
-    inverting the CDF, ``s = (low^3 + u (high^3 - low^3))^(1/3)``, ``u ~ U[0, 1)``.
-    ``rule="uniform"`` is the code's ``random_augment``: ``s = low + u (high - low)``.
+    ``rule="size"`` (paper §4, "proportional to the size"): ``p(s) ∝ s^2``, ``s = (low^3
+    + u (high^3 - low^3))^(1/3)``; ``"uniform"`` (``random_augment``): ``low + u (high
+    - low)``; ``u ~ U[0, 1)``.
 
     Example:
         >>> g = torch.Generator().manual_seed(0)
@@ -294,12 +289,10 @@ def sample_father(
 ) -> torch.Tensor:
     """One HR father: a crop of a randomly rescaled and transformed source.
 
-    ``utils.py random_augment``: a plain crop of the LR image (probability
-    ``leave_as_is_probability``), a crop of a source under a dihedral transform
-    (``no_interpolate_probability``), else an affine warp of the smallest source with
-    scale ``> s - 1e-6`` (``s`` from :func:`sample_father_scale`). ``sources``: ``(1, C,
-    H_k, W_k)``, the LR image then each stage's output, at ``source_scales``. Returns
-    ``(1, C, h, w)`` in [0, 1], ``crop x crop`` where the source is large enough.
+    ``utils.py random_augment``: a crop of the LR image (``leave_as_is_probability``),
+    of a source under a dihedral transform (``no_interpolate_probability``), else an
+    affine warp of the smallest source of scale ``> s - 1e-6`` (``s`` from
+    :func:`sample_father_scale`). Returns ``(1, C, h, w)`` in [0, 1].
 
     Example:
         >>> g = torch.Generator().manual_seed(0)
