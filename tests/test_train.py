@@ -12,18 +12,16 @@ from torch import nn
 
 from srcore import imresize
 from srcore.imageops import quantize
-from srcore.training.checkpoint import (
-    CHECKPOINT_NAME,
-    load_checkpoint,
-    save_checkpoint,
-)
 from srcore.training.loop import (
+    CHECKPOINT_NAME,
     TrainHistory,
     TrainingDiverged,
     TrainingPaused,
     check_finite,
     count_parameters,
+    load_checkpoint,
     psnr_validator,
+    save_checkpoint,
     train,
 )
 from srcore.training.optim import (

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from srcore import losses
 from srcore.precision import autocast, precision_name
-from srcore.training import checkpoint
+from srcore.training import loop
 from srcore.training.loop import BatchSource, check_finite, heldout_losses
 from srcore.vgg import vgg_weights_available
 
@@ -84,20 +84,20 @@ def train_srgan(
     hist.update(steps_done=0, resumed_from=None, heldout_loss=None, interp_loss=None)
     hist.update(precision=precision_name(amp, device))
     run_config = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
-    ckpt = None if ckpt_dir is None else Path(ckpt_dir) / checkpoint.CHECKPOINT_NAME
+    ckpt = None if ckpt_dir is None else Path(ckpt_dir) / loop.CHECKPOINT_NAME
     start = 0
     if ckpt is not None and ckpt.exists():
-        state = checkpoint.load_checkpoint(ckpt)
+        state = loop.load_checkpoint(ckpt)
         if state.get("config") == run_config:
             generator.load_state_dict(state["generator"])
             discriminator.load_state_dict(state["discriminator"])
             opt_g.load_state_dict(state["opt_g"])
             opt_d.load_state_dict(state["opt_d"])
-            checkpoint.restore_rng_state(state["rng"])
+            loop.restore_rng_state(state["rng"])
             hist = state["history"]
             start = hist["resumed_from"] = int(state["step"])
     if start == 0:
-        checkpoint.seed_everything(seed)
+        loop.seed_everything(seed)
     saved = ckpt if start else None
     base_total = float(hist["total_seconds"])
     pending: list[list[float]] = []
@@ -151,13 +151,13 @@ def train_srgan(
             hist["steps_done"] = done
             hist["seconds_per_step"] = t_train / max(done - start, 1)
             hist["total_seconds"] = base_total + time.perf_counter() - t_begin
-            saved = checkpoint.save_checkpoint(
+            saved = loop.save_checkpoint(
                 ckpt,
                 generator=generator.state_dict(),
                 discriminator=discriminator.state_dict(),
                 opt_g=opt_g.state_dict(),
                 opt_d=opt_d.state_dict(),
-                rng=checkpoint.rng_state(),
+                rng=loop.rng_state(),
                 history=hist,
                 step=done,
                 config=run_config,
