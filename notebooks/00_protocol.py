@@ -113,9 +113,9 @@ from srcore.runs.benchmark import (
     benchmark_table,
     evaluate,
     matlab_imresize_check,
-    selfexsr_agreement,
 )
 from srcore.runs.context import RunContext
+from srcore.runs.results import RunRecord, load_or_run
 
 _ = torch.manual_seed(seed)
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
@@ -207,7 +207,54 @@ dB:
 """
 )
 
+
 # %%
+def selfexsr_agreement(records: list[RunRecord], ctx: RunContext) -> RunRecord:
+    """Bicubic records against SelfExSR's (Huang et al. 2015) per-image MATLAB table
+    (``SELFEXSR_PER_IMAGE_METRICS.csv``): per (dataset, scale), the mean and largest
+    per-image difference.
+    """
+    by_key = {f"{r.config['dataset']}_x{r.config['scale']}": r for r in records}
+
+    def compute(item: str) -> dict[str, str | int | float]:
+        ref = pd.read_csv(
+            data.data_root(ctx.data_root) / "SELFEXSR_PER_IMAGE_METRICS.csv"
+        )
+        rec = by_key[item]
+        ds, scale = rec.config["dataset"], rec.config["scale"]
+        ref = ref[
+            (ref.method == "Bicubic") & (ref.dataset == ds) & (ref.scale == scale)
+        ]
+        ours = pd.DataFrame(rec.per_image)[["image", "psnr", "ssim"]]
+        both = ours.merge(ref, on="image", suffixes=("", "_ref"))
+        diff = both.psnr - both.psnr_ref
+        return {
+            "dataset": ds,
+            "scale": int(scale),
+            "n_images": len(both),
+            "psnr": float(both.psnr.mean()),
+            "psnr_selfexsr": float(both.psnr_ref.mean()),
+            "mean_diff_db": float(diff.mean()),
+            "max_abs_diff_db": float(diff.abs().max()),
+            "ssim_mean_diff": float((both.ssim - both.ssim_ref).mean()),
+        }
+
+    config = {
+        "check": "selfexsr-bicubic",
+        "records": sorted(r.key for r in records),
+        "profile": ctx.profile,
+    }
+    return load_or_run(
+        "bicubic-vs-selfexsr",
+        config,
+        sorted(by_key),
+        compute,
+        root=ctx.results,
+        mode=ctx.mode,
+        progress=False,
+    )
+
+
 selfexsr = selfexsr_agreement(records, ctx)
 display(
     plots.style_table(
