@@ -298,7 +298,7 @@ def load_or_run(
     config = json.loads(_canonical(config))
     base = results_root(root, config.get("profile"))
     key = run_key(method, config)
-    path = base / method / f"{key}.json"
+    path = record_path(method, key, base)
     if mode != "force" and path.exists():
         return RunRecord.from_json(json.loads(path.read_text()))
     partial_path = path.with_suffix(".partial.json")
@@ -345,10 +345,7 @@ def load_or_run(
             **_git_state(),
             **{k: prov[k] for k in ("hardware", "device", "cpu_native_bf16")},
         }
-        if size == 1 or compute_many is None:
-            computed = [compute(chunk[0])]
-        else:
-            computed = list(compute_many(chunk))
+        computed = [compute(chunk[0])] if size == 1 else list(compute_many(chunk))
         for name, result in zip(chunk, computed, strict=True):
             row = {"image": name, **dict(result), "provenance": item_prov}
             row.setdefault("seconds", (time.perf_counter() - t0) / len(chunk))

@@ -165,18 +165,12 @@ def _validation(
     """Pairs of ``val = (set, [(name, hr), ...])``; random-kernel LR from each image's
     seeded kernel."""
     val_set, images = val
-    if degradation == "bicubic":
-        return validation_pairs([hr for _, hr in images], scale, channels, upsampled)
     pairs = []
     for name, hr in images:
         seed = stable_seed(val_set, name, scale)
-        pairs += validation_pairs(
-            [hr],
-            scale,
-            channels,
-            upsampled,
-            degradation=lambda x, seed=seed: degrade_random_kernel(x, scale, seed),
-        )
+        kernel_lr = partial(degrade_random_kernel, scale=scale, seed=seed)
+        lr_of = None if degradation == "bicubic" else kernel_lr
+        pairs += validation_pairs([hr], scale, channels, upsampled, degradation=lr_of)
     return pairs
 
 
