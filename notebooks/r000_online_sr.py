@@ -127,7 +127,7 @@ from srcore.chapters import (
 from srcore.chapters.verdicts import VGG, Claim
 from srcore.prose import Prose
 from srcore.protocol import CROP_BOX
-from srcore.runs import osr_streams, zssr_runs
+from srcore.runs import zssr_experiments, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.vgg import vgg_weights_available
 
@@ -207,7 +207,7 @@ stream = {
     )
     for transfer in (False, True)
 }
-ext = osr_streams.external_runs(
+ext = zssr_experiments.external_runs(
     stream_set, stream_images, external, ctx=ctx, seed=seed, variant=stream_variant
 )
 table2 = [*stream.values(), *ext]
@@ -221,7 +221,7 @@ display(Markdown(plots.provenance_caption(table2)))
 
 # %%
 # partial=True: in the book build, a run still being computed shows how far it got
-seed_pairs = osr_streams.stream_seed_runs(
+seed_pairs = zssr_experiments.stream_seed_runs(
     stream_set,
     stream_images,
     stream_seeds,
@@ -436,7 +436,7 @@ prose["start_psnr_scratch"] = float(later.psnr_start_scratch.mean())
 for record in ext:
     mode = next(
         m
-        for m, (t, a) in osr_streams.EXTERNAL_MODES.items()
+        for m, (t, a) in zssr_experiments.EXTERNAL_MODES.items()
         if (t, a) == (record.config["transfer"], record.config["adapt"])
     )
     key = mode.split("/")[-1]  # ext, ftune, online

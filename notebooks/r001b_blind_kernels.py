@@ -88,9 +88,9 @@ from srcore.chapters import claim_files, published, tables, verdicts, zssr_table
 from srcore.chapters.verdicts import Claim
 from srcore.degrade import excess_blur, kernel_to_image
 from srcore.prose import Prose
-from srcore.runs import blind_zssr, kernel_runs
-from srcore.runs.blind_zssr import BLIND_KINDS
+from srcore.runs import kernel_runs, zssr_experiments
 from srcore.runs.context import RunContext
+from srcore.runs.zssr_experiments import BLIND_KINDS
 
 ctx = RunContext(profile=profile, data_root=data_root, results=results)
 prose = Prose()
@@ -259,9 +259,9 @@ def blind_findings(runs, key):
 
 
 # %%
-blind = blind_zssr.blind_sets(blind_images, blind_div2krk, ctx=ctx, seed=seed)
-for ds, scale in blind_zssr.BLIND_SETS:  # a set not run gives NaNs
-    key = blind_zssr.blind_key(ds, scale)
+blind = zssr_experiments.blind_sets(blind_images, blind_div2krk, ctx=ctx, seed=seed)
+for ds, scale in zssr_experiments.BLIND_SETS:  # a set not run gives NaNs
+    key = zssr_experiments.blind_key(ds, scale)
     prose.update(blind_findings(blind.get(key), key))
 bsd = blind["blind_x2"]
 
@@ -388,7 +388,7 @@ plt.show()
 # averaged).
 
 # %%
-seed_sets = blind_zssr.blind_seed_runs(blind_images, blind_seeds, ctx=ctx)
+seed_sets = zssr_experiments.blind_seed_runs(blind_images, blind_seeds, ctx=ctx)
 seed_rows = []
 for runs in seed_sets:
     f = blind_findings(runs, "b")
@@ -519,7 +519,7 @@ CPU (precision: {blind_div2krk_x2_precision}; the BSD100 runs above:
 
 # %%
 for scale in (2, 4):
-    key = blind_zssr.blind_key("DIV2KRK", scale)
+    key = zssr_experiments.blind_key("DIV2KRK", scale)
     if key not in blind:
         display(Markdown(f"*DIV2KRK ×{scale}: not run in this build.*"))
         continue
@@ -533,7 +533,9 @@ for scale in (2, 4):
 # KernelGAN alone per set and scale: the mean distance of its estimate and of the
 # bicubic kernel to the true kernel, on how many images the estimate is closer, its
 # health and its seconds per image.
-kernel_records = blind_zssr.kernel_runs_on(kernel_images, ctx=ctx.replace(partial=True))
+kernel_records = zssr_experiments.kernel_runs_on(
+    kernel_images, ctx=ctx.replace(partial=True)
+)
 kernel_rows = []
 for record in kernel_records:
     per = pd.DataFrame(record.per_image)

@@ -47,7 +47,6 @@ import pandas as pd
 from srcore.chapters import progress
 from srcore.methods.zssr import PRESETS
 from srcore.runs import (
-    blind_zssr,
     dip_vs_lapsrn,
     random_kernel_lapsrn,
     supervised,
@@ -197,7 +196,7 @@ def _nonideal(scale: int, variant: str) -> Callable[[RunContext], RunRecord]:
 
 
 def _blind_div2krk(scale: int, kind: str) -> Callable[[RunContext], RunRecord]:
-    return lambda ctx: blind_zssr.blind_runs(
+    return lambda ctx: zssr_experiments.blind_runs(
         scale, BLIND_DIV2KRK, ctx=ctx, dataset="DIV2KRK"
     )[kind]
 
@@ -358,7 +357,7 @@ def _jobs() -> dict[str, Job]:
     for key, lapsrn_key in LAPSRN_CROPS_DIRTY.items():
         remakes[key] = (_lapsrn_crops(lapsrn_key), _DIP_QUICK_IMAGES, 4)
     for scale in (2, 4):  # made anew since the fp32 tests and the lr guard
-        for kind in blind_zssr.BLIND_KINDS:
+        for kind in zssr_experiments.BLIND_KINDS:
             jobs[f"zssr-blind-DIV2KRK-x{scale}-{kind.replace(' ', '-')}"] = Job(
                 _blind_div2krk(scale, kind),
                 ("DIV2KRK", BLIND_DIV2KRK),

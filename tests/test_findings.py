@@ -148,11 +148,11 @@ def test_report001_blind_case_prose_follows_the_records(read_mode, tmp_path) -> 
     where the estimate loses most with its excess blur (from that image's kernel
     covariances), and the gain over assuming bicubic as mean ± sd over the seeds,
     recomputed here."""
-    from srcore.runs import blind_zssr
+    from srcore.runs import zssr_experiments
 
     shown = _chapter_markdown("r001b_blind_kernels", read_mode, tmp_path)
     text = " ".join(" ".join(shown).split())
-    blind = blind_zssr.blind_sets(5, 5, ctx=read_mode)["blind_x2"]
+    blind = zssr_experiments.blind_sets(5, 5, ctx=read_mode)["blind_x2"]
     est = {r["image"]: r["psnr"] for r in blind["estimated kernel"].per_image}
     assumed = {r["image"]: r["psnr"] for r in blind["assumes bicubic"].per_image}
     assert len(est) == 5
@@ -172,7 +172,7 @@ def test_report001_blind_case_prose_follows_the_records(read_mode, tmp_path) -> 
     assert f"{excess:.2f} px² there" in text
     rest = np.mean([v for i, v in loss.items() if i != worst])
     assert f"it gains {rest:+.2f} dB on average" in text
-    seeds = blind_zssr.blind_seed_runs(5, [0, 1, 2], ctx=read_mode)
+    seeds = zssr_experiments.blind_seed_runs(5, [0, 1, 2], ctx=read_mode)
     gains = [
         _mean(runs["estimated kernel"], "psnr") - _mean(runs["assumes bicubic"], "psnr")
         for runs in seeds

@@ -270,7 +270,7 @@ def test_the_stream_seed_jobs_make_the_records_chapter_00_reads(tmp_path, data_d
 
     import papermill
 
-    from srcore.runs import osr_streams
+    from srcore.runs import zssr_experiments
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks/r000_online_sr.ipynb"
     d = {
@@ -278,7 +278,7 @@ def test_the_stream_seed_jobs_make_the_records_chapter_00_reads(tmp_path, data_d
         for name, p in papermill.inspect_notebook(str(notebook)).items()
     }
     ctx = RunContext(results=tmp_path, data_root=data_dir, progress=False)
-    (pair,) = osr_streams.stream_seed_runs(
+    (pair,) = zssr_experiments.stream_seed_runs(
         d["stream_set"],
         d["stream_images"],
         [2],

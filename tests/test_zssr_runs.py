@@ -9,7 +9,7 @@ import torch
 
 from srcore.chapters import tables, zssr_tables
 from srcore.methods.zssr import ZSSRConfig
-from srcore.runs import osr_streams, zssr_runs
+from srcore.runs import zssr_experiments, zssr_runs
 from srcore.runs.context import RunContext
 from srcore.runs.results import RunRecord, load_records
 
@@ -115,7 +115,7 @@ def test_external_modes_start_from_cached_pretrained_weights(
     monkeypatch.setattr(zssr_runs, "zssr", spy)
     monkeypatch.setattr(zssr_runs, "pretrain_external", count)
     ctx = RunContext("smoke", data_root=data_dir, results=res, progress=False)
-    runs = osr_streams.external_runs("Set5", 2, "T91", ctx=ctx)
+    runs = zssr_experiments.external_runs("Set5", 2, "T91", ctx=ctx)
     assert len(pretrained) == 1, "the T91 weights are trained once, then cached"
     ext_w = starts[0]
     assert all(w is not None for w in starts)
