@@ -178,7 +178,7 @@ def _sweep(args: argparse.Namespace) -> int:
             f"{out.resolve() / 'sweep.json'})",
             file=sys.stderr,
         )
-        if stop.hard_exit:  # Ray stopped halfway through its start
+        if stop.hard_exit:  # Ray killed, perhaps halfway through its start
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(130)

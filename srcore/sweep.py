@@ -50,9 +50,9 @@ STOP_FILE = ".stop"
 class SweepCancelled(Exception):
     """Ctrl-C during a sweep; ``runs`` are the rows written to ``sweep.json``.
 
-    ``hard_exit``: Ray was stopped halfway through its start (its processes killed);
-    the caller should leave with ``os._exit`` once it has said so, since Ray's own
-    exit handlers would wait on, or crash in, the half-made driver."""
+    ``hard_exit``: the Ray started here was killed, perhaps halfway through its
+    start; the caller should leave with ``os._exit`` once it has said so, since Ray's
+    own exit handlers would wait on, or crash in, its driver."""
 
     def __init__(self, runs: list[dict[str, Any]], hard_exit: bool = False):
         super().__init__("sweep cancelled")
@@ -271,14 +271,14 @@ class _Interrupts:
         self.received: list[int] = []
         self.previous: dict[int, Any] = {}
         self.starting_ray = False  # while set, a signal aborts ray.init
-        self.ray_aborted = False
+        self.ray_killed = False  # Ray's processes killed: leave with os._exit
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)  # no lock taken: the main thread may hold it
         with contextlib.suppress(OSError):  # raised here, it would land anywhere
             self.on_signal()
         if self.starting_ray:  # ray.init waits for its daemons for many seconds
-            self.starting_ray, self.ray_aborted = False, True
+            self.starting_ray = False
             raise _RayStartInterrupted
 
     def install(self) -> None:
@@ -355,8 +355,7 @@ def _ray(
                     log_to_driver=False,
                 )
                 interrupts.starting_ray = False
-            except _RayStartInterrupted:
-                _kill_descendants()  # Ray's daemons; no task was submitted
+            except _RayStartInterrupted:  # Ray's daemons die below; no task was sent
                 return
             interrupts.install()  # ray.init replaced the SIGTERM handler
         if interrupts:  # during ray.init: no task is submitted
@@ -386,7 +385,12 @@ def _ray(
         for ref in returned:  # interrupted: the rows of the stopped tasks
             yield refs[ref], ray.get(ref)
     finally:
-        if started_here and not interrupts.ray_aborted:
+        if started_here and interrupts:
+            # Interrupted: the runs have stopped (or never started), so nothing of
+            # Ray's is worth the seconds of a shutdown under load.
+            _kill_descendants()
+            interrupts.ray_killed = True
+        elif started_here:
             ray.shutdown()
 
 
@@ -483,7 +487,7 @@ def sweep(
             if rows[i] is None:
                 rows[i] = _row(task[3], "cancelled")
         _write_index(out, rows)
-        raise SweepCancelled(rows, hard_exit=interrupts.ray_aborted)
+        raise SweepCancelled(rows, hard_exit=interrupts.ray_killed)
     return rows
 
 
