@@ -1,17 +1,13 @@
 """Did a run train? One rule for every optimisation, from the run's own record.
 
 Each method minimises an objective on which the bicubic interpolation also has a
-value, from the LR input or the training patches alone, never a test image's HR:
-ZSSR/OSR's reconstruction of the LR image from its son (``e0``: the son
-interpolated), DIP's data term over its last :data:`TAIL` of steps (``e0``:
-``loss(d(bicubic(x0)), x0)``), a supervised run's last logged training loss (``e0``:
-the interpolated input's loss on the first batches). With ``e1`` the run's first
-error, :func:`verdict` says ``"trained"`` when ``e <= (1 - MARGIN) e0``,
-``"diverged"`` when ``e`` is not finite or ``e >= (1 + MARGIN) e1``, ``"stalled"``
-when ``e > (1 - MARGIN) e1``, else ``"under-fitted"``. A GAN's losses do not fall:
-KernelGAN is judged on its final kernel (:func:`kernel_health`), an adversarial
-fine-tuning on its content loss (:func:`gan_health`). A run not ``"trained"`` is
-flagged in every table it enters (:func:`flag`); the rule cannot see the HR image.
+value ``e0``, from the LR input or the training patches alone, never a test image's
+HR: ZSSR/OSR's reconstruction of the LR image from its son, DIP's data term over its
+last :data:`TAIL` of steps, a supervised run's last logged training loss. With ``e1``
+the run's first error, :func:`verdict` applies :data:`RULE`; a GAN's losses do not
+fall, so KernelGAN is judged on its final kernel (:func:`kernel_health`) and an
+adversarial fine-tuning on its content loss (:func:`gan_health`). A run not
+``"trained"`` is flagged in every table it enters (:func:`flag`).
 
 Example:
     >>> verdict(0.9, 1.0, 1.0), verdict(0.99, 1.0, 1.0), verdict(1.2, 1.0, 1.0)
@@ -59,10 +55,11 @@ RULE = (
 
 
 def verdict(error: float, interp_error: float, start_error: float) -> str:
-    """The verdict of a run ending at ``error`` (module docstring)."""
-    if not all(math.isfinite(v) for v in (error, interp_error, start_error)):
-        return "diverged"
-    if error >= (1 + MARGIN) * start_error:
+    """The verdict of a run ending at ``e = error`` (``e0 = interp_error``, ``e1 =
+    start_error``): trained if ``e <= (1 - MARGIN) e0``; diverged if not finite or
+    ``e >= (1 + MARGIN) e1``; stalled if ``e > (1 - MARGIN) e1``; else under-fitted."""
+    finite = all(math.isfinite(v) for v in (error, interp_error, start_error))
+    if not finite or error >= (1 + MARGIN) * start_error:
         return "diverged"
     if error <= (1 - MARGIN) * interp_error:
         return "trained"
@@ -104,21 +101,17 @@ def tail_mean(values: Sequence[float], share: float = TAIL) -> float:
 def kernel_verdict(
     kernel_sum: float, boundary_share: float, prior_distance: float
 ) -> str:
-    """KernelGAN's verdict from its final kernel: diverged when a value is not
-    finite, its sum is off 1 by more than :data:`KERNEL_SUM_TOLERANCE` or its outer
-    ring holds more than :data:`KERNEL_BOUNDARY_SHARE` of its mass; stalled within
-    :data:`KERNEL_PRIOR_DISTANCE` of the bicubic kernel; else trained.
+    """KernelGAN's verdict from its final kernel (:data:`RULE`).
 
     Example:
         >>> kernel_verdict(1.01, 0.02, 0.4), kernel_verdict(1.0, 0.0, 0.05)
         ('trained', 'stalled')
     """
-    values = (kernel_sum, boundary_share, prior_distance)
-    if not all(math.isfinite(v) for v in values):
-        return "diverged"
-    if abs(kernel_sum - 1.0) > KERNEL_SUM_TOLERANCE:
-        return "diverged"
-    if boundary_share > KERNEL_BOUNDARY_SHARE:
+    if (
+        not all(math.isfinite(v) for v in (kernel_sum, boundary_share, prior_distance))
+        or abs(kernel_sum - 1.0) > KERNEL_SUM_TOLERANCE
+        or boundary_share > KERNEL_BOUNDARY_SHARE
+    ):
         return "diverged"
     if prior_distance <= KERNEL_PRIOR_DISTANCE:
         return "stalled"
@@ -139,8 +132,7 @@ def kernel_health(
 
 
 def gan_verdict(start: float, end: float) -> str:
-    """An adversarial fine-tuning's verdict: diverged when its content loss ends
-    more than :data:`GAN_CONTENT_RISE` above its start.
+    """An adversarial fine-tuning's verdict from its content loss (:data:`RULE`).
 
     Example:
         >>> gan_verdict(1.0, 1.05), gan_verdict(1.0, 1.29)
@@ -152,8 +144,8 @@ def gan_verdict(start: float, end: float) -> str:
 
 
 def gan_health(content: Sequence[float]) -> dict[str, Any]:
-    """An adversarial run's health entry from its logged content losses: verdict,
-    the means of the first and last :data:`GAN_WINDOW` of steps, their ratio.
+    """An adversarial run's health entry: verdict, the mean content loss over the
+    first and last :data:`GAN_WINDOW` of logged steps, their ratio.
 
     Example:
         >>> gan_health([1.0] * 10 + [1.3] * 10)["verdict"]
