@@ -219,15 +219,19 @@ def excess_blur(
     return float(torch.linalg.eigvalsh((d + d.T) / 2)[-1])
 
 
+#: The range of the x2 Gaussian's principal **variances** (px²) in
+#: :func:`random_kernel`: what fits DIV2KRK's measured 0.78-2.17 px.
+VARIANCE_RANGE = (0.6, 5.0)
+
+
 def _sample_kernel(
     size: int,
     var_scale: float,
     gen: torch.Generator,
     noise_level: float,
-    variance_range: tuple[float, float],
     center: bool,
 ) -> torch.Tensor:
-    lo, hi = variance_range
+    lo, hi = VARIANCE_RANGE
     u = torch.rand(3, generator=gen, dtype=torch.float64)
     variances = (lo + (hi - lo) * u[:2]) * var_scale
     theta = float((2.0 * u[2] - 1.0) * math.pi)
@@ -257,18 +261,16 @@ def random_kernel(
     *,
     seed: Seed = None,
     noise_level: float = 0.4,
-    variance_range: tuple[float, float] = (0.6, 5.0),
     center: bool = True,
 ) -> torch.Tensor:
     """A random blur kernel by the DIV2KRK / KernelGAN recipe (section 5).
 
     x2: an anisotropic Gaussian on a ``size x size`` grid with covariance
-    ``R(θ) diag(λ1, λ2) R(θ)^T``, ``λ ~ U(variance_range)`` **variances** (px²; what
-    fits DIV2KRK's measured 0.78-2.17 px), ``θ ~ U(-π, π)``, each tap times
-    ``U(1 - noise_level, 1 + noise_level)``, sum 1. x4: :func:`compose_x2` of an x2
-    draw (31 x 31, as DIV2KRK's ``gt_k_x4``); other scales: variances times
-    ``(scale / 2)²`` on an odd grid of side ``size * scale // 2``. ``center`` puts
-    the centre of mass on the middle tap, as in DIV2KRK.
+    ``R(θ) diag(λ1, λ2) R(θ)^T``, ``λ ~ U(VARIANCE_RANGE)``, ``θ ~ U(-π, π)``,
+    each tap times ``U(1 - noise_level, 1 + noise_level)``, sum 1. x4:
+    :func:`compose_x2` of an x2 draw (31 x 31, as DIV2KRK's ``gt_k_x4``); other
+    scales: variances times ``(scale / 2)²`` on an odd grid of side
+    ``size * scale // 2``. ``center`` puts the centre of mass on the middle tap.
 
     Example:
         >>> k = random_kernel(seed=0)
@@ -283,17 +285,11 @@ def random_kernel(
         raise ValueError(f"random_kernel needs scale >= 2, got {scale!r}")
     if not 0.0 <= noise_level < 1.0:
         raise ValueError(f"noise_level must be in [0, 1), got {noise_level!r}")
-    lo, hi = (float(v) for v in variance_range)
-    if not 0 < lo <= hi:
-        raise ValueError(
-            f"variance_range must satisfy 0 < low <= high, got {variance_range}"
-        )
     gen = torch_generator(seed)
     if s == 4:
-        base = _sample_kernel(size, 1.0, gen, noise_level, (lo, hi), center)
-        return compose_x2(base)
+        return compose_x2(_sample_kernel(size, 1.0, gen, noise_level, center))
     n = (size * s // 2) | 1  # round up to odd
-    return _sample_kernel(n, (s / 2.0) ** 2, gen, noise_level, (lo, hi), center)
+    return _sample_kernel(n, (s / 2.0) ** 2, gen, noise_level, center)
 
 
 def kernel_to_image(kernel: torch.Tensor | np.ndarray, *, zoom: int = 1) -> np.ndarray:
