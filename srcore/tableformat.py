@@ -140,11 +140,6 @@ CONTEXT: tuple[str, ...] = ("dataset", "scale", "n_images", "n", "profile", "see
 CONTEXT += ("device", "iterations", "steps")
 
 
-def _caption(df: pd.DataFrame, fold: Sequence[str], fmt: Mapping[str, Callable]) -> str:
-    """``"set Set5 · scale 2 · images 5"``: the folded columns and their value."""
-    return " · ".join(f"{header(c)}: {fmt[c](df[c].iloc[0])}" for c in fold)
-
-
 def style_table(
     df: pd.DataFrame,
     digits: Mapping[str, int] | None = None,
@@ -191,7 +186,8 @@ def style_table(
     )
     if folded:
         styler = styler.hide(folded, axis="columns")
-    said = [t for t in (caption, _caption(df, folded, fmt)) if t]
+    context = " · ".join(f"{header(c)}: {fmt[c](df[c].iloc[0])}" for c in folded)
+    said = [t for t in (caption, context) if t]
     if said:
         styler = styler.set_caption(html.escape(" · ".join(said)))
     return styler
@@ -242,8 +238,8 @@ def _states(rec: RunRecord) -> list[Mapping[str, Any]]:
     return [rec.provenance, *items]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def _hardware(provenance: Mapping[str, Any]) -> str:
+    return f"{provenance.get('hardware', '?')} ({provenance.get('device', '?')})"
 
 
 def _summary(records: Sequence[RunRecord]) -> str:
@@ -254,18 +250,13 @@ def _summary(records: Sequence[RunRecord]) -> str:
         parts.append(
             ("profile " if len(profiles) == 1 else "profiles ") + ", ".join(profiles)
         )
-    parts.append(_plural(_images(records), "image"))
+    n_images = _images(records)
+    parts.append(f"{n_images} image" + ("" if n_images == 1 else "s"))
     seeds = _seeds(records)
     if seeds:
         word = "seed " if len(seeds) == 1 else "seeds "
         parts.append(word + ", ".join(map(str, seeds)))
-    hardware = sorted(
-        {
-            f"{r.provenance.get('hardware', '?')} ({r.provenance.get('device', '?')})"
-            for r in records
-        }
-    )
-    parts.append(" / ".join(hardware))
+    parts.append(" / ".join(sorted({_hardware(r.provenance) for r in records})))
     states = [s for r in records for s in _states(r) if s.get("commit")]
     commits = {_short(s["commit"]) for s in states}
     if len(commits) > 1:
@@ -290,7 +281,7 @@ def _record_line(rec: RunRecord) -> str:
         f"profile {html.escape(str(rec.config.get('profile', '?')))}",
         f"commit {html.escape(commit)}" + (", uncommitted code" if dirty else ""),
         html.escape(str(p.get("date", "?"))[:10]),
-        html.escape(f"{p.get('hardware', '?')} ({p.get('device', '?')})"),
+        html.escape(_hardware(p)),
         f"torch {html.escape(str(p.get('torch', '?')))}",
     ]
     return " · ".join(fields)
