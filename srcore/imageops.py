@@ -83,10 +83,8 @@ def to_tensor(arr: np.ndarray) -> torch.Tensor:
         raise TypeError(f"expected a uint8 array, got {arr.dtype}")
     if arr.ndim == 2:
         arr = arr[..., None]
-    return (
-        torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1))).float()[None]
-        / 255.0
-    )
+    chw = np.ascontiguousarray(arr.transpose(2, 0, 1))
+    return torch.from_numpy(chw).float()[None] / 255.0
 
 
 def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Tensor:
@@ -116,13 +114,8 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
         if x.shape[0] != 1:
             raise ValueError(f"to_uint8 takes one image, got a batch of {x.shape[0]}")
         x = x[0]
-    arr = (
-        torch.round(x.detach().float().clamp(0, 1) * 255.0)
-        .to(torch.uint8)
-        .cpu()
-        .numpy()
-    )
-    arr = arr.transpose(1, 2, 0)
+    arr = torch.round(x.detach().float().clamp(0, 1) * 255.0).to(torch.uint8)
+    arr = arr.cpu().numpy().transpose(1, 2, 0)
     return arr[..., 0] if arr.shape[2] == 1 else arr
 
 

@@ -1,9 +1,8 @@
 """Figures and display tables for the book. No computation happens here.
 
-Every figure function returns a matplotlib ``Figure``; notebooks call them from
-``hide-input`` cells. :func:`style_table` (headers, number formats) and
-:func:`provenance_caption` (the line that says how the numbers above it were made)
-come from :mod:`srcore.tableformat`, so that a notebook imports one module.
+Every figure function returns a matplotlib ``Figure``. :func:`style_table` and
+:func:`provenance_caption` come from :mod:`srcore.tableformat`, so that a notebook
+imports one module.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """The evaluation protocol: the one source of test pairs for every method's runs.
 
-A test pair is ``(lr, hr)``: the dataset's image modcropped to the scale
-(:func:`srcore.data.load_hr`) and an LR image made from it by one of the
-:data:`DEGRADATIONS` (:func:`test_pair`). Which images a run scores
-(:func:`test_items`), how it scores them (:func:`score_row`) and the crops kept for
-the book's figures (:func:`crop_center`) are set here too, so every method scores
-the same pixels.
+A test pair (:func:`test_pair`) is the dataset's image modcropped to the scale and
+an LR image made from it by one of the :data:`DEGRADATIONS`. Which images a run
+scores (:func:`test_items`), how (:func:`score_row`) and the crops kept for the
+book's figures (:func:`crop_center`) are set here too, so every method scores the
+same pixels.
 """
 
 from __future__ import annotations

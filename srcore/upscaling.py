@@ -194,12 +194,8 @@ def check_estimate(
     ``d = PSNR_Y(sr_plain, b) - PSNR_Y(sr_kernel, b)``, ``b`` the bicubic
     interpolation of ``lr_img`` (shave = scale): how much further from ``b`` the
     estimate takes ZSSR than ZSSR goes on its own; credible when
-    ``d <= ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB``. KernelGAN finds the kernel under
-    which the LR image's patches recur at half its size, which is the HR->LR kernel
-    only when the HR was as sharp as the LR: on the bicubic LR of a soft photo it
-    explains the softness as blur, and nothing in the LR image alone tells the two
-    cases apart. ZSSR with such a kernel sharpens an already sharp image and rings,
-    moving far from ``b``; a right kernel moves it much less.
+    ``d <= ESTIMATE_MAX_EXTRA_DISAGREEMENT_DB``. A kernel too wide (KernelGAN reads
+    a soft photo's softness as blur) makes ZSSR sharpen and ring, far from ``b``.
 
     Returns:
         ``{"credible", "disagreement_db", "psnr_to_bicubic", "plain_psnr_to_bicubic",

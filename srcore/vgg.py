@@ -5,8 +5,6 @@ Layers are named as SRGAN's ``φ_i,j`` (Ledig et al. 2017, eq. 5): ``"relu5_4"``
 output, ``"pool2"`` the second pooling. The network is torchvision's VGG19
 ``features`` stack with its module indices, so that torchvision's ImageNet checkpoint
 loads into it, cut after the requested layer (the classifier head is never built).
-The checkpoint comes through ``torch.hub``; offline, put ``vgg19-dcbb9e9d.pth`` in
-its ``checkpoints`` folder (:func:`vgg_checkpoint_path`).
 """
 
 from __future__ import annotations
