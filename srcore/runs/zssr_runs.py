@@ -282,19 +282,10 @@ def osr_run(
 ) -> RunRecord:
     """ZSSR over a stream of ``limit`` images in one of online SR's modes.
 
-    ========  ========  =====  ==========================  ==================
-    external  transfer  adapt  image k's network starts    online SR's name
-    ========  ========  =====  ==========================  ==================
-    None      False     True   random init                 ZSSR
-    None      True      True   image k-1's final weights   ZSSR/online
-    "T91"     False     False  the external weights, no    ZSSR/ext
-                               training
-    "T91"     False     True   the external weights        ZSSR/ext/ftune
-    "T91"     True      True   image k-1's (k=0: external) ZSSR/ext/online
-    ========  ========  =====  ==========================  ==================
-
-    Image k uses seed ``seed + k`` in every mode: the records differ only in the
-    initial weights (:func:`external_weights`).
+    Image k starts from random weights (ZSSR), image k-1's final weights
+    (``transfer``: ZSSR/online), or the :func:`external_weights` of ``external``
+    (ZSSR/ext/ftune; ``adapt=False``, no training: ZSSR/ext; with ``transfer``, image 0
+    only: ZSSR/ext/online). Image k uses seed ``seed + k`` in every mode.
     """
     if not adapt and (external is None or transfer):
         raise ValueError(

@@ -67,8 +67,8 @@ def train_srgan(
 ) -> dict[str, Any]:
     """Train ``generator`` against ``discriminator``; returns the history as a dict.
 
-    The keys of :class:`srcore.training.loop.TrainHistory` but ``stopped`` (``loss``:
-    the generator's total) plus ``content``, ``adv``, ``d_loss`` and ``d_real`` /
+    The keys of :class:`srcore.training.loop.TrainHistory` (``loss``: the generator's
+    total) plus ``content``, ``adv``, ``d_loss`` and ``d_real`` /
     ``d_fake`` (the discriminator's mean probabilities). With ``amp`` on native bf16
     the networks run under autocast; losses, weights and Adam stay fp32.
     """
@@ -79,10 +79,9 @@ def train_srgan(
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(beta1, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(beta1, 0.999))
     keys = ("step", "loss", "content", "adv", "d_loss", "d_real", "d_fake")
-    hist: dict[str, Any] = {k: [] for k in (*keys, "val_step", "val_psnr")}
-    hist.update(seconds_per_step=0.0, total_seconds=0.0, device=str(device))
-    hist.update(steps_done=0, resumed_from=None, heldout_loss=None, interp_loss=None)
-    hist.update(precision=precision_name(amp, device))
+    precision = precision_name(amp, device)
+    hist = loop.TrainHistory(device=str(device), precision=precision).to_dict()
+    hist.update({k: [] for k in keys[2:]})
     run_config = {"steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed}
     ckpt = None if ckpt_dir is None else Path(ckpt_dir) / loop.CHECKPOINT_NAME
     start = 0

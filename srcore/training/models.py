@@ -21,14 +21,13 @@ FALLBACK_TRAIN_SETS = ("T91", "BSD200")
 class ModelSpec:
     """How to build, feed and train one supervised method."""
 
-    name: str
     default: Any  # the paper-default config dataclass
     profiles: dict[str, dict[str, Any]]
     build: Callable[[Any, int], nn.Module]  # (config, scale) -> network
-    upsampled_input: bool  # fed the bicubic upscale (SRCNN, VDSR) or the LR itself
-    luma_only: bool  # trained and run on the Y channel
-    loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
+    upsampled_input: bool = False  # fed the bicubic upscale (SRCNN, VDSR), not the LR
+    luma_only: bool = False  # trained and run on the Y channel
     bf16_pays: bool = True  # bf16 autocast where the hardware has it (not SRCNN)
+    loss: Callable[[Any], Callable] | None = None  # config -> loss_fn; default MSE
 
 
 def on_luma(spec: ModelSpec, channels: int) -> bool:
@@ -63,41 +62,21 @@ def _build_srresnet(cfg: Any, scale: int) -> nn.Module:
 SPECS: dict[str, ModelSpec] = {
     # fp32: bf16 is slower for SRCNN's tiny layers (benchmarks/paper_training.py)
     "srcnn": ModelSpec(
-        "srcnn",
-        srcnn.SRCNNConfig(),
-        srcnn.PROFILES,
-        _build_srcnn,
-        True,
-        True,
-        bf16_pays=False,
+        srcnn.SRCNNConfig(), srcnn.PROFILES, _build_srcnn, True, True, bf16_pays=False
     ),
-    "vdsr": ModelSpec(
-        "vdsr", vdsr.VDSRConfig(), vdsr.PROFILES, _build_vdsr, True, True
-    ),
+    "vdsr": ModelSpec(vdsr.VDSRConfig(), vdsr.PROFILES, _build_vdsr, True, True),
     "srresnet": ModelSpec(
-        "srresnet",
-        srresnet.SRResNetConfig(),
-        srresnet.PROFILES,
-        _build_srresnet,
-        False,
-        False,
+        srresnet.SRResNetConfig(), srresnet.PROFILES, _build_srresnet
     ),
     "lapsrn": ModelSpec(
-        "lapsrn",
         lapsrn.LapSRNConfig(),
         lapsrn.PROFILES,
         _build_lapsrn,
-        False,
-        True,
+        luma_only=True,
         loss=lambda cfg: cfg.loss,  # Charbonnier at every pyramid level
     ),
     "srgan": ModelSpec(
-        "srgan",
-        srresnet.SRGANConfig(),
-        srresnet.SRGAN_PROFILES,
-        _build_srresnet,
-        False,
-        False,
+        srresnet.SRGANConfig(), srresnet.SRGAN_PROFILES, _build_srresnet
     ),
 }
 

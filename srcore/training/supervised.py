@@ -287,24 +287,19 @@ def _fit_srgan(
     from srcore.training.gan import train_srgan
 
     discriminator = srresnet.Discriminator(cfg.channels, cfg.d_features, cfg.d_pool)
+    same = ("steps", "batch_size", "lr", "lr_final", "lr_switch", "beta1", "adv_weight")
+    every = max(cfg.steps // 10, 1)
     hist = train_srgan(
         generator,
         discriminator,
         sampler,
-        steps=cfg.steps,
-        batch_size=cfg.batch_size,
-        lr=cfg.lr,
-        lr_final=cfg.lr_final,
-        lr_switch=cfg.lr_switch,
-        beta1=cfg.beta1,
-        adv_weight=cfg.adv_weight,
+        **{k: getattr(cfg, k) for k in (*same, "seed")},
         content=cfg.content_loss,
-        seed=cfg.seed,
         device=resolve_device(device),
         ckpt_dir=ckpt_dir,
         val_fn=val_fn,
-        val_every=max(cfg.steps // 10, 1),
-        ckpt_every=max(cfg.steps // 10, 1),
+        val_every=every,
+        ckpt_every=every,
         log_every=max(min(cfg.steps // 100, 50), 1),
         progress=progress,
     )
