@@ -200,18 +200,11 @@ def external_runs(
     once per mode of :data:`EXTERNAL_MODES`; none when ``external`` is None."""
     if external is None:
         return []
+    kw: dict[str, Any] = dict(
+        external=external, limit=limit, variant=variant, seed=seed
+    )
     return [
-        zssr_runs.osr_run(
-            dataset,
-            2,
-            ctx,
-            transfer=transfer,
-            adapt=adapt,
-            external=external,
-            limit=limit,
-            variant=variant,
-            seed=seed,
-        )
+        zssr_runs.osr_run(dataset, 2, ctx, transfer=transfer, adapt=adapt, **kw)
         for transfer, adapt in EXTERNAL_MODES.values()
     ]
 
