@@ -2,12 +2,6 @@
 
 Each check raises :class:`srcore.upscaling.InputError` naming the file before any
 work starts, so that a bad command leaves nothing behind.
-
-Example:
-    >>> import tempfile
-    >>> tmp = Path(tempfile.mkdtemp())
-    >>> [p.name for p in output_files([tmp / "a.jpg", tmp / "b.png"], tmp / "out")]
-    ['a.png', 'b.png']
 """
 
 from __future__ import annotations

@@ -89,15 +89,7 @@ def to_tensor(arr: np.ndarray) -> torch.Tensor:
 
 def load_image(path: str | os.PathLike, *, keep_grey: bool = False) -> torch.Tensor:
     """Read an image into a float32 ``(1, C, H, W)`` tensor in [0, 1] (C = 3, or 1 if
-    grey kept).
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "grey.png"
-        >>> _ = save_png(torch.full((1, 1, 4, 6), 0.5), path)
-        >>> load_image(path).shape, load_image(path, keep_grey=True).shape
-        (torch.Size([1, 3, 4, 6]), torch.Size([1, 1, 4, 6]))
-    """
+    grey kept)."""
     return to_tensor(load_image_uint8(path, keep_grey=keep_grey))
 
 

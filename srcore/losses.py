@@ -7,6 +7,7 @@ which only rescales the learning rate); the GAN losses take discriminator logits
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -200,11 +201,8 @@ class PerceptualLoss(nn.Module):
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Scalar loss; gradients flow to ``x`` (and to ``y`` if it requires them)."""
         _check_pair(x, y)
-        if y.requires_grad:
+        with contextlib.nullcontext() if y.requires_grad else torch.no_grad():
             target = self._phi(y)
-        else:
-            with torch.no_grad():
-                target = self._phi(y)
         return (self._phi(x) - target).square().mean()
 
 
@@ -237,9 +235,7 @@ def adversarial_loss_discriminator(
     Reference:
         Ledig et al., CVPR 2017, eq. (2); Goodfellow et al., NeurIPS 2014.
     """
-    real = F.binary_cross_entropy_with_logits(
-        d_real_logits, torch.ones_like(d_real_logits)
-    )
+    real = adversarial_loss_generator(d_real_logits)  # -log D(x_HR), the same form
     fake = F.binary_cross_entropy_with_logits(
         d_fake_logits, torch.zeros_like(d_fake_logits)
     )

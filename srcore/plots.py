@@ -99,8 +99,7 @@ def plot_crops(
             label = f"{name}\n{value:.2f} dB"
         ax.set_title(label, fontsize=9)
     for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
     for ax in axes[n:]:
         ax.axis("off")
     if title:
@@ -139,11 +138,8 @@ def plot_training_curves(
             ax_loss.plot(h["step"], h["loss"], label=name)
         if h.get("val_step"):
             ax_val.plot(h["val_step"], h["val_psnr"], marker="o", ms=3, label=name)
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("update")
-    ax_loss.set_ylabel("training loss")
-    ax_val.set_xlabel("update")
-    ax_val.set_ylabel("Set5 PSNR (dB)")
+    ax_loss.set(yscale="log", xlabel="update", ylabel="training loss")
+    ax_val.set(xlabel="update", ylabel="Set5 PSNR (dB)")
     for ax in (ax_loss, ax_val):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -153,8 +149,7 @@ def plot_training_curves(
 
 def finish_psnr_axes(fig: Figure, ax: Axes, xlabel: str) -> Figure:
     """The common finish of a PSNR-against-iterations plot: labels, grid, legend."""
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("PSNR (dB, Y)")
+    ax.set(xlabel=xlabel, ylabel="PSNR (dB, Y)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
