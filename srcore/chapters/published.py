@@ -77,8 +77,6 @@ REPORT_001_NONIDEAL: dict[str, Any] = _DATA["REPORT_001_NONIDEAL"]["values"]
 REPORT_002: dict[str, Any] = _DATA["REPORT_002"]
 REPORT_003: dict[str, Any] = _DATA["REPORT_003"]
 REPORT_004: dict[str, Any] = _DATA["REPORT_004"]
-for _report in (REPORT_003, REPORT_004):
-    _report["table"] = list(_report["table"])  # a list of (method, value, value) rows
 _ANCHOR_AT = {(a.method, a.dataset, a.scale): a for a in ANCHORS}
 
 
@@ -160,45 +158,3 @@ def anchor_text(method: str, dataset: str, scale: int) -> str:
     if a is None:
         return ""
     return f"{a.psnr:.2f}" + (" (unverified)" if a.tag == "U" else "")
-
-
-def report_table(name: str) -> pd.DataFrame:
-    """A report's own results table (``name``: a key of the data file, ``"003"``).
-
-    Example:
-        >>> published_row = report_table("003").iloc[0]
-        >>> published_row["method"], float(published_row["PSNR (dB)"])
-        ('Bicubic', 25.09)
-    """
-    scored = ["method", "PSNR (dB)", "SSIM"]
-    if name.startswith("000-"):
-        rows = [(m, p, q) for m, (p, q) in REPORT_000[name[4:]].items()]
-        return pd.DataFrame(rows, columns=scored)
-    if name == "003":
-        return pd.DataFrame(REPORT_003["table"], columns=scored)
-    if name == "004":
-        columns = ["method", "×2 PSNR (dB)", "×4 PSNR (dB)"]
-        return pd.DataFrame(REPORT_004["table"], columns=columns)
-    if name == "001-variants":
-        rows = [
-            (variant.split(", assumes")[0], scale, base, var)
-            for variant, by_scale in REPORT_001["variants"].items()
-            for scale, (base, var) in by_scale.items()
-        ]
-        (base, _), (var, _) = REPORT_001["perceptual"].values()
-        rows.append(("L1 + content (VGG) loss", 2, base, var))
-        columns = ["variant", "scale", "ZSSR (dB)", "variant (dB)"]
-        table = pd.DataFrame(rows, columns=columns)
-        table["difference (dB)"] = table["variant (dB)"] - table["ZSSR (dB)"]
-        return table
-    if name == "002":
-        r = REPORT_002
-        rows = [
-            ("SRCNN, mean PSNR over 10 DIV2K images", f"{r['srcnn_psnr']:.2f} dB"),
-            ("bicubic, same images", f"{r['bicubic_psnr']:.2f} dB"),
-            ("SRCNN training", r["srcnn_train"]),
-            ("SRCNN inference per image", f"about {r['srcnn_infer_s']:g} s"),
-            ("bicubic per image", f"about {r['bicubic_s_per_image']:g} s"),
-        ]
-        return pd.DataFrame(rows, columns=["quantity", "report"])
-    raise ValueError(f"unknown report table {name!r}")
