@@ -152,11 +152,7 @@ def imresize(
     for dim, out_len, s in passes:
         mat = resize_matrix(y.shape[dim], out_len, s, kernel, antialias)
         m = torch.from_numpy(mat).to(device=y.device)
-        y = (
-            torch.einsum("oh,bchw->bcow", m, y)
-            if dim == 2
-            else torch.einsum("ow,bchw->bcho", m, y)
-        )
+        y = torch.einsum("oh,bchw->bcow" if dim == 2 else "ow,bchw->bcho", m, y)
     y = y.to(x.dtype)
     for _ in range(squeeze):
         y = y[0]

@@ -112,10 +112,7 @@ def vgg19_features(
     net = _build(VGG19_LAYERS.index(layer) + 1)
     if pretrained:
         state = _load_imagenet_state()
-        prefix = "features."
-        wanted = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
-        own = net.state_dict()
-        net.load_state_dict({k: wanted[k] for k in own}, strict=True)
+        net.load_state_dict({k: state[f"features.{k}"] for k in net.state_dict()})
     else:
         _init_random(net)
     net.requires_grad_(False)
