@@ -3,9 +3,8 @@
 The protocol behind the published tables (Kim et al. 2016 and the MATLAB scripts that
 followed it): both images are 8-bit; a colour image is scored on the luma of MATLAB's
 ``rgb2ycbcr`` *rounded to uint8*; a greyscale image on its own grey levels; ``shave =
-scale`` pixels are removed on every side; PSNR uses a 255 peak and SSIM is Wang et al.
-(2004) with an 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03, L = 255, the
-"valid" part of the map only. Everything is computed in float64.
+scale`` pixels are removed on every side; PSNR uses a 255 peak, SSIM Wang et al.'s
+window (:func:`ssim`). Everything is computed in float64.
 """
 
 from __future__ import annotations
