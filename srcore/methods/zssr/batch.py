@@ -1,20 +1,18 @@
 """ZSSR on N images at once: N networks, stacked weights, one vmapped forward.
 
 Each image keeps its own network (seed ``config.seed + i``), fathers, lr rule and
-stop (an :class:`ImageState`: the one-image loop's local variables); one
-``torch.vmap`` of ``functional_call`` runs every image's crops through its own weights
-``{name: (N, ...)}``. The loss is the *sum* of the images' losses, so row ``i`` of each
-gradient is image ``i``'s; :class:`~srcore.methods.zssr.optim.RowAdam` keeps one step
-count and lr per row and skips stopped images. Hence N at once equal N calls of
-:func:`~srcore.methods.zssr.single.zssr` up to float rounding (tested).
+stop (an :class:`~srcore.methods.zssr.test_time.ImageState`, as in the one-image
+loop); one ``torch.vmap`` of ``functional_call`` runs every image's crops through its
+own weights ``{name: (N, ...)}``. The loss is the *sum* of the images' losses, so
+row ``i`` of each gradient is image ``i``'s; :class:`~srcore.methods.zssr.optim.RowAdam`
+keeps one step count and lr per row and skips stopped images. Hence N at once equal N
+calls of :func:`~srcore.methods.zssr.single.zssr` up to float rounding (tested).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -23,75 +21,15 @@ from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.fathers import (
-    CropBatch,
-    collate,
-    crop_loss,
-    drop_masks,
-    sample_pairs,
-)
-from srcore.methods.zssr.image import (
-    Plan,
-    Scale,
-    ZSSRResult,
-    out_size,
-    plan,
-    scale_pair,
-)
+from srcore.methods.zssr.fathers import CropBatch, collate, crop_loss, drop_masks
+from srcore.methods.zssr.image import Scale, ZSSRResult, plan
 from srcore.methods.zssr.net import build_net
-from srcore.methods.zssr.optim import RowAdam, lr_drops
-from srcore.methods.zssr.single import interpolation
-from srcore.methods.zssr.test_time import (
-    Forward,
-    net_sr,
-    perceptual_term,
-    rec_error,
-    stage_output,
-)
-from srcore.metrics import psnr
+from srcore.methods.zssr.optim import RowAdam
+from srcore.methods.zssr.test_time import Forward, ImageState
 from srcore.precision import autocast
 from srcore.profiles import resolve_device
 
-__all__ = ["zssr_many", "vmap_forward", "stack_nets", "ImageState"]
-
-
-@dataclass
-class ImageState:
-    """One image of the N: the one-image loop's local variables, by the same names
-    (:func:`~srcore.methods.zssr.single.zssr`)."""
-
-    p: Plan
-    gen: torch.Generator  # every draw of the image: init, fathers, noise
-    dgen: torch.Generator | None  # its dropout masks, on the device
-    base_img: torch.Tensor  # what the network upscales
-    sources: list[torch.Tensor]  # father sources: the LR image, stage outputs
-    source_scales: list[float] = field(default_factory=lambda: [1.0])
-    res: ZSSRResult = field(default_factory=ZSSRResult.empty)
-    base_sf: tuple[float, float] = (1.0, 1.0)
-    bases: int = 0  # base changes done
-    # the current stage's
-    sf: tuple[float, float] = (1.0, 1.0)
-    size: tuple[int, int] = (0, 0)
-    max_scale: float = 1.0
-    lr: float = math.nan
-    last_change: int = 0
-    rec_t: list[int] = field(default_factory=list)
-    rec_e: list[float] = field(default_factory=list)
-    interp_error: float = math.nan
-    stopped: bool = False
-
-    @classmethod
-    def start(cls, p: Plan, c: ZSSRConfig, seed: int, dev: torch.device):
-        dgen = torch.Generator(dev).manual_seed(seed) if c.dropout > 0 else None
-        lr_img = p.lr_img.to(dev)
-        return cls(p, torch.Generator().manual_seed(seed), dgen, lr_img, [lr_img])
-
-    def trace(self, fwd: Forward) -> None:
-        sr = net_sr(fwd, self.base_img, self.sf, self.size)
-        self.res.trace_iters.append(self.res.iterations)
-        self.res.trace_psnr.append(
-            float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0])
-        )
+__all__ = ["zssr_many", "vmap_forward", "stack_nets"]
 
 
 def vmap_forward(net: nn.Module, params: dict, batch: CropBatch) -> torch.Tensor:
@@ -233,48 +171,23 @@ def zssr_many(
         return fwd
 
     adam = RowAdam(params, c.adam_betas, c.adam_eps)
-    base_changes = [scale_pair(s) for s in c.base_change_sfs]
+    output = "ensemble" if postprocess else "plain"
     n_stages, loop_seconds, loop_iters = len(stages), 0.0, 0
     bar = tqdm(
         total=c.max_iters * n_stages, disable=not progress, desc=f"ZSSR x{len(ims)}"
     )
-    for k, stage in enumerate(stages):
+    for k in range(n_stages):
         if k > 0 and c.init_net_for_each_sf:
             params.update(stacked(None)[1])
             adam = RowAdam(params, c.adam_betas, c.adam_eps)
-        final = k == n_stages - 1
-        tracing = [final and im.p.hr is not None for im in ims]
         for i, im in enumerate(ims):
-            im.sf = (stage[0] / im.base_sf[0], stage[1] / im.base_sf[1])
-            im.size = out_size(im.p.lr_img.shape[-2:], stage)
-            im.max_scale = ([1.0] + [min(s) for s in stages])[len(im.sources) - 1]
-            im.lr, im.last_change, im.rec_t, im.rec_e = c.lr, 0, [], []
-            im.stopped = False
-            if final or c.lr_hold_margin > 0:
-                im.interp_error = rec_error(
-                    interpolation, im.base_img, im.sf, c, im.gen, im.p.kernel
-                )
-            if final:
-                im.res.rec_interp = im.interp_error
-            if tracing[i]:
-                im.trace(fwd_of(i))
+            im.begin_stage(k, c, fwd_of(i))
         for it in range(c.max_iters):
             active = [i for i, im in enumerate(ims) if not im.stopped]
             if not active:
                 break
             t0 = time.perf_counter()
-            pairs = [
-                sample_pairs(
-                    im.sources,
-                    im.source_scales,
-                    im.sf,
-                    c,
-                    im.gen,
-                    max_scale=im.max_scale,
-                    kernel=im.p.kernel,
-                )
-                for im in (ims[i] for i in active)
-            ]
+            pairs = [ims[i].pairs(c) for i in active]
             drops = [
                 drop_masks(pr, ps, c, ims[i].dgen, dev)
                 for i, pr in zip(active, pairs, strict=True)
@@ -290,13 +203,9 @@ def zssr_many(
                 loss = crop_loss(out[j], batch.father[j], batch.sizes[j], c)
                 if perceptual is not None:
                     row = {name: v[j] for name, v in p_act.items()}
-                    loss = loss + perceptual_term(
+                    loss = loss + im.perceptual_term(
                         lambda x, interp, row=row: run_one(row, x, interp),
-                        im.base_img,
-                        im.sf,
                         c,
-                        im.gen,
-                        im.p.kernel,
                         perceptual,
                         dev,
                     )
@@ -315,63 +224,28 @@ def zssr_many(
             grads = torch.autograd.grad(total.sum(), list(p_act.values()))
             adam.step(active, grads, [ims[i].lr for i in active])
             for j, i in enumerate(active):
-                im, res = ims[i], ims[i].res
-                res.iterations += 1
-                res.loss.append(float(values[j]))
-                if it % c.test_every == 0:  # ZSSR.py quick_test
-                    error = rec_error(
-                        fwd_of(i), im.base_img, im.sf, c, im.gen, im.p.kernel
-                    )
-                    im.rec_t.append(it)
-                    im.rec_e.append(error)
-                    res.rec_iters.append(res.iterations)
-                    res.rec_mse.append(error)
-                if lr_drops(it, im.last_change, im.rec_t, im.rec_e, im.interp_error, c):
-                    im.lr, im.last_change = im.lr / 10, it
-                    res.lr_changes.append(res.iterations)
-                im.stopped = im.lr < c.min_lr
+                ims[i].step_done(it, float(values[j]), c, fwd_of(i))
             loop_seconds += time.perf_counter() - t0
             loop_iters += 1
             for i in active:
-                if tracing[i] and ims[i].res.iterations % trace_every == 0:
+                if ims[i].tracing and ims[i].res.iterations % trace_every == 0:
                     ims[i].trace(fwd_of(i))
             bar.update(1)
             bar.set_postfix(active=len(active), lr=f"{ims[active[0]].lr:.0e}")
         for i, im in enumerate(ims):
-            res, fwd = im.res, fwd_of(i)
-            if tracing[i] and (
-                not res.trace_iters or res.trace_iters[-1] != res.iterations
-            ):
-                im.trace(fwd)
-            if final:
-                res.rec_final = rec_error(
-                    fwd, im.base_img, im.sf, c, im.gen, im.p.kernel
-                )
-            bp, kernel = im.p.bp_iters[k], im.p.kernel
-            sr = stage_output(
-                fwd, im.base_img, im.sf, im.size, c, bp, kernel, postprocess
-            )
-            res.sr = sr.float().cpu()
-            im.sources.append(sr.float())
-            im.source_scales.append(min(stage))
-            if im.bases < len(base_changes) and all(
-                abs(a - b) < 1e-3
-                for a, b in zip(stage, base_changes[im.bases], strict=True)
-            ):
-                im.base_img, im.base_sf, im.bases = im.sources[-1], stage, im.bases + 1
+            im.end_stage(c, fwd_of(i), output)
     bar.close()
     seconds = time.perf_counter() - t_start
     per_iter = loop_seconds / max(loop_iters, 1)
     buffers = {
         k: v.detach().cpu() for k, v in net.state_dict().items() if k not in params
     }
-    for i, im in enumerate(ims):
-        res = im.res
-        if im.p.hr is not None:
-            res.psnr = float(psnr(res.sr, im.p.hr, shave=im.p.shave)[0])
-        res.final_lr, res.seconds, res.seconds_per_iter = im.lr, seconds, per_iter
-        res.state = {
-            **buffers,
-            **{k: v[i].detach().cpu().clone() for k, v in params.items()},
-        }
-    return [im.res for im in ims]
+    return [
+        im.finish(
+            output,
+            seconds,
+            per_iter,
+            {**buffers, **{k: v[i].detach().cpu().clone() for k, v in params.items()}},
+        )
+        for i, im in enumerate(ims)
+    ]

@@ -18,33 +18,15 @@ from tqdm.auto import tqdm
 
 from srcore.losses import PerceptualLoss
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.fathers import (
-    CropBatch,
-    batch_crops,
-    crop_loss,
-    drop_masks,
-    sample_pairs,
-)
-from srcore.methods.zssr.image import Scale, ZSSRResult, out_size, plan, scale_pair
+from srcore.methods.zssr.fathers import CropBatch, batch_crops, crop_loss, drop_masks
+from srcore.methods.zssr.image import Scale, ZSSRResult, plan
 from srcore.methods.zssr.net import ZSSRNet, build_net
-from srcore.methods.zssr.optim import Adam, lr_drops
-from srcore.methods.zssr.test_time import (
-    net_sr,
-    perceptual_term,
-    rec_error,
-    stage_output,
-)
-from srcore.metrics import psnr
+from srcore.methods.zssr.optim import Adam
+from srcore.methods.zssr.test_time import ImageState
 from srcore.precision import autocast, use_bf16
 from srcore.profiles import resolve_device
 
-__all__ = ["zssr", "interpolation"]
-
-
-def interpolation(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
-    """The network removed: its input's bicubic interpolation (the lr rule's and the
-    health rule's baseline)."""
-    return interp
+__all__ = ["zssr"]
 
 
 def zssr(
@@ -103,18 +85,14 @@ def zssr(
     c, dev = config, resolve_device(device)
     if trace_every < 1:
         raise ValueError(f"trace_every must be >= 1, got {trace_every}")
-    p = plan(lr_img, scale, c, kernel, hr)
-    gen = torch.Generator().manual_seed(c.seed)  # every draw: init, fathers, noise
-    # Dropout masks on the device (ZSSRNet takes them explicitly): no forward draws
-    # from torch's global generator, and a crop gets the same mask in zssr_many.
-    dgen = torch.Generator(dev).manual_seed(c.seed) if c.dropout > 0 else None
+    im = ImageState.start(plan(lr_img, scale, c, kernel, hr), c, c.seed, dev)
     # NHWC pays with bf16 (cuDNN's and oneDNN's fast kernels), not in fp32 on the CPU
     nhwc = c.channels_last and (dev.type == "cuda" or use_bf16(c.amp, dev))
 
     def new_net(state: dict[str, torch.Tensor] | None) -> nn.Module:
-        channels, last_scale = p.lr_img.shape[1], p.stages[-1][0]
+        channels, last_scale = im.p.lr_img.shape[1], im.p.stages[-1][0]
         net = build_net(
-            c, channels, last_scale, gen, backbone=backbone, init_state=state
+            c, channels, last_scale, im.gen, backbone=backbone, init_state=state
         )
         net = net.to(dev).eval()  # eval throughout: dropout comes as explicit masks
         return net.to(memory_format=torch.channels_last) if nhwc else net
@@ -149,12 +127,6 @@ def zssr(
         ]
         return torch.cat(outs)
 
-    def trace() -> None:
-        """PSNR of the plain network output of the stage, at the iterations done."""
-        sr = net_sr(fwd, base_img, sf, size)
-        res.trace_iters.append(res.iterations)
-        res.trace_psnr.append(float(psnr(sr.cpu(), p.hr, shave=p.shave)[0]))
-
     net = new_net(init_state)
     shuffle = isinstance(net, ZSSRNet) and net.upsample == "pixelshuffle"
     perceptual = None
@@ -163,93 +135,43 @@ def zssr(
         perceptual = PerceptualLoss(c.perceptual_layer, feature_scale=1.0, device=dev)
     params = list(net.parameters())
     adam = Adam(params, c.adam_betas, c.adam_eps)
-    res = ZSSRResult.empty()
-    # Fathers come from the LR image, then from each finished stage's output; the
-    # base image is what the network upscales (changed at c.base_change_sfs).
-    sources, source_scales = [p.lr_img.to(dev)], [1.0]
-    base_img, base_sf, bases = sources[0], (1.0, 1.0), 0
-    base_changes = [scale_pair(s) for s in c.base_change_sfs]
-    n_stages, loop_seconds = len(p.stages), 0.0
+    n_stages, loop_seconds = len(im.p.stages), 0.0
     bar = tqdm(total=c.max_iters * n_stages, disable=not progress, desc="ZSSR")
-    for k, stage in enumerate(p.stages):
+    for k in range(n_stages):
         if k > 0 and c.init_net_for_each_sf:
             net = new_net(None)
             params = list(net.parameters())
             adam = Adam(params, c.adam_betas, c.adam_eps)
-        sf = (stage[0] / base_sf[0], stage[1] / base_sf[1])  # from the base image
-        size = out_size(p.lr_img.shape[-2:], stage)
-        max_scale = ([1.0] + [min(s) for s in p.stages])[len(sources) - 1]
-        final, tracing = k == n_stages - 1, p.hr is not None and k == n_stages - 1
-        lr, last_change, rec_t, rec_e = c.lr, 0, [], []  # the stage's tests
-        interp_error = math.nan  # the lr rule's guard and the health rule's baseline
-        if final or c.lr_hold_margin > 0:
-            interp_error = rec_error(interpolation, base_img, sf, c, gen, p.kernel)
-        if final:
-            res.rec_interp = interp_error
-        if tracing:
-            trace()
+        im.begin_stage(k, c, fwd)
         for it in range(c.max_iters):
             t0 = time.perf_counter()
-            pairs = sample_pairs(
-                sources, source_scales, sf, c, gen, max_scale=max_scale, kernel=p.kernel
-            )
-            batch = batch_crops(pairs, drop_masks(pairs, shuffle, c, dgen, dev))
+            pairs = im.pairs(c)
+            batch = batch_crops(pairs, drop_masks(pairs, shuffle, c, im.dgen, dev))
             with autocast(c.amp, dev):
                 out = train_forward(batch).float()
             loss = crop_loss(out, batch.father, batch.sizes, c)
             if perceptual is not None:
-                loss = loss + perceptual_term(
-                    run_net, base_img, sf, c, gen, p.kernel, perceptual, dev
-                )
+                loss = loss + im.perceptual_term(run_net, c, perceptual, dev)
             value = float(loss.detach())
             if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"ZSSR: non-finite loss at iteration {res.iterations + 1} (stage "
-                    f"{k + 1} of {n_stages}); try a lower lr or amp=False"
+                    f"ZSSR: non-finite loss at iteration {im.res.iterations + 1} "
+                    f"(stage {k + 1} of {n_stages}); try a lower lr or amp=False"
                 )
-            adam.step(torch.autograd.grad(loss, params), lr)
-            res.iterations += 1
-            res.loss.append(value)
-            if it % c.test_every == 0:  # ZSSR.py quick_test
-                error = rec_error(fwd, base_img, sf, c, gen, p.kernel)
-                rec_t.append(it)
-                rec_e.append(error)
-                res.rec_iters.append(res.iterations)
-                res.rec_mse.append(error)
-            if lr_drops(it, last_change, rec_t, rec_e, interp_error, c):
-                lr, last_change = lr / 10, it
-                res.lr_changes.append(res.iterations)
+            adam.step(torch.autograd.grad(loss, params), im.lr)
+            im.step_done(it, value, c, fwd)
             loop_seconds += time.perf_counter() - t0
-            if tracing and res.iterations % trace_every == 0:
-                trace()
+            if im.tracing and im.res.iterations % trace_every == 0:
+                im.trace(fwd)
             bar.update(1)
-            bar.set_postfix(lr=f"{lr:.0e}")
-            if lr < c.min_lr:  # ZSSR.py: stop below min_learning_rate
+            bar.set_postfix(lr=f"{im.lr:.0e}")
+            if im.stopped:  # ZSSR.py: stop below min_learning_rate
                 break
-        # The stage's output (ZSSR.py final_test): the network on the base image
-        if tracing and (not res.trace_iters or res.trace_iters[-1] != res.iterations):
-            trace()
-        if final:
-            res.rec_final = rec_error(fwd, base_img, sf, c, gen, p.kernel)
-            if output == "none":
-                break
-        ensemble = output == "ensemble"
-        sr = stage_output(fwd, base_img, sf, size, c, p.bp_iters[k], p.kernel, ensemble)
-        res.sr = sr.float().cpu()
-        sources.append(sr.float())
-        source_scales.append(min(stage))
-        if bases < len(base_changes) and all(
-            abs(a - b) < 1e-3 for a, b in zip(stage, base_changes[bases], strict=True)
-        ):
-            base_img, base_sf, bases = sources[-1], stage, bases + 1
+        im.end_stage(c, fwd, output)
     bar.close()
-    if p.hr is not None and output != "none":
-        res.psnr = float(psnr(res.sr, p.hr, shave=p.shave)[0])
-    res.final_lr = lr
-    res.state = {
+    state = {
         name: v.detach().cpu().contiguous().clone()
         for name, v in net.state_dict().items()
     }
-    res.seconds = time.perf_counter() - t_start
-    res.seconds_per_iter = loop_seconds / max(res.iterations, 1)
-    return res
+    seconds = time.perf_counter() - t_start
+    return im.finish(output, seconds, loop_seconds / max(im.res.iterations, 1), state)

@@ -1,21 +1,33 @@
 """ZSSR at test time (``ZSSR.py final_test``, ``utils.py back_projection``): the
 geometric self-ensemble with back-projection (Irani & Peleg 1991), the network's SR
-of an image (:func:`net_sr`, :func:`stage_output`), and the network rebuilding the LR
+of an image (:func:`net_sr`, :func:`stage_output`), the network rebuilding the LR
 image from its son: ``quick_test``'s error (:func:`rec_error`), which drives the
-learning-rate rule, and the perceptual loss term (:func:`perceptual_term`).
+learning-rate rule; and :class:`ImageState`, one image's bookkeeping around the
+training steps, which both loops share.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import torch
 
 from srcore.degrade import downscale_with_kernel
 from srcore.geometry import dihedral, undo_dihedral
 from srcore.methods.zssr.config import ZSSRConfig
-from srcore.methods.zssr.fathers import father_to_son
-from srcore.methods.zssr.image import Scale, out_size, resize_to, scale_pair
+from srcore.methods.zssr.fathers import Pair, father_to_son, sample_pairs
+from srcore.methods.zssr.image import (
+    Plan,
+    Scale,
+    ZSSRResult,
+    out_size,
+    resize_to,
+    scale_pair,
+)
+from srcore.methods.zssr.optim import lr_drops
+from srcore.metrics import psnr
 from srcore.precision import autocast
 
 __all__ = [
@@ -25,7 +37,8 @@ __all__ = [
     "net_sr",
     "stage_output",
     "rec_error",
-    "perceptual_term",
+    "interpolation",
+    "ImageState",
 ]
 
 #: A trained network at test time: ``(x, interp) -> output``, ``x`` the network's
@@ -173,22 +186,163 @@ def rec_error(
     return float((out - lr_img).square().mean())
 
 
-def perceptual_term(
-    run: Forward,
-    lr_img: torch.Tensor,
-    scale: Scale,
-    config: ZSSRConfig,
-    gen: torch.Generator,
-    kernel: torch.Tensor | None,
-    perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    device: torch.device,
-) -> torch.Tensor:
-    """``w * perceptual(run(son(I)), I)``: the content loss of the LR image ``I``
-    rebuilt from its son (Peretz & Rahamim), ``w = config.perceptual_weight``; ``run``
-    is the training forward (under ``config.amp`` autocast, with gradients)."""
-    son = father_to_son(
-        lr_img, scale, kernel=kernel, noise_std=config.noise_std, seed=gen
-    )
-    with autocast(config.amp, device):
-        rec = run(son, resize_to(son, scale, lr_img.shape[-2:]))
-    return config.perceptual_weight * perceptual(rec.float(), lr_img)
+def interpolation(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
+    """The network removed: its input's bicubic interpolation (the lr rule's and the
+    health rule's baseline)."""
+    return interp
+
+
+@dataclass
+class ImageState:
+    """One image's run between training steps, as both loops keep it: its random
+    streams, father sources and base image, the current stage's scale, lr rule and
+    tests, and its result. A loop calls :meth:`begin_stage`, :meth:`step_done` after
+    each step and :meth:`end_stage`."""
+
+    p: Plan
+    gen: torch.Generator  # every draw of the image: init, fathers, noise
+    # Dropout masks on the device (ZSSRNet takes them explicitly): no forward draws
+    # from torch's global generator, and a crop gets the same mask in both loops.
+    dgen: torch.Generator | None
+    base_img: torch.Tensor  # what the network upscales (changed at base_change_sfs)
+    sources: list[torch.Tensor]  # father sources: the LR image, stage outputs
+    source_scales: list[float] = field(default_factory=lambda: [1.0])
+    res: ZSSRResult = field(default_factory=ZSSRResult.empty)
+    base_sf: tuple[float, float] = (1.0, 1.0)
+    bases: int = 0  # base changes done
+    # the current stage's
+    k: int = 0
+    sf: tuple[float, float] = (1.0, 1.0)  # from the base image
+    size: tuple[int, int] = (0, 0)
+    max_scale: float = 1.0
+    lr: float = math.nan
+    last_change: int = 0
+    rec_t: list[int] = field(default_factory=list)
+    rec_e: list[float] = field(default_factory=list)
+    interp_error: float = math.nan  # the lr rule's guard, the health rule's baseline
+    stopped: bool = False
+    tracing: bool = False  # PSNR trace points (last stage, with hr)
+
+    @classmethod
+    def start(cls, p: Plan, c: ZSSRConfig, seed: int, dev: torch.device) -> ImageState:
+        dgen = torch.Generator(dev).manual_seed(seed) if c.dropout > 0 else None
+        lr_img = p.lr_img.to(dev)
+        return cls(p, torch.Generator().manual_seed(seed), dgen, lr_img, [lr_img])
+
+    @property
+    def final(self) -> bool:
+        return self.k == len(self.p.stages) - 1
+
+    def trace(self, fwd: Forward) -> None:
+        """PSNR of the plain network output of the stage, at the iterations done."""
+        sr = net_sr(fwd, self.base_img, self.sf, self.size)
+        self.res.trace_iters.append(self.res.iterations)
+        self.res.trace_psnr.append(
+            float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0])
+        )
+
+    def test(self, fwd: Forward, c: ZSSRConfig) -> float:
+        """:func:`rec_error` of the base image at the stage's scale."""
+        return rec_error(fwd, self.base_img, self.sf, c, self.gen, self.p.kernel)
+
+    def pairs(self, c: ZSSRConfig) -> list[Pair]:
+        """One iteration's fathers and sons (:func:`sample_pairs`)."""
+        return sample_pairs(
+            self.sources,
+            self.source_scales,
+            self.sf,
+            c,
+            self.gen,
+            max_scale=self.max_scale,
+            kernel=self.p.kernel,
+        )
+
+    def perceptual_term(
+        self,
+        run: Forward,
+        c: ZSSRConfig,
+        perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        device: torch.device,
+    ) -> torch.Tensor:
+        """``w * perceptual(run(son(I)), I)``: the content loss of the base image
+        ``I`` rebuilt from its son (Peretz & Rahamim), ``w = c.perceptual_weight``;
+        ``run`` is the training forward (under ``c.amp`` autocast, with gradients)."""
+        img, sf = self.base_img, self.sf
+        son = father_to_son(
+            img, sf, kernel=self.p.kernel, noise_std=c.noise_std, seed=self.gen
+        )
+        with autocast(c.amp, device):
+            rec = run(son, resize_to(son, sf, img.shape[-2:]))
+        return c.perceptual_weight * perceptual(rec.float(), img)
+
+    def begin_stage(self, k: int, c: ZSSRConfig, fwd: Forward) -> None:
+        """Stage ``k``: its scale, a fresh lr rule, the interpolation's error."""
+        stage, stages = self.p.stages[k], self.p.stages
+        self.k = k
+        self.sf = (stage[0] / self.base_sf[0], stage[1] / self.base_sf[1])
+        self.size = out_size(self.p.lr_img.shape[-2:], stage)
+        self.max_scale = ([1.0] + [min(s) for s in stages])[len(self.sources) - 1]
+        self.lr, self.last_change, self.rec_t, self.rec_e = c.lr, 0, [], []
+        self.stopped, self.interp_error = False, math.nan
+        if self.final or c.lr_hold_margin > 0:
+            self.interp_error = self.test(interpolation, c)
+        if self.final:
+            self.res.rec_interp = self.interp_error
+        self.tracing = self.final and self.p.hr is not None
+        if self.tracing:
+            self.trace(fwd)
+
+    def step_done(self, it: int, loss: float, c: ZSSRConfig, fwd: Forward) -> None:
+        """After the stage's iteration ``it``: the reconstruction test, the lr rule
+        (``ZSSR.py quick_test``, ``learning_rate_policy``), the stop below
+        ``min_lr``."""
+        res = self.res
+        res.iterations += 1
+        res.loss.append(loss)
+        if it % c.test_every == 0:
+            error = self.test(fwd, c)
+            self.rec_t.append(it)
+            self.rec_e.append(error)
+            res.rec_iters.append(res.iterations)
+            res.rec_mse.append(error)
+        if lr_drops(it, self.last_change, self.rec_t, self.rec_e, self.interp_error, c):
+            self.lr, self.last_change = self.lr / 10, it
+            res.lr_changes.append(res.iterations)
+        self.stopped = self.lr < c.min_lr
+
+    def end_stage(self, c: ZSSRConfig, fwd: Forward, output: str) -> None:
+        """The stage's output (``ZSSR.py final_test``, see ``zssr``'s ``output``):
+        the next father source, and the base image at a ``base_change_sfs`` scale."""
+        res, stage = self.res, self.p.stages[self.k]
+        if self.tracing and (
+            not res.trace_iters or res.trace_iters[-1] != res.iterations
+        ):
+            self.trace(fwd)
+        if self.final:
+            res.rec_final = self.test(fwd, c)
+            if output == "none":
+                return
+        bp, ensemble = self.p.bp_iters[self.k], output == "ensemble"
+        sr = stage_output(
+            fwd, self.base_img, self.sf, self.size, c, bp, self.p.kernel, ensemble
+        )
+        res.sr = sr.float().cpu()
+        self.sources.append(sr.float())
+        self.source_scales.append(min(stage))
+        changes = [scale_pair(s) for s in c.base_change_sfs]
+        if self.bases < len(changes) and all(
+            abs(a - b) < 1e-3 for a, b in zip(stage, changes[self.bases], strict=True)
+        ):
+            self.base_img, self.base_sf = self.sources[-1], stage
+            self.bases += 1
+
+    def finish(
+        self, output: str, seconds: float, per_iter: float, state: dict
+    ) -> ZSSRResult:
+        """The result: its PSNR (with ``hr``), last lr, timings and weights."""
+        res = self.res
+        if self.p.hr is not None and output != "none":
+            res.psnr = float(psnr(res.sr, self.p.hr, shave=self.p.shave)[0])
+        res.final_lr, res.seconds, res.seconds_per_iter = self.lr, seconds, per_iter
+        res.state = state
+        return res
