@@ -337,7 +337,9 @@ def optimize(
         "image_losses": [[] for _ in range(n)],
         "segments": [],
     }
-    modules = {"net": net} if n == 1 else {"params": params, "buffers": buffers}
+    # What a checkpoint holds of the networks, sharing their storage: one image, its
+    # state_dict; N images, the stacked parameters and buffers.
+    live = net.state_dict() if n == 1 else {"params": params, "buffers": buffers}
     match = {
         "shape": [n, c, h, w],
         "scale": scale,
@@ -345,9 +347,14 @@ def optimize(
         "bf16": bf16,
         **dict(checkpoint_match or {}),
     }
-    saved = _load_checkpoint(checkpoint, match)
-    if saved is not None:
-        _restore_modules(modules, saved["modules"])
+    saved = None
+    if checkpoint is not None and Path(checkpoint).exists():
+        try:
+            saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):  # damaged
+            pass
+    if saved is not None and saved.get("match") == match:  # else start afresh
+        _copy_into(live, saved["modules"])
         opt.load_state_dict(saved["opt"])
         for g, state in zip(gens, saved["gens"], strict=True):
             g.set_state(state)
@@ -360,7 +367,7 @@ def optimize(
         log.update(step=step, seconds=seconds_before + time.perf_counter() - t_start)
         state = {
             "match": match,
-            "modules": _module_state(modules),
+            "modules": _cpu_copy(live),
             "opt": opt.state_dict(),
             "gens": [g.get_state() for g in gens],
             **log,
@@ -423,39 +430,20 @@ def optimize(
     )
 
 
-def _module_state(modules: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the networks' weights and BN statistics (one image: the module's
-    ``state_dict``; N images: the stacked parameter and buffer dicts)."""
-    if "net" in modules:
-        return {
-            k: v.detach().cpu().clone() for k, v in modules["net"].state_dict().items()
-        }
+def _cpu_copy(tensors: dict[str, Any]) -> dict[str, Any]:
+    """A CPU copy of a (nested) dict of tensors."""
     return {
-        part: {k: v.detach().cpu().clone() for k, v in modules[part].items()}
-        for part in ("params", "buffers")
+        k: v.detach().cpu().clone() if torch.is_tensor(v) else _cpu_copy(v)
+        for k, v in tensors.items()
     }
 
 
-def _restore_modules(modules: dict[str, Any], state: dict[str, Any]) -> None:
-    """Copy a :func:`_module_state` back in place (Adam keeps its references)."""
-    with torch.no_grad():
-        if "net" in modules:
-            modules["net"].load_state_dict(state)
-            return
-        for part in ("params", "buffers"):
-            for k, v in modules[part].items():
-                v.copy_(state[part][k])
-
-
-def _load_checkpoint(
-    checkpoint: str | Path | None, match: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """The state saved in ``checkpoint`` if it exists and was saved by a run with
-    the same ``match``; ``None`` otherwise (then the run starts afresh)."""
-    if checkpoint is None or not Path(checkpoint).exists():
-        return None
-    try:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):  # damaged
-        return None
-    return state if state.get("match") == dict(match) else None
+@torch.no_grad()
+def _copy_into(tensors: dict[str, Any], saved: dict[str, Any]) -> None:
+    """Copy ``saved`` into the (nested) dict ``tensors`` in place (Adam keeps its
+    references)."""
+    for k, v in tensors.items():
+        if torch.is_tensor(v):
+            v.copy_(saved[k])
+        else:
+            _copy_into(v, saved[k])
