@@ -94,26 +94,20 @@ def online_sr(
             **common,
         )
     results: list[ZSSRResult] = []
-    state = init_state
     for k in tqdm(range(n), disable=not progress, desc=f"OSR {mode}"):
-        if mode == "scratch":
-            start = None
-        elif mode in ("ext", "ext_ftune"):
-            start = init_state
-        else:  # "online", "ext_online": the previous image's final weights
-            start = state
+        # "scratch" has no init_state; the online modes chain the final weights
+        online = mode in ("online", "ext_online") and k > 0
         res = zssr(
             stream[k],
             scale,
             dataclasses.replace(config, seed=config.seed + k),
             kernel=kernels[k],
             hr=hrs[k],
-            init_state=start,
+            init_state=results[-1].state if online else init_state,
             progress=False,
             **common,
         )
         results.append(res)
-        state = res.state
     return results
 
 
