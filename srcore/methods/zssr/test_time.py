@@ -1,9 +1,8 @@
 """ZSSR at test time (``ZSSR.py final_test``, ``utils.py back_projection``): the
 geometric self-ensemble with back-projection (Irani & Peleg 1991), the network's SR
-of an image (:func:`net_sr`, :func:`stage_output`), the network rebuilding the LR
-image from its son: ``quick_test``'s error (:func:`rec_error`), which drives the
-learning-rate rule; and :class:`ImageState`, one image's bookkeeping around the
-training steps, which both loops share.
+of an image (:func:`net_sr`); and :class:`ImageState`, one image's bookkeeping
+around the training steps, which both loops share: the reconstruction test that
+drives the learning-rate rule, each stage's output.
 """
 
 from __future__ import annotations
@@ -35,8 +34,6 @@ __all__ = [
     "back_projection",
     "self_ensemble",
     "net_sr",
-    "stage_output",
-    "rec_error",
     "interpolation",
     "ImageState",
 ]
@@ -130,62 +127,6 @@ def net_sr(
     return fwd(x, resize_to(x, scale, size)).float().clamp(0, 1)
 
 
-def stage_output(
-    fwd: Forward,
-    base_img: torch.Tensor,
-    scale: Scale,
-    size: Sequence[int],
-    config: ZSSRConfig,
-    bp_iters: int,
-    kernel: torch.Tensor | None,
-    ensemble: bool,
-) -> torch.Tensor:
-    """A stage's SR of its base image (``ZSSR.py final_test``): :func:`self_ensemble`
-    with ``bp_iters`` back-projections, or without ``ensemble`` the network alone.
-
-    Example:
-        >>> bic, lr = (lambda x, interp: interp), torch.rand(1, 3, 8, 8)
-        >>> out = stage_output(bic, lr, 2, (16, 16), ZSSRConfig(), 0, None, True)
-        >>> tuple(out.shape)
-        (1, 3, 16, 16)
-    """
-    if not ensemble:
-        return net_sr(fwd, base_img, scale, size)
-    return self_ensemble(
-        lambda x, hw: net_sr(fwd, x, scale, hw),
-        base_img,
-        scale,
-        size=size,
-        flips=config.output_flip,
-        bp_iters=bp_iters,
-        kernel=kernel,
-    )
-
-
-def rec_error(
-    fwd: Forward,
-    lr_img: torch.Tensor,
-    scale: Scale,
-    config: ZSSRConfig,
-    gen: torch.Generator,
-    kernel: torch.Tensor | None = None,
-) -> float:
-    """``MSE(net(son(I)), I)``: how well the network rebuilds the LR image ``I`` from
-    its son (ZSSR.py ``quick_test``; the son's noise from ``gen``).
-
-    Example:
-        >>> lr = torch.rand(1, 3, 16, 16)
-        >>> err = rec_error(lambda x, interp: interp, lr, 2, ZSSRConfig(), None)
-        >>> 0 < err < 0.1
-        True
-    """
-    son = father_to_son(
-        lr_img, scale, kernel=kernel, noise_std=config.noise_std, seed=gen
-    )
-    out = net_sr(fwd, son, scale, lr_img.shape[-2:])
-    return float((out - lr_img).square().mean())
-
-
 def interpolation(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
     """The network removed: its input's bicubic interpolation (the lr rule's and the
     health rule's baseline)."""
@@ -241,9 +182,23 @@ class ImageState:
             float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0])
         )
 
+    def son(self, c: ZSSRConfig) -> tuple[torch.Tensor, torch.Tensor]:
+        """The base image's son (noise from the image's generator) and the son's
+        interpolation back to the base image's size."""
+        son = father_to_son(
+            self.base_img,
+            self.sf,
+            kernel=self.p.kernel,
+            noise_std=c.noise_std,
+            seed=self.gen,
+        )
+        return son, resize_to(son, self.sf, self.base_img.shape[-2:])
+
     def test(self, fwd: Forward, c: ZSSRConfig) -> float:
-        """:func:`rec_error` of the base image at the stage's scale."""
-        return rec_error(fwd, self.base_img, self.sf, c, self.gen, self.p.kernel)
+        """``MSE(net(son(I)), I)``: how well the network rebuilds the base image
+        ``I`` from its son (``ZSSR.py quick_test``)."""
+        out = fwd(*self.son(c)).float().clamp(0, 1)
+        return float((out - self.base_img).square().mean())
 
     def pairs(self, c: ZSSRConfig) -> list[Pair]:
         """One iteration's fathers and sons (:func:`sample_pairs`)."""
@@ -267,13 +222,10 @@ class ImageState:
         """``w * perceptual(run(son(I)), I)``: the content loss of the base image
         ``I`` rebuilt from its son (Peretz & Rahamim), ``w = c.perceptual_weight``;
         ``run`` is the training forward (under ``c.amp`` autocast, with gradients)."""
-        img, sf = self.base_img, self.sf
-        son = father_to_son(
-            img, sf, kernel=self.p.kernel, noise_std=c.noise_std, seed=self.gen
-        )
+        son, interp = self.son(c)
         with autocast(c.amp, device):
-            rec = run(son, resize_to(son, sf, img.shape[-2:]))
-        return c.perceptual_weight * perceptual(rec.float(), img)
+            rec = run(son, interp)
+        return c.perceptual_weight * perceptual(rec.float(), self.base_img)
 
     def begin_stage(self, k: int, c: ZSSRConfig, fwd: Forward) -> None:
         """Stage ``k``: its scale, a fresh lr rule, the interpolation's error."""
@@ -311,7 +263,8 @@ class ImageState:
         self.stopped = self.lr < c.min_lr
 
     def end_stage(self, c: ZSSRConfig, fwd: Forward, output: str) -> None:
-        """The stage's output (``ZSSR.py final_test``, see ``zssr``'s ``output``):
+        """The stage's output (``ZSSR.py final_test``): the self-ensemble with
+        back-projection (``output="ensemble"``) or the network alone (``"plain"``);
         the next father source, and the base image at a ``base_change_sfs`` scale."""
         res, stage = self.res, self.p.stages[self.k]
         if self.tracing and (
@@ -322,10 +275,18 @@ class ImageState:
             res.rec_final = self.test(fwd, c)
             if output == "none":
                 return
-        bp, ensemble = self.p.bp_iters[self.k], output == "ensemble"
-        sr = stage_output(
-            fwd, self.base_img, self.sf, self.size, c, bp, self.p.kernel, ensemble
-        )
+        if output != "ensemble":
+            sr = net_sr(fwd, self.base_img, self.sf, self.size)
+        else:
+            sr = self_ensemble(
+                lambda x, hw: net_sr(fwd, x, self.sf, hw),
+                self.base_img,
+                self.sf,
+                size=self.size,
+                flips=c.output_flip,
+                bp_iters=self.p.bp_iters[self.k],
+                kernel=self.p.kernel,
+            )
         res.sr = sr.float().cpu()
         self.sources.append(sr.float())
         self.source_scales.append(min(stage))
