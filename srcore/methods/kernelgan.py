@@ -318,11 +318,9 @@ def estimate_kernel(
         res.raw_kernel = G.kernel().detach().double().cpu()
         res.kernel_x2 = _clean(res.raw_kernel, cfg.keep_largest)
         res.health = _health(res.raw_kernel, res.kernel_x2, mask.cpu())
-        res.kernel = (
-            res.kernel_x2
-            if scale == 2
-            else center_kernel(_crop_x4(compose_x2(res.kernel_x2), n))
-        )
+        res.kernel = res.kernel_x2
+        if scale == 4:
+            res.kernel = center_kernel(_crop_x4(compose_x2(res.kernel_x2), n))
         return res
     finally:
         torch.set_num_threads(threads)

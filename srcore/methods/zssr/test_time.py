@@ -34,7 +34,6 @@ __all__ = [
     "back_projection",
     "self_ensemble",
     "net_sr",
-    "interpolation",
     "ImageState",
 ]
 
@@ -127,12 +126,6 @@ def net_sr(
     return fwd(x, resize_to(x, scale, size)).float().clamp(0, 1)
 
 
-def interpolation(x: torch.Tensor, interp: torch.Tensor) -> torch.Tensor:
-    """The network removed: its input's bicubic interpolation (the lr rule's and the
-    health rule's baseline)."""
-    return interp
-
-
 @dataclass
 class ImageState:
     """One image's run between training steps, as both loops keep it: its random
@@ -176,11 +169,9 @@ class ImageState:
 
     def trace(self, fwd: Forward) -> None:
         """PSNR of the plain network output of the stage, at the iterations done."""
-        sr = net_sr(fwd, self.base_img, self.sf, self.size)
-        self.res.trace_iters.append(self.res.iterations)
-        self.res.trace_psnr.append(
-            float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0])
-        )
+        sr, res = net_sr(fwd, self.base_img, self.sf, self.size), self.res
+        res.trace_iters.append(res.iterations)
+        res.trace_psnr.append(float(psnr(sr.cpu(), self.p.hr, shave=self.p.shave)[0]))
 
     def son(self, c: ZSSRConfig) -> tuple[torch.Tensor, torch.Tensor]:
         """The base image's son (noise from the image's generator) and the son's
@@ -236,8 +227,8 @@ class ImageState:
         self.max_scale = ([1.0] + [min(s) for s in stages])[len(self.sources) - 1]
         self.lr, self.last_change, self.rec_t, self.rec_e = c.lr, 0, [], []
         self.stopped, self.interp_error = False, math.nan
-        if self.final or c.lr_hold_margin > 0:
-            self.interp_error = self.test(interpolation, c)
+        if self.final or c.lr_hold_margin > 0:  # the network removed: its input
+            self.interp_error = self.test(lambda x, interp: interp, c)
         if self.final:
             self.res.rec_interp = self.interp_error
         self.tracing = self.final and self.p.hr is not None
