@@ -1,23 +1,17 @@
 """NIQE: how far an image's local statistics are from those of pristine photographs.
 
-A no-reference measure (lower is more natural), the one the PIRM 2018 challenge
-used beside PSNR to judge perceptual SR. The image (grey, 0-255) is normalised into
-MSCN coefficients ``(I - mu) / (sigma + 1)`` (``mu``, ``sigma``: 7×7 Gaussian-weighted
-local mean and deviation, σ = 7/6, edges replicated); each 96×96 block gives 18
-features, the fit of an asymmetric generalised Gaussian (AGGD) to the coefficients
-and to their products with the 4 neighbours (right, below, both diagonals); the
-same on the image halved by MATLAB's bicubic ``imresize`` (48×48 blocks): 36
-features per block. With ``mu_d, S_d`` their mean and covariance over the blocks and
-``mu_p, S_p`` the pristine model,
+A no-reference measure (lower is more natural), used by the PIRM 2018 challenge
+beside PSNR to judge perceptual SR. The grey image (0-255) becomes MSCN coefficients
+``(I - mu) / (sigma + 1)`` (7×7 Gaussian local mean and deviation, σ = 7/6, edges
+replicated); each 96×96 block gives 18 features, asymmetric generalised Gaussian
+(AGGD) fits to the coefficients and to their products with 4 neighbours; the same on
+the image halved by MATLAB's bicubic (48×48 blocks): 36 per block. With ``mu_d, S_d``
+their mean and covariance over blocks and ``mu_p, S_p`` the pristine model (fitted
+by the authors on 125 photographs; shipped in PyPI's ``basicsr`` sdist),
 
     NIQE = sqrt((mu_p - mu_d)ᵀ pinv((S_p + S_d) / 2) (mu_p - mu_d)).
 
-The pristine model (``mu_p``, ``S_p``, fitted by the authors on 125 photographs)
-ships in the ``basicsr`` package on PyPI (``basicsr/metrics/niqe_pris_params.npz``);
-:func:`pristine_model` downloads that source archive once, checks its sha256 and
-reads the file from it. Implemented as the authors' MATLAB release computes it:
-``rgb2gray`` on 8-bit values, all blocks used (no sharpness selection), no border
-cropped unless asked.
+As the authors' MATLAB code: ``rgb2gray`` on 8-bit values, every block used.
 
 Reference: A. Mittal, R. Soundararajan, A. C. Bovik, "Making a 'completely blind'
 image quality analyzer", IEEE Signal Processing Letters 20(3), 2013.
@@ -113,17 +107,13 @@ def block_features(mscn: np.ndarray) -> np.ndarray:
     return np.asarray(features)
 
 
-def _gaussian_window(side: int = 7, sigma: float = 7 / 6) -> np.ndarray:
-    ax = np.arange(side) - (side - 1) / 2
-    window = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * sigma**2))
-    return window / window.sum()
-
-
 def mscn(gray: np.ndarray) -> np.ndarray:
     """Mean-subtracted contrast-normalised coefficients of a grey image ``(H, W)``
     (0-255): ``(I - mu) / (sigma + 1)``, the local statistics under a 7×7 Gaussian
     window with replicated edges, as MATLAB's ``imfilter(..., 'replicate')``."""
-    window = _gaussian_window()
+    ax = np.arange(-3, 4) ** 2
+    window = np.exp(-(ax[:, None] + ax[None, :]) / (2 * (7 / 6) ** 2))
+    window /= window.sum()
     mu = ndimage.correlate(gray, window, mode="nearest")
     var = ndimage.correlate(gray * gray, window, mode="nearest") - mu * mu
     return (gray - mu) / (np.sqrt(np.abs(var)) + 1)
@@ -134,20 +124,12 @@ def niqe_features(gray: np.ndarray) -> np.ndarray:
     cropped to whole 96×96 blocks."""
     rows, cols = gray.shape[0] // BLOCK, gray.shape[1] // BLOCK
     if rows == 0 or cols == 0:
-        raise ValueError(
-            f"NIQE needs at least {BLOCK}×{BLOCK} pixels, got {gray.shape}"
-        )
+        raise ValueError(f"NIQE needs at least {BLOCK}×{BLOCK} px, got {gray.shape}")
     image = gray[: rows * BLOCK, : cols * BLOCK]
     per_scale = []
-    for side in (BLOCK, BLOCK // 2):
-        coefficients = mscn(image)
-        per_scale.append(
-            [
-                block_features(coefficients[i : i + side, j : j + side])
-                for i in range(0, rows * side, side)
-                for j in range(0, cols * side, side)
-            ]
-        )
+    for side in (BLOCK, BLOCK // 2):  # (rows, side, cols, side) -> blocks, row-major
+        blocks = mscn(image).reshape(rows, side, cols, side).swapaxes(1, 2)
+        per_scale.append([block_features(b) for b in blocks.reshape(-1, side, side)])
         image = imresize(torch.from_numpy(image), 0.5).numpy()
     return np.concatenate([np.asarray(f) for f in per_scale], axis=1)
 

@@ -14,6 +14,7 @@ import io
 import shutil
 import threading
 import tomllib
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -374,3 +375,15 @@ def test_dataset_preferred_over_demo(shared: Path) -> None:
     images = data.load_demo_or_dataset("Set5", 4, root=shared, limit=2)
     assert [n for n, _ in images] == ["baby", "bird"]
     assert images[0][1].shape == (1, 3, 512, 512)
+
+
+def test_a_dataset_without_a_manifest_lists_the_images_placed_by_hand(tmp_path):
+    """General-100 has no manifest: its HR folder's images are what it holds."""
+    folder = tmp_path / "General-100" / "HR"
+    folder.mkdir(parents=True)
+    for name in ["im_2.png", "im_1.png"]:
+        Image.new("RGB", (8, 8)).save(folder / name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it warns that nothing can be verified
+        paths = data.image_paths("General-100", root=tmp_path)
+    assert [p.name for p in paths] == ["im_1.png", "im_2.png"]

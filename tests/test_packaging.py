@@ -220,3 +220,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [line.split("#")[0] for line in ci.splitlines()]
     assert any(re.search(r"(^|\s)make test\b", c) for c in commands)
     assert "set -euo pipefail" in ci
+
+
+def test_srcore_stays_within_its_line_budget():
+    """Issue 23: the package holds what is reused, the chapters their analysis, in at
+    most 15,000 lines (every line of every module, docstrings and blanks counted)."""
+    lines = sum(
+        len(p.read_text().splitlines()) for p in (ROOT / "srcore").rglob("*.py")
+    )
+    assert lines <= 15_000, f"srcore has {lines} lines"

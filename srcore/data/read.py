@@ -29,19 +29,8 @@ def image_paths(
 ) -> list[Path]:
     """Verified paths of one split (``scale`` picks an LR split, ``LR_bicubic_X2``),
     in file-name string order: SelfExSR's numbering of BSD100, so "the first k
-    images" means the same everywhere.
-
-    Example (General-100 has no manifest: its images are placed by hand):
-        >>> import tempfile
-        >>> from PIL import Image
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     folder = Path(tmp) / "General-100" / "HR"
-        ...     folder.mkdir(parents=True)
-        ...     Image.new("RGB", (8, 8)).save(folder / "im_1.png")
-        ...     with warnings.catch_warnings(record=True):
-        ...         paths = image_paths("General-100", root=tmp)
-        >>> [p.name for p in paths]
-        ['im_1.png']
+    images" means the same everywhere. A dataset without a manifest (General-100)
+    lists the images placed by hand in its folder.
     """
     info = dataset_info(name)
     base = data_root(root)

@@ -17,6 +17,8 @@ Peretz & Rahamim): ``loss="dog"``, ``dropout``, ``batch_size``, ``tanh_residual`
 Reference: Shocher, Cohen, Irani, CVPR 2018; github.com/assafshocher/ZSSR.
 """
 
+# ruff: noqa: F401 (the package re-exports its modules' public names)
+
 from srcore.methods.zssr.batch import zssr_many
 from srcore.methods.zssr.config import PRESETS, PROFILES, ZSSRConfig, check_config
 from srcore.methods.zssr.fathers import (
@@ -29,23 +31,3 @@ from srcore.methods.zssr.net import ZSSRNet
 from srcore.methods.zssr.optim import fit_slope, lr_check_due, lr_should_drop
 from srcore.methods.zssr.single import zssr
 from srcore.methods.zssr.test_time import back_projection, self_ensemble
-
-__all__ = [
-    "ZSSRConfig",
-    "PROFILES",
-    "PRESETS",
-    "check_config",
-    "Scale",
-    "ZSSRNet",
-    "ZSSRResult",
-    "sample_father_scale",
-    "sample_father",
-    "father_to_son",
-    "fit_slope",
-    "lr_should_drop",
-    "lr_check_due",
-    "back_projection",
-    "self_ensemble",
-    "zssr",
-    "zssr_many",
-]
