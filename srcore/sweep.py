@@ -354,9 +354,10 @@ def _ray(
                     num_cpus=None if address else jobs,
                     log_to_driver=False,
                 )
-                interrupts.starting_ray = False
             except _RayStartInterrupted:  # Ray's daemons die below; no task was sent
                 return
+            finally:  # also when ray.init fails: no later signal may raise
+                interrupts.starting_ray = False
             interrupts.install()  # ray.init replaced the SIGTERM handler
         if interrupts:  # during ray.init: no task is submitted
             return
